@@ -1,0 +1,58 @@
+#include "prose/util/hex.h"
+
+#include <cstdlib>
+
+namespace prose {
+namespace {
+int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::string to_hex(ByteView data) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(data.size() * 2);
+  for (auto b : data) {
+    s.push_back(kDigits[b >> 4]);
+    s.push_back(kDigits[b & 0x0f]);
+  }
+  return s;
+}
+
+Result<Bytes> from_hex(std::string_view hex, std::string_view what) {
+  if (hex.size() % 2 != 0) {
+    return fail(Errc::kInvalidArgument, std::string(what) + ": odd number of hex digits");
+  }
+  Bytes out(hex.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int hi = nibble(hex[2 * i]);
+    int lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return fail(Errc::kInvalidArgument,
+                  std::string(what) + ": invalid hex character at position " + std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
+    }
+    out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
+  }
+  return out;
+}
+
+Result<Bytes> from_hex_exact(std::string_view hex, std::size_t n, std::string_view what) {
+  PROSE_TRY(Bytes b, from_hex(hex, what));
+  if (b.size() != n) {
+    return fail(Errc::kInvalidArgument, std::string(what) + ": expected " + std::to_string(n) + " octets (" +
+                                            std::to_string(2 * n) + " hex digits), got " + std::to_string(b.size()));
+  }
+  return b;
+}
+
+Bytes hex_literal(std::string_view hex) {
+  auto r = from_hex(hex);
+  if (!r.ok()) std::abort();
+  return std::move(r).value();
+}
+
+}  // namespace prose
