@@ -106,6 +106,15 @@ void Output::print() const {
   for (const auto& [k, v] : lines_) std::cout << k << ": " << v << "\n";
 }
 
+CLI::App* subcommand_group(CLI::App& parent, const std::string& name, const std::string& description) {
+  for (CLI::App* sub : parent.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == name) return sub;
+  }
+  CLI::App* sub = parent.add_subcommand(name, description);
+  sub->require_subcommand(1);
+  return sub;
+}
+
 bool* add_json_flag(CLI::App* sub) {
   auto* flag = new bool(false);  // lives as long as the process: subcommands are built once in main
   sub->add_flag("--json", *flag, "Print the result as JSON");

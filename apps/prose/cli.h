@@ -68,6 +68,10 @@ class Output {
   nlohmann::ordered_json obj_ = nlohmann::ordered_json::object();
 };
 
+// Returns the subcommand `name` of `parent`, creating it when no other command file has yet, so several files
+// can add commands under one group (e.g. "crypto").
+CLI::App* subcommand_group(CLI::App& parent, const std::string& name, const std::string& description);
+
 // Adds --json to a subcommand and returns the flag storage.
 bool* add_json_flag(CLI::App* sub);
 
