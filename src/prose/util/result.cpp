@@ -14,6 +14,7 @@ std::string_view errc_name(Errc c) {
     case Errc::kSyncFailure: return "synchronisation failure";
     case Errc::kNotFound: return "not found";
     case Errc::kDenied: return "denied";
+    case Errc::kConflict: return "conflict";
     case Errc::kState: return "not allowed in this state";
     case Errc::kTimeout: return "timeout";
     case Errc::kIo: return "i/o error";

@@ -22,6 +22,7 @@ enum class Errc {
   kSyncFailure,      // SQN out of range: resynchronisation needed
   kNotFound,         // unknown identifier (PMK ID, PRUK ID, subscriber, ...)
   kDenied,           // not authorised
+  kConflict,         // unique identifier already in use (e.g. a PRUK ID drawn twice)
   kState,            // message or event not allowed in the current state
   kTimeout,
   kIo,               // network, file or database error

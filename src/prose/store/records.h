@@ -1,0 +1,55 @@
+// What the PKMF stores: Remote UEs and what they may use, relays and what they may serve, PRUKs (encrypted at
+// rest), PMKs, and an audit trail of every key issued (never the key itself).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "prose/util/secret.h"
+
+namespace prose::store {
+
+enum class PrukSource : std::uint8_t { kMikey = 1, kGbaPush = 2 };
+
+struct UeRecord {
+  std::string imsi;
+  std::vector<std::uint32_t> relay_service_codes;  // RSCs the UE may use (24 bit each)
+  std::optional<std::string> ip_address;           // last address reported in a Key Request
+  std::uint16_t mikey_port = 0;
+  bool pruk_delivery = false;                // the UE asked for PRUKs and has not stopped
+  std::optional<std::uint32_t> key_type_id;  // given to the UE in its Key Response
+  std::optional<std::uint64_t> pmk_id;
+  std::int64_t updated_at = 0;  // seconds since the epoch
+};
+
+struct RelayRecord {
+  std::string relay_id;
+  std::vector<std::uint32_t> relay_service_codes;  // RSCs the relay may serve
+};
+
+struct PrukRecord {
+  std::uint64_t pruk_id = 0;
+  std::string imsi;
+  SecretBytes pruk;
+  PrukSource source = PrukSource::kMikey;
+  std::int64_t created_at = 0;
+  std::uint64_t use_count = 0;
+};
+
+struct PmkRecord {
+  std::uint64_t pmk_id = 0;
+  SecretBytes pmk;
+};
+
+struct AuditEntry {
+  std::int64_t at = 0;
+  std::string actor;     // authenticated identity that caused it (UE IMSI, relay id, admin)
+  std::string action;    // "issue", "derive", "delete", ...
+  std::string key_kind;  // "PRUK", "PMK", "KD"
+  std::string key_id;    // hex identifier, never key material
+  std::string subject;   // the UE the key belongs to
+};
+
+}  // namespace prose::store

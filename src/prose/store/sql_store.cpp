@@ -1,0 +1,372 @@
+// The Store interface written once over Db; the dialects differ only in the schema text.
+#include <map>
+
+#include "prose/store/db.h"
+#include "prose/store/key_wrap.h"
+#include "prose/store/schema.h"
+#include "prose/store/store.h"
+#include "prose/util/hex.h"
+
+namespace prose::store {
+namespace {
+
+std::string pruk_label(std::uint64_t id) {
+  std::uint8_t b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(id >> (56 - 8 * i));
+  return "pruk:" + to_hex(ByteView(b, 8));
+}
+std::string pmk_label(const std::string& imsi, std::uint64_t pmk_id) {
+  return "pmk:" + imsi + ":" + std::to_string(pmk_id);
+}
+std::int64_t as_db(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+std::uint64_t from_db(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+
+// Runs `body` in one transaction; rolls back on any error.
+template <typename F>
+auto in_transaction(Db& db, F&& body) -> decltype(body()) {
+  auto st = db.begin();
+  if (!st.ok()) return st.error();
+  auto result = body();
+  if (!result.ok()) {
+    db.rollback();
+    return result;
+  }
+  auto c = db.commit();
+  if (!c.ok()) {
+    db.rollback();
+    return c.error();
+  }
+  return result;
+}
+
+class SqlStore final : public Store {
+ public:
+  SqlStore(std::unique_ptr<Db> db, SecretBytes kek) : db_(std::move(db)), kek_(std::move(kek)) {}
+
+  std::string backend_name() const override { return db_->dialect() == Dialect::kSqlite ? "sqlite" : "postgresql"; }
+  int schema_version() override {
+    auto v = current_schema_version(*db_);
+    return v.ok() ? *v : -1;
+  }
+
+  Status upsert_ue(const std::string& imsi, const std::vector<std::uint32_t>& rscs, std::int64_t now) override {
+    return in_transaction(*db_, [&]() -> Status { return upsert_ue_locked(imsi, rscs, now); });
+  }
+
+  Status remove_ue(const std::string& imsi) override {
+    return in_transaction(*db_, [&]() -> Status {
+      PROSE_TRY(auto rows, db_->query("DELETE FROM ue WHERE imsi = $1 RETURNING imsi", {imsi}));
+      if (rows.empty()) return fail(Errc::kNotFound, "no UE with IMSI " + imsi);
+      return ok_status();
+    });
+  }
+
+  Result<std::optional<UeRecord>> find_ue(const std::string& imsi) override {
+    PROSE_TRY(auto rows, db_->query(std::string(kUeColumns) + " WHERE imsi = $1", {imsi}));
+    if (rows.empty()) return std::optional<UeRecord>{};
+    PROSE_TRY(UeRecord ue, ue_from_row(rows[0]));
+    PROSE_TRY(ue.relay_service_codes, rscs_of("ue_rsc", "imsi", ue.imsi));
+    return std::optional<UeRecord>(std::move(ue));
+  }
+
+  Result<std::vector<UeRecord>> list_ues(std::size_t limit, std::size_t offset) override {
+    PROSE_TRY(auto rows, db_->query(std::string(kUeColumns) + " ORDER BY imsi LIMIT $1 OFFSET $2",
+                                    {static_cast<std::int64_t>(limit), static_cast<std::int64_t>(offset)}));
+    std::vector<UeRecord> out;
+    for (const auto& row : rows) {
+      PROSE_TRY(UeRecord ue, ue_from_row(row));
+      PROSE_TRY(ue.relay_service_codes, rscs_of("ue_rsc", "imsi", ue.imsi));
+      out.push_back(std::move(ue));
+    }
+    return out;
+  }
+
+  Result<std::uint64_t> count_ues() override {
+    PROSE_TRY(auto rows, db_->query("SELECT COUNT(*) FROM ue"));
+    PROSE_TRY(std::int64_t n, col_int(rows.at(0), 0));
+    return static_cast<std::uint64_t>(n);
+  }
+
+  Status update_ue_delivery(const std::string& imsi, bool pruk_delivery, const std::optional<std::string>& ip,
+                            std::uint16_t port, std::int64_t now) override {
+    return in_transaction(*db_, [&]() -> Status {
+      SqlValue ipv = ip ? SqlValue(*ip) : SqlValue(std::monostate{});
+      PROSE_TRY(auto rows, db_->query("UPDATE ue SET pruk_delivery = $2, ip_address = COALESCE($3, ip_address), "
+                                      "mikey_port = CASE WHEN $4 = 0 THEN mikey_port ELSE $4 END, updated_at = $5 "
+                                      "WHERE imsi = $1 RETURNING imsi",
+                                      {imsi, std::int64_t{pruk_delivery ? 1 : 0}, ipv, std::int64_t{port}, now}));
+      if (rows.empty()) return fail(Errc::kNotFound, "no UE with IMSI " + imsi);
+      return ok_status();
+    });
+  }
+
+  Status set_key_type_id(const std::string& imsi, std::uint32_t key_type_id) override {
+    return in_transaction(*db_, [&]() -> Status {
+      PROSE_TRY(auto rows, db_->query("UPDATE ue SET key_type_id = $2 WHERE imsi = $1 RETURNING imsi",
+                                      {imsi, std::int64_t{key_type_id}}));
+      if (rows.empty()) return fail(Errc::kNotFound, "no UE with IMSI " + imsi);
+      return ok_status();
+    });
+  }
+
+  Status set_pmk(const std::string& imsi, std::uint64_t pmk_id, const SecretBytes& pmk) override {
+    PROSE_TRY(Bytes blob, wrap_key(kek_, pmk, pmk_label(imsi, pmk_id)));
+    return in_transaction(*db_, [&]() -> Status {
+      PROSE_TRY(auto rows, db_->query("UPDATE ue SET pmk_id = $2, pmk = $3 WHERE imsi = $1 RETURNING imsi",
+                                      {imsi, as_db(pmk_id), blob}));
+      if (rows.empty()) return fail(Errc::kNotFound, "no UE with IMSI " + imsi);
+      return ok_status();
+    });
+  }
+
+  Result<std::optional<PmkRecord>> find_pmk(const std::string& imsi) override {
+    PROSE_TRY(auto rows, db_->query("SELECT pmk_id, pmk FROM ue WHERE imsi = $1", {imsi}));
+    if (rows.empty() || col_null(rows[0], 0) || col_null(rows[0], 1)) return std::optional<PmkRecord>{};
+    PmkRecord rec;
+    PROSE_TRY(std::int64_t id, col_int(rows[0], 0));
+    PROSE_TRY(Bytes blob, col_blob(rows[0], 1));
+    rec.pmk_id = from_db(id);
+    PROSE_TRY(rec.pmk, unwrap_key(kek_, blob, pmk_label(imsi, rec.pmk_id)));
+    return std::optional<PmkRecord>(std::move(rec));
+  }
+
+  Status upsert_relay(const std::string& relay_id, const std::vector<std::uint32_t>& rscs) override {
+    return in_transaction(*db_, [&]() -> Status {
+      PROSE_TRY(auto ins,
+                db_->query("INSERT INTO relay (relay_id) VALUES ($1) ON CONFLICT (relay_id) DO NOTHING", {relay_id}));
+      (void)ins;
+      return replace_rscs("relay_rsc", "relay_id", relay_id, rscs);
+    });
+  }
+
+  Status remove_relay(const std::string& relay_id) override {
+    return in_transaction(*db_, [&]() -> Status {
+      PROSE_TRY(auto rows, db_->query("DELETE FROM relay WHERE relay_id = $1 RETURNING relay_id", {relay_id}));
+      if (rows.empty()) return fail(Errc::kNotFound, "no relay " + relay_id);
+      return ok_status();
+    });
+  }
+
+  Result<std::optional<RelayRecord>> find_relay(const std::string& relay_id) override {
+    PROSE_TRY(auto rows, db_->query("SELECT relay_id FROM relay WHERE relay_id = $1", {relay_id}));
+    if (rows.empty()) return std::optional<RelayRecord>{};
+    RelayRecord r;
+    r.relay_id = relay_id;
+    PROSE_TRY(r.relay_service_codes, rscs_of("relay_rsc", "relay_id", relay_id));
+    return std::optional<RelayRecord>(std::move(r));
+  }
+
+  Result<std::vector<RelayRecord>> list_relays() override {
+    PROSE_TRY(auto rows, db_->query("SELECT relay_id FROM relay ORDER BY relay_id"));
+    std::vector<RelayRecord> out;
+    for (const auto& row : rows) {
+      RelayRecord r;
+      PROSE_TRY(r.relay_id, col_text(row, 0));
+      PROSE_TRY(r.relay_service_codes, rscs_of("relay_rsc", "relay_id", r.relay_id));
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Status insert_pruk(const PrukRecord& rec, bool replace_older, const AuditEntry& audit_entry) override {
+    if (rec.pruk_id == 0) return fail(Errc::kInvalidArgument, "PRUK ID 0 is reserved");
+    PROSE_TRY(Bytes blob, wrap_key(kek_, rec.pruk, pruk_label(rec.pruk_id)));
+    return in_transaction(*db_, [&]() -> Status {
+      PROSE_TRY(auto ue, db_->query("SELECT imsi FROM ue WHERE imsi = $1", {rec.imsi}));
+      if (ue.empty()) return fail(Errc::kNotFound, "no UE with IMSI " + rec.imsi);
+      PROSE_TRY(auto ins, db_->query("INSERT INTO pruk (pruk_id, imsi, pruk, source, created_at, use_count) "
+                                     "VALUES ($1, $2, $3, $4, $5, $6)",
+                                     {as_db(rec.pruk_id), rec.imsi, blob, std::int64_t{static_cast<int>(rec.source)},
+                                      rec.created_at, as_db(rec.use_count)}));
+      (void)ins;
+      if (replace_older) {
+        PROSE_TRY(auto del,
+                  db_->query("DELETE FROM pruk WHERE imsi = $1 AND pruk_id <> $2", {rec.imsi, as_db(rec.pruk_id)}));
+        (void)del;
+      }
+      return insert_audit(audit_entry);
+    });
+  }
+
+  Result<std::optional<PrukRecord>> find_pruk(std::uint64_t pruk_id) override {
+    PROSE_TRY(auto rows, db_->query(std::string(kPrukColumns) + " WHERE pruk_id = $1", {as_db(pruk_id)}));
+    if (rows.empty()) return std::optional<PrukRecord>{};
+    PROSE_TRY(PrukRecord rec, pruk_from_row(rows[0]));
+    return std::optional<PrukRecord>(std::move(rec));
+  }
+
+  Result<std::optional<PrukRecord>> latest_pruk(const std::string& imsi) override {
+    PROSE_TRY(auto rows,
+              db_->query(std::string(kPrukColumns) + " WHERE imsi = $1 ORDER BY created_at DESC, pruk_id DESC LIMIT 1",
+                         {imsi}));
+    if (rows.empty()) return std::optional<PrukRecord>{};
+    PROSE_TRY(PrukRecord rec, pruk_from_row(rows[0]));
+    return std::optional<PrukRecord>(std::move(rec));
+  }
+
+  Result<std::vector<std::uint64_t>> pruk_ids(const std::string& imsi) override {
+    PROSE_TRY(auto rows,
+              db_->query("SELECT pruk_id FROM pruk WHERE imsi = $1 ORDER BY created_at DESC, pruk_id DESC", {imsi}));
+    std::vector<std::uint64_t> ids;
+    for (const auto& row : rows) {
+      PROSE_TRY(std::int64_t id, col_int(row, 0));
+      ids.push_back(from_db(id));
+    }
+    return ids;
+  }
+
+  Status record_pruk_use(std::uint64_t pruk_id) override {
+    PROSE_TRY(auto rows, db_->query("UPDATE pruk SET use_count = use_count + 1 WHERE pruk_id = $1 RETURNING pruk_id",
+                                    {as_db(pruk_id)}));
+    if (rows.empty()) return fail(Errc::kNotFound, "no such PRUK ID");
+    return ok_status();
+  }
+
+  Status delete_pruks_except(const std::string& imsi, std::uint64_t keep) override {
+    PROSE_TRY(auto rows, db_->query("DELETE FROM pruk WHERE imsi = $1 AND pruk_id <> $2", {imsi, as_db(keep)}));
+    (void)rows;
+    return ok_status();
+  }
+
+  Status audit(const AuditEntry& e) override {
+    return in_transaction(*db_, [&]() -> Status { return insert_audit(e); });
+  }
+
+  Result<std::vector<AuditEntry>> audit_log(const std::string& subject, std::size_t limit) override {
+    PROSE_TRY(auto rows, db_->query("SELECT at, actor, action, key_kind, key_id, subject FROM audit "
+                                    "WHERE subject = $1 ORDER BY id DESC LIMIT $2",
+                                    {subject, static_cast<std::int64_t>(limit)}));
+    std::vector<AuditEntry> out;
+    for (const auto& row : rows) {
+      AuditEntry e;
+      PROSE_TRY(e.at, col_int(row, 0));
+      PROSE_TRY(e.actor, col_text(row, 1));
+      PROSE_TRY(e.action, col_text(row, 2));
+      PROSE_TRY(e.key_kind, col_text(row, 3));
+      PROSE_TRY(e.key_id, col_text(row, 4));
+      PROSE_TRY(e.subject, col_text(row, 5));
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  Status bulk_upsert_ues(const std::vector<std::pair<std::string, std::vector<std::uint32_t>>>& ues, std::int64_t now,
+                         const std::function<void(std::size_t)>& progress) override {
+    return in_transaction(*db_, [&]() -> Status {
+      std::size_t n = 0;
+      for (const auto& [imsi, rscs] : ues) {
+        PROSE_TRY_STATUS(upsert_ue_locked(imsi, rscs, now));
+        if (++n % 1000 == 0 && progress) progress(n);
+      }
+      if (progress) progress(n);
+      return ok_status();
+    });
+  }
+
+ private:
+  static constexpr const char* kUeColumns =
+      "SELECT imsi, ip_address, mikey_port, pruk_delivery, key_type_id, pmk_id, updated_at FROM ue";
+  static constexpr const char* kPrukColumns = "SELECT pruk_id, imsi, pruk, source, created_at, use_count FROM pruk";
+
+  Status upsert_ue_locked(const std::string& imsi, const std::vector<std::uint32_t>& rscs, std::int64_t now) {
+    PROSE_TRY(auto ins, db_->query("INSERT INTO ue (imsi, updated_at) VALUES ($1, $2) "
+                                   "ON CONFLICT (imsi) DO UPDATE SET updated_at = excluded.updated_at",
+                                   {imsi, now}));
+    (void)ins;
+    return replace_rscs("ue_rsc", "imsi", imsi, rscs);
+  }
+
+  Status replace_rscs(const std::string& table, const std::string& key, const std::string& id,
+                      const std::vector<std::uint32_t>& rscs) {
+    PROSE_TRY(auto del, db_->query("DELETE FROM " + table + " WHERE " + key + " = $1", {id}));
+    (void)del;
+    for (std::uint32_t rsc : rscs) {
+      if (rsc > 0xffffff) return fail(Errc::kInvalidArgument, "Relay Service Code does not fit 24 bits");
+      PROSE_TRY(auto ins,
+                db_->query("INSERT INTO " + table + " (" + key + ", rsc) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                           {id, std::int64_t{rsc}}));
+      (void)ins;
+    }
+    return ok_status();
+  }
+
+  Result<std::vector<std::uint32_t>> rscs_of(const std::string& table, const std::string& key, const std::string& id) {
+    PROSE_TRY(auto rows, db_->query("SELECT rsc FROM " + table + " WHERE " + key + " = $1 ORDER BY rsc", {id}));
+    std::vector<std::uint32_t> out;
+    for (const auto& row : rows) {
+      PROSE_TRY(std::int64_t v, col_int(row, 0));
+      out.push_back(static_cast<std::uint32_t>(v));
+    }
+    return out;
+  }
+
+  Status insert_audit(const AuditEntry& e) {
+    PROSE_TRY(auto rows, db_->query("INSERT INTO audit (at, actor, action, key_kind, key_id, subject) "
+                                    "VALUES ($1, $2, $3, $4, $5, $6)",
+                                    {e.at, e.actor, e.action, e.key_kind, e.key_id, e.subject}));
+    (void)rows;
+    return ok_status();
+  }
+
+  Result<UeRecord> ue_from_row(const SqlRow& row) {
+    UeRecord ue;
+    PROSE_TRY(ue.imsi, col_text(row, 0));
+    if (!col_null(row, 1)) {
+      PROSE_TRY(std::string ip, col_text(row, 1));
+      ue.ip_address = ip;
+    }
+    PROSE_TRY(std::int64_t port, col_int(row, 2));
+    ue.mikey_port = static_cast<std::uint16_t>(port);
+    PROSE_TRY(std::int64_t delivery, col_int(row, 3));
+    ue.pruk_delivery = delivery != 0;
+    if (!col_null(row, 4)) {
+      PROSE_TRY(std::int64_t k, col_int(row, 4));
+      ue.key_type_id = static_cast<std::uint32_t>(k);
+    }
+    if (!col_null(row, 5)) {
+      PROSE_TRY(std::int64_t p, col_int(row, 5));
+      ue.pmk_id = from_db(p);
+    }
+    PROSE_TRY(ue.updated_at, col_int(row, 6));
+    return ue;
+  }
+
+  Result<PrukRecord> pruk_from_row(const SqlRow& row) {
+    PrukRecord rec;
+    PROSE_TRY(std::int64_t id, col_int(row, 0));
+    rec.pruk_id = from_db(id);
+    PROSE_TRY(rec.imsi, col_text(row, 1));
+    PROSE_TRY(Bytes blob, col_blob(row, 2));
+    PROSE_TRY(rec.pruk, unwrap_key(kek_, blob, pruk_label(rec.pruk_id)));
+    PROSE_TRY(std::int64_t source, col_int(row, 3));
+    if (source != static_cast<int>(PrukSource::kMikey) && source != static_cast<int>(PrukSource::kGbaPush)) {
+      return fail(Errc::kMalformed, "stored PRUK has unknown source " + std::to_string(source));
+    }
+    rec.source = static_cast<PrukSource>(source);
+    PROSE_TRY(rec.created_at, col_int(row, 4));
+    PROSE_TRY(std::int64_t uses, col_int(row, 5));
+    rec.use_count = from_db(uses);
+    return rec;
+  }
+
+  std::unique_ptr<Db> db_;
+  SecretBytes kek_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_store(const std::string& url, const SecretBytes& kek) {
+  if (kek.size() != kKekSize) return fail(Errc::kInvalidArgument, "key-encryption key must be 32 octets (64 hex)");
+  std::unique_ptr<Db> db;
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    PROSE_TRY(db, open_postgres(url));
+  } else {
+    std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
+    if (path.empty()) return fail(Errc::kInvalidArgument, "empty SQLite path");
+    PROSE_TRY(db, open_sqlite(path));
+  }
+  PROSE_TRY_STATUS(migrate(*db));
+  return std::unique_ptr<Store>(std::make_unique<SqlStore>(std::move(db), kek.clone()));
+}
+
+}  // namespace prose::store

@@ -1,0 +1,73 @@
+// The PKMF's storage interface with two backends on one schema: SQLite (embedded default: WAL, synchronous
+// commits) and PostgreSQL (libpq, for several PKMF processes sharing one database). Key material (PRUK, PMK) is
+// encrypted at rest with AES-256-GCM under a key-encryption key, bound to its row.
+//
+// A Store object owns one database connection and is not thread-safe: give each worker thread its own
+// (open_store is cheap). Every method is one transaction; a failed call changes nothing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "prose/store/records.h"
+#include "prose/util/result.h"
+#include "prose/util/secret.h"
+
+namespace prose::store {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual std::string backend_name() const = 0;
+  virtual int schema_version() = 0;
+
+  // --- Remote UEs ---
+  // Adds or replaces the UE's authorisation (its Relay Service Codes); keeps its keys.
+  virtual Status upsert_ue(const std::string& imsi, const std::vector<std::uint32_t>& rscs, std::int64_t now) = 0;
+  virtual Status remove_ue(const std::string& imsi) = 0;  // kNotFound if absent; deletes its PRUKs
+  virtual Result<std::optional<UeRecord>> find_ue(const std::string& imsi) = 0;
+  virtual Result<std::vector<UeRecord>> list_ues(std::size_t limit, std::size_t offset) = 0;
+  virtual Result<std::uint64_t> count_ues() = 0;
+  // A Key Request from the UE: delivery wanted or stopped, and where to send MIKEY.
+  virtual Status update_ue_delivery(const std::string& imsi, bool pruk_delivery, const std::optional<std::string>& ip,
+                                    std::uint16_t port, std::int64_t now) = 0;
+  virtual Status set_key_type_id(const std::string& imsi, std::uint32_t key_type_id) = 0;
+  virtual Status set_pmk(const std::string& imsi, std::uint64_t pmk_id, const SecretBytes& pmk) = 0;
+  virtual Result<std::optional<PmkRecord>> find_pmk(const std::string& imsi) = 0;
+
+  // --- Relays ---
+  virtual Status upsert_relay(const std::string& relay_id, const std::vector<std::uint32_t>& rscs) = 0;
+  virtual Status remove_relay(const std::string& relay_id) = 0;
+  virtual Result<std::optional<RelayRecord>> find_relay(const std::string& relay_id) = 0;
+  virtual Result<std::vector<RelayRecord>> list_relays() = 0;
+
+  // --- PRUKs ---
+  // Inserts a PRUK under a PRUK ID unique in the whole store (across every PKMF sharing the database), together
+  // with its audit entry. kInvalidArgument for PRUK ID 0 (reserved: the MIKEY "send a Key Request" trigger);
+  // kConflict when the ID is taken, so the caller draws another. `replace_older` deletes the UE's other PRUKs in
+  // the same transaction. kNotFound when the UE is unknown.
+  virtual Status insert_pruk(const PrukRecord& rec, bool replace_older, const AuditEntry& audit) = 0;
+  virtual Result<std::optional<PrukRecord>> find_pruk(std::uint64_t pruk_id) = 0;
+  virtual Result<std::optional<PrukRecord>> latest_pruk(const std::string& imsi) = 0;
+  virtual Result<std::vector<std::uint64_t>> pruk_ids(const std::string& imsi) = 0;  // newest first
+  virtual Status record_pruk_use(std::uint64_t pruk_id) = 0;
+  virtual Status delete_pruks_except(const std::string& imsi, std::uint64_t keep_pruk_id) = 0;
+
+  // --- Audit ---
+  virtual Status audit(const AuditEntry& entry) = 0;
+  virtual Result<std::vector<AuditEntry>> audit_log(const std::string& subject, std::size_t limit) = 0;
+
+  // Bulk import: many UEs in one transaction (CSV import); `progress` is called every 1000 rows.
+  virtual Status bulk_upsert_ues(const std::vector<std::pair<std::string, std::vector<std::uint32_t>>>& ues,
+                                 std::int64_t now, const std::function<void(std::size_t)>& progress) = 0;
+};
+
+// url: "sqlite:PATH" (or a plain path) or "postgresql://..." / "postgres://..." (libpq connection URI).
+// kek: 32-octet key-encryption key. Opens, then applies pending schema migrations.
+Result<std::unique_ptr<Store>> open_store(const std::string& url, const SecretBytes& kek);
+
+}  // namespace prose::store

@@ -1,0 +1,283 @@
+// Store behaviour, run against SQLite always and against PostgreSQL when PROSE_TEST_PG_URL names a server
+// (ctest starts one on loopback for the "store.postgres" test; see tests/integration/store_postgres).
+#include "prose/store/store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <thread>
+
+#include "prose/store/schema.h"
+#include "prose/util/random.h"
+
+namespace prose::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string pg_url() {
+  const char* u = std::getenv("PROSE_TEST_PG_URL");
+  return u ? u : "";
+}
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    kek_ = SecretBytes(ByteView(std::vector<std::uint8_t>(32, 0x42)));
+    if (GetParam() == "sqlite") {
+      dir_ = fs::temp_directory_path() / ("prose-store-" + std::to_string(random_u64()));
+      fs::create_directories(dir_);
+      url_ = "sqlite:" + (dir_ / "pkmf.db").string();
+    } else {
+      url_ = pg_url();
+      if (url_.empty()) GTEST_SKIP() << "PROSE_TEST_PG_URL not set (run via ctest -R store.postgres)";
+      wipe_postgres();
+    }
+    auto s = open_store(url_, kek_);
+    ASSERT_TRUE(s.ok()) << s.error().to_string();
+    store_ = std::move(*s);
+  }
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+  void wipe_postgres() {
+    auto s = open_store(url_, kek_);
+    ASSERT_TRUE(s.ok()) << s.error().to_string();
+    auto ues = (*s)->list_ues(1000000, 0);
+    ASSERT_TRUE(ues.ok());
+    for (const auto& ue : *ues) ASSERT_TRUE((*s)->remove_ue(ue.imsi).ok());
+    auto relays = (*s)->list_relays();
+    ASSERT_TRUE(relays.ok());
+    for (const auto& r : *relays) ASSERT_TRUE((*s)->remove_relay(r.relay_id).ok());
+  }
+  std::unique_ptr<Store> reopen() {
+    auto s = open_store(url_, kek_);
+    EXPECT_TRUE(s.ok());
+    return std::move(*s);
+  }
+  PrukRecord pruk(const std::string& imsi, std::uint64_t id, std::int64_t at = 100) {
+    PrukRecord r;
+    r.imsi = imsi;
+    r.pruk_id = id;
+    r.pruk = random_secret(32);
+    r.source = PrukSource::kMikey;
+    r.created_at = at;
+    return r;
+  }
+  AuditEntry audit_for(const PrukRecord& r) { return AuditEntry{r.created_at, r.imsi, "issue", "PRUK", "id", r.imsi}; }
+
+  SecretBytes kek_;
+  fs::path dir_;
+  std::string url_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreTest, SchemaIsAtLatestVersionAndMigrationIsIdempotent) {
+  EXPECT_EQ(store_->schema_version(), latest_schema_version());
+  auto again = reopen();
+  EXPECT_EQ(again->schema_version(), latest_schema_version());
+}
+
+TEST_P(StoreTest, UeLifecycle) {
+  ASSERT_TRUE(store_->upsert_ue("001010000000001", {0x000001, 0x00abcd}, 10).ok());
+  auto ue = store_->find_ue("001010000000001");
+  ASSERT_TRUE(ue.ok());
+  ASSERT_TRUE(ue->has_value());
+  EXPECT_EQ((*ue)->relay_service_codes, (std::vector<std::uint32_t>{0x000001, 0x00abcd}));
+  EXPECT_FALSE((*ue)->pruk_delivery);
+  EXPECT_FALSE((*ue)->ip_address.has_value());
+
+  ASSERT_TRUE(store_->update_ue_delivery("001010000000001", true, "127.0.0.5", 2269, 11).ok());
+  ASSERT_TRUE(store_->update_ue_delivery("001010000000001", true, "127.0.0.6", 0, 12).ok());  // newer IP overrides
+  ue = store_->find_ue("001010000000001");
+  EXPECT_EQ((*ue)->ip_address, "127.0.0.6");
+  EXPECT_EQ((*ue)->mikey_port, 2269);
+  EXPECT_TRUE((*ue)->pruk_delivery);
+
+  ASSERT_TRUE(store_->upsert_ue("001010000000001", {7}, 13).ok());
+  ue = store_->find_ue("001010000000001");
+  EXPECT_EQ((*ue)->relay_service_codes, (std::vector<std::uint32_t>{7}));
+  EXPECT_EQ((*ue)->ip_address, "127.0.0.6");  // re-authorising keeps the rest
+
+  EXPECT_EQ(*store_->count_ues(), 1u);
+  EXPECT_EQ(store_->update_ue_delivery("999", true, std::nullopt, 0, 1).error().code, Errc::kNotFound);
+  EXPECT_EQ(store_->upsert_ue("1", {0x1000000}, 1).error().code, Errc::kInvalidArgument);
+  EXPECT_FALSE(store_->find_ue("1")->has_value()) << "failed upsert must leave nothing behind";
+  ASSERT_TRUE(store_->remove_ue("001010000000001").ok());
+  EXPECT_EQ(store_->remove_ue("001010000000001").error().code, Errc::kNotFound);
+}
+
+TEST_P(StoreTest, PmkIsEncryptedAtRestAndBoundToItsKek) {
+  ASSERT_TRUE(store_->upsert_ue("001010000000002", {1}, 1).ok());
+  SecretBytes pmk = random_secret(32);
+  ASSERT_TRUE(store_->set_pmk("001010000000002", 0x1122334455667788ull, pmk).ok());
+  auto got = store_->find_pmk("001010000000002");
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->pmk_id, 0x1122334455667788ull);
+  EXPECT_TRUE((*got)->pmk == pmk);
+
+  if (GetParam() == "sqlite") {
+    // The raw database file never holds the PMK in clear.
+    store_.reset();
+    std::string path = url_.substr(7);
+    for (const char* suffix : {"", "-wal"}) {
+      std::ifstream f(path + suffix, std::ios::binary);
+      std::string raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      std::string needle(reinterpret_cast<const char*>(pmk.data()), pmk.size());
+      EXPECT_EQ(raw.find(needle), std::string::npos) << path << suffix;
+    }
+  }
+  store_.reset();
+  SecretBytes other(ByteView(std::vector<std::uint8_t>(32, 0x43)));
+  auto wrong = open_store(url_, other);
+  ASSERT_TRUE(wrong.ok());
+  auto fail = (*wrong)->find_pmk("001010000000002");
+  ASSERT_FALSE(fail.ok());
+  EXPECT_EQ(fail.error().code, Errc::kAuthFailed);
+}
+
+TEST_P(StoreTest, PrukIdsAreUniqueAndNeverZero) {
+  ASSERT_TRUE(store_->upsert_ue("001010000000003", {1}, 1).ok());
+  ASSERT_TRUE(store_->upsert_ue("001010000000004", {1}, 1).ok());
+  auto a = pruk("001010000000003", 0xfedcba9876543210ull);  // high bit set: survives signed storage
+  ASSERT_TRUE(store_->insert_pruk(a, false, audit_for(a)).ok());
+  auto dup = pruk("001010000000004", 0xfedcba9876543210ull);
+  auto st = store_->insert_pruk(dup, false, audit_for(dup));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, Errc::kConflict);
+  auto zero = pruk("001010000000003", 0);
+  EXPECT_EQ(store_->insert_pruk(zero, false, audit_for(zero)).error().code, Errc::kInvalidArgument);
+  auto orphan = pruk("999", 5);
+  EXPECT_EQ(store_->insert_pruk(orphan, false, audit_for(orphan)).error().code, Errc::kNotFound);
+
+  auto found = store_->find_pruk(0xfedcba9876543210ull);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->imsi, "001010000000003");
+  EXPECT_TRUE((*found)->pruk == a.pruk);
+  // The failed duplicate left no audit entry behind.
+  EXPECT_TRUE(store_->audit_log("001010000000004", 10)->empty());
+  EXPECT_EQ(store_->audit_log("001010000000003", 10)->size(), 1u);
+}
+
+TEST_P(StoreTest, ReplaceOlderAndUseCount) {
+  const std::string imsi = "001010000000005";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
+  auto p1 = pruk(imsi, 11, 100), p2 = pruk(imsi, 12, 200), p3 = pruk(imsi, 13, 300);
+  ASSERT_TRUE(store_->insert_pruk(p1, false, audit_for(p1)).ok());
+  ASSERT_TRUE(store_->insert_pruk(p2, false, audit_for(p2)).ok());
+  EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{12, 11}));
+  EXPECT_EQ((*store_->latest_pruk(imsi))->pruk_id, 12u);
+  ASSERT_TRUE(store_->insert_pruk(p3, true, audit_for(p3)).ok());
+  EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{13}));
+  ASSERT_TRUE(store_->record_pruk_use(13).ok());
+  ASSERT_TRUE(store_->record_pruk_use(13).ok());
+  EXPECT_EQ((*store_->find_pruk(13))->use_count, 2u);
+  EXPECT_EQ(store_->record_pruk_use(11).error().code, Errc::kNotFound);
+  auto p4 = pruk(imsi, 14, 400);
+  ASSERT_TRUE(store_->insert_pruk(p4, false, audit_for(p4)).ok());
+  ASSERT_TRUE(store_->delete_pruks_except(imsi, 14).ok());
+  EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{14}));
+  ASSERT_TRUE(store_->remove_ue(imsi).ok());
+  EXPECT_FALSE(store_->find_pruk(14)->has_value()) << "removing a UE removes its PRUKs";
+}
+
+TEST_P(StoreTest, PruksSurviveReopen) {
+  const std::string imsi = "001010000000006";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
+  std::vector<PrukRecord> issued;
+  for (int i = 0; i < 20; ++i) {
+    issued.push_back(pruk(imsi, random_u64_nonzero(), i));
+    ASSERT_TRUE(store_->insert_pruk(issued.back(), false, audit_for(issued.back())).ok());
+  }
+  store_ = reopen();
+  for (const auto& p : issued) {
+    auto got = store_->find_pruk(p.pruk_id);
+    ASSERT_TRUE(got.ok() && got->has_value());
+    EXPECT_TRUE((*got)->pruk == p.pruk);
+  }
+}
+
+TEST_P(StoreTest, RelaysAndBulkImport) {
+  ASSERT_TRUE(store_->upsert_relay("relay-1", {1, 2}).ok());
+  ASSERT_TRUE(store_->upsert_relay("relay-2", {3}).ok());
+  EXPECT_EQ((*store_->find_relay("relay-1"))->relay_service_codes, (std::vector<std::uint32_t>{1, 2}));
+  EXPECT_EQ(store_->list_relays()->size(), 2u);
+  ASSERT_TRUE(store_->remove_relay("relay-2").ok());
+  EXPECT_FALSE(store_->find_relay("relay-2")->has_value());
+
+  std::vector<std::pair<std::string, std::vector<std::uint32_t>>> ues;
+  for (int i = 0; i < 2500; ++i) ues.push_back({"0010100" + std::to_string(10000000 + i), {1}});
+  std::vector<std::size_t> progress;
+  ASSERT_TRUE(store_->bulk_upsert_ues(ues, 5, [&](std::size_t n) { progress.push_back(n); }).ok());
+  EXPECT_EQ(progress, (std::vector<std::size_t>{1000, 2000, 2500}));
+  EXPECT_EQ(*store_->count_ues(), 2500u);
+  // A bad row rolls the whole import back.
+  ues.push_back({"bad", {0x2000000}});
+  ues[0].first = "0010109999999999";
+  EXPECT_FALSE(store_->bulk_upsert_ues(ues, 6, nullptr).ok());
+  EXPECT_EQ(*store_->count_ues(), 2500u);
+  EXPECT_FALSE(store_->find_ue("0010109999999999")->has_value());
+}
+
+TEST_P(StoreTest, ConcurrentIssuersNeverShareAPrukId) {
+  const std::string imsi = "001010000000007";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
+  // Every thread has its own connection, like separate PKMF workers or processes, and they all try the same
+  // small ID space so collisions are certain; each must be refused, never overwritten.
+  constexpr int kThreads = 4, kPerThread = 25;
+  std::atomic<int> conflicts{0};
+  std::vector<std::thread> threads;
+  std::vector<std::vector<std::uint64_t>> won(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto s = open_store(url_, kek_);
+      ASSERT_TRUE(s.ok());
+      for (std::uint64_t id = 1; id <= kPerThread; ++id) {
+        auto rec = pruk(imsi, id);
+        auto st = (*s)->insert_pruk(rec, false, audit_for(rec));
+        if (st.ok())
+          won[t].push_back(id);
+        else if (st.error().code == Errc::kConflict)
+          ++conflicts;
+        else
+          ADD_FAILURE() << st.error().to_string();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::uint64_t> all;
+  std::size_t total = 0;
+  for (const auto& w : won) {
+    total += w.size();
+    all.insert(w.begin(), w.end());
+  }
+  EXPECT_EQ(total, static_cast<std::size_t>(kPerThread));
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kPerThread));
+  EXPECT_EQ(conflicts.load(), (kThreads - 1) * kPerThread);
+  EXPECT_EQ(store_->pruk_ids(imsi)->size(), static_cast<std::size_t>(kPerThread));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+TEST(StoreOpen, RejectsBadKekAndBadPath) {
+  EXPECT_EQ(open_store("sqlite:/tmp/x.db", SecretBytes(16)).error().code, Errc::kInvalidArgument);
+  SecretBytes kek(32);
+  auto st = open_store("sqlite:/nonexistent-dir/x/y.db", kek);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, Errc::kIo);
+  auto pg = open_store("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", kek);
+  ASSERT_FALSE(pg.ok());
+  EXPECT_EQ(pg.error().code, Errc::kIo);
+}
+
+}  // namespace
+}  // namespace prose::store
