@@ -36,16 +36,22 @@ Result<SecretBytes> derive_ptk(ByteView pgk, std::uint32_t group_member_id, std:
 // A.8: DUIK / DUSK / DUCK from the PSDK.
 enum class DiscoveryKeyType : std::uint8_t { kDuik = 0x01, kDusk = 0x02, kDuck = 0x03 };
 Result<SecretBytes> derive_discovery_key(ByteView psdk, DiscoveryKeyType type);
-// A.2: MIC = 32 LSBs of KDF(DUIK / discovery key, FC, P0 = message, P1 = UTC-based counter (4)).
+// A.2: MIC = 32 LSBs of KDF(DUIK / discovery key, FC, P0 = message (the ProSe App Code / discovery message
+// contents covered by the MIC), P1 = UTC-based counter (4)).
 Result<Bytes> derive_discovery_mic(ByteView duik, ByteView message, std::uint32_t utc_counter);
 // A.5: scrambling bits = KDF(DUSK, FC, P0 = UTC-based counter (4)), 256 bits.
 Result<SecretBytes> derive_discovery_scrambling(ByteView dusk, std::uint32_t utc_counter);
 // A.6: message-specific confidentiality keystream = KDF(DUCK, FC, P0 = UTC-based counter (4), P1 = MIC (4)).
 Result<SecretBytes> derive_discovery_keystream(ByteView duck, std::uint32_t utc_counter, ByteView mic);
 // TS 33.220 B.3: Ks_(ext)_NAF = KDF(Ks = CK || IK, 0x01, "gba-me", RAND, IMPI, NAF_Id).
-Result<SecretBytes> derive_ks_ext_naf(ByteView ck, ByteView ik, ByteView rand, std::string_view impi,
-                                      ByteView naf_id);
+Result<SecretBytes> derive_ks_ext_naf(ByteView ck, ByteView ik, ByteView rand, std::string_view impi, ByteView naf_id);
 // NAF_Id = FQDN of the NAF (UTF-8) || 5-octet Ua security protocol identifier.
 Bytes make_naf_id(std::string_view naf_fqdn, ByteView ua_protocol_id);
+// The PKMF's NAF_Id for GBA Push of PRUKs: FQDN || the ProSe Ua id of fc_table.h (provisional).
+Bytes make_pkmf_naf_id(std::string_view pkmf_fqdn);
+
+// Input checks shared by the derivations (all fail with kInvalidArgument naming the value):
+//   PRUK, KD, KD-sess, PTK, PGK: 32 octets; KD freshness, nonces: 16; alg_id 0..15; CK, IK, RAND: 16;
+//   group member / group id: 24 bits; IMPI and NAF_Id non-empty; PSDK / DUIK / DUSK / DUCK non-empty; MIC 4 octets.
 
 }  // namespace prose::keys

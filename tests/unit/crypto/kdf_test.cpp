@@ -12,7 +12,11 @@ TEST(Kdf, InputStringHasTwoOctetLengths) {
   Bytes p1(16, 0x11);
   auto s = kdf_input(0x4f, {p0, p1});
   ASSERT_TRUE(s.ok());
-  EXPECT_EQ(to_hex(*s), "4f" "aabb" "0002" + to_hex(p1) + "0010");
+  EXPECT_EQ(to_hex(*s),
+            "4f"
+            "aabb"
+            "0002" +
+                to_hex(p1) + "0010");
 }
 
 TEST(Kdf, RejectsParameterLongerThan65535) {
