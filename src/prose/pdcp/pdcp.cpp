@@ -1,0 +1,128 @@
+#include "prose/pdcp/pdcp.h"
+
+#include <string>
+
+#include "prose/util/byte_reader.h"
+#include "prose/util/ct.h"
+#include "prose/util/secret.h"
+
+namespace prose::pdcp {
+
+namespace {
+
+constexpr std::uint8_t kPgkIndexMask = 0x1F;
+constexpr unsigned kSduTypeShift = 5;
+
+Status check_params(const PduParams& p) {
+  if (p.bearer > kMaxBearer) return fail(Errc::kInvalidArgument, "BEARER must be 0..31");
+  if (p.direction > 1) return fail(Errc::kInvalidArgument, "DIRECTION must be 0 or 1");
+  return ok_status();
+}
+
+cipher::EpsParams eps(const PduParams& p) { return cipher::EpsParams{p.count, p.bearer, p.direction}; }
+
+void store_be32(std::uint8_t* p, std::uint32_t v) {
+  p[0] = static_cast<std::uint8_t>(v >> 24);
+  p[1] = static_cast<std::uint8_t>(v >> 16);
+  p[2] = static_cast<std::uint8_t>(v >> 8);
+  p[3] = static_cast<std::uint8_t>(v);
+}
+
+}  // namespace
+
+Result<std::uint8_t> bearer_for_lcid(std::uint8_t lcid) {
+  if (lcid >= 28 && lcid <= 30) return kSignallingBearer;
+  if (lcid >= 1 && lcid <= 10) return static_cast<std::uint8_t>(lcid - 1);
+  return fail(Errc::kInvalidArgument, "LCID " + std::to_string(lcid) + " carries no sidelink PDCP bearer");
+}
+
+Result<Header> decode_header(ByteView pdu) {
+  ByteReader r(pdu);
+  PROSE_TRY(std::uint8_t first, r.u8("PDCP header"));
+  const std::uint8_t type = first >> kSduTypeShift;
+  if (type > kMaxSduType) {
+    return fail_at(Errc::kMalformed, 0, "PDCP header: reserved SDU type " + std::to_string(type));
+  }
+  Header h;
+  h.sdu_type = static_cast<SduType>(type);
+  h.pgk_index = first & kPgkIndexMask;
+  PROSE_TRY(h.kd_sess_id, r.u16("PDCP header KD-sess ID"));
+  PROSE_TRY(h.sn, r.u16("PDCP SN"));
+  return h;
+}
+
+void encode_header(ByteWriter& w, const Header& h) {
+  w.u8(static_cast<std::uint8_t>((static_cast<unsigned>(h.sdu_type) << kSduTypeShift) | (h.pgk_index & kPgkIndexMask)));
+  w.u16(h.kd_sess_id).u16(h.sn);
+}
+
+Result<Bytes> protect_pdu(cipher::Backend& be, const KeyView& keys, ProtectionMode mode, SduType sdu_type,
+                          std::uint16_t kd_sess_id, const PduParams& p, ByteView sdu) {
+  PROSE_TRY_STATUS(check_params(p));
+  if (static_cast<std::uint8_t>(sdu_type) > kMaxSduType) return fail(Errc::kInvalidArgument, "reserved SDU type");
+  ByteWriter w(kHeaderSize + sdu.size() + kMacISize);
+  encode_header(w, Header{sdu_type, 0, kd_sess_id, static_cast<std::uint16_t>(p.count & kSnMask)});
+  w.bytes(sdu);
+  if (mode.integrity) w.u32(0);  // MAC-I placeholder, filled below
+  Bytes out = w.take();
+  const std::size_t covered = kHeaderSize + sdu.size();
+  if (mode.integrity) {
+    PROSE_TRY(std::uint32_t mac, be.eia(keys.eia, keys.pik, eps(p), ByteView(out.data(), covered), covered * 8));
+    store_be32(out.data() + covered, mac);
+  }
+  if (mode.ciphering && !sdu.empty()) {
+    MutableByteView data(out.data() + kHeaderSize, sdu.size());
+    PROSE_TRY_STATUS(be.eea(keys.eea, keys.pek, eps(p), data, sdu.size() * 8, data));
+  }
+  return out;
+}
+
+Result<UnprotectedPdu> unprotect_pdu(cipher::Backend& be, const KeyView& keys, ProtectionMode mode, const PduParams& p,
+                                     ByteView pdu) {
+  PROSE_TRY_STATUS(check_params(p));
+  PROSE_TRY(Header h, decode_header(pdu));
+  if (h.pgk_index != 0) return fail_at(Errc::kMalformed, 0, "PDCP header: PGK index must be 0 on one-to-one");
+  if (h.sn != (p.count & kSnMask)) return fail_at(Errc::kMalformed, 3, "PDCP SN does not match COUNT");
+  const std::size_t trailer = mode.integrity ? kMacISize : 0;
+  if (pdu.size() < kHeaderSize + trailer) {
+    return fail_at(Errc::kTruncated, pdu.size(), "PDCP PDU too short for the MAC-I");
+  }
+  const std::size_t data_len = pdu.size() - kHeaderSize - trailer;
+  // Work buffer = header || data, deciphered in place so the MAC-I can be checked over header || plaintext.
+  Bytes buf(pdu.begin(), pdu.begin() + static_cast<std::ptrdiff_t>(kHeaderSize + data_len));
+  if (mode.ciphering && data_len > 0) {
+    MutableByteView data(buf.data() + kHeaderSize, data_len);
+    PROSE_TRY_STATUS(be.eea(keys.eea, keys.pek, eps(p), data, data_len * 8, data));
+  }
+  if (mode.integrity) {
+    ByteReader mr(pdu.subspan(kHeaderSize + data_len), kHeaderSize + data_len);
+    PROSE_TRY(std::uint32_t mac_i, mr.u32("MAC-I"));
+    PROSE_TRY(std::uint32_t x_mac, be.eia(keys.eia, keys.pik, eps(p), buf, buf.size() * 8));
+    std::uint8_t a[4], b[4];
+    store_be32(a, mac_i);
+    store_be32(b, x_mac);
+    if (!ct_equal(ByteView(a, 4), ByteView(b, 4))) {
+      secure_wipe(buf.data(), buf.size());
+      return fail_at(Errc::kAuthFailed, kHeaderSize + data_len, "MAC-I check failed");
+    }
+  }
+  buf.erase(buf.begin(), buf.begin() + kHeaderSize);
+  return UnprotectedPdu{h, p.count, std::move(buf)};
+}
+
+Bytes encode_unprotected(SduType sdu_type, std::uint16_t sn, ByteView sdu) {
+  ByteWriter w(kHeaderSize + sdu.size());
+  encode_header(w, Header{sdu_type, 0, kUnprotectedKdSessId, sn});
+  w.bytes(sdu);
+  return w.take();
+}
+
+Result<UnprotectedPdu> decode_unprotected(ByteView pdu) {
+  PROSE_TRY(Header h, decode_header(pdu));
+  if (h.pgk_index != 0) return fail_at(Errc::kMalformed, 0, "PDCP header: PGK index must be 0 on one-to-one");
+  if (!is_unprotected(h)) return fail_at(Errc::kMalformed, 1, "expected an unprotected PDU (KD-sess ID 0)");
+  ByteView data = pdu.subspan(kHeaderSize);
+  return UnprotectedPdu{h, h.sn, Bytes(data.begin(), data.end())};
+}
+
+}  // namespace prose::pdcp
