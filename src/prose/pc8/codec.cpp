@@ -1,0 +1,1170 @@
+#include "prose/pc8/codec.h"
+
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <array>
+#include <set>
+#include <utility>
+
+#include "prose/util/hex.h"
+#include "prose/util/secret.h"
+
+namespace prose::pc8 {
+
+// ---------------------------------------------------------------------------------------------------------------
+// Error classes.
+
+namespace {
+
+constexpr std::array<std::string_view, 15> kDecodeTokens{
+    "too-large",       "not-well-formed",   "dtd-forbidden",   "wrong-root",        "wrong-namespace",
+    "unknown-element", "unknown-attribute", "missing-element", "duplicate-element", "out-of-order",
+    "conflict",        "unexpected-text",   "bad-hex",         "wrong-length",      "bad-value",
+};
+
+}  // namespace
+
+std::string_view decode_errc_token(DecodeErrc c) { return kDecodeTokens.at(static_cast<std::size_t>(c)); }
+
+std::optional<DecodeErrc> decode_errc_of(const Error& e) {
+  for (std::size_t i = 0; i < kDecodeTokens.size(); ++i) {
+    const auto& t = kDecodeTokens[i];
+    if (e.message.size() > t.size() && e.message.compare(0, t.size(), t) == 0 && e.message[t.size()] == ':') {
+      return static_cast<DecodeErrc>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+std::string tag(std::string_view name) { return "<" + std::string(name) + ">"; }
+std::string tag(pugi::xml_node n) { return tag(std::string_view(n.name())); }
+
+Unexpected derr(DecodeErrc c, pugi::xml_node at, const std::string& msg) {
+  Errc e = Errc::kMalformed;
+  if (c == DecodeErrc::kTooLarge) e = Errc::kInvalidArgument;
+  if (c == DecodeErrc::kDtdForbidden) e = Errc::kUnsupported;
+  std::string m = std::string(decode_errc_token(c)) + ": " + msg;
+  if (at) {
+    auto off = at.offset_debug();
+    if (off >= 0) return fail_at(e, static_cast<std::size_t>(off), m);
+  }
+  return fail(e, m);
+}
+
+bool is_xml_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+bool all_space(std::string_view s) { return std::all_of(s.begin(), s.end(), is_xml_space); }
+
+// A std::string that is wiped when it dies (leaf text may be key hex).
+struct WipedString {
+  std::string s;
+  WipedString() = default;
+  WipedString(const WipedString&) = delete;
+  WipedString& operator=(const WipedString&) = delete;
+  WipedString(WipedString&& o) noexcept : s(std::move(o.s)) {}
+  ~WipedString() { secure_wipe(s.data(), s.size()); }
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Children of an element-only element, checked against a content model: each allowed name has a slot (schema
+// sequence position; alternatives of a choice share a slot) and a maximum count.
+
+struct Spec {
+  std::string_view name;
+  int slot;
+  std::size_t max;
+};
+
+class Children {
+ public:
+  static Result<Children> read(pugi::xml_node parent, std::initializer_list<Spec> specs) {
+    Children c;
+    c.parent_ = parent;
+    int cur_slot = -1;
+    std::string_view cur_name;
+    std::vector<std::pair<std::string_view, std::size_t>> counts;
+    for (pugi::xml_node n = parent.first_child(); n; n = n.next_sibling()) {
+      switch (n.type()) {
+        case pugi::node_pcdata:
+        case pugi::node_cdata:
+          if (!all_space(n.value())) return derr(DecodeErrc::kUnexpectedText, n, "text not allowed in " + tag(parent));
+          continue;
+        case pugi::node_element:
+          break;
+        default:
+          continue;  // comments and processing instructions are not parsed
+      }
+      std::string_view name = n.name();
+      if (name.find(':') != std::string_view::npos) {
+        return derr(DecodeErrc::kWrongNamespace, n, tag(name) + ": namespace prefixes are not allowed");
+      }
+      if (n.first_attribute()) {
+        return derr(DecodeErrc::kUnknownAttribute, n,
+                    "attribute '" + std::string(n.first_attribute().name()) + "' not allowed on " + tag(name));
+      }
+      const Spec* spec = nullptr;
+      for (const auto& s : specs) {
+        if (s.name == name) spec = &s;
+      }
+      if (spec == nullptr) return derr(DecodeErrc::kUnknownElement, n, tag(name) + " not allowed in " + tag(parent));
+      std::size_t* count = nullptr;
+      for (auto& [nm, k] : counts) {
+        if (nm == name) count = &k;
+      }
+      if (spec->slot < cur_slot) {
+        if (count != nullptr && spec->max == 1) {
+          return derr(DecodeErrc::kDuplicateElement, n, tag(name) + " given more than once in " + tag(parent));
+        }
+        return derr(DecodeErrc::kOutOfOrder, n,
+                    tag(name) + " must come before " + tag(cur_name) + " in " + tag(parent));
+      }
+      if (spec->slot == cur_slot && name != cur_name) {
+        return derr(DecodeErrc::kConflict, n,
+                    tag(name) + " and " + tag(cur_name) + " are mutually exclusive in " + tag(parent));
+      }
+      if (count == nullptr) {
+        counts.emplace_back(name, 0);
+        count = &counts.back().second;
+      }
+      if (++*count > spec->max) {
+        return derr(DecodeErrc::kDuplicateElement, n,
+                    spec->max == 1 ? tag(name) + " given more than once in " + tag(parent)
+                                   : "more than " + std::to_string(spec->max) + " " + tag(name) + " in " + tag(parent));
+      }
+      cur_slot = spec->slot;
+      cur_name = name;
+      c.items_.emplace_back(name, n);
+    }
+    return c;
+  }
+
+  pugi::xml_node first(std::string_view name) const {
+    for (const auto& [nm, n] : items_) {
+      if (nm == name) return n;
+    }
+    return {};
+  }
+  bool has(std::string_view name) const { return static_cast<bool>(first(name)); }
+  std::vector<pugi::xml_node> all(std::string_view name) const {
+    std::vector<pugi::xml_node> out;
+    for (const auto& [nm, n] : items_) {
+      if (nm == name) out.push_back(n);
+    }
+    return out;
+  }
+  Result<pugi::xml_node> required(std::string_view name) const {
+    auto n = first(name);
+    if (!n) return derr(DecodeErrc::kMissingElement, parent_, tag(parent_) + " lacks " + tag(name));
+    return n;
+  }
+  // Exactly one of the given alternatives.
+  Result<pugi::xml_node> one_of(std::initializer_list<std::string_view> names) const {
+    for (auto nm : names) {
+      if (auto n = first(nm)) return n;
+    }
+    std::string list;
+    for (auto nm : names) list += (list.empty() ? "" : " or ") + tag(nm);
+    return derr(DecodeErrc::kMissingElement, parent_, tag(parent_) + " lacks " + list);
+  }
+  pugi::xml_node parent() const { return parent_; }
+
+ private:
+  pugi::xml_node parent_;
+  std::vector<std::pair<std::string_view, pugi::xml_node>> items_;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Leaf values. Whitespace at both ends is removed (the schema's types all collapse whitespace).
+
+Result<WipedString> leaf_text(pugi::xml_node n) {
+  std::size_t total = 0;
+  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element) {
+      return derr(DecodeErrc::kUnexpectedText, c, tag(c) + " not allowed inside the value of " + tag(n));
+    }
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) total += std::string_view(c.value()).size();
+  }
+  WipedString w;
+  w.s.reserve(total);
+  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) w.s.append(c.value());
+  }
+  std::size_t b = 0;
+  while (b < w.s.size() && is_xml_space(w.s[b])) ++b;
+  std::size_t e = w.s.size();
+  while (e > b && is_xml_space(w.s[e - 1])) --e;
+  // Wipe the trimmed-off tail and head in place (no reallocation).
+  std::fill(w.s.begin() + static_cast<std::ptrdiff_t>(e), w.s.end(), '\0');
+  w.s.resize(e);
+  w.s.erase(0, b);
+  return w;
+}
+
+// xs:token semantics: runs of whitespace become one space.
+std::string collapse(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (is_xml_space(c)) {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Hex of lo..hi octets.
+Result<Bytes> hex_value(pugi::xml_node n, std::size_t lo, std::size_t hi) {
+  PROSE_TRY(WipedString t, leaf_text(n));
+  for (std::size_t i = 0; i < t.s.size(); ++i) {
+    if (hex_digit(t.s[i]) < 0) {
+      return derr(DecodeErrc::kBadHex, n, tag(n) + ": invalid hex character at position " + std::to_string(i));
+    }
+  }
+  if (t.s.size() % 2 != 0) return derr(DecodeErrc::kBadHex, n, tag(n) + ": odd number of hex digits");
+  std::size_t octets = t.s.size() / 2;
+  if (octets < lo || octets > hi) {
+    std::string want = lo == hi ? std::to_string(lo) : std::to_string(lo) + ".." + std::to_string(hi);
+    return derr(DecodeErrc::kWrongLength, n, tag(n) + ": expected " + want + " octets, got " + std::to_string(octets));
+  }
+  Bytes out(octets);
+  for (std::size_t i = 0; i < octets; ++i) {
+    out[i] = static_cast<std::uint8_t>((hex_digit(t.s[2 * i]) << 4) | hex_digit(t.s[2 * i + 1]));
+  }
+  return out;
+}
+
+Result<SecretBytes> secret_value(pugi::xml_node n, std::size_t size) {
+  PROSE_TRY(Bytes b, hex_value(n, size, size));
+  return SecretBytes::adopt(b);
+}
+
+template <typename Id>
+Result<Id> id_value(pugi::xml_node n) {
+  PROSE_TRY(Bytes b, hex_value(n, Id::kSize, Id::kSize));
+  std::uint64_t v = 0;
+  for (auto x : b) v = (v << 8) | x;
+  Id id;
+  id.value = static_cast<decltype(id.value)>(v);
+  return id;
+}
+
+Result<PrukId> pruk_id_value(pugi::xml_node n) {
+  PROSE_TRY(PrukId id, id_value<PrukId>(n));
+  if (id.value == 0) return derr(DecodeErrc::kBadValue, n, tag(n) + ": the all-zero PRUK ID is reserved");
+  return id;
+}
+
+template <typename F>
+Result<F> fixed_value(pugi::xml_node n) {
+  PROSE_TRY(Bytes b, hex_value(n, F::kSize, F::kSize));
+  F f;
+  std::copy(b.begin(), b.end(), f.bytes.begin());
+  return f;
+}
+
+Result<std::uint64_t> decimal_value(pugi::xml_node n, std::size_t max_digits, std::uint64_t lo, std::uint64_t hi) {
+  PROSE_TRY(WipedString t, leaf_text(n));
+  if (t.s.empty() || t.s.size() > max_digits ||
+      !std::all_of(t.s.begin(), t.s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return derr(DecodeErrc::kBadValue, n,
+                tag(n) + ": expected a decimal number of at most " + std::to_string(max_digits) + " digits");
+  }
+  std::uint64_t v = 0;
+  for (char c : t.s) v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  if (v < lo || v > hi) {
+    return derr(DecodeErrc::kBadValue, n,
+                tag(n) + ": " + std::to_string(v) + " outside " + std::to_string(lo) + ".." + std::to_string(hi));
+  }
+  return v;
+}
+
+Result<ErrorCode> error_code_value(pugi::xml_node n) {
+  PROSE_TRY(std::uint64_t v, decimal_value(n, 5, 0, 65535));
+  auto c = error_code_from_value(static_cast<std::uint32_t>(v));
+  if (!c) return derr(DecodeErrc::kBadValue, n, tag(n) + ": " + std::to_string(v) + " is not a defined status code");
+  return *c;
+}
+
+Result<std::uint8_t> algorithm_value(pugi::xml_node n) {
+  PROSE_TRY(std::uint64_t v, decimal_value(n, 2, 0, kMaxAlgorithmId));
+  return static_cast<std::uint8_t>(v);
+}
+
+Result<UtcTime> time_value(pugi::xml_node n) {
+  PROSE_TRY(WipedString t, leaf_text(n));
+  auto r = parse_utc(t.s, tag(n));
+  if (!r.ok()) return derr(DecodeErrc::kBadValue, n, r.error().message);
+  return r.value();
+}
+
+Result<std::string> digits_value(pugi::xml_node n, std::size_t lo, std::size_t hi) {
+  PROSE_TRY(WipedString t, leaf_text(n));
+  if (t.s.size() < lo || t.s.size() > hi ||
+      !std::all_of(t.s.begin(), t.s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return derr(DecodeErrc::kBadValue, n,
+                tag(n) + ": expected " + std::to_string(lo) + " to " + std::to_string(hi) + " decimal digits");
+  }
+  return t.s;
+}
+
+Result<std::optional<UeAddress>> address_value(const Children& c) {
+  auto ipn = c.first(el::kUeIpAddress);
+  auto portn = c.first(el::kUePort);
+  if (!ipn) {
+    if (portn)
+      return derr(DecodeErrc::kMissingElement, c.parent(), tag(el::kUePort) + " without " + tag(el::kUeIpAddress));
+    return std::optional<UeAddress>{};
+  }
+  PROSE_TRY(WipedString ip, leaf_text(ipn));
+  std::optional<std::uint16_t> port;
+  if (portn) {
+    PROSE_TRY(std::uint64_t p, decimal_value(portn, 5, 1, 65535));
+    port = static_cast<std::uint16_t>(p);
+  }
+  auto a = UeAddress::parse(ip.s, port);
+  if (!a.ok()) return derr(DecodeErrc::kBadValue, ipn, tag(ipn) + ": " + a.error().message);
+  return std::optional<UeAddress>{std::move(a).value()};
+}
+
+template <typename T>
+Status distinct(const std::vector<T>& values, const std::vector<pugi::xml_node>& nodes) {
+  std::set<T> seen;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!seen.insert(values[i]).second) {
+      return derr(DecodeErrc::kBadValue, nodes[i], tag(nodes[i]) + ": value repeated in " + tag(nodes[i].parent()));
+    }
+  }
+  return ok_status();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Decoders per element.
+
+Result<GroupKeyRequest> decode_group_request(pugi::xml_node node) {
+  PROSE_TRY(Children c, Children::read(node, {{el::kGroupId, 0, 1},
+                                              {el::kSupportedAlgorithm, 1, kMaxAlgorithms},
+                                              {el::kPgkId, 2, kMaxHeldIds}}));
+  GroupKeyRequest g;
+  PROSE_TRY(auto gid, c.required(el::kGroupId));
+  PROSE_TRY(g.group_id, id_value<GroupId>(gid));
+  PROSE_TRY_STATUS(c.required(el::kSupportedAlgorithm));
+  auto algs = c.all(el::kSupportedAlgorithm);
+  for (auto n : algs) {
+    PROSE_TRY(auto a, algorithm_value(n));
+    g.supported_algorithms.push_back(a);
+  }
+  PROSE_TRY_STATUS(distinct(g.supported_algorithms, algs));
+  auto pgks = c.all(el::kPgkId);
+  for (auto n : pgks) {
+    PROSE_TRY(auto id, id_value<PgkId>(n));
+    g.held_pgk_ids.push_back(id);
+  }
+  PROSE_TRY_STATUS(distinct(g.held_pgk_ids, pgks));
+  return g;
+}
+
+Result<std::vector<GroupKeyRequest>> decode_group_requests(const Children& c) {
+  std::vector<GroupKeyRequest> out;
+  std::vector<GroupId> ids;
+  std::vector<pugi::xml_node> idnodes;
+  for (auto n : c.all(el::kGroup)) {
+    PROSE_TRY(auto g, decode_group_request(n));
+    ids.push_back(g.group_id);
+    idnodes.push_back(n.child(el::kGroupId.data()));
+    out.push_back(std::move(g));
+  }
+  PROSE_TRY_STATUS(distinct(ids, idnodes));
+  return out;
+}
+
+Result<GroupKeyResult> decode_group_result(pugi::xml_node node) {
+  PROSE_TRY(Children c, Children::read(node, {{el::kGroupId, 0, 1},
+                                              {el::kGroupMemberId, 1, 1},
+                                              {el::kErrorCode, 1, 1},
+                                              {el::kAlgorithmInfo, 2, 1},
+                                              {el::kPgkId, 3, 1},
+                                              {el::kPgkExpiry, 4, 1}}));
+  GroupKeyResult r;
+  PROSE_TRY(auto gid, c.required(el::kGroupId));
+  PROSE_TRY(r.group_id, id_value<GroupId>(gid));
+  PROSE_TRY(auto first, c.one_of({el::kGroupMemberId, el::kErrorCode}));
+  if (std::string_view(first.name()) == el::kErrorCode) {
+    for (auto nm : {el::kAlgorithmInfo, el::kPgkId, el::kPgkExpiry}) {
+      if (auto n = c.first(nm)) {
+        return derr(DecodeErrc::kConflict, n,
+                    tag(nm) + " not allowed with " + tag(el::kErrorCode) + " in " + tag(node));
+      }
+    }
+    PROSE_TRY(r.outcome, error_code_value(first));
+    return r;
+  }
+  GroupKeyGrant g;
+  PROSE_TRY(g.group_member_id, id_value<GroupMemberId>(first));
+  PROSE_TRY(auto alg, c.required(el::kAlgorithmInfo));
+  PROSE_TRY(g.algorithm, algorithm_value(alg));
+  if (auto n = c.first(el::kPgkId)) {
+    PROSE_TRY(auto id, id_value<PgkId>(n));
+    g.pgk_id = id;
+  }
+  if (auto n = c.first(el::kPgkExpiry)) {
+    PROSE_TRY(auto t, time_value(n));
+    g.pgk_expiry = t;
+  }
+  r.outcome = g;
+  return r;
+}
+
+Result<std::vector<GroupKeyResult>> decode_group_results(const Children& c) {
+  std::vector<GroupKeyResult> out;
+  std::vector<GroupId> ids;
+  std::vector<pugi::xml_node> idnodes;
+  for (auto n : c.all(el::kGroup)) {
+    PROSE_TRY(auto g, decode_group_result(n));
+    ids.push_back(g.group_id);
+    idnodes.push_back(n.child(el::kGroupId.data()));
+    out.push_back(std::move(g));
+  }
+  PROSE_TRY_STATUS(distinct(ids, idnodes));
+  return out;
+}
+
+Result<std::optional<PmkGrant>> decode_pmk(const Children& c) {
+  auto idn = c.first(el::kPmkId);
+  auto keyn = c.first(el::kPmk);
+  if (!idn && !keyn) return std::optional<PmkGrant>{};
+  if (!idn) return derr(DecodeErrc::kMissingElement, c.parent(), tag(el::kPmk) + " without " + tag(el::kPmkId));
+  if (!keyn) return derr(DecodeErrc::kMissingElement, c.parent(), tag(el::kPmkId) + " without " + tag(el::kPmk));
+  PmkGrant p;
+  PROSE_TRY(p.pmk_id, id_value<PmkId>(idn));
+  PROSE_TRY(p.pmk, secret_value(keyn, kPmkSize));
+  return std::optional<PmkGrant>{std::move(p)};
+}
+
+Result<PrukRequest> decode_pruk_request(pugi::xml_node node, TransactionId tid) {
+  PROSE_TRY(Children c, Children::read(node, {{el::kPrukDelivery, 0, 1},
+                                              {el::kPrukId, 1, kMaxHeldIds},
+                                              {el::kUeIpAddress, 2, 1},
+                                              {el::kUePort, 3, 1},
+                                              {el::kGroup, 4, kMaxGroups}}));
+  PrukRequest m;
+  m.transaction_id = tid;
+  PROSE_TRY(auto dn, c.required(el::kPrukDelivery));
+  {
+    PROSE_TRY(WipedString d, leaf_text(dn));
+    if (d.s == "start") {
+      m.delivery = PrukDelivery::kStart;
+    } else if (d.s == "stop") {
+      m.delivery = PrukDelivery::kStop;
+    } else {
+      return derr(DecodeErrc::kBadValue, dn, tag(dn) + ": expected \"start\" or \"stop\"");
+    }
+  }
+  auto ids = c.all(el::kPrukId);
+  for (auto n : ids) {
+    PROSE_TRY(auto id, pruk_id_value(n));
+    m.held_pruk_ids.push_back(id);
+  }
+  PROSE_TRY_STATUS(distinct(m.held_pruk_ids, ids));
+  PROSE_TRY(m.ue_address, address_value(c));
+  PROSE_TRY(m.groups, decode_group_requests(c));
+  return m;
+}
+
+Result<KdRequest> decode_kd_request(pugi::xml_node node, TransactionId tid) {
+  PROSE_TRY(Children c, Children::read(node, {{el::kPrukId, 0, 1},
+                                              {el::kImsi, 0, 1},
+                                              {el::kRelayServiceCode, 1, 1},
+                                              {el::kNonce1, 2, 1},
+                                              {el::kResync, 3, 1}}));
+  KdRequest m;
+  m.transaction_id = tid;
+  PROSE_TRY(auto idn, c.one_of({el::kPrukId, el::kImsi}));
+  if (std::string_view(idn.name()) == el::kPrukId) {
+    PROSE_TRY(m.remote_ue, pruk_id_value(idn));
+  } else {
+    PROSE_TRY(auto d, digits_value(idn, 6, 15));
+    m.remote_ue = Imsi{std::move(d)};
+  }
+  PROSE_TRY(auto rsc, c.required(el::kRelayServiceCode));
+  PROSE_TRY(m.relay_service_code, id_value<RelayServiceCode>(rsc));
+  if (auto n = c.first(el::kNonce1)) {
+    PROSE_TRY(auto v, fixed_value<Nonce1>(n));
+    m.nonce_1 = v;
+  }
+  if (auto n = c.first(el::kResync)) {
+    PROSE_TRY(Children rc, Children::read(n, {{el::kRand, 0, 1}, {el::kAuts, 1, 1}}));
+    Resync r;
+    PROSE_TRY(auto rn, rc.required(el::kRand));
+    PROSE_TRY(r.rand, fixed_value<Rand>(rn));
+    PROSE_TRY(auto an, rc.required(el::kAuts));
+    PROSE_TRY(r.auts, fixed_value<Auts>(an));
+    m.resync = r;
+  }
+  return m;
+}
+
+Result<PgkRequest> decode_pgk_request(pugi::xml_node node, TransactionId tid) {
+  PROSE_TRY(Children c,
+            Children::read(node, {{el::kGroup, 0, kMaxGroups}, {el::kUeIpAddress, 1, 1}, {el::kUePort, 2, 1}}));
+  PgkRequest m;
+  m.transaction_id = tid;
+  PROSE_TRY_STATUS(c.required(el::kGroup));
+  PROSE_TRY(m.groups, decode_group_requests(c));
+  PROSE_TRY(m.ue_address, address_value(c));
+  return m;
+}
+
+Result<DiscoveryKeyRequest> decode_discovery_request(pugi::xml_node node, TransactionId tid) {
+  PROSE_TRY(Children c, Children::read(node, {{el::kRelayServiceCode, 0, kMaxRelayServiceCodes},
+                                              {el::kSecurityCapabilities, 1, 1}}));
+  DiscoveryKeyRequest m;
+  m.transaction_id = tid;
+  PROSE_TRY_STATUS(c.required(el::kRelayServiceCode));
+  auto rscs = c.all(el::kRelayServiceCode);
+  for (auto n : rscs) {
+    PROSE_TRY(auto r, id_value<RelayServiceCode>(n));
+    m.relay_service_codes.push_back(r);
+  }
+  PROSE_TRY_STATUS(distinct(m.relay_service_codes, rscs));
+  if (auto n = c.first(el::kSecurityCapabilities)) {
+    PROSE_TRY(Bytes b, hex_value(n, 1, 1));
+    m.security_capabilities = b[0];
+  }
+  return m;
+}
+
+Result<PrukResponse> decode_pruk_response(pugi::xml_node node, TransactionId tid) {
+  PROSE_TRY(Children c, Children::read(node, {{el::kKeyTypeId, 0, 1},
+                                              {el::kStopAcknowledged, 0, 1},
+                                              {el::kErrorCode, 0, 1},
+                                              {el::kPmkId, 1, 1},
+                                              {el::kPmk, 2, 1},
+                                              {el::kPrukId, 3, 1},
+                                              {el::kPruk, 4, 1},
+                                              {el::kGroup, 5, kMaxGroups}}));
+  PrukResponse m;
+  m.transaction_id = tid;
+  PROSE_TRY(auto first, c.one_of({el::kKeyTypeId, el::kStopAcknowledged, el::kErrorCode}));
+  std::string_view fname = first.name();
+  if (fname != el::kKeyTypeId) {
+    for (auto nm : {el::kPmkId, el::kPmk, el::kPrukId, el::kPruk}) {
+      if (auto n = c.first(nm)) {
+        return derr(DecodeErrc::kConflict, n, tag(nm) + " not allowed with " + tag(fname) + " in " + tag(node));
+      }
+    }
+  }
+  if (fname == el::kKeyTypeId) {
+    PrukGrant g;
+    PROSE_TRY(g.key_type_id, id_value<KeyTypeId>(first));
+    PROSE_TRY(g.pmk, decode_pmk(c));
+    auto idn = c.first(el::kPrukId);
+    auto keyn = c.first(el::kPruk);
+    if (idn && !keyn) return derr(DecodeErrc::kMissingElement, node, tag(el::kPrukId) + " without " + tag(el::kPruk));
+    if (keyn && !idn) return derr(DecodeErrc::kMissingElement, node, tag(el::kPruk) + " without " + tag(el::kPrukId));
+    if (idn) {
+      PROSE_TRY(auto id, pruk_id_value(idn));
+      g.pruk_id = id;
+      PROSE_TRY(auto key, secret_value(keyn, kPrukSize));
+      g.pruk = std::move(key);
+    }
+    m.outcome = std::move(g);
+  } else if (fname == el::kStopAcknowledged) {
+    for (pugi::xml_node k = first.first_child(); k; k = k.next_sibling()) {
+      if (k.type() == pugi::node_element || k.type() == pugi::node_pcdata || k.type() == pugi::node_cdata) {
+        return derr(DecodeErrc::kUnexpectedText, first, tag(first) + " must be empty");
+      }
+    }
+    m.outcome = PrukStopAck{};
+  } else {
+    PROSE_TRY(m.outcome, error_code_value(first));
+  }
+  PROSE_TRY(m.groups, decode_group_results(c));
+  return m;
+}
+
+Result<KdResponse> decode_kd_response(pugi::xml_node node, TransactionId tid) {
+  PROSE_TRY(Children c, Children::read(node, {{el::kKd, 0, 1},
+                                              {el::kErrorCode, 0, 1},
+                                              {el::kKdFreshness, 1, 1},
+                                              {el::kGpi, 2, 1},
+                                              {el::kRemoteUeIdentity, 3, 1}}));
+  KdResponse m;
+  m.transaction_id = tid;
+  PROSE_TRY(auto first, c.one_of({el::kKd, el::kErrorCode}));
+  if (std::string_view(first.name()) == el::kErrorCode) {
+    for (auto nm : {el::kKdFreshness, el::kGpi, el::kRemoteUeIdentity}) {
+      if (auto n = c.first(nm)) {
+        return derr(DecodeErrc::kConflict, n,
+                    tag(nm) + " not allowed with " + tag(el::kErrorCode) + " in " + tag(node));
+      }
+    }
+    PROSE_TRY(m.outcome, error_code_value(first));
+    return m;
+  }
+  KdGrant g;
+  PROSE_TRY(g.kd, secret_value(first, kKdSize));
+  PROSE_TRY(auto fr, c.required(el::kKdFreshness));
+  PROSE_TRY(g.kd_freshness, fixed_value<KdFreshness>(fr));
+  if (auto n = c.first(el::kGpi)) {
+    PROSE_TRY(auto b, hex_value(n, 1, kMaxGpiSize));
+    g.gpi = std::move(b);
+  }
+  if (auto n = c.first(el::kRemoteUeIdentity)) {
+    PROSE_TRY(Children rc, Children::read(n, {{el::kImsi, 0, 1}, {el::kMsisdn, 1, 1}, {el::kOtherIdentity, 2, 1}}));
+    RemoteUeIdentity id;
+    PROSE_TRY(auto in, rc.required(el::kImsi));
+    PROSE_TRY(id.imsi.digits, digits_value(in, 6, 15));
+    if (auto mn = rc.first(el::kMsisdn)) {
+      PROSE_TRY(auto d, digits_value(mn, 1, 15));
+      id.msisdn = Msisdn{std::move(d)};
+    }
+    if (auto on = rc.first(el::kOtherIdentity)) {
+      PROSE_TRY(WipedString t, leaf_text(on));
+      std::string v = collapse(t.s);
+      if (v.empty() || v.size() > kMaxOtherIdentityLength ||
+          !std::all_of(v.begin(), v.end(), [](char ch) { return ch >= 0x20 && ch <= 0x7e; })) {
+        return derr(DecodeErrc::kBadValue, on, tag(on) + ": expected 1 to 255 printable ASCII characters");
+      }
+      id.other_identity = std::move(v);
+    }
+    g.remote_ue = std::move(id);
+  }
+  m.outcome = std::move(g);
+  return m;
+}
+
+Result<PgkResponse> decode_pgk_response(pugi::xml_node node, TransactionId tid) {
+  PROSE_TRY(Children c,
+            Children::read(
+                node, {{el::kGroup, 0, kMaxGroups}, {el::kErrorCode, 0, 1}, {el::kPmkId, 1, 1}, {el::kPmk, 2, 1}}));
+  PgkResponse m;
+  m.transaction_id = tid;
+  PROSE_TRY(auto first, c.one_of({el::kGroup, el::kErrorCode}));
+  if (std::string_view(first.name()) == el::kErrorCode) {
+    for (auto nm : {el::kPmkId, el::kPmk}) {
+      if (auto n = c.first(nm)) {
+        return derr(DecodeErrc::kConflict, n,
+                    tag(nm) + " not allowed with " + tag(el::kErrorCode) + " in " + tag(node));
+      }
+    }
+    PROSE_TRY(m.outcome, error_code_value(first));
+    return m;
+  }
+  PgkGrant g;
+  PROSE_TRY(g.groups, decode_group_results(c));
+  PROSE_TRY(g.pmk, decode_pmk(c));
+  m.outcome = std::move(g);
+  return m;
+}
+
+Result<DiscoveryKeyResult> decode_discovery_key(pugi::xml_node node) {
+  PROSE_TRY(Children c, Children::read(node, {{el::kRelayServiceCode, 0, 1},
+                                              {el::kPsdk, 1, 1},
+                                              {el::kErrorCode, 1, 1},
+                                              {el::kPsdkId, 2, 1},
+                                              {el::kPsdkExpiry, 3, 1}}));
+  DiscoveryKeyResult r;
+  PROSE_TRY(auto rsc, c.required(el::kRelayServiceCode));
+  PROSE_TRY(r.relay_service_code, id_value<RelayServiceCode>(rsc));
+  PROSE_TRY(auto first, c.one_of({el::kPsdk, el::kErrorCode}));
+  if (std::string_view(first.name()) == el::kErrorCode) {
+    for (auto nm : {el::kPsdkId, el::kPsdkExpiry}) {
+      if (auto n = c.first(nm)) {
+        return derr(DecodeErrc::kConflict, n,
+                    tag(nm) + " not allowed with " + tag(el::kErrorCode) + " in " + tag(node));
+      }
+    }
+    PROSE_TRY(r.outcome, error_code_value(first));
+    return r;
+  }
+  DiscoveryKeyGrant g;
+  PROSE_TRY(g.psdk, secret_value(first, kPsdkSize));
+  if (auto n = c.first(el::kPsdkId)) {
+    PROSE_TRY(auto id, id_value<PsdkId>(n));
+    g.psdk_id = id;
+  }
+  PROSE_TRY(auto en, c.required(el::kPsdkExpiry));
+  PROSE_TRY(g.expiry, time_value(en));
+  r.outcome = std::move(g);
+  return r;
+}
+
+Result<DiscoveryKeyResponse> decode_discovery_response(pugi::xml_node node, TransactionId tid) {
+  PROSE_TRY(Children c, Children::read(node, {{el::kDiscoveryKey, 0, kMaxRelayServiceCodes}, {el::kErrorCode, 0, 1}}));
+  DiscoveryKeyResponse m;
+  m.transaction_id = tid;
+  PROSE_TRY(auto first, c.one_of({el::kDiscoveryKey, el::kErrorCode}));
+  if (std::string_view(first.name()) == el::kErrorCode) {
+    PROSE_TRY(m.outcome, error_code_value(first));
+    return m;
+  }
+  std::vector<DiscoveryKeyResult> out;
+  std::vector<RelayServiceCode> rscs;
+  std::vector<pugi::xml_node> rscnodes;
+  for (auto n : c.all(el::kDiscoveryKey)) {
+    PROSE_TRY(auto r, decode_discovery_key(n));
+    rscs.push_back(r.relay_service_code);
+    rscnodes.push_back(n.child(el::kRelayServiceCode.data()));
+    out.push_back(std::move(r));
+  }
+  PROSE_TRY_STATUS(distinct(rscs, rscnodes));
+  m.outcome = std::move(out);
+  return m;
+}
+
+Result<Message> decode_root(pugi::xml_node root) {
+  std::string_view rname = root.name();
+  bool request = rname == kRootRequest;
+  if (!request && rname != kRootResponse) {
+    if (rname.find(':') != std::string_view::npos) {
+      return derr(DecodeErrc::kWrongNamespace, root, tag(rname) + ": namespace prefixes are not allowed");
+    }
+    return derr(DecodeErrc::kWrongRoot, root,
+                "root element " + tag(rname) + " is neither " + tag(kRootRequest) + " nor " + tag(kRootResponse));
+  }
+  bool ns_ok = false;
+  for (auto a : root.attributes()) {
+    std::string_view an = a.name();
+    if (an == "xmlns") {
+      if (std::string_view(a.value()) != kNamespace) {
+        return derr(DecodeErrc::kWrongNamespace, root,
+                    tag(rname) + ": namespace must be \"" + std::string(kNamespace) + "\"");
+      }
+      ns_ok = true;
+    } else {
+      return derr(DecodeErrc::kUnknownAttribute, root,
+                  "attribute '" + std::string(an) + "' not allowed on " + tag(rname));
+    }
+  }
+  if (!ns_ok) {
+    return derr(DecodeErrc::kWrongNamespace, root, tag(rname) + ": missing xmlns=\"" + std::string(kNamespace) + "\"");
+  }
+  if (request) {
+    PROSE_TRY(Children c, Children::read(root, {{el::kTransactionId, 0, 1},
+                                                {el::kPrukRequest, 1, 1},
+                                                {el::kKdRequest, 1, 1},
+                                                {el::kPgkRequest, 1, 1},
+                                                {el::kDiscoveryKeyRequest, 1, 1}}));
+    PROSE_TRY(auto tn, c.required(el::kTransactionId));
+    PROSE_TRY(auto tv, decimal_value(tn, 10, 0, 0xffffffffULL));
+    TransactionId tid{static_cast<std::uint32_t>(tv)};
+    PROSE_TRY(auto body, c.one_of({el::kPrukRequest, el::kKdRequest, el::kPgkRequest, el::kDiscoveryKeyRequest}));
+    std::string_view b = body.name();
+    if (b == el::kPrukRequest) {
+      PROSE_TRY(auto m, decode_pruk_request(body, tid));
+      return Message{std::move(m)};
+    }
+    if (b == el::kKdRequest) {
+      PROSE_TRY(auto m, decode_kd_request(body, tid));
+      return Message{std::move(m)};
+    }
+    if (b == el::kPgkRequest) {
+      PROSE_TRY(auto m, decode_pgk_request(body, tid));
+      return Message{std::move(m)};
+    }
+    PROSE_TRY(auto m, decode_discovery_request(body, tid));
+    return Message{std::move(m)};
+  }
+  PROSE_TRY(Children c, Children::read(root, {{el::kTransactionId, 0, 1},
+                                              {el::kPrukResponse, 1, 1},
+                                              {el::kKdResponse, 1, 1},
+                                              {el::kPgkResponse, 1, 1},
+                                              {el::kDiscoveryKeyResponse, 1, 1}}));
+  PROSE_TRY(auto tn, c.required(el::kTransactionId));
+  PROSE_TRY(auto tv, decimal_value(tn, 10, 0, 0xffffffffULL));
+  TransactionId tid{static_cast<std::uint32_t>(tv)};
+  PROSE_TRY(auto body, c.one_of({el::kPrukResponse, el::kKdResponse, el::kPgkResponse, el::kDiscoveryKeyResponse}));
+  std::string_view b = body.name();
+  if (b == el::kPrukResponse) {
+    PROSE_TRY(auto m, decode_pruk_response(body, tid));
+    return Message{std::move(m)};
+  }
+  if (b == el::kKdResponse) {
+    PROSE_TRY(auto m, decode_kd_response(body, tid));
+    return Message{std::move(m)};
+  }
+  if (b == el::kPgkResponse) {
+    PROSE_TRY(auto m, decode_pgk_response(body, tid));
+    return Message{std::move(m)};
+  }
+  PROSE_TRY(auto m, decode_discovery_response(body, tid));
+  return Message{std::move(m)};
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Encoder.
+
+class XmlOut {
+ public:
+  explicit XmlOut(std::string_view root) : root_(root) {
+    s_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<";
+    s_ += root;
+    s_ += " xmlns=\"";
+    s_ += kNamespace;
+    s_ += "\">\n";
+    depth_ = 1;
+  }
+  void open(std::string_view name) {
+    indent();
+    s_ += "<";
+    s_ += name;
+    s_ += ">\n";
+    ++depth_;
+  }
+  void close(std::string_view name) {
+    --depth_;
+    indent();
+    s_ += "</";
+    s_ += name;
+    s_ += ">\n";
+  }
+  void leaf(std::string_view name, std::string_view value) {
+    indent();
+    s_ += "<";
+    s_ += name;
+    s_ += ">";
+    for (char c : value) {
+      if (c == '&') {
+        s_ += "&amp;";
+      } else if (c == '<') {
+        s_ += "&lt;";
+      } else if (c == '>') {
+        s_ += "&gt;";
+      } else {
+        s_ += c;
+      }
+    }
+    s_ += "</";
+    s_ += name;
+    s_ += ">\n";
+  }
+  void secret(std::string_view name, const SecretBytes& key) {
+    std::string h = key.reveal_hex();
+    leaf(name, h);
+    secure_wipe(h.data(), h.size());
+  }
+  void empty(std::string_view name) {
+    indent();
+    s_ += "<";
+    s_ += name;
+    s_ += "/>\n";
+  }
+  std::string finish() {
+    s_ += "</";
+    s_ += root_;
+    s_ += ">\n";
+    return std::move(s_);
+  }
+
+ private:
+  void indent() { s_.append(static_cast<std::size_t>(2 * depth_), ' '); }
+  std::string s_;
+  std::string_view root_;
+  int depth_ = 0;
+};
+
+void put_address(XmlOut& o, const std::optional<UeAddress>& a) {
+  if (!a) return;
+  o.leaf(el::kUeIpAddress, a->ip);
+  if (a->port) o.leaf(el::kUePort, std::to_string(*a->port));
+}
+
+void put_group_requests(XmlOut& o, const std::vector<GroupKeyRequest>& gs) {
+  for (const auto& g : gs) {
+    o.open(el::kGroup);
+    o.leaf(el::kGroupId, g.group_id.hex());
+    for (auto a : g.supported_algorithms) o.leaf(el::kSupportedAlgorithm, std::to_string(a));
+    for (auto id : g.held_pgk_ids) o.leaf(el::kPgkId, id.hex());
+    o.close(el::kGroup);
+  }
+}
+
+void put_error(XmlOut& o, ErrorCode c) { o.leaf(el::kErrorCode, std::to_string(error_code_value(c))); }
+
+void put_group_results(XmlOut& o, const std::vector<GroupKeyResult>& gs) {
+  for (const auto& g : gs) {
+    o.open(el::kGroup);
+    o.leaf(el::kGroupId, g.group_id.hex());
+    if (const auto* grant = std::get_if<GroupKeyGrant>(&g.outcome)) {
+      o.leaf(el::kGroupMemberId, grant->group_member_id.hex());
+      o.leaf(el::kAlgorithmInfo, std::to_string(grant->algorithm));
+      if (grant->pgk_id) o.leaf(el::kPgkId, grant->pgk_id->hex());
+      if (grant->pgk_expiry) o.leaf(el::kPgkExpiry, format_utc(*grant->pgk_expiry));
+    } else {
+      put_error(o, std::get<ErrorCode>(g.outcome));
+    }
+    o.close(el::kGroup);
+  }
+}
+
+void put_pmk(XmlOut& o, const std::optional<PmkGrant>& p) {
+  if (!p) return;
+  o.leaf(el::kPmkId, p->pmk_id.hex());
+  o.secret(el::kPmk, p->pmk);
+}
+
+struct Encoder {
+  std::string operator()(const PrukRequest& m) const {
+    XmlOut o(kRootRequest);
+    o.leaf(el::kTransactionId, std::to_string(m.transaction_id.value));
+    o.open(el::kPrukRequest);
+    o.leaf(el::kPrukDelivery, m.delivery == PrukDelivery::kStart ? "start" : "stop");
+    for (auto id : m.held_pruk_ids) o.leaf(el::kPrukId, id.hex());
+    put_address(o, m.ue_address);
+    put_group_requests(o, m.groups);
+    o.close(el::kPrukRequest);
+    return o.finish();
+  }
+  std::string operator()(const KdRequest& m) const {
+    XmlOut o(kRootRequest);
+    o.leaf(el::kTransactionId, std::to_string(m.transaction_id.value));
+    o.open(el::kKdRequest);
+    if (const auto* id = std::get_if<PrukId>(&m.remote_ue)) {
+      o.leaf(el::kPrukId, id->hex());
+    } else {
+      o.leaf(el::kImsi, std::get<Imsi>(m.remote_ue).digits);
+    }
+    o.leaf(el::kRelayServiceCode, m.relay_service_code.hex());
+    if (m.nonce_1) o.leaf(el::kNonce1, m.nonce_1->hex());
+    if (m.resync) {
+      o.open(el::kResync);
+      o.leaf(el::kRand, m.resync->rand.hex());
+      o.leaf(el::kAuts, m.resync->auts.hex());
+      o.close(el::kResync);
+    }
+    o.close(el::kKdRequest);
+    return o.finish();
+  }
+  std::string operator()(const PgkRequest& m) const {
+    XmlOut o(kRootRequest);
+    o.leaf(el::kTransactionId, std::to_string(m.transaction_id.value));
+    o.open(el::kPgkRequest);
+    put_group_requests(o, m.groups);
+    put_address(o, m.ue_address);
+    o.close(el::kPgkRequest);
+    return o.finish();
+  }
+  std::string operator()(const DiscoveryKeyRequest& m) const {
+    XmlOut o(kRootRequest);
+    o.leaf(el::kTransactionId, std::to_string(m.transaction_id.value));
+    o.open(el::kDiscoveryKeyRequest);
+    for (auto r : m.relay_service_codes) o.leaf(el::kRelayServiceCode, r.hex());
+    if (m.security_capabilities) {
+      std::uint8_t b = *m.security_capabilities;
+      o.leaf(el::kSecurityCapabilities, to_hex(ByteView(&b, 1)));
+    }
+    o.close(el::kDiscoveryKeyRequest);
+    return o.finish();
+  }
+  std::string operator()(const PrukResponse& m) const {
+    XmlOut o(kRootResponse);
+    o.leaf(el::kTransactionId, std::to_string(m.transaction_id.value));
+    o.open(el::kPrukResponse);
+    if (const auto* g = std::get_if<PrukGrant>(&m.outcome)) {
+      o.leaf(el::kKeyTypeId, g->key_type_id.hex());
+      put_pmk(o, g->pmk);
+      if (g->pruk_id && g->pruk) {
+        o.leaf(el::kPrukId, g->pruk_id->hex());
+        o.secret(el::kPruk, *g->pruk);
+      }
+    } else if (std::holds_alternative<PrukStopAck>(m.outcome)) {
+      o.empty(el::kStopAcknowledged);
+    } else {
+      put_error(o, std::get<ErrorCode>(m.outcome));
+    }
+    put_group_results(o, m.groups);
+    o.close(el::kPrukResponse);
+    return o.finish();
+  }
+  std::string operator()(const KdResponse& m) const {
+    XmlOut o(kRootResponse);
+    o.leaf(el::kTransactionId, std::to_string(m.transaction_id.value));
+    o.open(el::kKdResponse);
+    if (const auto* g = std::get_if<KdGrant>(&m.outcome)) {
+      o.secret(el::kKd, g->kd);
+      o.leaf(el::kKdFreshness, g->kd_freshness.hex());
+      if (g->gpi) o.leaf(el::kGpi, to_hex(*g->gpi));
+      if (g->remote_ue) {
+        o.open(el::kRemoteUeIdentity);
+        o.leaf(el::kImsi, g->remote_ue->imsi.digits);
+        if (g->remote_ue->msisdn) o.leaf(el::kMsisdn, g->remote_ue->msisdn->digits);
+        if (g->remote_ue->other_identity) o.leaf(el::kOtherIdentity, *g->remote_ue->other_identity);
+        o.close(el::kRemoteUeIdentity);
+      }
+    } else {
+      put_error(o, std::get<ErrorCode>(m.outcome));
+    }
+    o.close(el::kKdResponse);
+    return o.finish();
+  }
+  std::string operator()(const PgkResponse& m) const {
+    XmlOut o(kRootResponse);
+    o.leaf(el::kTransactionId, std::to_string(m.transaction_id.value));
+    o.open(el::kPgkResponse);
+    if (const auto* g = std::get_if<PgkGrant>(&m.outcome)) {
+      put_group_results(o, g->groups);
+      put_pmk(o, g->pmk);
+    } else {
+      put_error(o, std::get<ErrorCode>(m.outcome));
+    }
+    o.close(el::kPgkResponse);
+    return o.finish();
+  }
+  std::string operator()(const DiscoveryKeyResponse& m) const {
+    XmlOut o(kRootResponse);
+    o.leaf(el::kTransactionId, std::to_string(m.transaction_id.value));
+    o.open(el::kDiscoveryKeyResponse);
+    if (const auto* v = std::get_if<std::vector<DiscoveryKeyResult>>(&m.outcome)) {
+      for (const auto& e : *v) {
+        o.open(el::kDiscoveryKey);
+        o.leaf(el::kRelayServiceCode, e.relay_service_code.hex());
+        if (const auto* g = std::get_if<DiscoveryKeyGrant>(&e.outcome)) {
+          o.secret(el::kPsdk, g->psdk);
+          if (g->psdk_id) o.leaf(el::kPsdkId, g->psdk_id->hex());
+          o.leaf(el::kPsdkExpiry, format_utc(g->expiry));
+        } else {
+          put_error(o, std::get<ErrorCode>(e.outcome));
+        }
+        o.close(el::kDiscoveryKey);
+      }
+    } else {
+      put_error(o, std::get<ErrorCode>(m.outcome));
+    }
+    o.close(el::kDiscoveryKeyResponse);
+    return o.finish();
+  }
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+
+Result<Message> Codec::decode(std::string_view xml) {
+  if (xml.size() > kMaxBodySize) {
+    return derr(DecodeErrc::kTooLarge, {},
+                "document of " + std::to_string(xml.size()) + " octets exceeds " + std::to_string(kMaxBodySize));
+  }
+  if (xml.empty()) return derr(DecodeErrc::kNotWellFormed, {}, "empty document");
+  // Same textual rule as schema_validate(): no DOCTYPE anywhere, so no DTD is ever parsed.
+  if (xml.find("<!DOCTYPE") != std::string_view::npos) {
+    return derr(DecodeErrc::kDtdForbidden, {}, "a DOCTYPE (DTD) is not allowed");
+  }
+  // Parse in place in a private buffer that is wiped afterwards (text nodes point into it).
+  std::vector<char> buf(xml.begin(), xml.end());
+  struct Wipe {
+    std::vector<char>& b;
+    ~Wipe() { secure_wipe(b.data(), b.size()); }
+  } wipe{buf};
+
+  pugi::xml_document doc;
+  unsigned flags = pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol | pugi::parse_wconv_attribute |
+                   pugi::parse_ws_pcdata | pugi::parse_doctype | pugi::parse_declaration;
+  pugi::xml_parse_result pr = doc.load_buffer_inplace(buf.data(), buf.size(), flags, pugi::encoding_utf8);
+  if (!pr) {
+    return fail_at(Errc::kMalformed, static_cast<std::size_t>(pr.offset),
+                   std::string(decode_errc_token(DecodeErrc::kNotWellFormed)) + ": " + pr.description());
+  }
+  pugi::xml_node root;
+  for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling()) {
+    switch (n.type()) {
+      case pugi::node_doctype:
+        return derr(DecodeErrc::kDtdForbidden, n, "a DOCTYPE (DTD) is not allowed");
+      case pugi::node_declaration: {
+        std::string_view enc = n.attribute("encoding").value();
+        if (!enc.empty() && !iequals(enc, "UTF-8")) {
+          return derr(DecodeErrc::kNotWellFormed, n,
+                      "encoding \"" + std::string(enc) + "\" not supported (UTF-8 only)");
+        }
+        break;
+      }
+      case pugi::node_element:
+        if (root) return derr(DecodeErrc::kNotWellFormed, n, "more than one root element");
+        root = n;
+        break;
+      case pugi::node_pcdata:
+      case pugi::node_cdata:
+        if (!all_space(n.value())) return derr(DecodeErrc::kNotWellFormed, n, "text outside the root element");
+        break;
+      default:
+        break;
+    }
+  }
+  if (!root) return derr(DecodeErrc::kNotWellFormed, {}, "no root element");
+  return decode_root(root);
+}
+
+Result<Request> Codec::decode_request(std::string_view xml) {
+  PROSE_TRY(Message m, decode(xml));
+  switch (kind_of(m)) {
+    case MessageKind::kPrukRequest:
+      return Request{std::get<PrukRequest>(std::move(m))};
+    case MessageKind::kKdRequest:
+      return Request{std::get<KdRequest>(std::move(m))};
+    case MessageKind::kPgkRequest:
+      return Request{std::get<PgkRequest>(std::move(m))};
+    case MessageKind::kDiscoveryKeyRequest:
+      return Request{std::get<DiscoveryKeyRequest>(std::move(m))};
+    default:
+      return fail(Errc::kMalformed, std::string(decode_errc_token(DecodeErrc::kWrongRoot)) + ": expected " +
+                                        tag(kRootRequest) + ", got " + tag(kRootResponse));
+  }
+}
+
+Result<Response> Codec::decode_response(std::string_view xml) {
+  PROSE_TRY(Message m, decode(xml));
+  switch (kind_of(m)) {
+    case MessageKind::kPrukResponse:
+      return Response{std::get<PrukResponse>(std::move(m))};
+    case MessageKind::kKdResponse:
+      return Response{std::get<KdResponse>(std::move(m))};
+    case MessageKind::kPgkResponse:
+      return Response{std::get<PgkResponse>(std::move(m))};
+    case MessageKind::kDiscoveryKeyResponse:
+      return Response{std::get<DiscoveryKeyResponse>(std::move(m))};
+    default:
+      return fail(Errc::kMalformed, std::string(decode_errc_token(DecodeErrc::kWrongRoot)) + ": expected " +
+                                        tag(kRootResponse) + ", got " + tag(kRootRequest));
+  }
+}
+
+Result<std::string> Codec::encode(const Message& m) {
+  PROSE_TRY_STATUS(validate(m));
+  return std::visit(Encoder{}, m);
+}
+
+Result<std::string> Codec::encode(const Request& r) {
+  PROSE_TRY_STATUS(std::visit([](const auto& x) { return validate(Message{x.clone()}); }, r));
+  return std::visit(Encoder{}, r);
+}
+
+Result<std::string> Codec::encode(const Response& r) {
+  PROSE_TRY_STATUS(std::visit([](const auto& x) { return validate(Message{x.clone()}); }, r));
+  return std::visit(Encoder{}, r);
+}
+
+}  // namespace prose::pc8
