@@ -76,7 +76,10 @@ class RxEntity {
     return have_highest_ ? std::optional<std::uint32_t>(highest_) : std::nullopt;
   }
   // The peer's COUNT has reached the rekey threshold (e.g. the relay then sends Direct Rekeying Trigger).
-  bool rekey_needed() const { return have_highest_ && highest_ >= cfg_.rekey_threshold; }
+  // Same rule as the TX side: the next COUNT (highest received + 1) has reached the threshold.
+  bool rekey_needed() const {
+    return have_highest_ && std::uint64_t{highest_} + 1 >= std::uint64_t{cfg_.rekey_threshold};
+  }
   const EntityConfig& config() const { return cfg_; }
 
  private:
