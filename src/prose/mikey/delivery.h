@@ -1,0 +1,155 @@
+// ProSe PRUK / PGK delivery over MIKEY pre-shared-key mode (design/profile.md section 4), sans I/O:
+// time is an argument (NTP 64-bit), randomness comes from prose/util/random.h unless the caller fixes it.
+//
+//   PKMF: build_delivery() -> I_MESSAGE bytes (+ a PendingVerification when V is requested);
+//         PendingVerification::verify(R_MESSAGE) checks the UE's verification message.
+//   UE:   Receiver holds PMKs by PMK ID and the Key Type IDs from Key Responses; open() verifies the MAC
+//         (constant time) before using anything, checks the clock window and the replay cache, decrypts,
+//         classifies the key and builds the R_MESSAGE when the V flag asks for one. open() changes no state
+//         unless the message is fully valid.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "prose/mikey/constants.h"
+#include "prose/mikey/payloads.h"
+#include "prose/mikey/replay_cache.h"
+#include "prose/util/bytes.h"
+#include "prose/util/result.h"
+#include "prose/util/secret.h"
+
+namespace prose::mikey {
+
+using NtpTime = std::uint64_t;  // seconds since 1900 << 32 | fraction
+NtpTime ntp_from_unix(std::int64_t unix_seconds);
+std::int64_t unix_from_ntp(NtpTime t);  // whole seconds
+NtpTime ntp_now();                      // wall clock, for the I/O layer only
+
+// Algorithm choices of the profile. Defaults = design/profile.md section 4.
+struct Profile {
+  std::uint8_t prf_func = static_cast<std::uint8_t>(PrfFunc::kHmacSha256);
+  std::uint8_t encr_alg = static_cast<std::uint8_t>(EncrAlg::kAesCm128);
+  std::uint8_t mac_alg = static_cast<std::uint8_t>(MacAlg::kHmacSha256_256);
+  // true: identities in RFC 6043 IDR payloads (roles IDRi/IDRr); false: RFC 3830 ID payloads (IDi first).
+  bool use_idr = true;
+  std::size_t rand_len = 16;
+};
+
+struct DeliveryParams {
+  SecretBytes pmk;
+  Bytes pmk_id;
+  Bytes key_type_id;         // from the Key Response; 1..16 octets
+  std::uint64_t key_id = 0;  // PRUK ID (or PGK ID); 0 = "send a Key Request" trigger
+  SecretBytes key;           // PRUK / PGK
+  std::string pkmf_fqdn;
+  std::string ue_id;                          // UE NAI
+  std::uint32_t lifetime = 0;                 // seconds; 0 = no key validity in the key data
+  bool verify = false;                        // V flag
+  std::vector<GeneralExtPayload> extensions;  // optional, MAC-protected
+  // Fixed values for reproducible messages (tests, corpus); random when unset.
+  std::optional<std::uint32_t> csb_id;
+  std::optional<Bytes> rand;
+};
+
+struct BuiltDelivery;
+Result<BuiltDelivery> build_delivery(const DeliveryParams& p, const Profile& profile, NtpTime now);
+
+// What the PKMF keeps to check the verification message.
+class PendingVerification {
+ public:
+  // kAuthFailed on a wrong MAC, kMalformed/kTruncated on a bad message, kState when it does not belong to
+  // this delivery (data type, CSB ID, timestamp).
+  Status verify(ByteView r_message) const;
+  std::uint32_t csb_id() const { return csb_id_; }
+
+ private:
+  friend Result<BuiltDelivery> build_delivery(const DeliveryParams&, const Profile&, NtpTime);
+  std::uint8_t prf_func_ = 0, mac_alg_ = 0;
+  std::uint32_t csb_id_ = 0;
+  TPayload t_;
+  Bytes idi_, idr_;
+  SecretBytes auth_key_;
+};
+
+struct BuiltDelivery {
+  Bytes message;
+  std::uint32_t csb_id = 0;
+  NtpTime t = 0;
+  Bytes rand;
+  std::string idi, idr;
+  std::optional<PendingVerification> pending;  // set when verify was requested
+};
+
+Result<BuiltDelivery> build_delivery(const DeliveryParams& p, const Profile& profile, NtpTime now);
+
+// IDi / IDr user parts (profile section 4): IDi = hex(Key Type ID) || hex(key ID) "@" FQDN,
+// IDr = hex(PMK ID) "@" UE NAI (provisional).
+std::string make_idi(ByteView key_type_id, std::uint64_t key_id, std::string_view fqdn);
+std::string make_idr(ByteView pmk_id, std::string_view ue_id);
+struct ParsedIdi {
+  std::string prefix_hex;  // hex(Key Type ID), matched against the stored Key Type IDs
+  std::uint64_t key_id = 0;
+  std::string fqdn;
+};
+Result<ParsedIdi> parse_idi(ByteView data);
+struct ParsedIdr {
+  Bytes pmk_id;
+  std::string ue_id;
+};
+Result<ParsedIdr> parse_idr(ByteView data);
+
+enum class KeyClass { kPruk, kPgk };
+std::string_view key_class_name(KeyClass c);
+
+struct OpenedDelivery {
+  KeyClass key_class = KeyClass::kPruk;
+  bool key_request_trigger = false;  // all-zero key ID: the UE must send a Key Request
+  std::uint64_t key_id = 0;
+  Bytes key_type_id;
+  Bytes pmk_id;
+  std::string pkmf_fqdn, ue_id;
+  std::uint32_t csb_id = 0;
+  NtpTime t = 0;
+  SecretBytes key;
+  std::optional<NtpTime> valid_from, valid_to;  // key validity interval, when present
+  std::vector<GeneralExtPayload> extensions;
+  std::optional<Bytes> verification_message;  // R_MESSAGE to send back when V was set
+};
+
+struct ReceiverConfig {
+  std::int64_t window_seconds = kDefaultClockWindowSeconds;
+  std::size_t replay_capacity = 1024;
+};
+
+class Receiver {
+ public:
+  explicit Receiver(ReceiverConfig cfg = {}) : cfg_(cfg), replay_(cfg.replay_capacity) {}
+
+  // A PMK from a Key Response; replaces an earlier PMK with the same ID.
+  void add_pmk(ByteView pmk_id, SecretBytes pmk);
+  void remove_pmk(ByteView pmk_id);
+  void add_key_type(ByteView key_type_id, KeyClass c);
+
+  // Errors: kMalformed/kTruncated (at offset), kUnsupported, kNotFound ("unknown PMK ID" or
+  // "unknown Key Type ID"), kAuthFailed (MAC), kClockSkew, kReplay, kState (not an I_MESSAGE).
+  Result<OpenedDelivery> open(ByteView message, NtpTime now);
+
+  ReplayCache& replay_cache() { return replay_; }
+  const ReplayCache& replay_cache() const { return replay_; }
+
+ private:
+  ReceiverConfig cfg_;
+  std::map<Bytes, SecretBytes> pmks_;
+  std::map<Bytes, KeyClass> key_types_;
+  ReplayCache replay_;
+};
+
+// The bytes the V payload MAC covers (RFC 3830 5.2): the R_MESSAGE up to and including the auth alg field,
+// then IDi and IDr (ID data) and the T value of the I_MESSAGE.
+Bytes v_mac_input(ByteView r_message_before_mac, ByteView idi, ByteView idr, ByteView t_value);
+
+}  // namespace prose::mikey

@@ -1,0 +1,103 @@
+#include "prose/util/pcap_writer.h"
+
+#include <fstream>
+
+#include "prose/util/byte_writer.h"
+
+namespace prose {
+namespace {
+
+std::uint32_t sum16(ByteView b, std::uint32_t acc = 0) {
+  for (std::size_t i = 0; i + 1 < b.size(); i += 2) acc += static_cast<std::uint32_t>(b[i] << 8 | b[i + 1]);
+  if (b.size() % 2 == 1) acc += static_cast<std::uint32_t>(b.back() << 8);
+  return acc;
+}
+
+std::uint16_t fold(std::uint32_t acc) {
+  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
+  return static_cast<std::uint16_t>(~acc & 0xffff);
+}
+
+}  // namespace
+
+std::uint16_t ipv4_header_checksum(ByteView header) { return fold(sum16(header)); }
+
+std::uint16_t udp_ipv4_checksum(const std::array<std::uint8_t, 4>& src, const std::array<std::uint8_t, 4>& dst,
+                                ByteView udp_datagram) {
+  ByteWriter pseudo(12);
+  pseudo.bytes(src).bytes(dst).u8(0).u8(17).u16(static_cast<std::uint16_t>(udp_datagram.size()));
+  std::uint16_t c = fold(sum16(udp_datagram, sum16(pseudo.data())));
+  return c == 0 ? 0xffff : c;
+}
+
+Result<Bytes> ethernet_ipv4_udp_frame(const UdpEndpoint& src, const UdpEndpoint& dst, ByteView payload,
+                                      std::uint16_t ip_id) {
+  constexpr std::size_t kIpHeader = 20, kUdpHeader = 8;
+  if (payload.size() > 65535 - kIpHeader - kUdpHeader)
+    return fail(Errc::kInvalidArgument, "UDP payload of " + std::to_string(payload.size()) + " octets too large");
+  auto udp_len = static_cast<std::uint16_t>(kUdpHeader + payload.size());
+
+  ByteWriter udp(udp_len);
+  udp.u16(src.port).u16(dst.port).u16(udp_len).u16(0).bytes(payload);
+  Bytes u = udp.take();
+  std::uint16_t uc = udp_ipv4_checksum(src.ip, dst.ip, u);
+  u[6] = static_cast<std::uint8_t>(uc >> 8);
+  u[7] = static_cast<std::uint8_t>(uc);
+
+  ByteWriter ip(kIpHeader);
+  ip.u8(0x45).u8(0).u16(static_cast<std::uint16_t>(kIpHeader + udp_len)).u16(ip_id).u16(0).u8(64).u8(17).u16(0);
+  ip.bytes(src.ip).bytes(dst.ip);
+  Bytes h = ip.take();
+  std::uint16_t hc = ipv4_header_checksum(h);
+  h[10] = static_cast<std::uint8_t>(hc >> 8);
+  h[11] = static_cast<std::uint8_t>(hc);
+
+  ByteWriter eth(14 + h.size() + u.size());
+  eth.bytes(dst.mac).bytes(src.mac).u16(0x0800).bytes(h).bytes(u);
+  return eth.take();
+}
+
+PcapWriter::PcapWriter() {
+  le32(kMagic);
+  le16(2);  // version 2.4
+  le16(4);
+  le32(0);  // thiszone
+  le32(0);  // sigfigs
+  le32(kSnapLen);
+  le32(kLinkTypeEthernet);
+}
+
+void PcapWriter::le32(std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) buf_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+void PcapWriter::le16(std::uint16_t v) {
+  buf_.push_back(static_cast<std::uint8_t>(v));
+  buf_.push_back(static_cast<std::uint8_t>(v >> 8));
+}
+
+void PcapWriter::add_frame(ByteView frame, std::int64_t unix_seconds, std::uint32_t micros) {
+  auto caplen = static_cast<std::uint32_t>(std::min<std::size_t>(frame.size(), kSnapLen));
+  le32(static_cast<std::uint32_t>(unix_seconds));
+  le32(micros % 1000000);
+  le32(caplen);
+  le32(static_cast<std::uint32_t>(frame.size()));
+  buf_.insert(buf_.end(), frame.begin(), frame.begin() + caplen);
+  ++frames_;
+}
+
+Status PcapWriter::add_udp(const UdpEndpoint& src, const UdpEndpoint& dst, ByteView payload, std::int64_t unix_seconds,
+                           std::uint32_t micros) {
+  PROSE_TRY(Bytes frame, ethernet_ipv4_udp_frame(src, dst, payload, next_ip_id_++));
+  add_frame(frame, unix_seconds, micros);
+  return ok_status();
+}
+
+Status PcapWriter::write_file(const std::string& path) const {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return fail(Errc::kIo, "cannot open " + path + " for writing");
+  out.write(reinterpret_cast<const char*>(buf_.data()), static_cast<std::streamsize>(buf_.size()));
+  if (!out) return fail(Errc::kIo, "write to " + path + " failed");
+  return ok_status();
+}
+
+}  // namespace prose
