@@ -1083,7 +1083,7 @@ Result<Message> Codec::decode(std::string_view xml) {
 
   pugi::xml_document doc;
   unsigned flags = pugi::parse_cdata | pugi::parse_escapes | pugi::parse_eol | pugi::parse_wconv_attribute |
-                   pugi::parse_ws_pcdata | pugi::parse_doctype | pugi::parse_declaration;
+                   pugi::parse_ws_pcdata | pugi::parse_doctype | pugi::parse_declaration | pugi::parse_fragment;
   pugi::xml_parse_result pr = doc.load_buffer_inplace(buf.data(), buf.size(), flags, pugi::encoding_utf8);
   if (!pr) {
     return fail_at(Errc::kMalformed, static_cast<std::size_t>(pr.offset),
