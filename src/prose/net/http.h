@@ -1,0 +1,36 @@
+// Plain HTTP/1.1 request and response values passed between the HTTPS transport and its users.
+// No Beast types: users of the net module do not compile Beast.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace prose::net {
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string target = "/";  // path and query, e.g. "/prose/pc8"
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // other header fields, in order
+
+  // First header with this name (case-insensitive), or empty.
+  std::string_view header(std::string_view name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  std::string_view header(std::string_view name) const;
+};
+
+HttpResponse make_response(int status, std::string content_type, std::string body);
+// A short text/plain error response, e.g. 404 "not found".
+HttpResponse make_error_response(int status, std::string_view reason);
+
+}  // namespace prose::net

@@ -1,0 +1,330 @@
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "prose/net/tls_internal.h"
+
+namespace prose::net::detail {
+
+std::string openssl_errors() {
+  std::string out;
+  unsigned long e;
+  char buf[256];
+  while ((e = ERR_get_error()) != 0) {
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+namespace {
+
+// ---- key log (NSS key log format), one writer per path, shared by every context ----
+class KeyLogWriter {
+ public:
+  explicit KeyLogWriter(int fd) : fd_(fd) {}
+  ~KeyLogWriter() { ::close(fd_); }
+  void write_line(const char* line) {
+    std::string s(line);
+    s += '\n';
+    std::lock_guard lock(m_);
+    const char* p = s.data();
+    std::size_t left = s.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd_, p, left);
+      if (n <= 0) return;
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+  }
+
+ private:
+  int fd_;
+  std::mutex m_;
+};
+
+Result<std::shared_ptr<KeyLogWriter>> open_keylog(const std::string& path) {
+  static std::mutex m;
+  static std::map<std::string, std::weak_ptr<KeyLogWriter>> writers;
+  std::lock_guard lock(m);
+  if (auto w = writers[path].lock()) return w;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(Errc::kIo, "cannot open TLS key log file " + path + ": " + std::strerror(errno));
+  auto w = std::make_shared<KeyLogWriter>(fd);
+  writers[path] = w;
+  return w;
+}
+
+std::string keylog_path(const std::string& configured, bool from_env) {
+  if (!configured.empty()) return configured;
+  if (from_env) {
+    const char* e = std::getenv("SSLKEYLOGFILE");
+    if (e != nullptr && *e != '\0') return e;
+  }
+  return {};
+}
+
+// ---- per-context data, freed with the SSL_CTX ----
+struct CtxData {
+  PskServerCallback psk_server;
+  PskClientCallback psk_client;
+  std::shared_ptr<KeyLogWriter> keylog;
+  std::mutex m;
+  SSL_SESSION* cached = nullptr;  // client: latest resumable session
+  ~CtxData() {
+    if (cached != nullptr) SSL_SESSION_free(cached);
+  }
+};
+
+void free_ctx_data(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<CtxData*>(ptr); }
+void free_ssl_string(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<std::string*>(ptr); }
+
+int ctx_index() {
+  static const int idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL_CTX, 0, nullptr, nullptr, nullptr, free_ctx_data);
+  return idx;
+}
+// Per connection: the PSK identity the server callback accepted.
+int ssl_psk_index() {
+  static const int idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nullptr, nullptr, nullptr, free_ssl_string);
+  return idx;
+}
+
+CtxData* ctx_data(const SSL_CTX* ctx) { return static_cast<CtxData*>(SSL_CTX_get_ex_data(ctx, ctx_index())); }
+CtxData* ssl_ctx_data(const SSL* ssl) { return ctx_data(SSL_get_SSL_CTX(ssl)); }
+
+void keylog_cb(const SSL* ssl, const char* line) {
+  if (auto* d = ssl_ctx_data(ssl); d != nullptr && d->keylog) d->keylog->write_line(line);
+}
+
+int version_const(TlsVersion v) { return v == TlsVersion::kTls12 ? TLS1_2_VERSION : TLS1_3_VERSION; }
+
+// Common settings; returns the context's CtxData.
+Result<CtxData*> common_setup(SSL_CTX* ctx, TlsVersion min_v, TlsVersion max_v, const std::string& keylog,
+                              bool keylog_env) {
+  if (min_v == TlsVersion::kTls13 && max_v == TlsVersion::kTls12)
+    return fail(Errc::kInvalidArgument, "TLS minimum version is above the maximum");
+  if (!SSL_CTX_set_min_proto_version(ctx, version_const(min_v)) ||
+      !SSL_CTX_set_max_proto_version(ctx, version_const(max_v)))
+    return fail(Errc::kInternal, "cannot set TLS versions: " + openssl_errors());
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  if (!SSL_CTX_set_ciphersuites(ctx, std::string(kTls13Suites).c_str()))
+    return fail(Errc::kInternal, "cannot set TLS 1.3 suites: " + openssl_errors());
+  auto* d = new CtxData();
+  SSL_CTX_set_ex_data(ctx, ctx_index(), d);  // freed with the context
+  std::string path = keylog_path(keylog, keylog_env);
+  if (!path.empty()) {
+    PROSE_TRY(d->keylog, open_keylog(path));
+    SSL_CTX_set_keylog_callback(ctx, keylog_cb);
+  }
+  return d;
+}
+
+Status load_cert_and_key(SSL_CTX* ctx, const std::string& cert, const std::string& key) {
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1)
+    return fail(Errc::kIo, "cannot load certificate " + cert + ": " + openssl_errors());
+  if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1)
+    return fail(Errc::kIo, "cannot load private key " + key + ": " + openssl_errors());
+  if (SSL_CTX_check_private_key(ctx) != 1)
+    return fail(Errc::kInvalidArgument, "private key " + key + " does not match certificate " + cert);
+  return ok_status();
+}
+
+// Server: the client certificate must carry exactly one valid ProSe identity, checked in the handshake.
+int server_verify_cb(int preverify_ok, X509_STORE_CTX* store) {
+  if (!preverify_ok) return 0;
+  if (X509_STORE_CTX_get_error_depth(store) != 0) return 1;
+  if (!identity_from_x509(X509_STORE_CTX_get_current_cert(store)).ok()) {
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+  return 1;
+}
+
+unsigned int psk_server_cb(SSL* ssl, const char* identity, unsigned char* psk, unsigned int max_psk_len) {
+  CtxData* d = ssl_ctx_data(ssl);
+  if (d == nullptr || !d->psk_server || identity == nullptr) return 0;
+  std::string_view id(identity);
+  if (!PeerIdentity::psk(id).ok()) return 0;
+  auto key = d->psk_server(id);
+  if (!key || key->empty() || key->size() > max_psk_len) return 0;
+  std::memcpy(psk, key->data(), key->size());
+  auto* stored = new std::string(id);
+  if (!SSL_set_ex_data(ssl, ssl_psk_index(), stored)) {
+    delete stored;
+    return 0;
+  }
+  return static_cast<unsigned int>(key->size());
+}
+
+unsigned int psk_client_cb(SSL* ssl, const char* hint, char* identity, unsigned int max_identity_len,
+                           unsigned char* psk, unsigned int max_psk_len) {
+  CtxData* d = ssl_ctx_data(ssl);
+  if (d == nullptr || !d->psk_client) return 0;
+  auto cred = d->psk_client(hint == nullptr ? std::string_view{} : std::string_view(hint));
+  if (!cred || cred->key.empty() || cred->key.size() > max_psk_len) return 0;
+  if (cred->identity.empty() || cred->identity.size() + 1 > max_identity_len) return 0;
+  std::memcpy(identity, cred->identity.c_str(), cred->identity.size() + 1);
+  std::memcpy(psk, cred->key.data(), cred->key.size());
+  return static_cast<unsigned int>(cred->key.size());
+}
+
+// Client session cache: keep the newest resumable session (a TLS 1.3 ticket arrives after the handshake).
+int new_session_cb(SSL* ssl, SSL_SESSION* sess) {
+  CtxData* d = ssl_ctx_data(ssl);
+  if (d == nullptr || !SSL_SESSION_is_resumable(sess)) return 0;
+  // Keep a copy: OpenSSL marks the connection's own session not resumable when that connection ends without
+  // a close_notify (e.g. the server dropped an idle keep-alive connection).
+  SSL_SESSION* copy = SSL_SESSION_dup(sess);
+  if (copy == nullptr) return 0;
+  std::lock_guard lock(d->m);
+  if (d->cached != nullptr) SSL_SESSION_free(d->cached);
+  d->cached = copy;
+  return 0;  // the caller keeps its reference
+}
+
+}  // namespace
+
+Result<SSL_CTX*> make_server_ctx(const TlsServerSettings& s) {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
+  if (!ctx) return fail(Errc::kInternal, "SSL_CTX_new: " + openssl_errors());
+  PROSE_TRY(CtxData * d, common_setup(ctx.get(), s.min_version, s.max_version, s.keylog_file, s.keylog_from_env));
+  if (s.psk) {
+    // GBA Ua: PSK only. Every connection runs a full PSK handshake (no tickets), so the identity always comes
+    // from the callback.
+    d->psk_server = s.psk;
+    SSL_CTX_set_psk_server_callback(ctx.get(), psk_server_cb);
+    if (!s.psk_identity_hint.empty() && !SSL_CTX_use_psk_identity_hint(ctx.get(), s.psk_identity_hint.c_str()))
+      return fail(Errc::kInvalidArgument, "bad PSK identity hint");
+    if (!SSL_CTX_set_cipher_list(ctx.get(), std::string(kTls12PskCiphers).c_str()))
+      return fail(Errc::kInternal, "PSK cipher list: " + openssl_errors());
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(ctx.get(), 0);
+    SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);
+    return ctx.release();
+  }
+  if (s.cert_file.empty() || s.key_file.empty() || s.ca_file.empty())
+    return fail(Errc::kInvalidArgument, "TLS server needs cert_file, key_file and ca_file (or a PSK callback)");
+  PROSE_TRY_STATUS(load_cert_and_key(ctx.get(), s.cert_file, s.key_file));
+  if (SSL_CTX_load_verify_locations(ctx.get(), s.ca_file.c_str(), nullptr) != 1)
+    return fail(Errc::kIo, "cannot load CA file " + s.ca_file + ": " + openssl_errors());
+  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(s.ca_file.c_str());
+  if (names == nullptr) return fail(Errc::kIo, "no CA certificate in " + s.ca_file);
+  SSL_CTX_set_client_CA_list(ctx.get(), names);
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, server_verify_cb);
+  if (!SSL_CTX_set_cipher_list(ctx.get(), std::string(kTls12CertCiphers).c_str()))
+    return fail(Errc::kInternal, "cipher list: " + openssl_errors());
+  static const unsigned char sid_ctx[] = "prose-pc8";
+  SSL_CTX_set_session_id_context(ctx.get(), sid_ctx, sizeof sid_ctx - 1);
+  SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_SERVER);
+  return ctx.release();
+}
+
+Result<SSL_CTX*> make_client_ctx(const TlsClientSettings& s) {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+  if (!ctx) return fail(Errc::kInternal, "SSL_CTX_new: " + openssl_errors());
+  PROSE_TRY(CtxData * d, common_setup(ctx.get(), s.min_version, s.max_version, s.keylog_file, s.keylog_from_env));
+  if (!s.ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx.get(), s.ca_file.c_str(), nullptr) != 1)
+      return fail(Errc::kIo, "cannot load CA file " + s.ca_file + ": " + openssl_errors());
+  } else if (!s.psk) {
+    SSL_CTX_set_default_verify_paths(ctx.get());
+  }
+  // Always verify: in PSK mode no certificate is sent, and a server falling back to a certificate fails.
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  if (s.psk) {
+    d->psk_client = s.psk;
+    SSL_CTX_set_psk_client_callback(ctx.get(), psk_client_cb);
+    if (!SSL_CTX_set_cipher_list(ctx.get(), std::string(kTls12PskCiphers).c_str()))
+      return fail(Errc::kInternal, "PSK cipher list: " + openssl_errors());
+  } else {
+    if (!SSL_CTX_set_cipher_list(ctx.get(), std::string(kTls12CertCiphers).c_str()))
+      return fail(Errc::kInternal, "cipher list: " + openssl_errors());
+  }
+  if (!s.cert_file.empty() || !s.key_file.empty()) {
+    if (s.cert_file.empty() || s.key_file.empty())
+      return fail(Errc::kInvalidArgument, "client certificate needs both cert_file and key_file");
+    PROSE_TRY_STATUS(load_cert_and_key(ctx.get(), s.cert_file, s.key_file));
+  }
+  if (s.session_resumption && !s.psk) {
+    SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx.get(), new_session_cb);
+  } else {
+    SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET);
+  }
+  return ctx.release();
+}
+
+Status prepare_client_ssl(SSL* ssl, const std::string& host, const TlsClientSettings& s) {
+  const std::string& name = s.server_name.empty() ? host : s.server_name;
+  bool is_ip = false;
+  if (ASN1_OCTET_STRING* ip = a2i_IPADDRESS(name.c_str()); ip != nullptr) {
+    is_ip = true;
+    ASN1_OCTET_STRING_free(ip);
+  }
+  if (!s.psk) {
+    if (is_ip) {
+      if (!X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str()))
+        return fail(Errc::kInvalidArgument, "bad server IP address " + name);
+    } else {
+      if (!SSL_set1_host(ssl, name.c_str())) return fail(Errc::kInvalidArgument, "bad server name " + name);
+      SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    }
+  }
+  if (!is_ip && !SSL_set_tlsext_host_name(ssl, name.c_str()))
+    return fail(Errc::kInvalidArgument, "bad SNI name " + name);
+  if (CtxData* d = ssl_ctx_data(ssl); d != nullptr) {
+    std::lock_guard lock(d->m);
+    if (d->cached != nullptr) {
+      // A TLS 1.3 ticket is used once: hand it over; the new connection brings fresh ones.
+      SSL_set_session(ssl, d->cached);
+      if (SSL_SESSION_get_protocol_version(d->cached) == TLS1_3_VERSION) {
+        SSL_SESSION_free(d->cached);
+        d->cached = nullptr;
+      }
+    }
+  }
+  return ok_status();
+}
+
+Result<PeerIdentity> peer_identity(SSL* ssl) {
+  if (auto* id = static_cast<std::string*>(SSL_get_ex_data(ssl, ssl_psk_index())); id != nullptr)
+    return PeerIdentity::psk(*id);
+  if (CtxData* d = ssl_ctx_data(ssl); d != nullptr && d->psk_server)
+    return fail(Errc::kDenied, "PSK connection without an accepted PSK identity");
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (cert == nullptr) return fail(Errc::kDenied, "no client certificate");
+  if (SSL_get_verify_result(ssl) != X509_V_OK) return fail(Errc::kDenied, "client certificate not verified");
+  return identity_from_x509(cert);
+}
+
+TlsConnectionInfo connection_info(const SSL* ssl) {
+  TlsConnectionInfo i;
+  i.version = SSL_get_version(ssl);
+  if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl); c != nullptr) i.cipher = SSL_CIPHER_get_name(c);
+  i.session_reused = SSL_session_reused(const_cast<SSL*>(ssl)) == 1;
+  return i;
+}
+
+void clear_client_session(SSL_CTX* ctx) {
+  if (CtxData* d = ctx_data(ctx); d != nullptr) {
+    std::lock_guard lock(d->m);
+    if (d->cached != nullptr) SSL_SESSION_free(d->cached);
+    d->cached = nullptr;
+  }
+}
+
+}  // namespace prose::net::detail

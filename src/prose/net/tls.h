@@ -1,0 +1,79 @@
+// TLS settings shared by the HTTPS server and client (OpenSSL, TLS 1.2 and 1.3).
+//
+// Certificate mode: mutual TLS; the server requires a client certificate chaining to `ca_file` and carrying
+// exactly one ProSe identity URI (see identity.h), checked inside the handshake.
+// PSK mode (GBA Ua, TS 33.222): the PSK identity and key come from a callback; no certificates.
+// Key log: NSS key log format (what SSLKEYLOGFILE means to Wireshark/curl), to `keylog_file` or, when that is
+// empty and keylog_from_env is set, to the path in the SSLKEYLOGFILE environment variable.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "prose/util/secret.h"
+
+namespace prose::net {
+
+enum class TlsVersion { kTls12, kTls13 };
+
+// Server side: the key for a PSK identity (e.g. Ks_(ext)_NAF for a B-TID), or nullopt for an unknown identity
+// (the handshake then fails). Called on a server I/O thread.
+using PskServerCallback = std::function<std::optional<SecretBytes>(std::string_view identity)>;
+
+struct PskClientCredential {
+  std::string identity;
+  SecretBytes key;
+};
+// Client side: given the server's identity hint (TLS 1.2; empty for TLS 1.3), the identity and key to use.
+using PskClientCallback = std::function<std::optional<PskClientCredential>(std::string_view hint)>;
+
+// TS 24.109 F.3: the NAF's PSK identity hint for GBA.
+inline constexpr std::string_view kGbaPskIdentityHint = "3GPP-bootstrapping";
+
+struct TlsServerSettings {
+  // Certificate mode.
+  std::string cert_file;  // PEM: server certificate (and chain)
+  std::string key_file;   // PEM: its private key
+  std::string ca_file;    // PEM: CA(s) that sign client certificates
+  // PSK mode: when set, the server authenticates with PSK only and needs no certificate.
+  PskServerCallback psk;
+  std::string psk_identity_hint = std::string(kGbaPskIdentityHint);
+  TlsVersion min_version = TlsVersion::kTls12;
+  TlsVersion max_version = TlsVersion::kTls13;
+  std::string keylog_file;
+  bool keylog_from_env = true;
+};
+
+struct TlsClientSettings {
+  std::string ca_file;      // PEM: CA(s) that sign the server certificate; empty = system default paths
+  std::string cert_file;    // PEM: client certificate (mutual TLS); empty = none
+  std::string key_file;     // PEM: its private key
+  std::string server_name;  // name (DNS or IP) the server certificate must match; empty = the host connected to
+  PskClientCallback psk;    // PSK mode
+  TlsVersion min_version = TlsVersion::kTls12;
+  TlsVersion max_version = TlsVersion::kTls13;
+  bool session_resumption = true;
+  std::string keylog_file;
+  bool keylog_from_env = true;
+};
+
+// The cipher lists used (also in docs/net.md and docs/conformance/net.md).
+inline constexpr std::string_view kTls12CertCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
+inline constexpr std::string_view kTls12PskCiphers =
+    "ECDHE-PSK-AES128-CBC-SHA256:PSK-AES128-GCM-SHA256:PSK-AES256-GCM-SHA384:PSK-AES128-CBC-SHA256:"
+    "PSK-AES128-CBC-SHA:PSK-AES256-CBC-SHA";
+inline constexpr std::string_view kTls13Suites =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+// Facts about an established connection.
+struct TlsConnectionInfo {
+  std::string version;  // "TLSv1.2" / "TLSv1.3"
+  std::string cipher;   // OpenSSL name
+  bool session_reused = false;
+};
+
+}  // namespace prose::net
