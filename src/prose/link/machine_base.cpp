@@ -1,0 +1,76 @@
+#include "prose/link/machine_base.h"
+
+namespace prose::link::detail {
+
+void MachineBase::arm(Step& s, TimerId id, Millis after) {
+  const TimePoint deadline = s.now + after;
+  timers_.arm(id, deadline);
+  s.out.timers.push_back(TimerCmd{TimerCmd::Op::kArm, id, deadline});
+}
+
+void MachineBase::cancel(Step& s, TimerId id) {
+  if (!timers_.armed(id)) return;
+  timers_.cancel(id);
+  s.out.timers.push_back(TimerCmd{TimerCmd::Op::kCancel, id, s.now});
+}
+
+void MachineBase::cancel_all(Step& s) {
+  for (const auto& spec : kTimerTable) cancel(s, spec.id);
+}
+
+Status MachineBase::send(Step& s, const pc5::Message& m, SessionContext* ctx) {
+  const auto type = pc5::message_type(m);
+  const auto pol = pc5::signalling_protection(type);
+  if (!pol) return fail(Errc::kInternal, "no protection policy for message type");
+  PROSE_TRY(Bytes wire, pc5::encode(m));
+  if (pol->protection == pc5::PdcpProtection::kNone) {
+    s.out.pdus.push_back(pdcp::encode_unprotected(pdcp::SduType::kPc5Signalling, 0, wire));
+    return ok_status();
+  }
+  if (ctx == nullptr) return fail(Errc::kInternal, "protected message without a security context");
+  const pdcp::ProtectionMode mode =
+      pol->protection == pc5::PdcpProtection::kIntegrity ? kModeIntegrity : kModeIntegrityCiphering;
+  PROSE_TRY(Bytes pdu, ctx->protect_signalling(wire, mode));
+  s.out.pdus.push_back(std::move(pdu));
+  return ok_status();
+}
+
+Status MachineBase::send_user_data(Step& s, SessionContext& ctx, pdcp::SduType type, ByteView sdu) {
+  PROSE_TRY(Bytes pdu, ctx.protect_data(type, sdu));
+  s.out.pdus.push_back(std::move(pdu));
+  return ok_status();
+}
+
+Status MachineBase::decode_unprotected_signalling(Step& s) {
+  PROSE_TRY(auto u, pdcp::decode_unprotected(s.pdu));
+  if (u.header.sdu_type != pdcp::SduType::kPc5Signalling)
+    return fail(Errc::kMalformed, "unprotected PDU is not PC5 signalling");
+  PROSE_TRY(pc5::Message m, pc5::decode(u.sdu));
+  const auto pol = pc5::signalling_protection(pc5::message_type(m));
+  if (!pol || pol->protection != pc5::PdcpProtection::kNone)
+    return fail(Errc::kAuthFailed, std::string(message_name(m)) + " must be protected but arrived unprotected");
+  s.msg = std::move(m);
+  s.ctx = nullptr;
+  return ok_status();
+}
+
+Status MachineBase::decode_protected_signalling(Step& s, SessionContext& ctx, pdcp::ProtectionMode mode) {
+  PROSE_TRY(auto u, ctx.unprotect_signalling(s.pdu, mode));
+  // The PDU is authentic from here on; the replay window has recorded its COUNT.
+  PROSE_TRY(pc5::Message m, pc5::decode(u.sdu));
+  const auto pol = pc5::signalling_protection(pc5::message_type(m));
+  const bool want_cipher = mode.ciphering;
+  if (!pol || pol->protection == pc5::PdcpProtection::kNone ||
+      (pol->protection == pc5::PdcpProtection::kIntegrityAndCiphering) != want_cipher)
+    return fail(Errc::kMalformed, std::string(message_name(m)) + " arrived with the wrong protection");
+  s.msg = std::move(m);
+  s.ctx = &ctx;
+  return ok_status();
+}
+
+const char* message_name(const pc5::Message& m) {
+  auto n = pc5::message_type_name(static_cast<std::uint8_t>(pc5::message_type(m)));
+  return n ? n->data() : "unknown message";
+}
+
+}  // namespace prose::link::detail
