@@ -817,6 +817,82 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Well-formedness rules pugixml does not check (it is a lenient parser), checked on the raw text so that the codec
+// never accepts a document an XML 1.0 parser refuses: legal characters and UTF-8, references, comments, "]]>".
+
+bool legal_char(std::uint32_t c) {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+         (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+Unexpected not_wf(std::size_t at, const std::string& why) {
+  return fail_at(Errc::kMalformed, at, std::string(decode_errc_token(DecodeErrc::kNotWellFormed)) + ": " + why);
+}
+
+Status check_reference(std::string_view x, std::size_t amp) {
+  std::size_t semi = x.find(';', amp);
+  if (semi == std::string_view::npos || semi - amp > 12) return not_wf(amp, "'&' that does not start a reference");
+  std::string_view ref = x.substr(amp + 1, semi - amp - 1);
+  if (ref == "amp" || ref == "lt" || ref == "gt" || ref == "quot" || ref == "apos") return ok_status();
+  if (ref.size() >= 2 && ref[0] == '#') {
+    bool hexref = ref[1] == 'x';
+    std::string_view digits = ref.substr(hexref ? 2 : 1);
+    if (digits.empty()) return not_wf(amp, "empty character reference");
+    std::uint32_t v = 0;
+    for (char c : digits) {
+      int d = hexref ? hex_digit(c) : (c >= '0' && c <= '9' ? c - '0' : -1);
+      if (d < 0) return not_wf(amp, "bad character reference");
+      v = v * (hexref ? 16 : 10) + static_cast<std::uint32_t>(d);
+      if (v > 0x10FFFF) return not_wf(amp, "character reference out of range");
+    }
+    if (!legal_char(v)) return not_wf(amp, "character reference to a character XML does not allow");
+    return ok_status();
+  }
+  return not_wf(amp, "reference to an undeclared entity '&" + std::string(ref) + ";'");
+}
+
+Status prescan(std::string_view x) {
+  std::size_t raw_until = 0;  // inside a comment or CDATA section: no reference checks
+  for (std::size_t i = 0; i < x.size();) {
+    auto c = static_cast<unsigned char>(x[i]);
+    if (c < 0x80) {
+      if (!legal_char(c)) return not_wf(i, "control character " + std::to_string(c) + " not allowed in XML");
+      if (i >= raw_until) {
+        if (c == '<' && x.compare(i, 4, "<!--") == 0) {
+          std::size_t end = x.find("-->", i + 4);
+          if (end == std::string_view::npos) return not_wf(i, "unterminated comment");
+          std::size_t dd = x.find("--", i + 4);
+          if (dd < end) return not_wf(dd, "'--' inside a comment");
+          raw_until = end + 3;
+        } else if (c == '<' && x.compare(i, 9, "<![CDATA[") == 0) {
+          std::size_t end = x.find("]]>", i + 9);
+          if (end == std::string_view::npos) return not_wf(i, "unterminated CDATA section");
+          raw_until = end + 3;
+        } else if (c == '&') {
+          PROSE_TRY_STATUS(check_reference(x, i));
+        } else if (c == ']' && x.compare(i, 3, "]]>") == 0) {
+          return not_wf(i, "']]>' outside a CDATA section");
+        }
+      }
+      ++i;
+      continue;
+    }
+    // UTF-8: shortest form, no surrogates, at most U+10FFFF.
+    std::size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (n == 0 || c > 0xF4 || i + n > x.size()) return not_wf(i, "invalid UTF-8");
+    std::uint32_t v = c & (0x7F >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+      auto cc = static_cast<unsigned char>(x[i + k]);
+      if ((cc & 0xC0) != 0x80) return not_wf(i, "invalid UTF-8");
+      v = (v << 6) | (cc & 0x3F);
+    }
+    if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) || !legal_char(v)) return not_wf(i, "invalid UTF-8");
+    i += n;
+  }
+  return ok_status();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Encoder.
 
 class XmlOut {
@@ -1074,6 +1150,7 @@ Result<Message> Codec::decode(std::string_view xml) {
   if (xml.find("<!DOCTYPE") != std::string_view::npos) {
     return derr(DecodeErrc::kDtdForbidden, {}, "a DOCTYPE (DTD) is not allowed");
   }
+  PROSE_TRY_STATUS(prescan(xml));
   // Parse in place in a private buffer that is wiped afterwards (text nodes point into it).
   std::vector<char> buf(xml.begin(), xml.end());
   struct Wipe {

@@ -52,6 +52,33 @@ TEST(Pc8Negative, NotWellFormed) {
   EXPECT_TRUE(r.error().offset.has_value());
 }
 
+TEST(Pc8Negative, WhatPugixmlWouldLetThrough) {
+  // The pre-scan refuses what a lenient parser accepts but XML 1.0 does not, so both checks agree.
+  const std::string kdr = kKdResp;
+  expect_reject(replace(kdr, "ue-17@example.org", "ue-17&example.org"), DecodeErrc::kNotWellFormed, "'&'");
+  expect_reject(replace(kdr, "ue-17@example.org", "ue-17&foo;"), DecodeErrc::kNotWellFormed, "undeclared entity");
+  expect_reject(replace(kdr, "ue-17@example.org", "ue-17]]>"), DecodeErrc::kNotWellFormed, "']]>'");
+  expect_reject(replace(kdr, "ue-17@example.org", "ue-17&#1;"), DecodeErrc::kNotWellFormed, "character reference");
+  expect_reject(replace(kdr, "ue-17@example.org", "ue-17&#x110000;"), DecodeErrc::kNotWellFormed, "out of range");
+  expect_reject(replace(kKdReq, "<KD-request>", "<!-- a -- b --><KD-request>"), DecodeErrc::kNotWellFormed, "'--'");
+  expect_reject(replace(kKdReq, "<KD-request>", "<!-- \x01 --><KD-request>"), DecodeErrc::kNotWellFormed,
+                "control character");
+  expect_reject(replace(kKdReq, "<KD-request>", "<!-- \xc3\x28 --><KD-request>"), DecodeErrc::kNotWellFormed, "UTF-8");
+  expect_reject(replace(kKdReq, "<KD-request>", "<!-- \xe0\x80\x80 --><KD-request>"), DecodeErrc::kNotWellFormed,
+                "UTF-8");
+  expect_reject(replace(kKdReq, "<KD-request>", "<!-- \xed\xa0\x80 --><KD-request>"), DecodeErrc::kNotWellFormed,
+                "UTF-8");
+  expect_reject(replace(kKdReq, "<KD-request>", "<!-- unterminated <KD-request>"), DecodeErrc::kNotWellFormed,
+                "comment");
+  // Legal forms pass both: references, '&' inside CDATA and comments, valid multi-byte UTF-8 in a comment.
+  for (std::string ok : {replace(kdr, "ue-17@example.org", "a&amp;b&lt;&gt;&quot;&apos;&#65;&#x42;"),
+                         replace(kdr, "ue-17@example.org", "<![CDATA[a&b]]>"),
+                         replace(kKdReq, "<KD-request>", "<!-- a & b \xc3\xa9 \xf0\x9f\x94\x91 --><KD-request>")}) {
+    EXPECT_TRUE(Codec::decode(ok).ok()) << ok;
+    EXPECT_TRUE(schema_validate(ok).ok()) << ok;
+  }
+}
+
 TEST(Pc8Negative, DtdAndEntitiesNeverExpanded) {
   std::string laughs =
       "<?xml version=\"1.0\"?>\n<!DOCTYPE KEY_REQUEST [\n<!ENTITY a \"aaaaaaaaaa\">\n"
