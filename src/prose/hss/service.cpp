@@ -1,0 +1,422 @@
+#include "prose/hss/service.h"
+
+#include <arpa/inet.h>
+
+#include <ctime>
+
+#include "prose/crypto/milenage.h"
+#include "prose/gba/gba.h"
+#include "prose/util/byte_reader.h"
+#include "prose/util/random.h"
+
+namespace prose::hss {
+
+namespace d = prose::diameter;
+
+namespace {
+
+constexpr std::uint32_t kNtpUnixOffset = 2208988800U;  // seconds from 1900-01-01 to 1970-01-01 (RFC 5905)
+constexpr std::uint32_t kMaxAuthItems = 5;
+constexpr const char* kProductName = "prose-hss";
+
+d::Avp vendor_app(std::uint32_t app_id) {
+  return d::make_grouped(d::avp::kVendorSpecificApplicationId, {d::make_u32(d::avp::kVendorId, d::kVendor3gpp),
+                                                                d::make_u32(d::avp::kAuthApplicationId, app_id)});
+}
+
+std::uint32_t ipv4_of(const std::string& addr) {
+  in_addr a{};
+  if (inet_pton(AF_INET, addr.c_str(), &a) != 1 || a.s_addr == 0) return 0x7f000001;
+  return ntohl(a.s_addr);
+}
+
+// IMSI from a User-Name / IMPI: the digits before '@' (TS 23.003 13.3: IMPI = <IMSI>@ims.mnc...).
+std::string imsi_from_identity(const std::string& id) {
+  auto at = id.find('@');
+  return at == std::string::npos ? id : id.substr(0, at);
+}
+
+d::Avp missing(std::uint32_t code, std::uint32_t vendor) { return d::make_avp(code, {}, vendor); }
+
+}  // namespace
+
+std::uint32_t unix_to_ntp(std::int64_t unix_seconds) {
+  return static_cast<std::uint32_t>(static_cast<std::uint64_t>(unix_seconds) + kNtpUnixOffset);
+}
+std::int64_t ntp_to_unix(std::uint32_t ntp) {
+  // Era 0 ends in 2036; values below the offset belong to era 1 (RFC 6733 4.3.1 / RFC 5905).
+  if (ntp >= kNtpUnixOffset) return static_cast<std::int64_t>(ntp) - kNtpUnixOffset;
+  return static_cast<std::int64_t>(ntp) + (std::int64_t{1} << 32) - kNtpUnixOffset;
+}
+
+HssService::HssService(HssConfig config, SubscriberStore& store, Clock clock)
+    : config_(std::move(config)), store_(store), clock_(std::move(clock)) {
+  if (!clock_) clock_ = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
+}
+
+d::Message HssService::make_answer(const d::Message& req) const {
+  d::Message a;
+  a.flags = req.flags & d::kFlagProxiable;
+  a.command_code = req.command_code;
+  a.application_id = req.application_id;
+  a.hop_by_hop = req.hop_by_hop;
+  a.end_to_end = req.end_to_end;
+  if (const d::Avp* sid = d::find(req.avps, d::avp::kSessionId)) a.avps.push_back(*sid);
+  return a;
+}
+
+d::Message HssService::error_answer(const d::Message& req, std::uint32_t result_code, const std::string& msg,
+                                    const d::Avp* failed) const {
+  d::Message a = make_answer(req);
+  if (result_code >= 3000 && result_code < 4000) a.flags |= d::kFlagError;  // protocol errors (RFC 6733 7.1.3)
+  a.avps.push_back(d::make_u32(d::avp::kResultCode, result_code));
+  a.avps.push_back(d::make_str(d::avp::kOriginHost, config_.origin_host));
+  a.avps.push_back(d::make_str(d::avp::kOriginRealm, config_.origin_realm));
+  if (!msg.empty()) a.avps.push_back(d::make_str(d::avp::kErrorMessage, msg, 0, false));
+  if (failed) a.avps.push_back(d::make_grouped(d::avp::kFailedAvp, {*failed}));
+  return a;
+}
+
+d::Message HssService::experimental_error(const d::Message& req, std::uint32_t code, const std::string& msg) const {
+  d::Message a = make_answer(req);
+  if (req.application_id != d::app::kCommon) a.avps.push_back(vendor_app(req.application_id));
+  a.avps.push_back(d::make_grouped(d::avp::kExperimentalResult, {d::make_u32(d::avp::kVendorId, d::kVendor3gpp),
+                                                                 d::make_u32(d::avp::kExperimentalResultCode, code)}));
+  a.avps.push_back(d::make_u32(d::avp::kAuthSessionState, d::kNoStateMaintained));
+  a.avps.push_back(d::make_str(d::avp::kOriginHost, config_.origin_host));
+  a.avps.push_back(d::make_str(d::avp::kOriginRealm, config_.origin_realm));
+  if (!msg.empty()) a.avps.push_back(d::make_str(d::avp::kErrorMessage, msg, 0, false));
+  return a;
+}
+
+d::Message HssService::handle_cer(const d::Message& cer, bool& accepted) {
+  accepted = false;
+  d::Message a = make_answer(cer);
+  if (!d::find(cer.avps, d::avp::kOriginHost) || !d::find(cer.avps, d::avp::kOriginRealm)) {
+    return error_answer(cer, d::rc::kMissingAvp, "CER without Origin-Host/Origin-Realm");
+  }
+  bool common = false;
+  auto consider = [&](std::uint32_t id) {
+    if (id == d::app::kZh || id == d::app::kZpn || id == 0xffffffffU) common = true;
+  };
+  for (const d::Avp* p : d::find_all(cer.avps, d::avp::kAuthApplicationId)) {
+    if (auto v = d::as_u32(*p); v.ok()) consider(*v);
+  }
+  for (const d::Avp* p : d::find_all(cer.avps, d::avp::kVendorSpecificApplicationId)) {
+    auto inner = d::as_grouped(*p);
+    if (!inner.ok()) return error_answer(cer, d::rc::kInvalidAvpValue, "malformed Vendor-Specific-Application-Id", p);
+    if (const d::Avp* id = d::find(*inner, d::avp::kAuthApplicationId)) {
+      if (auto v = d::as_u32(*id); v.ok()) consider(*v);
+    }
+  }
+  const std::uint32_t result = common ? d::rc::kSuccess : d::rc::kNoCommonApplication;
+  a.avps.push_back(d::make_u32(d::avp::kResultCode, result));
+  a.avps.push_back(d::make_str(d::avp::kOriginHost, config_.origin_host));
+  a.avps.push_back(d::make_str(d::avp::kOriginRealm, config_.origin_realm));
+  a.avps.push_back(d::make_ipv4(d::avp::kHostIpAddress, ipv4_of(config_.listen_address)));
+  a.avps.push_back(d::make_u32(d::avp::kVendorId, 0));
+  a.avps.push_back(d::make_str(d::avp::kProductName, kProductName, 0, false));
+  a.avps.push_back(d::make_u32(d::avp::kSupportedVendorId, d::kVendor3gpp));
+  a.avps.push_back(vendor_app(d::app::kZh));
+  a.avps.push_back(vendor_app(d::app::kZpn));
+  accepted = common;
+  return a;
+}
+
+d::Message HssService::handle_request(const d::Message& req, std::string& log) {
+  if (req.application_id == d::app::kZh && req.command_code == d::cmd::kMultimediaAuth) return handle_mar(req, log);
+  if (req.application_id == d::app::kZpn && req.command_code == d::cmd::kGbaPushInfo) return handle_gpr(req, log);
+  if (req.application_id != d::app::kZh && req.application_id != d::app::kZpn &&
+      req.application_id != d::app::kCommon) {
+    log = "application " + std::to_string(req.application_id) + " unsupported";
+    return error_answer(req, d::rc::kApplicationUnsupported, "application not supported");
+  }
+  log = d::command_name(req.command_code, true) + " unsupported";
+  return error_answer(req, d::rc::kCommandUnsupported, "command not supported");
+}
+
+d::Message HssService::handle_mar(const d::Message& req, std::string& log) {
+  log = "MAR";
+  if (!d::find(req.avps, d::avp::kSessionId)) {
+    return error_answer(req, d::rc::kMissingAvp, "Session-Id missing", nullptr);
+  }
+  const d::Avp* user = d::find(req.avps, d::avp::kUserName);
+  if (!user) {
+    d::Avp m = missing(d::avp::kUserName, 0);
+    return error_answer(req, d::rc::kMissingAvp, "User-Name missing", &m);
+  }
+  const std::string identity = d::as_string(*user);
+  const std::string imsi = imsi_from_identity(identity);
+  log += " user=" + identity;
+  std::uint32_t items = 1;
+  if (const d::Avp* n = d::find(req.avps, d::avp::kSipNumberAuthItems, d::kVendor3gpp)) {
+    auto v = d::as_u32(*n);
+    if (!v.ok() || *v == 0 || *v > kMaxAuthItems) {
+      return error_answer(req, d::rc::kInvalidAvpValue, "SIP-Number-Auth-Items must be 1..5", n);
+    }
+    items = *v;
+  }
+  if (!validate_imsi(imsi).ok()) {
+    log += " -> unknown user";
+    return experimental_error(req, d::rc::kErrorUserUnknown, "unknown user");
+  }
+  // Resynchronisation: SIP-Auth-Data-Item { SIP-Authorization = RAND || AUTS } (TS 29.229 6.3.13 / 33.102 6.3.5).
+  if (const d::Avp* item = d::find(req.avps, d::avp::kSipAuthDataItem, d::kVendor3gpp)) {
+    auto inner = d::as_grouped(*item);
+    if (!inner.ok()) return error_answer(req, d::rc::kInvalidAvpValue, "malformed SIP-Auth-Data-Item", item);
+    if (const d::Avp* authz = d::find(*inner, d::avp::kSipAuthorization, d::kVendor3gpp)) {
+      if (authz->data.size() != 16 + crypto::kAutsSize) {
+        return error_answer(req, d::rc::kInvalidAvpValue, "SIP-Authorization must be RAND || AUTS (30 octets)", authz);
+      }
+      ByteView both(authz->data);
+      auto rs = store_.resync(imsi, both.subspan(0, 16), both.subspan(16));
+      if (!rs.ok()) {
+        if (rs.error().code == Errc::kNotFound) {
+          log += " -> unknown user";
+          return experimental_error(req, d::rc::kErrorUserUnknown, "unknown user");
+        }
+        if (rs.error().code == Errc::kAuthFailed) {
+          log += " resync -> MAC-S failure";
+          return error_answer(req, d::rc::kAuthenticationRejected, "AUTS MAC-S verification failed");
+        }
+        log += " resync -> " + rs.error().to_string();
+        return error_answer(req, d::rc::kUnableToComply, "resynchronisation failed");
+      }
+      log += " resync sqn_ms=" + std::to_string(rs->sqn_ms) + (rs->reset ? " (reset)" : " (kept)");
+    }
+  }
+  d::Message a = make_answer(req);
+  a.avps.push_back(vendor_app(d::app::kZh));
+  a.avps.push_back(d::make_u32(d::avp::kResultCode, d::rc::kSuccess));
+  a.avps.push_back(d::make_u32(d::avp::kAuthSessionState, d::kNoStateMaintained));
+  a.avps.push_back(d::make_str(d::avp::kOriginHost, config_.origin_host));
+  a.avps.push_back(d::make_str(d::avp::kOriginRealm, config_.origin_realm));
+  a.avps.push_back(*user);
+  a.avps.push_back(d::make_u32(d::avp::kSipNumberAuthItems, items, d::kVendor3gpp));
+  for (std::uint32_t i = 0; i < items; ++i) {
+    auto sub = store_.allocate_sqn(imsi);
+    if (!sub.ok()) {
+      if (sub.error().code == Errc::kNotFound) {
+        log += " -> unknown user";
+        return experimental_error(req, d::rc::kErrorUserUnknown, "unknown user");
+      }
+      log += " -> " + sub.error().to_string();
+      return error_answer(req, d::rc::kUnableToComply, "cannot allocate SQN");
+    }
+    Bytes rand = random_bytes(16);
+    auto av = crypto::make_auth_vector(sub->k.view(), sub->opc.view(), rand, sub->sqn, sub->amf);
+    if (!av.ok()) {
+      log += " -> " + av.error().to_string();
+      return error_answer(req, d::rc::kUnableToComply, "cannot compute vector");
+    }
+    log += " sqn=" + std::to_string(sub->sqn);
+    a.avps.push_back(
+        d::make_grouped(d::avp::kSipAuthDataItem,
+                        {d::make_u32(d::avp::kSipItemNumber, i + 1, d::kVendor3gpp),
+                         d::make_str(d::avp::kSipAuthenticationScheme, d::kAkaScheme, d::kVendor3gpp),
+                         d::make_avp(d::avp::kSipAuthenticate, concat({av->rand, av->autn}), d::kVendor3gpp),
+                         d::make_avp(d::avp::kSipAuthorization, av->xres, d::kVendor3gpp),
+                         d::make_avp(d::avp::kConfidentialityKey, av->ck.view(), d::kVendor3gpp),
+                         d::make_avp(d::avp::kIntegrityKey, av->ik.view(), d::kVendor3gpp)},
+                        d::kVendor3gpp));
+  }
+  log += " -> 2001";
+  return a;
+}
+
+d::Message HssService::handle_gpr(const d::Message& req, std::string& log) {
+  log = "GPR";
+  if (!d::find(req.avps, d::avp::kSessionId)) return error_answer(req, d::rc::kMissingAvp, "Session-Id missing");
+  const d::Avp* ue = d::find(req.avps, d::avp::kUeId, d::kVendor3gpp);
+  if (!ue) {
+    d::Avp m = missing(d::avp::kUeId, d::kVendor3gpp);
+    return error_answer(req, d::rc::kMissingAvp, "UE-Id missing", &m);
+  }
+  if (const d::Avp* t = d::find(req.avps, d::avp::kUeIdType, d::kVendor3gpp)) {
+    auto v = d::as_u32(*t);
+    if (!v.ok() || *v != d::kUeIdTypePrivate) {
+      return error_answer(req, d::rc::kInvalidAvpValue, "only UE-Id-Type 0 (private identity) is supported", t);
+    }
+  }
+  const d::Avp* naf = d::find(req.avps, d::avp::kNafId, d::kVendor3gpp);
+  if (!naf) {
+    d::Avp m = missing(d::avp::kNafId, d::kVendor3gpp);
+    return error_answer(req, d::rc::kMissingAvp, "NAF-Id missing", &m);
+  }
+  const std::string impi = d::as_string(*ue);
+  log += " impi=" + impi;
+  if (impi.empty()) return error_answer(req, d::rc::kInvalidAvpValue, "empty UE-Id", ue);
+  if (!config_.naf_authorised(naf->data)) {
+    log += " -> NAF not authorised";
+    return experimental_error(req, d::rc::kErrorNotAuthorized, "NAF not authorised");
+  }
+  std::string imsi = imsi_from_identity(impi);
+  if (const d::Avp* user = d::find(req.avps, d::avp::kUserName)) imsi = d::as_string(*user);
+  std::uint64_t pruk_id = 0;
+  if (const d::Avp* ptid = d::find(req.avps, d::avp::kNafSaIdentifier, d::kVendor3gpp)) {
+    auto v = d::as_u64(*ptid);
+    if (!v.ok() || *v == 0) {
+      return error_answer(req, d::rc::kInvalidAvpValue, "NAF-SA-Identifier must be a non-zero 8-octet P-TID", ptid);
+    }
+    pruk_id = *v;
+  } else {
+    pruk_id = random_u64_nonzero();
+  }
+  const std::int64_t now = clock_();
+  std::uint32_t lifetime = config_.default_key_lifetime;
+  if (const d::Avp* rl = d::find(req.avps, d::avp::kRequestedKeyLifetime, d::kVendor3gpp)) {
+    auto v = d::as_u32(*rl);
+    if (!v.ok()) return error_answer(req, d::rc::kInvalidAvpLength, "Requested-Key-Lifetime must be 4 octets", rl);
+    const std::int64_t want = ntp_to_unix(*v) - now;
+    if (want <= 0) return error_answer(req, d::rc::kInvalidAvpValue, "Requested-Key-Lifetime is in the past", rl);
+    lifetime = static_cast<std::uint32_t>(std::min<std::int64_t>(want, config_.max_key_lifetime));
+  }
+  if (const d::Avp* um = d::find(req.avps, d::avp::kUiccMe, d::kVendor3gpp)) {
+    auto v = d::as_u32(*um);
+    if (!v.ok() || *v != d::kUiccMeGbaMe) {
+      return error_answer(req, d::rc::kInvalidAvpValue, "only UICC-ME 0 (GBA_ME) is supported", um);
+    }
+  }
+  if (!validate_imsi(imsi).ok()) {
+    log += " -> unknown identity";
+    return experimental_error(req, d::rc::kErrorIdentityUnknown, "unknown identity");
+  }
+  auto sub = store_.allocate_sqn(imsi);
+  if (!sub.ok()) {
+    if (sub.error().code == Errc::kNotFound) {
+      log += " -> unknown identity";
+      return experimental_error(req, d::rc::kErrorIdentityUnknown, "unknown identity");
+    }
+    log += " -> " + sub.error().to_string();
+    return error_answer(req, d::rc::kUnableToComply, "cannot allocate SQN");
+  }
+  Bytes rand = random_bytes(16);
+  auto av = crypto::make_auth_vector(sub->k.view(), sub->opc.view(), rand, sub->sqn, sub->amf);
+  if (!av.ok()) {
+    log += " -> " + av.error().to_string();
+    return error_answer(req, d::rc::kUnableToComply, "cannot compute vector");
+  }
+  auto gpi = gba::create_gpi(*av, impi, naf->data, pruk_id, lifetime);
+  if (!gpi.ok()) {
+    log += " -> " + gpi.error().to_string();
+    return error_answer(req, d::rc::kInvalidAvpValue, "cannot form GPI: " + gpi.error().message, naf);
+  }
+  log += " sqn=" + std::to_string(sub->sqn) + " p-tid=" + std::to_string(gpi->pruk_id) +
+         " key=" + gpi->pruk.fingerprint() + " lifetime=" + std::to_string(gpi->lifetime) + " -> 2001";
+  d::Message a = make_answer(req);
+  a.avps.push_back(vendor_app(d::app::kZpn));
+  a.avps.push_back(d::make_u32(d::avp::kResultCode, d::rc::kSuccess));
+  a.avps.push_back(d::make_u32(d::avp::kAuthSessionState, d::kNoStateMaintained));
+  a.avps.push_back(d::make_str(d::avp::kOriginHost, config_.origin_host));
+  a.avps.push_back(d::make_str(d::avp::kOriginRealm, config_.origin_realm));
+  a.avps.push_back(d::make_avp(d::avp::kGbaPushInfo, gpi->gpi, d::kVendor3gpp));
+  a.avps.push_back(d::make_avp(d::avp::kMeKeyMaterial, gpi->pruk.view(), d::kVendor3gpp));
+  a.avps.push_back(d::make_u32(d::avp::kKeyExpiryTime, unix_to_ntp(now + gpi->lifetime), d::kVendor3gpp));
+  a.avps.push_back(d::make_u32(d::avp::kBootstrapInfoCreationTime, unix_to_ntp(now), d::kVendor3gpp));
+  a.avps.push_back(d::make_u64(d::avp::kNafSaIdentifier, gpi->pruk_id, d::kVendor3gpp));
+  a.avps.push_back(d::make_u32(d::avp::kGbaType, d::kGbaType3g, d::kVendor3gpp));
+  a.avps.push_back(d::make_u32(d::avp::kUiccMe, d::kUiccMeGbaMe, d::kVendor3gpp));
+  return a;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+PeerSession::Output PeerSession::on_bytes(ByteView data) {
+  Output out;
+  if (closed_) {
+    out.close = true;
+    return out;
+  }
+  buf_.insert(buf_.end(), data.begin(), data.end());
+  d::Limits limits{service_.config().max_message_size};
+  while (!closed_) {
+    auto len = d::frame_length(buf_, limits);
+    if (!len.ok()) {
+      out.log.push_back("framing error, closing: " + len.error().to_string());
+      closed_ = true;
+      break;
+    }
+    if (!len->has_value() || buf_.size() < **len) break;
+    const std::size_t n = **len;
+    handle_message(ByteView(buf_.data(), n), out);
+    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  out.close = closed_;
+  return out;
+}
+
+void PeerSession::handle_message(ByteView raw, Output& out) {
+  auto send = [&](const d::Message& m) {
+    auto enc = d::encode(m);
+    if (!enc.ok()) {
+      out.log.push_back("cannot encode answer: " + enc.error().to_string());
+      closed_ = true;
+      return;
+    }
+    out.to_send.insert(out.to_send.end(), enc->begin(), enc->end());
+  };
+  auto msg = d::decode(raw, d::Limits{service_.config().max_message_size});
+  if (!msg.ok()) {
+    // The length was valid (>= 20 octets), so framing survives: answer a request with an error and carry on.
+    ByteReader r(raw);
+    d::Message hdr;
+    (void)r.skip(4);
+    hdr.flags = *r.u8();
+    hdr.command_code = *r.u24();
+    hdr.application_id = *r.u32();
+    hdr.hop_by_hop = *r.u32();
+    hdr.end_to_end = *r.u32();
+    if (!(hdr.flags & d::kFlagRequest)) {
+      out.log.push_back("dropping malformed answer: " + msg.error().to_string());
+      return;
+    }
+    hdr.flags &= static_cast<std::uint8_t>(~(d::kHeaderReservedMask | d::kFlagError));
+    const bool header_fault = msg.error().offset.has_value() && *msg.error().offset < d::kHeaderSize;
+    out.log.push_back("malformed request: " + msg.error().to_string());
+    send(service_.error_answer(hdr, header_fault ? d::rc::kInvalidHdrBits : d::rc::kInvalidAvpLength,
+                               msg.error().message));
+    return;
+  }
+  const d::Message& m = *msg;
+  if (!m.is_request()) {
+    out.log.push_back("ignoring unexpected " + d::command_name(m.command_code, false));
+    return;
+  }
+  if (!open_) {
+    if (m.command_code != d::cmd::kCapabilitiesExchange) {
+      out.log.push_back(d::command_name(m.command_code, true) + " before CER: answering 3010 and closing");
+      send(service_.error_answer(m, d::rc::kUnknownPeer, "capabilities exchange required first"));
+      closed_ = true;
+      return;
+    }
+    bool accepted = false;
+    send(service_.handle_cer(m, accepted));
+    if (const d::Avp* oh = d::find(m.avps, d::avp::kOriginHost)) peer_host_ = d::as_string(*oh);
+    out.log.push_back("CER from " + peer_host_ + (accepted ? " -> 2001" : " -> rejected"));
+    open_ = accepted;
+    if (!accepted) closed_ = true;
+    return;
+  }
+  switch (m.command_code) {
+    case d::cmd::kCapabilitiesExchange:
+      send(service_.error_answer(m, d::rc::kUnableToComply, "capabilities already exchanged"));
+      return;
+    case d::cmd::kDeviceWatchdog: {
+      send(service_.error_answer(m, d::rc::kSuccess, ""));
+      out.log.push_back("DWR from " + peer_host_);
+      return;
+    }
+    case d::cmd::kDisconnectPeer:
+      send(service_.error_answer(m, d::rc::kSuccess, ""));
+      out.log.push_back("DPR from " + peer_host_ + ": closing");
+      closed_ = true;
+      return;
+    default: {
+      std::string line;
+      send(service_.handle_request(m, line));
+      out.log.push_back(line);
+    }
+  }
+}
+
+}  // namespace prose::hss

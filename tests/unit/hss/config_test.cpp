@@ -1,0 +1,39 @@
+#include "prose/hss/config.h"
+
+#include <gtest/gtest.h>
+
+#include "prose/util/hex.h"
+
+namespace prose::hss {
+namespace {
+
+TEST(HssConfig, ExampleParses) {
+  auto c = parse_config(example_config(4000), "/tmp/x/hss.toml");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->listen_port, 4000);
+  EXPECT_EQ(c->database_path, "/tmp/x/hss.db");
+  ASSERT_EQ(c->nafs.size(), 1u);
+  const std::string fqdn = "pkmf.prose.lab";
+  EXPECT_EQ(to_hex(c->nafs[0].naf_id()), to_hex(Bytes(fqdn.begin(), fqdn.end())) + "010000010a");
+}
+
+TEST(HssConfig, Errors) {
+  auto bad = [](const std::string& text, const std::string& needle) {
+    auto c = parse_config(text, "");
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_NE(c.error().message.find(needle), std::string::npos) << c.error().message;
+  };
+  const std::string naf = "\n[[bsf.naf]]\nfqdn = \"p.lab\"\n";
+  bad("[database]\npath=\"a.db\"\n[server]\nlisten_port = 70000\n" + naf, "server.listen_port");
+  bad("[database]\npath=\"a.db\"\n[server]\nbogus = 1\n" + naf, "server.bogus");
+  bad("[server]\nlisten_port = 1\n" + naf, "database");
+  bad("[database]\npath=\"a.db\"\n", "bsf.naf");
+  bad("[database]\npath=\"a.db\"\n[[bsf.naf]]\nfqdn=\"p\"\nua_security_protocol_id=\"0102\"\n",
+      "ua_security_protocol_id");
+  bad("[database]\npath = 3\n" + naf, "database.path");
+  bad("[database\n", "config:");
+  bad("[database]\npath=\"a.db\"\n[sqn]\nind_bits = 20\n" + naf, "sqn.ind_bits");
+}
+
+}  // namespace
+}  // namespace prose::hss
