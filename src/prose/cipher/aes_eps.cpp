@@ -137,7 +137,7 @@ Result<std::uint32_t> eia2(const std::uint8_t key[16], std::uint32_t count, std:
   } else {
     // Single block: header (64 bits) + up to 64 message bits.
     std::memcpy(last, hdr, 8);
-    std::memcpy(last + 8, msg, detail::bytes_for_bits(length_bits));
+    if (length_bits != 0) std::memcpy(last + 8, msg, detail::bytes_for_bits(length_bits));
     const std::size_t bits = blen;  // 64..128
     detail::mask_tail(last, bits);
     if (!complete) last[bits / 8] |= static_cast<std::uint8_t>(0x80u >> (bits % 8));
