@@ -15,6 +15,13 @@ bool eia_allowed(const AlgorithmPolicy& p, cipher::Eia a) {
 }
 }  // namespace
 
+std::vector<cipher::Eea> AlgorithmPolicy::default_ciphering() {
+  return {cipher::Eea::kEea2, cipher::Eea::kEea3, cipher::Eea::kEea1};
+}
+std::vector<cipher::Eia> AlgorithmPolicy::default_integrity() {
+  return {cipher::Eia::kEia2, cipher::Eia::kEia3, cipher::Eia::kEia1};
+}
+
 Result<AlgorithmPair> AlgorithmPair::from_wire(const pc5::ChosenAlgorithms& c) {
   PROSE_TRY(auto eea, cipher::eea_from_id(c.eea));
   PROSE_TRY(auto eia, cipher::eia_from_id(c.eia));

@@ -27,9 +27,13 @@ struct AlgorithmPair {
 };
 
 struct AlgorithmPolicy {
+  static std::vector<cipher::Eea> default_ciphering();
+  static std::vector<cipher::Eia> default_integrity();
+
   // Preference order, most preferred first. Only algorithms in these lists are ever chosen or accepted.
-  std::vector<cipher::Eea> ciphering{cipher::Eea::kEea2, cipher::Eea::kEea3, cipher::Eea::kEea1};
-  std::vector<cipher::Eia> integrity{cipher::Eia::kEia2, cipher::Eia::kEia3, cipher::Eia::kEia1};
+  // Defaults: EEA2, EEA3, EEA1 / EIA2, EIA3, EIA1 (docs/conformance/link.md).
+  std::vector<cipher::Eea> ciphering = default_ciphering();
+  std::vector<cipher::Eia> integrity = default_integrity();
   // EEA0 (null ciphering) is acceptable only when set here AND listed in `ciphering`.
   bool allow_null_ciphering = false;
 

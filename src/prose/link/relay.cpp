@@ -76,6 +76,8 @@ Relay::Relay(RelayConfig cfg)
   cfg_.ids = ids_;
 }
 
+Relay::~Relay() { release_ids(); }
+
 Result<std::unique_ptr<Relay>> Relay::create(RelayConfig cfg) {
   if (cfg.relay_service_code && *cfg.relay_service_code > 0xFFFFFF)
     return fail(Errc::kInvalidArgument, "relay_service_code: 24 bits");

@@ -82,6 +82,9 @@ const char* relay_input_name(RelayInput i);
 class Relay : private detail::MachineBase {
  public:
   static Result<std::unique_ptr<Relay>> create(RelayConfig cfg);
+  ~Relay();  // gives its KD-sess IDs back to the shared registry
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
 
   Output on_pdu(TimePoint now, ByteView pdu);
   Output on_timer(TimePoint now, TimerId id);

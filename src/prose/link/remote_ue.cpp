@@ -77,6 +77,8 @@ RemoteUe::RemoteUe(RemoteUeConfig cfg)
   cfg_.ids = ids_;
 }
 
+RemoteUe::~RemoteUe() { release_ids(); }
+
 Result<std::unique_ptr<RemoteUe>> RemoteUe::create(RemoteUeConfig cfg) {
   const auto digits = cfg.imsi.size();
   if (digits < pc5::kImsiMinDigits || digits > pc5::kImsiMaxDigits ||
@@ -108,10 +110,9 @@ std::optional<AlgorithmPair> RemoteUe::algorithms() const {
 
 Output RemoteUe::finish(Step& s) { return std::move(s.out); }
 
-Output RemoteUe::start(TimePoint now) {
+Result<Output> RemoteUe::start(TimePoint now) {
   Step s{now};
-  auto st = dispatch(s, RemoteInput::kStart);
-  if (!st) s.out.events.emplace_back(SetupFailed{pc5::Cause::kUnspecifiedError, false, st.error().to_string()});
+  PROSE_TRY_STATUS(dispatch(s, RemoteInput::kStart));
   return finish(s);
 }
 

@@ -105,8 +105,11 @@ struct StateTableRow {
 class RemoteUe : private detail::MachineBase {
  public:
   static Result<std::unique_ptr<RemoteUe>> create(RemoteUeConfig cfg);
+  ~RemoteUe();  // gives its KD-sess IDs back to the shared registry
+  RemoteUe(const RemoteUe&) = delete;
+  RemoteUe& operator=(const RemoteUe&) = delete;
 
-  Output start(TimePoint now);
+  Result<Output> start(TimePoint now);  // kState unless IDLE
   Output on_pdu(TimePoint now, ByteView pdu);
   Output on_timer(TimePoint now, TimerId id);
   // Local requests: kState when not allowed in the current state (nothing changes).

@@ -87,7 +87,7 @@ TEST(Handshake, RemoteUeRefusesEia0InDsmcAndPolicyWithoutIntegrity) {
 
   Harness h;
   h.make_with_pruk();
-  auto start = h.ue->start(h.now);
+  auto start = h.ue->start(h.now).value();
   auto dcr = std::get<pc5::DirectCommunicationRequest>(
       pc5::decode(pdcp::decode_unprotected(start.pdus.at(0)).value().sdu).value());
   // A forged DSMC choosing EIA0 (all-zero MAC-I) for the UE's MSB.
@@ -135,7 +135,7 @@ TEST(Handshake, UnknownPrukIdFallsBackToImsi) {
   uc.pruk_id = 0xdeadbeefcafef00dull;  // not known to the PKMF
   uc.pruk = random_secret(32);
   h.make(std::move(uc), Harness::relay_config());
-  h.from_ue(h.ue->start(h.now));
+  h.from_ue(h.ue->start(h.now).value());
   h.pump();
   auto* rej = Harness::last<PrukIdRejected>(h.ue_events);
   ASSERT_NE(rej, nullptr);
@@ -236,7 +236,7 @@ TEST(Handshake, ReplayedDsmcIsDroppedAndChangesNothing) {
   // The same DSMC replayed into a new attempt of the UE: another Nonce_1 / MSB, so it is never accepted.
   Harness h2;
   h2.make_with_pruk();
-  h2.from_ue(h2.ue->start(h2.now));
+  h2.from_ue(h2.ue->start(h2.now).value());
   auto out2 = h2.ue->on_pdu(h2.now, dsmc);
   EXPECT_EQ(out2.find<LinkSecured>(), nullptr);
   EXPECT_EQ(h2.ue->state(), RemoteState::kWaitDsmc);

@@ -3,8 +3,6 @@
 // Milenage), and filters that drop or rewrite PDUs in flight.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <deque>
 #include <functional>
 #include <map>
@@ -245,7 +243,7 @@ class Harness {
   }
 
   bool handshake() {
-    from_ue(ue->start(now));
+    from_ue(ue->start(now).value());
     run_until([&] { return ue->state() == RemoteState::kEstablished || ue->state() == RemoteState::kFailed; });
     return ue->state() == RemoteState::kEstablished && relay->state() == RelayState::kEstablished;
   }
