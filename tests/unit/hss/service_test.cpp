@@ -35,7 +35,7 @@ HssConfig test_config(const std::string& db) {
   return c;
 }
 
-struct Fixture : ::testing::Test {
+struct HssServiceTest : ::testing::Test {
   void SetUp() override {
     auto dir = std::filesystem::temp_directory_path() / ("prose_hss_svc_" + std::to_string(random_u32()));
     std::filesystem::create_directories(dir);
@@ -97,7 +97,7 @@ struct Fixture : ::testing::Test {
   std::uint32_t hbh = 0;
 };
 
-TEST_F(Fixture, RequiresCerFirst) {
+TEST_F(HssServiceTest, RequiresCerFirst) {
   PeerSession s(*service);
   bool closed = false;
   auto a = exchange(s, gpr(), &closed);
@@ -106,7 +106,7 @@ TEST_F(Fixture, RequiresCerFirst) {
   EXPECT_TRUE(closed);
 }
 
-TEST_F(Fixture, CerWithoutCommonApplicationIsRefused) {
+TEST_F(HssServiceTest, CerWithoutCommonApplicationIsRefused) {
   PeerSession s(*service);
   bool closed = false;
   auto a =
@@ -115,7 +115,7 @@ TEST_F(Fixture, CerWithoutCommonApplicationIsRefused) {
   EXPECT_TRUE(closed);
 }
 
-TEST_F(Fixture, CerDwrDpr) {
+TEST_F(HssServiceTest, CerDwrDpr) {
   PeerSession s(*service);
   auto cea = exchange(s, cer());
   EXPECT_EQ(result_code(cea), d::rc::kSuccess);
@@ -131,7 +131,7 @@ TEST_F(Fixture, CerDwrDpr) {
   EXPECT_TRUE(closed);
 }
 
-TEST_F(Fixture, MarReturnsVectorUsimAccepts) {
+TEST_F(HssServiceTest, MarReturnsVectorUsimAccepts) {
   PeerSession s(*service);
   exchange(s, cer());
   auto a = exchange(s, request(d::cmd::kMultimediaAuth, d::app::kZh, {d::make_str(d::avp::kUserName, kImsi)}));
@@ -150,7 +150,7 @@ TEST_F(Fixture, MarReturnsVectorUsimAccepts) {
                          d::find(item, d::avp::kConfidentialityKey, d::kVendor3gpp)->data.begin()));
 }
 
-TEST_F(Fixture, UnknownUserIsExperimental5001And5401) {
+TEST_F(HssServiceTest, UnknownUserIsExperimental5001And5401) {
   PeerSession s(*service);
   exchange(s, cer());
   auto a =
@@ -163,7 +163,7 @@ TEST_F(Fixture, UnknownUserIsExperimental5001And5401) {
   EXPECT_EQ(experimental_code(g), d::rc::kErrorIdentityUnknown);
 }
 
-TEST_F(Fixture, GprGivesGpiTheUeOpensToTheSameKey) {
+TEST_F(HssServiceTest, GprGivesGpiTheUeOpensToTheSameKey) {
   PeerSession s(*service);
   exchange(s, cer());
   const std::uint64_t pruk_id = 0x0102030405060708ULL;
@@ -191,7 +191,7 @@ TEST_F(Fixture, GprGivesGpiTheUeOpensToTheSameKey) {
   EXPECT_EQ(expect.reveal_hex(), to_hex(key));
 }
 
-TEST_F(Fixture, GprErrors) {
+TEST_F(HssServiceTest, GprErrors) {
   PeerSession s(*service);
   exchange(s, cer());
   // NAF not in the configuration -> 5402.
@@ -221,7 +221,7 @@ TEST_F(Fixture, GprErrors) {
   EXPECT_EQ(store->get(kImsi)->sqn, 0u);
 }
 
-TEST_F(Fixture, MalformedRequestGetsAnAnswerAndFramingSurvives) {
+TEST_F(HssServiceTest, MalformedRequestGetsAnAnswerAndFramingSurvives) {
   PeerSession s(*service);
   exchange(s, cer());
   Bytes raw = *d::encode(gpr());
@@ -243,7 +243,7 @@ TEST_F(Fixture, MalformedRequestGetsAnAnswerAndFramingSurvives) {
   EXPECT_TRUE(s.on_bytes(bad).close);
 }
 
-TEST_F(Fixture, OverTcpLoopbackWithResync) {
+TEST_F(HssServiceTest, OverTcpLoopbackWithResync) {
   HssService live(cfg, *store);  // real clock: the client computes Requested-Key-Lifetime from the real time
   auto server = DiameterServer::create(live, "127.0.0.1", 0);
   ASSERT_TRUE(server.ok()) << server.error().to_string();
