@@ -1,0 +1,115 @@
+// `prose gba gpi-create | gpi-open`: GBA Push Info on the NAF side (Milenage AV -> GPI) and the UE side (emulated
+// USIM -> PRUK ID and PRUK, or AUTS on an SQN failure).
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "cli.h"
+#include "prose/crypto/milenage.h"
+#include "prose/gba/gba.h"
+#include "prose/util/hex.h"
+
+namespace prose::cli {
+namespace {
+
+inline constexpr int kExitSyncFailure = 3;  // GPI rejected for its SQN: AUTS printed, resynchronise the HSS
+
+std::string hex64(std::uint64_t v) {
+  Bytes b(8);
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * (7 - i)));
+  return to_hex(b);
+}
+
+struct CreateOpts {
+  std::string k, opc, sqn, amf, rand, impi, naf_id, pruk_id, lifetime;
+  bool* json = nullptr;
+};
+struct OpenOpts {
+  std::string k, opc, sqn, impi, naf_id, gpi;
+  bool show_key = false;
+  bool* json = nullptr;
+};
+
+void add_create(CLI::App* gba) {
+  auto o = std::make_shared<CreateOpts>();
+  auto* sub = gba->add_subcommand("gpi-create",
+                                  "NAF side: run Milenage for an explicit subscriber and form a GPI (P-TID = PRUK ID, "
+                                  "PRUK = Ks_(ext)_NAF) -> GPI hex");
+  sub->add_option("--k", o->k, "Subscriber key K (16 octets hex)")->required();
+  sub->add_option("--opc", o->opc, "OPc (16 octets hex)")->required();
+  sub->add_option("--sqn", o->sqn, "SQN for this AV (hex number, 48 bits)")->required();
+  sub->add_option("--amf", o->amf, "AMF (2 octets hex)")->required();
+  sub->add_option("--rand", o->rand, "RAND (16 octets hex)")->required();
+  sub->add_option("--impi", o->impi, "IMPI of the subscriber (string)")->required();
+  sub->add_option("--naf-id", o->naf_id, "NAF_Id = PKMF FQDN || 5-octet Ua id (hex)")->required();
+  sub->add_option("--pruk-id", o->pruk_id, "PRUK ID = P-TID (hex number, 64 bits, non-zero)")->required();
+  sub->add_option("--lifetime", o->lifetime, "NAF key lifetime in seconds (default 86400)");
+  o->json = add_json_flag(sub);
+  sub->callback([o] {
+    SecretBytes k = secret_option("--k", o->k, crypto::kMilenageKeySize);
+    SecretBytes opc = secret_option("--opc", o->opc, crypto::kMilenageKeySize);
+    crypto::Sqn sqn = hex_uint_option("--sqn", o->sqn, 48);
+    Bytes amf = hex_option("--amf", o->amf, crypto::kAmfSize);
+    Bytes rand = hex_option("--rand", o->rand, crypto::kMilenageKeySize);
+    if (o->impi.empty()) bad_input("--impi: must not be empty");
+    Bytes naf_id = hex_option("--naf-id", o->naf_id);
+    if (naf_id.size() < gba::kMinNafIdSize || naf_id.size() > gba::kMaxNafIdSize) {
+      bad_input("--naf-id: must be " + std::to_string(gba::kMinNafIdSize) + ".." + std::to_string(gba::kMaxNafIdSize) +
+                " octets (FQDN || 5-octet Ua id)");
+    }
+    std::uint64_t pruk_id = hex_uint_option("--pruk-id", o->pruk_id, 64);
+    if (pruk_id == 0) bad_input("--pruk-id: must not be all-zero");
+    std::uint32_t lifetime = gba::kDefaultKeyLifetime;
+    if (!o->lifetime.empty())
+      lifetime = static_cast<std::uint32_t>(int_option("--lifetime", o->lifetime, 1, 0xffffffff));
+    auto av = or_exit(crypto::make_auth_vector(k.view(), opc.view(), rand, sqn, amf), "");
+    auto created = or_exit(gba::create_gpi(av, o->impi, naf_id, pruk_id, lifetime), "");
+    Output(*o->json).value("gpi", to_hex(created.gpi));
+  });
+}
+
+void add_open(CLI::App* gba) {
+  auto o = std::make_shared<OpenOpts>();
+  auto* sub = gba->add_subcommand(
+      "gpi-open",
+      "UE side: process a GPI with an emulated USIM -> PRUK ID (and PRUK with --show-key); exit 3 with AUTS on an "
+      "SQN failure, exit 2 with the reason on any other failure");
+  sub->add_option("--k", o->k, "Subscriber key K (16 octets hex)")->required();
+  sub->add_option("--opc", o->opc, "OPc (16 octets hex)")->required();
+  sub->add_option("--sqn", o->sqn, "The USIM's highest accepted SQN (hex number, 48 bits)")->required();
+  sub->add_option("--impi", o->impi, "IMPI of the subscriber (string)")->required();
+  sub->add_option("--naf-id", o->naf_id, "Expected NAF_Id (hex)")->required();
+  sub->add_option("--gpi", o->gpi, "GPI (hex)")->required();
+  sub->add_flag("--show-key", o->show_key, "Also print the PRUK");
+  o->json = add_json_flag(sub);
+  sub->callback([o] {
+    SecretBytes k = secret_option("--k", o->k, crypto::kMilenageKeySize);
+    SecretBytes opc = secret_option("--opc", o->opc, crypto::kMilenageKeySize);
+    crypto::Sqn sqn_ms = hex_uint_option("--sqn", o->sqn, 48);
+    if (o->impi.empty()) bad_input("--impi: must not be empty");
+    Bytes naf_id = hex_option("--naf-id", o->naf_id);
+    Bytes gpi = hex_option("--gpi", o->gpi);
+    auto usim = or_exit(crypto::Usim::create_with_sqn_ms(k.view(), opc.view(), sqn_ms), "");
+    auto outcome = or_exit(gba::process_gpi(usim, o->impi, naf_id, gpi), "--gpi");
+    Output out(*o->json);
+    if (outcome.sync_failure) {
+      out.field("RAND", to_hex(outcome.sync_failure->rand)).field("AUTS", to_hex(outcome.sync_failure->auts));
+      out.print();
+      throw Exit(kExitSyncFailure, "--gpi: SQN failure, resynchronisation needed (AUTS printed)");
+    }
+    const gba::GpiAccepted& a = *outcome.accepted;
+    out.field("PRUK ID", hex64(a.pruk_id)).field("Lifetime", static_cast<std::int64_t>(a.lifetime));
+    if (o->show_key) out.field("PRUK", a.pruk.reveal_hex());
+    out.print();
+  });
+}
+
+}  // namespace
+
+void register_gba(CLI::App& app) {
+  CLI::App* gba = subcommand_group(app, "gba", "GBA Push: GBA Push Info creation (NAF side) and processing (UE side)");
+  add_create(gba);
+  add_open(gba);
+}
+
+}  // namespace prose::cli
