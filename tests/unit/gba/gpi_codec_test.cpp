@@ -94,8 +94,20 @@ TEST(GpiCodec, SpecificErrors) {
   past[past.size() - 33] = 0xff;
   EXPECT_EQ(code(past), Errc::kMalformed);
 
-  Bytes zero_life = *encode_gpi_signed_part(sample());
-  EXPECT_EQ(code(zero_life), Errc::kTruncated);
+  // The signed part alone (no MAC TLV) is not a GPI.
+  Bytes unsigned_only = *encode_gpi_signed_part(sample());
+  EXPECT_EQ(code(unsigned_only), Errc::kTruncated);
+
+  // A zero key lifetime is rejected (the lifetime TLV value is the 4 octets before the key type TLV).
+  Bytes zero_life = e;
+  const std::size_t life = e.size() - 35 - 4 - 4;
+  std::fill(zero_life.begin() + static_cast<long>(life), zero_life.begin() + static_cast<long>(life) + 4, 0);
+  EXPECT_NE(msg(zero_life).find("key lifetime is zero"), std::string::npos);
+
+  // An unknown NAF key type value.
+  Bytes bad_type = e;
+  bad_type[e.size() - 36] = 2;
+  EXPECT_NE(msg(bad_type).find("NAF key type 2 is unknown"), std::string::npos);
 }
 
 TEST(GpiCodec, EncoderRefusesWhatDecoderRejects) {
