@@ -1,5 +1,7 @@
 #include "prose/mikey/delivery.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "prose/mikey/keys.h"
@@ -268,6 +270,10 @@ Status PendingVerification::verify(ByteView r_message) const {
 
 // ---- UE side --------------------------------------------------------------------------------------------------
 
+Receiver::Receiver(ReceiverConfig cfg) : cfg_(cfg), replay_(cfg.replay_capacity) {
+  cfg_.window_seconds = std::clamp<std::int64_t>(cfg_.window_seconds, 0, std::int64_t{1} << 30);
+}
+
 void Receiver::add_pmk(ByteView pmk_id, SecretBytes pmk) {
   pmks_[Bytes(pmk_id.begin(), pmk_id.end())] = std::move(pmk);
 }
@@ -309,8 +315,10 @@ Result<OpenedDelivery> Receiver::open(ByteView message, NtpTime now) {
 
   // 4. Freshness: clock window, then the replay cache.
   PROSE_TRY_STATUS(check_t_type(*t));
-  std::int64_t skew = ntp_diff_seconds(t->value, now);
-  if (skew > cfg_.window_seconds || skew < -cfg_.window_seconds)
+  const auto delta = static_cast<std::int64_t>(t->value - now);  // in 2^-32 s
+  const std::int64_t limit = cfg_.window_seconds * (std::int64_t{1} << 32);
+  const std::int64_t skew = ntp_diff_seconds(t->value, now);
+  if (delta > limit || delta < -limit)
     return fail(Errc::kClockSkew, "timestamp " + std::to_string(skew) + " s from local time (window +-" +
                                       std::to_string(cfg_.window_seconds) + " s)");
   ReplayEntry entry{m.hdr.csb_id, t->value, rand->rand};

@@ -127,7 +127,8 @@ struct ReceiverConfig {
 
 class Receiver {
  public:
-  explicit Receiver(ReceiverConfig cfg = {}) : cfg_(cfg), replay_(cfg.replay_capacity) {}
+  // window_seconds is clamped to [0, 2^30].
+  explicit Receiver(ReceiverConfig cfg = {});
 
   // A PMK from a Key Response; replaces an earlier PMK with the same ID.
   void add_pmk(ByteView pmk_id, SecretBytes pmk);
