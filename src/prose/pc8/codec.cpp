@@ -740,6 +740,7 @@ Result<Message> decode_root(pugi::xml_node root) {
   for (auto a : root.attributes()) {
     std::string_view an = a.name();
     if (an == "xmlns") {
+      if (ns_ok) return derr(DecodeErrc::kNotWellFormed, root, "attribute 'xmlns' given twice");
       if (std::string_view(a.value()) != kNamespace) {
         return derr(DecodeErrc::kWrongNamespace, root,
                     tag(rname) + ": namespace must be \"" + std::string(kNamespace) + "\"");
@@ -868,6 +869,11 @@ Status prescan(std::string_view x) {
           std::size_t end = x.find("]]>", i + 9);
           if (end == std::string_view::npos) return not_wf(i, "unterminated CDATA section");
           raw_until = end + 3;
+        } else if (c == '<' && x.compare(i, 2, "<?") == 0) {
+          // Only the XML declaration, and only at the very start; no other processing instruction.
+          if (i != 0 || x.size() < 6 || x.compare(0, 5, "<?xml") != 0 || !is_xml_space(x[5])) {
+            return not_wf(i, "processing instructions are not allowed");
+          }
         } else if (c == '&') {
           PROSE_TRY_STATUS(check_reference(x, i));
         } else if (c == ']' && x.compare(i, 3, "]]>") == 0) {
@@ -1172,11 +1178,26 @@ Result<Message> Codec::decode(std::string_view xml) {
       case pugi::node_doctype:
         return derr(DecodeErrc::kDtdForbidden, n, "a DOCTYPE (DTD) is not allowed");
       case pugi::node_declaration: {
-        std::string_view enc = n.attribute("encoding").value();
-        if (!enc.empty() && !iequals(enc, "UTF-8")) {
-          return derr(DecodeErrc::kNotWellFormed, n,
-                      "encoding \"" + std::string(enc) + "\" not supported (UTF-8 only)");
+        // XML 1.0 XMLDecl: version="1.0" [encoding="UTF-8"] [standalone="yes"|"no"], in that order.
+        if (n != doc.first_child()) return derr(DecodeErrc::kNotWellFormed, n, "XML declaration not at the start");
+        int step = 0;
+        for (auto a : n.attributes()) {
+          std::string_view an = a.name(), av = a.value();
+          if (step == 0 && an == "version" && av == "1.0") {
+            step = 1;
+          } else if (step == 1 && an == "encoding") {
+            if (!iequals(av, "UTF-8")) {
+              return derr(DecodeErrc::kNotWellFormed, n,
+                          "encoding \"" + std::string(av) + "\" not supported (UTF-8 only)");
+            }
+            step = 2;
+          } else if (step >= 1 && step <= 2 && an == "standalone" && (av == "yes" || av == "no")) {
+            step = 3;
+          } else {
+            return derr(DecodeErrc::kNotWellFormed, n, "bad XML declaration near '" + std::string(an) + "'");
+          }
         }
+        if (step == 0) return derr(DecodeErrc::kNotWellFormed, n, "XML declaration without version=\"1.0\"");
         break;
       }
       case pugi::node_element:

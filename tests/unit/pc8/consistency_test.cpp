@@ -89,6 +89,7 @@ std::vector<Case> cases() {
                "<KEY_REQUEST xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"" + ns +
                    " pc8.xsd\" xmlns="),
        true, false},
+      {"D7 processing instruction", replace(kd, "<KD-request>", "<?app hint?><KD-request>"), true, false},
       {"D6 redundant xmlns on a child", replace(kd, "<KD-request>", "<KD-request xmlns=\"" + ns + "\">"), true, false},
   };
 }

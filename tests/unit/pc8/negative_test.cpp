@@ -70,6 +70,16 @@ TEST(Pc8Negative, WhatPugixmlWouldLetThrough) {
                 "UTF-8");
   expect_reject(replace(kKdReq, "<KD-request>", "<!-- unterminated <KD-request>"), DecodeErrc::kNotWellFormed,
                 "comment");
+  expect_reject(replace(kKdReq, "<KD-request>", "<?pi x?><KD-request>"), DecodeErrc::kNotWellFormed,
+                "processing instructions", false);
+  expect_reject(replace(kKdReq, "<?xml version=\"1.0\"", "<?xml versio=\"1.0\""), DecodeErrc::kNotWellFormed,
+                "XML declaration");
+  expect_reject(replace(kKdReq, "<?xml version=\"1.0\"", "<?EUC-Jersion=\"1.0\""), DecodeErrc::kNotWellFormed,
+                "processing instructions");
+  expect_reject(replace(kKdReq, "<KEY_REQUEST ", "\n<?xml version=\"1.0\"?><KEY_REQUEST "), DecodeErrc::kNotWellFormed,
+                "processing instructions");
+  expect_reject(replace(kKdReq, "<KEY_REQUEST ", "<KEY_REQUEST xmlns=\"urn:prose-relay-security:ns:pc8:1\" "),
+                DecodeErrc::kNotWellFormed, "'xmlns' given twice");
   // Legal forms pass both: references, '&' inside CDATA and comments, valid multi-byte UTF-8 in a comment.
   for (std::string ok : {replace(kdr, "ue-17@example.org", "a&amp;b&lt;&gt;&quot;&apos;&#65;&#x42;"),
                          replace(kdr, "ue-17@example.org", "<![CDATA[a&b]]>"),
