@@ -1,0 +1,180 @@
+// prose admin --config FILE ...: provisioning of the PKMF's store (UEs, relays, PRUK IDs without key bytes).
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli.h"
+#include "prose/pkmf/config.h"
+#include "prose/store/store.h"
+#include "prose/util/hex.h"
+
+namespace prose::cli {
+namespace {
+
+std::unique_ptr<store::Store> open_from(const std::string& config) {
+  auto cfg = or_exit(pkmf::load_config(config), "bad configuration");
+  return or_exit(store::open_store(cfg.store_url, cfg.kek), "cannot open the store", kExitFailure);
+}
+
+bool valid_imsi(const std::string& s) {
+  return s.size() >= 6 && s.size() <= 15 && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+std::vector<std::uint32_t> parse_rscs(const std::vector<std::string>& in) {
+  std::vector<std::uint32_t> out;
+  for (const auto& s : in) out.push_back(static_cast<std::uint32_t>(hex_uint_option("--rsc", s, 24)));
+  return out;
+}
+
+std::string rsc_list(const std::vector<std::uint32_t>& v) {
+  std::string s;
+  for (auto x : v) {
+    char b[8];
+    std::snprintf(b, sizeof b, "%06x", x);
+    if (!s.empty()) s += ",";
+    s += b;
+  }
+  return s;
+}
+
+std::string id_hex(std::uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+}  // namespace
+
+void register_admin(CLI::App& app) {
+  auto* cmd = app.add_subcommand("admin", "Provision the PKMF: UEs, relays, PRUK IDs");
+  auto* config = new std::string;
+  cmd->add_option("--config", *config, "PKMF configuration file")->required();
+  cmd->require_subcommand(1);
+  bool* json = add_json_flag(cmd);
+
+  // ue-add / ue-remove / ue-list / ue-show
+  auto* imsi = new std::string;
+  auto* rscs = new std::vector<std::string>;
+  auto* ue_add = cmd->add_subcommand("ue-add", "Add a Remote UE or replace its Relay Service Codes");
+  ue_add->add_option("--imsi", *imsi, "IMSI digits")->required();
+  ue_add->add_option("--rsc", *rscs, "Relay Service Code it may use (hex, 24 bit); repeat")->required();
+  ue_add->callback([=] {
+    if (!valid_imsi(*imsi)) bad_input("--imsi: expected 6 to 15 digits");
+    auto codes = parse_rscs(*rscs);
+    auto s = open_from(*config);
+    or_exit(s->upsert_ue(*imsi, codes, std::time(nullptr)), "ue-add", kExitFailure);
+    std::cout << "UE " << *imsi << " may use " << rsc_list(codes) << "\n";
+  });
+  auto* ue_rm = cmd->add_subcommand("ue-remove", "Remove a Remote UE and its PRUKs");
+  ue_rm->add_option("--imsi", *imsi, "IMSI digits")->required();
+  ue_rm->callback([=] {
+    auto s = open_from(*config);
+    or_exit(s->remove_ue(*imsi), "ue-remove");
+    std::cout << "UE " << *imsi << " removed\n";
+  });
+  auto* ue_list = cmd->add_subcommand("ue-list", "List Remote UEs");
+  auto* limit = new std::size_t(100);
+  auto* offset = new std::size_t(0);
+  ue_list->add_option("--limit", *limit, "At most this many");
+  ue_list->add_option("--offset", *offset, "Skip this many");
+  ue_list->callback([=] {
+    auto s = open_from(*config);
+    auto ues = or_exit(s->list_ues(*limit, *offset), "ue-list", kExitFailure);
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (const auto& u : ues) {
+      if (*json) {
+        arr.push_back({{"imsi", u.imsi},
+                       {"rscs", rsc_list(u.relay_service_codes)},
+                       {"ip", u.ip_address.value_or("")},
+                       {"pruk_delivery", u.pruk_delivery}});
+      } else {
+        std::cout << u.imsi << " rsc=" << rsc_list(u.relay_service_codes) << " ip=" << u.ip_address.value_or("-")
+                  << " delivery=" << (u.pruk_delivery ? "on" : "off") << "\n";
+      }
+    }
+    if (*json)
+      std::cout << arr.dump(2) << "\n";
+    else
+      std::cout << "total: " << or_exit(s->count_ues(), "count", kExitFailure) << "\n";
+  });
+  auto* ue_show = cmd->add_subcommand("ue-show", "Show a Remote UE and its PRUK IDs (never key bytes)");
+  ue_show->add_option("--imsi", *imsi, "IMSI digits")->required();
+  ue_show->callback([=] {
+    auto s = open_from(*config);
+    auto ue = or_exit(s->find_ue(*imsi), "ue-show", kExitFailure);
+    if (!ue) bad_input("--imsi: no UE " + *imsi);
+    auto ids = or_exit(s->pruk_ids(*imsi), "ue-show", kExitFailure);
+    Output out(*json);
+    out.field("IMSI", ue->imsi).field("Relay Service Codes", rsc_list(ue->relay_service_codes));
+    out.field("IP address", ue->ip_address.value_or("-")).field("PRUK delivery", ue->pruk_delivery);
+    std::string idlist;
+    for (auto id : ids) idlist += (idlist.empty() ? "" : ",") + id_hex(id);
+    out.field("PRUK IDs", idlist.empty() ? std::string("-") : idlist);
+    out.print();
+  });
+  auto* relay_id = new std::string;
+  auto* relay_add = cmd->add_subcommand("relay-add", "Add a relay or replace the Relay Service Codes it serves");
+  relay_add->add_option("--id", *relay_id, "Relay identity (as in its certificate, without 'relay-')")->required();
+  relay_add->add_option("--rsc", *rscs, "Relay Service Code it may serve (hex, 24 bit); repeat")->required();
+  relay_add->callback([=] {
+    auto codes = parse_rscs(*rscs);
+    auto s = open_from(*config);
+    or_exit(s->upsert_relay(*relay_id, codes), "relay-add", kExitFailure);
+    std::cout << "relay " << *relay_id << " serves " << rsc_list(codes) << "\n";
+  });
+  auto* relay_rm = cmd->add_subcommand("relay-remove", "Remove a relay");
+  relay_rm->add_option("--id", *relay_id, "Relay identity")->required();
+  relay_rm->callback([=] {
+    auto s = open_from(*config);
+    or_exit(s->remove_relay(*relay_id), "relay-remove");
+    std::cout << "relay " << *relay_id << " removed\n";
+  });
+  auto* relay_list = cmd->add_subcommand("relay-list", "List relays");
+  relay_list->callback([=] {
+    auto s = open_from(*config);
+    for (const auto& r : or_exit(s->list_relays(), "relay-list", kExitFailure)) {
+      std::cout << r.relay_id << " rsc=" << rsc_list(r.relay_service_codes) << "\n";
+    }
+  });
+  auto* import = cmd->add_subcommand("import", "Bulk-import UEs from CSV lines \"imsi,rsc[;rsc...]\"");
+  auto* csv = new std::string;
+  import->add_option("--csv", *csv, "CSV file")->required();
+  import->callback([=] {
+    std::ifstream in(*csv);
+  if (!in) bad_input("--csv: cannot open " + *csv);
+  std::vector<std::pair<std::string, std::vector<std::uint32_t>>> rows;
+  std::string line;
+  std::size_t lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.empty() || line[0] == '#' || line.rfind("imsi", 0) == 0) continue;
+    auto comma = line.find(',');
+    if (comma == std::string::npos) bad_input(*csv + ":" + std::to_string(lineno) + ": expected imsi,rsc");
+    std::string i = line.substr(0, comma);
+    if (!valid_imsi(i)) bad_input(*csv + ":" + std::to_string(lineno) + ": bad IMSI '" + i + "'");
+    std::vector<std::uint32_t> codes;
+    std::stringstream ss(line.substr(comma + 1));
+    std::string tok;
+    while (std::getline(ss, tok, ';')) {
+      while (!tok.empty() && (tok.back() == '\r' || tok.back() == ' ')) tok.pop_back();
+      codes.push_back(
+          static_cast<std::uint32_t>(hex_uint_option(*csv + ":" + std::to_string(lineno) + ": rsc", tok, 24)));
+    }
+    rows.emplace_back(std::move(i), std::move(codes));
+  }
+  auto s = open_from(*config);
+  const std::size_t total = rows.size();
+  auto progress = [total](std::size_t n) {
+    int width = 40;
+    int filled = total ? static_cast<int>(width * n / total) : width;
+    std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+              << std::string(static_cast<std::size_t>(width - filled), ' ') << "] " << n << "/" << total << std::flush;
+  };
+  or_exit(s->bulk_upsert_ues(rows, std::time(nullptr), progress), "import", kExitFailure);
+  std::cerr << "\n";
+  std::cout << "imported " << total << " UEs\n";
+});
+}  // namespace prose::cli
+
+}  // namespace prose::cli

@@ -1,0 +1,79 @@
+// prose pkmf --config FILE             run the ProSe Key Management Function until SIGINT/SIGTERM
+// prose pkmf example-config --dir DIR  write a working loopback configuration with a test PKI
+#include <csignal>
+#include <iostream>
+
+#include "cli.h"
+#include "prose/pkmf/server.h"
+#include "prose/util/log.h"
+
+namespace prose::cli {
+namespace {
+
+int wait_for_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+}  // namespace
+
+void register_pkmf(CLI::App& app) {
+  auto* cmd =
+      app.add_subcommand("pkmf", "Run the ProSe Key Management Function (PC8 over mutual TLS, MIKEY, GBA Push)");
+  auto* config = new std::string;
+  cmd->add_option("--config", *config, "TOML configuration file");
+  auto* example = cmd->add_subcommand("example-config", "Write a working loopback configuration and test PKI");
+  auto* dir = new std::string;
+  auto* port = new int(8443);
+  example->add_option("--dir", *dir, "Directory to create it in")->required();
+  example->add_option("--port", *port, "HTTPS port")->check(CLI::Range(1, 65535));
+  auto* mikey_port = new int(2270);
+  example->add_option("--mikey-port", *mikey_port, "UDP port MIKEY is sent from (0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  auto* hss_port = new int(3868);
+  example->add_option("--hss-port", *hss_port, "Diameter port of the HSS/BSF (0: no HSS section)")
+      ->check(CLI::Range(0, 65535));
+  auto* ues = new std::vector<std::string>{"001010000000001", "001010000000002"};
+  auto* relays = new std::vector<std::string>{"r1"};
+  example->add_option("--ue", *ues, "IMSI to issue a client certificate for (repeat)");
+  example->add_option("--relay", *relays, "Relay id to issue a client certificate for (repeat)");
+  auto* store_url = new std::string;
+  example->add_option("--store", *store_url, "Store URL instead of the SQLite file (e.g. postgresql://...)");
+  example->callback([=] {
+    pkmf::ExampleConfigOptions o;
+    o.dir = *dir;
+    o.port = static_cast<std::uint16_t>(*port);
+    o.mikey_port = static_cast<std::uint16_t>(*mikey_port);
+    o.hss_port = *hss_port ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(*hss_port)) : std::nullopt;
+    o.ue_imsis = *ues;
+    o.relay_ids = *relays;
+    o.store_url = *store_url;
+    std::cout << or_exit(pkmf::write_example_config(o), "example-config") << "\n";
+  });
+  cmd->callback([cmd, config] {
+    if (!cmd->get_subcommands().empty()) return;
+    if (config->empty()) bad_input("--config FILE is required (see `prose pkmf example-config --dir DIR`)");
+    auto cfg = or_exit(pkmf::load_config(*config), "bad configuration");
+    // Block the signals before any thread starts so that only sigwait() sees them.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    log::setup("pkmf", cfg.log_level);
+    pkmf::PkmfServer server(std::move(cfg));
+    or_exit(server.start(), "cannot start the PKMF", kExitFailure);
+    std::cout << "pkmf: listening on https port " << server.https_port() << ", mikey port " << server.mikey_port()
+              << std::endl;
+    int sig = wait_for_signal();
+    log::info("pkmf: signal {}, shutting down", sig);
+    server.stop();
+  });
+}
+
+}  // namespace prose::cli

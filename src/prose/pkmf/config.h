@@ -1,0 +1,45 @@
+// The PKMF configuration file (TOML). Relative paths are relative to the file's directory.
+// `prose pkmf example-config --dir DIR` writes a complete working example; docs/pkmf.md documents every key.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "prose/net/server.h"
+#include "prose/pkmf/hss_gba_push.h"
+#include "prose/pkmf/service.h"
+#include "prose/util/result.h"
+#include "prose/util/secret.h"
+
+namespace prose::pkmf {
+
+struct PkmfConfig {
+  std::string config_path;
+  ServiceConfig service;
+  net::HttpsServerConfig https;
+  std::string store_url;
+  SecretBytes kek;  // from [store] kek (hex) or the environment variable named by kek_env
+  std::string mikey_bind = "127.0.0.1";
+  std::uint16_t mikey_port = 0;
+  std::optional<HssGbaPushConfig> hss;
+  std::string log_level = "info";
+};
+
+// kInvalidArgument with "<file>: <key>: <problem>" for anything wrong; nothing is half-applied.
+Result<PkmfConfig> load_config(const std::string& path);
+
+// Writes DIR/pkmf.toml with a test PKI in DIR/pki (CA, PKMF server certificate, the given UE and relay client
+// certificates) and an SQLite store path inside DIR; returns the config file's path.
+struct ExampleConfigOptions {
+  std::string dir;
+  std::uint16_t port = 8443;
+  std::uint16_t mikey_port = 2270;
+  std::vector<std::string> ue_imsis = {"001010000000001", "001010000000002"};
+  std::vector<std::string> relay_ids = {"r1"};
+  std::optional<std::uint16_t> hss_port = 3868;
+  std::string store_url;  // empty: sqlite:pkmf.db in DIR
+};
+Result<std::string> write_example_config(const ExampleConfigOptions& options);
+
+}  // namespace prose::pkmf

@@ -1,0 +1,98 @@
+#include "prose/pkmf/metrics.h"
+
+#include <cstdio>
+
+namespace prose::pkmf {
+namespace {
+const char* exchange_label(std::size_t i) {
+  static const char* kNames[] = {"pruk", "kd", "pgk", "discovery"};
+  return kNames[i];
+}
+}  // namespace
+
+void Metrics::request(Exchange e, double seconds) {
+  auto i = static_cast<std::size_t>(e);
+  requests_[i].fetch_add(1, std::memory_order_relaxed);
+  std::size_t b = 0;
+  while (b < kLatencyBucketsS.size() && seconds > kLatencyBucketsS[b]) ++b;
+  buckets_[i][b].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_us_[i].fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+void Metrics::error(pc8::ErrorCode code) {
+  auto v = static_cast<std::size_t>(pc8::error_code_value(code));
+  if (v < kMaxCode) errors_[v].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::http_error(int status) {
+  if (status >= 0 && status < static_cast<int>(http_errors_.size())) {
+    http_errors_[static_cast<std::size_t>(status)].fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void Metrics::pruk_issued(bool by_gba_push) { (by_gba_push ? pruks_gba_ : pruks_mikey_).fetch_add(1); }
+
+std::string Metrics::render() const {
+  std::string out;
+  char line[256];
+  auto add = [&](const char* fmt, auto... args) {
+    std::snprintf(line, sizeof line, fmt, args...);
+    out += line;
+  };
+  out += "# HELP prose_pkmf_requests_total PC8 Key Requests handled, by exchange.\n";
+  out += "# TYPE prose_pkmf_requests_total counter\n";
+  for (std::size_t i = 0; i < kExchanges; ++i) {
+    add("prose_pkmf_requests_total{exchange=\"%s\"} %llu\n", exchange_label(i),
+        static_cast<unsigned long long>(requests_[i].load()));
+  }
+  out += "# HELP prose_pkmf_errors_total Key Responses carrying a status code, by code.\n";
+  out += "# TYPE prose_pkmf_errors_total counter\n";
+  for (const auto& info : pc8::error_code_table()) {
+    auto v = static_cast<std::size_t>(pc8::error_code_value(info.code));
+    if (v >= kMaxCode) continue;
+    add("prose_pkmf_errors_total{code=\"%zu\",name=\"%.*s\"} %llu\n", v, static_cast<int>(info.name.size()),
+        info.name.data(), static_cast<unsigned long long>(errors_[v].load()));
+  }
+  out += "# HELP prose_pkmf_http_errors_total HTTP requests refused before the PC8 codec (bad path, body).\n";
+  out += "# TYPE prose_pkmf_http_errors_total counter\n";
+  for (std::size_t s = 400; s < http_errors_.size(); ++s) {
+    auto n = http_errors_[s].load();
+    if (n) add("prose_pkmf_http_errors_total{status=\"%zu\"} %llu\n", s, static_cast<unsigned long long>(n));
+  }
+  out += "# HELP prose_pkmf_request_duration_seconds Time to handle one Key Request.\n";
+  out += "# TYPE prose_pkmf_request_duration_seconds histogram\n";
+  for (std::size_t i = 0; i < kExchanges; ++i) {
+    std::uint64_t cum = 0;
+    for (std::size_t b = 0; b < kLatencyBucketsS.size(); ++b) {
+      cum += buckets_[i][b].load();
+      add("prose_pkmf_request_duration_seconds_bucket{exchange=\"%s\",le=\"%g\"} %llu\n", exchange_label(i),
+          kLatencyBucketsS[b], static_cast<unsigned long long>(cum));
+    }
+    cum += buckets_[i][kLatencyBucketsS.size()].load();
+    add("prose_pkmf_request_duration_seconds_bucket{exchange=\"%s\",le=\"+Inf\"} %llu\n", exchange_label(i),
+        static_cast<unsigned long long>(cum));
+    add("prose_pkmf_request_duration_seconds_sum{exchange=\"%s\"} %.6f\n", exchange_label(i),
+        static_cast<double>(latency_sum_us_[i].load()) / 1e6);
+    add("prose_pkmf_request_duration_seconds_count{exchange=\"%s\"} %llu\n", exchange_label(i),
+        static_cast<unsigned long long>(cum));
+  }
+  out += "# HELP prose_pkmf_pruks_issued_total PRUKs issued, by delivery.\n";
+  out += "# TYPE prose_pkmf_pruks_issued_total counter\n";
+  add("prose_pkmf_pruks_issued_total{delivery=\"mikey\"} %llu\n", static_cast<unsigned long long>(pruks_mikey_.load()));
+  add("prose_pkmf_pruks_issued_total{delivery=\"gba-push\"} %llu\n",
+      static_cast<unsigned long long>(pruks_gba_.load()));
+  out += "# HELP prose_pkmf_kd_derived_total KD keys derived for relays.\n# TYPE prose_pkmf_kd_derived_total counter\n";
+  add("prose_pkmf_kd_derived_total %llu\n", static_cast<unsigned long long>(kd_derived_.load()));
+  out += "# HELP prose_pkmf_mikey_messages_total MIKEY datagrams, by event.\n";
+  out += "# TYPE prose_pkmf_mikey_messages_total counter\n";
+  add("prose_pkmf_mikey_messages_total{event=\"sent\"} %llu\n", static_cast<unsigned long long>(mikey_sent_.load()));
+  add("prose_pkmf_mikey_messages_total{event=\"retry\"} %llu\n",
+      static_cast<unsigned long long>(mikey_retries_.load()));
+  add("prose_pkmf_mikey_messages_total{event=\"verified\"} %llu\n",
+      static_cast<unsigned long long>(mikey_verified_.load()));
+  add("prose_pkmf_mikey_messages_total{event=\"gave_up\"} %llu\n",
+      static_cast<unsigned long long>(mikey_gave_up_.load()));
+  return out;
+}
+
+}  // namespace prose::pkmf

@@ -1,0 +1,45 @@
+// PKMF metrics in the Prometheus text exposition format (served at /metrics): requests by exchange, errors by
+// status code, request latency histogram, PRUKs issued, MIKEY sends and retries. Thread-safe, lock-free counters.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "prose/pc8/error_codes.h"
+
+namespace prose::pkmf {
+
+enum class Exchange : std::uint8_t { kPruk, kKd, kPgk, kDiscovery, kCount };
+
+class Metrics {
+ public:
+  static constexpr std::array<double, 12> kLatencyBucketsS = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
+                                                              0.05,   0.1,   0.25,  0.5,   1.0,  2.5};
+
+  void request(Exchange e, double seconds);
+  void error(pc8::ErrorCode code);
+  void http_error(int status);
+  void pruk_issued(bool by_gba_push);
+  void kd_derived() { kd_derived_.fetch_add(1, std::memory_order_relaxed); }
+  void mikey_sent() { mikey_sent_.fetch_add(1, std::memory_order_relaxed); }
+  void mikey_retry() { mikey_retries_.fetch_add(1, std::memory_order_relaxed); }
+  void mikey_verified() { mikey_verified_.fetch_add(1, std::memory_order_relaxed); }
+  void mikey_gave_up() { mikey_gave_up_.fetch_add(1, std::memory_order_relaxed); }
+
+  std::string render() const;
+
+ private:
+  static constexpr std::size_t kExchanges = static_cast<std::size_t>(Exchange::kCount);
+  static constexpr std::size_t kMaxCode = 64;
+  std::array<std::atomic<std::uint64_t>, kExchanges> requests_{};
+  std::array<std::array<std::atomic<std::uint64_t>, kLatencyBucketsS.size() + 1>, kExchanges> buckets_{};
+  std::array<std::atomic<std::uint64_t>, kExchanges> latency_sum_us_{};
+  std::array<std::atomic<std::uint64_t>, kMaxCode> errors_{};
+  std::array<std::atomic<std::uint64_t>, 600> http_errors_{};
+  std::atomic<std::uint64_t> pruks_mikey_{0}, pruks_gba_{0}, kd_derived_{0};
+  std::atomic<std::uint64_t> mikey_sent_{0}, mikey_retries_{0}, mikey_verified_{0}, mikey_gave_up_{0};
+};
+
+}  // namespace prose::pkmf

@@ -1,0 +1,40 @@
+// What the PKMF needs from outside, as interfaces with real implementations:
+//  * GbaPush: a fresh PRUK by GBA Push for a UE (requirement step 4b): the HSS/BSF over Diameter
+//    (prose::pkmf::HssGbaPush in hss_gba_push.h), which returns the GPI, the PRUK (Ks_(ext)_NAF) and PRUK ID (P-TID).
+//  * MikeySink: hands a built MIKEY delivery to the transport (prose::pkmf::UdpMikeySender).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "prose/gba/gba.h"
+#include "prose/util/bytes.h"
+#include "prose/util/result.h"
+
+namespace prose::pkmf {
+
+class GbaPush {
+ public:
+  virtual ~GbaPush() = default;
+  // A GPI for the UE with P-TID = pruk_id; kNotFound for an unknown subscriber.
+  virtual Result<gba::CreatedGpi> push(const std::string& imsi, std::uint64_t pruk_id, std::uint32_t lifetime_s) = 0;
+  // Resynchronise the UE's SQN from RAND and AUTS (TS 33.102 6.3.5).
+  virtual Status resync(const std::string& imsi, ByteView rand, ByteView auts) = 0;
+};
+
+struct MikeyJob {
+  std::string imsi;
+  std::string ip;
+  std::uint16_t port = 0;
+  std::uint64_t pruk_id = 0;
+  Bytes message;  // the I_MESSAGE
+  bool expects_verification = false;
+};
+
+class MikeySink {
+ public:
+  virtual ~MikeySink() = default;
+  virtual void send(MikeyJob job) = 0;
+};
+
+}  // namespace prose::pkmf

@@ -1,0 +1,90 @@
+#include "prose/pkmf/server.h"
+
+#include <chrono>
+
+#include "prose/pc8/codec.h"
+#include "prose/util/log.h"
+
+namespace prose::pkmf {
+
+net::HttpResponse handle_http(PkmfService& service, Metrics& metrics, const net::PeerIdentity& peer,
+                              const net::HttpRequest& req, std::int64_t now) {
+  if (req.target == kMetricsPath && req.method == "GET") {
+    return net::make_response(200, "text/plain; version=0.0.4", metrics.render());
+  }
+  if (req.target != kPc8Path) {
+    metrics.http_error(404);
+    return net::make_error_response(404, "not found");
+  }
+  if (req.method != "POST") {
+    metrics.http_error(405);
+    return net::make_error_response(405, "method not allowed");
+  }
+  std::string_view ct = req.content_type.substr(0, req.content_type.find(';'));
+  if (ct != pc8::kContentType) {
+    metrics.http_error(415);
+    return net::make_error_response(415, "content type must be " + std::string(pc8::kContentType));
+  }
+  auto request = pc8::Codec::decode_request(req.body);
+  if (!request.ok()) {
+    metrics.http_error(400);
+    log::warn("pc8: rejected a request from {}: {}", peer.to_string(), request.error().to_string());
+    return net::make_error_response(400, request.error().to_string());
+  }
+  pc8::Response response = service.handle(peer, *request, now);
+  auto xml = pc8::Codec::encode(response);
+  if (!xml.ok()) {
+    log::error("pc8: cannot encode a response for {}: {}", peer.to_string(), xml.error().to_string());
+    return net::make_error_response(500, "internal error");
+  }
+  std::visit(
+      [&](const auto& r) {
+        using T = std::decay_t<decltype(r)>;
+        std::string outcome = "granted";
+        if (auto* e = std::get_if<pc8::ErrorCode>(&r.outcome)) outcome = std::string(pc8::error_code_name(*e));
+        log::info("pc8: peer={} kind={} tid={} outcome={}", peer.to_string(),
+                  pc8::kind_name(pc8::kind_of(pc8::Message(r.clone()))), r.transaction_id.value, outcome);
+        (void)sizeof(T);
+      },
+      response);
+  net::HttpResponse out = net::make_response(200, std::string(pc8::kContentType), std::move(*xml));
+  return out;
+}
+
+PkmfServer::PkmfServer(PkmfConfig config) : config_(std::move(config)) {}
+
+PkmfServer::~PkmfServer() { stop(); }
+
+Status PkmfServer::start() {
+  stores_ = std::make_unique<StorePool>(config_.store_url, config_.kek.clone());
+  {
+    PROSE_TRY(auto lease, stores_->acquire());  // opens and migrates the schema now, not on the first request
+    log::info("store: backend={} schema={}", lease->backend_name(), lease->schema_version());
+  }
+  if (config_.hss) gba_ = std::make_unique<HssGbaPush>(*config_.hss);
+  mikey_ = std::make_unique<UdpMikeySender>(config_.service.policy, metrics_);
+  service_ = std::make_unique<PkmfService>(config_.service, *stores_, metrics_, gba_.get(), mikey_.get());
+  PkmfService* svc = service_.get();
+  PROSE_TRY(mikey_port_, mikey_->start(
+                             config_.mikey_bind, config_.mikey_port,
+                             [svc](ByteView m) { return svc->on_verification(m, std::time(nullptr)); },
+                             [svc](std::uint32_t csb) { svc->on_delivery_abandoned(csb); }));
+  Metrics* metrics = &metrics_;
+  https_ = std::make_unique<net::HttpsServer>(
+      config_.https, [svc, metrics](const net::PeerIdentity& peer, const net::HttpRequest& req) {
+        return handle_http(*svc, *metrics, peer, req, std::time(nullptr));
+      });
+  PROSE_TRY(https_port_, https_->start());
+  log::info("pkmf: fqdn={} https={}:{} mikey={}:{} hss={}", config_.service.fqdn, config_.https.bind_address,
+            https_port_, config_.mikey_bind, mikey_port_,
+            config_.hss ? config_.hss->diameter.host + ":" + std::to_string(config_.hss->diameter.port) : "none");
+  return ok_status();
+}
+
+void PkmfServer::stop() {
+  if (https_) https_->stop();
+  if (mikey_) mikey_->stop();
+  https_.reset();
+}
+
+}  // namespace prose::pkmf

@@ -1,0 +1,364 @@
+#include "prose/pkmf/service.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "prose/keys/prose_keys.h"
+#include "prose/util/hex.h"
+#include "prose/util/random.h"
+
+namespace prose::pkmf {
+namespace {
+
+using pc8::ErrorCode;
+
+constexpr int kMaxIdDraws = 8;  // a random 64-bit PRUK ID colliding 8 times in a row means something is broken
+
+std::string id_hex(std::uint64_t v) {
+  std::uint8_t b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
+  return to_hex(ByteView(b, 8));
+}
+
+Bytes be_bytes(std::uint64_t v, int n) {
+  Bytes b(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * (n - 1 - i)));
+  return b;
+}
+
+bool contains(const std::vector<std::uint32_t>& v, std::uint32_t x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+template <typename Resp>
+Resp error_response(pc8::TransactionId tid, ErrorCode code) {
+  Resp r;
+  r.transaction_id = tid;
+  r.outcome = code;
+  return r;
+}
+
+}  // namespace
+
+PkmfService::PkmfService(ServiceConfig config, StorePool& stores, Metrics& metrics, GbaPush* gba_push, MikeySink* mikey)
+    : config_(std::move(config)), stores_(stores), metrics_(metrics), gba_push_(gba_push), mikey_(mikey) {}
+
+pc8::Response PkmfService::handle(const net::PeerIdentity& peer, const pc8::Request& request, std::int64_t now) {
+  auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  return std::visit(
+      [&](const auto& r) -> pc8::Response {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, pc8::PrukRequest>) {
+          auto resp = handle_pruk(peer, r, now);
+          if (auto* e = std::get_if<ErrorCode>(&resp.outcome)) metrics_.error(*e);
+          metrics_.request(Exchange::kPruk, elapsed());
+          return resp;
+        } else if constexpr (std::is_same_v<T, pc8::KdRequest>) {
+          auto resp = handle_kd(peer, r, now);
+          if (auto* e = std::get_if<ErrorCode>(&resp.outcome)) metrics_.error(*e);
+          metrics_.request(Exchange::kKd, elapsed());
+          return resp;
+        } else if constexpr (std::is_same_v<T, pc8::PgkRequest>) {
+          metrics_.error(ErrorCode::kUnsupportedRequest);
+          metrics_.request(Exchange::kPgk, elapsed());
+          return error_response<pc8::PgkResponse>(r.transaction_id, ErrorCode::kUnsupportedRequest);
+        } else {
+          metrics_.error(ErrorCode::kUnsupportedRequest);
+          metrics_.request(Exchange::kDiscovery, elapsed());
+          pc8::DiscoveryKeyResponse resp;
+          resp.transaction_id = r.transaction_id;
+          resp.outcome = ErrorCode::kUnsupportedRequest;
+          return resp;
+        }
+      },
+      request);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Remote UE exchange (6.X.3.3.2.2).
+
+pc8::PrukResponse PkmfService::handle_pruk(const net::PeerIdentity& peer, const pc8::PrukRequest& r, std::int64_t now) {
+  using Resp = pc8::PrukResponse;
+  if (peer.kind() != net::PeerKind::kUe) return error_response<Resp>(r.transaction_id, ErrorCode::kUeNotAuthorised);
+  auto lease = stores_.acquire();
+  if (!lease.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+  store::Store& s = **lease;
+  const std::string& imsi = peer.id();
+  auto ue = s.find_ue(imsi);
+  if (!ue.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+  // Authorised = provisioned with at least one Relay Service Code it may use.
+  if (!ue->has_value() || (*ue)->relay_service_codes.empty()) {
+    return error_response<Resp>(r.transaction_id, ErrorCode::kUeNotAuthorised);
+  }
+  std::optional<std::string> ip;
+  std::uint16_t port = 0;
+  if (r.ue_address) {
+    ip = r.ue_address->ip;
+    port = r.ue_address->port_or_default();
+  }
+
+  if (r.delivery == pc8::PrukDelivery::kStop) {
+    if (!s.update_ue_delivery(imsi, false, ip, port, now).ok()) {
+      return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+    }
+    Resp resp;
+    resp.transaction_id = r.transaction_id;
+    resp.outcome = pc8::PrukStopAck{};
+    return resp;
+  }
+
+  if (!s.update_ue_delivery(imsi, true, ip, port, now).ok()) {
+    return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+  }
+  auto refreshed = s.find_ue(imsi);
+  if (!refreshed.ok() || !refreshed->has_value()) {
+    return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+  }
+  const store::UeRecord& rec = **refreshed;
+
+  auto key_type = key_type_id_for(s, rec, r);
+  if (!key_type.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+
+  pc8::PrukGrant grant;
+  grant.key_type_id.value = *key_type;
+
+  // A UE that holds no PRUK of ours gets a fresh PMK (it may have lost its keys) and a fresh PRUK.
+  auto latest = s.latest_pruk(imsi);
+  if (!latest.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+  bool holds_latest =
+      latest->has_value() && std::any_of(r.held_pruk_ids.begin(), r.held_pruk_ids.end(),
+                                         [&](const pc8::PrukId& id) { return id.value == (*latest)->pruk_id; });
+  auto pmk = s.find_pmk(imsi);
+  if (!pmk.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+  if (!pmk->has_value() || r.held_pruk_ids.empty()) {
+    pc8::PmkGrant g;
+    g.pmk_id.value = random_u64_nonzero();
+    g.pmk = random_secret(pc8::kPmkSize);
+    if (!s.set_pmk(imsi, g.pmk_id.value, g.pmk).ok()) {
+      return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+    }
+    (void)s.audit({now, peer.to_string(), "issue", "PMK", id_hex(g.pmk_id.value), imsi});
+    grant.pmk = std::move(g);
+  }
+
+  Resp resp;
+  resp.transaction_id = r.transaction_id;
+  resp.outcome = std::move(grant);
+
+  // Step 1c: push a PRUK by MIKEY when the UE does not hold our newest one, or it is past its age.
+  bool too_old = latest->has_value() && config_.policy.pruk_max_age_s > 0 &&
+                 now - (*latest)->created_at > config_.policy.pruk_max_age_s;
+  if (!holds_latest || too_old) {
+    auto updated = s.find_ue(imsi);
+    if (updated.ok() && updated->has_value()) {
+      Status st = issue_and_push_pruk(s, **updated, now);
+      if (!st.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+    }
+  }
+  return resp;
+}
+
+Result<std::uint32_t> PkmfService::key_type_id_for(store::Store& s, const store::UeRecord& ue,
+                                                   const pc8::PrukRequest& r) {
+  auto clashes = [&](std::uint32_t v) {
+    return std::any_of(r.groups.begin(), r.groups.end(), [&](const auto& g) { return g.group_id.value == v; });
+  };
+  // Keep the UE's Key Type ID unless it now equals a Group ID the UE asks keys for (requirement step 1b).
+  if (ue.key_type_id && !clashes(*ue.key_type_id)) return *ue.key_type_id;
+  std::uint32_t v;
+  do {
+    v = random_u32();
+  } while (v == 0 || clashes(v));
+  PROSE_TRY_STATUS(s.set_key_type_id(ue.imsi, v));
+  return v;
+}
+
+Status PkmfService::issue_and_push_pruk(store::Store& s, const store::UeRecord& ue, std::int64_t now) {
+  store::PrukRecord rec;
+  rec.imsi = ue.imsi;
+  rec.pruk = random_secret(keys::kPrukSize);
+  rec.source = store::PrukSource::kMikey;
+  rec.created_at = now;
+  Status st = fail(Errc::kConflict, "no PRUK ID drawn");
+  for (int i = 0; i < kMaxIdDraws && !st.ok(); ++i) {
+    rec.pruk_id = random_u64_nonzero();
+    st = s.insert_pruk(rec, false, {now, "pkmf", "issue", "PRUK", id_hex(rec.pruk_id), ue.imsi});
+    if (!st.ok() && st.error().code != Errc::kConflict) return st;
+  }
+  PROSE_TRY_STATUS(st);
+  metrics_.pruk_issued(false);
+
+  if (mikey_ == nullptr || !ue.ip_address || !ue.key_type_id) return ok_status();
+  PROSE_TRY(auto pmk, s.find_pmk(ue.imsi));
+  if (!pmk) return fail(Errc::kInternal, "UE has no PMK");
+  mikey::DeliveryParams p;
+  p.pmk = pmk->pmk.clone();
+  p.pmk_id = be_bytes(pmk->pmk_id, 8);
+  p.key_type_id = be_bytes(*ue.key_type_id, 4);
+  p.key_id = rec.pruk_id;
+  p.key = rec.pruk.clone();
+  p.pkmf_fqdn = config_.fqdn;
+  p.ue_id = "imsi-" + ue.imsi;
+  p.lifetime = config_.policy.key_lifetime_s;
+  p.verify = config_.policy.mikey_verify;
+  PROSE_TRY(auto built, mikey::build_delivery(p, mikey::Profile{}, mikey::ntp_from_unix(now)));
+  if (built.pending) {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    pending_.insert_or_assign(built.csb_id, Pending{ue.imsi, rec.pruk_id, std::move(*built.pending)});
+  }
+  MikeyJob job;
+  job.imsi = ue.imsi;
+  job.ip = *ue.ip_address;
+  job.port = ue.mikey_port ? ue.mikey_port : pc8::kDefaultMikeyPort;
+  job.pruk_id = rec.pruk_id;
+  job.message = std::move(built.message);
+  job.expects_verification = p.verify;
+  mikey_->send(std::move(job));
+  return ok_status();
+}
+
+Result<std::string> PkmfService::on_verification(ByteView r_message, std::int64_t now) {
+  // CSB ID sits at octets 4..7 of the common header (RFC 3830 6.1).
+  if (r_message.size() < 8) return fail(Errc::kTruncated, "verification message shorter than a MIKEY header");
+  std::uint32_t csb = (std::uint32_t{r_message[4]} << 24) | (std::uint32_t{r_message[5]} << 16) |
+                      (std::uint32_t{r_message[6]} << 8) | r_message[7];
+  Pending pending{"", 0, {}};
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    auto it = pending_.find(csb);
+    if (it == pending_.end()) return fail(Errc::kNotFound, "no delivery waits for CSB ID " + std::to_string(csb));
+    PROSE_TRY_STATUS(it->second.verification.verify(r_message));
+    pending = std::move(it->second);
+    pending_.erase(it);
+  }
+  metrics_.mikey_verified();
+  // The UE now holds the new PRUK and has deleted the previous one (6.X.3.1): so do we.
+  auto lease = stores_.acquire();
+  if (lease.ok()) {
+    (void)(*lease)->delete_pruks_except(pending.imsi, pending.pruk_id);
+    (void)(*lease)->audit({now, "imsi-" + pending.imsi, "verified", "PRUK", id_hex(pending.pruk_id), pending.imsi});
+  }
+  return pending.imsi;
+}
+
+void PkmfService::on_delivery_abandoned(std::uint32_t csb_id) {
+  metrics_.mikey_gave_up();
+  std::lock_guard<std::mutex> lock(pending_mu_);
+  pending_.erase(csb_id);
+}
+
+std::size_t PkmfService::pending_verifications() const {
+  std::lock_guard<std::mutex> lock(pending_mu_);
+  return pending_.size();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Relay exchange (6.X.3.3.3.2, steps 4a-4c).
+
+Result<store::PrukRecord> PkmfService::gba_refresh(store::Store& s, const std::string& imsi, const std::string& actor,
+                                                   std::int64_t now, Bytes& gpi_out) {
+  if (gba_push_ == nullptr) return fail(Errc::kUnsupported, "no HSS/BSF configured for GBA Push");
+  for (int i = 0; i < kMaxIdDraws; ++i) {
+    std::uint64_t pruk_id = random_u64_nonzero();
+    if (auto existing = s.find_pruk(pruk_id); !existing.ok() || existing->has_value()) continue;
+    PROSE_TRY(auto created, gba_push_->push(imsi, pruk_id, config_.policy.key_lifetime_s));
+    store::PrukRecord rec;
+    rec.pruk_id = created.pruk_id;
+    rec.imsi = imsi;
+    rec.pruk = std::move(created.pruk);
+    rec.source = store::PrukSource::kGbaPush;
+    rec.created_at = now;
+    // Older PRUKs stay: the UE keeps its MIKEY PRUK until the GBA Push one has secured a connection.
+    Status st = s.insert_pruk(rec, false, {now, actor, "issue-gba-push", "PRUK", id_hex(rec.pruk_id), imsi});
+    if (!st.ok() && st.error().code == Errc::kConflict) continue;  // another PKMF took the ID meanwhile
+    PROSE_TRY_STATUS(st);
+    metrics_.pruk_issued(true);
+    gpi_out = std::move(created.gpi);
+    return rec;
+  }
+  return fail(Errc::kConflict, "could not draw a free PRUK ID");
+}
+
+pc8::KdResponse PkmfService::handle_kd(const net::PeerIdentity& peer, const pc8::KdRequest& r, std::int64_t now) {
+  using Resp = pc8::KdResponse;
+  if (peer.kind() != net::PeerKind::kRelay) {
+    return error_response<Resp>(r.transaction_id, ErrorCode::kRelayNotAuthorised);
+  }
+  auto lease = stores_.acquire();
+  if (!lease.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+  store::Store& s = **lease;
+  const std::uint32_t rsc = r.relay_service_code.value;
+
+  // 4a: the relay must be provisioned for this Relay Service Code.
+  auto relay = s.find_relay(peer.id());
+  if (!relay.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+  if (!relay->has_value()) return error_response<Resp>(r.transaction_id, ErrorCode::kRelayNotAuthorised);
+  if (!contains((*relay)->relay_service_codes, rsc)) {
+    return error_response<Resp>(r.transaction_id, ErrorCode::kUnknownRelayServiceCode);
+  }
+
+  // Identify the Remote UE by PRUK ID or IMSI.
+  std::optional<store::PrukRecord> pruk;
+  std::string imsi;
+  bool by_imsi = std::holds_alternative<pc8::Imsi>(r.remote_ue);
+  if (by_imsi) {
+    imsi = std::get<pc8::Imsi>(r.remote_ue).digits;
+  } else {
+    auto found = s.find_pruk(std::get<pc8::PrukId>(r.remote_ue).value);
+    if (!found.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+    if (!found->has_value()) return error_response<Resp>(r.transaction_id, ErrorCode::kUnknownPrukId);
+    pruk = std::move(**found);
+    imsi = pruk->imsi;
+  }
+  auto ue = s.find_ue(imsi);
+  if (!ue.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
+  if (!ue->has_value()) return error_response<Resp>(r.transaction_id, ErrorCode::kUnknownImsi);
+  // 4a: the relay may serve this Remote UE only for a Relay Service Code the UE may use.
+  if (!contains((*ue)->relay_service_codes, rsc)) {
+    return error_response<Resp>(r.transaction_id, ErrorCode::kRelayNotAuthorisedForUe);
+  }
+
+  // A Remote UE that hit an SQN failure on our GPI sent RAND + AUTS through the relay: resynchronise first.
+  if (r.resync) {
+    if (gba_push_ == nullptr) return error_response<Resp>(r.transaction_id, ErrorCode::kGbaPushFailed);
+    Status st = gba_push_->resync(imsi, r.resync->rand.view(), r.resync->auts.view());
+    if (!st.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kResynchronisationFailed);
+  }
+
+  // 4b: refresh by GBA Push when the relay gave the IMSI, after a resync, or when policy says the PRUK is spent.
+  bool spent = pruk && ((config_.policy.pruk_max_age_s > 0 && now - pruk->created_at > config_.policy.pruk_max_age_s) ||
+                        (config_.policy.pruk_max_uses > 0 && pruk->use_count >= config_.policy.pruk_max_uses));
+  Bytes gpi;
+  if (by_imsi || r.resync || spent) {
+    auto fresh = gba_refresh(s, imsi, peer.to_string(), now, gpi);
+    if (fresh.ok()) {
+      pruk = std::move(*fresh);
+    } else if (!pruk) {
+      return error_response<Resp>(r.transaction_id, fresh.error().code == Errc::kNotFound ? ErrorCode::kUnknownImsi
+                                                                                          : ErrorCode::kGbaPushFailed);
+    }
+    // A policy refresh that fails falls back to the PRUK the UE named: it is still valid.
+  }
+
+  // 4c: a fresh KD freshness parameter for every request; KD per A.7.
+  pc8::KdGrant grant;
+  random_fill(MutableByteView(grant.kd_freshness.bytes.data(), grant.kd_freshness.bytes.size()));
+  auto kd = keys::derive_kd(pruk->pruk.view(), grant.kd_freshness.view());
+  if (!kd.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kInternalError);
+  grant.kd = std::move(*kd);
+  if (!gpi.empty()) grant.gpi = std::move(gpi);
+  pc8::RemoteUeIdentity id;
+  id.imsi.digits = imsi;
+  grant.remote_ue = std::move(id);
+  (void)s.record_pruk_use(pruk->pruk_id);
+  (void)s.audit({now, peer.to_string(), "derive", "KD", id_hex(pruk->pruk_id), imsi});
+  metrics_.kd_derived();
+
+  Resp resp;
+  resp.transaction_id = r.transaction_id;
+  resp.outcome = std::move(grant);
+  return resp;
+}
+
+}  // namespace prose::pkmf

@@ -1,0 +1,67 @@
+// The PKMF's request handling (requirement steps 1a-1d and 4a-4c; clauses 6.X.3.3.2 and 6.X.3.3.3):
+// authorises the peer by the identity bound to its TLS keys, answers Key Requests from Remote UEs and relays,
+// issues PRUKs (MIKEY delivery) and PMKs, derives KD (TS 33.303 A.7) and refreshes PRUKs by GBA Push.
+// Transport-free: the HTTPS layer (server.h) and the MIKEY sender call into it. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "prose/mikey/delivery.h"
+#include "prose/net/identity.h"
+#include "prose/pc8/messages.h"
+#include "prose/pkmf/metrics.h"
+#include "prose/pkmf/policy.h"
+#include "prose/pkmf/providers.h"
+#include "prose/pkmf/store_pool.h"
+
+namespace prose::pkmf {
+
+struct ServiceConfig {
+  std::string fqdn = "pkmf.prose.test";  // PKMF FQDN (MIKEY IDi)
+  Policy policy;
+};
+
+class PkmfService {
+ public:
+  // gba_push and mikey may be null: then IMSI requests and PRUK refresh by GBA Push are refused
+  // (kGbaPushFailed) and PRUKs are not pushed.
+  PkmfService(ServiceConfig config, StorePool& stores, Metrics& metrics, GbaPush* gba_push, MikeySink* mikey);
+
+  // One Key Request from an authenticated peer; `now` in Unix seconds.
+  pc8::Response handle(const net::PeerIdentity& peer, const pc8::Request& request, std::int64_t now);
+
+  // A MIKEY verification message (R_MESSAGE) that arrived for CSB ID `csb_id`. On success the UE has the PRUK:
+  // older PRUKs of that UE are deleted. Returns the IMSI it verified.
+  Result<std::string> on_verification(ByteView r_message, std::int64_t now);
+  // Called by the sender when it gave up on a delivery.
+  void on_delivery_abandoned(std::uint32_t csb_id);
+  std::size_t pending_verifications() const;
+
+ private:
+  pc8::PrukResponse handle_pruk(const net::PeerIdentity& peer, const pc8::PrukRequest& r, std::int64_t now);
+  pc8::KdResponse handle_kd(const net::PeerIdentity& peer, const pc8::KdRequest& r, std::int64_t now);
+  Result<std::uint32_t> key_type_id_for(store::Store& s, const store::UeRecord& ue, const pc8::PrukRequest& r);
+  Status issue_and_push_pruk(store::Store& s, const store::UeRecord& ue, std::int64_t now);
+  Result<store::PrukRecord> gba_refresh(store::Store& s, const std::string& imsi, const std::string& actor,
+                                        std::int64_t now, Bytes& gpi_out);
+
+  ServiceConfig config_;
+  StorePool& stores_;
+  Metrics& metrics_;
+  GbaPush* gba_push_;
+  MikeySink* mikey_;
+
+  struct Pending {
+    std::string imsi;
+    std::uint64_t pruk_id;
+    mikey::PendingVerification verification;
+  };
+  mutable std::mutex pending_mu_;
+  std::map<std::uint32_t, Pending> pending_;  // by CSB ID
+};
+
+}  // namespace prose::pkmf

@@ -1,0 +1,241 @@
+#include <gtest/gtest.h>
+
+#include "pkmf_fixture.h"
+
+namespace prose::pkmf::testing {
+namespace {
+
+using pc8::ErrorCode;
+
+Bytes be(std::uint64_t v, int n) {
+  Bytes b(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * (n - 1 - i)));
+  return b;
+}
+
+template <typename T>
+ErrorCode error_of(const pc8::Response& r) {
+  const auto& resp = std::get<T>(r);
+  EXPECT_TRUE(std::holds_alternative<ErrorCode>(resp.outcome));
+  return std::holds_alternative<ErrorCode>(resp.outcome) ? std::get<ErrorCode>(resp.outcome) : ErrorCode::kUnspecified;
+}
+
+class PkmfServiceTest : public PkmfWorld {
+ protected:
+  // Runs the whole Remote UE exchange and MIKEY delivery; returns the PRUK the UE ends up with.
+  struct UeKeys {
+    std::uint64_t pruk_id = 0;
+    SecretBytes pruk;
+    std::uint32_t key_type_id = 0;
+  };
+  UeKeys provision(UeMikeyEndpoint& ep, const char* imsi = kUeImsi) {
+    UeKeys out;
+    auto resp = service_->handle(ue(imsi), pruk_request(ep.port()), std::time(nullptr));
+    auto& pr = std::get<pc8::PrukResponse>(resp);
+    EXPECT_EQ(pr.transaction_id.value, 7u);
+    auto* grant = std::get_if<pc8::PrukGrant>(&pr.outcome);
+    if (grant == nullptr || !grant->pmk) {
+      ADD_FAILURE() << "no grant with a PMK";
+      return out;
+    }
+    out.key_type_id = grant->key_type_id.value;
+    mikey::Receiver rx;
+    rx.add_pmk(be(grant->pmk->pmk_id.value, 8), grant->pmk->pmk.clone());
+    rx.add_key_type(be(grant->key_type_id.value, 4), mikey::KeyClass::kPruk);
+    sockaddr_in from{};
+    auto msg = ep.receive(3000, &from);
+    if (!msg) {
+      ADD_FAILURE() << "no MIKEY message arrived";
+      return out;
+    }
+    auto opened = rx.open(*msg, mikey::ntp_now());
+    if (!opened.ok()) {
+      ADD_FAILURE() << opened.error().to_string();
+      return out;
+    }
+    EXPECT_EQ(opened->key_class, mikey::KeyClass::kPruk);
+    EXPECT_FALSE(opened->key_request_trigger);
+    EXPECT_TRUE(opened->verification_message.has_value());
+    out.pruk_id = opened->key_id;
+    out.pruk = opened->key.clone();
+    if (opened->verification_message) ep.reply(from, *opened->verification_message);
+    return out;
+  }
+};
+
+TEST_F(PkmfServiceTest, RemoteUeReceivesPrukByMikeyAndVerifies) {
+  UeMikeyEndpoint ep;
+  UeKeys keys = provision(ep);
+  ASSERT_NE(keys.pruk_id, 0u);
+  auto lease = stores_->acquire();
+  auto stored = (*lease)->find_pruk(keys.pruk_id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_TRUE((*stored)->pruk == keys.pruk) << "the UE holds the PRUK the PKMF stored";
+  EXPECT_EQ((*stored)->imsi, kUeImsi);
+  for (int i = 0; i < 100 && service_->pending_verifications() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(service_->pending_verifications(), 0u) << "the verification message was checked";
+  EXPECT_NE(metrics_.render().find("prose_pkmf_mikey_messages_total{event=\"verified\"} 1"), std::string::npos);
+  // The UE's IP address and delivery state are remembered.
+  auto rec = (*lease)->find_ue(kUeImsi);
+  EXPECT_EQ((*rec)->ip_address, "127.0.0.1");
+  EXPECT_TRUE((*rec)->pruk_delivery);
+  // The audit trail names the key but never holds it.
+  auto audit = (*lease)->audit_log(kUeImsi, 10);
+  ASSERT_TRUE(audit.ok());
+  ASSERT_FALSE(audit->empty());
+  for (const auto& e : *audit) EXPECT_EQ(e.key_id.find(keys.pruk.reveal_hex()), std::string::npos);
+}
+
+TEST_F(PkmfServiceTest, UeHoldingTheCurrentPrukGetsNoNewOne) {
+  UeMikeyEndpoint ep;
+  UeKeys keys = provision(ep);
+  auto resp = service_->handle(ue(), pruk_request(ep.port(), {keys.pruk_id}), std::time(nullptr));
+  auto& grant = std::get<pc8::PrukGrant>(std::get<pc8::PrukResponse>(resp).outcome);
+  EXPECT_EQ(grant.key_type_id.value, keys.key_type_id) << "Key Type ID is stable";
+  EXPECT_FALSE(grant.pmk.has_value()) << "the UE keeps its PMK";
+  EXPECT_FALSE(ep.receive(500).has_value()) << "no MIKEY push for a UE that holds the newest PRUK";
+}
+
+TEST_F(PkmfServiceTest, StopRequestIsAcknowledgedAndRecorded) {
+  pc8::PrukRequest r = pruk_request(2269);
+  r.delivery = pc8::PrukDelivery::kStop;
+  auto resp = service_->handle(ue(), r, 5);
+  EXPECT_TRUE(std::holds_alternative<pc8::PrukStopAck>(std::get<pc8::PrukResponse>(resp).outcome));
+  auto lease = stores_->acquire();
+  EXPECT_FALSE((*(*lease)->find_ue(kUeImsi))->pruk_delivery);
+  EXPECT_TRUE((*lease)->pruk_ids(kUeImsi)->empty()) << "nothing issued after a stop";
+}
+
+TEST_F(PkmfServiceTest, RelayGetsKdTheRemoteUeCanDerive) {
+  UeMikeyEndpoint ep;
+  UeKeys keys = provision(ep);
+  auto r1 = service_->handle(relay(), kd_request_by_pruk(keys.pruk_id), 100);
+  auto r2 = service_->handle(relay(), kd_request_by_pruk(keys.pruk_id), 101);
+  auto& g1 = std::get<pc8::KdGrant>(std::get<pc8::KdResponse>(r1).outcome);
+  auto& g2 = std::get<pc8::KdGrant>(std::get<pc8::KdResponse>(r2).outcome);
+  EXPECT_NE(g1.kd_freshness, g2.kd_freshness) << "fresh KD freshness parameter per request";
+  auto kd_ue = keys::derive_kd(keys.pruk.view(), g1.kd_freshness.view());
+  ASSERT_TRUE(kd_ue.ok());
+  EXPECT_TRUE(*kd_ue == g1.kd);
+  EXPECT_FALSE(g1.gpi.has_value());
+  ASSERT_TRUE(g1.remote_ue.has_value());
+  EXPECT_EQ(g1.remote_ue->imsi.digits, kUeImsi);
+  auto lease = stores_->acquire();
+  EXPECT_EQ((*(*lease)->find_pruk(keys.pruk_id))->use_count, 2u);
+}
+
+TEST_F(PkmfServiceTest, EveryAuthorisationFailureHasItsCode) {
+  UeMikeyEndpoint ep;
+  UeKeys keys = provision(ep);
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kd_request_by_pruk(0x1234), 1)),
+            ErrorCode::kUnknownPrukId);
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay("r9"), kd_request_by_pruk(keys.pruk_id), 1)),
+            ErrorCode::kRelayNotAuthorised);
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay("r2"), kd_request_by_pruk(keys.pruk_id), 1)),
+            ErrorCode::kUnknownRelayServiceCode);
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay("r2"), kd_request_by_pruk(keys.pruk_id, 0x000777), 1)),
+            ErrorCode::kRelayNotAuthorisedForUe);
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(ue(), kd_request_by_pruk(keys.pruk_id), 1)),
+            ErrorCode::kRelayNotAuthorised)
+      << "a UE certificate cannot ask for KD";
+  EXPECT_EQ(error_of<pc8::PrukResponse>(service_->handle(relay(), pruk_request(ep.port()), 1)),
+            ErrorCode::kUeNotAuthorised);
+  EXPECT_EQ(error_of<pc8::PrukResponse>(service_->handle(ue("001019999999999"), pruk_request(ep.port()), 1)),
+            ErrorCode::kUeNotAuthorised);
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kd_request_by_imsi("001019999999999"), 1)),
+            ErrorCode::kUnknownImsi);
+  EXPECT_NE(metrics_.render().find("prose_pkmf_errors_total{code=\"13\",name=\"unknown-pruk-id\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(PkmfServiceTest, ImsiRequestRunsGbaPushAndTheUeDerivesTheSamePrukAndKd) {
+  auto resp = service_->handle(relay(), kd_request_by_imsi(kUe2Imsi), 100);
+  auto* grant = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(resp).outcome);
+  ASSERT_NE(grant, nullptr);
+  ASSERT_TRUE(grant->gpi.has_value());
+  auto usim = crypto::Usim::create(hex_literal(kK), hex_literal(kOpc));
+  ASSERT_TRUE(usim.ok());
+  auto outcome = gba::process_gpi(*usim, impi_for("{imsi}@ims.mnc001.mcc001.3gppnetwork.org", kUe2Imsi),
+                                  keys::make_pkmf_naf_id("pkmf.prose.test"), *grant->gpi);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().to_string();
+  ASSERT_TRUE(outcome->accepted.has_value());
+  auto kd = keys::derive_kd(outcome->accepted->pruk.view(), grant->kd_freshness.view());
+  EXPECT_TRUE(*kd == grant->kd);
+  auto lease = stores_->acquire();
+  auto stored = (*lease)->find_pruk(outcome->accepted->pruk_id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->source, store::PrukSource::kGbaPush);
+  // The new PRUK ID now works on its own.
+  auto again = service_->handle(relay(), kd_request_by_pruk(outcome->accepted->pruk_id), 101);
+  auto* g2 = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(again).outcome);
+  ASSERT_NE(g2, nullptr);
+  EXPECT_FALSE(g2->gpi.has_value());
+}
+
+TEST_F(PkmfServiceTest, SqnFailureResynchronisesThroughTheRelay) {
+  auto usim = crypto::Usim::create(hex_literal(kK), hex_literal(kOpc));
+  ASSERT_TRUE(usim.ok());
+  // The USIM has already accepted much higher sequence numbers, in every IND slot, than the HSS will use next
+  // (e.g. the subscriber was moved from another HSS).
+  usim->set_seq_array(std::vector<std::uint64_t>(usim->seq_array().size(), 0x100000));
+
+  const std::string impi = impi_for("{imsi}@ims.mnc001.mcc001.3gppnetwork.org", kUe2Imsi);
+  const Bytes naf_id = keys::make_pkmf_naf_id("pkmf.prose.test");
+  auto first = service_->handle(relay(), kd_request_by_imsi(kUe2Imsi), 100);
+  auto& g1 = std::get<pc8::KdGrant>(std::get<pc8::KdResponse>(first).outcome);
+  auto failed = gba::process_gpi(*usim, impi, naf_id, *g1.gpi);
+  ASSERT_TRUE(failed.ok()) << failed.error().to_string();
+  ASSERT_TRUE(failed->sync_failure.has_value());
+
+  pc8::KdRequest retry = kd_request_by_imsi(kUe2Imsi);
+  retry.resync = pc8::Resync{*pc8::Rand::from_bytes(failed->sync_failure->rand, "RAND"),
+                             *pc8::Auts::from_bytes(failed->sync_failure->auts, "AUTS")};
+  auto second = service_->handle(relay(), retry, 101);
+  auto* g2 = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(second).outcome);
+  ASSERT_NE(g2, nullptr);
+  auto ok = gba::process_gpi(*usim, impi, naf_id, *g2->gpi);
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  ASSERT_TRUE(ok->accepted.has_value()) << "after resynchronisation the next GPI is accepted";
+  EXPECT_TRUE(*keys::derive_kd(ok->accepted->pruk.view(), g2->kd_freshness.view()) == g2->kd);
+
+  // A forged AUTS is refused with its own code.
+  pc8::KdRequest forged = retry;
+  forged.resync->auts.bytes[13] ^= 1;
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), forged, 102)), ErrorCode::kResynchronisationFailed);
+}
+
+class PkmfZpnTest : public PkmfServiceTest {
+ protected:
+  void SetUp() override {
+    mode_ = GbaPushMode::kZpn;
+    PkmfServiceTest::SetUp();
+  }
+};
+
+TEST_F(PkmfZpnTest, GbaPushThroughTheBsf) {
+  auto resp = service_->handle(relay(), kd_request_by_imsi(kUe2Imsi), 100);
+  auto* grant = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(resp).outcome);
+  ASSERT_NE(grant, nullptr);
+  auto usim = crypto::Usim::create(hex_literal(kK), hex_literal(kOpc));
+  auto outcome = gba::process_gpi(*usim, impi_for("{imsi}@ims.mnc001.mcc001.3gppnetwork.org", kUe2Imsi),
+                                  keys::make_pkmf_naf_id("pkmf.prose.test"), *grant->gpi);
+  ASSERT_TRUE(outcome.ok()) << outcome.error().to_string();
+  ASSERT_TRUE(outcome->accepted.has_value());
+  EXPECT_TRUE(*keys::derive_kd(outcome->accepted->pruk.view(), grant->kd_freshness.view()) == grant->kd);
+}
+
+TEST_F(PkmfServiceTest, HssDownIsAClearErrorAndPrukIdRequestsStillWork) {
+  UeMikeyEndpoint ep;
+  UeKeys keys = provision(ep);
+  hss_server_->stop();
+  hss_thread_.join();
+  hss_thread_ = std::thread([] {});
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kd_request_by_imsi(kUe2Imsi), 1)),
+            ErrorCode::kGbaPushFailed);
+  auto resp = service_->handle(relay(), kd_request_by_pruk(keys.pruk_id), 2);
+  EXPECT_TRUE(std::holds_alternative<pc8::KdGrant>(std::get<pc8::KdResponse>(resp).outcome));
+}
+
+}  // namespace
+}  // namespace prose::pkmf::testing
