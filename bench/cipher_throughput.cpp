@@ -75,8 +75,9 @@ void direct_eea1(benchmark::State& st, std::size_t n) {
     IMB_SNOW3G_INIT_KEY_SCHED(mgr, kKey, &ks);
     alignas(16) std::uint8_t iv[16];
     snow3g_f8_iv_gen(kParams.count, kParams.bearer, kParams.direction, iv);
+    const int before = imb_get_errno(mgr);
     IMB_SNOW3G_F8_1_BUFFER(mgr, &ks, iv, in.data(), out.data(), static_cast<std::uint32_t>(n));
-    if (imb_get_errno(mgr) != 0) st.SkipWithError(imb_get_strerror(imb_get_errno(mgr)));
+    if (imb_get_errno(mgr) != 0 && imb_get_errno(mgr) != before) st.SkipWithError(imb_get_strerror(imb_get_errno(mgr)));
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -89,8 +90,9 @@ void direct_eea3(benchmark::State& st, std::size_t n) {
   for (auto _ : st) {
     alignas(16) std::uint8_t iv[16];
     zuc_eea3_iv_gen(kParams.count, kParams.bearer, kParams.direction, iv);
+    const int before = imb_get_errno(mgr);
     IMB_ZUC_EEA3_1_BUFFER(mgr, kKey, iv, in.data(), out.data(), static_cast<std::uint32_t>(n));
-    if (imb_get_errno(mgr) != 0) st.SkipWithError(imb_get_strerror(imb_get_errno(mgr)));
+    if (imb_get_errno(mgr) != 0 && imb_get_errno(mgr) != before) st.SkipWithError(imb_get_strerror(imb_get_errno(mgr)));
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -106,8 +108,9 @@ void direct_eia1(benchmark::State& st, std::size_t n) {
     alignas(16) std::uint8_t iv[16];
     snow3g_f9_iv_gen(kParams.count, std::uint32_t{kParams.bearer} << 27, kParams.direction, iv);
     std::uint32_t tag = 0;
+    const int before = imb_get_errno(mgr);
     IMB_SNOW3G_F9_1_BUFFER(mgr, &ks, iv, in.data(), n * 8, &tag);
-    if (imb_get_errno(mgr) != 0) st.SkipWithError(imb_get_strerror(imb_get_errno(mgr)));
+    if (imb_get_errno(mgr) != 0 && imb_get_errno(mgr) != before) st.SkipWithError(imb_get_strerror(imb_get_errno(mgr)));
     benchmark::DoNotOptimize(tag);
   }
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * n));
@@ -120,8 +123,9 @@ void direct_eia3(benchmark::State& st, std::size_t n) {
     alignas(16) std::uint8_t iv[16];
     zuc_eia3_iv_gen(kParams.count, kParams.bearer, kParams.direction, iv);
     std::uint32_t tag = 0;
+    const int before = imb_get_errno(mgr);
     IMB_ZUC_EIA3_1_BUFFER(mgr, kKey, iv, in.data(), static_cast<std::uint32_t>(n * 8), &tag);
-    if (imb_get_errno(mgr) != 0) st.SkipWithError(imb_get_strerror(imb_get_errno(mgr)));
+    if (imb_get_errno(mgr) != 0 && imb_get_errno(mgr) != before) st.SkipWithError(imb_get_strerror(imb_get_errno(mgr)));
     benchmark::DoNotOptimize(tag);
   }
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * n));

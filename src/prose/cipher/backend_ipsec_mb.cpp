@@ -51,9 +51,11 @@ IMB_MGR* thread_manager() {
   return m.mgr;
 }
 
-Status imb_error(IMB_MGR* mgr, const char* what) {
+// Some 1.3 single-buffer calls (SNOW 3G F9, measured) leave imb_get_errno() untouched on success, so an error is
+// reported only when the error number changed across the call (`before` = imb_get_errno() just before it).
+Status imb_error(IMB_MGR* mgr, const char* what, int before) {
   const int e = imb_get_errno(mgr);
-  if (e == 0) return ok_status();
+  if (e == 0 || e == before) return ok_status();
   return fail(Errc::kInternal, std::string("ipsec-mb ") + what + ": " + imb_get_strerror(e));
 }
 
@@ -78,13 +80,15 @@ class IpsecMbBackend final : public Backend {
       snow3g_key_schedule_t ks;
       if (IMB_SNOW3G_INIT_KEY_SCHED(mgr, key.data(), &ks) != 0) return fail(Errc::kInternal, "SNOW 3G key schedule");
       snow3g_f8_iv_gen(p.count, p.bearer, p.direction, iv);
+      const int before = imb_get_errno(mgr);
       IMB_SNOW3G_F8_1_BUFFER(mgr, &ks, iv, in.data(), out.data(), static_cast<std::uint32_t>(n));
       detail::wipe(&ks, sizeof ks);
-      PROSE_TRY_STATUS(imb_error(mgr, "SNOW 3G F8"));
+      PROSE_TRY_STATUS(imb_error(mgr, "SNOW 3G F8", before));
     } else {  // kEea3
       zuc_eea3_iv_gen(p.count, p.bearer, p.direction, iv);
+      const int before = imb_get_errno(mgr);
       IMB_ZUC_EEA3_1_BUFFER(mgr, key.data(), iv, in.data(), out.data(), static_cast<std::uint32_t>(n));
-      PROSE_TRY_STATUS(imb_error(mgr, "ZUC EEA3"));
+      PROSE_TRY_STATUS(imb_error(mgr, "ZUC EEA3", before));
     }
     detail::mask_tail(out.data(), length_bits);
     return ok_status();
@@ -106,8 +110,9 @@ class IpsecMbBackend final : public Backend {
         alignas(16) std::uint8_t iv[16];
         zuc_eia3_iv_gen(p.count, p.bearer, p.direction, iv);
         std::uint32_t tag = 0;
+        const int before = imb_get_errno(mgr);
         IMB_ZUC_EIA3_1_BUFFER(mgr, key.data(), iv, msg.data(), static_cast<std::uint32_t>(length_bits), &tag);
-        PROSE_TRY_STATUS(imb_error(mgr, "ZUC EIA3"));
+        PROSE_TRY_STATUS(imb_error(mgr, "ZUC EIA3", before));
         std::uint8_t b[4];
         std::memcpy(b, &tag, 4);
         return detail::load_be32(b);
@@ -132,10 +137,11 @@ class IpsecMbBackend final : public Backend {
     snow3g_key_schedule_t ks;
     if (IMB_SNOW3G_INIT_KEY_SCHED(mgr, k, &ks) != 0) return fail(Errc::kInternal, "SNOW 3G key schedule");
     std::fill(out.begin(), out.end(), std::uint8_t{0});
+    const int before = imb_get_errno(mgr);
     IMB_SNOW3G_F8_1_BUFFER(mgr, &ks, v, out.data(), out.data(), static_cast<std::uint32_t>(out.size()));
     detail::wipe(&ks, sizeof ks);
     detail::wipe(k, sizeof k);
-    return imb_error(mgr, "SNOW 3G F8");
+    return imb_error(mgr, "SNOW 3G F8", before);
   }
 
   Status zuc_keystream(ByteView key, ByteView iv, MutableByteView out) override {
@@ -146,8 +152,9 @@ class IpsecMbBackend final : public Backend {
     if (out.empty()) return ok_status();
     if (out.size() > kKeystreamMaxOctets) return fail(Errc::kInvalidArgument, "keystream request too long");
     std::fill(out.begin(), out.end(), std::uint8_t{0});
+    const int before = imb_get_errno(mgr);
     IMB_ZUC_EEA3_1_BUFFER(mgr, key.data(), iv.data(), out.data(), out.data(), static_cast<std::uint32_t>(out.size()));
-    return imb_error(mgr, "ZUC EEA3");
+    return imb_error(mgr, "ZUC EEA3", before);
   }
 
   Result<std::uint32_t> uia2(ByteView key, std::uint32_t count, std::uint32_t fresh, std::uint8_t direction,
@@ -163,9 +170,10 @@ class IpsecMbBackend final : public Backend {
     alignas(16) std::uint8_t iv[16];
     snow3g_f9_iv_gen(count, fresh, direction, iv);
     std::uint32_t tag = 0;
+    const int before = imb_get_errno(mgr);
     IMB_SNOW3G_F9_1_BUFFER(mgr, &ks, iv, msg.data(), length_bits, &tag);
     detail::wipe(&ks, sizeof ks);
-    PROSE_TRY_STATUS(imb_error(mgr, "SNOW 3G F9"));
+    PROSE_TRY_STATUS(imb_error(mgr, "SNOW 3G F9", before));
     std::uint8_t b[4];
     std::memcpy(b, &tag, 4);
     return detail::load_be32(b);
