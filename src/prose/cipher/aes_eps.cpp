@@ -36,7 +36,13 @@ struct KeyedCtx {
     detail::wipe(k1, sizeof k1);
     detail::wipe(k2, sizeof k2);
   }
-  bool same_key(const std::uint8_t* k) const { return keyed && CRYPTO_memcmp(key, k, 16) == 0; }
+  // Constant-time comparison of two 16-octet keys (inline: two 64-bit XORs).
+  bool same_key(const std::uint8_t* k) const {
+    std::uint64_t a[2], b[2];
+    std::memcpy(a, key, 16);
+    std::memcpy(b, k, 16);
+    return keyed && (((a[0] ^ b[0]) | (a[1] ^ b[1])) == 0);
+  }
 };
 
 KeyedCtx& ctr_ctx() {
