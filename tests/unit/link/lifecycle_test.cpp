@@ -360,3 +360,55 @@ TEST(Registry, MachinesGiveTheirIdsBack) {
 
 }  // namespace
 }  // namespace prose::link::test
+
+namespace prose::link::test {
+namespace {
+
+TEST(Rekey, PkmfRefusalDuringAuthRekeyReleasesTheLink) {
+  Harness h;
+  h.make_with_pruk();
+  ASSERT_TRUE(h.handshake());
+  h.pkmf.deny = true;
+  h.from_ue(h.ue->rekey(h.now, true).value());
+  h.pump();
+  auto* f = Harness::last<SetupFailed>(h.relay_events);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->cause, pc5::Cause::kDirectCommunicationNotAllowed);
+  EXPECT_EQ(h.relay->state(), RelayState::kReleased);
+  EXPECT_EQ(h.ue->state(), RemoteState::kReleased);
+  EXPECT_EQ(Harness::last<LinkReleased>(h.ue_events)->peer_reason, pc5::ReleaseReason::kNoLongerAllowed);
+}
+
+TEST(Replay, DsmCompleteAndSignallingReplaysAtTheRelayAreDropped) {
+  Harness h;
+  h.make_with_pruk();
+  ASSERT_TRUE(h.handshake());
+  const auto id = h.relay->kd_sess_id();
+  for (const auto& pdu : h.sent_to_relay) {  // DCR, DSM Complete
+    auto out = h.relay->on_pdu(h.now, pdu);
+    EXPECT_EQ(h.relay->state(), RelayState::kEstablished);
+    EXPECT_EQ(h.relay->kd_sess_id(), id);
+    if (peek_type(pdu) == pc5::MessageType::kDirectCommunicationRequest) {
+      // A replayed DCR is the "DCA lost" case: the relay answers with a fresh DCA under the current context.
+      EXPECT_EQ(out.pdus.size(), 1u);
+    } else {
+      EXPECT_TRUE(out.pdus.empty());
+      ASSERT_NE(out.find<PduDropped>(), nullptr);
+    }
+  }
+  EXPECT_TRUE(h.exchange_data());
+}
+
+TEST(Release, CrossingReleasesBothEndReleased) {
+  Harness h;
+  h.make_with_pruk();
+  ASSERT_TRUE(h.handshake());
+  h.from_ue(h.ue->release(h.now).value());
+  h.from_relay(h.relay->release(h.now).value());
+  h.pump();
+  EXPECT_EQ(h.ue->state(), RemoteState::kReleased);
+  EXPECT_EQ(h.relay->state(), RelayState::kReleased);
+}
+
+}  // namespace
+}  // namespace prose::link::test
