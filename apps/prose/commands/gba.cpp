@@ -24,6 +24,10 @@ struct CreateOpts {
   std::string k, opc, sqn, amf, rand, impi, naf_id, pruk_id, lifetime;
   bool* json = nullptr;
 };
+struct DecodeOpts {
+  std::string gpi;
+  bool* json = nullptr;
+};
 struct OpenOpts {
   std::string k, opc, sqn, impi, naf_id, gpi;
   bool show_key = false;
@@ -104,12 +108,36 @@ void add_open(CLI::App* gba) {
   });
 }
 
+void add_decode(CLI::App* gba) {
+  auto o = std::make_shared<DecodeOpts>();
+  auto* sub = gba->add_subcommand("gpi-decode", "Decode a GPI and print every field (no key needed, MAC not checked)");
+  sub->add_option("--gpi", o->gpi, "GPI (hex)")->required();
+  o->json = add_json_flag(sub);
+  sub->callback([o] {
+    Bytes bytes = hex_option("--gpi", o->gpi);
+    auto d = or_exit(gba::decode_gpi(bytes), "--gpi");
+    const gba::Gpi& g = d.gpi;
+    Output out(*o->json);
+    out.field("Version", static_cast<std::int64_t>(g.version))
+        .field("P-TID", hex64(g.p_tid))
+        .field("RAND", to_hex(g.rand))
+        .field("AUTN", to_hex(g.autn));
+    if (!g.app_lbl.empty()) out.field("App_Lbl", to_hex(g.app_lbl));
+    out.field("NAF_Id", to_hex(g.naf_id))
+        .field("Key lifetime", static_cast<std::int64_t>(g.key_lifetime))
+        .field("Key type", std::string(g.key_type == gba::NafKeyType::kMe ? "GBA_ME" : "GBA_U"))
+        .field("MAC", to_hex(g.mac));
+    out.print();
+  });
+}
+
 }  // namespace
 
 void register_gba(CLI::App& app) {
   CLI::App* gba = subcommand_group(app, "gba", "GBA Push: GBA Push Info creation (NAF side) and processing (UE side)");
   add_create(gba);
   add_open(gba);
+  add_decode(gba);
 }
 
 }  // namespace prose::cli

@@ -37,6 +37,15 @@ GPI2="$("$P" gba gpi-create --k $K --opc $OPC --sqn ff9bb4d0b627 --amf b9b9 --ra
 expect_out "PRUK ID: 0123456789abcdf0
 Lifetime: 86400" "$P" gba gpi-open --k $K --opc $OPC --sqn ff9bb4d0b607 --impi $IMPI --naf-id $NAF --gpi $GPI2
 
+# gpi-decode shows every field.
+checks=$((checks + 1))
+dec="$("$P" gba gpi-decode --gpi $GPI)"
+if [[ "$dec" != *"P-TID: 0123456789abcdef"* || "$dec" != *"RAND: $RAND"* || "$dec" != *"AUTN: 55f328b43577b9b94a9ffac354dfafb3"* ||
+      "$dec" != *"NAF_Id: $NAF"* || "$dec" != *"Key lifetime: 3600"* || "$dec" != *"Key type: GBA_ME"* ]]; then
+  echo "FAIL: gpi-decode: $dec"; fails=$((fails + 1))
+fi
+expect_exit 2 "unknown tag 0x09" "$P" gba gpi-decode --gpi 01090000
+
 # Rejections: exit 2 with the reason.
 BAD="${GPI:0:${#GPI}-2}$(printf '%02x' $(( (16#${GPI: -2}) ^ 1 )))"
 expect_exit 2 "GPI MAC failure" "$P" gba gpi-open --k $K --opc $OPC --sqn ff9bb4d0b5e7 --impi $IMPI --naf-id $NAF --gpi $BAD
