@@ -51,7 +51,8 @@ struct ServerStats {
 class HttpsServer {
  public:
   using Handler = std::function<HttpResponse(const PeerIdentity&, const HttpRequest&)>;
-  // Asynchronous variant: call `respond` exactly once, from any thread, possibly later.
+  // Asynchronous variant: call `respond` exactly once, from any thread, possibly later (further calls are
+  // ignored). Call or drop every Responder before the server is destroyed.
   using Responder = std::function<void(HttpResponse)>;
   using AsyncHandler = std::function<void(const PeerIdentity&, HttpRequest, Responder)>;
 

@@ -1,0 +1,112 @@
+// prose pki: a test/lab PKI for the PC8 HTTPS interface (src/prose/net/pki.h).
+//   prose pki init  --dir DIR [--ue IMSI ...] [--relay ID ...] [--server-name NAME] [--server-ip IP ...] [--days N]
+//   prose pki issue --dir DIR [--ue IMSI ...] [--relay ID ...] [--days N]
+//   prose pki show  --cert FILE      the ProSe identity a client certificate carries
+#include <fstream>
+#include <sstream>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "cli.h"
+#include "prose/net/identity.h"
+#include "prose/net/pki.h"
+
+namespace prose::cli {
+
+namespace {
+
+void print_files(const std::string& dir, const net::pki::InitResult& r, bool json) {
+  Output out(json);
+  out.field("Directory", dir);
+  if (json) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& f : r.files) files.push_back(f);
+    out.raw("files", files);
+  } else {
+    for (const auto& f : r.files) out.field("File", f);
+  }
+  out.print();
+}
+
+}  // namespace
+
+void register_pki(CLI::App& app) {
+  CLI::App* pki = app.add_subcommand("pki", "Test PKI for mutual TLS on PC8: CA, PKMF server and client certificates");
+  pki->require_subcommand(1);
+
+  struct InitArgs {
+    std::string dir, server_name = net::pki::kDefaultServerName;
+    std::vector<std::string> ues, relays, server_ips;
+    std::string days = std::to_string(net::pki::kDefaultDays);
+    bool* json = nullptr;
+  };
+  auto* a = new InitArgs;
+  CLI::App* init = pki->add_subcommand(
+      "init", "Create DIR with ca.pem/.key, pkmf.pem/.key (server) and ue-<IMSI> / relay-<ID> client credentials");
+  init->add_option("--dir", a->dir, "Directory to create (must not hold a PKI yet)")->required();
+  init->add_option("--ue", a->ues, "IMSI of a Remote UE (repeatable); SAN URI imsi-<IMSI>");
+  init->add_option("--relay", a->relays, "Relay identity (repeatable); SAN URI relay-<ID>");
+  init->add_option("--server-name", a->server_name, "DNS name in the PKMF certificate")->capture_default_str();
+  init->add_option("--server-ip", a->server_ips, "IP address in the PKMF certificate (repeatable; default 127.0.0.1)");
+  init->add_option("--days", a->days, "Validity in days")->capture_default_str();
+  a->json = add_json_flag(init);
+  init->callback([a] {
+    net::pki::InitOptions o;
+    o.dir = a->dir;
+    o.ues = a->ues;
+    o.relays = a->relays;
+    o.server_name = a->server_name;
+    if (!a->server_ips.empty()) o.server_ips = a->server_ips;
+    o.days = static_cast<int>(int_option("--days", a->days, 1, net::pki::kMaxDays));
+    auto r = or_exit(net::pki::init(o), "pki init");
+    print_files(a->dir, r, *a->json);
+  });
+
+  auto* b = new InitArgs;
+  CLI::App* issue = pki->add_subcommand("issue", "Add client credentials to a DIR made by `prose pki init`");
+  issue->add_option("--dir", b->dir, "PKI directory (holds ca.pem and ca.key)")->required();
+  issue->add_option("--ue", b->ues, "IMSI of a Remote UE (repeatable)");
+  issue->add_option("--relay", b->relays, "Relay identity (repeatable)");
+  issue->add_option("--days", b->days, "Validity in days")->capture_default_str();
+  b->json = add_json_flag(issue);
+  issue->callback([b] {
+    int days = static_cast<int>(int_option("--days", b->days, 1, net::pki::kMaxDays));
+    auto r = or_exit(net::pki::issue_more(b->dir, b->ues, b->relays, days), "pki issue");
+    print_files(b->dir, r, *b->json);
+  });
+
+  struct ShowArgs {
+    std::string cert;
+    bool* json = nullptr;
+  };
+  auto* s = new ShowArgs;
+  CLI::App* show = pki->add_subcommand("show", "Print the ProSe identity (SAN URI) a client certificate carries");
+  show->add_option("--cert", s->cert, "PEM certificate file")->required();
+  s->json = add_json_flag(show);
+  show->callback([s] {
+    std::ifstream in(s->cert);
+    if (!in) bad_input("--cert: cannot open " + s->cert);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string pem = ss.str();
+    BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+    X509* x = bio ? PEM_read_bio_X509(bio, nullptr, nullptr, nullptr) : nullptr;
+    BIO_free(bio);
+    if (x == nullptr) bad_input("--cert: " + s->cert + " is not a PEM certificate");
+    unsigned char* der = nullptr;
+    int n = i2d_X509(x, &der);
+    X509_free(x);
+    if (n <= 0) bad_input("--cert: cannot encode the certificate");
+    Bytes d(der, der + n);
+    OPENSSL_free(der);
+    auto id = or_exit(net::PeerIdentity::from_certificate_der(d), "--cert");
+    Output out(*s->json);
+    out.field("Kind", std::string(net::peer_kind_name(id.kind())));
+    out.field("Identity", id.id());
+    out.field("SAN URI", id.to_string());
+    out.print();
+  });
+}
+
+}  // namespace prose::cli
