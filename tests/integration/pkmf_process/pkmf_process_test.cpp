@@ -1,0 +1,380 @@
+// `prose pkmf` as a separate process: every request over real mutual TLS, MIKEY over real UDP.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "prose/keys/prose_keys.h"
+#include "prose/mikey/delivery.h"
+#include "prose/net/client.h"
+#include "prose/pc8/codec.h"
+#include "prose/util/random.h"
+
+namespace prose {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// Runs a command to completion; returns its exit status and output.
+std::pair<int, std::string> run(const std::string& cmd) {
+  std::string out;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  char buf[4096];
+  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
+  int st = p ? ::pclose(p) : -1;
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+// A `prose pkmf --config` child process.
+class PkmfProcess {
+ public:
+  PkmfProcess(std::string config, std::string log) : config_(std::move(config)), log_(std::move(log)) {}
+  ~PkmfProcess() { kill(SIGKILL); }
+  void start() {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      FILE* f = std::freopen(log_.c_str(), "a", stdout);
+      (void)f;
+      ::dup2(::fileno(stdout), 2);
+      std::string bin = env("PROSE_BIN");
+      ::execl(bin.c_str(), bin.c_str(), "pkmf", "--config", config_.c_str(), static_cast<char*>(nullptr));
+      std::_Exit(127);
+    }
+  }
+  void kill(int sig) {
+    if (pid_ > 0) {
+      ::kill(pid_, sig);
+      int st = 0;
+      ::waitpid(pid_, &st, 0);
+      pid_ = -1;
+    }
+  }
+
+ private:
+  std::string config_, log_;
+  pid_t pid_ = -1;
+};
+
+// A Remote UE: its client certificate, a UDP socket for MIKEY and the MIKEY receiver.
+struct Ue {
+  std::string imsi;
+  int fd = -1;
+  std::uint16_t port = 0;
+  mikey::Receiver rx;
+  std::unique_ptr<net::HttpsClient> client;
+
+  Ue(const std::string& imsi_, const fs::path& pki, std::uint16_t pkmf_port) : imsi(imsi_) {
+    fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+    client = make_client(pki, "ue-" + imsi, pkmf_port);
+  }
+  ~Ue() { ::close(fd); }
+
+  static std::unique_ptr<net::HttpsClient> make_client(const fs::path& pki, const std::string& base,
+                                                       std::uint16_t port) {
+    net::HttpsClientConfig c;
+    c.port = port;
+    c.tls.ca_file = (pki / "ca.pem").string();
+    c.tls.cert_file = (pki / (base + ".pem")).string();
+    c.tls.key_file = (pki / (base + ".key")).string();
+    c.tls.server_name = "pkmf.prose.test";
+    c.tls.keylog_from_env = false;
+    auto r = net::HttpsClient::create(c);
+    EXPECT_TRUE(r.ok()) << r.error().to_string();
+    return r.ok() ? std::move(*r) : nullptr;
+  }
+
+  std::string last_error;
+  std::uint64_t why(const std::string& e) {
+    last_error = e;
+    return 0;
+  }
+
+  // Key Request; then waits for the MIKEY PRUK and answers the verification. Returns the PRUK ID (0 on failure).
+  std::uint64_t request_pruk(SecretBytes* pruk_out = nullptr) {
+    pc8::PrukRequest r;
+    r.transaction_id.value = random_u32();
+    r.ue_address = pc8::UeAddress{"127.0.0.1", port};
+    auto body = pc8::Codec::encode(pc8::Request(r));
+    if (!body.ok()) return 0;
+    auto resp = client->post("/prose/pc8", pc8::kContentType, *body);
+    if (!resp.ok()) return why("POST: " + resp.error().to_string());
+    if (resp->status != 200) return why("HTTP " + std::to_string(resp->status) + " " + resp->body);
+    auto decoded = pc8::Codec::decode_response(resp->body);
+    if (!decoded.ok()) return why("decode: " + decoded.error().to_string());
+    auto* grant = std::get_if<pc8::PrukGrant>(&std::get<pc8::PrukResponse>(*decoded).outcome);
+    if (grant == nullptr || !grant->pmk) return why("no grant with a PMK: " + resp->body);
+    Bytes pmk_id(8), ktid(4);
+    for (int i = 0; i < 8; ++i) pmk_id[i] = static_cast<std::uint8_t>(grant->pmk->pmk_id.value >> (56 - 8 * i));
+    for (int i = 0; i < 4; ++i) ktid[i] = static_cast<std::uint8_t>(grant->key_type_id.value >> (24 - 8 * i));
+    rx.add_pmk(pmk_id, grant->pmk->pmk.clone());
+    rx.add_key_type(ktid, mikey::KeyClass::kPruk);
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 5000) <= 0) return why("no MIKEY message within 5 s");
+    std::uint8_t buf[4096];
+    sockaddr_in from{};
+    socklen_t len = sizeof from;
+    ssize_t n = ::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+    if (n <= 0) return 0;
+    auto opened = rx.open(ByteView(buf, static_cast<std::size_t>(n)), mikey::ntp_now());
+    if (!opened.ok()) return why("MIKEY open: " + opened.error().to_string());
+    if (opened->verification_message) {
+      ::sendto(fd, opened->verification_message->data(), opened->verification_message->size(), 0,
+               reinterpret_cast<sockaddr*>(&from), len);
+    }
+    if (pruk_out) *pruk_out = opened->key.clone();
+    return opened->key_id;
+  }
+};
+
+// KD request from a relay; returns the grant or nullopt with the error code in *code.
+std::optional<pc8::KdGrant> request_kd(net::HttpsClient& relay, std::uint64_t pruk_id, pc8::ErrorCode* code = nullptr) {
+  pc8::KdRequest r;
+  r.transaction_id.value = random_u32();
+  r.remote_ue = pc8::PrukId{pruk_id};
+  r.relay_service_code.value = 0x00abcd;
+  auto body = pc8::Codec::encode(pc8::Request(r));
+  auto resp = relay.post("/prose/pc8", pc8::kContentType, *body);
+  if (!resp.ok() || resp->status != 200) return std::nullopt;
+  auto decoded = pc8::Codec::decode_response(resp->body);
+  if (!decoded.ok()) return std::nullopt;
+  auto& kr = std::get<pc8::KdResponse>(*decoded);
+  if (auto* e = std::get_if<pc8::ErrorCode>(&kr.outcome)) {
+    if (code) *code = *e;
+    return std::nullopt;
+  }
+  return std::get<pc8::KdGrant>(kr.outcome).clone();
+}
+
+class PkmfProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(env("PROSE_BIN").empty()) << "PROSE_BIN must name the prose binary";
+    dir_ = fs::temp_directory_path() / ("prose-pkmf-proc-" + std::to_string(random_u64()));
+  }
+  void TearDown() override {
+    if (HasFailure()) {  // show what the PKMF processes said
+      for (const auto& e : fs::recursive_directory_iterator(dir_)) {
+        if (e.path().filename() != "pkmf.log") continue;
+        std::ifstream f(e.path());
+        std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        std::cout << "---- " << e.path() << "\n" << text.substr(text.size() > 6000 ? text.size() - 6000 : 0);
+      }
+    }
+    fs::remove_all(dir_);
+  }
+
+  // Writes a config in `sub` with `n` UEs and relay r1, provisions them, and returns the config path.
+  std::string setup_pkmf(const std::string& sub, std::uint16_t port, int n, const std::string& store_url = "",
+                         bool init_store = true, const fs::path& shared_pki = {}) {
+    fs::path d = dir_ / sub;
+    fs::create_directories(d);
+    if (!shared_pki.empty()) fs::copy(shared_pki, d / "pki", fs::copy_options::recursive);
+    std::string cmd = env("PROSE_BIN") + " pkmf example-config --dir " + d.string() + " --port " +
+                      std::to_string(port) + " --mikey-port 0 --hss-port 0 --relay r1";
+    cmd += " --ue";
+    for (int i = 0; i < n; ++i) cmd += " " + imsi(i);
+    if (!store_url.empty()) cmd += " --store " + store_url;
+    auto [st, out] = run(cmd);
+    EXPECT_EQ(st, 0) << out;
+    std::string config = (d / "pkmf.toml").string();
+    if (init_store) {
+      for (int i = 0; i < n; ++i) {
+        auto [s2, o2] =
+            run(env("PROSE_BIN") + " admin --config " + config + " ue-add --imsi " + imsi(i) + " --rsc abcd");
+        EXPECT_EQ(s2, 0) << o2;
+      }
+      auto [s3, o3] = run(env("PROSE_BIN") + " admin --config " + config + " relay-add --id r1 --rsc abcd");
+      EXPECT_EQ(s3, 0) << o3;
+    }
+    return config;
+  }
+  static std::string imsi(int i) { return "0010100000" + std::to_string(10000 + i); }
+
+  // Waits until the PKMF answers on `port`.
+  bool wait_ready(const fs::path& pki, std::uint16_t port) {
+    for (int i = 0; i < 100; ++i) {
+      auto c = Ue::make_client(pki, "relay-r1", port);
+      if (c && c->get("/metrics").ok()) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(PkmfProcessTest, PruksIssuedBeforeARestartStillWork) {
+  const std::uint16_t port = 18443;
+  std::string config = setup_pkmf("a", port, 2);
+  fs::path pki = dir_ / "a" / "pki";
+  PkmfProcess pkmf(config, (dir_ / "a" / "pkmf.log").string());
+  pkmf.start();
+  ASSERT_TRUE(wait_ready(pki, port));
+  std::vector<std::pair<std::uint64_t, SecretBytes>> issued;
+  for (int i = 0; i < 2; ++i) {
+    Ue ue(imsi(i), pki, port);
+    SecretBytes pruk;
+    std::uint64_t id = ue.request_pruk(&pruk);
+    ASSERT_NE(id, 0u) << ue.last_error;
+    issued.emplace_back(id, std::move(pruk));
+  }
+  pkmf.kill(SIGTERM);
+  PkmfProcess again(config, (dir_ / "a" / "pkmf.log").string());
+  again.start();
+  ASSERT_TRUE(wait_ready(pki, port));
+  auto relay = Ue::make_client(pki, "relay-r1", port);
+  for (const auto& [id, pruk] : issued) {
+    auto grant = request_kd(*relay, id);
+    ASSERT_TRUE(grant.has_value()) << "PRUK ID " << id << " lost over a restart";
+    EXPECT_TRUE(*keys::derive_kd(pruk.view(), grant->kd_freshness.view()) == grant->kd);
+  }
+  pc8::ErrorCode code{};
+  EXPECT_FALSE(request_kd(*relay, 0x0102030405060708ull, &code).has_value());
+  EXPECT_EQ(code, pc8::ErrorCode::kUnknownPrukId);
+}
+
+TEST_F(PkmfProcessTest, KillDuringABurstLosesNoAcknowledgedPrukAndDuplicatesNone) {
+  const std::uint16_t port = 18444;
+  constexpr int kUes = 12;
+  std::string config = setup_pkmf("b", port, kUes);
+  fs::path pki = dir_ / "b" / "pki";
+  PkmfProcess pkmf(config, (dir_ / "b" / "pkmf.log").string());
+  pkmf.start();
+  ASSERT_TRUE(wait_ready(pki, port));
+  // Each thread owns 4 UEs and cycles through them, so every UE's deliveries are in a known order.
+  std::mutex mu;
+  std::vector<std::pair<std::uint64_t, SecretBytes>> acked;
+  std::map<std::string, std::size_t> newest;  // IMSI -> index in `acked` of the last PRUK it received
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; !stop; ++round) {
+        std::string who = imsi(t * 4 + round % 4);
+        Ue ue(who, pki, port);
+        SecretBytes pruk;
+        std::uint64_t id = ue.request_pruk(&pruk);
+        if (id == 0) continue;
+        std::lock_guard<std::mutex> lock(mu);
+        acked.emplace_back(id, std::move(pruk));
+        newest[who] = acked.size() - 1;
+      }
+    });
+  }
+  std::this_thread::sleep_for(2500ms);
+  pkmf.kill(SIGKILL);
+  stop = true;
+  for (auto& th : threads) th.join();
+  ASSERT_GT(acked.size(), 3u) << "the burst issued too few PRUKs to mean anything";
+
+  PkmfProcess again(config, (dir_ / "b" / "pkmf.log").string());
+  again.start();
+  ASSERT_TRUE(wait_ready(pki, port));
+  std::set<std::uint64_t> ids;
+  for (const auto& [id, pruk] : acked) EXPECT_TRUE(ids.insert(id).second) << "PRUK ID issued twice: " << id;
+  // Older PRUKs of a UE may have been deleted once it verified a newer one (MIKEY replacement); the newest PRUK
+  // each UE received must have survived the kill.
+  auto relay = Ue::make_client(pki, "relay-r1", port);
+  for (const auto& [who, idx] : newest) {
+    const auto& [id, pruk] = acked[idx];
+    auto grant = request_kd(*relay, id);
+    ASSERT_TRUE(grant.has_value()) << who << ": acknowledged PRUK ID " << id << " lost";
+    EXPECT_TRUE(*keys::derive_kd(pruk.view(), grant->kd_freshness.view()) == grant->kd);
+  }
+}
+
+TEST_F(PkmfProcessTest, TwoPkmfsOnOnePostgresServeTheSameUesWithoutDuplicateIds) {
+  std::string url = env("PROSE_TEST_PG_URL");
+  ASSERT_FALSE(url.empty()) << "run via ctest -R pkmf.postgres (it starts PostgreSQL)";
+  constexpr int kUes = 8;
+  std::string config_a = setup_pkmf("pa", 18445, kUes, url, true);
+  // The second PKMF shares the database (and, like a real deployment, the KEK and the PKI).
+  std::string config_b = setup_pkmf("pb", 18446, kUes, url, false, dir_ / "pa" / "pki");
+  {
+    std::string a, b;
+    std::ifstream fa(config_a), fb(config_b);
+    a.assign(std::istreambuf_iterator<char>(fa), {});
+    b.assign(std::istreambuf_iterator<char>(fb), {});
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(a, m, std::regex("kek = \"([0-9a-f]+)\"")));
+    b = std::regex_replace(b, std::regex("kek = \"[0-9a-f]+\""), "kek = \"" + m[1].str() + "\"");
+    std::ofstream(config_b) << b;
+  }
+  fs::path pki = dir_ / "pa" / "pki";
+  PkmfProcess a(config_a, (dir_ / "pa" / "pkmf.log").string());
+  PkmfProcess b(config_b, (dir_ / "pb" / "pkmf.log").string());
+  a.start();
+  b.start();
+  ASSERT_TRUE(wait_ready(pki, 18445));
+  ASSERT_TRUE(wait_ready(pki, 18446));
+
+  // Four threads, each owning two UEs, alternate between the two PKMFs, so every UE is served by both.
+  std::mutex mu;
+  std::vector<std::pair<std::uint64_t, SecretBytes>> issued;
+  std::map<std::string, std::size_t> newest;  // IMSI -> index in `issued`
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 4; ++round) {
+        std::string who = imsi(t + 4 * (round % 2));
+        std::uint16_t port = (t + round) % 2 ? 18446 : 18445;
+        Ue ue(who, pki, port);
+        SecretBytes pruk;
+        std::uint64_t id = ue.request_pruk(&pruk);
+        ASSERT_NE(id, 0u) << ue.last_error;
+        std::lock_guard<std::mutex> lock(mu);
+        issued.emplace_back(id, std::move(pruk));
+        newest[who] = issued.size() - 1;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::uint64_t> ids;
+  for (const auto& [id, pruk] : issued) EXPECT_TRUE(ids.insert(id).second) << "duplicate PRUK ID " << id;
+  EXPECT_EQ(ids.size(), 16u);
+  // Both PKMFs derive KD for every UE's newest PRUK, whichever of them issued it: one consistent view.
+  auto relay_a = Ue::make_client(pki, "relay-r1", 18445);
+  auto relay_b = Ue::make_client(pki, "relay-r1", 18446);
+  ASSERT_EQ(newest.size(), static_cast<std::size_t>(kUes));
+  for (const auto& [who, idx] : newest) {
+    const auto& [id, pruk] = issued[idx];
+    for (net::HttpsClient* relay : {relay_a.get(), relay_b.get()}) {
+      auto grant = request_kd(*relay, id);
+      ASSERT_TRUE(grant.has_value()) << who << ": PRUK ID " << id;
+      EXPECT_TRUE(*keys::derive_kd(pruk.view(), grant->kd_freshness.view()) == grant->kd);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace prose
