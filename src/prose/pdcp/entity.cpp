@@ -50,13 +50,20 @@ Result<TxEntity> TxEntity::create(cipher::Backend& be, const EntityConfig& cfg, 
   return TxEntity(be, cfg, pek.clone(), pik.clone());
 }
 
-Result<Bytes> TxEntity::protect(SduType sdu_type, ByteView sdu, ProtectionMode mode) {
+Status TxEntity::protect_into(SduType sdu_type, ByteView sdu, ProtectionMode mode, Bytes& out) {
   if (exhausted()) return fail(Errc::kState, "PDCP COUNT space exhausted: rekeying required");
   const std::uint16_t kd = effective(cfg_, mode) ? cfg_.kd_sess_id : kUnprotectedKdSessId;
   const PduParams p{static_cast<std::uint32_t>(next_count_), cfg_.bearer, cfg_.direction};
-  PROSE_TRY(Bytes pdu, protect_pdu(*be_, key_view(cfg_, pek_, pik_), mode, sdu_type, kd, p, sdu));
+  PROSE_TRY_STATUS(protect_pdu_into(*be_, key_view(cfg_, pek_, pik_), mode, sdu_type, kd, p, sdu, out));
   ++next_count_;
-  return pdu;
+  return ok_status();
+}
+
+Result<Bytes> TxEntity::protect(SduType sdu_type, ByteView sdu, ProtectionMode mode) {
+  Bytes out;
+  out.reserve(kHeaderSize + sdu.size() + kMacISize);
+  PROSE_TRY_STATUS(protect_into(sdu_type, sdu, mode, out));
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -83,56 +90,67 @@ std::optional<std::uint32_t> RxEntity::reconstruct_count(std::uint16_t sn) const
   return (h << kSnBits) | sn;
 }
 
+// The window is a ring of replay_window bits: COUNT c lives at bit c mod W. It is only consulted for COUNTs in
+// (highest - W, highest], and moving `highest` forward clears the bits of the COUNTs skipped over.
 bool RxEntity::seen(std::uint32_t count) const {
-  const std::uint32_t i = highest_ - count;
+  const std::uint32_t i = count % cfg_.replay_window;
   return ((window_[i / 64] >> (i % 64)) & 1u) != 0;
 }
 
 void RxEntity::mark(std::uint32_t count) {
-  const std::size_t words = window_.size();
+  const std::uint32_t w = cfg_.replay_window;
   if (!have_highest_ || count > highest_) {
-    const std::uint64_t d = have_highest_ ? static_cast<std::uint64_t>(count) - highest_ : words * 64;
-    if (d >= words * 64) {
+    const std::uint64_t d = have_highest_ ? std::uint64_t{count} - highest_ : w;
+    if (d >= w) {
       std::fill(window_.begin(), window_.end(), 0);
     } else {
-      const std::size_t ws = static_cast<std::size_t>(d / 64);
-      const unsigned bs = static_cast<unsigned>(d % 64);
-      for (std::size_t k = words; k-- > 0;) {
-        std::uint64_t v = 0;
-        if (k >= ws) {
-          v = window_[k - ws] << bs;
-          if (bs != 0 && k >= ws + 1) v |= window_[k - ws - 1] >> (64 - bs);
-        }
-        window_[k] = v;
+      for (std::uint64_t c = std::uint64_t{highest_} + 1; c < count; ++c) {
+        const std::uint32_t i = static_cast<std::uint32_t>(c % w);
+        window_[i / 64] &= ~(std::uint64_t{1} << (i % 64));
       }
     }
     have_highest_ = true;
     highest_ = count;
   }
-  const std::uint32_t i = highest_ - count;
+  const std::uint32_t i = count % w;
   window_[i / 64] |= std::uint64_t{1} << (i % 64);
 }
 
-Result<UnprotectedPdu> RxEntity::unprotect(ByteView pdu, ProtectionMode mode) {
-  PROSE_TRY(Header h, decode_header(pdu));
+Result<PduInfo> RxEntity::unprotect_into(ByteView pdu, ProtectionMode mode, Bytes& sdu_out) {
+  auto refuse = [&sdu_out](Error e) -> Result<PduInfo> {
+    secure_wipe(sdu_out.data(), sdu_out.size());
+    sdu_out.clear();
+    return e;
+  };
+  auto h = decode_header(pdu);
+  if (!h.ok()) return refuse(h.error());
   const std::uint16_t expected = effective(cfg_, mode) ? cfg_.kd_sess_id : kUnprotectedKdSessId;
-  if (h.kd_sess_id != expected) {
-    return fail_at(
+  if (h->kd_sess_id != expected) {
+    return refuse(make_error_at(
         Errc::kMalformed, 1,
-        "KD-sess ID " + std::to_string(h.kd_sess_id) + " does not match the entity's " + std::to_string(expected));
+        "KD-sess ID " + std::to_string(h->kd_sess_id) + " does not match the entity's " + std::to_string(expected)));
   }
-  const auto count = reconstruct_count(h.sn);
-  if (!count) return fail_at(Errc::kState, 3, "PDCP COUNT space exhausted: rekeying required");
+  const auto count = reconstruct_count(h->sn);
+  if (!count) return refuse(make_error_at(Errc::kState, 3, "PDCP COUNT space exhausted: rekeying required"));
   if (have_highest_ && *count <= highest_) {
     if (highest_ - *count >= cfg_.replay_window) {
-      return fail_at(Errc::kReplay, 3, "PDCP SN " + std::to_string(h.sn) + " is older than the replay window");
+      return refuse(
+          make_error_at(Errc::kReplay, 3, "PDCP SN " + std::to_string(h->sn) + " is older than the replay window"));
     }
-    if (seen(*count)) return fail_at(Errc::kReplay, 3, "PDCP SN " + std::to_string(h.sn) + " already received");
+    if (seen(*count)) {
+      return refuse(make_error_at(Errc::kReplay, 3, "PDCP SN " + std::to_string(h->sn) + " already received"));
+    }
   }
   const PduParams p{*count, cfg_.bearer, cfg_.direction};
-  PROSE_TRY(UnprotectedPdu out, unprotect_pdu(*be_, key_view(cfg_, pek_, pik_), mode, p, pdu));
+  PROSE_TRY(PduInfo info, unprotect_pdu_into(*be_, key_view(cfg_, pek_, pik_), mode, p, pdu, sdu_out));
   mark(*count);  // only after every check passed
-  return out;
+  return info;
+}
+
+Result<UnprotectedPdu> RxEntity::unprotect(ByteView pdu, ProtectionMode mode) {
+  Bytes sdu;
+  PROSE_TRY(PduInfo info, unprotect_into(pdu, mode, sdu));
+  return UnprotectedPdu{info.header, info.count, std::move(sdu)};
 }
 
 }  // namespace prose::pdcp

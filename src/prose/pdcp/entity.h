@@ -45,6 +45,8 @@ class TxEntity {
 
   // Assigns the next COUNT. kState when the COUNT space is exhausted (never reuses a COUNT).
   Result<Bytes> protect(SduType sdu_type, ByteView sdu, ProtectionMode mode);
+  // Same, writing into `out` and reusing its storage (data path without per-PDU allocation).
+  Status protect_into(SduType sdu_type, ByteView sdu, ProtectionMode mode, Bytes& out);
 
   // Next COUNT to be used (2^32 once exhausted).
   std::uint64_t next_count() const { return next_count_; }
@@ -69,6 +71,8 @@ class RxEntity {
   // Errors: kTruncated / kMalformed (header; KD-sess ID other than the entity's), kReplay (duplicate COUNT or
   // older than the window), kState (COUNT would pass 2^32 - 1), kAuthFailed (MAC-I).
   Result<UnprotectedPdu> unprotect(ByteView pdu, ProtectionMode mode);
+  // Same, writing the SDU into `sdu_out` and reusing its storage; on failure `sdu_out` is wiped and empty.
+  Result<PduInfo> unprotect_into(ByteView pdu, ProtectionMode mode, Bytes& sdu_out);
 
   // The COUNT a PDU with this SN would get (no state change); nullopt when it would exceed 2^32 - 1.
   std::optional<std::uint32_t> reconstruct_count(std::uint16_t sn) const;
@@ -92,7 +96,7 @@ class RxEntity {
   SecretBytes pik_;
   bool have_highest_ = false;
   std::uint32_t highest_ = 0;
-  std::vector<std::uint64_t> window_;  // bit i of the window = COUNT highest_ - i
+  std::vector<std::uint64_t> window_;  // ring of replay_window bits, COUNT c at bit c mod replay_window
 };
 
 }  // namespace prose::pdcp

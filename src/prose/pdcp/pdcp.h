@@ -92,10 +92,21 @@ struct UnprotectedPdu {
   std::uint32_t count = 0;
   Bytes sdu;
 };
+struct PduInfo {
+  Header header;
+  std::uint32_t count = 0;
+};
 // Checks the header, that the header SN equals p.count's 16 LSBs, then deciphers and verifies the MAC-I.
 // Does not look at the KD-sess ID (the caller selected the keys by it).
 Result<UnprotectedPdu> unprotect_pdu(cipher::Backend& be, const KeyView& keys, ProtectionMode mode, const PduParams& p,
                                      ByteView pdu);
+
+// Buffer-reusing variants for the data path: `out` / `sdu_out` keep their capacity between calls, so a steady
+// stream of PDUs costs no heap allocation. They must not alias the input. On failure the output is wiped and empty.
+Status protect_pdu_into(cipher::Backend& be, const KeyView& keys, ProtectionMode mode, SduType sdu_type,
+                        std::uint16_t kd_sess_id, const PduParams& p, ByteView sdu, Bytes& out);
+Result<PduInfo> unprotect_pdu_into(cipher::Backend& be, const KeyView& keys, ProtectionMode mode, const PduParams& p,
+                                   ByteView pdu, Bytes& sdu_out);
 
 // Unprotected PDUs (DCR, DCRj, DSM Reject; EEA0 user plane): KD-sess ID 0, no MAC-I.
 Bytes encode_unprotected(SduType sdu_type, std::uint16_t sn, ByteView sdu);

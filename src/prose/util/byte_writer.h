@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "prose/util/bytes.h"
 #include "prose/util/result.h"
@@ -14,6 +15,14 @@ class ByteWriter {
  public:
   ByteWriter() = default;
   explicit ByteWriter(std::size_t reserve) { buf_.reserve(reserve); }
+  // Writes into `reuse`'s storage (content discarded, capacity kept), so hot paths such as PDCP can encode without
+  // a heap allocation per message; take() hands the buffer back.
+  static ByteWriter reusing(Bytes&& reuse) {
+    ByteWriter w;
+    w.buf_ = std::move(reuse);
+    w.buf_.clear();
+    return w;
+  }
 
   ByteWriter& u8(std::uint8_t v);
   ByteWriter& u16(std::uint16_t v);  // big-endian
