@@ -1158,7 +1158,10 @@ Result<Message> Codec::decode(std::string_view xml) {
   }
   PROSE_TRY_STATUS(prescan(xml));
   // Parse in place in a private buffer that is wiped afterwards (text nodes point into it).
+  // A newline is appended: pugixml's fragment mode sets the final character aside, and a stray non-space
+  // character there (text after the root) must still be seen.
   std::vector<char> buf(xml.begin(), xml.end());
+  buf.push_back('\n');
   struct Wipe {
     std::vector<char>& b;
     ~Wipe() { secure_wipe(b.data(), b.size()); }

@@ -39,9 +39,9 @@ TEST(Pc8Negative, TooLarge) {
 }
 
 TEST(Pc8Negative, NotWellFormed) {
-  for (std::string bad :
-       {std::string(""), kKdReq.substr(0, kKdReq.size() / 2), std::string("not xml"),
-        replace(kKdReq, "</KD-request>", "</KD-requestX>"), kKdReq + "<KEY_REQUEST/>", kKdReq + "trailing text"}) {
+  for (std::string bad : {std::string(""), kKdReq.substr(0, kKdReq.size() / 2), std::string("not xml"),
+                          replace(kKdReq, "</KD-request>", "</KD-requestX>"), kKdReq + "<KEY_REQUEST/>",
+                          kKdReq + "trailing text", kKdReq + "$", kKdReq + "$\n"}) {
     auto r = Codec::decode(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(decode_errc_of(r.error()), DecodeErrc::kNotWellFormed) << r.error().to_string();
