@@ -397,6 +397,45 @@ TEST(PdcpEntity, ConfigErrorsAndKdSessIdChecks) {
   EXPECT_FALSE(pr.rx.unprotect(encode_unprotected(SduType::kPc5Signalling, 0, pattern(5, 0)), kFull).ok());
 }
 
+// The buffer-reusing data path: same PDUs as the allocating API, no reallocation once grown, and a PDU that fails
+// leaves the output wiped and empty.
+TEST(PdcpEntity, IntoVariantsReuseBuffersAndClearOnFailure) {
+  for (ProtectionMode mode : {kCipherOnly, kFull, kIntOnly}) {
+    auto a = make_pair(Eea::kEea2, Eia::kEia2);
+    auto b = make_pair(Eea::kEea2, Eia::kEia2);
+    Bytes pdu, sdu_out;
+    pdu.reserve(2000);
+    sdu_out.reserve(2000);
+    const auto* pdu_storage = pdu.data();
+    const auto* sdu_storage = sdu_out.data();
+    for (int n = 0; n < 50; ++n) {
+      Bytes sdu = pattern(static_cast<std::size_t>(1 + n * 29), static_cast<std::uint8_t>(n));
+      ASSERT_TRUE(a.tx.protect_into(SduType::kIp, sdu, mode, pdu).ok());
+      EXPECT_EQ(pdu, *b.tx.protect(SduType::kIp, sdu, mode)) << "same bytes as the allocating API";
+      auto info = a.rx.unprotect_into(pdu, mode, sdu_out);
+      ASSERT_TRUE(info.ok()) << info.error().to_string();
+      EXPECT_EQ(sdu_out, sdu);
+      EXPECT_EQ(info->count, static_cast<std::uint32_t>(n));
+    }
+    EXPECT_EQ(pdu.data(), pdu_storage) << "no reallocation";
+    EXPECT_EQ(sdu_out.data(), sdu_storage) << "no reallocation";
+    // Replay of the last PDU: refused, output wiped and empty.
+    auto again = a.rx.unprotect_into(pdu, mode, sdu_out);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, Errc::kReplay);
+    EXPECT_TRUE(sdu_out.empty());
+    if (mode.integrity) {
+      ASSERT_TRUE(a.tx.protect_into(SduType::kIp, pattern(64, 1), mode, pdu).ok());
+      pdu[8] ^= 0x01;
+      sdu_out.assign(10, 0xAA);
+      auto bad = a.rx.unprotect_into(pdu, mode, sdu_out);
+      ASSERT_FALSE(bad.ok());
+      EXPECT_EQ(bad.error().code, Errc::kAuthFailed);
+      EXPECT_TRUE(sdu_out.empty()) << "no plaintext of a forged PDU is handed out";
+    }
+  }
+}
+
 // Both directions of a link use separate COUNT spaces and DIRECTION bits: a PDU reflected back to its sender
 // fails the MAC-I.
 TEST(PdcpEntity, ReflectionFails) {
