@@ -19,6 +19,8 @@ struct Policy {
   // `mikey_max_attempts` sends in all.
   unsigned mikey_max_attempts = 5;
   unsigned mikey_initial_backoff_ms = 500;
+  // KD bookkeeping (PRUK use counts, KD audit entries) is written in one transaction at most this often.
+  unsigned kd_flush_interval_ms = 20;
 };
 
 }  // namespace prose::pkmf

@@ -5,6 +5,7 @@
 
 #include "prose/keys/prose_keys.h"
 #include "prose/util/hex.h"
+#include "prose/util/log.h"
 #include "prose/util/random.h"
 
 namespace prose::pkmf {
@@ -41,7 +42,46 @@ Resp error_response(pc8::TransactionId tid, ErrorCode code) {
 }  // namespace
 
 PkmfService::PkmfService(ServiceConfig config, StorePool& stores, Metrics& metrics, GbaPush* gba_push, MikeySink* mikey)
-    : config_(std::move(config)), stores_(stores), metrics_(metrics), gba_push_(gba_push), mikey_(mikey) {}
+    : config_(std::move(config)), stores_(stores), metrics_(metrics), gba_push_(gba_push), mikey_(mikey) {
+  kd_thread_ = std::thread([this] { kd_writer(); });
+}
+
+PkmfService::~PkmfService() {
+  {
+    std::lock_guard<std::mutex> lock(kd_mu_);
+    kd_stop_ = true;
+  }
+  kd_cv_.notify_all();
+  kd_thread_.join();
+}
+
+void PkmfService::kd_writer() {
+  std::unique_lock<std::mutex> lock(kd_mu_);
+  while (!kd_stop_) {
+    kd_cv_.wait_for(lock, std::chrono::milliseconds(config_.policy.kd_flush_interval_ms));
+    lock.unlock();
+    flush_kd_bookkeeping();
+    lock.lock();
+  }
+  lock.unlock();
+  flush_kd_bookkeeping();
+}
+
+void PkmfService::flush_kd_bookkeeping() {
+  std::vector<std::pair<std::uint64_t, store::AuditEntry>> batch;
+  {
+    std::lock_guard<std::mutex> lock(kd_mu_);
+    batch.swap(kd_queue_);
+  }
+  if (batch.empty()) return;
+  auto lease = stores_.acquire();
+  Status st = lease.ok() ? (*lease)->record_pruk_uses(batch) : Status(lease.error());
+  if (!st.ok()) {
+    log::error("pkmf: could not record {} KD derivations: {}", batch.size(), st.error().to_string());
+    std::lock_guard<std::mutex> lock(kd_mu_);
+    if (kd_queue_.size() < 1000000) kd_queue_.insert(kd_queue_.end(), batch.begin(), batch.end());
+  }
+}
 
 pc8::Response PkmfService::handle(const net::PeerIdentity& peer, const pc8::Request& request, std::int64_t now) {
   auto started = std::chrono::steady_clock::now();
@@ -351,8 +391,11 @@ pc8::KdResponse PkmfService::handle_kd(const net::PeerIdentity& peer, const pc8:
   pc8::RemoteUeIdentity id;
   id.imsi.digits = imsi;
   grant.remote_ue = std::move(id);
-  (void)s.record_pruk_use(pruk->pruk_id);
-  (void)s.audit({now, peer.to_string(), "derive", "KD", id_hex(pruk->pruk_id), imsi});
+  {
+    std::lock_guard<std::mutex> lock(kd_mu_);
+    kd_queue_.emplace_back(pruk->pruk_id,
+                           store::AuditEntry{now, peer.to_string(), "derive", "KD", id_hex(pruk->pruk_id), imsi});
+  }
   metrics_.kd_derived();
 
   Resp resp;

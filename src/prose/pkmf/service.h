@@ -4,11 +4,14 @@
 // Transport-free: the HTTPS layer (server.h) and the MIKEY sender call into it. Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "prose/mikey/delivery.h"
 #include "prose/net/identity.h"
@@ -30,6 +33,7 @@ class PkmfService {
   // gba_push and mikey may be null: then IMSI requests and PRUK refresh by GBA Push are refused
   // (kGbaPushFailed) and PRUKs are not pushed.
   PkmfService(ServiceConfig config, StorePool& stores, Metrics& metrics, GbaPush* gba_push, MikeySink* mikey);
+  ~PkmfService();  // flushes the KD bookkeeping
 
   // One Key Request from an authenticated peer; `now` in Unix seconds.
   pc8::Response handle(const net::PeerIdentity& peer, const pc8::Request& request, std::int64_t now);
@@ -40,6 +44,9 @@ class PkmfService {
   // Called by the sender when it gave up on a delivery.
   void on_delivery_abandoned(std::uint32_t csb_id);
   std::size_t pending_verifications() const;
+  // Writes the queued KD bookkeeping (use counts, audit entries) now. The background writer does this every
+  // kd_flush_interval; KD responses never wait for it (group commit instead of one commit per request).
+  void flush_kd_bookkeeping();
 
  private:
   pc8::PrukResponse handle_pruk(const net::PeerIdentity& peer, const pc8::PrukRequest& r, std::int64_t now);
@@ -60,6 +67,13 @@ class PkmfService {
     std::uint64_t pruk_id;
     mikey::PendingVerification verification;
   };
+  void kd_writer();
+  std::mutex kd_mu_;
+  std::condition_variable kd_cv_;
+  std::vector<std::pair<std::uint64_t, store::AuditEntry>> kd_queue_;
+  bool kd_stop_ = false;
+  std::thread kd_thread_;
+
   mutable std::mutex pending_mu_;
   std::map<std::uint32_t, Pending> pending_;  // by CSB ID
 };

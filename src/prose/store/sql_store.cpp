@@ -222,6 +222,46 @@ class SqlStore final : public Store {
     return ok_status();
   }
 
+  Status bulk_insert_pruks(const std::vector<PrukRecord>& recs) override {
+    std::vector<Bytes> blobs;
+    blobs.reserve(recs.size());
+    for (const auto& rec : recs) {
+      if (rec.pruk_id == 0) return fail(Errc::kInvalidArgument, "PRUK ID 0 is reserved");
+      PROSE_TRY(Bytes blob, wrap_key(kek_, rec.pruk, pruk_label(rec.pruk_id)));
+      blobs.push_back(std::move(blob));
+    }
+    return in_transaction(*db_, [&]() -> Status {
+      for (std::size_t i = 0; i < recs.size(); ++i) {
+        const auto& rec = recs[i];
+        PROSE_TRY(auto ins,
+                  db_->query("INSERT INTO pruk (pruk_id, imsi, pruk, source, created_at, use_count) "
+                             "VALUES ($1, $2, $3, $4, $5, $6)",
+                             {as_db(rec.pruk_id), rec.imsi, blobs[i], std::int64_t{static_cast<int>(rec.source)},
+                              rec.created_at, as_db(rec.use_count)}));
+        (void)ins;
+      }
+      return ok_status();
+    });
+  }
+
+  Status record_pruk_uses(const std::vector<std::pair<std::uint64_t, AuditEntry>>& uses) override {
+    return in_transaction(*db_, [&]() -> Status {
+      for (const auto& [id, e] : uses) {
+        PROSE_TRY(auto rows, db_->query("UPDATE pruk SET use_count = use_count + 1 WHERE pruk_id = $1", {as_db(id)}));
+        (void)rows;
+        PROSE_TRY_STATUS(insert_audit(e));
+      }
+      return ok_status();
+    });
+  }
+
+  Status record_pruk_use_audited(std::uint64_t pruk_id, const AuditEntry& e) override {
+    return in_transaction(*db_, [&]() -> Status {
+      PROSE_TRY_STATUS(record_pruk_use(pruk_id));
+      return insert_audit(e);
+    });
+  }
+
   Status delete_pruks_except(const std::string& imsi, std::uint64_t keep) override {
     PROSE_TRY(auto rows, db_->query("DELETE FROM pruk WHERE imsi = $1 AND pruk_id <> $2", {imsi, as_db(keep)}));
     (void)rows;

@@ -55,7 +55,15 @@ class Store {
   virtual Result<std::optional<PrukRecord>> latest_pruk(const std::string& imsi) = 0;
   virtual Result<std::vector<std::uint64_t>> pruk_ids(const std::string& imsi) = 0;  // newest first
   virtual Status record_pruk_use(std::uint64_t pruk_id) = 0;
+  // record_pruk_use and its audit entry in one transaction (one commit per KD request).
+  virtual Status record_pruk_use_audited(std::uint64_t pruk_id, const AuditEntry& audit) = 0;
+  // Many of those in one transaction (the PKMF's group commit of KD bookkeeping). PRUK IDs deleted meanwhile
+  // are skipped; their audit entries are still written.
+  virtual Status record_pruk_uses(const std::vector<std::pair<std::uint64_t, AuditEntry>>& uses) = 0;
   virtual Status delete_pruks_except(const std::string& imsi, std::uint64_t keep_pruk_id) = 0;
+
+  // Many PRUKs in one transaction (provisioning and load tests); all or nothing.
+  virtual Status bulk_insert_pruks(const std::vector<PrukRecord>& recs) = 0;
 
   // --- Audit ---
   virtual Status audit(const AuditEntry& entry) = 0;

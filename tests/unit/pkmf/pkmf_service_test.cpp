@@ -121,8 +121,10 @@ TEST_F(PkmfServiceTest, RelayGetsKdTheRemoteUeCanDerive) {
   EXPECT_FALSE(g1.gpi.has_value());
   ASSERT_TRUE(g1.remote_ue.has_value());
   EXPECT_EQ(g1.remote_ue->imsi.digits, kUeImsi);
+  service_->flush_kd_bookkeeping();
   auto lease = stores_->acquire();
   EXPECT_EQ((*(*lease)->find_pruk(keys.pruk_id))->use_count, 2u);
+  EXPECT_EQ((*lease)->audit_log(kUeImsi, 100)->front().key_kind, "KD");
 }
 
 TEST_F(PkmfServiceTest, EveryAuthorisationFailureHasItsCode) {
