@@ -1,0 +1,783 @@
+#include "prose/agents/agents.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <toml++/toml.h>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include "prose/agents/frame.h"
+#include "prose/agents/key_store.h"
+#include "prose/crypto/milenage.h"
+#include "prose/keys/prose_keys.h"
+#include "prose/link/gba_gpi_processor.h"
+#include "prose/link/relay.h"
+#include "prose/link/remote_ue.h"
+#include "prose/mikey/delivery.h"
+#include "prose/net/client.h"
+#include "prose/pc8/codec.h"
+#include "prose/util/hex.h"
+#include "prose/util/random.h"
+
+namespace prose::agents {
+namespace {
+
+namespace fs = std::filesystem;
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+void install_signals() {
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+link::TimePoint now() { return std::chrono::time_point_cast<link::Millis>(std::chrono::steady_clock::now()); }
+
+void line(const std::string& s) {
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+void msc(const std::string& from, const std::string& to, const std::string& text) {
+  line("MSC|" + from + "|" + to + "|" + text);
+}
+void evt(const std::string& name, const std::string& text) { line("EVT|" + name + "|" + text); }
+void cap(std::uint16_t src, std::uint16_t dst, ByteView payload) {
+  line("CAP|" + std::to_string(src) + "|" + std::to_string(dst) + "|" + to_hex(payload));
+}
+
+std::string hex24(std::uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%06x", v);
+  return b;
+}
+std::string hex64(std::uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+// ---- UDP ---------------------------------------------------------------------------------------------------
+class Udp {
+ public:
+  Udp() = default;
+  Udp(const Udp&) = delete;
+  Udp& operator=(const Udp&) = delete;
+  ~Udp() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status bind(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd_ < 0) return fail(Errc::kIo, "socket failed");
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+      return fail(Errc::kIo, "cannot bind UDP 127.0.0.1:" + std::to_string(port));
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    return {};
+  }
+  void send_to(std::uint16_t port, ByteView b) const {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    (void)::sendto(fd_, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  }
+  // Returns the payload and the sender's port; nullopt when nothing is there.
+  std::optional<std::pair<Bytes, std::uint16_t>> recv() const {
+    std::uint8_t buf[kMaxFrameSize + 64];
+    sockaddr_in from{};
+    socklen_t len = sizeof from;
+    ssize_t n = ::recvfrom(fd_, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
+    if (n <= 0) return std::nullopt;
+    return std::make_pair(Bytes(buf, buf + n), ntohs(from.sin_port));
+  }
+  int fd() const { return fd_; }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+class Sidelink {
+ public:
+  explicit Sidelink(SidelinkConfig c) : cfg_(std::move(c)) {}
+  Status open() { return udp_.bind(cfg_.port); }
+  void send(std::uint32_t src, std::uint32_t dst, ByteView pdu) {
+    auto f = encode_frame(Frame{src, dst, Bytes(pdu.begin(), pdu.end())});
+    if (!f.ok()) return;
+    for (auto p : cfg_.peers) {
+      if (cfg_.loss > 0 && static_cast<double>(random_u32()) / 4294967296.0 < cfg_.loss) continue;
+      cap(udp_.port(), p, *f);
+      udp_.send_to(p, *f);
+    }
+  }
+  std::optional<Frame> recv() {
+    auto r = udp_.recv();
+    if (!r) return std::nullopt;
+    auto f = decode_frame(r->first);
+    if (!f.ok()) return std::nullopt;
+    return std::move(*f);
+  }
+  int fd() const { return udp_.fd(); }
+
+ private:
+  SidelinkConfig cfg_;
+  Udp udp_;
+};
+
+// Timers the driver keeps for one machine.
+struct Timers {
+  std::map<link::TimerId, link::TimePoint> armed;
+  void apply(const std::vector<link::TimerCmd>& cmds) {
+    for (const auto& c : cmds) {
+      if (c.op == link::TimerCmd::Op::kArm)
+        armed[c.id] = c.deadline;
+      else
+        armed.erase(c.id);
+    }
+  }
+  std::optional<link::TimePoint> earliest() const {
+    std::optional<link::TimePoint> e;
+    for (const auto& [id, t] : armed)
+      if (!e || t < *e) e = t;
+    return e;
+  }
+  std::vector<link::TimerId> take_due(link::TimePoint t) {
+    std::vector<link::TimerId> due;
+    for (auto it = armed.begin(); it != armed.end();) {
+      if (it->second <= t) {
+        due.push_back(it->first);
+        it = armed.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return due;
+  }
+};
+
+int poll_timeout(std::optional<link::TimePoint> t, int cap_ms) {
+  if (!t) return cap_ms;
+  auto d = std::chrono::duration_cast<std::chrono::milliseconds>(*t - now()).count();
+  if (d < 0) return 0;
+  return static_cast<int>(std::min<long long>(d, cap_ms));
+}
+
+Result<std::unique_ptr<net::HttpsClient>> make_client(const PkmfClientConfig& p) {
+  net::HttpsClientConfig c;
+  c.host = p.host;
+  c.port = p.port;
+  c.tls.ca_file = p.ca_file;
+  c.tls.cert_file = p.cert_file;
+  c.tls.key_file = p.key_file;
+  c.tls.server_name = p.server_name;
+  c.tls.keylog_file = p.keylog_file;
+  c.tls.keylog_from_env = false;
+  c.connect_timeout = std::chrono::milliseconds(2000);
+  return net::HttpsClient::create(c);
+}
+
+Result<pc8::Response> pc8_call(net::HttpsClient& client, const pc8::Request& req) {
+  PROSE_TRY(std::string body, pc8::Codec::encode(req));
+  PROSE_TRY(net::HttpResponse resp, client.post("/prose/pc8", pc8::kContentType, body));
+  if (resp.status != 200)
+    return fail(Errc::kIo, "PKMF answered HTTP " + std::to_string(resp.status) + ": " + resp.body.substr(0, 200));
+  return pc8::Codec::decode_response(resp.body);
+}
+
+Bytes be_bytes(std::uint64_t v, int n) {
+  Bytes b(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * (n - 1 - i)));
+  return b;
+}
+
+// ---- config ------------------------------------------------------------------------------------------------
+struct TomlReader {
+  std::string file;
+  const toml::table* t = nullptr;
+  std::string err;
+  void bad(const std::string& key, const std::string& what) {
+    if (err.empty()) err = file + ": " + key + ": " + what;
+  }
+  const toml::node* node(const std::string& sec, const std::string& key) {
+    const toml::node* s = t->get(sec);
+    if (!s || !s->is_table()) return nullptr;
+    return s->as_table()->get(key);
+  }
+  std::string str(const std::string& sec, const std::string& key, std::string def, bool required = false) {
+    const toml::node* n = node(sec, key);
+    if (!n) {
+      if (required) bad(sec + "." + key, "required");
+      return def;
+    }
+    if (auto v = n->value<std::string>()) return *v;
+    bad(sec + "." + key, "must be a string");
+    return def;
+  }
+  std::int64_t num(const std::string& sec, const std::string& key, std::int64_t def, std::int64_t lo, std::int64_t hi,
+                   bool required = false) {
+    const toml::node* n = node(sec, key);
+    if (!n) {
+      if (required) bad(sec + "." + key, "required");
+      return def;
+    }
+    auto v = n->value<std::int64_t>();
+    if (!v) {
+      bad(sec + "." + key, "must be an integer");
+      return def;
+    }
+    if (*v < lo || *v > hi) bad(sec + "." + key, "out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+    return *v;
+  }
+  double real(const std::string& sec, const std::string& key, double def) {
+    const toml::node* n = node(sec, key);
+    if (!n) return def;
+    auto v = n->value<double>();
+    if (!v || *v < 0 || *v > 1) bad(sec + "." + key, "must be a number in [0, 1]");
+    return v ? *v : def;
+  }
+  bool boolean(const std::string& sec, const std::string& key, bool def) {
+    const toml::node* n = node(sec, key);
+    if (!n) return def;
+    auto v = n->value<bool>();
+    if (!v) bad(sec + "." + key, "must be true or false");
+    return v.value_or(def);
+  }
+  std::string path(const std::string& sec, const std::string& key, bool required) {
+    std::string p = str(sec, key, "", required);
+    if (p.empty() || fs::path(p).is_absolute()) return p;
+    return (fs::path(file).parent_path() / p).string();
+  }
+};
+
+Status read_common(TomlReader& r, PkmfClientConfig& p, SidelinkConfig& s) {
+  p.host = r.str("pkmf", "host", "127.0.0.1");
+  p.port = static_cast<std::uint16_t>(r.num("pkmf", "port", 0, 1, 65535, true));
+  p.ca_file = r.path("pkmf", "ca", true);
+  p.cert_file = r.path("pkmf", "cert", true);
+  p.key_file = r.path("pkmf", "key", true);
+  p.server_name = r.str("pkmf", "server_name", p.server_name);
+  p.fqdn = r.str("pkmf", "fqdn", p.fqdn);
+  p.keylog_file = r.path("pkmf", "keylog", false);
+  s.port = static_cast<std::uint16_t>(r.num("sidelink", "port", 0, 1, 65535, true));
+  s.loss = r.real("sidelink", "loss", 0.0);
+  if (const toml::node* n = r.node("sidelink", "peers")) {
+    const toml::array* a = n->as_array();
+    if (!a)
+      r.bad("sidelink.peers", "must be an array of ports");
+    else
+      for (const auto& e : *a) {
+        auto v = e.value<std::int64_t>();
+        if (!v || *v < 1 || *v > 65535)
+          r.bad("sidelink.peers", "must be an array of ports");
+        else
+          s.peers.push_back(static_cast<std::uint16_t>(*v));
+      }
+  }
+  return {};
+}
+
+Result<toml::table> parse_toml(const std::string& path) {
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return fail(Errc::kInvalidArgument, path + ": " + std::string(e.description()));
+  }
+}
+
+}  // namespace
+
+Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
+  PROSE_TRY(toml::table t, parse_toml(path));
+  TomlReader r{path, &t, {}};
+  RemoteUeAgentConfig c;
+  c.name = r.str("ue", "name", "ue");
+  c.imsi = r.str("ue", "imsi", "", true);
+  c.l2_id = static_cast<std::uint32_t>(r.num("ue", "l2_id", 0, 1, kMaxL2Id - 1, true));
+  c.relay_service_code = static_cast<std::uint32_t>(r.num("ue", "relay_service_code", 0, 0, 0xffffff, true));
+  c.k_hex = r.str("ue", "k", "", true);
+  c.opc_hex = r.str("ue", "opc", "", true);
+  c.impi_template = r.str("ue", "impi_template", c.impi_template);
+  c.key_store = r.path("ue", "key_store", true);
+  std::string kek = r.str("ue", "kek", "", true);
+  c.provision = r.boolean("ue", "provision", false);
+  c.discovery = r.str("ue", "discovery", "A");
+  if (c.discovery != "A" && c.discovery != "B") r.bad("ue.discovery", "must be \"A\" or \"B\"");
+  c.app_port = static_cast<std::uint16_t>(r.num("ue", "app_port", 0, 1, 65535, true));
+  PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink));
+  if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
+  auto k = SecretBytes::from_hex_exact(kek, 32, "ue.kek");
+  if (!k.ok()) return fail(Errc::kInvalidArgument, path + ": ue.kek: must be 64 hex digits");
+  c.kek = std::move(*k);
+  return c;
+}
+
+Result<RelayAgentConfig> load_relay_config(const std::string& path) {
+  PROSE_TRY(toml::table t, parse_toml(path));
+  TomlReader r{path, &t, {}};
+  RelayAgentConfig c;
+  c.name = r.str("relay", "name", "relay");
+  c.l2_id = static_cast<std::uint32_t>(r.num("relay", "l2_id", 0, 1, kMaxL2Id - 1, true));
+  c.relay_service_code = static_cast<std::uint32_t>(r.num("relay", "relay_service_code", 0, 0, 0xffffff, true));
+  c.announce_ms = static_cast<std::uint32_t>(r.num("relay", "announce_ms", 500, 50, 60000));
+  c.upstream_host = r.str("upstream", "host", "127.0.0.1");
+  c.upstream_port = static_cast<std::uint16_t>(r.num("upstream", "port", 0, 1, 65535, true));
+  PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink));
+  if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
+  return c;
+}
+
+// ---- Remote UE ---------------------------------------------------------------------------------------------
+namespace {
+
+class RemoteUeAgent {
+ public:
+  explicit RemoteUeAgent(RemoteUeAgentConfig c) : cfg_(std::move(c)), sl_(cfg_.sidelink) {}
+
+  Status run() {
+    PROSE_TRY(auto k, from_hex_exact(cfg_.k_hex, 16, "ue.k"));
+    PROSE_TRY(auto opc, from_hex_exact(cfg_.opc_hex, 16, "ue.opc"));
+    PROSE_TRY(auto usim, crypto::Usim::create(k, opc));
+    usim_ = std::make_unique<crypto::Usim>(std::move(usim));
+    PROSE_TRY(store_, KeyStore::load(cfg_.key_store, cfg_.kek));
+    PROSE_TRY_STATUS(sl_.open());
+    PROSE_TRY_STATUS(app_.bind(cfg_.app_port));
+    PROSE_TRY_STATUS(mikey_.bind(0));
+    PROSE_TRY(client_, make_client(cfg_.pkmf));
+    evt("start",
+        cfg_.name + " IMSI " + cfg_.imsi + " L2 " + hex24(cfg_.l2_id) + " app port " + std::to_string(app_.port()));
+    if (cfg_.provision) PROSE_TRY_STATUS(provision());
+    if (g_stop) return {};
+    PROSE_TRY_STATUS(discover());
+    if (g_stop) return {};
+    return link_loop();
+  }
+
+ private:
+  // Key Request (PRUK start) and the MIKEY delivery; retried every second while the PKMF cannot be reached.
+  Status provision() {
+    const std::string& pk = cfg_.pkmf.fqdn;
+    for (int attempt = 0; !g_stop; ++attempt) {
+      pc8::PrukRequest r;
+      r.transaction_id.value = random_u32();
+      r.ue_address = pc8::UeAddress{"127.0.0.1", mikey_.port()};
+      if (const auto* ks = store_.keys(pk))
+        for (const auto& p : ks->pruks) r.held_pruk_ids.push_back(pc8::PrukId{p.pruk_id});
+      msc(cfg_.name, "PKMF",
+          "PC8 Key Request (PRUK delivery start, UE address 127.0.0.1:" + std::to_string(mikey_.port()) + ")");
+      auto resp = pc8_call(*client_, pc8::Request(r));
+      if (!resp.ok()) {
+        evt("error", "PKMF unreachable or failed: " + resp.error().to_string() + " (retrying)");
+        ::sleep(1);
+        continue;
+      }
+      auto* pr = std::get_if<pc8::PrukResponse>(&*resp);
+      if (!pr) return fail(Errc::kMalformed, "PKMF answered with another response type");
+      if (auto* e = std::get_if<pc8::ErrorCode>(&pr->outcome))
+        return fail(Errc::kDenied, "PKMF refused the Key Request: " + std::string(pc8::error_code_name(*e)));
+      auto* g = std::get_if<pc8::PrukGrant>(&pr->outcome);
+      if (!g) return fail(Errc::kMalformed, "unexpected Key Response");
+      if (g->pmk) {
+        store_.set_pmk(pk, g->pmk->pmk_id.value, g->pmk->pmk.clone(), g->key_type_id.value);
+        msc("PKMF", cfg_.name,
+            "PC8 Key Response (Key Type ID " + g->key_type_id.hex() + ", PMK ID " + g->pmk->pmk_id.hex() + ", PMK " +
+                g->pmk->pmk.fingerprint() + ")");
+      } else {
+        msc("PKMF", cfg_.name, "PC8 Key Response (Key Type ID " + g->key_type_id.hex() + ")");
+      }
+      const PkmfKeys* ks = store_.keys(pk);
+      if (!ks || !ks->pmk_id) return fail(Errc::kState, "no PMK for the PKMF");
+      mikey::Receiver rx;
+      rx.add_pmk(be_bytes(*ks->pmk_id, 8), ks->pmk.clone());
+      rx.add_key_type(be_bytes(g->key_type_id.value, 4), mikey::KeyClass::kPruk);
+      pollfd p{mikey_.fd(), POLLIN, 0};
+      if (::poll(&p, 1, 10000) <= 0) return fail(Errc::kTimeout, "no MIKEY message within 10 s");
+      auto m = mikey_.recv();
+      if (!m) return fail(Errc::kIo, "MIKEY receive failed");
+      cap(m->second, mikey_.port(), m->first);
+      msc("PKMF", cfg_.name, "MIKEY I_MESSAGE (" + std::to_string(m->first.size()) + " octets)");
+      PROSE_TRY(auto opened, rx.open(m->first, mikey::ntp_now()));
+      if (opened.verification_message) {
+        mikey_.send_to(m->second, *opened.verification_message);
+        cap(mikey_.port(), m->second, *opened.verification_message);
+        msc(cfg_.name, "PKMF", "MIKEY R_MESSAGE (verification)");
+      }
+      store_.add_mikey_pruk(pk, opened.key_id, std::move(opened.key));
+      PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
+      evt("pruk", "MIKEY PRUK ID " + hex64(opened.key_id) + " PRUK " + store_.current(pk)->pruk.fingerprint());
+      return {};
+    }
+    return {};
+  }
+
+  Status discover() {
+    auto deadline = now() + link::Millis(30000);
+    auto next_solicit = now();
+    while (!g_stop && now() < deadline) {
+      if (cfg_.discovery == "B" && now() >= next_solicit) {
+        auto d = encode_discovery(Discovery{DiscoveryType::kSolicitation, cfg_.relay_service_code});
+        msc(cfg_.name, "*",
+            std::string(discovery_name(DiscoveryType::kSolicitation)) + " RSC " + hex24(cfg_.relay_service_code));
+        sl_.send(cfg_.l2_id, kBroadcastL2Id, *d);
+        next_solicit = now() + link::Millis(500);
+      }
+      pollfd p{sl_.fd(), POLLIN, 0};
+      ::poll(&p, 1, 100);
+      while (auto f = sl_.recv()) {
+        if (f->dst != kBroadcastL2Id && f->dst != cfg_.l2_id) continue;
+        auto d = decode_discovery(f->pdu);
+        if (!d.ok() || d->relay_service_code != cfg_.relay_service_code) continue;
+        if (d->type == DiscoveryType::kSolicitation) continue;
+        if (cfg_.discovery == "B" && d->type != DiscoveryType::kResponse) continue;
+        relay_l2_ = f->src;
+        evt("discovered", "relay L2 " + hex24(f->src) + " by " + discovery_name(d->type));
+        return {};
+      }
+    }
+    return g_stop ? Status{} : fail(Errc::kTimeout, "no relay for RSC " + hex24(cfg_.relay_service_code));
+  }
+
+  Status make_machine() {
+    link::RemoteUeConfig mc;
+    mc.imsi = cfg_.imsi;
+    mc.relay_service_code = cfg_.relay_service_code;
+    if (const StoredPruk* p = store_.current(cfg_.pkmf.fqdn); p && !pruk_id_rejected_) {
+      mc.pruk_id = p->pruk_id;
+      mc.pruk = p->pruk.clone();
+    }
+    mc.pruk_id_rejected_before = pruk_id_rejected_;
+    mc.gpi_processor =
+        link::make_gba_gpi_processor(*usim_, replace_imsi(cfg_.impi_template), keys::make_pkmf_naf_id(cfg_.pkmf.fqdn));
+    mc.timers.value[static_cast<std::size_t>(link::TimerId::kT4100)] = link::Millis(2500);
+    mc.timers.max_retransmissions[static_cast<std::size_t>(link::TimerId::kT4100)] = 6;
+    PROSE_TRY(ue_, link::RemoteUe::create(std::move(mc)));
+    return {};
+  }
+
+  std::string replace_imsi(std::string t) const {
+    auto pos = t.find("{imsi}");
+    if (pos != std::string::npos) t.replace(pos, 6, cfg_.imsi);
+    return t;
+  }
+
+  Status link_loop() {
+    PROSE_TRY_STATUS(make_machine());
+    const StoredPruk* p = store_.current(cfg_.pkmf.fqdn);
+    msc(cfg_.name, "relay",
+        "Direct Communication Request (" + (p ? "PRUK ID " + hex64(p->pruk_id) : "IMSI " + cfg_.imsi) + ", RSC " +
+            hex24(cfg_.relay_service_code) + ")");
+    PROSE_TRY(link::Output o, ue_->start(now()));
+    PROSE_TRY_STATUS(handle(std::move(o)));
+    while (!g_stop && !done_) {
+      pollfd ps[2] = {{sl_.fd(), POLLIN, 0}, {app_.fd(), POLLIN, 0}};
+      ::poll(ps, 2, poll_timeout(timers_.earliest(), 500));
+      for (auto id : timers_.take_due(now())) PROSE_TRY_STATUS(handle(ue_->on_timer(now(), id)));
+      while (auto f = sl_.recv()) {
+        if (f->dst != cfg_.l2_id || f->src != relay_l2_) continue;
+        auto before = ue_->state();
+        link::Output out = ue_->on_pdu(now(), f->pdu);
+        auto after = ue_->state();
+        if (before == link::RemoteState::kWaitDsmc && after == link::RemoteState::kWaitDca)
+          msc(cfg_.name, "relay",
+              "Direct Security Mode Complete (KD-sess ID " + std::to_string(ue_->kd_sess_id().value_or(0)) + ")");
+        PROSE_TRY_STATUS(handle(std::move(out)));
+      }
+      while (auto a = app_.recv()) {
+        app_peer_ = a->second;
+        auto r = ue_->send_data(now(), a->first);
+        if (!r.ok()) {
+          evt("error", "data dropped: " + r.error().to_string());
+          continue;
+        }
+        bytes_up_ += a->first.size();
+        msc(cfg_.name, "relay", "user data (" + std::to_string(a->first.size()) + " octets, protected)");
+        PROSE_TRY_STATUS(handle(std::move(*r)));
+      }
+    }
+    if (ue_ && ue_->state() == link::RemoteState::kEstablished && g_stop) {
+      auto r = ue_->release(now());
+      if (r.ok()) (void)handle(std::move(*r));
+    }
+    return failure_.empty() ? Status{} : Status(fail(Errc::kDenied, failure_));
+  }
+
+  Status handle(link::Output o) {
+    for (const auto& pdu : o.pdus) sl_.send(cfg_.l2_id, relay_l2_, pdu);
+    timers_.apply(o.timers);
+    for (auto& e : o.events) {
+      if (auto* s = std::get_if<link::LinkSecured>(&e)) {
+        if (s->pruk_id) {
+          store_.mark_used(cfg_.pkmf.fqdn, *s->pruk_id);
+          PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
+        }
+        evt("ready", "link secured with relay " + hex24(relay_l2_) + ": KD-sess ID " + std::to_string(s->kd_sess_id) +
+                         ", KD ID " + std::to_string(s->kd_id) + ", PRUK ID " +
+                         (s->pruk_id ? hex64(*s->pruk_id) : "-") + (s->pruk_from_gpi ? " (from GPI)" : "") +
+                         ", algorithms EEA" + std::to_string(static_cast<int>(s->algorithms.eea)) + "/EIA" +
+                         std::to_string(static_cast<int>(s->algorithms.eia)));
+      } else if (auto* n = std::get_if<link::NewPruk>(&e)) {
+        evt("pruk", "GBA Push PRUK ID " + hex64(n->pruk_id) + " PRUK " + n->pruk.fingerprint());
+        store_.add_gba_pruk(cfg_.pkmf.fqdn, n->pruk_id, std::move(n->pruk));
+        PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
+      } else if (auto* d = std::get_if<link::DataReceived>(&e)) {
+        bytes_down_ += d->data.size();
+        evt("data", "received " + std::to_string(d->data.size()) + " octets from the relay");
+        if (app_peer_) app_.send_to(*app_peer_, d->data);
+      } else if (auto* r = std::get_if<link::PrukIdRejected>(&e)) {
+        pruk_id_rejected_ = true;
+        evt("info", "relay did not recognise PRUK ID " + hex64(r->pruk_id) + ": using the IMSI");
+      } else if (auto* f = std::get_if<link::SetupFailed>(&e)) {
+        failure_ = "link setup failed: PC5 cause #" + std::to_string(static_cast<int>(f->cause)) +
+                   (f->from_peer ? " from the relay" : "") + (f->detail.empty() ? "" : " (" + f->detail + ")");
+        evt("failed", failure_);
+        done_ = true;
+      } else if (std::get_if<link::LinkReleased>(&e)) {
+        evt("released", "link released");
+        done_ = true;
+      } else if (auto* dr = std::get_if<link::PduDropped>(&e)) {
+        evt("dropped", dr->detail);
+      }
+    }
+    return {};
+  }
+
+  RemoteUeAgentConfig cfg_;
+  Sidelink sl_;
+  Udp app_, mikey_;
+  std::unique_ptr<crypto::Usim> usim_;
+  std::unique_ptr<net::HttpsClient> client_;
+  KeyStore store_;
+  std::unique_ptr<link::RemoteUe> ue_;
+  Timers timers_;
+  std::uint32_t relay_l2_ = 0;
+  std::optional<std::uint16_t> app_peer_;
+  bool pruk_id_rejected_ = false;
+  bool done_ = false;
+  std::string failure_;
+  std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
+};
+
+// ---- Relay -------------------------------------------------------------------------------------------------
+class RelayAgent {
+ public:
+  explicit RelayAgent(RelayAgentConfig c) : cfg_(std::move(c)), sl_(cfg_.sidelink) {}
+
+  Status run() {
+    PROSE_TRY_STATUS(sl_.open());
+    PROSE_TRY(client_, make_client(cfg_.pkmf));
+    ids_ = std::make_shared<link::KdSessIdRegistry>();
+    evt("start", cfg_.name + " L2 " + hex24(cfg_.l2_id) + " RSC " + hex24(cfg_.relay_service_code));
+    auto next_announce = now();
+    bool first_announce = true;
+    while (!g_stop) {
+      if (now() >= next_announce) {
+        auto d = encode_discovery(Discovery{DiscoveryType::kAnnouncement, cfg_.relay_service_code});
+        if (first_announce)
+          msc(cfg_.name, "*",
+              std::string(discovery_name(DiscoveryType::kAnnouncement)) + " RSC " + hex24(cfg_.relay_service_code) +
+                  " (every " + std::to_string(cfg_.announce_ms) + " ms)");
+        first_announce = false;
+        sl_.send(cfg_.l2_id, kBroadcastL2Id, *d);
+        next_announce = now() + link::Millis(cfg_.announce_ms);
+      }
+      std::vector<pollfd> ps{{sl_.fd(), POLLIN, 0}};
+      std::vector<std::uint32_t> owners;
+      for (auto& [l2, peer] : peers_) {
+        ps.push_back({peer.upstream->fd(), POLLIN, 0});
+        owners.push_back(l2);
+      }
+      std::optional<link::TimePoint> earliest = next_announce;
+      for (auto& [l2, peer] : peers_)
+        if (auto t = peer.timers.earliest(); t && *t < *earliest) earliest = t;
+      ::poll(ps.data(), ps.size(), poll_timeout(earliest, 500));
+      for (auto& [l2, peer] : peers_)
+        for (auto id : peer.timers.take_due(now())) handle(l2, peer.machine->on_timer(now(), id));
+      while (auto f = sl_.recv()) on_frame(*f);
+      for (std::size_t i = 1; i < ps.size(); ++i) {
+        auto it = peers_.find(owners[i - 1]);
+        if (it == peers_.end()) continue;
+        while (auto u = it->second.upstream->recv()) {
+          auto r = it->second.machine->send_data(now(), u->first);
+          if (!r.ok()) continue;
+          bytes_down_ += u->first.size();
+          msc(cfg_.name, "ue@" + hex24(it->first),
+              "user data from upstream (" + std::to_string(u->first.size()) + " octets, protected)");
+          handle(it->first, std::move(*r));
+        }
+      }
+      for (auto it = peers_.begin(); it != peers_.end();) it = it->second.dead ? peers_.erase(it) : std::next(it);
+    }
+    evt("stop", "relayed " + std::to_string(bytes_up_) + " octets up, " + std::to_string(bytes_down_) + " down");
+    return {};
+  }
+
+ private:
+  struct Peer {
+    std::unique_ptr<link::Relay> machine;
+    Timers timers;
+    std::unique_ptr<Udp> upstream;
+    bool dead = false;
+  };
+
+  void on_frame(const Frame& f) {
+    if (f.dst == kBroadcastL2Id) {
+      auto d = decode_discovery(f.pdu);
+      if (d.ok() && d->type == DiscoveryType::kSolicitation && d->relay_service_code == cfg_.relay_service_code) {
+        auto resp = encode_discovery(Discovery{DiscoveryType::kResponse, cfg_.relay_service_code});
+        msc(cfg_.name, "ue@" + hex24(f.src),
+            std::string(discovery_name(DiscoveryType::kResponse)) + " RSC " + hex24(cfg_.relay_service_code));
+        sl_.send(cfg_.l2_id, f.src, *resp);
+      }
+      return;
+    }
+    if (f.dst != cfg_.l2_id) return;
+    auto it = peers_.find(f.src);
+    if (it == peers_.end() || it->second.dead) {
+      link::RelayConfig rc;
+      rc.relay_service_code = cfg_.relay_service_code;
+      rc.ids = ids_;
+      auto m = link::Relay::create(std::move(rc));
+      if (!m.ok()) return;
+      Peer p;
+      p.machine = std::move(*m);
+      p.upstream = std::make_unique<Udp>();
+      if (!p.upstream->bind(0).ok()) return;
+      peers_.erase(f.src);
+      it = peers_.emplace(f.src, std::move(p)).first;
+    }
+    auto before = it->second.machine->state();
+    link::Output o = it->second.machine->on_pdu(now(), f.pdu);
+    if (before == link::RelayState::kWaitDsmComplete && it->second.machine->state() == link::RelayState::kEstablished)
+      msc(cfg_.name, "ue@" + hex24(f.src), "Direct Communication Accept");
+    handle(f.src, std::move(o));
+  }
+
+  void handle(std::uint32_t l2, link::Output o) {
+    auto it = peers_.find(l2);
+    if (it == peers_.end()) return;
+    Peer& p = it->second;
+    for (const auto& pdu : o.pdus) sl_.send(cfg_.l2_id, l2, pdu);
+    p.timers.apply(o.timers);
+    for (auto& e : o.events) {
+      if (auto* n = std::get_if<link::NeedKd>(&e)) {
+        handle(l2, request_kd(l2, p, *n));
+      } else if (auto* d = std::get_if<link::DataReceived>(&e)) {
+        bytes_up_ += d->data.size();
+        msc(cfg_.name, "upstream",
+            "user data of ue@" + hex24(l2) + " (" + std::to_string(d->data.size()) +
+                " octets) to 127.0.0.1:" + std::to_string(cfg_.upstream_port));
+        p.upstream->send_to(cfg_.upstream_port, d->data);
+      } else if (auto* s = std::get_if<link::LinkSecured>(&e)) {
+        evt("secured",
+            "ue@" + hex24(l2) + " KD-sess ID " + std::to_string(s->kd_sess_id) + ", KD ID " + std::to_string(s->kd_id));
+      } else if (auto* f = std::get_if<link::SetupFailed>(&e)) {
+        evt("failed", "ue@" + hex24(l2) + " setup failed: cause #" + std::to_string(static_cast<int>(f->cause)) + " " +
+                          f->detail);
+        p.dead = true;
+      } else if (std::get_if<link::LinkReleased>(&e)) {
+        evt("released", "ue@" + hex24(l2));
+        p.dead = true;
+      } else if (auto* dr = std::get_if<link::PduDropped>(&e)) {
+        evt("dropped", "ue@" + hex24(l2) + ": " + dr->detail);
+      }
+    }
+  }
+
+  link::Output request_kd(std::uint32_t l2, Peer& p, const link::NeedKd& n) {
+    const std::string ue = "ue@" + hex24(l2);
+    pc8::KdRequest r;
+    r.transaction_id.value = random_u32();
+    std::string who;
+    if (n.long_term_id.type == pc5::UserInfoType::kPrukId) {
+      r.remote_ue = pc8::PrukId{n.long_term_id.pruk_id};
+      who = "PRUK ID " + hex64(n.long_term_id.pruk_id);
+    } else {
+      r.remote_ue = pc8::Imsi{n.long_term_id.imsi};
+      who = "IMSI " + n.long_term_id.imsi;
+    }
+    r.relay_service_code.value = cfg_.relay_service_code;
+    if (auto nn = pc8::Nonce1::from_bytes(ByteView(n.nonce_1.data(), n.nonce_1.size()), "nonce"); nn.ok())
+      r.nonce_1 = *nn;
+    if (n.rand && n.auts) {
+      auto ra = pc8::Rand::from_bytes(ByteView(n.rand->data(), n.rand->size()), "rand");
+      auto au = pc8::Auts::from_bytes(ByteView(n.auts->data(), n.auts->size()), "auts");
+      if (ra.ok() && au.ok()) r.resync = pc8::Resync{*ra, *au};
+      who += ", resynchronisation";
+    }
+    msc(ue, cfg_.name, "(Direct Communication Request received: " + who + ")");
+    msc(cfg_.name, "PKMF", "PC8 Key Request (" + who + ", RSC " + hex24(cfg_.relay_service_code) + ")");
+    auto resp = pc8_call(*client_, pc8::Request(r));
+    pc5::Cause cause = pc5::Cause::kUnspecifiedError;
+    if (!resp.ok()) {
+      evt("error", "PKMF request failed: " + resp.error().to_string());
+      cause = link::cause_for_pkmf_error(Errc::kIo);
+    } else if (auto* kr = std::get_if<pc8::KdResponse>(&*resp)) {
+      if (auto* g = std::get_if<pc8::KdGrant>(&kr->outcome)) {
+        msc("PKMF", cfg_.name,
+            "PC8 Key Response (KD " + g->kd.fingerprint() +
+                (g->gpi ? ", GPI " + std::to_string(g->gpi->size()) + " octets" : "") + ")");
+        link::KdGrant lg;
+        lg.kd = g->kd.clone();
+        std::copy(g->kd_freshness.bytes.begin(), g->kd_freshness.bytes.end(), lg.kd_freshness.begin());
+        lg.gpi = g->gpi;
+        evt("kd", ue + " KD " + g->kd.fingerprint());
+        auto o = p.machine->kd_available(now(), std::move(lg));
+        if (o.ok()) {
+          msc(cfg_.name, ue, std::string("Direct Security Mode Command") + (g->gpi ? " (with GPI)" : ""));
+          return std::move(*o);
+        }
+        return {};
+      }
+      auto code = std::get<pc8::ErrorCode>(kr->outcome);
+      msc("PKMF", cfg_.name, "PC8 Key Response (error " + std::string(pc8::error_code_name(code)) + ")");
+      Errc e = Errc::kInternal;
+      if (code == pc8::ErrorCode::kUnknownPrukId || code == pc8::ErrorCode::kUnknownImsi)
+        e = Errc::kNotFound;
+      else if (code == pc8::ErrorCode::kRelayNotAuthorised || code == pc8::ErrorCode::kRelayNotAuthorisedForUe ||
+               code == pc8::ErrorCode::kUeNotAuthorised || code == pc8::ErrorCode::kUnknownRelayServiceCode)
+        e = Errc::kDenied;
+      cause = link::cause_for_pkmf_error(e);
+    }
+    msc(cfg_.name, ue, "Direct Communication Reject (cause #" + std::to_string(static_cast<int>(cause)) + ")");
+    auto o = p.machine->kd_error(now(), cause);
+    return o.ok() ? std::move(*o) : link::Output{};
+  }
+
+  RelayAgentConfig cfg_;
+  Sidelink sl_;
+  std::unique_ptr<net::HttpsClient> client_;
+  std::shared_ptr<link::KdSessIdRegistry> ids_;
+  std::map<std::uint32_t, Peer> peers_;
+  std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
+};
+
+}  // namespace
+
+Status run_remote_ue(RemoteUeAgentConfig cfg) {
+  install_signals();
+  RemoteUeAgent a(std::move(cfg));
+  return a.run();
+}
+
+Status run_relay(RelayAgentConfig cfg) {
+  install_signals();
+  RelayAgent a(std::move(cfg));
+  return a.run();
+}
+
+}  // namespace prose::agents

@@ -1,0 +1,68 @@
+// Remote UE and UE-to-Network Relay agents (docs/agents.md): PC5 emulated over UDP on loopback (frame.h), the
+// link state machines of prose/link driven with real time, PC8 over mutual TLS to the PKMF and MIKEY over UDP.
+// The agents print one line per protocol step on stdout so that `prose demo` can draw a message sequence chart:
+//   MSC|<from>|<to>|<text>      a message
+//   EVT|<name>|<text>           an agent event (ready, pruk, data, error ...)
+//   CAP|<src port>|<dst port>|<hex>  a UDP payload for the demo's pcap (PC5 frames and MIKEY)
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "prose/util/result.h"
+#include "prose/util/secret.h"
+
+namespace prose::agents {
+
+struct SidelinkConfig {
+  std::uint16_t port = 0;            // this node's UDP port on 127.0.0.1
+  std::vector<std::uint16_t> peers;  // the other nodes' ports (the shared sidelink)
+  double loss = 0.0;                 // probability of dropping a sent frame (tests)
+};
+
+struct PkmfClientConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string ca_file, cert_file, key_file;
+  std::string server_name = "pkmf.prose.test";
+  std::string fqdn = "pkmf.prose.test";
+  std::string keylog_file;
+};
+
+struct RemoteUeAgentConfig {
+  std::string name = "ue";
+  std::string imsi;
+  std::uint32_t l2_id = 0;
+  std::uint32_t relay_service_code = 0;
+  std::string k_hex, opc_hex;  // the emulated USIM
+  std::string impi_template = "{imsi}@ims.mnc001.mcc001.3gppnetwork.org";
+  std::string key_store;        // file, AES-256-GCM wrapped
+  SecretBytes kek;              // 32 octets
+  bool provision = false;       // Key Request + MIKEY at start
+  std::string discovery = "A";  // "A" (listen for announcements) or "B" (solicit)
+  std::uint16_t app_port = 0;   // local UDP port applications send through
+  PkmfClientConfig pkmf;
+  SidelinkConfig sidelink;
+};
+
+struct RelayAgentConfig {
+  std::string name = "relay";
+  std::uint32_t l2_id = 0;
+  std::uint32_t relay_service_code = 0;
+  std::uint32_t announce_ms = 500;
+  std::string upstream_host = "127.0.0.1";
+  std::uint16_t upstream_port = 0;
+  PkmfClientConfig pkmf;
+  SidelinkConfig sidelink;
+};
+
+// TOML loaders: kInvalidArgument naming file and key.
+Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path);
+Result<RelayAgentConfig> load_relay_config(const std::string& path);
+
+// Run until SIGTERM/SIGINT (or a fatal error, returned).
+Status run_remote_ue(RemoteUeAgentConfig cfg);
+Status run_relay(RelayAgentConfig cfg);
+
+}  // namespace prose::agents
