@@ -29,20 +29,23 @@ EVP_MAC* hmac_algorithm() {
 
 }  // namespace
 
-SecretBytes hmac_sha256(ByteView key, std::initializer_list<ByteView> parts) {
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(hmac_algorithm()),
-                                                                &EVP_MAC_CTX_free);
+SecretBytes hmac(HmacDigest digest, ByteView key, std::initializer_list<ByteView> parts) {
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(hmac_algorithm()), &EVP_MAC_CTX_free);
   if (!ctx) die("EVP_MAC_CTX_new");
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+  char sha256_name[] = "SHA256";
+  char sha1_name[] = "SHA1";
+  const bool sha256 = digest == HmacDigest::kSha256;
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, sha256 ? sha256_name : sha1_name, 0),
+                         OSSL_PARAM_construct_end()};
   static const std::uint8_t kEmpty = 0;
   if (EVP_MAC_init(ctx.get(), key.empty() ? &kEmpty : key.data(), key.size(), params) != 1) die("EVP_MAC_init");
   for (auto p : parts) {
     if (!p.empty() && EVP_MAC_update(ctx.get(), p.data(), p.size()) != 1) die("EVP_MAC_update");
   }
-  SecretBytes out(kSha256Size);
+  const std::size_t want = sha256 ? kSha256Size : 20;
+  SecretBytes out(want);
   std::size_t len = 0;
-  if (EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != kSha256Size) die("EVP_MAC_final");
+  if (EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != want) die("EVP_MAC_final");
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "prose/crypto/hmac.h"
 #include "prose/util/byte_writer.h"
 
 namespace prose::mikey {
@@ -16,15 +17,6 @@ namespace {
 [[noreturn]] void die(const char* what) {
   std::fprintf(stderr, "fatal: OpenSSL %s failed\n", what);
   std::abort();
-}
-
-EVP_MAC* hmac_algorithm() {
-  static EVP_MAC* mac = [] {
-    EVP_MAC* m = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    if (m == nullptr) die("EVP_MAC_fetch(HMAC)");
-    return m;
-  }();
-  return mac;
 }
 
 constexpr std::size_t kInkeyPiece = 32;  // 256-bit pieces (RFC 3830 4.1.2)
@@ -42,21 +34,7 @@ void p_function(bool sha256, ByteView s, ByteView label, std::size_t m, MutableB
 }  // namespace
 
 SecretBytes hmac(bool sha256, ByteView key, std::initializer_list<ByteView> parts) {
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(hmac_algorithm()), &EVP_MAC_CTX_free);
-  if (!ctx) die("EVP_MAC_CTX_new");
-  char sha256_name[] = "SHA256";
-  char sha1_name[] = "SHA1";
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, sha256 ? sha256_name : sha1_name, 0),
-                         OSSL_PARAM_construct_end()};
-  static const std::uint8_t kEmpty = 0;
-  if (EVP_MAC_init(ctx.get(), key.empty() ? &kEmpty : key.data(), key.size(), params) != 1) die("EVP_MAC_init");
-  for (auto p : parts)
-    if (!p.empty() && EVP_MAC_update(ctx.get(), p.data(), p.size()) != 1) die("EVP_MAC_update");
-  std::size_t want = sha256 ? 32 : 20;
-  SecretBytes out(want);
-  std::size_t len = 0;
-  if (EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != want) die("EVP_MAC_final");
-  return out;
+  return crypto::hmac(sha256 ? crypto::HmacDigest::kSha256 : crypto::HmacDigest::kSha1, key, parts);
 }
 
 Result<SecretBytes> prf(std::uint8_t prf_func, ByteView inkey, ByteView label, std::size_t out_len) {
