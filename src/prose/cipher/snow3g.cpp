@@ -319,16 +319,17 @@ std::uint32_t f9(const std::uint8_t key[16], std::uint32_t count, std::uint32_t 
   const std::uint64_t pv = (std::uint64_t{z[0]} << 32) | z[1];
   std::uint64_t eval = 0;
   const std::size_t full = length_bits / 64;
-  if (full < kF9Horner2Blocks) {
+  if (full < kF9Horner3Blocks) {
     // Short message: a 16-entry table of P is cheaper to build than it costs in the few extra lookups.
     const MulTable<4> p(pv);
     eval = eval_blocks(p, eval, msg, 0, length_bits);
   } else if (full < kF9Horner4Blocks) {
     const MulTable<8> p(pv);
-    const MulTable<8> p2(p.mul(pv));
-    const HornerN<2> h{{&p, &p2}};
+    const std::uint64_t p2v = p.mul(pv);
+    const MulTable<8> p2(p2v), p3(p.mul(p2v));
+    const HornerN<3> h{{&p, &p2, &p3}};
     std::size_t i = 0;
-    for (; i + 2 <= full; i += 2) eval = h.step(eval, msg + 8 * i);
+    for (; i + 3 <= full; i += 3) eval = h.step(eval, msg + 8 * i);
     eval = eval_blocks(p, eval, msg, i, length_bits);
   } else {
     const MulTable<8> p(pv);

@@ -33,11 +33,11 @@ class Generator {
 void f8(const std::uint8_t key[16], std::uint32_t count, std::uint32_t bearer, std::uint32_t direction,
         const std::uint8_t* in, std::uint8_t* out, std::size_t length_bits);
 // UIA2 f9 (128-EIA1 with fresh = bearer << 27). The table method depends on the number of complete 64-bit
-// blocks: fewer than kF9Horner2Blocks: a 16-entry (4-bit) table of P, one block per step; fewer than
-// kF9Horner4Blocks: 256-entry (8-bit) tables of P and P^2, two blocks per step; else tables of P..P^4, four
+// blocks: fewer than kF9Horner3Blocks: a 16-entry (4-bit) table of P, one block per step; fewer than
+// kF9Horner4Blocks: 256-entry (8-bit) tables of P, P^2, P^3, three blocks per step; else tables of P..P^4, four
 // blocks per step. All give the same MAC (tests/unit/cipher/f9_paths_test.cpp).
-inline constexpr std::size_t kF9Horner2Blocks = 20;
-inline constexpr std::size_t kF9Horner4Blocks = 256;
+inline constexpr std::size_t kF9Horner3Blocks = 20;
+inline constexpr std::size_t kF9Horner4Blocks = 300;
 std::uint32_t f9(const std::uint8_t key[16], std::uint32_t count, std::uint32_t fresh, std::uint32_t direction,
                  const std::uint8_t* msg, std::size_t length_bits);
 
