@@ -319,6 +319,8 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
   c.discovery = r.str("ue", "discovery", "A");
   if (c.discovery != "A" && c.discovery != "B") r.bad("ue.discovery", "must be \"A\" or \"B\"");
   c.app_port = static_cast<std::uint16_t>(r.num("ue", "app_port", 0, 1, 65535, true));
+  c.rekey_every = static_cast<std::uint32_t>(r.num("ue", "rekey_every", 0, 0, 1000000));
+  c.rekey_auth = r.boolean("ue", "rekey_auth", false);
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink));
   if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
   auto k = SecretBytes::from_hex_exact(kek, 32, "ue.kek");
@@ -507,6 +509,16 @@ class RemoteUeAgent {
         bytes_up_ += a->first.size();
         msc(cfg_.name, "relay", "user data (" + std::to_string(a->first.size()) + " octets, protected)");
         PROSE_TRY_STATUS(handle(std::move(*r)));
+        if (cfg_.rekey_every != 0 && ++datagrams_ % cfg_.rekey_every == 0) {
+          auto k = ue_->rekey(now(), cfg_.rekey_auth);
+          if (!k.ok()) {
+            evt("error", "rekey not started: " + k.error().to_string());
+          } else {
+            msc(cfg_.name, "relay",
+                std::string("Direct Rekeying Request (Auth Flag ") + (cfg_.rekey_auth ? "1" : "0") + ")");
+            PROSE_TRY_STATUS(handle(std::move(*k)));
+          }
+        }
       }
     }
     if (ue_ && ue_->state() == link::RemoteState::kEstablished && g_stop) {
@@ -525,11 +537,12 @@ class RemoteUeAgent {
           store_.mark_used(cfg_.pkmf.fqdn, *s->pruk_id);
           PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
         }
-        evt("ready", "link secured with relay " + hex24(relay_l2_) + ": KD-sess ID " + std::to_string(s->kd_sess_id) +
-                         ", KD ID " + std::to_string(s->kd_id) + ", PRUK ID " +
-                         (s->pruk_id ? hex64(*s->pruk_id) : "-") + (s->pruk_from_gpi ? " (from GPI)" : "") +
-                         ", algorithms EEA" + std::to_string(static_cast<int>(s->algorithms.eea)) + "/EIA" +
-                         std::to_string(static_cast<int>(s->algorithms.eia)));
+        evt(s->rekey ? "rekeyed" : "ready",
+            std::string(s->rekey ? "link rekeyed" : "link secured") + " with relay " + hex24(relay_l2_) +
+                ": KD-sess ID " + std::to_string(s->kd_sess_id) + ", KD ID " + std::to_string(s->kd_id) + ", PRUK ID " +
+                (s->pruk_id ? hex64(*s->pruk_id) : "-") + (s->pruk_from_gpi ? " (from GPI)" : "") + ", algorithms EEA" +
+                std::to_string(static_cast<int>(s->algorithms.eea)) + "/EIA" +
+                std::to_string(static_cast<int>(s->algorithms.eia)));
       } else if (auto* n = std::get_if<link::NewPruk>(&e)) {
         evt("pruk", "GBA Push PRUK ID " + hex64(n->pruk_id) + " PRUK " + n->pruk.fingerprint());
         store_.add_gba_pruk(cfg_.pkmf.fqdn, n->pruk_id, std::move(n->pruk));
@@ -570,6 +583,7 @@ class RemoteUeAgent {
   bool done_ = false;
   std::string failure_;
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
+  std::uint64_t datagrams_ = 0;
 };
 
 // ---- Relay -------------------------------------------------------------------------------------------------
@@ -683,7 +697,7 @@ class RelayAgent {
                 " octets) to 127.0.0.1:" + std::to_string(cfg_.upstream_port));
         p.upstream->send_to(cfg_.upstream_port, d->data);
       } else if (auto* s = std::get_if<link::LinkSecured>(&e)) {
-        evt("secured",
+        evt(s->rekey ? "rekeyed" : "secured",
             "ue@" + hex24(l2) + " KD-sess ID " + std::to_string(s->kd_sess_id) + ", KD ID " + std::to_string(s->kd_id));
       } else if (auto* f = std::get_if<link::SetupFailed>(&e)) {
         evt("failed", "ue@" + hex24(l2) + " setup failed: cause #" + std::to_string(static_cast<int>(f->cause)) + " " +

@@ -42,6 +42,10 @@ struct RemoteUeAgentConfig {
   bool provision = false;       // Key Request + MIKEY at start
   std::string discovery = "A";  // "A" (listen for announcements) or "B" (solicit)
   std::uint16_t app_port = 0;   // local UDP port applications send through
+  // Tests: a Direct Rekeying Request after every N application datagrams (0: never), with the Auth Flag if
+  // rekey_auth (the relay then fetches a fresh KD from the PKMF).
+  std::uint32_t rekey_every = 0;
+  bool rekey_auth = false;
   PkmfClientConfig pkmf;
   SidelinkConfig sidelink;
 };

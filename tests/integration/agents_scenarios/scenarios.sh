@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# Agent scenarios of issue 8 as separate processes on loopback (docs/agents.md "What is tested"):
+#   scenarios.sh PROSE_BINARY SCENARIO PORT_BASE
+# SCENARIO: relay-not-authorised | ue-not-authorised | pkmf-down | loss | rekey
+# Ports PORT_BASE .. PORT_BASE+20 on 127.0.0.1 (each ctest test gets its own range).
+set -u
+PROSE=$(realpath "$1") SCENARIO=$2 BASE=$3
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/prose-agents-$SCENARIO-XXXXXX")
+HSS_PORT=$BASE PKMF_PORT=$((BASE + 1)) ECHO_PORT=$((BASE + 2)) RELAY_SL=$((BASE + 3))
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+}
+trap cleanup EXIT
+fail() {
+  echo "FAILED: $SCENARIO: $*"
+  for f in "$DIR"/*.log; do echo "---- $f"; tail -n 40 "$f"; done
+  exit 1
+}
+step() { echo "-- $*"; }
+# wait_for FILE REGEX SECONDS
+wait_for() {
+  local end=$((SECONDS + $3))
+  while ((SECONDS < end)); do
+    grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  grep -Eq -- "$2" "$1" 2>/dev/null
+}
+# wait_exit PID SECONDS -> the exit status, 124 on timeout
+wait_exit() {
+  local end=$((SECONDS + $2))
+  while ((SECONDS < end)); do
+    if ! kill -0 "$1" 2>/dev/null; then
+      wait "$1"
+      return $?
+    fi
+    sleep 0.1
+  done
+  return 124
+}
+start() {  # start NAME ARGS... : runs in $DIR, stdout+stderr to NAME.log, pid in LAST
+  local name=$1
+  shift
+  (cd "$DIR" && exec "$@" >"$DIR/$name.log" 2>&1) &
+  LAST=$!
+  PIDS+=("$LAST")
+}
+
+# UE table: name imsi l2 sidelink-port app-port
+declare -A IMSI=([ue1]=001010000000201 [ue2]=001010000000202 [ue3]=001010000000203)
+declare -A L2=([ue1]=0x00b001 [ue2]=0x00b002 [ue3]=0x00b003)
+declare -A SL=([ue1]=$((BASE + 4)) [ue2]=$((BASE + 5)) [ue3]=$((BASE + 6)))
+declare -A APP=([ue1]=$((BASE + 7)) [ue2]=$((BASE + 8)) [ue3]=$((BASE + 9)))
+declare -A K OPC
+LOSS=0
+RELAY_RSC=0xabcd UE_RSC=0xabcd
+
+setup_core() {  # HSS subscribers for all UEs, PKMF config with certificates for all UEs and relay r1
+  "$PROSE" hss example-config --dir "$DIR/hss" --port "$HSS_PORT" >/dev/null || fail "hss example-config"
+  sed -i 's/pkmf\.prose\.lab/pkmf.prose.test/g' "$DIR/hss/hss.toml"
+  for u in ue1 ue2 ue3; do
+    K[$u]=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+    OPC[$u]=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+    "$PROSE" hss add-subscriber --config "$DIR/hss/hss.toml" --imsi "${IMSI[$u]}" --k "${K[$u]}" --opc "${OPC[$u]}" \
+      >/dev/null || fail "hss add-subscriber"
+  done
+  "$PROSE" pkmf example-config --dir "$DIR/pkmf" --port "$PKMF_PORT" --mikey-port 0 --hss-port "$HSS_PORT" \
+    --ue "${IMSI[ue1]}" --ue "${IMSI[ue2]}" --ue "${IMSI[ue3]}" --relay r1 >/dev/null || fail "pkmf example-config"
+  PCFG=$DIR/pkmf/pkmf.toml
+}
+admin() { "$PROSE" admin --config "$PCFG" "$@" >/dev/null || fail "admin $*"; }
+start_hss() { start hss "$PROSE" hss --config "$DIR/hss/hss.toml"; }
+start_pkmf() {
+  start pkmf "$PROSE" pkmf --config "$PCFG"
+  PKMF_PID=$LAST
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$PKMF_PORT") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "PKMF did not open port $PKMF_PORT"
+}
+start_echo() {
+  start echo python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+while True:
+    d, a = s.recvfrom(65536)
+    s.sendto(d, a)' "$ECHO_PORT"
+}
+pkmf_section() {  # pkmf_section CERT-BASE
+  local pki=$DIR/pkmf/pki
+  printf '[pkmf]\nhost = "127.0.0.1"\nport = %s\nca = "%s"\ncert = "%s"\nkey = "%s"\n' \
+    "$PKMF_PORT" "$pki/ca.pem" "$pki/$1.pem" "$pki/$1.key"
+}
+start_relay() {
+  local peers="${SL[ue1]}, ${SL[ue2]}, ${SL[ue3]}"
+  {
+    printf '[relay]\nname = "relay"\nl2_id = 0x00aa01\nrelay_service_code = %s\nannounce_ms = 200\n' "$RELAY_RSC"
+    printf '[upstream]\nport = %s\n' "$ECHO_PORT"
+    pkmf_section relay-r1
+    printf '[sidelink]\nport = %s\npeers = [%s]\nloss = %s\n' "$RELAY_SL" "$peers" "$LOSS"
+  } >"$DIR/relay.toml"
+  start relay "$PROSE" relay --config "$DIR/relay.toml"
+  RELAY_PID=$LAST
+}
+start_ue() {  # start_ue NAME PROVISION(true|false) [EXTRA-UE-LINES]; the log is NAME.log (appended per run)
+  local u=$1
+  {
+    printf '[ue]\nname = "%s"\nimsi = "%s"\nl2_id = %s\nrelay_service_code = %s\n' "$u" "${IMSI[$u]}" "${L2[$u]}" "$UE_RSC"
+    printf 'k = "%s"\nopc = "%s"\nkey_store = "%s.keys"\n' "${K[$u]}" "${OPC[$u]}" "$u"
+    printf 'kek = "%s"\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+    printf 'provision = %s\ndiscovery = "A"\napp_port = %s\n%s\n' "$2" "${APP[$u]}" "${3:-}"
+    pkmf_section "ue-${IMSI[$u]}"
+    printf '[sidelink]\nport = %s\npeers = [%s]\nloss = %s\n' "${SL[$u]}" "$RELAY_SL" "$LOSS"
+  } >"$DIR/$u.toml"
+  (cd "$DIR" && exec "$PROSE" remote-ue --config "$DIR/$u.toml" >>"$DIR/$u.log" 2>&1) &
+  LAST=$!
+  PIDS+=("$LAST")
+}
+# data_through NAME COUNT: COUNT datagrams through the UE's app port, each must come back from the echo server
+data_through() {
+  python3 - "${APP[$1]}" "$2" <<'PY' || fail "$1: user data did not come back through the relay"
+import socket, sys
+port, count = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1.0)
+for i in range(count):
+    msg = b"datagram %d through the relay" % i
+    for attempt in range(8):
+        s.sendto(msg, ("127.0.0.1", port))
+        try:
+            d = s.recv(4096)
+            while d != msg:
+                d = s.recv(4096)
+            break
+        except socket.timeout:
+            continue
+    else:
+        sys.exit("datagram %d never came back" % i)
+PY
+}
+
+setup_core
+start_hss
+start_echo
+case "$SCENARIO" in
+relay-not-authorised)
+  # r1 is authorised for RSC 0xabcd only; relay and UE use 0x1234, which the PKMF knows (relay r2 serves it) and
+  # for which the UE itself is authorised.
+  admin ue-add --imsi "${IMSI[ue1]}" --rsc 1234
+  admin relay-add --id r1 --rsc abcd
+  admin relay-add --id r2 --rsc 1234
+  RELAY_RSC=0x1234 UE_RSC=0x1234
+  start_pkmf
+  start_relay
+  step "ue1 (PRUK by MIKEY) asks relay r1, which is not authorised for RSC 0x1234"
+  start_ue ue1 true
+  UE=$LAST
+  wait_for "$DIR/ue1.log" '^EVT\|pruk\|' 20 || fail "ue1 got no PRUK"
+  wait_exit "$UE" 30
+  rc=$?
+  ((rc != 0 && rc != 124)) || fail "ue1 did not stop with an error (status $rc)"
+  grep -E '^MSC\|PKMF\|relay\|PC8 Key Response \(error (unknown-relay-service-code|relay-not-authorised)' "$DIR/relay.log" ||
+    fail "relay log has no PKMF error for the RSC"
+  grep -E '^MSC\|relay\|ue@0x00b001\|Direct Communication Reject \(cause #' "$DIR/relay.log" ||
+    fail "relay did not reject the DCR with a cause"
+  grep -E '^EVT\|failed\|link setup failed: PC5 cause #[0-9]+ from the relay' "$DIR/ue1.log" ||
+    fail "ue1 log has no clear setup failure with the cause"
+  grep -q '^EVT|ready|' "$DIR/ue1.log" && fail "ue1 secured a link through an unauthorised relay"
+  ;;
+ue-not-authorised)
+  # ue2 has a certificate and an HSS subscription but is not provisioned at the PKMF; ue3 is provisioned without
+  # the relay's RSC. The relay r1 is authorised for 0xabcd.
+  admin relay-add --id r1 --rsc abcd
+  admin ue-add --imsi "${IMSI[ue3]}" --rsc 5678
+  start_pkmf
+  start_relay
+  step "ue2 (not provisioned) sends a Key Request"
+  start_ue ue2 true
+  wait_exit "$LAST" 20
+  rc=$?
+  ((rc != 0 && rc != 124)) || fail "ue2 Key Request did not fail (status $rc)"
+  grep -E 'PKMF refused the Key Request: [a-z-]+' "$DIR/ue2.log" || fail "no clear PKMF refusal in ue2's log"
+  step "ue2 without a PRUK: DCR with its IMSI"
+  start_ue ue2 false
+  wait_exit "$LAST" 30
+  rc=$?
+  ((rc != 0 && rc != 124)) || fail "ue2 link setup did not fail (status $rc)"
+  grep -E '^MSC\|PKMF\|relay\|PC8 Key Response \(error [a-z-]+\)' "$DIR/relay.log" || fail "relay got no PKMF error"
+  grep -E '^MSC\|relay\|ue@0x00b002\|Direct Communication Reject \(cause #' "$DIR/relay.log" ||
+    fail "relay did not reject ue2's DCR"
+  grep -E '^EVT\|failed\|link setup failed: PC5 cause #[0-9]+ from the relay' "$DIR/ue2.log" ||
+    fail "ue2 log has no setup failure with the cause"
+  step "ue3 (provisioned for another RSC only) with its IMSI"
+  start_ue ue3 false
+  wait_exit "$LAST" 30
+  rc=$?
+  ((rc != 0 && rc != 124)) || fail "ue3 link setup did not fail (status $rc)"
+  grep -E '^MSC\|relay\|ue@0x00b003\|Direct Communication Reject \(cause #' "$DIR/relay.log" ||
+    fail "relay did not reject ue3's DCR"
+  grep -q '^EVT|ready|' "$DIR/ue2.log" "$DIR/ue3.log" && fail "an unauthorised UE secured a link"
+  ;;
+pkmf-down)
+  admin ue-add --imsi "${IMSI[ue1]}" --rsc abcd
+  admin ue-add --imsi "${IMSI[ue2]}" --rsc abcd
+  admin relay-add --id r1 --rsc abcd
+  start_relay
+  step "PKMF down: ue1's Key Request is retried every second"
+  start_ue ue1 true
+  UE1=$LAST
+  wait_for "$DIR/ue1.log" '^EVT\|error\|PKMF unreachable or failed: .*\(retrying\)' 10 ||
+    fail "ue1 reported no clear error while the PKMF is down"
+  step "PKMF down: ue2's DCR (IMSI) is rejected by the relay with a cause"
+  start_ue ue2 false
+  wait_exit "$LAST" 30
+  rc=$?
+  ((rc != 0 && rc != 124)) || fail "ue2 link setup did not fail while the PKMF is down (status $rc)"
+  grep -E '^EVT\|error\|PKMF request failed: ' "$DIR/relay.log" || fail "relay logged no PKMF error"
+  grep -E '^MSC\|relay\|ue@0x00b002\|Direct Communication Reject \(cause #' "$DIR/relay.log" ||
+    fail "relay did not reject ue2's DCR while the PKMF is down"
+  grep -E '^EVT\|failed\|link setup failed: PC5 cause #[0-9]+ from the relay' "$DIR/ue2.log" ||
+    fail "ue2 log has no setup failure with the cause"
+  step "PKMF back: ue1's retried Key Request succeeds, then its link"
+  start_pkmf
+  wait_for "$DIR/ue1.log" '^EVT\|pruk\|MIKEY' 15 || fail "ue1 got no PRUK after the PKMF came back"
+  wait_for "$DIR/ue1.log" '^EVT\|ready\|' 20 || fail "ue1 link not secured after the PKMF came back"
+  data_through ue1 3
+  step "PKMF back: a new attempt of ue2 succeeds (GBA Push)"
+  start_ue ue2 false
+  wait_for "$DIR/ue2.log" '^EVT\|ready\|.*\(from GPI\)' 30 || fail "ue2's new attempt did not secure a link"
+  data_through ue2 3
+  ;;
+loss)
+  LOSS=0.2
+  admin ue-add --imsi "${IMSI[ue1]}" --rsc abcd
+  admin ue-add --imsi "${IMSI[ue2]}" --rsc abcd
+  admin relay-add --id r1 --rsc abcd
+  start_pkmf
+  start_relay
+  step "20% of PC5 frames dropped in every direction: ue1 (PRUK ID) and ue2 (IMSI, GBA Push)"
+  start_ue ue1 true
+  start_ue ue2 false
+  wait_for "$DIR/ue1.log" '^EVT\|ready\|' 50 || fail "ue1 link not secured under 20% loss"
+  wait_for "$DIR/ue2.log" '^EVT\|ready\|' 30 || fail "ue2 link not secured under 20% loss"
+  data_through ue1 5
+  data_through ue2 5
+  ;;
+rekey)
+  admin ue-add --imsi "${IMSI[ue1]}" --rsc abcd
+  admin ue-add --imsi "${IMSI[ue2]}" --rsc abcd
+  admin relay-add --id r1 --rsc abcd
+  start_pkmf
+  start_relay
+  # ue2's PRUK came from the GPI, which link::RemoteUe does not keep for a later Auth Flag rekey (see docs/agents.md),
+  # so ue2 rekeys with Auth Flag 0.
+  step "ue1 rekeys (Auth Flag 1: fresh KD from the PKMF) and ue2 rekeys (Auth Flag 0) every 4 datagrams"
+  start_ue ue1 true $'rekey_every = 4\nrekey_auth = true'
+  start_ue ue2 false 'rekey_every = 4'
+  wait_for "$DIR/ue1.log" '^EVT\|ready\|' 20 || fail "ue1 link not secured"
+  wait_for "$DIR/ue2.log" '^EVT\|ready\|' 20 || fail "ue2 link not secured"
+  data_through ue1 20
+  data_through ue2 20
+  for u in ue1 ue2; do
+    n=$(grep -c '^EVT|rekeyed|' "$DIR/$u.log")
+    ((n >= 3)) || fail "$u: only $n rekeys completed while data flowed"
+    echo "$u: $n rekeys, 20 datagrams echoed"
+  done
+  grep -q '^EVT|failed|' "$DIR/ue1.log" "$DIR/ue2.log" && fail "a link failed during rekeying"
+  n=$(grep -c '^MSC|PKMF|relay|PC8 Key Response (KD' "$DIR/relay.log")
+  ((n >= 5)) || fail "relay fetched only $n KDs (Auth Flag rekeys must fetch fresh ones)"
+  ;;
+*)
+  fail "unknown scenario"
+  ;;
+esac
+echo "RESULT: scenario $SCENARIO passed"
+rm -rf "$DIR"
