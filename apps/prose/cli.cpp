@@ -22,14 +22,19 @@ SecretBytes secret_option(const std::string& opt, const std::string& value, std:
 std::uint64_t hex_uint_option(const std::string& opt, const std::string& value, unsigned bits) {
   std::string v = value;
   if (v.rfind("0x", 0) == 0 || v.rfind("0X", 0) == 0) v = v.substr(2);
-  if (v.empty() || v.size() > 16) bad_input(opt + ": expected a hex number of at most " + std::to_string(bits) + " bits");
+  if (v.empty() || v.size() > 16)
+    bad_input(opt + ": expected a hex number of at most " + std::to_string(bits) + " bits");
   std::uint64_t x = 0;
   for (char c : v) {
     int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else bad_input(opt + ": invalid hex digit '" + std::string(1, c) + "'");
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else
+      bad_input(opt + ": invalid hex digit '" + std::string(1, c) + "'");
     x = (x << 4) | static_cast<std::uint64_t>(d);
   }
   if (bits < 64 && (x >> bits) != 0) bad_input(opt + ": value does not fit in " + std::to_string(bits) + " bits");

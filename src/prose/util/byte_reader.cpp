@@ -3,9 +3,9 @@
 namespace prose {
 
 Error ByteReader::truncated(std::string_view field, std::size_t need) const {
-  return make_error_at(Errc::kTruncated, offset(),
-                       std::string(field) + ": need " + std::to_string(need) + " octets, " +
-                           std::to_string(remaining()) + " left");
+  return make_error_at(
+      Errc::kTruncated, offset(),
+      std::string(field) + ": need " + std::to_string(need) + " octets, " + std::to_string(remaining()) + " left");
 }
 
 Result<ByteView> ByteReader::bytes(std::size_t n, std::string_view field) {

@@ -55,8 +55,8 @@ Status ByteWriter::end_length(std::size_t marker) {
   std::size_t len = buf_.size() - pos - width;
   std::size_t max = width == 1 ? 0xff : 0xffff;
   if (len > max) {
-    return fail(Errc::kInvalidArgument,
-                "field of " + std::to_string(len) + " octets does not fit a " + std::to_string(width) + "-octet length");
+    return fail(Errc::kInvalidArgument, "field of " + std::to_string(len) + " octets does not fit a " +
+                                            std::to_string(width) + "-octet length");
   }
   if (width == 1) {
     buf_[pos] = static_cast<std::uint8_t>(len);

@@ -32,8 +32,8 @@ Result<Bytes> from_hex(std::string_view hex, std::string_view what) {
     int hi = nibble(hex[2 * i]);
     int lo = nibble(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
-      return fail(Errc::kInvalidArgument,
-                  std::string(what) + ": invalid hex character at position " + std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
+      return fail(Errc::kInvalidArgument, std::string(what) + ": invalid hex character at position " +
+                                              std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
     }
     out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
   }

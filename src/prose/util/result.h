@@ -25,7 +25,7 @@ enum class Errc {
   kConflict,         // unique identifier already in use (e.g. a PRUK ID drawn twice)
   kState,            // message or event not allowed in the current state
   kTimeout,
-  kIo,               // network, file or database error
+  kIo,  // network, file or database error
   kInternal,
 };
 
@@ -58,9 +58,9 @@ inline Unexpected fail(Error e) { return Unexpected{std::move(e)}; }
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Unexpected u) : v_(std::in_place_index<1>, std::move(u.error)) {}  // NOLINT
-  Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}              // NOLINT
+  Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}             // NOLINT
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -102,13 +102,13 @@ inline Status ok_status() { return Status{}; }
 // Propagate an error: PROSE_TRY(auto x, reader.u8());  or  PROSE_TRY_STATUS(writer_status);
 #define PROSE_CONCAT_INNER(a, b) a##b
 #define PROSE_CONCAT(a, b) PROSE_CONCAT_INNER(a, b)
-#define PROSE_TRY_IMPL(tmp, decl, expr)             \
-  auto tmp = (expr);                                \
+#define PROSE_TRY_IMPL(tmp, decl, expr)                   \
+  auto tmp = (expr);                                      \
   if (!tmp.ok()) return ::prose::Unexpected{tmp.error()}; \
   decl = std::move(tmp).value()
 #define PROSE_TRY(decl, expr) PROSE_TRY_IMPL(PROSE_CONCAT(prose_try_, __LINE__), decl, expr)
-#define PROSE_TRY_STATUS(expr)                                    \
-  do {                                                            \
-    auto prose_st_ = (expr);                                      \
+#define PROSE_TRY_STATUS(expr)                                          \
+  do {                                                                  \
+    auto prose_st_ = (expr);                                            \
     if (!prose_st_.ok()) return ::prose::Unexpected{prose_st_.error()}; \
   } while (0)

@@ -25,8 +25,8 @@ TEST(Pc5Corpus, SeedCorpusIsTheEncodingOfEverySample) {
     const auto path = dir / name;
     if (regen) {
       std::filesystem::create_directories(dir);
-      std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(wire.data()),
-                                                  static_cast<std::streamsize>(wire.size()));
+      std::ofstream(path, std::ios::binary)
+          .write(reinterpret_cast<const char*>(wire.data()), static_cast<std::streamsize>(wire.size()));
     }
     std::ifstream in(path, std::ios::binary);
     ASSERT_TRUE(in) << path << " missing: run unit_pc5 with PROSE_REGEN_CORPUS=1";

@@ -43,7 +43,8 @@ Bytes make_seed(std::uint8_t c) {
 TEST(PdcpCorpus, SeedCorpusMatchesGenerator) {
   const std::filesystem::path dir = std::filesystem::path(PROSE_SOURCE_DIR) / "fuzz/corpus/pdcp_unprotect";
   const bool regen = std::getenv("PROSE_REGEN_CORPUS") != nullptr;
-  // Every EEA/EIA pair with integrity+ciphering, plus integrity-only, ciphering-only and no protection, both DIRECTIONs.
+  // Every EEA/EIA pair with integrity+ciphering, plus integrity-only, ciphering-only and no protection, both
+  // DIRECTIONs.
   std::vector<std::uint8_t> configs;
   for (std::uint8_t e = 0; e < 4; ++e) {
     for (std::uint8_t i = 0; i < 4; ++i) configs.push_back(static_cast<std::uint8_t>(e | (i << 2)));
@@ -56,8 +57,8 @@ TEST(PdcpCorpus, SeedCorpusMatchesGenerator) {
     const auto path = dir / name;
     if (regen) {
       std::filesystem::create_directories(dir);
-      std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(seed.data()),
-                                                  static_cast<std::streamsize>(seed.size()));
+      std::ofstream(path, std::ios::binary)
+          .write(reinterpret_cast<const char*>(seed.data()), static_cast<std::streamsize>(seed.size()));
     }
     std::ifstream in(path, std::ios::binary);
     ASSERT_TRUE(in) << path << " missing: run unit_pdcp with PROSE_REGEN_CORPUS=1";

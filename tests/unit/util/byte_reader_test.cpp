@@ -58,7 +58,9 @@ TEST(ByteWriter, WritesAndBackfillsLengths) {
   auto m = w.begin_u16_length();
   w.u24(0x040506).u32(0x0708090a).u64(0x0102030405060708ull);
   ASSERT_TRUE(w.end_length(m).ok());
-  EXPECT_EQ(to_hex(w.data()), "010203000f040506" "0708090a0102030405060708");
+  EXPECT_EQ(to_hex(w.data()),
+            "010203000f040506"
+            "0708090a0102030405060708");
 }
 
 TEST(ByteWriter, LengthOverflowIsAnError) {
