@@ -477,7 +477,24 @@ class RemoteUeAgent {
     return t;
   }
 
+  // A setup that failed locally (timers ran out, e.g. a lost Direct Security Mode Complete) is tried again from a
+  // new Direct Communication Request, at most kSetupAttempts times; a reject from the relay is final.
+  static constexpr int kSetupAttempts = 3;
+
   Status link_loop() {
+    for (int attempt = 1;; ++attempt) {
+      Status st = link_attempt();
+      if (st.ok() || g_stop || failed_by_peer_ || attempt >= kSetupAttempts || ever_secured_) return st;
+      evt("info", "setting the link up again (attempt " + std::to_string(attempt + 1) + " of " +
+                      std::to_string(kSetupAttempts) + ")");
+      failure_.clear();
+      done_ = false;
+      ue_.reset();
+      timers_ = Timers{};
+    }
+  }
+
+  Status link_attempt() {
     PROSE_TRY_STATUS(make_machine());
     const StoredPruk* p = store_.current(cfg_.pkmf.fqdn);
     msc(cfg_.name, "relay",
@@ -533,6 +550,7 @@ class RemoteUeAgent {
     timers_.apply(o.timers);
     for (auto& e : o.events) {
       if (auto* s = std::get_if<link::LinkSecured>(&e)) {
+        ever_secured_ = true;
         if (s->pruk_id) {
           store_.mark_used(cfg_.pkmf.fqdn, *s->pruk_id);
           PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
@@ -555,6 +573,7 @@ class RemoteUeAgent {
         pruk_id_rejected_ = true;
         evt("info", "relay did not recognise PRUK ID " + hex64(r->pruk_id) + ": using the IMSI");
       } else if (auto* f = std::get_if<link::SetupFailed>(&e)) {
+        failed_by_peer_ = f->from_peer;
         failure_ = "link setup failed: PC5 cause #" + std::to_string(static_cast<int>(f->cause)) +
                    (f->from_peer ? " from the relay" : "") + (f->detail.empty() ? "" : " (" + f->detail + ")");
         evt("failed", failure_);
@@ -580,6 +599,8 @@ class RemoteUeAgent {
   std::uint32_t relay_l2_ = 0;
   std::optional<std::uint16_t> app_peer_;
   bool pruk_id_rejected_ = false;
+  bool failed_by_peer_ = false;
+  bool ever_secured_ = false;
   bool done_ = false;
   std::string failure_;
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
