@@ -38,12 +38,6 @@ std::string rsc_list(const std::vector<std::uint32_t>& v) {
   return s;
 }
 
-std::string id_hex(std::uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
-  return b;
-}
-
 }  // namespace
 
 void register_admin(CLI::App& app) {
@@ -109,7 +103,7 @@ void register_admin(CLI::App& app) {
     out.field("IMSI", ue->imsi).field("Relay Service Codes", rsc_list(ue->relay_service_codes));
     out.field("IP address", ue->ip_address.value_or("-")).field("PRUK delivery", ue->pruk_delivery);
     std::string idlist;
-    for (auto id : ids) idlist += (idlist.empty() ? "" : ",") + id_hex(id);
+    for (auto id : ids) idlist += (idlist.empty() ? "" : ",") + to_hex_u64(id);
     out.field("PRUK IDs", idlist.empty() ? std::string("-") : idlist);
     out.print();
   });

@@ -60,11 +60,6 @@ std::string hex24(std::uint32_t v) {
   std::snprintf(b, sizeof b, "0x%06x", v);
   return b;
 }
-std::string hex64(std::uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
-  return b;
-}
 
 // ---- UDP ---------------------------------------------------------------------------------------------------
 class Udp {
@@ -421,7 +416,7 @@ class RemoteUeAgent {
       }
       store_.add_mikey_pruk(pk, opened.key_id, std::move(opened.key));
       PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
-      evt("pruk", "MIKEY PRUK ID " + hex64(opened.key_id) + " PRUK " + store_.current(pk)->pruk.fingerprint());
+      evt("pruk", "MIKEY PRUK ID " + to_hex_u64(opened.key_id) + " PRUK " + store_.current(pk)->pruk.fingerprint());
       return {};
     }
     return {};
@@ -498,7 +493,7 @@ class RemoteUeAgent {
     PROSE_TRY_STATUS(make_machine());
     const StoredPruk* p = store_.current(cfg_.pkmf.fqdn);
     msc(cfg_.name, "relay",
-        "Direct Communication Request (" + (p ? "PRUK ID " + hex64(p->pruk_id) : "IMSI " + cfg_.imsi) + ", RSC " +
+        "Direct Communication Request (" + (p ? "PRUK ID " + to_hex_u64(p->pruk_id) : "IMSI " + cfg_.imsi) + ", RSC " +
             hex24(cfg_.relay_service_code) + ")");
     PROSE_TRY(link::Output o, ue_->start(now()));
     PROSE_TRY_STATUS(handle(std::move(o)));
@@ -558,11 +553,11 @@ class RemoteUeAgent {
         evt(s->rekey ? "rekeyed" : "ready",
             std::string(s->rekey ? "link rekeyed" : "link secured") + " with relay " + hex24(relay_l2_) +
                 ": KD-sess ID " + std::to_string(s->kd_sess_id) + ", KD ID " + std::to_string(s->kd_id) + ", PRUK ID " +
-                (s->pruk_id ? hex64(*s->pruk_id) : "-") + (s->pruk_from_gpi ? " (from GPI)" : "") + ", algorithms EEA" +
-                std::to_string(static_cast<int>(s->algorithms.eea)) + "/EIA" +
+                (s->pruk_id ? to_hex_u64(*s->pruk_id) : "-") + (s->pruk_from_gpi ? " (from GPI)" : "") +
+                ", algorithms EEA" + std::to_string(static_cast<int>(s->algorithms.eea)) + "/EIA" +
                 std::to_string(static_cast<int>(s->algorithms.eia)));
       } else if (auto* n = std::get_if<link::NewPruk>(&e)) {
-        evt("pruk", "GBA Push PRUK ID " + hex64(n->pruk_id) + " PRUK " + n->pruk.fingerprint());
+        evt("pruk", "GBA Push PRUK ID " + to_hex_u64(n->pruk_id) + " PRUK " + n->pruk.fingerprint());
         store_.add_gba_pruk(cfg_.pkmf.fqdn, n->pruk_id, std::move(n->pruk));
         PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
       } else if (auto* d = std::get_if<link::DataReceived>(&e)) {
@@ -571,7 +566,7 @@ class RemoteUeAgent {
         if (app_peer_) app_.send_to(*app_peer_, d->data);
       } else if (auto* r = std::get_if<link::PrukIdRejected>(&e)) {
         pruk_id_rejected_ = true;
-        evt("info", "relay did not recognise PRUK ID " + hex64(r->pruk_id) + ": using the IMSI");
+        evt("info", "relay did not recognise PRUK ID " + to_hex_u64(r->pruk_id) + ": using the IMSI");
       } else if (auto* f = std::get_if<link::SetupFailed>(&e)) {
         failed_by_peer_ = f->from_peer;
         failure_ = "link setup failed: PC5 cause #" + std::to_string(static_cast<int>(f->cause)) +
@@ -740,7 +735,7 @@ class RelayAgent {
     std::string who;
     if (n.long_term_id.type == pc5::UserInfoType::kPrukId) {
       r.remote_ue = pc8::PrukId{n.long_term_id.pruk_id};
-      who = "PRUK ID " + hex64(n.long_term_id.pruk_id);
+      who = "PRUK ID " + to_hex_u64(n.long_term_id.pruk_id);
     } else {
       r.remote_ue = pc8::Imsi{n.long_term_id.imsi};
       who = "IMSI " + n.long_term_id.imsi;

@@ -433,3 +433,12 @@ Result<std::vector<KeyData>> decode_key_data(ByteView plain, std::size_t base_of
 }
 
 }  // namespace prose::mikey
+
+namespace prose::mikey {
+
+Result<std::uint32_t> csb_id_of(ByteView message) {
+  PROSE_TRY(Decoded d, decode(message));
+  return d.msg.hdr.csb_id;
+}
+
+}  // namespace prose::mikey

@@ -119,6 +119,9 @@ struct Decoded {
 // does not match the algorithm.
 Result<Bytes> encode(const Message& m);
 Result<Decoded> decode(ByteView data);
+// The CSB ID of a MIKEY message (from its decoded common header), e.g. to match a verification message to the
+// delivery it answers.
+Result<std::uint32_t> csb_id_of(ByteView message);
 
 // Key data sub-payload (RFC 3830 6.13), the plaintext inside KEMAC.
 struct KeyData {

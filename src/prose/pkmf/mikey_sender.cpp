@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "prose/mikey/payloads.h"
 #include "prose/util/log.h"
 
 namespace prose::pkmf {
@@ -18,11 +19,6 @@ namespace {
 std::int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-std::uint32_t csb_of(const Bytes& m) {
-  if (m.size() < 8) return 0;
-  return (std::uint32_t{m[4]} << 24) | (std::uint32_t{m[5]} << 16) | (std::uint32_t{m[6]} << 8) | m[7];
 }
 
 bool resolve(const std::string& host, std::uint16_t port, sockaddr_storage& out, socklen_t& len) {
@@ -84,7 +80,7 @@ void UdpMikeySender::stop() {
 }
 
 void UdpMikeySender::send(MikeyJob job) {
-  std::uint32_t csb = csb_of(job.message);
+  const std::uint32_t csb = job.csb_id;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Flight f;
@@ -161,9 +157,9 @@ void UdpMikeySender::run() {
       ByteView msg(buf, static_cast<std::size_t>(got));
       auto verified = on_verification_ ? on_verification_(msg) : Result<std::string>(std::string());
       if (verified.ok()) {
-        std::uint32_t csb = csb_of(Bytes(msg.begin(), msg.begin() + std::min<std::size_t>(8, msg.size())));
+        auto csb = mikey::csb_id_of(msg);  // decodes: the service accepted it
         std::lock_guard<std::mutex> lock(mu_);
-        flights_.erase(csb);
+        if (csb.ok()) flights_.erase(*csb);
         log::info("mikey: UE {} verified its PRUK", *verified);
       } else {
         log::warn("mikey: ignored a datagram: {}", verified.error().to_string());

@@ -27,7 +27,8 @@ struct MikeyJob {
   std::string ip;
   std::uint16_t port = 0;
   std::uint64_t pruk_id = 0;
-  Bytes message;  // the I_MESSAGE
+  std::uint32_t csb_id = 0;  // identifies the delivery; the verification message carries the same
+  Bytes message;             // the I_MESSAGE
   bool expects_verification = false;
 };
 

@@ -4,6 +4,8 @@
 #include <chrono>
 
 #include "prose/keys/prose_keys.h"
+#include "prose/mikey/payloads.h"
+#include "prose/util/byte_writer.h"
 #include "prose/util/hex.h"
 #include "prose/util/log.h"
 #include "prose/util/random.h"
@@ -14,18 +16,6 @@ namespace {
 using pc8::ErrorCode;
 
 constexpr int kMaxIdDraws = 8;  // a random 64-bit PRUK ID colliding 8 times in a row means something is broken
-
-std::string id_hex(std::uint64_t v) {
-  std::uint8_t b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));
-  return to_hex(ByteView(b, 8));
-}
-
-Bytes be_bytes(std::uint64_t v, int n) {
-  Bytes b(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * (n - 1 - i)));
-  return b;
-}
 
 bool contains(const std::vector<std::uint32_t>& v, std::uint32_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();
@@ -178,7 +168,7 @@ pc8::PrukResponse PkmfService::handle_pruk(const net::PeerIdentity& peer, const 
     if (!s.set_pmk(imsi, g.pmk_id.value, g.pmk).ok()) {
       return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
     }
-    (void)s.audit({now, peer.to_string(), "issue", "PMK", id_hex(g.pmk_id.value), imsi});
+    (void)s.audit({now, peer.to_string(), "issue", "PMK", to_hex_u64(g.pmk_id.value), imsi});
     grant.pmk = std::move(g);
   }
 
@@ -223,7 +213,7 @@ Status PkmfService::issue_and_push_pruk(store::Store& s, const store::UeRecord& 
   Status st = fail(Errc::kConflict, "no PRUK ID drawn");
   for (int i = 0; i < kMaxIdDraws && !st.ok(); ++i) {
     rec.pruk_id = random_u64_nonzero();
-    st = s.insert_pruk(rec, false, {now, "pkmf", "issue", "PRUK", id_hex(rec.pruk_id), ue.imsi});
+    st = s.insert_pruk(rec, false, {now, "pkmf", "issue", "PRUK", to_hex_u64(rec.pruk_id), ue.imsi});
     if (!st.ok() && st.error().code != Errc::kConflict) return st;
   }
   PROSE_TRY_STATUS(st);
@@ -234,8 +224,8 @@ Status PkmfService::issue_and_push_pruk(store::Store& s, const store::UeRecord& 
   if (!pmk) return fail(Errc::kInternal, "UE has no PMK");
   mikey::DeliveryParams p;
   p.pmk = pmk->pmk.clone();
-  p.pmk_id = be_bytes(pmk->pmk_id, 8);
-  p.key_type_id = be_bytes(*ue.key_type_id, 4);
+  p.pmk_id = ByteWriter(8).u64(pmk->pmk_id).take();
+  p.key_type_id = ByteWriter(4).u32(*ue.key_type_id).take();
   p.key_id = rec.pruk_id;
   p.key = rec.pruk.clone();
   p.pkmf_fqdn = config_.fqdn;
@@ -252,6 +242,7 @@ Status PkmfService::issue_and_push_pruk(store::Store& s, const store::UeRecord& 
   job.ip = *ue.ip_address;
   job.port = ue.mikey_port ? ue.mikey_port : pc8::kDefaultMikeyPort;
   job.pruk_id = rec.pruk_id;
+  job.csb_id = built.csb_id;
   job.message = std::move(built.message);
   job.expects_verification = p.verify;
   mikey_->send(std::move(job));
@@ -259,10 +250,7 @@ Status PkmfService::issue_and_push_pruk(store::Store& s, const store::UeRecord& 
 }
 
 Result<std::string> PkmfService::on_verification(ByteView r_message, std::int64_t now) {
-  // CSB ID sits at octets 4..7 of the common header (RFC 3830 6.1).
-  if (r_message.size() < 8) return fail(Errc::kTruncated, "verification message shorter than a MIKEY header");
-  std::uint32_t csb = (std::uint32_t{r_message[4]} << 24) | (std::uint32_t{r_message[5]} << 16) |
-                      (std::uint32_t{r_message[6]} << 8) | r_message[7];
+  PROSE_TRY(std::uint32_t csb, mikey::csb_id_of(r_message));
   Pending pending{"", 0, {}};
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
@@ -277,7 +265,7 @@ Result<std::string> PkmfService::on_verification(ByteView r_message, std::int64_
   auto lease = stores_.acquire();
   if (lease.ok()) {
     (void)(*lease)->delete_pruks_except(pending.imsi, pending.pruk_id);
-    (void)(*lease)->audit({now, "imsi-" + pending.imsi, "verified", "PRUK", id_hex(pending.pruk_id), pending.imsi});
+    (void)(*lease)->audit({now, "imsi-" + pending.imsi, "verified", "PRUK", to_hex_u64(pending.pruk_id), pending.imsi});
   }
   return pending.imsi;
 }
@@ -310,7 +298,7 @@ Result<store::PrukRecord> PkmfService::gba_refresh(store::Store& s, const std::s
     rec.source = store::PrukSource::kGbaPush;
     rec.created_at = now;
     // Older PRUKs stay: the UE keeps its MIKEY PRUK until the GBA Push one has secured a connection.
-    Status st = s.insert_pruk(rec, false, {now, actor, "issue-gba-push", "PRUK", id_hex(rec.pruk_id), imsi});
+    Status st = s.insert_pruk(rec, false, {now, actor, "issue-gba-push", "PRUK", to_hex_u64(rec.pruk_id), imsi});
     if (!st.ok() && st.error().code == Errc::kConflict) continue;  // another PKMF took the ID meanwhile
     PROSE_TRY_STATUS(st);
     metrics_.pruk_issued(true);
@@ -394,7 +382,7 @@ pc8::KdResponse PkmfService::handle_kd(const net::PeerIdentity& peer, const pc8:
   {
     std::lock_guard<std::mutex> lock(kd_mu_);
     kd_queue_.emplace_back(pruk->pruk_id,
-                           store::AuditEntry{now, peer.to_string(), "derive", "KD", id_hex(pruk->pruk_id), imsi});
+                           store::AuditEntry{now, peer.to_string(), "derive", "KD", to_hex_u64(pruk->pruk_id), imsi});
   }
   metrics_.kd_derived();
 

@@ -10,11 +10,7 @@
 namespace prose::store {
 namespace {
 
-std::string pruk_label(std::uint64_t id) {
-  std::uint8_t b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(id >> (56 - 8 * i));
-  return "pruk:" + to_hex(ByteView(b, 8));
-}
+std::string pruk_label(std::uint64_t id) { return "pruk:" + to_hex_u64(id); }
 std::string pmk_label(const std::string& imsi, std::uint64_t pmk_id) {
   return "pmk:" + imsi + ":" + std::to_string(pmk_id);
 }

@@ -1,6 +1,7 @@
 // Hex encoding: lowercase on output, case-insensitive on input.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,8 @@ std::string to_hex(ByteView data);
 Result<Bytes> from_hex(std::string_view hex, std::string_view what = "hex");
 // Like from_hex but also requires exactly `n` octets.
 Result<Bytes> from_hex_exact(std::string_view hex, std::size_t n, std::string_view what = "hex");
+// 16 lowercase hex digits of a 64-bit identifier (PRUK ID, PMK ID), big-endian.
+std::string to_hex_u64(std::uint64_t v);
 // For tests and constants known to be valid; aborts on bad input.
 Bytes hex_literal(std::string_view hex);
 

@@ -17,6 +17,11 @@ TEST(Hex, RoundTripAndCaseInsensitive) {
   EXPECT_EQ(to_hex(*b), "00ffab10");
 }
 
+TEST(Hex, U64IsSixteenBigEndianDigits) {
+  EXPECT_EQ(to_hex_u64(0), "0000000000000000");
+  EXPECT_EQ(to_hex_u64(0xfedcba9876543210ull), "fedcba9876543210");
+}
+
 TEST(Hex, RejectsOddAndBadCharacters) {
   auto odd = from_hex("abc", "--pruk");
   ASSERT_FALSE(odd.ok());
