@@ -22,6 +22,7 @@
 #include "prose/link/gba_gpi_processor.h"
 #include "prose/link/relay.h"
 #include "prose/link/remote_ue.h"
+#include "prose/mikey/constants.h"
 #include "prose/mikey/delivery.h"
 #include "prose/net/client.h"
 #include "prose/pc8/codec.h"
@@ -33,11 +34,17 @@ namespace {
 
 namespace fs = std::filesystem;
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_rebind{false};         // SIGHUP: the Remote UE's address changes (new MIKEY socket)
+std::atomic<bool> g_stop_delivery{false};  // SIGUSR1: the Remote UE gives up PRUK delivery
 void on_signal(int) { g_stop = true; }
+void on_hup(int) { g_rebind = true; }
+void on_usr1(int) { g_stop_delivery = true; }
 void install_signals() {
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGHUP, on_hup);
+  std::signal(SIGUSR1, on_usr1);
 }
 
 link::TimePoint now() { return std::chrono::time_point_cast<link::Millis>(std::chrono::steady_clock::now()); }
@@ -316,6 +323,8 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
   c.app_port = static_cast<std::uint16_t>(r.num("ue", "app_port", 0, 1, 65535, true));
   c.rekey_every = static_cast<std::uint32_t>(r.num("ue", "rekey_every", 0, 0, 1000000));
   c.rekey_auth = r.boolean("ue", "rekey_auth", false);
+  c.mikey_port = static_cast<std::uint16_t>(r.num("ue", "mikey_port", 0, 0, 65535));
+  c.stop_pruk_delivery_on_exit = r.boolean("ue", "stop_pruk_delivery_on_exit", false);
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink));
   if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
   auto k = SecretBytes::from_hex_exact(kek, 32, "ue.kek");
@@ -354,10 +363,19 @@ class RemoteUeAgent {
     PROSE_TRY(store_, KeyStore::load(cfg_.key_store, cfg_.kek));
     PROSE_TRY_STATUS(sl_.open());
     PROSE_TRY_STATUS(app_.bind(cfg_.app_port));
-    PROSE_TRY_STATUS(mikey_.bind(0));
+    mikey_ = std::make_unique<Udp>();
+    PROSE_TRY_STATUS(mikey_->bind(cfg_.mikey_port));
     PROSE_TRY(client_, make_client(cfg_.pkmf));
-    evt("start",
-        cfg_.name + " IMSI " + cfg_.imsi + " L2 " + hex24(cfg_.l2_id) + " app port " + std::to_string(app_.port()));
+    evt("start", cfg_.name + " IMSI " + cfg_.imsi + " L2 " + hex24(cfg_.l2_id) + " app port " +
+                     std::to_string(app_.port()) + " MIKEY address 127.0.0.1:" + std::to_string(mikey_->port()));
+    Status st = run_steps();
+    // Giving up PRUK delivery (the agent stops): tell the PKMF first.
+    if (cfg_.stop_pruk_delivery_on_exit && delivery_on_) (void)stop_delivery();
+    return st;
+  }
+
+ private:
+  Status run_steps() {
     if (cfg_.provision) PROSE_TRY_STATUS(provision());
     if (g_stop) return {};
     PROSE_TRY_STATUS(discover());
@@ -365,61 +383,174 @@ class RemoteUeAgent {
     return link_loop();
   }
 
- private:
-  // Key Request (PRUK start) and the MIKEY delivery; retried every second while the PKMF cannot be reached.
-  Status provision() {
+  // One PC8 Key Request for PRUK delivery (start or stop) with the current MIKEY address. kIo when the PKMF
+  // cannot be reached, kDenied when it refuses.
+  Status key_request(pc8::PrukDelivery delivery) {
     const std::string& pk = cfg_.pkmf.fqdn;
-    for (int attempt = 0; !g_stop; ++attempt) {
-      pc8::PrukRequest r;
-      r.transaction_id.value = random_u32();
-      r.ue_address = pc8::UeAddress{"127.0.0.1", mikey_.port()};
-      if (const auto* ks = store_.keys(pk))
-        for (const auto& p : ks->pruks) r.held_pruk_ids.push_back(pc8::PrukId{p.pruk_id});
-      msc(cfg_.name, "PKMF",
-          "PC8 Key Request (PRUK delivery start, UE address 127.0.0.1:" + std::to_string(mikey_.port()) + ")");
-      auto resp = pc8_call(*client_, pc8::Request(r));
-      if (!resp.ok()) {
-        evt("error", "PKMF unreachable or failed: " + resp.error().to_string() + " (retrying)");
+    pc8::PrukRequest r;
+    r.transaction_id.value = random_u32();
+    r.delivery = delivery;
+    r.ue_address = pc8::UeAddress{"127.0.0.1", mikey_->port()};
+    if (const auto* ks = store_.keys(pk))
+      for (const auto& p : ks->pruks) r.held_pruk_ids.push_back(pc8::PrukId{p.pruk_id});
+    const bool start = delivery == pc8::PrukDelivery::kStart;
+    msc(cfg_.name, "PKMF",
+        std::string("PC8 Key Request (PRUK delivery ") + (start ? "start" : "stop") + ", UE address 127.0.0.1:" +
+            std::to_string(mikey_->port()) + ", " + std::to_string(r.held_pruk_ids.size()) + " PRUK IDs held)");
+    auto resp = pc8_call(*client_, pc8::Request(std::move(r)));
+    if (!resp.ok()) return fail(Errc::kIo, "PKMF unreachable or failed: " + resp.error().to_string());
+    auto* pr = std::get_if<pc8::PrukResponse>(&*resp);
+    if (!pr) return fail(Errc::kMalformed, "PKMF answered with another response type");
+    if (auto* e = std::get_if<pc8::ErrorCode>(&pr->outcome))
+      return fail(Errc::kDenied, "PKMF refused the Key Request: " + std::string(pc8::error_code_name(*e)));
+    if (!start) {
+      if (!std::holds_alternative<pc8::PrukStopAck>(pr->outcome))
+        return fail(Errc::kMalformed, "PKMF did not acknowledge the stop");
+      msc("PKMF", cfg_.name, "PC8 Key Response (PRUK delivery stopped)");
+      delivery_on_ = false;
+      return {};
+    }
+    auto* g = std::get_if<pc8::PrukGrant>(&pr->outcome);
+    if (!g) return fail(Errc::kMalformed, "unexpected Key Response");
+    if (g->pmk) {
+      store_.set_pmk(pk, g->pmk->pmk_id.value, g->pmk->pmk.clone(), g->key_type_id.value);
+      msc("PKMF", cfg_.name,
+          "PC8 Key Response (Key Type ID " + g->key_type_id.hex() + ", PMK ID " + g->pmk->pmk_id.hex() + ", PMK " +
+              g->pmk->pmk.fingerprint() + ")");
+    } else {
+      msc("PKMF", cfg_.name, "PC8 Key Response (Key Type ID " + g->key_type_id.hex() + ")");
+    }
+    const PkmfKeys* ks = store_.keys(pk);
+    if (!ks || !ks->pmk_id) return fail(Errc::kState, "no PMK for the PKMF");
+    if (!mikey_rx_ || mikey_pmk_id_ != *ks->pmk_id || mikey_key_type_ != g->key_type_id.value) {
+      mikey_rx_ = std::make_unique<mikey::Receiver>();
+      mikey_rx_->add_pmk(be_bytes(*ks->pmk_id, 8), ks->pmk.clone());
+      mikey_rx_->add_key_type(be_bytes(g->key_type_id.value, 4), mikey::KeyClass::kPruk);
+      mikey_pmk_id_ = *ks->pmk_id;
+      mikey_key_type_ = g->key_type_id.value;
+    }
+    delivery_on_ = true;
+    return {};
+  }
+
+  // Key Request (PRUK start) and the MIKEY delivery; retried every second while the PKMF cannot be reached.
+  // Without a PRUK the UE waits for the delivery (10 s); a UE that already holds PRUKs takes a later push whenever
+  // it comes (service()).
+  Status provision() {
+    while (!g_stop) {
+      const StoredPruk* before = store_.current(cfg_.pkmf.fqdn);
+      const bool held = before != nullptr;
+      const std::uint64_t before_id = held ? before->pruk_id : 0;
+      Status st = key_request(pc8::PrukDelivery::kStart);
+      if (!st.ok() && st.error().code == Errc::kIo) {
+        evt("error", st.error().message + " (retrying)");
         ::sleep(1);
         continue;
       }
-      auto* pr = std::get_if<pc8::PrukResponse>(&*resp);
-      if (!pr) return fail(Errc::kMalformed, "PKMF answered with another response type");
-      if (auto* e = std::get_if<pc8::ErrorCode>(&pr->outcome))
-        return fail(Errc::kDenied, "PKMF refused the Key Request: " + std::string(pc8::error_code_name(*e)));
-      auto* g = std::get_if<pc8::PrukGrant>(&pr->outcome);
-      if (!g) return fail(Errc::kMalformed, "unexpected Key Response");
-      if (g->pmk) {
-        store_.set_pmk(pk, g->pmk->pmk_id.value, g->pmk->pmk.clone(), g->key_type_id.value);
-        msc("PKMF", cfg_.name,
-            "PC8 Key Response (Key Type ID " + g->key_type_id.hex() + ", PMK ID " + g->pmk->pmk_id.hex() + ", PMK " +
-                g->pmk->pmk.fingerprint() + ")");
-      } else {
-        msc("PKMF", cfg_.name, "PC8 Key Response (Key Type ID " + g->key_type_id.hex() + ")");
+      PROSE_TRY_STATUS(st);
+      if (held) return {};
+      auto deadline = now() + link::Millis(10000);
+      while (!g_stop && now() < deadline) {
+        pollfd p{mikey_->fd(), POLLIN, 0};
+        ::poll(&p, 1, 100);
+        PROSE_TRY_STATUS(on_mikey());
+        const StoredPruk* cur = store_.current(cfg_.pkmf.fqdn);
+        if (cur && cur->pruk_id != before_id) return {};
       }
-      const PkmfKeys* ks = store_.keys(pk);
-      if (!ks || !ks->pmk_id) return fail(Errc::kState, "no PMK for the PKMF");
-      mikey::Receiver rx;
-      rx.add_pmk(be_bytes(*ks->pmk_id, 8), ks->pmk.clone());
-      rx.add_key_type(be_bytes(g->key_type_id.value, 4), mikey::KeyClass::kPruk);
-      pollfd p{mikey_.fd(), POLLIN, 0};
-      if (::poll(&p, 1, 10000) <= 0) return fail(Errc::kTimeout, "no MIKEY message within 10 s");
-      auto m = mikey_.recv();
-      if (!m) return fail(Errc::kIo, "MIKEY receive failed");
-      cap(m->second, mikey_.port(), m->first);
-      msc("PKMF", cfg_.name, "MIKEY I_MESSAGE (" + std::to_string(m->first.size()) + " octets)");
-      PROSE_TRY(auto opened, rx.open(m->first, mikey::ntp_now()));
-      if (opened.verification_message) {
-        mikey_.send_to(m->second, *opened.verification_message);
-        cap(mikey_.port(), m->second, *opened.verification_message);
-        msc(cfg_.name, "PKMF", "MIKEY R_MESSAGE (verification)");
-      }
-      store_.add_mikey_pruk(pk, opened.key_id, std::move(opened.key));
-      PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
-      evt("pruk", "MIKEY PRUK ID " + to_hex_u64(opened.key_id) + " PRUK " + store_.current(pk)->pruk.fingerprint());
-      return {};
+      return g_stop ? Status{} : fail(Errc::kTimeout, "no MIKEY message within 10 s");
     }
     return {};
+  }
+
+  // Every MIKEY datagram waiting on the UE's MIKEY socket: open (PMK, Key Type ID, MAC, time, replay), answer the
+  // verification request, store the PRUK. A retransmitted I_MESSAGE (the verification got lost) is answered again.
+  Status on_mikey() {
+    while (auto m = mikey_->recv()) {
+      // The pcap shows the PKMF side on MIKEY's registered port (whatever ephemeral port its sender used), so
+      // Wireshark decodes it without "Decode As".
+      cap(mikey::kUdpPort, mikey_->port(), m->first);
+      msc("PKMF", cfg_.name,
+          "MIKEY I_MESSAGE (" + std::to_string(m->first.size()) +
+              " octets) to 127.0.0.1:" + std::to_string(mikey_->port()));
+      if (!last_i_message_.empty() && m->first == last_i_message_) {
+        if (!last_r_message_.empty()) {
+          mikey_->send_to(m->second, last_r_message_);
+          cap(mikey_->port(), mikey::kUdpPort, last_r_message_);
+          msc(cfg_.name, "PKMF", "MIKEY R_MESSAGE (verification, again: the I_MESSAGE was retransmitted)");
+        }
+        continue;
+      }
+      if (!mikey_rx_) {
+        evt("error", "MIKEY message before any Key Response: ignored");
+        continue;
+      }
+      auto opened = mikey_rx_->open(m->first, mikey::ntp_now());
+      if (!opened.ok()) {
+        evt("error", "MIKEY message rejected: " + opened.error().to_string());
+        continue;
+      }
+      last_i_message_ = m->first;
+      last_r_message_.clear();
+      if (opened->verification_message) {
+        last_r_message_ = *opened->verification_message;
+        mikey_->send_to(m->second, *opened->verification_message);
+        cap(mikey_->port(), mikey::kUdpPort, *opened->verification_message);
+        msc(cfg_.name, "PKMF", "MIKEY R_MESSAGE (verification)");
+      }
+      const std::string& pk = cfg_.pkmf.fqdn;
+      store_.add_mikey_pruk(pk, opened->key_id, std::move(opened->key));
+      PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
+      evt("pruk", "MIKEY PRUK ID " + to_hex_u64(opened->key_id) + " PRUK " + store_.current(pk)->pruk.fingerprint() +
+                      " at 127.0.0.1:" + std::to_string(mikey_->port()));
+    }
+    return {};
+  }
+
+  // Tells the PKMF that this UE gives up PRUK delivery (PrukRequest with the stop indication).
+  Status stop_delivery() {
+    Status st = key_request(pc8::PrukDelivery::kStop);
+    if (!st.ok()) {
+      evt("error", "PRUK delivery stop not acknowledged: " + st.error().to_string());
+      return st;
+    }
+    evt("delivery", "PRUK delivery stopped at PKMF " + cfg_.pkmf.fqdn);
+    return {};
+  }
+
+  // The UE's address changed: a new MIKEY socket (bound before the old one closes, so the port differs), then a
+  // new Key Request so that the PKMF sends later MIKEY messages there.
+  Status change_address() {
+    auto fresh = std::make_unique<Udp>();
+    PROSE_TRY_STATUS(fresh->bind(0));
+    const std::uint16_t old_port = mikey_->port();
+    mikey_ = std::move(fresh);
+    evt("address", "UE address changed: MIKEY now at 127.0.0.1:" + std::to_string(mikey_->port()) + " (was " +
+                       std::to_string(old_port) + ")");
+    if (delivery_on_) key_request_due_ = now();
+    return {};
+  }
+
+  // Work that is due whatever the UE is doing (discovery, link): address change, PRUK delivery stop, a Key Request
+  // to retry, MIKEY pushes.
+  Status service() {
+    if (g_rebind.exchange(false)) PROSE_TRY_STATUS(change_address());
+    if (g_stop_delivery.exchange(false)) {
+      key_request_due_.reset();
+      (void)stop_delivery();
+    }
+    if (key_request_due_ && now() >= *key_request_due_) {
+      Status st = key_request(pc8::PrukDelivery::kStart);
+      if (st.ok()) {
+        key_request_due_.reset();
+      } else if (st.error().code == Errc::kIo) {
+        evt("error", st.error().message + " (retrying)");
+        key_request_due_ = now() + link::Millis(1000);
+      } else {
+        evt("error", st.error().to_string());
+        key_request_due_.reset();
+      }
+    }
+    return on_mikey();
   }
 
   Status discover() {
@@ -433,8 +564,9 @@ class RemoteUeAgent {
         sl_.send(cfg_.l2_id, kBroadcastL2Id, *d);
         next_solicit = now() + link::Millis(500);
       }
-      pollfd p{sl_.fd(), POLLIN, 0};
-      ::poll(&p, 1, 100);
+      pollfd ps[2] = {{sl_.fd(), POLLIN, 0}, {mikey_->fd(), POLLIN, 0}};
+      ::poll(ps, 2, 100);
+      PROSE_TRY_STATUS(service());
       while (auto f = sl_.recv()) {
         if (f->dst != kBroadcastL2Id && f->dst != cfg_.l2_id) continue;
         auto d = decode_discovery(f->pdu);
@@ -498,8 +630,9 @@ class RemoteUeAgent {
     PROSE_TRY(link::Output o, ue_->start(now()));
     PROSE_TRY_STATUS(handle(std::move(o)));
     while (!g_stop && !done_) {
-      pollfd ps[2] = {{sl_.fd(), POLLIN, 0}, {app_.fd(), POLLIN, 0}};
-      ::poll(ps, 2, poll_timeout(timers_.earliest(), 500));
+      pollfd ps[3] = {{sl_.fd(), POLLIN, 0}, {app_.fd(), POLLIN, 0}, {mikey_->fd(), POLLIN, 0}};
+      ::poll(ps, 3, poll_timeout(timers_.earliest(), 500));
+      PROSE_TRY_STATUS(service());
       for (auto id : timers_.take_due(now())) PROSE_TRY_STATUS(handle(ue_->on_timer(now(), id)));
       while (auto f = sl_.recv()) {
         if (f->dst != cfg_.l2_id || f->src != relay_l2_) continue;
@@ -585,7 +718,14 @@ class RemoteUeAgent {
 
   RemoteUeAgentConfig cfg_;
   Sidelink sl_;
-  Udp app_, mikey_;
+  Udp app_;
+  std::unique_ptr<Udp> mikey_;  // replaced when the UE's address changes
+  std::unique_ptr<mikey::Receiver> mikey_rx_;
+  std::uint64_t mikey_pmk_id_ = 0;
+  std::uint32_t mikey_key_type_ = 0;
+  Bytes last_i_message_, last_r_message_;
+  bool delivery_on_ = false;  // the PKMF was asked to deliver PRUKs and not told to stop
+  std::optional<link::TimePoint> key_request_due_;
   std::unique_ptr<crypto::Usim> usim_;
   std::unique_ptr<net::HttpsClient> client_;
   KeyStore store_;

@@ -46,6 +46,12 @@ struct RemoteUeAgentConfig {
   // rekey_auth (the relay then fetches a fresh KD from the PKMF).
   std::uint32_t rekey_every = 0;
   bool rekey_auth = false;
+  // The UDP port MIKEY messages go to (0: ephemeral). SIGHUP emulates an address change: the agent binds a new
+  // ephemeral port and sends a new Key Request with it.
+  std::uint16_t mikey_port = 0;
+  // Before the agent stops, tell the PKMF it gives up PRUK delivery (Key Request with the stop indication).
+  // SIGUSR1 does the same at any time.
+  bool stop_pruk_delivery_on_exit = false;
   PkmfClientConfig pkmf;
   SidelinkConfig sidelink;
 };

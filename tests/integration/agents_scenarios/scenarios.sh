@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Agent scenarios of issue 8 as separate processes on loopback (docs/agents.md "What is tested"):
 #   scenarios.sh PROSE_BINARY SCENARIO PORT_BASE
-# SCENARIO: relay-not-authorised | ue-not-authorised | pkmf-down | loss | rekey
+# SCENARIO: relay-not-authorised | ue-not-authorised | pkmf-down | loss | rekey | address-change | stop-delivery
 # Ports PORT_BASE .. PORT_BASE+20 on 127.0.0.1 (each ctest test gets its own range).
 set -u
 PROSE=$(realpath "$1") SCENARIO=$2 BASE=$3
@@ -271,6 +271,74 @@ rekey)
   grep -q '^EVT|failed|' "$DIR/ue1.log" "$DIR/ue2.log" && fail "a link failed during rekeying"
   n=$(grep -c '^MSC|PKMF|relay|PC8 Key Response (KD' "$DIR/relay.log")
   ((n >= 5)) || fail "relay fetched only $n KDs (Auth Flag rekeys must fetch fresh ones)"
+  ;;
+address-change)
+  # Issue 8: a Remote UE whose address changes sends a new Key Request with it; a later PRUK push arrives there.
+  # SIGHUP emulates the change (new MIKEY socket). pruk_max_age_s = 1 makes the PKMF push a fresh PRUK on that
+  # Key Request (its newest PRUK is then older than its policy allows).
+  admin ue-add --imsi "${IMSI[ue1]}" --rsc abcd
+  admin relay-add --id r1 --rsc abcd
+  sed -i 's/^pruk_max_age_s = .*/pruk_max_age_s = 1/' "$PCFG"
+  start_pkmf
+  start_relay
+  start_ue ue1 true
+  UE1=$LAST
+  wait_for "$DIR/ue1.log" '^EVT\|ready\|' 20 || fail "ue1 link not secured"
+  data_through ue1 2
+  OLD=$(sed -n 's/^EVT|start|.* MIKEY address 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$DIR/ue1.log")
+  FIRST=$(sed -n 's/^EVT|pruk|MIKEY PRUK ID \([0-9a-f]*\) .*/\1/p' "$DIR/ue1.log" | head -n 1)
+  [[ -n $OLD && -n $FIRST ]] || fail "ue1 logged no MIKEY address or PRUK"
+  sleep 2
+  step "ue1's address changes (SIGHUP): new Key Request with the new address, the next PRUK push goes there"
+  kill -HUP "$UE1"
+  wait_for "$DIR/ue1.log" '^EVT\|address\|' 5 || fail "ue1 did not change its address"
+  NEW=$(sed -n 's/^EVT|address|UE address changed: MIKEY now at 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$DIR/ue1.log")
+  [[ -n $NEW && $NEW != "$OLD" ]] || fail "no new MIKEY port (old $OLD, new '$NEW')"
+  wait_for "$DIR/ue1.log" "^MSC\|ue1\|PKMF\|PC8 Key Request \(PRUK delivery start, UE address 127\.0\.0\.1:$NEW," 10 ||
+    fail "no Key Request with the new address 127.0.0.1:$NEW"
+  wait_for "$DIR/ue1.log" "^EVT\|pruk\|MIKEY PRUK ID [0-9a-f]+ PRUK .* at 127\.0\.0\.1:$NEW\$" 15 ||
+    fail "no PRUK push arrived at the new address 127.0.0.1:$NEW"
+  SECOND=$(sed -n 's/^EVT|pruk|MIKEY PRUK ID \([0-9a-f]*\) .*/\1/p' "$DIR/ue1.log" | tail -n 1)
+  [[ $SECOND != "$FIRST" ]] || fail "the push after the address change carried the old PRUK ID"
+  echo "ue1: MIKEY port $OLD -> $NEW, PRUK ID $FIRST -> $SECOND"
+  data_through ue1 2
+  ;;
+stop-delivery)
+  # Issue 8: before a Remote UE gives up PRUK delivery it tells the PKMF (Key Request with the stop indication);
+  # the PKMF's store then shows delivery off. ue1: on demand (SIGUSR1); ue2: on exit (stop_pruk_delivery_on_exit).
+  admin ue-add --imsi "${IMSI[ue1]}" --rsc abcd
+  admin ue-add --imsi "${IMSI[ue2]}" --rsc abcd
+  admin relay-add --id r1 --rsc abcd
+  start_pkmf
+  start_relay
+  delivery() { "$PROSE" admin --json --config "$PCFG" ue-show --imsi "${IMSI[$1]}" | tr -d ' \n' |
+    grep -o '"PRUKdelivery":[a-z]*' | cut -d: -f2; }
+  start_ue ue1 true
+  UE1=$LAST
+  start_ue ue2 true 'stop_pruk_delivery_on_exit = true'
+  UE2=$LAST
+  wait_for "$DIR/ue1.log" '^EVT\|ready\|' 20 || fail "ue1 link not secured"
+  wait_for "$DIR/ue2.log" '^EVT\|ready\|' 20 || fail "ue2 link not secured"
+  [[ $(delivery ue1) == true && $(delivery ue2) == true ]] || fail "PKMF store does not show delivery on"
+  step "ue1 gives up PRUK delivery on demand (SIGUSR1)"
+  kill -USR1 "$UE1"
+  wait_for "$DIR/ue1.log" '^EVT\|delivery\|PRUK delivery stopped at PKMF' 10 || fail "ue1 logged no stop"
+  grep -E '^MSC\|ue1\|PKMF\|PC8 Key Request \(PRUK delivery stop,' "$DIR/ue1.log" || fail "ue1 sent no stop request"
+  [[ $(delivery ue1) == false ]] || fail "PKMF store still shows delivery on for ue1 ($(delivery ue1))"
+  [[ $(delivery ue2) == true ]] || fail "ue2's delivery changed with ue1's stop"
+  step "after the stop an address change of ue1 sends no Key Request (it no longer wants PRUKs)"
+  kill -HUP "$UE1"
+  wait_for "$DIR/ue1.log" '^EVT\|address\|' 5 || fail "ue1 did not change its address"
+  sleep 1
+  n=$(grep -c '^MSC|ue1|PKMF|PC8 Key Request (PRUK delivery start' "$DIR/ue1.log")
+  ((n == 1)) || fail "ue1 sent $n start Key Requests, expected 1"
+  [[ $(delivery ue1) == false ]] || fail "ue1's delivery was switched on again"
+  data_through ue1 2
+  step "ue2 stops (SIGTERM) with stop_pruk_delivery_on_exit = true"
+  kill -TERM "$UE2"
+  wait_exit "$UE2" 10
+  wait_for "$DIR/ue2.log" '^EVT\|delivery\|PRUK delivery stopped at PKMF' 1 || fail "ue2 logged no stop on exit"
+  [[ $(delivery ue2) == false ]] || fail "PKMF store still shows delivery on for ue2"
   ;;
 *)
   fail "unknown scenario"
