@@ -69,7 +69,7 @@ Result<PkmfConfig> load_config(const std::string& path) {
     os << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
     return fail(Errc::kInvalidArgument, os.str());
   }
-  static const std::set<std::string> kSections = {"pkmf", "tls", "store", "mikey", "policy", "hss"};
+  static const std::set<std::string> kSections = {"pkmf", "tls", "store", "mikey", "policy", "hss", "discovery"};
   for (const auto& [k, v] : t) {
     if (!kSections.count(std::string(k.str()))) {
       return fail(Errc::kInvalidArgument, path + ": unknown section [" + std::string(k.str()) + "]");
@@ -125,6 +125,14 @@ Result<PkmfConfig> load_config(const std::string& path) {
   p.pruk_max_uses = static_cast<std::uint64_t>(L.num(t, "policy", "pruk_max_uses", 0, 0, std::int64_t{1} << 40));
   p.key_lifetime_s =
       static_cast<std::uint32_t>(L.num(t, "policy", "key_lifetime_s", p.key_lifetime_s, 1, 0xffffffffLL));
+
+  DiscoveryConfig& d = c.service.discovery;
+  d.psdk_lifetime_s = L.num(t, "discovery", "psdk_lifetime_s", d.psdk_lifetime_s, kMinPsdkLifetimeS, kMaxPsdkLifetimeS);
+  d.psdk_renew_before_s = L.num(t, "discovery", "psdk_renew_before_s", d.psdk_renew_before_s, 0, kMaxPsdkLifetimeS / 2);
+  if (auto problem = validate(d)) {
+    auto colon = problem->find(": ");
+    L.bad(problem->substr(0, colon), problem->substr(colon + 2));
+  }
 
   if (t.get("hss") != nullptr) {
     HssGbaPushConfig h;
@@ -196,7 +204,11 @@ Result<std::string> write_example_config(const ExampleConfigOptions& o) {
        "[policy]\n"
        "pruk_max_age_s = 2592000\n"
        "pruk_max_uses = 0\n"
-       "key_lifetime_s = 604800\n";
+       "key_lifetime_s = 604800\n\n"
+       "[discovery]\n"
+       "# PSDKs (discovery keys) per Relay Service Code: lifetime, and how long before expiry the next one is made.\n"
+       "psdk_lifetime_s = 86400\n"
+       "psdk_renew_before_s = 3600\n";
   if (o.hss_port) {
     f << "\n[hss]\n"
          "host = \"127.0.0.1\"\n"

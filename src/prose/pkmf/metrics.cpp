@@ -92,6 +92,12 @@ std::string Metrics::render() const {
       static_cast<unsigned long long>(mikey_verified_.load()));
   add("prose_pkmf_mikey_messages_total{event=\"gave_up\"} %llu\n",
       static_cast<unsigned long long>(mikey_gave_up_.load()));
+  out += "# HELP prose_pkmf_psdks_issued_total PSDKs handed out in Discovery Key Responses (one per granted RSC).\n";
+  out += "# TYPE prose_pkmf_psdks_issued_total counter\n";
+  add("prose_pkmf_psdks_issued_total %llu\n", static_cast<unsigned long long>(psdks_issued_.load()));
+  out += "# HELP prose_pkmf_psdks_created_total PSDKs created by this PKMF (first PSDK of an RSC or rotation).\n";
+  out += "# TYPE prose_pkmf_psdks_created_total counter\n";
+  add("prose_pkmf_psdks_created_total %llu\n", static_cast<unsigned long long>(psdks_created_.load()));
   return out;
 }
 

@@ -32,7 +32,12 @@ Resp error_response(pc8::TransactionId tid, ErrorCode code) {
 }  // namespace
 
 PkmfService::PkmfService(ServiceConfig config, StorePool& stores, Metrics& metrics, GbaPush* gba_push, MikeySink* mikey)
-    : config_(std::move(config)), stores_(stores), metrics_(metrics), gba_push_(gba_push), mikey_(mikey) {
+    : config_(std::move(config)),
+      stores_(stores),
+      metrics_(metrics),
+      gba_push_(gba_push),
+      mikey_(mikey),
+      discovery_(config_.discovery, stores, metrics) {
   kd_thread_ = std::thread([this] { kd_writer(); });
 }
 
@@ -94,11 +99,9 @@ pc8::Response PkmfService::handle(const net::PeerIdentity& peer, const pc8::Requ
           metrics_.request(Exchange::kPgk, elapsed());
           return error_response<pc8::PgkResponse>(r.transaction_id, ErrorCode::kUnsupportedRequest);
         } else {
-          metrics_.error(ErrorCode::kUnsupportedRequest);
+          auto resp = discovery_.handle(peer, r, now);
+          if (auto* e = std::get_if<ErrorCode>(&resp.outcome)) metrics_.error(*e);
           metrics_.request(Exchange::kDiscovery, elapsed());
-          pc8::DiscoveryKeyResponse resp;
-          resp.transaction_id = r.transaction_id;
-          resp.outcome = ErrorCode::kUnsupportedRequest;
           return resp;
         }
       },

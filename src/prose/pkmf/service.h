@@ -16,6 +16,7 @@
 #include "prose/mikey/delivery.h"
 #include "prose/net/identity.h"
 #include "prose/pc8/messages.h"
+#include "prose/pkmf/discovery_keys.h"
 #include "prose/pkmf/metrics.h"
 #include "prose/pkmf/policy.h"
 #include "prose/pkmf/providers.h"
@@ -26,6 +27,7 @@ namespace prose::pkmf {
 struct ServiceConfig {
   std::string fqdn = "pkmf.prose.test";  // PKMF FQDN (MIKEY IDi)
   Policy policy;
+  DiscoveryConfig discovery;  // PSDK lifetime and rotation ([discovery])
 };
 
 class PkmfService {
@@ -61,6 +63,7 @@ class PkmfService {
   Metrics& metrics_;
   GbaPush* gba_push_;
   MikeySink* mikey_;
+  DiscoveryKeys discovery_;  // Discovery Key Requests (PSDKs per Relay Service Code)
 
   struct Pending {
     std::string imsi;

@@ -43,13 +43,33 @@ struct PmkRecord {
   SecretBytes pmk;
 };
 
+// A ProSe Shared Discovery Key: one sequence per Relay Service Code, shared by every UE and relay authorised for
+// that code. The PSDK with the highest generation of an RSC is its current one; older ones stay until expiry.
+struct PsdkRecord {
+  std::uint32_t rsc = 0;         // Relay Service Code (24 bit)
+  std::uint64_t generation = 0;  // 1, 2, ... per RSC
+  std::uint32_t psdk_id = 0;     // random, non-zero, unique across the store while stored
+  SecretBytes psdk;              // empty in list_psdks (never decrypted for listing)
+  std::int64_t created_at = 0;   // seconds since the epoch
+  std::int64_t expires_at = 0;   // seconds since the epoch
+};
+
+// The audit subject of a PSDK: "rsc-" and the Relay Service Code in 6 lowercase hex digits.
+std::string psdk_audit_subject(std::uint32_t rsc);
+
+// What insert_psdk_if_absent found: the RSC's current PSDK after the call, and whether this call created it.
+struct PsdkInsertResult {
+  PsdkRecord current;
+  bool created = false;
+};
+
 struct AuditEntry {
   std::int64_t at = 0;
   std::string actor;     // authenticated identity that caused it (UE IMSI, relay id, admin)
   std::string action;    // "issue", "derive", "delete", ...
-  std::string key_kind;  // "PRUK", "PMK", "KD"
+  std::string key_kind;  // "PRUK", "PMK", "KD", "PSDK"
   std::string key_id;    // hex identifier, never key material
-  std::string subject;   // the UE the key belongs to
+  std::string subject;   // the UE the key belongs to ("rsc-<6 hex>" for a PSDK)
 };
 
 }  // namespace prose::store

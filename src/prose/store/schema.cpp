@@ -91,6 +91,31 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_by_subject ON audit (subject, id);
 )sql"},
+      // PSDKs: one sequence per Relay Service Code. The primary key (rsc, generation) makes creation of the next
+      // PSDK race-free across PKMF processes (insert-if-absent, then re-read); psdk_id is unique while stored.
+      {2, "PSDKs (discovery keys) per Relay Service Code",
+       R"sql(
+CREATE TABLE psdk (
+  rsc INTEGER NOT NULL,
+  generation INTEGER NOT NULL,
+  psdk_id INTEGER NOT NULL UNIQUE,
+  psdk BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (rsc, generation)
+);
+)sql",
+       R"sql(
+CREATE TABLE psdk (
+  rsc BIGINT NOT NULL,
+  generation BIGINT NOT NULL,
+  psdk_id BIGINT NOT NULL UNIQUE,
+  psdk BYTEA NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (rsc, generation)
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -1,4 +1,5 @@
 // The Store interface written once over Db; the dialects differ only in the schema text.
+#include <cstdio>
 #include <map>
 
 #include "prose/store/db.h"
@@ -11,6 +12,12 @@ namespace prose::store {
 namespace {
 
 std::string pruk_label(std::uint64_t id) { return "pruk:" + to_hex_u64(id); }
+// Binds the PSDK blob to everything in its row: a blob moved to another RSC or generation, or an edited expiry,
+// fails to open.
+std::string psdk_label(const PsdkRecord& r) {
+  return "psdk:" + psdk_audit_subject(r.rsc) + ":" + std::to_string(r.generation) + ":" + std::to_string(r.psdk_id) +
+         ":" + std::to_string(r.created_at) + ":" + std::to_string(r.expires_at);
+}
 std::string pmk_label(const std::string& imsi, std::uint64_t pmk_id) {
   return "pmk:" + imsi + ":" + std::to_string(pmk_id);
 }
@@ -264,8 +271,84 @@ class SqlStore final : public Store {
     return ok_status();
   }
 
+  Result<std::optional<PsdkRecord>> current_psdk(std::uint32_t rsc) override { return current_psdk_locked(rsc); }
+
+  Result<PsdkInsertResult> insert_psdk_if_absent(const PsdkRecord& rec, const AuditEntry& audit_entry) override {
+    if (rec.psdk_id == 0) return fail(Errc::kInvalidArgument, "PSDK ID 0 is reserved");
+    if (rec.generation == 0 || rec.generation > static_cast<std::uint64_t>(INT64_MAX)) {
+      return fail(Errc::kInvalidArgument, "PSDK generation out of range");
+    }
+    if (rec.rsc > 0xffffff) return fail(Errc::kInvalidArgument, "Relay Service Code does not fit 24 bits");
+    if (rec.psdk.empty()) return fail(Errc::kInvalidArgument, "empty PSDK");
+    if (rec.expires_at <= rec.created_at) return fail(Errc::kInvalidArgument, "PSDK expires before it is created");
+    PROSE_TRY(Bytes blob, wrap_key(kek_, rec.psdk, psdk_label(rec)));
+    return in_transaction(*db_, [&]() -> Result<PsdkInsertResult> {
+      PROSE_TRY(auto ins, db_->query("INSERT INTO psdk (rsc, generation, psdk_id, psdk, created_at, expires_at) "
+                                     "VALUES ($1, $2, $3, $4, $5, $6) "
+                                     "ON CONFLICT (rsc, generation) DO NOTHING RETURNING psdk_id",
+                                     {std::int64_t{rec.rsc}, as_db(rec.generation), std::int64_t{rec.psdk_id}, blob,
+                                      rec.created_at, rec.expires_at}));
+      PsdkInsertResult out;
+      out.created = !ins.empty();
+      if (out.created) {
+        PROSE_TRY_STATUS(insert_audit(audit_entry));
+        // The older PSDKs of this RSC that have expired by now are of no use to anyone.
+        PROSE_TRY(auto gone, db_->query("DELETE FROM psdk WHERE rsc = $1 AND generation < $2 AND expires_at <= $3 "
+                                        "RETURNING psdk_id",
+                                        {std::int64_t{rec.rsc}, as_db(rec.generation), rec.created_at}));
+        PROSE_TRY_STATUS(audit_deleted_psdks(gone, rec.rsc, rec.created_at));
+      }
+      PROSE_TRY(auto current, current_psdk_locked(rec.rsc));
+      if (!current) return fail(Errc::kInternal, "PSDK vanished after insert");
+      out.current = std::move(*current);
+      return out;
+    });
+  }
+
+  Result<std::vector<PsdkRecord>> list_psdks() override {
+    PROSE_TRY(auto rows, db_->query("SELECT rsc, generation, psdk_id, created_at, expires_at FROM psdk "
+                                    "ORDER BY rsc, generation"));
+    std::vector<PsdkRecord> out;
+    for (const auto& row : rows) {
+      PsdkRecord r;
+      PROSE_TRY(std::int64_t rsc, col_int(row, 0));
+      PROSE_TRY(std::int64_t gen, col_int(row, 1));
+      PROSE_TRY(std::int64_t id, col_int(row, 2));
+      r.rsc = static_cast<std::uint32_t>(rsc);
+      r.generation = from_db(gen);
+      r.psdk_id = static_cast<std::uint32_t>(id);
+      PROSE_TRY(r.created_at, col_int(row, 3));
+      PROSE_TRY(r.expires_at, col_int(row, 4));
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Result<std::size_t> delete_expired_psdks(std::int64_t now) override {
+    // The current PSDK of an RSC stays even when expired: its generation is what the next one is numbered from,
+    // so a PKMF that read it a moment ago still races on the right row.
+    return in_transaction(*db_, [&]() -> Result<std::size_t> {
+      PROSE_TRY(auto gone,
+                db_->query("DELETE FROM psdk WHERE expires_at <= $1 AND generation < "
+                           "(SELECT MAX(p.generation) FROM psdk p WHERE p.rsc = psdk.rsc) RETURNING psdk_id, rsc",
+                           {now}));
+      for (const auto& row : gone) {
+        PROSE_TRY(std::int64_t rsc, col_int(row, 1));
+        PROSE_TRY_STATUS(audit_deleted_psdks({row}, static_cast<std::uint32_t>(rsc), now));
+      }
+      return gone.size();
+    });
+  }
+
   Status audit(const AuditEntry& e) override {
     return in_transaction(*db_, [&]() -> Status { return insert_audit(e); });
+  }
+
+  Status audit_many(const std::vector<AuditEntry>& entries) override {
+    return in_transaction(*db_, [&]() -> Status {
+      for (const auto& e : entries) PROSE_TRY_STATUS(insert_audit(e));
+      return ok_status();
+    });
   }
 
   Result<std::vector<AuditEntry>> audit_log(const std::string& subject, std::size_t limit) override {
@@ -336,6 +419,37 @@ class SqlStore final : public Store {
     return out;
   }
 
+  static constexpr const char* kPsdkColumns = "SELECT rsc, generation, psdk_id, psdk, created_at, expires_at FROM psdk";
+
+  Result<std::optional<PsdkRecord>> current_psdk_locked(std::uint32_t rsc) {
+    PROSE_TRY(auto rows, db_->query(std::string(kPsdkColumns) + " WHERE rsc = $1 ORDER BY generation DESC LIMIT 1",
+                                    {std::int64_t{rsc}}));
+    if (rows.empty()) return std::optional<PsdkRecord>{};
+    const SqlRow& row = rows[0];
+    PsdkRecord r;
+    PROSE_TRY(std::int64_t rsc_v, col_int(row, 0));
+    PROSE_TRY(std::int64_t gen, col_int(row, 1));
+    PROSE_TRY(std::int64_t id, col_int(row, 2));
+    r.rsc = static_cast<std::uint32_t>(rsc_v);
+    r.generation = from_db(gen);
+    r.psdk_id = static_cast<std::uint32_t>(id);
+    PROSE_TRY(Bytes blob, col_blob(row, 3));
+    PROSE_TRY(r.created_at, col_int(row, 4));
+    PROSE_TRY(r.expires_at, col_int(row, 5));
+    PROSE_TRY(r.psdk, unwrap_key(kek_, blob, psdk_label(r)));
+    return std::optional<PsdkRecord>(std::move(r));
+  }
+
+  Status audit_deleted_psdks(const std::vector<SqlRow>& rows, std::uint32_t rsc, std::int64_t at) {
+    for (const auto& row : rows) {
+      PROSE_TRY(std::int64_t id, col_int(row, 0));
+      char hex[9];
+      std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(id));
+      PROSE_TRY_STATUS(insert_audit({at, "pkmf", "delete-expired", "PSDK", hex, psdk_audit_subject(rsc)}));
+    }
+    return ok_status();
+  }
+
   Status insert_audit(const AuditEntry& e) {
     PROSE_TRY(auto rows, db_->query("INSERT INTO audit (at, actor, action, key_kind, key_id, subject) "
                                     "VALUES ($1, $2, $3, $4, $5, $6)",
@@ -390,6 +504,12 @@ class SqlStore final : public Store {
 };
 
 }  // namespace
+
+std::string psdk_audit_subject(std::uint32_t rsc) {
+  char b[16];
+  std::snprintf(b, sizeof b, "rsc-%06x", rsc);
+  return b;
+}
 
 Result<std::unique_ptr<Store>> open_store(const std::string& url, const SecretBytes& kek) {
   if (kek.size() != kKekSize) return fail(Errc::kInvalidArgument, "key-encryption key must be 32 octets (64 hex)");

@@ -1,6 +1,6 @@
 // The PKMF's storage interface with two backends on one schema: SQLite (embedded default: WAL, synchronous
-// commits) and PostgreSQL (libpq, for several PKMF processes sharing one database). Key material (PRUK, PMK) is
-// encrypted at rest with AES-256-GCM under a key-encryption key, bound to its row.
+// commits) and PostgreSQL (libpq, for several PKMF processes sharing one database). Key material (PRUK, PMK,
+// PSDK) is encrypted at rest with AES-256-GCM under a key-encryption key, bound to its row.
 //
 // A Store object owns one database connection and is not thread-safe: give each worker thread its own
 // (open_store is cheap). Every method is one transaction; a failed call changes nothing.
@@ -65,8 +65,24 @@ class Store {
   // Many PRUKs in one transaction (provisioning and load tests); all or nothing.
   virtual Status bulk_insert_pruks(const std::vector<PrukRecord>& recs) = 0;
 
+  // --- Discovery keys (PSDKs), one sequence per Relay Service Code ---
+  // The RSC's current PSDK (highest generation), expired or not; nullopt when it never had one.
+  virtual Result<std::optional<PsdkRecord>> current_psdk(std::uint32_t rsc) = 0;
+  // Race-free creation across PKMF processes sharing the database: inserts `rec` as generation rec.generation of
+  // rec.rsc unless that generation exists already (another PKMF made it first), then re-reads the RSC's current
+  // PSDK in the same transaction. When inserted, the audit entry is written and the RSC's PSDKs that expired by
+  // rec.created_at are deleted. kConflict when rec.psdk_id is taken (the caller draws another);
+  // kInvalidArgument for PSDK ID 0, generation 0, an RSC over 24 bits, an empty key or an expiry not after creation.
+  virtual Result<PsdkInsertResult> insert_psdk_if_absent(const PsdkRecord& rec, const AuditEntry& audit) = 0;
+  // Every stored PSDK (rsc, then generation), without key bytes.
+  virtual Result<std::vector<PsdkRecord>> list_psdks() = 0;
+  // Deletes PSDKs expired by `now` that are not their RSC's current one; returns how many.
+  virtual Result<std::size_t> delete_expired_psdks(std::int64_t now) = 0;
+
   // --- Audit ---
   virtual Status audit(const AuditEntry& entry) = 0;
+  // Several entries in one transaction; all or nothing.
+  virtual Status audit_many(const std::vector<AuditEntry>& entries) = 0;
   virtual Result<std::vector<AuditEntry>> audit_log(const std::string& subject, std::size_t limit) = 0;
 
   // Bulk import: many UEs in one transaction (CSV import); `progress` is called every 1000 rows.
