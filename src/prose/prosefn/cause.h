@@ -12,12 +12,12 @@
 namespace prose::prosefn {
 
 enum class Cause : std::uint16_t {
-  kMalformedRequest = 1,                 // whole request
-  kUnknownIdentity = 2,                  // whole request
-  kRoleNotAuthorised = 3,                // per entry
-  kRelayServiceCodeNotAuthorised = 4,    // per entry
-  kTemporarilyUnavailable = 5,           // whole request
-  kInternalError = 6,                    // whole request
+  kMalformedRequest = 1,               // whole request
+  kUnknownIdentity = 2,                // whole request
+  kRoleNotAuthorised = 3,              // per entry
+  kRelayServiceCodeNotAuthorised = 4,  // per entry
+  kTemporarilyUnavailable = 5,         // whole request
+  kInternalError = 6,                  // whole request
 };
 
 struct CauseInfo {

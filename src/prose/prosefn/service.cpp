@@ -1,0 +1,174 @@
+#include "prose/prosefn/service.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "prose/prosefn/codec.h"
+#include "prose/prosefn/constants.h"
+#include "prose/prosefn/syntax.h"
+#include "prose/util/log.h"
+
+namespace prose::prosefn {
+
+Status validate(const ParameterDefaults& d) {
+  if (!detail::is_host(d.pkmf.host)) {
+    return fail(Errc::kInvalidArgument, "pkmf host '" + d.pkmf.host + "' is not a DNS name or IP address");
+  }
+  if (d.pkmf.port == 0) return fail(Errc::kInvalidArgument, "pkmf port must be 1..65535");
+  if (!detail::is_host(d.pkmf.server_name)) {
+    return fail(Errc::kInvalidArgument,
+                "pkmf server_name '" + d.pkmf.server_name + "' is not a DNS name or IP address");
+  }
+  if (!detail::is_dns_name(d.pkmf.fqdn)) {
+    return fail(Errc::kInvalidArgument, "pkmf fqdn '" + d.pkmf.fqdn + "' is not a DNS name");
+  }
+  if (!d.model_a && !d.model_b) return fail(Errc::kInvalidArgument, "discovery: allow model A, model B or both");
+  if (d.max_offset > kMaxUtcCounterOffset) {
+    return fail(Errc::kInvalidArgument,
+                "discovery max_offset must be at most " + std::to_string(kMaxUtcCounterOffset) + " s");
+  }
+  if (d.announce_ms < 1 || d.announce_ms > kMaxAnnouncePeriodMs) {
+    return fail(Errc::kInvalidArgument, "discovery announce_ms must be 1.." + std::to_string(kMaxAnnouncePeriodMs));
+  }
+  return ok_status();
+}
+
+ProseFunctionService::ProseFunctionService(ParameterDefaults defaults, Directory& directory)
+    : defaults_(std::move(defaults)), directory_(directory) {}
+
+ServiceAuthorisationResponse ProseFunctionService::authorise(const net::PeerIdentity& peer,
+                                                             const ServiceAuthorisationRequest& request) {
+  ServiceAuthorisationResponse out;
+  out.transaction_id = request.transaction_id;
+  Role allowed_role;
+  Result<std::optional<std::vector<std::uint32_t>>> rscs = std::optional<std::vector<std::uint32_t>>{};
+  switch (peer.kind()) {
+    case net::PeerKind::kUe:
+      allowed_role = Role::kRemoteUe;
+      rscs = directory_.remote_ue_rscs(peer.id());
+      break;
+    case net::PeerKind::kRelay:
+      allowed_role = Role::kRelay;
+      rscs = directory_.relay_rscs(peer.id());
+      break;
+    default:  // a TLS-PSK peer: not an identity the ProSe Function knows
+      out.outcome = Cause::kUnknownIdentity;
+      return out;
+  }
+  if (!rscs.ok()) {
+    log::warn("pc3: directory lookup for {} failed: {}", peer.to_string(), rscs.error().to_string());
+    out.outcome = Cause::kTemporarilyUnavailable;
+    return out;
+  }
+  if (!rscs->has_value()) {
+    out.outcome = Cause::kUnknownIdentity;
+    return out;
+  }
+  const std::vector<std::uint32_t>& allowed = **rscs;
+  std::vector<RelayServiceAuthorisation> entries;
+  for (const auto& s : request.services) {
+    RelayServiceAuthorisation e;
+    e.role = s.role;
+    e.relay_service_code = s.relay_service_code;
+    if (s.role != allowed_role) {
+      e.outcome = Cause::kRoleNotAuthorised;
+    } else if (std::find(allowed.begin(), allowed.end(), s.relay_service_code) == allowed.end()) {
+      e.outcome = Cause::kRelayServiceCodeNotAuthorised;
+    } else {
+      RelayServiceParameters p;
+      p.relay_service_code = s.relay_service_code;
+      p.role = s.role;
+      p.pkmf = defaults_.pkmf;
+      p.model_a = defaults_.model_a;
+      p.model_b = defaults_.model_b;
+      p.use_duik = defaults_.use_duik;
+      p.use_dusk = defaults_.use_dusk;
+      p.use_duck = defaults_.use_duck;
+      p.max_offset = defaults_.max_offset;
+      p.announce_ms = s.role == Role::kRelay ? defaults_.announce_ms : 0;
+      e.outcome = std::move(p);
+    }
+    entries.push_back(std::move(e));
+  }
+  out.outcome = std::move(entries);
+  return out;
+}
+
+namespace {
+
+std::string summarise(const ServiceAuthorisationResponse& r) {
+  if (const auto* c = std::get_if<Cause>(&r.outcome)) return std::string(cause_name(*c));
+  const auto& v = std::get<std::vector<RelayServiceAuthorisation>>(r.outcome);
+  std::size_t granted = 0;
+  std::string causes;
+  for (const auto& e : v) {
+    if (std::holds_alternative<RelayServiceParameters>(e.outcome)) {
+      ++granted;
+    } else {
+      causes += " " + std::string(cause_name(std::get<Cause>(e.outcome)));
+    }
+  }
+  return "granted " + std::to_string(granted) + "/" + std::to_string(v.size()) + causes;
+}
+
+std::string reject_body(Cause c) {
+  ServiceAuthorisationResponse r;
+  r.outcome = c;
+  auto xml = Codec::encode(r);
+  return xml.ok() ? std::move(*xml) : std::string();
+}
+
+}  // namespace
+
+ProseFunctionService::Reply ProseFunctionService::handle(const net::PeerIdentity& peer, std::string_view body,
+                                                         std::int64_t now) {
+  (void)now;
+  Reply reply;
+  if (body.size() > kMaxBodySize) {
+    reply.status = 413;
+    reply.body = reject_body(Cause::kMalformedRequest);
+    reply.outcome = "body too large";
+    return reply;
+  }
+  auto request = Codec::decode_request(body);
+  if (!request.ok()) {
+    reply.status = 400;
+    reply.body = reject_body(Cause::kMalformedRequest);
+    reply.outcome = request.error().to_string();
+    return reply;
+  }
+  ServiceAuthorisationResponse response = authorise(peer, *request);
+  auto xml = Codec::encode(response);
+  if (!xml.ok()) {  // only a bad configuration could cause this; validate(ParameterDefaults) prevents it
+    log::error("pc3: cannot encode a response for {}: {}", peer.to_string(), xml.error().to_string());
+    ServiceAuthorisationResponse internal;
+    internal.transaction_id = request->transaction_id;
+    internal.outcome = Cause::kInternalError;
+    response = std::move(internal);
+    xml = Codec::encode(response);
+  }
+  reply.body = std::move(*xml);
+  reply.outcome = summarise(response);
+  return reply;
+}
+
+net::HttpResponse handle_http(ProseFunctionService& service, const net::PeerIdentity& peer, const net::HttpRequest& req,
+                              std::int64_t now) {
+  if (req.target != kHttpPath) return net::make_error_response(404, "not found");
+  if (req.method != kHttpMethod) return net::make_error_response(405, "method not allowed");
+  std::string ct = req.content_type.substr(0, req.content_type.find(';'));
+  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
+  if (ct != kContentType) {
+    return net::make_error_response(415, "content type must be " + std::string(kContentType));
+  }
+  auto r = service.handle(peer, req.body, now);
+  if (r.status == 200) {
+    log::info("pc3: peer={} outcome={}", peer.to_string(), r.outcome);
+  } else {
+    log::warn("pc3: rejected a request from {}: {}", peer.to_string(), r.outcome);
+  }
+  return net::make_response(r.status, std::string(kContentType), std::move(r.body));
+}
+
+}  // namespace prose::prosefn

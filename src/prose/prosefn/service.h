@@ -1,0 +1,58 @@
+// The ProSe Function's PC3 service authorisation, transport-free: authorises the peer bound to the TLS keys for
+// the Remote UE or relay role per Relay Service Code and answers with the parameters of each entry.
+//   imsi-<IMSI>  a provisioned Remote UE: remote-ue for the RSCs of its ues row; relay role -> role-not-authorised
+//   relay-<id>   a provisioned relay: relay for the RSCs of its relays row; remote-ue role -> role-not-authorised
+//   an RSC not in the row -> relay-service-code-not-authorised (that entry); anything else -> unknown-identity
+// Never an identity from the XML body. Thread-safe (the Directory is).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "prose/net/http.h"
+#include "prose/net/identity.h"
+#include "prose/prosefn/directory.h"
+#include "prose/prosefn/messages.h"
+
+namespace prose::prosefn {
+
+// What every authorised entry carries (from the configuration).
+struct ParameterDefaults {
+  PkmfAddress pkmf;
+  bool model_a = true, model_b = true;
+  bool use_duik = true, use_dusk = true, use_duck = true;
+  std::uint32_t max_offset = 2;     // seconds
+  std::uint32_t announce_ms = 500;  // relays
+};
+// kInvalidArgument naming the field (PKMF host/name syntax, port, no discovery model, ranges).
+Status validate(const ParameterDefaults& d);
+
+class ProseFunctionService {
+ public:
+  ProseFunctionService(ParameterDefaults defaults, Directory& directory);
+
+  // The decision for a decoded request.
+  ServiceAuthorisationResponse authorise(const net::PeerIdentity& peer, const ServiceAuthorisationRequest& request);
+
+  // One PC3 request body -> response. 200 with a SERVICE_AUTHORISATION_RESPONSE (also for refusals: a cause for
+  // the whole request or per entry); 400 with a response carrying transaction-ID 0 and malformed-request when the
+  // body does not decode (413 above kMaxBodySize). `now` (Unix seconds) is only logged.
+  struct Reply {
+    int status = 200;
+    std::string body;     // XML, Content-Type kContentType
+    std::string outcome;  // for the log line: "granted 2/3", a cause name, or the decode error
+  };
+  Reply handle(const net::PeerIdentity& peer, std::string_view body, std::int64_t now);
+
+ private:
+  ParameterDefaults defaults_;
+  Directory& directory_;
+};
+
+// The HTTP binding: POST kHttpPath with Content-Type kContentType; 404 for other paths, 405 for another method,
+// 415 for another content type. The PKMF calls it for kHttpPath when it hosts the ProSe Function.
+net::HttpResponse handle_http(ProseFunctionService& service, const net::PeerIdentity& peer, const net::HttpRequest& req,
+                              std::int64_t now);
+
+}  // namespace prose::prosefn
