@@ -17,10 +17,6 @@ using pc8::ErrorCode;
 
 constexpr int kMaxIdDraws = 8;  // a random 64-bit PRUK ID colliding 8 times in a row means something is broken
 
-bool contains(const std::vector<std::uint32_t>& v, std::uint32_t x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
-
 template <typename Resp>
 Resp error_response(pc8::TransactionId tid, ErrorCode code) {
   Resp r;
@@ -321,34 +317,24 @@ pc8::KdResponse PkmfService::handle_kd(const net::PeerIdentity& peer, const pc8:
   store::Store& s = **lease;
   const std::uint32_t rsc = r.relay_service_code.value;
 
+  // Identify the Remote UE by PRUK ID or IMSI; every read of the request in one store lookup.
+  const bool by_imsi = std::holds_alternative<pc8::Imsi>(r.remote_ue);
+  std::string imsi = by_imsi ? std::get<pc8::Imsi>(r.remote_ue).digits : std::string();
+  std::optional<std::uint64_t> pruk_id;
+  if (!by_imsi) pruk_id = std::get<pc8::PrukId>(r.remote_ue).value;
+  auto found = s.lookup_for_kd(peer.id(), rsc, pruk_id, imsi);
+  if (!found.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
   // 4a: the relay must be provisioned for this Relay Service Code.
-  auto relay = s.find_relay(peer.id());
-  if (!relay.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
-  if (!relay->has_value()) return error_response<Resp>(r.transaction_id, ErrorCode::kRelayNotAuthorised);
-  if (!contains((*relay)->relay_service_codes, rsc)) {
-    return error_response<Resp>(r.transaction_id, ErrorCode::kUnknownRelayServiceCode);
-  }
-
-  // Identify the Remote UE by PRUK ID or IMSI.
-  std::optional<store::PrukRecord> pruk;
-  std::string imsi;
-  bool by_imsi = std::holds_alternative<pc8::Imsi>(r.remote_ue);
-  if (by_imsi) {
-    imsi = std::get<pc8::Imsi>(r.remote_ue).digits;
-  } else {
-    auto found = s.find_pruk(std::get<pc8::PrukId>(r.remote_ue).value);
-    if (!found.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
-    if (!found->has_value()) return error_response<Resp>(r.transaction_id, ErrorCode::kUnknownPrukId);
-    pruk = std::move(**found);
+  if (!found->relay_known) return error_response<Resp>(r.transaction_id, ErrorCode::kRelayNotAuthorised);
+  if (!found->relay_serves_rsc) return error_response<Resp>(r.transaction_id, ErrorCode::kUnknownRelayServiceCode);
+  std::optional<store::PrukRecord> pruk = std::move(found->pruk);
+  if (!by_imsi) {
+    if (!pruk) return error_response<Resp>(r.transaction_id, ErrorCode::kUnknownPrukId);
     imsi = pruk->imsi;
   }
-  auto ue = s.find_ue(imsi);
-  if (!ue.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
-  if (!ue->has_value()) return error_response<Resp>(r.transaction_id, ErrorCode::kUnknownImsi);
+  if (!found->ue_known) return error_response<Resp>(r.transaction_id, ErrorCode::kUnknownImsi);
   // 4a: the relay may serve this Remote UE only for a Relay Service Code the UE may use.
-  if (!contains((*ue)->relay_service_codes, rsc)) {
-    return error_response<Resp>(r.transaction_id, ErrorCode::kRelayNotAuthorisedForUe);
-  }
+  if (!found->ue_uses_rsc) return error_response<Resp>(r.transaction_id, ErrorCode::kRelayNotAuthorisedForUe);
 
   // A Remote UE that hit an SQN failure on our GPI sent RAND + AUTS through the relay: resynchronise first.
   if (r.resync) {

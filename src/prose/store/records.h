@@ -38,6 +38,17 @@ struct PrukRecord {
   std::uint64_t use_count = 0;
 };
 
+// What a KD request needs from the store, read in one statement (one round trip on PostgreSQL, one read
+// transaction on SQLite): the relay's authorisation for the Relay Service Code, the PRUK named by its ID (when
+// the relay gave one) and the Remote UE's authorisation for that code.
+struct KdLookup {
+  bool relay_known = false;
+  bool relay_serves_rsc = false;
+  std::optional<PrukRecord> pruk;  // by PRUK ID; nullopt when looked up by IMSI or when the ID is unknown
+  bool ue_known = false;           // the IMSI given, or the owner of the PRUK
+  bool ue_uses_rsc = false;
+};
+
 struct PmkRecord {
   std::uint64_t pmk_id = 0;
   SecretBytes pmk;

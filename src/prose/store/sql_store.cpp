@@ -198,6 +198,46 @@ class SqlStore final : public Store {
     return std::optional<PrukRecord>(std::move(rec));
   }
 
+  Result<KdLookup> lookup_for_kd(const std::string& relay_id, std::uint32_t rsc, std::optional<std::uint64_t> pruk_id,
+                                 const std::string& imsi) override {
+    // One statement so that a request costs one round trip (PostgreSQL) or one read transaction (SQLite).
+    static constexpr const char* kRelayFlags =
+        "CASE WHEN EXISTS (SELECT 1 FROM relay WHERE relay_id = $1) THEN 1 ELSE 0 END, "
+        "CASE WHEN EXISTS (SELECT 1 FROM relay_rsc WHERE relay_id = $1 AND rsc = $2) THEN 1 ELSE 0 END, ";
+    KdLookup out;
+    std::vector<SqlRow> rows;
+    if (pruk_id) {
+      PROSE_TRY(rows, db_->query(std::string("SELECT ") + kRelayFlags +
+                                     "CASE WHEN p.pruk_id IS NULL THEN 0 ELSE 1 END, "
+                                     "CASE WHEN EXISTS (SELECT 1 FROM ue_rsc WHERE imsi = p.imsi AND rsc = $2) "
+                                     "THEN 1 ELSE 0 END, "
+                                     "p.pruk_id, p.imsi, p.pruk, p.source, p.created_at, p.use_count "
+                                     "FROM (SELECT 1 AS one) o LEFT JOIN pruk p ON p.pruk_id = $3",
+                                 {relay_id, std::int64_t{rsc}, as_db(*pruk_id)}));
+    } else {
+      PROSE_TRY(rows, db_->query(std::string("SELECT ") + kRelayFlags +
+                                     "CASE WHEN EXISTS (SELECT 1 FROM ue WHERE imsi = $3) THEN 1 ELSE 0 END, "
+                                     "CASE WHEN EXISTS (SELECT 1 FROM ue_rsc WHERE imsi = $3 AND rsc = $2) "
+                                     "THEN 1 ELSE 0 END",
+                                 {relay_id, std::int64_t{rsc}, imsi}));
+    }
+    if (rows.size() != 1) return fail(Errc::kInternal, "KD lookup returned no row");
+    const SqlRow& row = rows[0];
+    PROSE_TRY(std::int64_t relay_known, col_int(row, 0));
+    PROSE_TRY(std::int64_t relay_rsc, col_int(row, 1));
+    PROSE_TRY(std::int64_t ue_known, col_int(row, 2));
+    PROSE_TRY(std::int64_t ue_rsc, col_int(row, 3));
+    out.relay_known = relay_known != 0;
+    out.relay_serves_rsc = relay_rsc != 0;
+    out.ue_known = ue_known != 0;  // a PRUK always has its UE (foreign key)
+    out.ue_uses_rsc = ue_rsc != 0;
+    if (pruk_id && out.ue_known) {
+      PROSE_TRY(PrukRecord rec, pruk_from_row(SqlRow(row.begin() + 4, row.end())));
+      out.pruk = std::move(rec);
+    }
+    return out;
+  }
+
   Result<std::optional<PrukRecord>> latest_pruk(const std::string& imsi) override {
     PROSE_TRY(auto rows,
               db_->query(std::string(kPrukColumns) + " WHERE imsi = $1 ORDER BY created_at DESC, pruk_id DESC LIMIT 1",

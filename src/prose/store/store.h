@@ -61,6 +61,9 @@ class Store {
   // are skipped; their audit entries are still written.
   virtual Status record_pruk_uses(const std::vector<std::pair<std::uint64_t, AuditEntry>>& uses) = 0;
   virtual Status delete_pruks_except(const std::string& imsi, std::uint64_t keep_pruk_id) = 0;
+  // The KD request's reads (issue 7 speed): by PRUK ID when `pruk_id` is set, otherwise by `imsi`.
+  virtual Result<KdLookup> lookup_for_kd(const std::string& relay_id, std::uint32_t rsc,
+                                         std::optional<std::uint64_t> pruk_id, const std::string& imsi) = 0;
 
   // Many PRUKs in one transaction (provisioning and load tests); all or nothing.
   virtual Status bulk_insert_pruks(const std::vector<PrukRecord>& recs) = 0;

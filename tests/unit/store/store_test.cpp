@@ -189,6 +189,51 @@ TEST_P(StoreTest, ReplaceOlderAndUseCount) {
   EXPECT_FALSE(store_->find_pruk(14)->has_value()) << "removing a UE removes its PRUKs";
 }
 
+TEST_P(StoreTest, KdLookupReadsRelayPrukAndUeAuthorisationTogether) {
+  const std::string imsi = "001010000000006", other = "001010000000007";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {0x10, 0x20}, 1).ok());
+  ASSERT_TRUE(store_->upsert_ue(other, {0x30}, 1).ok());
+  ASSERT_TRUE(store_->upsert_relay("relay-1", {0x10, 0x30}).ok());
+  auto p = pruk(imsi, 0xfedcba9876543210ULL);  // top bit set: survives the signed database column
+  ASSERT_TRUE(store_->insert_pruk(p, false, audit_for(p)).ok());
+  ASSERT_TRUE(store_->record_pruk_use(p.pruk_id).ok());
+
+  auto by_id = store_->lookup_for_kd("relay-1", 0x10, p.pruk_id, "");
+  ASSERT_TRUE(by_id.ok()) << by_id.error().to_string();
+  EXPECT_TRUE(by_id->relay_known && by_id->relay_serves_rsc && by_id->ue_known && by_id->ue_uses_rsc);
+  ASSERT_TRUE(by_id->pruk.has_value());
+  EXPECT_EQ(by_id->pruk->pruk_id, p.pruk_id);
+  EXPECT_EQ(by_id->pruk->imsi, imsi);
+  EXPECT_EQ(by_id->pruk->pruk, p.pruk);
+  EXPECT_EQ(by_id->pruk->use_count, 1u);
+
+  // Each flag on its own: relay unknown, relay not for this RSC, UE not for this RSC, PRUK unknown.
+  auto unknown_relay = *store_->lookup_for_kd("relay-9", 0x10, p.pruk_id, "");
+  EXPECT_FALSE(unknown_relay.relay_known);
+  EXPECT_FALSE(unknown_relay.relay_serves_rsc);
+  EXPECT_TRUE(unknown_relay.pruk.has_value());
+  auto wrong_rsc = *store_->lookup_for_kd("relay-1", 0x20, p.pruk_id, "");
+  EXPECT_TRUE(wrong_rsc.relay_known);
+  EXPECT_FALSE(wrong_rsc.relay_serves_rsc);
+  EXPECT_TRUE(wrong_rsc.ue_uses_rsc);
+  auto ue_not_for_rsc = *store_->lookup_for_kd("relay-1", 0x30, p.pruk_id, "");
+  EXPECT_TRUE(ue_not_for_rsc.relay_serves_rsc);
+  EXPECT_TRUE(ue_not_for_rsc.ue_known);
+  EXPECT_FALSE(ue_not_for_rsc.ue_uses_rsc);
+  auto no_pruk = *store_->lookup_for_kd("relay-1", 0x10, 0x1234, "");
+  EXPECT_TRUE(no_pruk.relay_serves_rsc);
+  EXPECT_FALSE(no_pruk.pruk.has_value());
+  EXPECT_FALSE(no_pruk.ue_known);
+
+  // By IMSI: no PRUK is read; the UE's own authorisation decides.
+  auto by_imsi = *store_->lookup_for_kd("relay-1", 0x30, std::nullopt, other);
+  EXPECT_TRUE(by_imsi.relay_serves_rsc && by_imsi.ue_known && by_imsi.ue_uses_rsc);
+  EXPECT_FALSE(by_imsi.pruk.has_value());
+  auto unknown_imsi = *store_->lookup_for_kd("relay-1", 0x30, std::nullopt, "001019999999999");
+  EXPECT_FALSE(unknown_imsi.ue_known);
+  EXPECT_FALSE(unknown_imsi.ue_uses_rsc);
+}
+
 TEST_P(StoreTest, PruksSurviveReopen) {
   const std::string imsi = "001010000000006";
   ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
