@@ -1,10 +1,13 @@
 // prose admin --config FILE ...: provisioning of the PKMF's store (UEs, relays, PRUK IDs without key bytes).
+#include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "cli.h"
+#include "prose/pc8/messages.h"
 #include "prose/pkmf/config.h"
 #include "prose/store/store.h"
 #include "prose/util/hex.h"
@@ -41,7 +44,7 @@ std::string rsc_list(const std::vector<std::uint32_t>& v) {
 }  // namespace
 
 void register_admin(CLI::App& app) {
-  auto* cmd = app.add_subcommand("admin", "Provision the PKMF: UEs, relays, PRUK IDs");
+  auto* cmd = app.add_subcommand("admin", "Provision the PKMF: UEs, relays, PRUK IDs, PSDKs");
   auto* config = new std::string;
   cmd->add_option("--config", *config, "PKMF configuration file")->required();
   cmd->require_subcommand(1);
@@ -130,6 +133,48 @@ void register_admin(CLI::App& app) {
     for (const auto& r : or_exit(s->list_relays(), "relay-list", kExitFailure)) {
       std::cout << r.relay_id << " rsc=" << rsc_list(r.relay_service_codes) << "\n";
     }
+  });
+  // psdk-list / psdk-purge: discovery keys per Relay Service Code (IDs and times, never key bytes).
+  auto* psdk_list = cmd->add_subcommand("psdk-list", "List stored PSDKs per Relay Service Code (never key bytes)");
+  psdk_list->callback([=] {
+    auto s = open_from(*config);
+    auto all = or_exit(s->list_psdks(), "psdk-list", kExitFailure);
+    const std::int64_t now = std::time(nullptr);
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      const auto& p = all[i];
+      bool current = i + 1 == all.size() || all[i + 1].rsc != p.rsc;  // sorted by rsc, then generation
+      std::string state = now >= p.expires_at ? "expired" : current ? "current" : "previous";
+      std::string rsc = rsc_list({p.rsc});
+      std::string id = pc8::PsdkId{p.psdk_id}.hex();
+      std::string created = pc8::format_utc(pc8::UtcTime(std::chrono::seconds(p.created_at)));
+      std::string expires = pc8::format_utc(pc8::UtcTime(std::chrono::seconds(p.expires_at)));
+      if (*json) {
+        arr.push_back({{"rsc", rsc},
+                       {"generation", p.generation},
+                       {"psdk_id", id},
+                       {"created", created},
+                       {"expires", expires},
+                       {"state", state}});
+      } else {
+        std::cout << "rsc=" << rsc << " generation=" << p.generation << " psdk_id=" << id << " created=" << created
+                  << " expires=" << expires << " " << state << "\n";
+      }
+    }
+    if (*json)
+      std::cout << arr.dump(2) << "\n";
+    else
+      std::cout << "total: " << all.size() << "\n";
+  });
+  auto* psdk_purge = cmd->add_subcommand("psdk-purge",
+                                         "Delete expired PSDKs that are no longer current (audited; the PKMF also "
+                                         "does this when it makes the next PSDK of a code)");
+  psdk_purge->callback([=] {
+    auto s = open_from(*config);
+    auto n = or_exit(s->delete_expired_psdks(std::time(nullptr)), "psdk-purge", kExitFailure);
+    Output out(*json);
+    out.field("Deleted", static_cast<std::int64_t>(n));
+    out.print();
   });
   auto* import = cmd->add_subcommand("import", "Bulk-import UEs from CSV lines \"imsi,rsc[;rsc...]\"");
   auto* csv = new std::string;

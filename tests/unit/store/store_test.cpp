@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -308,6 +310,188 @@ TEST_P(StoreTest, ConcurrentIssuersNeverShareAPrukId) {
   EXPECT_EQ(all.size(), static_cast<std::size_t>(kPerThread));
   EXPECT_EQ(conflicts.load(), (kThreads - 1) * kPerThread);
   EXPECT_EQ(store_->pruk_ids(imsi)->size(), static_cast<std::size_t>(kPerThread));
+}
+
+// --- PSDKs ------------------------------------------------------------------------------------------------------
+
+// A Relay Service Code no other test (or earlier run on the same PostgreSQL) uses.
+std::uint32_t fresh_rsc() { return (random_u32() & 0xfffffe) | 1; }
+
+PsdkRecord psdk(std::uint32_t rsc, std::uint64_t generation, std::int64_t at, std::int64_t lifetime = 1000) {
+  PsdkRecord r;
+  r.rsc = rsc;
+  r.generation = generation;
+  r.psdk_id = random_u32() | 1;
+  r.psdk = random_secret(32);
+  r.created_at = at;
+  r.expires_at = at + lifetime;
+  return r;
+}
+AuditEntry psdk_audit(const PsdkRecord& r) {
+  return AuditEntry{r.created_at, "relay-r1", "create", "PSDK", std::to_string(r.psdk_id), psdk_audit_subject(r.rsc)};
+}
+std::vector<std::uint64_t> generations_of(Store& s, std::uint32_t rsc) {
+  std::vector<std::uint64_t> gens;
+  auto all = s.list_psdks();
+  EXPECT_TRUE(all.ok());
+  for (const auto& p : *all) {
+    EXPECT_TRUE(p.psdk.empty()) << "list_psdks never decrypts";
+    if (p.rsc == rsc) gens.push_back(p.generation);
+  }
+  return gens;
+}
+
+TEST_P(StoreTest, PsdkInsertIfAbsentKeepsTheFirstOfAGenerationAndRotates) {
+  const std::uint32_t rsc = fresh_rsc();
+  EXPECT_FALSE(store_->current_psdk(rsc)->has_value());
+  auto a = psdk(rsc, 1, 100);
+  auto first = store_->insert_psdk_if_absent(a, psdk_audit(a));
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  EXPECT_TRUE(first->created);
+  EXPECT_EQ(first->current.psdk_id, a.psdk_id);
+  EXPECT_TRUE(first->current.psdk == a.psdk);
+
+  // Another PKMF that raced for generation 1 with its own key gets the stored one back and writes nothing.
+  auto loser = psdk(rsc, 1, 101);
+  auto second = store_->insert_psdk_if_absent(loser, psdk_audit(loser));
+  ASSERT_TRUE(second.ok()) << second.error().to_string();
+  EXPECT_FALSE(second->created);
+  EXPECT_EQ(second->current.psdk_id, a.psdk_id);
+  EXPECT_TRUE(second->current.psdk == a.psdk);
+  EXPECT_EQ(second->current.created_at, 100);
+  EXPECT_EQ(second->current.expires_at, a.expires_at);
+  EXPECT_EQ(store_->audit_log(psdk_audit_subject(rsc), 10)->size(), 1u) << "only the creation is audited";
+
+  // The next generation becomes current; the previous one stays while unexpired.
+  auto b = psdk(rsc, 2, 500);
+  auto next = store_->insert_psdk_if_absent(b, psdk_audit(b));
+  ASSERT_TRUE(next.ok() && next->created);
+  auto cur = store_->current_psdk(rsc);
+  ASSERT_TRUE(cur.ok() && cur->has_value());
+  EXPECT_EQ((*cur)->generation, 2u);
+  EXPECT_TRUE((*cur)->psdk == b.psdk);
+  EXPECT_EQ(generations_of(*store_, rsc), (std::vector<std::uint64_t>{1, 2}));
+
+  // Generation 3, created after generation 1 expired, deletes generation 1 (audited) and keeps 2.
+  auto c = psdk(rsc, 3, 1200);
+  ASSERT_TRUE(store_->insert_psdk_if_absent(c, psdk_audit(c))->created);
+  EXPECT_EQ(generations_of(*store_, rsc), (std::vector<std::uint64_t>{2, 3}));
+  auto log = store_->audit_log(psdk_audit_subject(rsc), 10);
+  ASSERT_EQ(log->size(), 4u);
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", a.psdk_id);
+  EXPECT_EQ(log->at(0).action, "delete-expired");
+  EXPECT_EQ(log->at(0).key_id, hex);
+
+  // delete_expired_psdks never deletes an RSC's current PSDK, even an expired one: the next generation is
+  // numbered from it.
+  auto removed = store_->delete_expired_psdks(1'000'000);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_GE(*removed, 1u);
+  EXPECT_EQ(generations_of(*store_, rsc), (std::vector<std::uint64_t>{3}));
+  EXPECT_TRUE((*store_->current_psdk(rsc))->psdk == c.psdk);
+}
+
+TEST_P(StoreTest, PsdkBadInputIsRefusedAndChangesNothing) {
+  const std::uint32_t rsc = fresh_rsc();
+  auto good = psdk(rsc, 1, 100);
+  ASSERT_TRUE(store_->insert_psdk_if_absent(good, psdk_audit(good)).ok());
+  auto code_of = [&](const std::function<void(PsdkRecord&)>& spoil) {
+    auto r = psdk(rsc, 2, 200);
+    spoil(r);
+    auto res = store_->insert_psdk_if_absent(r, psdk_audit(r));
+    return res.ok() ? Errc::kInternal : res.error().code;
+  };
+  EXPECT_EQ(code_of([](PsdkRecord& r) { r.psdk_id = 0; }), Errc::kInvalidArgument);
+  EXPECT_EQ(code_of([](PsdkRecord& r) { r.generation = 0; }), Errc::kInvalidArgument);
+  EXPECT_EQ(code_of([](PsdkRecord& r) { r.rsc = 0x1000000; }), Errc::kInvalidArgument);
+  EXPECT_EQ(code_of([](PsdkRecord& r) { r.psdk = SecretBytes(); }), Errc::kInvalidArgument);
+  EXPECT_EQ(code_of([](PsdkRecord& r) { r.expires_at = r.created_at; }), Errc::kInvalidArgument);
+  // A PSDK ID in use (here by generation 1) is a conflict: the caller draws another.
+  EXPECT_EQ(code_of([&](PsdkRecord& r) { r.psdk_id = good.psdk_id; }), Errc::kConflict);
+  EXPECT_EQ(generations_of(*store_, rsc), (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(store_->audit_log(psdk_audit_subject(rsc), 10)->size(), 1u);
+  EXPECT_TRUE(store_->audit_many({}).ok());
+}
+
+TEST_P(StoreTest, PsdkIsEncryptedAtRestAndBoundToItsRow) {
+  const std::uint32_t rsc = fresh_rsc();
+  auto a = psdk(rsc, 1, 100);
+  ASSERT_TRUE(store_->insert_psdk_if_absent(a, psdk_audit(a)).ok());
+  if (GetParam() == "sqlite") {
+    store_.reset();
+    std::string path = url_.substr(7);
+    for (const char* suffix : {"", "-wal"}) {
+      std::ifstream f(path + suffix, std::ios::binary);
+      std::string raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      std::string needle(reinterpret_cast<const char*>(a.psdk.data()), a.psdk.size());
+      EXPECT_EQ(raw.find(needle), std::string::npos) << path << suffix;
+    }
+    // An edited expiry no longer opens: the blob is bound to rsc, generation, ID, creation and expiry.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE psdk SET expires_at = expires_at + 86400", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    store_ = reopen();
+    auto tampered = store_->current_psdk(rsc);
+    ASSERT_FALSE(tampered.ok());
+    EXPECT_EQ(tampered.error().code, Errc::kAuthFailed);
+    return;
+  }
+  store_.reset();
+  SecretBytes other(ByteView(std::vector<std::uint8_t>(32, 0x43)));
+  auto wrong = open_store(url_, other);
+  ASSERT_TRUE(wrong.ok());
+  auto fail = (*wrong)->current_psdk(rsc);
+  ASSERT_FALSE(fail.ok());
+  EXPECT_EQ(fail.error().code, Errc::kAuthFailed);
+}
+
+TEST_P(StoreTest, ConcurrentPsdkCreationFromSeveralStoresGivesOnePsdk) {
+  // Every thread has its own connection (like two PKMF processes on one database) and runs the PKMF's algorithm:
+  // read the current PSDK, and when there is none or it has expired insert the next generation if absent. All
+  // must end up with the same PSDK for each round, and the store must hold one row per generation.
+  const std::uint32_t rsc = fresh_rsc();
+  constexpr int kThreads = 4, kRounds = 5;
+  std::atomic<int> ready{0};
+  for (int round = 0; round < kRounds; ++round) {
+    const std::int64_t now = 1000 + round * 2000;  // each round's PSDK lives 1000 s: the next round renews
+    std::vector<std::optional<PsdkRecord>> got(kThreads);
+    std::vector<int> created(kThreads, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        auto s = open_store(url_, kek_);
+        ready.fetch_add(1);
+        while (ready.load() < kThreads * (round + 1)) std::this_thread::yield();  // all read at once
+        ASSERT_TRUE(s.ok()) << s.error().to_string();
+        auto cur = (*s)->current_psdk(rsc);
+        ASSERT_TRUE(cur.ok()) << cur.error().to_string();
+        if (cur->has_value() && now < (*cur)->expires_at) {
+          got[t] = std::move(**cur);
+          return;
+        }
+        auto rec = psdk(rsc, cur->has_value() ? (*cur)->generation + 1 : 1, now);
+        auto res = (*s)->insert_psdk_if_absent(rec, psdk_audit(rec));
+        ASSERT_TRUE(res.ok()) << res.error().to_string();
+        created[t] = res->created;
+        got[t] = std::move(res->current);
+      });
+    }
+    for (auto& th : threads) th.join();
+    int total_created = 0;
+    for (int t = 0; t < kThreads; ++t) {
+      ASSERT_TRUE(got[t].has_value());
+      EXPECT_EQ(got[t]->generation, static_cast<std::uint64_t>(round + 1));
+      EXPECT_EQ(got[t]->psdk_id, got[0]->psdk_id);
+      EXPECT_TRUE(got[t]->psdk == got[0]->psdk);
+      total_created += created[t];
+    }
+    EXPECT_EQ(total_created, 1) << "round " << round;
+  }
+  // One row per unexpired generation (the expired ones were deleted by the next creation).
+  EXPECT_EQ(generations_of(*store_, rsc), (std::vector<std::uint64_t>{kRounds}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
