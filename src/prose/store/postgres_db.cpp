@@ -2,6 +2,7 @@
 #include <libpq-fe.h>
 
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -43,8 +44,11 @@ class PostgresDb final : public Db {
         types[i] = kByteaOid;
       }
     }
-    PgResult res(PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), types.data(), values.data(),
-                              lengths.data(), formats.data(), 1),
+    PROSE_TRY(const std::string* name, prepared(sql, types));
+    PgResult res(name != nullptr ? PQexecPrepared(conn_, name->c_str(), static_cast<int>(params.size()), values.data(),
+                                                  lengths.data(), formats.data(), 1)
+                                 : PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), types.data(),
+                                                values.data(), lengths.data(), formats.data(), 1),
                  &PQclear);
     if (!res) return fail(Errc::kIo, std::string("postgres: ") + PQerrorMessage(conn_));
     ExecStatusType st = PQresultStatus(res.get());
@@ -97,6 +101,22 @@ class PostgresDb final : public Db {
   void rollback() override { (void)exec_script("ROLLBACK"); }
 
  private:
+  // Data statements are prepared once per connection (the server parses and plans them once); other statements
+  // (DDL of the migrations) and anything past the cache bound run unprepared. nullptr: run unprepared.
+  static constexpr std::size_t kMaxPrepared = 256;
+  Result<const std::string*> prepared(const std::string& sql, const std::vector<Oid>& types) {
+    auto it = prepared_.find(sql);
+    if (it != prepared_.end()) return &it->second;
+    const bool data_statement = sql.rfind("SELECT", 0) == 0 || sql.rfind("INSERT", 0) == 0 ||
+                                sql.rfind("UPDATE", 0) == 0 || sql.rfind("DELETE", 0) == 0;
+    if (!data_statement || prepared_.size() >= kMaxPrepared) return static_cast<const std::string*>(nullptr);
+    std::string name = "prose_" + std::to_string(prepared_.size());
+    PgResult res(PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()), &PQclear);
+    if (!res) return fail(Errc::kIo, std::string("postgres: ") + PQerrorMessage(conn_));
+    if (PQresultStatus(res.get()) != PGRES_COMMAND_OK) return error(res.get());
+    return &prepared_.emplace(sql, std::move(name)).first->second;
+  }
+
   Error error(PGresult* res) const {
     const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     std::string msg = std::string("postgres: ") + PQresultErrorMessage(res);
@@ -109,6 +129,7 @@ class PostgresDb final : public Db {
     return make_error(Errc::kIo, msg);
   }
   PGconn* conn_;
+  std::map<std::string, std::string> prepared_;  // SQL text -> statement name
 };
 
 }  // namespace
