@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "prose/net/pki.h"
+#include "prose/prosefn/toml_section.h"
 #include "prose/util/hex.h"
 #include "prose/util/random.h"
 
@@ -69,7 +70,8 @@ Result<PkmfConfig> load_config(const std::string& path) {
     os << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
     return fail(Errc::kInvalidArgument, os.str());
   }
-  static const std::set<std::string> kSections = {"pkmf", "tls", "store", "mikey", "policy", "hss", "discovery"};
+  static const std::set<std::string> kSections = {"pkmf", "tls", "store", "mikey", "policy", "hss", "discovery",
+                                                  "prose_function"};
   for (const auto& [k, v] : t) {
     if (!kSections.count(std::string(k.str()))) {
       return fail(Errc::kInvalidArgument, path + ": unknown section [" + std::string(k.str()) + "]");
@@ -151,6 +153,13 @@ Result<PkmfConfig> load_config(const std::string& path) {
     h.impi_template = L.str(t, "hss", "impi_template", h.impi_template);
     h.pkmf_fqdn = c.service.fqdn;
     c.hss = std::move(h);
+  }
+  if (!L.err) {
+    auto pf = prosefn::parse_hosted_section(t, path, c.https.bind_address, c.https.port, c.service.fqdn);
+    if (!pf.ok())
+      L.err = pf.error();
+    else
+      c.prose_function = std::move(*pf);
   }
   if (L.err) return *L.err;
   return c;

@@ -9,6 +9,7 @@
 #include "prose/net/server.h"
 #include "prose/pkmf/hss_gba_push.h"
 #include "prose/pkmf/service.h"
+#include "prose/prosefn/config.h"
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
 
@@ -24,6 +25,8 @@ struct PkmfConfig {
   std::uint16_t mikey_port = 0;
   std::optional<HssGbaPushConfig> hss;
   std::string log_level = "info";
+  // [prose_function]: the PKMF also serves PC3 service authorisation (prose/prosefn) on its HTTPS port.
+  std::optional<prosefn::HostedConfig> prose_function;
 };
 
 // kInvalidArgument with "<file>: <key>: <problem>" for anything wrong; nothing is half-applied.

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "prose/pc8/codec.h"
+#include "prose/prosefn/constants.h"
 #include "prose/util/log.h"
 
 namespace prose::pkmf {
@@ -70,11 +71,30 @@ Status PkmfServer::start() {
                              [svc](ByteView m) { return svc->on_verification(m, std::time(nullptr)); },
                              [svc](std::uint32_t csb) { svc->on_delivery_abandoned(csb); }));
   Metrics* metrics = &metrics_;
+  std::atomic<prosefn::ProseFunctionService*>* pf = nullptr;
+  if (config_.prose_function) {
+    pf_directory_ = std::make_unique<prosefn::StoreDirectory>(config_.store_url, config_.kek.clone());
+    PROSE_TRY_STATUS(pf_directory_->open());
+    pf = &pf_live_;
+  }
   https_ = std::make_unique<net::HttpsServer>(
-      config_.https, [svc, metrics](const net::PeerIdentity& peer, const net::HttpRequest& req) {
+      config_.https, [svc, metrics, pf](const net::PeerIdentity& peer, const net::HttpRequest& req) {
+        if (pf != nullptr && req.target == prosefn::kHttpPath) {
+          prosefn::ProseFunctionService* s = pf->load();
+          if (s == nullptr) return net::make_error_response(503, "starting");
+          return prosefn::handle_http(*s, peer, req, std::time(nullptr));
+        }
         return handle_http(*svc, *metrics, peer, req, std::time(nullptr));
       });
   PROSE_TRY(https_port_, https_->start());
+  if (config_.prose_function) {
+    prosefn::ParameterDefaults params = config_.prose_function->parameters;
+    if (config_.prose_function->pkmf_port_from_server) params.pkmf.port = https_port_;
+    pf_service_ = std::make_unique<prosefn::ProseFunctionService>(params, *pf_directory_);
+    pf_live_.store(pf_service_.get());
+    log::info("pkmf: hosting the ProSe Function at {} (PKMF address https://{}:{}, server name {}, fqdn {})",
+              prosefn::kHttpPath, params.pkmf.host, params.pkmf.port, params.pkmf.server_name, params.pkmf.fqdn);
+  }
   log::info("pkmf: fqdn={} https={}:{} mikey={}:{} hss={}", config_.service.fqdn, config_.https.bind_address,
             https_port_, config_.mikey_bind, mikey_port_,
             config_.hss ? config_.hss->diameter.host + ":" + std::to_string(config_.hss->diameter.port) : "none");

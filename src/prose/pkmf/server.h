@@ -2,12 +2,15 @@
 // /metrics, the MIKEY UDP sender, the store pool and the HSS/BSF connection, wired from a PkmfConfig.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string_view>
 
 #include "prose/net/server.h"
 #include "prose/pkmf/config.h"
 #include "prose/pkmf/mikey_sender.h"
+#include "prose/prosefn/directory.h"
+#include "prose/prosefn/service.h"
 
 namespace prose::pkmf {
 
@@ -40,6 +43,11 @@ class PkmfServer {
   std::unique_ptr<net::HttpsServer> https_;
   std::uint16_t https_port_ = 0;
   std::uint16_t mikey_port_ = 0;
+  // The hosted ProSe Function ([prose_function]): PC3 at prosefn::kHttpPath on the same HTTPS port. Published
+  // once the HTTPS port is known (it may be the PKMF address's port); until then PC3 requests get 503.
+  std::unique_ptr<prosefn::StoreDirectory> pf_directory_;
+  std::unique_ptr<prosefn::ProseFunctionService> pf_service_;
+  std::atomic<prosefn::ProseFunctionService*> pf_live_{nullptr};
 };
 
 }  // namespace prose::pkmf

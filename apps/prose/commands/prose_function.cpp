@@ -1,0 +1,199 @@
+// prose prose-function --config FILE              run the ProSe Function (PC3 service authorisation) standalone
+// prose prose-function example-config --dir DIR   write a working loopback configuration (shares a PKMF's store)
+// prose prose-function query ...                  ask a ProSe Function for the parameters of a role (a UE's view)
+// prose prose-function schema | validate FILE     the PC3 XML schema built into the binary; check a message
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli.h"
+#include "prose/prosefn/client.h"
+#include "prose/prosefn/codec.h"
+#include "prose/prosefn/constants.h"
+#include "prose/prosefn/schema.h"
+#include "prose/prosefn/server.h"
+#include "prose/util/log.h"
+
+namespace prose::cli {
+namespace {
+
+int wait_for_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+std::string rsc_hex(std::uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "%06x", v);
+  return b;
+}
+
+struct QueryOpts {
+  std::string host = "127.0.0.1";
+  int port = 8444;
+  std::string ca, cert, key, server_name = "prose-function.prose.test", role = "remote-ue";
+  std::vector<std::string> rscs;
+  bool* json = nullptr;
+};
+
+void add_query(CLI::App* cmd) {
+  auto o = std::make_shared<QueryOpts>();
+  auto* sub = cmd->add_subcommand("query", "Ask a ProSe Function for the parameters of a role (PC3, mutual TLS)");
+  sub->add_option("--host", o->host, "ProSe Function host");
+  sub->add_option("--port", o->port, "ProSe Function HTTPS port")->check(CLI::Range(1, 65535));
+  sub->add_option("--ca", o->ca, "CA certificate (PEM) of the server")->required();
+  sub->add_option("--cert", o->cert, "client certificate (PEM) carrying imsi-<IMSI> or relay-<id>")->required();
+  sub->add_option("--key", o->key, "its private key (PEM)")->required();
+  sub->add_option("--server-name", o->server_name, "name the server certificate must match");
+  sub->add_option("--role", o->role, "remote-ue or relay");
+  sub->add_option("--rsc", o->rscs, "Relay Service Code, 6 hex digits (repeat)")->required();
+  o->json = add_json_flag(sub);
+  sub->callback([o] {
+    auto role = prosefn::role_from_name(o->role);
+    if (!role) bad_input("--role: expected remote-ue or relay, got '" + o->role + "'");
+    std::vector<std::uint32_t> rscs;
+    for (const auto& r : o->rscs) rscs.push_back(static_cast<std::uint32_t>(hex_uint_option("--rsc", r, 24)));
+    net::HttpsClientConfig c;
+    c.host = o->host;
+    c.port = static_cast<std::uint16_t>(o->port);
+    c.tls.ca_file = o->ca;
+    c.tls.cert_file = o->cert;
+    c.tls.key_file = o->key;
+    c.tls.server_name = o->server_name;
+    auto client = or_exit(net::HttpsClient::create(c), "query");
+    auto params = prosefn::fetch_service_parameters(*client, *role, rscs);
+    if (!params.ok()) {
+      int code = params.error().code == Errc::kDenied || params.error().code == Errc::kInvalidArgument ? kExitBadInput
+                                                                                                       : kExitFailure;
+      throw Exit(code, "query: " + params.error().to_string());
+    }
+    if (*o->json) {
+      nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+      for (const auto& p : *params) {
+        nlohmann::ordered_json j;
+        j["relay_service_code"] = rsc_hex(p.relay_service_code);
+        j["role"] = std::string(prosefn::role_name(p.role));
+        j["pkmf"] = {
+            {"host", p.pkmf.host}, {"port", p.pkmf.port}, {"server_name", p.pkmf.server_name}, {"fqdn", p.pkmf.fqdn}};
+        j["model_a"] = p.model_a;
+        j["model_b"] = p.model_b;
+        j["duik"] = p.use_duik;
+        j["dusk"] = p.use_dusk;
+        j["duck"] = p.use_duck;
+        j["max_offset"] = p.max_offset;
+        if (p.role == prosefn::Role::kRelay) j["announce_ms"] = p.announce_ms;
+        arr.push_back(j);
+      }
+      std::cout << arr.dump(2) << "\n";
+      return;
+    }
+    for (const auto& p : *params) {
+      std::cout << "Relay Service Code: " << rsc_hex(p.relay_service_code) << "\n"
+                << "Role: " << prosefn::role_name(p.role) << "\n"
+                << "PKMF: https://" << p.pkmf.host << ":" << p.pkmf.port << " (server name " << p.pkmf.server_name
+                << ", fqdn " << p.pkmf.fqdn << ")\n"
+                << "Discovery models: " << (p.model_a ? "A" : "") << (p.model_a && p.model_b ? "," : "")
+                << (p.model_b ? "B" : "") << "\n"
+                << "Discovery keys: " << (p.use_duik ? "DUIK " : "") << (p.use_dusk ? "DUSK " : "")
+                << (p.use_duck ? "DUCK" : "") << "\n"
+                << "Max UTC counter offset: " << p.max_offset << "\n";
+      if (p.role == prosefn::Role::kRelay) std::cout << "Announce period ms: " << p.announce_ms << "\n";
+    }
+  });
+}
+
+std::string read_document(const std::string& file) {
+  std::string data;
+  const std::size_t cap = prosefn::kMaxBodySize + 1;
+  auto read_all = [&](std::istream& in) {
+    data.resize(cap);
+    in.read(data.data(), static_cast<std::streamsize>(cap));
+    data.resize(static_cast<std::size_t>(in.gcount()));
+  };
+  if (file == "-") {
+    read_all(std::cin);
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) bad_input("FILE: cannot open " + file);
+    read_all(in);
+  }
+  return data;
+}
+
+}  // namespace
+
+void register_prose_function(CLI::App& app) {
+  auto* cmd = app.add_subcommand("prose-function",
+                                 "Run the ProSe Function: PC3 service authorisation for UE-to-Network Relay service");
+  auto* config = new std::string;
+  cmd->add_option("--config", *config, "TOML configuration file");
+
+  auto* example = cmd->add_subcommand("example-config", "Write a working loopback configuration and test PKI");
+  auto* dir = new std::string;
+  auto* port = new int(8444);
+  auto* pkmf_port = new int(8443);
+  auto* store_url = new std::string;
+  example->add_option("--dir", *dir, "Directory to create it in (the PKMF's example directory shares its store)")
+      ->required();
+  example->add_option("--port", *port, "HTTPS port")->check(CLI::Range(1, 65535));
+  example->add_option("--pkmf-port", *pkmf_port, "PKMF HTTPS port handed out")->check(CLI::Range(1, 65535));
+  example->add_option("--store", *store_url, "Store URL instead of the SQLite file (e.g. postgresql://...)");
+  example->callback([=] {
+    prosefn::ExampleConfigOptions o;
+    o.dir = *dir;
+    o.port = static_cast<std::uint16_t>(*port);
+    o.pkmf_port = static_cast<std::uint16_t>(*pkmf_port);
+    o.store_url = *store_url;
+    std::cout << or_exit(prosefn::write_example_config(o), "example-config") << "\n";
+  });
+
+  add_query(cmd);
+
+  auto* schema = cmd->add_subcommand("schema", "Print the PC3 XML schema (schema/pc3.xsd) built into the binary");
+  schema->callback([] { std::cout << prosefn::schema_text(); });
+
+  auto* validate = cmd->add_subcommand(
+      "validate", "Check a PC3 message against schema/pc3.xsd (libxml2) and the codec; exit 2 with the reason");
+  auto* vfile = new std::string;
+  validate->add_option("file", *vfile, "XML file, or - for standard input")->required();
+  bool* vjson = add_json_flag(validate);
+  validate->callback([vfile, vjson] {
+    std::string xml = read_document(*vfile);
+    or_exit(prosefn::validate_document(xml), *vfile);
+    auto m = or_exit(prosefn::Codec::decode(xml), *vfile);
+    bool request = std::holds_alternative<prosefn::ServiceAuthorisationRequest>(m);
+    std::uint32_t tid = request ? std::get<prosefn::ServiceAuthorisationRequest>(m).transaction_id
+                                : std::get<prosefn::ServiceAuthorisationResponse>(m).transaction_id;
+    Output(*vjson)
+        .field("Valid", true)
+        .field("Message", request ? std::string(prosefn::kRootRequest) : std::string(prosefn::kRootResponse))
+        .field("Transaction ID", static_cast<std::int64_t>(tid))
+        .print();
+  });
+
+  cmd->callback([cmd, config] {
+    if (!cmd->get_subcommands().empty()) return;
+    if (config->empty()) bad_input("--config FILE is required (see `prose prose-function example-config --dir DIR`)");
+    auto cfg = or_exit(prosefn::load_config(*config), "bad configuration");
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    log::setup("prose-function", cfg.log_level);
+    prosefn::ProseFunctionServer server(std::move(cfg));
+    or_exit(server.start(), "cannot start the ProSe Function", kExitFailure);
+    std::cout << "prose-function: listening on https port " << server.https_port() << std::endl;
+    int sig = wait_for_signal();
+    log::info("prose-function: signal {}, shutting down", sig);
+    server.stop();
+  });
+}
+
+}  // namespace prose::cli
