@@ -1,7 +1,8 @@
 // prose prose-function --config FILE              run the ProSe Function (PC3 service authorisation) standalone
 // prose prose-function example-config --dir DIR   write a working loopback configuration (shares a PKMF's store)
 // prose prose-function query ...                  ask a ProSe Function for the parameters of a role (a UE's view)
-// prose prose-function schema | validate FILE     the PC3 XML schema built into the binary; check a message
+// prose prose-function example KIND | schema | validate FILE   sample messages, the PC3 XML schema built into
+//                                                               the binary, check a message
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "prose/prosefn/client.h"
 #include "prose/prosefn/codec.h"
 #include "prose/prosefn/constants.h"
+#include "prose/prosefn/examples.h"
 #include "prose/prosefn/schema.h"
 #include "prose/prosefn/server.h"
 #include "prose/util/log.h"
@@ -154,6 +156,21 @@ void register_prose_function(CLI::App& app) {
   });
 
   add_query(cmd);
+
+  auto* ex = cmd->add_subcommand("example", "Print a sample PC3 message (valid against schema/pc3.xsd)");
+  auto* kind = new std::string;
+  auto* list = new bool(false);
+  ex->add_option("kind", *kind, "request, response, relay-response or response-reject");
+  ex->add_flag("--list", *list, "List the kinds");
+  ex->callback([kind, list] {
+    if (*list) {
+      for (const auto& e : prosefn::example_list()) std::cout << e.name << "  " << e.description << "\n";
+      return;
+    }
+    if (kind->empty()) bad_input("KIND is required (see --list)");
+    auto m = or_exit(prosefn::example(*kind), "example");
+    std::cout << or_exit(prosefn::Codec::encode(m), "example");
+  });
 
   auto* schema = cmd->add_subcommand("schema", "Print the PC3 XML schema (schema/pc3.xsd) built into the binary");
   schema->callback([] { std::cout << prosefn::schema_text(); });

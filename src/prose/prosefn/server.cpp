@@ -23,8 +23,8 @@ Status ProseFunctionServer::start() {
                                               });
   PROSE_TRY(https_port_, https_->start());
   const auto& p = config_.parameters.pkmf;
-  log::info("start: https={}:{} store={} pkmf=https://{}:{} (server name {}, fqdn {})",
-            config_.https.bind_address, https_port_, directory_->backend_name(), p.host, p.port, p.server_name, p.fqdn);
+  log::info("start: https={}:{} store={} pkmf=https://{}:{} (server name {}, fqdn {})", config_.https.bind_address,
+            https_port_, directory_->backend_name(), p.host, p.port, p.server_name, p.fqdn);
   return ok_status();
 }
 

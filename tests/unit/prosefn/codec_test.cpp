@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 
+#include "prose/prosefn/examples.h"
 #include "prose/util/random.h"
 #include "test_util.h"
 
@@ -147,6 +148,23 @@ TEST(ProsefnSchema, ElementNamesOfTheCodecAppearInTheSchema) {
     EXPECT_NE(xsd.find("name=\"" + std::string(n) + "\""), std::string::npos) << n;
   }
   EXPECT_NE(xsd.find(std::string(kNamespace)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace prose::prosefn
+
+namespace prose::prosefn {
+namespace {
+
+TEST(ProsefnExamples, EveryExampleRoundTripsAndIsSchemaValid) {
+  for (const auto& e : example_list()) {
+    SCOPED_TRACE(std::string(e.name));
+    auto m = example(e.name);
+    ASSERT_TRUE(m.ok());
+    expect_round_trip(*m);
+    EXPECT_TRUE(validate_document(test::encode_ok(*m)).ok());
+  }
+  EXPECT_EQ(example("nope").error().code, Errc::kInvalidArgument);
 }
 
 }  // namespace
