@@ -82,8 +82,17 @@ struct RekeyStarted {
   bool count_limit = false;
 };
 
+// Both: the machine sent a PDU again because its peer did not answer (timer expiry) or asked for it again by
+// retransmitting its own PDU. `what` is the message name (e.g. "DIRECT_SECURITY_MODE_COMMAND"), `attempt` counts the
+// retransmissions of that PDU (1 = the first one). Purely informational: the state machine has already acted.
+struct Retransmitted {
+  std::string what;
+  unsigned attempt = 0;
+};
+
+// New alternatives are appended at the end so that code switching on the index keeps its meaning.
 using Event = std::variant<NeedKd, LinkSecured, DataReceived, NewPruk, PrukIdRejected, LinkReleased, SetupFailed,
-                           PduDropped, RekeyStarted>;
+                           PduDropped, RekeyStarted, Retransmitted>;
 
 struct Output {
   std::vector<Bytes> pdus;  // PDCP PDUs to send on PC5, in order

@@ -19,6 +19,12 @@ void MachineBase::cancel_all(Step& s) {
 }
 
 Status MachineBase::send(Step& s, const pc5::Message& m, SessionContext* ctx) {
+  PROSE_TRY_STATUS(send_pdu(s, m, ctx));
+  resent_[static_cast<std::uint8_t>(pc5::message_type(m))] = 0;
+  return ok_status();
+}
+
+Status MachineBase::send_pdu(Step& s, const pc5::Message& m, SessionContext* ctx) {
   const auto type = pc5::message_type(m);
   const auto pol = pc5::signalling_protection(type);
   if (!pol) return fail(Errc::kInternal, "no protection policy for message type");
@@ -39,6 +45,22 @@ Status MachineBase::send_user_data(Step& s, SessionContext& ctx, pdcp::SduType t
   PROSE_TRY(Bytes pdu, ctx.protect_data(type, sdu));
   s.out.pdus.push_back(std::move(pdu));
   return ok_status();
+}
+
+Status MachineBase::resend(Step& s, const pc5::Message& m, SessionContext* ctx) {
+  PROSE_TRY_STATUS(send_pdu(s, m, ctx));
+  auto& n = resent_[static_cast<std::uint8_t>(pc5::message_type(m))];
+  s.out.events.emplace_back(Retransmitted{message_name(m), ++n});
+  return ok_status();
+}
+
+Result<bool> MachineBase::retransmit_on_expiry(Step& s, TimerId id, const pc5::Message& m, SessionContext* ctx) {
+  auto& n = timers_.retransmissions(id);
+  if (n >= timer_cfg_.retries(id)) return false;
+  PROSE_TRY_STATUS(resend(s, m, ctx));
+  ++n;
+  arm(s, id);
+  return true;
 }
 
 Status MachineBase::decode_unprotected_signalling(Step& s) {

@@ -2,10 +2,12 @@
 // commands, PC5-S sequence numbers, and protecting / sending one PC5 signalling message by the policy table.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "prose/link/io.h"
 #include "prose/link/kd_sess_ids.h"
@@ -13,6 +15,17 @@
 #include "prose/pc5/codec.h"
 #include "prose/pc5/protection_policy.h"
 #include "prose/pdcp/pdcp.h"
+
+namespace prose::link {
+
+// One row of a machine's state table as text (docs/link.md lists them; a unit test checks it).
+struct StateTableRow {
+  std::string state;
+  std::string input;
+  std::string action;
+};
+
+}  // namespace prose::link
 
 namespace prose::link::detail {
 
@@ -32,8 +45,35 @@ struct Step {
   bool auth_flag = false;
 };
 
+// Looks up (state, input) in a machine's state table and runs the row's handler; kState when there is no row.
+// Row: {State state; Input input; Status (Machine::*handler)(Step&); const char* action;}.
+template <typename Machine, typename Row, typename State, typename Input>
+Status dispatch_by_table(Machine& m, const std::vector<Row>& table, State state, Input in, Step& s,
+                         const char* (*state_name)(State), const char* (*input_name)(Input)) {
+  for (const auto& r : table)
+    if (r.state == state && r.input == in) return (m.*r.handler)(s);
+  return fail(Errc::kState, std::string(input_name(in)) + " not allowed in state " + state_name(state));
+}
+
+// The table as text, for the docs.
+template <typename Row, typename State, typename Input>
+std::vector<StateTableRow> table_as_text(const std::vector<Row>& table, const char* (*state_name)(State),
+                                         const char* (*input_name)(Input)) {
+  std::vector<StateTableRow> out;
+  for (const auto& r : table) out.push_back({state_name(r.state), input_name(r.input), r.action});
+  return out;
+}
+
 class MachineBase {
  protected:
+  // Cfg: RemoteUeConfig or RelayConfig. A missing registry is created (and written back into cfg so that the
+  // machine's copy names it); a missing backend is the default one.
+  template <typename Cfg>
+  MachineBase(Role role, Cfg& cfg)
+      : MachineBase(role, cfg.timers, cfg.ids ? cfg.ids : std::make_shared<KdSessIdRegistry>(),
+                    cfg.backend ? *cfg.backend : cipher::default_backend(), cfg.session) {
+    cfg.ids = ids_;
+  }
   MachineBase(Role role, TimerConfig timers, std::shared_ptr<KdSessIdRegistry> ids, cipher::Backend& be,
               SessionOptions sopt)
       : role_(role), timer_cfg_(timers), ids_(std::move(ids)), be_(&be), sopt_(sopt) {}
@@ -42,6 +82,11 @@ class MachineBase {
   void arm(Step& s, TimerId id) { arm(s, id, timer_cfg_[id]); }
   void cancel(Step& s, TimerId id);
   void cancel_all(Step& s);
+  // Arms `id` with a fresh retransmission budget (a new PDU is now guarded by it).
+  void arm_fresh(Step& s, TimerId id) {
+    timers_.retransmissions(id) = 0;
+    arm(s, id);
+  }
 
   std::uint16_t next_seq() { return seq_++; }
 
@@ -49,6 +94,12 @@ class MachineBase {
   // `ctx` (which must be the context the table names) in the table's mode. Appends the PDU to s.out.pdus.
   Status send(Step& s, const pc5::Message& m, SessionContext* ctx);
   Status send_user_data(Step& s, SessionContext& ctx, pdcp::SduType type, ByteView sdu);
+  // Sends `m` again (a new PDU: protected PDUs get the next COUNT of `ctx`) and reports Retransmitted{name, n}, n
+  // counting the retransmissions since the last send() of that message type.
+  Status resend(Step& s, const pc5::Message& m, SessionContext* ctx);
+  // Expiry of timer `id`, which guards `m`: while the table's retransmissions for `id` are not used up, resend `m`,
+  // re-arm `id` and return true; return false (nothing sent) when they are, and the caller gives up.
+  Result<bool> retransmit_on_expiry(Step& s, TimerId id, const pc5::Message& m, SessionContext* ctx);
 
   // Decodes an unprotected (KD-sess ID 0) signalling PDU and checks the table allows it unprotected.
   Status decode_unprotected_signalling(Step& s);
@@ -64,6 +115,10 @@ class MachineBase {
   cipher::Backend* be_;
   SessionOptions sopt_;
   std::uint16_t seq_ = 1;
+
+ private:
+  Status send_pdu(Step& s, const pc5::Message& m, SessionContext* ctx);
+  std::array<unsigned, 256> resent_{};  // retransmissions per message type since its last send()
 };
 
 const char* message_name(const pc5::Message& m);

@@ -58,23 +58,14 @@ pc5::Cause cause_for_pkmf_error(Errc e) {
 }
 
 Status Relay::dispatch(Step& s, RelayInput in) {
-  for (const auto& r : table())
-    if (r.state == state_ && r.input == in) return (this->*r.handler)(s);
-  return fail(Errc::kState, std::string(relay_input_name(in)) + " not allowed in state " + relay_state_name(state_));
+  return detail::dispatch_by_table(*this, table(), state_, in, s, relay_state_name, relay_input_name);
 }
 
 std::vector<StateTableRow> Relay::state_table() {
-  std::vector<StateTableRow> out;
-  for (const auto& r : table()) out.push_back({relay_state_name(r.state), relay_input_name(r.input), r.action});
-  return out;
+  return detail::table_as_text(table(), relay_state_name, relay_input_name);
 }
 
-Relay::Relay(RelayConfig cfg)
-    : MachineBase(Role::kRelay, cfg.timers, cfg.ids ? cfg.ids : std::make_shared<KdSessIdRegistry>(),
-                  cfg.backend ? *cfg.backend : cipher::default_backend(), cfg.session),
-      cfg_(std::move(cfg)) {
-  cfg_.ids = ids_;
-}
+Relay::Relay(RelayConfig cfg) : MachineBase(Role::kRelay, cfg), cfg_(std::move(cfg)) {}
 
 Relay::~Relay() { release_ids(); }
 
@@ -229,7 +220,8 @@ Status Relay::classify_and_dispatch(Step& s) {
   const bool via_pending = pending_.has_value() && ctx == &*pending_;
   if (via_pending && !is_complete)
     return fail(Errc::kMalformed, "only DSM Complete may use the context being established");
-  if (!via_pending && is_complete) return fail(Errc::kState, "DSM Complete outside the context being established");
+  if (!via_pending && is_complete && (state_ != RelayState::kEstablished || ctx != &*current_))
+    return fail(Errc::kState, "DSM Complete outside the context being established");
   return dispatch(s, input_for(*s.msg));
 }
 
@@ -278,11 +270,10 @@ Status Relay::on_dcr_again(Step& s) {
     case RelayState::kWaitKd:
       return ok_status();  // the PKMF has not answered yet
     case RelayState::kWaitDsmComplete:
-      return send(s, *dsmc_, &*pending_);
+      return resend(s, *dsmc_, &*pending_);
     case RelayState::kEstablished:
       if (drrq_) return fail(Errc::kState, "DCR retransmission after a rekey");
-      return send(s, pc5::DirectCommunicationAccept{dcr_.sequence_number, cfg_.ip_address_config, std::nullopt},
-                  &*current_);
+      return resend(s, dca(), &*current_);
     default:
       return fail(Errc::kState, "unexpected DCR");
   }
@@ -314,8 +305,7 @@ Status Relay::send_dsmc(Step& s) {
   PROSE_TRY_STATUS(send(s, d, &ctx));
   pending_ = std::move(ctx);
   dsmc_ = std::move(d);
-  timers_.retransmissions(TimerId::kT4111) = 0;
-  arm(s, TimerId::kT4111);
+  arm_fresh(s, TimerId::kT4111);
   return ok_status();
 }
 
@@ -366,8 +356,7 @@ Status Relay::on_dsm_complete(Step& s) {
   if (rekey) {
     PROSE_TRY_STATUS(send(s, pc5::DirectRekeyingResponse{drrq_->sequence_number}, &*current_));
   } else {
-    PROSE_TRY_STATUS(send(s, pc5::DirectCommunicationAccept{dcr_.sequence_number, cfg_.ip_address_config, std::nullopt},
-                          &*current_));
+    PROSE_TRY_STATUS(send(s, dca(), &*current_));
     arm(s, TimerId::kT4108, inactivity_period());
   }
   state_ = RelayState::kEstablished;
@@ -401,21 +390,28 @@ Status Relay::on_dsm_reject(Step& s) {
 }
 
 Status Relay::on_t4111(Step& s) {
-  auto& n = timers_.retransmissions(TimerId::kT4111);
-  if (n >= timer_cfg_.retries(TimerId::kT4111)) {
-    if (state_ == RelayState::kWaitDsmComplete) {
-      reject_dcr(s, pc5::Cause::kLinkSetupFailureOtherErrors, "T4111 expired: no DSM Complete");
-      return ok_status();
-    }
-    drop_pending();
-    s.out.events.emplace_back(
-        SetupFailed{pc5::Cause::kLinkSetupFailureOtherErrors, false, "T4111 expired: no DSM Complete for rekeying"});
-    return begin_release(s, pc5::ReleaseReason::kNoLongerAvailable, ReleaseCause::kLocal);
+  // The same DSMC (same Nonce_2, KD freshness, MSB of KD ID, GPI) as a new PDU of the pending context (next COUNT).
+  PROSE_TRY(bool again, retransmit_on_expiry(s, TimerId::kT4111, *dsmc_, &*pending_));
+  if (again) return ok_status();
+  if (state_ == RelayState::kWaitDsmComplete) {
+    reject_dcr(s, pc5::Cause::kLinkSetupFailureOtherErrors, "T4111 expired: no DSM Complete");
+    return ok_status();
   }
-  ++n;
-  PROSE_TRY_STATUS(send(s, *dsmc_, &*pending_));  // new COUNT, same content
-  arm(s, TimerId::kT4111);
-  return ok_status();
+  drop_pending();
+  s.out.events.emplace_back(
+      SetupFailed{pc5::Cause::kLinkSetupFailureOtherErrors, false, "T4111 expired: no DSM Complete for rekeying"});
+  return begin_release(s, pc5::ReleaseReason::kNoLongerAvailable, ReleaseCause::kLocal);
+}
+
+Status Relay::on_dsm_complete_again(Step& s) {
+  // The Remote UE answered a retransmitted DSMC once more (on the context now in use): our answer to its first
+  // DSM Complete (DCA, or DRRs after a rekey) may have been lost, so send it again.
+  const auto& c = std::get<pc5::DirectSecurityModeComplete>(*s.msg);
+  if (s.ctx != &*current_ || !dsmc_ || c.sequence_number != dsmc_->sequence_number)
+    return fail(Errc::kReplay, "DSM Complete for another DSMC");
+  last_rx_ = s.now;
+  if (drrq_) return resend(s, pc5::DirectRekeyingResponse{drrq_->sequence_number}, &*current_);
+  return resend(s, dca(), &*current_);
 }
 
 // ---- established link --------------------------------------------------------------------------------------
@@ -487,7 +483,7 @@ Status Relay::on_drrq(Step& s) {
 Status Relay::on_drrq_again(Step& s) {
   const auto& r = std::get<pc5::DirectRekeyingRequest>(*s.msg);
   if (!drrq_ || r.nonce_1 != drrq_->nonce_1) return fail(Errc::kState, "a new DRRq while rekeying");
-  if (state_ == RelayState::kRekeyWaitComplete) return send(s, *dsmc_, &*pending_);
+  if (state_ == RelayState::kRekeyWaitComplete) return resend(s, *dsmc_, &*pending_);
   return ok_status();
 }
 
@@ -524,8 +520,7 @@ Status Relay::begin_release(Step& s, pc5::ReleaseReason reason, ReleaseCause cau
   PROSE_TRY_STATUS(send(s, r, &*current_));
   last_release_ = r;
   release_cause_ = cause;
-  timers_.retransmissions(TimerId::kT4103) = 0;
-  arm(s, TimerId::kT4103);
+  arm_fresh(s, TimerId::kT4103);
   state_ = RelayState::kReleasing;
   return ok_status();
 }
@@ -547,14 +542,8 @@ Status Relay::on_release_accept(Step& s) {
 }
 
 Status Relay::on_t4103(Step& s) {
-  auto& n = timers_.retransmissions(TimerId::kT4103);
-  if (n >= timer_cfg_.retries(TimerId::kT4103)) {
-    enter_released(s, release_cause_, std::nullopt);
-    return ok_status();
-  }
-  ++n;
-  PROSE_TRY_STATUS(send(s, last_release_, &*current_));
-  arm(s, TimerId::kT4103);
+  PROSE_TRY(bool again, retransmit_on_expiry(s, TimerId::kT4103, last_release_, &*current_));
+  if (!again) enter_released(s, release_cause_, std::nullopt);
   return ok_status();
 }
 
@@ -596,8 +585,9 @@ const std::vector<Relay::Row>& Relay::table() {
     {S::kWaitDsmComplete,   I::kRxSecurityModeComplete,       &R::on_dsm_complete,   "KD ID complete; send DCA; arm T4108; LinkSecured -> ESTABLISHED"},
     {S::kWaitDsmComplete,   I::kRxSecurityModeReject,         &R::on_dsm_reject,     "#9 + RAND/AUTS: NeedKd(resync) -> WAIT_KD; otherwise -> FAILED"},
     {S::kWaitDsmComplete,   I::kRxDirectCommunicationRequest, &R::on_dcr_again,      "same DCR retransmitted: resend the DSMC"},
-    {S::kWaitDsmComplete,   I::kT4111,                        &R::on_t4111,          "resend the DSMC (bounded), then DCRj #6 -> FAILED"},
+    {S::kWaitDsmComplete,   I::kT4111,                        &R::on_t4111,          "resend the same DSMC (next COUNT; bounded), then DCRj #6 -> FAILED"},
     {S::kEstablished,       I::kRxDirectCommunicationRequest, &R::on_dcr_again,      "same DCR retransmitted (DCA lost): resend DCA"},
+    {S::kEstablished,       I::kRxSecurityModeComplete,       &R::on_dsm_complete_again, "DSM Complete again on the context in use (our DCA / DRRs lost): resend it"},
     {S::kEstablished,       I::kRxUserData,                   &R::on_user_data,      "DataReceived; DRT when COUNT reaches the threshold"},
     {S::kEstablished,       I::kSendData,                     &R::on_send_data,      "cipher with PEK and send; DRT when COUNT reaches the threshold"},
     {S::kEstablished,       I::kRxKeepalive,                  &R::on_keepalive,      "send Keepalive Ack; T4108 restarts from this activity"},

@@ -120,6 +120,7 @@ class Relay : private detail::MachineBase {
   Status on_kd_available(detail::Step& s);
   Status on_kd_error(detail::Step& s);
   Status on_dsm_complete(detail::Step& s);
+  Status on_dsm_complete_again(detail::Step& s);
   Status on_dsm_reject(detail::Step& s);
   Status on_t4111(detail::Step& s);
   Status on_keepalive(detail::Step& s);
@@ -144,6 +145,7 @@ class Relay : private detail::MachineBase {
   void check_count_limit(detail::Step& s);
   Millis inactivity_period() const;
   Output finish(detail::Step& s) { return std::move(s.out); }
+  pc5::DirectCommunicationAccept dca() const { return {dcr_.sequence_number, cfg_.ip_address_config, std::nullopt}; }
 
   RelayConfig cfg_;
   RelayState state_ = RelayState::kIdle;

@@ -57,25 +57,17 @@ const char* remote_input_name(RemoteInput i) {
 }
 
 Status RemoteUe::dispatch(Step& s, RemoteInput in) {
-  for (const auto& r : table())
-    if (r.state == state_ && r.input == in) return (this->*r.handler)(s);
-  return fail(Errc::kState, std::string(remote_input_name(in)) + " not allowed in state " + remote_state_name(state_));
+  return detail::dispatch_by_table(*this, table(), state_, in, s, remote_state_name, remote_input_name);
 }
 
 std::vector<StateTableRow> RemoteUe::state_table() {
-  std::vector<StateTableRow> out;
-  for (const auto& r : table()) out.push_back({remote_state_name(r.state), remote_input_name(r.input), r.action});
-  return out;
+  return detail::table_as_text(table(), remote_state_name, remote_input_name);
 }
 
 // ---- construction ------------------------------------------------------------------------------------------
 
 RemoteUe::RemoteUe(RemoteUeConfig cfg)
-    : MachineBase(Role::kRemoteUe, cfg.timers, cfg.ids ? cfg.ids : std::make_shared<KdSessIdRegistry>(),
-                  cfg.backend ? *cfg.backend : cipher::default_backend(), cfg.session),
-      cfg_(std::move(cfg)) {
-  cfg_.ids = ids_;
-}
+    : MachineBase(Role::kRemoteUe, cfg), cfg_(std::move(cfg)), pruk_id_(cfg_.pruk_id), pruk_(std::move(cfg_.pruk)) {}
 
 RemoteUe::~RemoteUe() { release_ids(); }
 
@@ -356,12 +348,13 @@ Status RemoteUe::process_new_dsmc(Step& s) {
       pruk_id = gpi_pruk_id_;
       from_gpi = true;
     } else {
-      if (!cfg_.pruk_id) {
+      if (!pruk_id_) {
         send_dsm_reject(s, pc5::Cause::kAuthenticationFailure);
         return fail(Errc::kNotFound, "DSMC without GPI and this UE holds no PRUK");
       }
-      pruk = &cfg_.pruk;
-      pruk_id = cfg_.pruk_id;
+      pruk = &pruk_;
+      pruk_id = pruk_id_;
+      from_gpi = pruk_from_gpi_;
     }
     PROSE_TRY(kd, keys::derive_kd(pruk->view(), *d.kd_freshness));
   } else {
@@ -415,10 +408,15 @@ Status RemoteUe::process_new_dsmc(Step& s) {
     return sent;
   }
 
-  // 5. Commit.
+  // 5. Commit. A PRUK delivered by this DSMC's GPI is the one this machine holds from now on.
   ids_->release_msb(pending_msb_);
   msb_reserved_ = false;
   if (new_kd_state) kd_ = std::move(new_kd_state);
+  if (new_kd && d.gpi) {
+    pruk_id_ = gpi_pruk_id_;
+    pruk_ = gpi_pruk_.clone();
+    pruk_from_gpi_ = true;
+  }
   if (setup) {
     current_ = std::move(ctx);
     state_ = RemoteState::kWaitDca;  // T4100 keeps running until the DCA
@@ -433,15 +431,20 @@ Status RemoteUe::process_new_dsmc(Step& s) {
                                           kd_->pruk_from_gpi, true});
   }
   last_dsm_complete_ = c;
+  last_dsmc_ = d;
   return ok_status();
 }
 
 Status RemoteUe::on_dsmc_retransmission(Step& s) {
-  // The relay did not get our DSM Complete and sent the DSMC again (integrity only, same context): answer again.
+  // The relay did not get our DSM Complete and sent the same DSMC again (integrity protected with the context we
+  // derived from it, a new COUNT): answer again with the same DSM Complete as a new PDU of that context. No keys
+  // are derived again; anything but the identical DSMC is dropped.
   if (s.ctx == nullptr || s.ctx != &*current_ || !last_dsm_complete_) return fail(Errc::kState, "unexpected DSMC");
   const auto& d = std::get<pc5::DirectSecurityModeCommand>(*s.msg);
   if (d.nonce_2 != current_->nonce_2()) return fail(Errc::kReplay, "DSMC of another exchange under this context");
-  return send(s, *last_dsm_complete_, &*current_);
+  if (!last_dsmc_ || !(d == *last_dsmc_))
+    return fail(Errc::kReplay, "DSMC differs from the one answered under this context");
+  return resend(s, *last_dsm_complete_, &*current_);
 }
 
 Status RemoteUe::on_dca(Step& s) {
@@ -455,8 +458,21 @@ Status RemoteUe::on_dca(Step& s) {
   return ok_status();
 }
 
+Status RemoteUe::on_dca_again(Step& s) {
+  // Authentic (protected with the current context) but late: the relay resent its DCA for a DCR or DSM Complete
+  // we retransmitted before its first DCA arrived. Setup-only: after a rekey a DCA is not expected.
+  if (s.ctx != &*current_ || drrq_) return fail(Errc::kState, "DCA outside link setup");
+  return ok_status();
+}
+
 Status RemoteUe::on_dcrj(Step& s) {
   const auto& r = std::get<pc5::DirectCommunicationReject>(*s.msg);
+  if (r.sequence_number != dcr_.sequence_number) return fail(Errc::kReplay, "DCRj for another DCR");
+  if (state_ == RemoteState::kWaitDca) {
+    // The relay gave up after our DSM Complete (e.g. its T4111 retransmissions ran out): the setup has failed.
+    fail_setup(s, r.cause, true, "relay rejected the link setup after the DSM Complete");
+    return ok_status();
+  }
   const bool sent_pruk_id = dcr_.user_info.type == pc5::UserInfoType::kPrukId;
   if (r.cause == pc5::Cause::kAuthenticationFailure && sent_pruk_id) {
     // Step 3 of the requirement: the PRUK ID was not recognised -> the IMSI from now on for this relay.
@@ -470,14 +486,9 @@ Status RemoteUe::on_dcrj(Step& s) {
 }
 
 Status RemoteUe::on_t4100(Step& s) {
-  auto& n = timers_.retransmissions(TimerId::kT4100);
-  if (n >= timer_cfg_.retries(TimerId::kT4100)) {
-    fail_setup(s, pc5::Cause::kLinkSetupFailureOtherErrors, false, "T4100 expired: no answer from the relay");
-    return ok_status();
-  }
-  ++n;
-  PROSE_TRY_STATUS(send(s, dcr_, nullptr));  // same DCR (same Nonce_1): the relay recognises the retransmission
-  arm(s, TimerId::kT4100);
+  // The same DCR (same Nonce_1): the relay recognises the retransmission and resends its DSMC or DCA.
+  PROSE_TRY(bool again, retransmit_on_expiry(s, TimerId::kT4100, dcr_, nullptr));
+  if (!again) fail_setup(s, pc5::Cause::kLinkSetupFailureOtherErrors, false, "T4100 expired: no answer from the relay");
   return ok_status();
 }
 
@@ -510,20 +521,13 @@ Status RemoteUe::on_t4102(Step& s) {
   k.maximum_inactivity_period = cfg_.maximum_inactivity_period_s;
   PROSE_TRY_STATUS(send(s, k, &*current_));
   last_keepalive_ = k;
-  timers_.retransmissions(TimerId::kT4101) = 0;
-  arm(s, TimerId::kT4101);
+  arm_fresh(s, TimerId::kT4101);
   return ok_status();
 }
 
 Status RemoteUe::on_t4101(Step& s) {
-  auto& n = timers_.retransmissions(TimerId::kT4101);
-  if (n >= timer_cfg_.retries(TimerId::kT4101)) {
-    enter_released(s, ReleaseCause::kKeepaliveTimeout, std::nullopt);
-    return ok_status();
-  }
-  ++n;
-  PROSE_TRY_STATUS(send(s, last_keepalive_, &*current_));
-  arm(s, TimerId::kT4101);
+  PROSE_TRY(bool again, retransmit_on_expiry(s, TimerId::kT4101, last_keepalive_, &*current_));
+  if (!again) enter_released(s, ReleaseCause::kKeepaliveTimeout, std::nullopt);
   return ok_status();
 }
 
@@ -563,8 +567,7 @@ Status RemoteUe::start_rekey(Step& s, bool auth_flag, bool count_limit) {
   drrq_ = r;
   rekey_auth_flag_ = auth_flag;
   gpi_bytes_.clear();
-  timers_.retransmissions(TimerId::kRekey) = 0;
-  arm(s, TimerId::kRekey);
+  arm_fresh(s, TimerId::kRekey);
   state_ = RemoteState::kRekeying;
   s.out.events.emplace_back(RekeyStarted{auth_flag, count_limit});
   return ok_status();
@@ -577,19 +580,14 @@ Status RemoteUe::on_rekey_trigger(Step& s) { return start_rekey(s, false, false)
 Status RemoteUe::on_rekey_response(Step&) { return ok_status(); }  // the relay confirmed the switch
 
 Status RemoteUe::on_rekey_timer(Step& s) {
-  auto& n = timers_.retransmissions(TimerId::kRekey);
-  if (n >= timer_cfg_.retries(TimerId::kRekey)) {
-    ids_->release_msb(pending_msb_);
-    msb_reserved_ = false;
-    state_ = RemoteState::kEstablished;
-    s.out.events.emplace_back(
-        SetupFailed{pc5::Cause::kLinkSetupFailureOtherErrors, false, "rekeying: no DSMC from the relay"});
-    return begin_release(s, pc5::ReleaseReason::kNoLongerAvailable, ReleaseCause::kLocal);
-  }
-  ++n;
-  PROSE_TRY_STATUS(send(s, *drrq_, &*current_));
-  arm(s, TimerId::kRekey);
-  return ok_status();
+  PROSE_TRY(bool again, retransmit_on_expiry(s, TimerId::kRekey, *drrq_, &*current_));
+  if (again) return ok_status();
+  ids_->release_msb(pending_msb_);
+  msb_reserved_ = false;
+  state_ = RemoteState::kEstablished;
+  s.out.events.emplace_back(
+      SetupFailed{pc5::Cause::kLinkSetupFailureOtherErrors, false, "rekeying: no DSMC from the relay"});
+  return begin_release(s, pc5::ReleaseReason::kNoLongerAvailable, ReleaseCause::kLocal);
 }
 
 Status RemoteUe::begin_release(Step& s, pc5::ReleaseReason reason, ReleaseCause cause) {
@@ -602,8 +600,7 @@ Status RemoteUe::begin_release(Step& s, pc5::ReleaseReason reason, ReleaseCause 
     ids_->release_msb(pending_msb_);
     msb_reserved_ = false;
   }
-  timers_.retransmissions(TimerId::kT4103) = 0;
-  arm(s, TimerId::kT4103);
+  arm_fresh(s, TimerId::kT4103);
   state_ = RemoteState::kReleasing;
   return ok_status();
 }
@@ -625,14 +622,8 @@ Status RemoteUe::on_release_accept(Step& s) {
 }
 
 Status RemoteUe::on_t4103(Step& s) {
-  auto& n = timers_.retransmissions(TimerId::kT4103);
-  if (n >= timer_cfg_.retries(TimerId::kT4103)) {
-    enter_released(s, release_cause_, std::nullopt);
-    return ok_status();
-  }
-  ++n;
-  PROSE_TRY_STATUS(send(s, last_release_, &*current_));
-  arm(s, TimerId::kT4103);
+  PROSE_TRY(bool again, retransmit_on_expiry(s, TimerId::kT4103, last_release_, &*current_));
+  if (!again) enter_released(s, release_cause_, std::nullopt);
   return ok_status();
 }
 
@@ -676,7 +667,8 @@ const std::vector<RemoteUe::Row>& RemoteUe::table() {
     {S::kWaitDsmc,    I::kRxDirectCommunicationReject, &R::on_dcrj,                "#2 after a PRUK ID: PrukIdRejected, new DCR with the IMSI; otherwise -> FAILED"},
     {S::kWaitDsmc,    I::kT4100,                       &R::on_t4100,               "retransmit the DCR (bounded), then -> FAILED"},
     {S::kWaitDca,     I::kRxDirectCommunicationAccept, &R::on_dca,                 "stop T4100, arm T4102, LinkSecured -> ESTABLISHED"},
-    {S::kWaitDca,     I::kRxSecurityModeCommand,       &R::on_dsmc_retransmission, "same DSMC again: resend DSM Complete"},
+    {S::kWaitDca,     I::kRxSecurityModeCommand,       &R::on_dsmc_retransmission, "the identical DSMC again (our DSM Complete was lost): resend the DSM Complete (same content, next COUNT)"},
+    {S::kWaitDca,     I::kRxDirectCommunicationReject, &R::on_dcrj,                "the relay gave up (e.g. T4111 exhausted): SetupFailed(cause, from peer) -> FAILED"},
     {S::kWaitDca,     I::kT4100,                       &R::on_t4100,               "retransmit the DCR (the relay resends DSMC or DCA), then -> FAILED"},
     {S::kWaitDca,     I::kRxRelease,                   &R::on_peer_release,        "send Release Accept -> RELEASED"},
     {S::kEstablished, I::kRxUserData,                  &R::on_user_data,           "DataReceived; rekey when COUNT reaches the threshold"},
@@ -687,8 +679,9 @@ const std::vector<RemoteUe::Row>& RemoteUe::table() {
     {S::kEstablished, I::kT4101,                       &R::on_t4101,               "retransmit Keepalive (bounded), then -> RELEASED (keepalive timeout)"},
     {S::kEstablished, I::kRekey,                       &R::on_local_rekey,         "send DRRq (new Nonce_1, MSB of KD-sess ID, Auth Flag) -> REKEYING"},
     {S::kEstablished, I::kRxRekeyingTrigger,           &R::on_rekey_trigger,       "send DRRq -> REKEYING"},
-    {S::kEstablished, I::kRxRekeyingResponse,          &R::on_rekey_response,      "rekey confirmed by the relay"},
-    {S::kEstablished, I::kRxSecurityModeCommand,       &R::on_dsmc_retransmission, "same DSMC again (our DSM Complete was lost): resend DSM Complete"},
+    {S::kEstablished, I::kRxRekeyingResponse,          &R::on_rekey_response,      "rekey confirmed by the relay (or its answer to a resent DSM Complete)"},
+    {S::kEstablished, I::kRxDirectCommunicationAccept, &R::on_dca_again,           "DCA again (the relay answered a retransmission): nothing to do"},
+    {S::kEstablished, I::kRxSecurityModeCommand,       &R::on_dsmc_retransmission, "the identical rekey DSMC again (our DSM Complete was lost): resend the DSM Complete"},
     {S::kEstablished, I::kRelease,                     &R::on_local_release,       "send Release, arm T4103 -> RELEASING"},
     {S::kEstablished, I::kRxRelease,                   &R::on_peer_release,        "send Release Accept -> RELEASED"},
     {S::kRekeying,    I::kRxSecurityModeCommand,       &R::on_dsmc,                "new KD-sess (new KD if Auth Flag); send DSM Complete on it; switch -> ESTABLISHED"},

@@ -96,12 +96,6 @@ enum class RemoteInput : std::uint8_t {
 inline constexpr std::size_t kRemoteInputCount = 20;
 const char* remote_input_name(RemoteInput i);
 
-struct StateTableRow {
-  std::string state;
-  std::string input;
-  std::string action;
-};
-
 class RemoteUe : private detail::MachineBase {
  public:
   static Result<std::unique_ptr<RemoteUe>> create(RemoteUeConfig cfg);
@@ -142,6 +136,7 @@ class RemoteUe : private detail::MachineBase {
   Status on_dsmc(detail::Step& s);
   Status on_dsmc_retransmission(detail::Step& s);
   Status on_dca(detail::Step& s);
+  Status on_dca_again(detail::Step& s);
   Status on_dcrj(detail::Step& s);
   Status on_keepalive(detail::Step& s);
   Status on_keepalive_ack(detail::Step& s);
@@ -184,7 +179,16 @@ class RemoteUe : private detail::MachineBase {
   Bytes gpi_bytes_;
   std::optional<PrukId> gpi_pruk_id_;
   SecretBytes gpi_pruk_;
+  // The DSMC we answered last (a retransmission must be identical to it) and our answer, resent when the same
+  // DSMC arrives again because the relay did not get the answer.
+  std::optional<pc5::DirectSecurityModeCommand> last_dsmc_;
   std::optional<pc5::DirectSecurityModeComplete> last_dsm_complete_;
+  // The PRUK this machine derives KD from: the configured one, replaced by the GPI's PRUK once a KD derived from it
+  // has been confirmed with a DSM Complete (so that a later Auth Flag rekey, for which the PKMF uses that PRUK,
+  // derives the same KD).
+  std::optional<PrukId> pruk_id_;
+  SecretBytes pruk_;
+  bool pruk_from_gpi_ = false;
   pc5::DirectCommunicationKeepalive last_keepalive_;
   pc5::DirectCommunicationRelease last_release_;
 

@@ -41,7 +41,7 @@ inline constexpr std::array<TimerSpec, kTimerCount> kTimerTable{{
   {TimerId::kT4102, "T4102", Millis{10000}, 0, "provisional: keepalive interval, below the inactivity period"},
   {TimerId::kT4103, "T4103", Millis{1000},  3, "provisional: 24.334 value not found"},
   {TimerId::kT4108, "T4108", Millis{30000}, 0, "provisional: default when the DCR's Maximum Inactivity Period is 0"},
-  {TimerId::kT4111, "T4111", Millis{1000},  3, "provisional: 24.334 value not found"},
+  {TimerId::kT4111, "T4111", Millis{1000},  4, "provisional: 24.334 value not found; 4 retransmissions as NAS T3460 (24.301)"},
   {TimerId::kRekey, "rekey", Millis{1000},  3, "provisional: implementation guard timer for the DRRq"},
 }};
 // clang-format on
