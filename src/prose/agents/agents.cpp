@@ -17,6 +17,7 @@
 
 #include "prose/agents/frame.h"
 #include "prose/agents/key_store.h"
+#include "prose/agents/protected_discovery.h"
 #include "prose/crypto/milenage.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/link/gba_gpi_processor.h"
@@ -26,6 +27,7 @@
 #include "prose/mikey/delivery.h"
 #include "prose/net/client.h"
 #include "prose/pc8/codec.h"
+#include "prose/prosefn/client.h"
 #include "prose/util/hex.h"
 #include "prose/util/random.h"
 
@@ -208,6 +210,153 @@ Bytes be_bytes(std::uint64_t v, int n) {
   return b;
 }
 
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// ---- ProSe Function (PC3) and discovery keys (PC8) -----------------------------------------------------------
+Result<std::unique_ptr<net::HttpsClient>> make_pf_client(const ProseFunctionClientConfig& p) {
+  PkmfClientConfig c;
+  c.host = p.host;
+  c.port = p.port;
+  c.ca_file = p.ca_file;
+  c.cert_file = p.cert_file;
+  c.key_file = p.key_file;
+  c.server_name = p.server_name;
+  c.keylog_file = p.keylog_file;
+  return make_client(c);
+}
+
+std::string yes_no(bool b) { return b ? "on" : "off"; }
+
+// Step 0: the parameters of `role` for `rsc` from the ProSe Function; retried every second while it cannot be
+// reached. kDenied (logged as EVT|failed) when it refuses.
+Result<prosefn::RelayServiceParameters> authorise(const std::string& name, const ProseFunctionClientConfig& pf,
+                                                  prosefn::Role role, std::uint32_t rsc) {
+  PROSE_TRY(auto client, make_pf_client(pf));
+  const std::string role_s(prosefn::role_name(role));
+  while (!g_stop) {
+    msc(name, "ProSe Function",
+        "PC3 Service Authorisation Request (role " + role_s + ", RSC " + hex24(rsc) + ") to https://" + pf.host + ":" +
+            std::to_string(pf.port));
+    auto r = prosefn::fetch_service_parameters(*client, role, {rsc});
+    if (!r.ok()) {
+      if (r.error().code == Errc::kIo || r.error().code == Errc::kTimeout) {
+        evt("error", "ProSe Function unreachable or failed: " + r.error().to_string() + " (retrying)");
+        ::sleep(1);
+        continue;
+      }
+      const bool refused = r.error().code == Errc::kDenied;
+      msc("ProSe Function", name,
+          refused ? "PC3 Service Authorisation Response (refused)" : "PC3 Service Authorisation Response (unusable)");
+      std::string m =
+          refused ? "ProSe Function refused role " + role_s + " for RSC " + hex24(rsc) + ": " + r.error().message
+                  : "ProSe Function request failed: " + r.error().to_string();
+      evt("failed", m);
+      return fail(refused ? Errc::kDenied : r.error().code, m);
+    }
+    const prosefn::RelayServiceParameters& p = r->front();
+    msc("ProSe Function", name,
+        "PC3 Service Authorisation Response (authorised as " + role_s + ": PKMF https://" + p.pkmf.host + ":" +
+            std::to_string(p.pkmf.port) + " " + p.pkmf.fqdn + ", Model A " + yes_no(p.model_a) + ", Model B " +
+            yes_no(p.model_b) + ", DUIK/DUSK/DUCK " + yes_no(p.use_duik) + "/" + yes_no(p.use_dusk) + "/" +
+            yes_no(p.use_duck) + ", max offset " + std::to_string(p.max_offset) + " s)");
+    evt("authorised", role_s + " for RSC " + hex24(rsc) + "; PKMF " + p.pkmf.fqdn + " at " + p.pkmf.host + ":" +
+                          std::to_string(p.pkmf.port));
+    return *r->begin();
+  }
+  return fail(Errc::kState, "stopped");
+}
+
+void use_pf_parameters(const prosefn::RelayServiceParameters& p, PkmfClientConfig& pkmf) {
+  pkmf.host = p.pkmf.host;
+  pkmf.port = p.pkmf.port;
+  pkmf.server_name = p.pkmf.server_name;
+  pkmf.fqdn = p.pkmf.fqdn;
+}
+
+DiscoverySecuritySettings security_settings(const prosefn::RelayServiceParameters& p,
+                                            const ProseFunctionClientConfig& pf) {
+  DiscoverySecuritySettings s;
+  s.use_dusk = p.use_dusk;
+  s.use_duck = p.use_duck;
+  if (p.max_offset != 0) s.max_offset = p.max_offset;
+  s.refresh_before_s = pf.psdk_refresh_before_s;
+  return s;
+}
+
+// A PC8 Discovery Key Request for the RSC; the PSDK goes into `pd`. Errors are logged; the caller defers.
+Status fetch_discovery_keys(const std::string& name, net::HttpsClient& client, ProtectedDiscovery& pd,
+                            const std::string& why) {
+  const std::uint32_t rsc = pd.relay_service_code();
+  pc8::DiscoveryKeyRequest r;
+  r.transaction_id.value = random_u32();
+  r.relay_service_codes.push_back(pc8::RelayServiceCode{rsc});
+  msc(name, "PKMF", "PC8 Discovery Key Request (RSC " + hex24(rsc) + ", " + why + ")");
+  auto resp = pc8_call(client, pc8::Request(std::move(r)));
+  if (!resp.ok()) return fail(Errc::kIo, "PKMF unreachable or failed: " + resp.error().to_string());
+  auto* dr = std::get_if<pc8::DiscoveryKeyResponse>(&*resp);
+  if (!dr) return fail(Errc::kMalformed, "PKMF answered with another response type");
+  if (auto* e = std::get_if<pc8::ErrorCode>(&dr->outcome)) {
+    msc("PKMF", name, "PC8 Discovery Key Response (error " + std::string(pc8::error_code_name(*e)) + ")");
+    return fail(Errc::kDenied, "PKMF refused the Discovery Key Request: " + std::string(pc8::error_code_name(*e)));
+  }
+  for (const auto& res : std::get<std::vector<pc8::DiscoveryKeyResult>>(dr->outcome)) {
+    if (res.relay_service_code.value != rsc) continue;
+    if (auto* e = std::get_if<pc8::ErrorCode>(&res.outcome)) {
+      msc("PKMF", name,
+          "PC8 Discovery Key Response (RSC " + hex24(rsc) + ": " + std::string(pc8::error_code_name(*e)) + ")");
+      return fail(Errc::kDenied,
+                  "PKMF refused discovery keys for RSC " + hex24(rsc) + ": " + std::string(pc8::error_code_name(*e)));
+    }
+    const auto& g = std::get<pc8::DiscoveryKeyGrant>(res.outcome);
+    const std::int64_t expiry = g.expiry.time_since_epoch().count();
+    const std::int64_t t = unix_now();
+    std::optional<std::uint32_t> id;
+    if (g.psdk_id) id = g.psdk_id->value;
+    PROSE_TRY_STATUS(pd.install(g.psdk.view(), id, expiry, t));
+    const std::string id_s = id ? pc8::PsdkId{*id}.hex() : std::string("-");
+    msc("PKMF", name,
+        "PC8 Discovery Key Response (PSDK ID " + id_s + ", PSDK " + g.psdk.fingerprint() + ", expires " +
+            pc8::format_utc(g.expiry) + ")");
+    evt("psdk", "RSC " + hex24(rsc) + " PSDK ID " + id_s + " PSDK " + g.psdk.fingerprint() + " expires in " +
+                    std::to_string(expiry - t) + " s; DUIK/DUSK/DUCK derived, next Discovery Key Request in " +
+                    std::to_string(pd.next_refresh() - t) + " s");
+    return {};
+  }
+  return fail(Errc::kMalformed, "Discovery Key Response without RSC " + hex24(rsc));
+}
+
+// Before using discovery keys: ask the PKMF when they are missing, expired or about to expire.
+void refresh_discovery_keys(const std::string& name, net::HttpsClient& client, ProtectedDiscovery& pd) {
+  const std::int64_t t = unix_now();
+  if (!pd.refresh_due(t)) return;
+  std::string why = !pd.psdk_id() && pd.expiry() == 0 ? "no PSDK yet"
+                    : t >= pd.expiry()                ? "PSDK expired"
+                                                      : "PSDK expires in " + std::to_string(pd.expiry() - t) + " s";
+  Status st = fetch_discovery_keys(name, client, pd, why);
+  if (!st.ok()) {
+    evt("error", st.error().message + " (retrying in " + std::to_string(kPsdkRetryIntervalS) + " s)");
+    pd.defer(t);
+  }
+}
+
+// Ignored discovery PDUs (forged, replayed, undecodable, out of the window): one debug line each, at most
+// kMaxIgnoredLogged lines, then only counted.
+class IgnoredLog {
+ public:
+  void note(std::uint32_t src, const Error& e) {
+    ++count_;
+    if (count_ <= kMaxIgnoredLogged) evt("debug", "discovery PDU from L2 " + hex24(src) + " ignored: " + e.to_string());
+    if (count_ == kMaxIgnoredLogged) evt("debug", "further ignored discovery PDUs are only counted");
+  }
+  std::uint64_t count() const { return count_; }
+
+ private:
+  static constexpr std::uint64_t kMaxIgnoredLogged = 200;
+  std::uint64_t count_ = 0;
+};
+
 // ---- config ------------------------------------------------------------------------------------------------
 struct TomlReader {
   std::string file;
@@ -267,15 +416,42 @@ struct TomlReader {
   }
 };
 
-Status read_common(TomlReader& r, PkmfClientConfig& p, SidelinkConfig& s) {
+Status read_common(TomlReader& r, PkmfClientConfig& p, SidelinkConfig& s,
+                   std::optional<ProseFunctionClientConfig>& pf) {
+  const toml::node* pfn = r.t->get("prose_function");
+  if (pfn && !pfn->is_table()) r.bad("prose_function", "must be a table");
+  const bool with_pf = pfn && pfn->is_table();
+  // With a ProSe Function the PKMF address comes from its answer: [pkmf] and its address are optional.
   p.host = r.str("pkmf", "host", "127.0.0.1");
-  p.port = static_cast<std::uint16_t>(r.num("pkmf", "port", 0, 1, 65535, true));
-  p.ca_file = r.path("pkmf", "ca", true);
-  p.cert_file = r.path("pkmf", "cert", true);
-  p.key_file = r.path("pkmf", "key", true);
+  p.port = static_cast<std::uint16_t>(r.num("pkmf", "port", 0, 1, 65535, !with_pf));
+  p.ca_file = r.path("pkmf", "ca", !with_pf);
+  p.cert_file = r.path("pkmf", "cert", !with_pf);
+  p.key_file = r.path("pkmf", "key", !with_pf);
   p.server_name = r.str("pkmf", "server_name", p.server_name);
   p.fqdn = r.str("pkmf", "fqdn", p.fqdn);
   p.keylog_file = r.path("pkmf", "keylog", false);
+  if (with_pf) {
+    ProseFunctionClientConfig c;
+    c.host = r.str("prose_function", "host", c.host);
+    c.port = static_cast<std::uint16_t>(r.num("prose_function", "port", 0, 1, 65535, true));
+    c.server_name = r.str("prose_function", "server_name", c.server_name);
+    c.ca_file = r.path("prose_function", "ca", p.ca_file.empty());
+    c.cert_file = r.path("prose_function", "cert", p.cert_file.empty());
+    c.key_file = r.path("prose_function", "key", p.key_file.empty());
+    c.keylog_file = r.path("prose_function", "keylog", false);
+    c.psdk_refresh_before_s =
+        r.num("prose_function", "psdk_refresh_before_s", c.psdk_refresh_before_s, 0, 366LL * 86400);
+    // One set of TLS files for both servers: [prose_function] fills what [pkmf] leaves out and the other way round.
+    if (c.ca_file.empty()) c.ca_file = p.ca_file;
+    if (c.cert_file.empty()) c.cert_file = p.cert_file;
+    if (c.key_file.empty()) c.key_file = p.key_file;
+    if (c.keylog_file.empty()) c.keylog_file = p.keylog_file;
+    if (p.ca_file.empty()) p.ca_file = c.ca_file;
+    if (p.cert_file.empty()) p.cert_file = c.cert_file;
+    if (p.key_file.empty()) p.key_file = c.key_file;
+    if (p.keylog_file.empty()) p.keylog_file = c.keylog_file;
+    pf = std::move(c);
+  }
   s.port = static_cast<std::uint16_t>(r.num("sidelink", "port", 0, 1, 65535, true));
   s.loss = r.real("sidelink", "loss", 0.0);
   if (const toml::node* n = r.node("sidelink", "peers")) {
@@ -325,7 +501,7 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
   c.rekey_auth = r.boolean("ue", "rekey_auth", false);
   c.mikey_port = static_cast<std::uint16_t>(r.num("ue", "mikey_port", 0, 0, 65535));
   c.stop_pruk_delivery_on_exit = r.boolean("ue", "stop_pruk_delivery_on_exit", false);
-  PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink));
+  PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.prose_function));
   if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
   auto k = SecretBytes::from_hex_exact(kek, 32, "ue.kek");
   if (!k.ok()) return fail(Errc::kInvalidArgument, path + ": ue.kek: must be 64 hex digits");
@@ -343,7 +519,7 @@ Result<RelayAgentConfig> load_relay_config(const std::string& path) {
   c.announce_ms = static_cast<std::uint32_t>(r.num("relay", "announce_ms", 500, 50, 60000));
   c.upstream_host = r.str("upstream", "host", "127.0.0.1");
   c.upstream_port = static_cast<std::uint16_t>(r.num("upstream", "port", 0, 1, 65535, true));
-  PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink));
+  PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.prose_function));
   if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
   return c;
 }
@@ -365,9 +541,21 @@ class RemoteUeAgent {
     PROSE_TRY_STATUS(app_.bind(cfg_.app_port));
     mikey_ = std::make_unique<Udp>();
     PROSE_TRY_STATUS(mikey_->bind(cfg_.mikey_port));
-    PROSE_TRY(client_, make_client(cfg_.pkmf));
     evt("start", cfg_.name + " IMSI " + cfg_.imsi + " L2 " + hex24(cfg_.l2_id) + " app port " +
                      std::to_string(app_.port()) + " MIKEY address 127.0.0.1:" + std::to_string(mikey_->port()));
+    if (cfg_.prose_function) {
+      auto p = authorise(cfg_.name, *cfg_.prose_function, prosefn::Role::kRemoteUe, cfg_.relay_service_code);
+      if (!p.ok()) return g_stop ? Status{} : Status(p.error());
+      use_pf_parameters(*p, cfg_.pkmf);
+      if ((cfg_.discovery == "A" && !p->model_a) || (cfg_.discovery == "B" && !p->model_b)) {
+        const std::string other = cfg_.discovery == "A" ? "B" : "A";
+        evt("info",
+            "the ProSe Function does not allow Model " + cfg_.discovery + " for this RSC: using Model " + other);
+        cfg_.discovery = other;
+      }
+      pd_ = std::make_unique<ProtectedDiscovery>(cfg_.relay_service_code, security_settings(*p, *cfg_.prose_function));
+    }
+    PROSE_TRY(client_, make_client(cfg_.pkmf));
     Status st = run_steps();
     // Giving up PRUK delivery (the agent stops): tell the PKMF first.
     if (cfg_.stop_pruk_delivery_on_exit && delivery_on_) (void)stop_delivery();
@@ -556,29 +744,84 @@ class RemoteUeAgent {
   Status discover() {
     auto deadline = now() + link::Millis(30000);
     auto next_solicit = now();
+    std::optional<std::uint32_t> last_counter;  // a protected solicitation at most once per counter value
     while (!g_stop && now() < deadline) {
+      if (pd_) refresh_discovery_keys(cfg_.name, *client_, *pd_);
       if (cfg_.discovery == "B" && now() >= next_solicit) {
-        auto d = encode_discovery(Discovery{DiscoveryType::kSolicitation, cfg_.relay_service_code});
-        msc(cfg_.name, "*",
-            std::string(discovery_name(DiscoveryType::kSolicitation)) + " RSC " + hex24(cfg_.relay_service_code));
-        sl_.send(cfg_.l2_id, kBroadcastL2Id, *d);
-        next_solicit = now() + link::Millis(500);
+        send_solicitation(last_counter);
+        next_solicit = now() + link::Millis(pd_ ? 1000 : 500);
       }
       pollfd ps[2] = {{sl_.fd(), POLLIN, 0}, {mikey_->fd(), POLLIN, 0}};
       ::poll(ps, 2, 100);
       PROSE_TRY_STATUS(service());
       while (auto f = sl_.recv()) {
         if (f->dst != kBroadcastL2Id && f->dst != cfg_.l2_id) continue;
-        auto d = decode_discovery(f->pdu);
-        if (!d.ok() || d->relay_service_code != cfg_.relay_service_code) continue;
-        if (d->type == DiscoveryType::kSolicitation) continue;
-        if (cfg_.discovery == "B" && d->type != DiscoveryType::kResponse) continue;
-        relay_l2_ = f->src;
-        evt("discovered", "relay L2 " + hex24(f->src) + " by " + discovery_name(d->type));
-        return {};
+        if (auto found = pd_ ? on_protected_discovery(*f) : on_discovery(*f)) {
+          relay_l2_ = found->first;
+          evt("discovered", "relay L2 " + hex24(relay_l2_) + " by " + found->second);
+          return {};
+        }
       }
     }
     return g_stop ? Status{} : fail(Errc::kTimeout, "no relay for RSC " + hex24(cfg_.relay_service_code));
+  }
+
+  void send_solicitation(std::optional<std::uint32_t>& last_counter) {
+    if (!pd_) {
+      auto d = encode_discovery(Discovery{DiscoveryType::kSolicitation, cfg_.relay_service_code});
+      msc(cfg_.name, "*",
+          std::string(discovery_name(DiscoveryType::kSolicitation)) + " RSC " + hex24(cfg_.relay_service_code));
+      sl_.send(cfg_.l2_id, kBroadcastL2Id, *d);
+      return;
+    }
+    const std::int64_t t = unix_now();
+    const std::uint32_t counter = discovery::utc_counter(t);
+    if (last_counter == counter) return;
+    discovery::DiscoveryMessage m;
+    m.type = discovery::MessageType::kSolicitation;
+    m.relay_service_code = cfg_.relay_service_code;
+    m.user_info_id = cfg_.l2_id;  // discoverer info: the UE's layer-2 ID (emulation)
+    auto pdu = pd_->protect(m, t);
+    if (!pdu.ok()) {
+      evt("error", "solicitation not sent: " + pdu.error().to_string());
+      return;
+    }
+    last_counter = counter;
+    msc(cfg_.name, "*",
+        "Discovery Solicitation (Model B, protected: MIC, DUCK, DUSK; RSC " + hex24(cfg_.relay_service_code) +
+            ", counter " + std::to_string(counter) + ")");
+    sl_.send(cfg_.l2_id, kBroadcastL2Id, *pdu);
+  }
+
+  // Unprotected discovery (no ProSe Function): the relay's L2 ID and how it was found.
+  std::optional<std::pair<std::uint32_t, std::string>> on_discovery(const Frame& f) {
+    auto d = decode_discovery(f.pdu);
+    if (!d.ok() || d->relay_service_code != cfg_.relay_service_code) return std::nullopt;
+    if (d->type == DiscoveryType::kSolicitation) return std::nullopt;
+    if (cfg_.discovery == "B" && d->type != DiscoveryType::kResponse) return std::nullopt;
+    return std::make_pair(f.src, std::string(discovery_name(d->type)));
+  }
+
+  // Protected discovery: only a PDU that verifies with the RSC's keys, inside the counter window, not replayed,
+  // whose relay UE ID is the frame's source. Anything else is logged at debug and ignored.
+  std::optional<std::pair<std::uint32_t, std::string>> on_protected_discovery(const Frame& f) {
+    auto m = pd_->accept(f.pdu, unix_now());
+    if (!m.ok()) {
+      ignored_.note(f.src, m.error());
+      return std::nullopt;
+    }
+    if (m->type == discovery::MessageType::kSolicitation) return std::nullopt;
+    if (cfg_.discovery == "B" && m->type != discovery::MessageType::kResponse) return std::nullopt;
+    if (m->l2_id != f.src) {
+      ignored_.note(f.src, Error{Errc::kMalformed, "relay UE ID " + hex24(m->l2_id) + " is not the sender's", {}});
+      return std::nullopt;
+    }
+    const bool a = m->type == discovery::MessageType::kAnnouncement;
+    msc("relay@" + hex24(f.src), cfg_.name,
+        std::string(a ? "Discovery Announcement (Model A" : "Discovery Response (Model B") +
+            ", protected; MIC verified, RSC " + hex24(m->relay_service_code) + ")");
+    return std::make_pair(f.src, std::string(a ? "protected Discovery Announcement (Model A)"
+                                               : "protected Discovery Response (Model B)"));
   }
 
   Status make_machine() {
@@ -711,6 +954,8 @@ class RemoteUeAgent {
         done_ = true;
       } else if (auto* dr = std::get_if<link::PduDropped>(&e)) {
         evt("dropped", dr->detail);
+      } else if (auto* rt = std::get_if<link::Retransmitted>(&e)) {
+        evt("retransmit", rt->what + " attempt " + std::to_string(rt->attempt));
       }
     }
     return {};
@@ -730,6 +975,8 @@ class RemoteUeAgent {
   std::unique_ptr<net::HttpsClient> client_;
   KeyStore store_;
   std::unique_ptr<link::RemoteUe> ue_;
+  std::unique_ptr<ProtectedDiscovery> pd_;  // with a ProSe Function: protected discovery only
+  IgnoredLog ignored_;
   Timers timers_;
   std::uint32_t relay_l2_ = 0;
   std::optional<std::uint16_t> app_peer_;
@@ -749,20 +996,22 @@ class RelayAgent {
 
   Status run() {
     PROSE_TRY_STATUS(sl_.open());
+    evt("start", cfg_.name + " L2 " + hex24(cfg_.l2_id) + " RSC " + hex24(cfg_.relay_service_code));
+    if (cfg_.prose_function) {
+      auto p = authorise(cfg_.name, *cfg_.prose_function, prosefn::Role::kRelay, cfg_.relay_service_code);
+      if (!p.ok()) return g_stop ? Status{} : Status(p.error());
+      use_pf_parameters(*p, cfg_.pkmf);
+      if (p->announce_ms != 0) cfg_.announce_ms = p->announce_ms;
+      model_a_ = p->model_a;
+      pd_ = std::make_unique<ProtectedDiscovery>(cfg_.relay_service_code, security_settings(*p, *cfg_.prose_function));
+    }
     PROSE_TRY(client_, make_client(cfg_.pkmf));
     ids_ = std::make_shared<link::KdSessIdRegistry>();
-    evt("start", cfg_.name + " L2 " + hex24(cfg_.l2_id) + " RSC " + hex24(cfg_.relay_service_code));
     auto next_announce = now();
-    bool first_announce = true;
     while (!g_stop) {
+      if (pd_) refresh_discovery_keys(cfg_.name, *client_, *pd_);
       if (now() >= next_announce) {
-        auto d = encode_discovery(Discovery{DiscoveryType::kAnnouncement, cfg_.relay_service_code});
-        if (first_announce)
-          msc(cfg_.name, "*",
-              std::string(discovery_name(DiscoveryType::kAnnouncement)) + " RSC " + hex24(cfg_.relay_service_code) +
-                  " (every " + std::to_string(cfg_.announce_ms) + " ms)");
-        first_announce = false;
-        sl_.send(cfg_.l2_id, kBroadcastL2Id, *d);
+        announce();
         next_announce = now() + link::Millis(cfg_.announce_ms);
       }
       std::vector<pollfd> ps{{sl_.fd(), POLLIN, 0}};
@@ -792,7 +1041,8 @@ class RelayAgent {
       }
       for (auto it = peers_.begin(); it != peers_.end();) it = it->second.dead ? peers_.erase(it) : std::next(it);
     }
-    evt("stop", "relayed " + std::to_string(bytes_up_) + " octets up, " + std::to_string(bytes_down_) + " down");
+    evt("stop", "relayed " + std::to_string(bytes_up_) + " octets up, " + std::to_string(bytes_down_) + " down" +
+                    (pd_ ? ", " + std::to_string(ignored_.count()) + " discovery PDUs ignored" : ""));
     return {};
   }
 
@@ -804,7 +1054,75 @@ class RelayAgent {
     bool dead = false;
   };
 
+  // Model A: the announcement (protected with a ProSe Function: at most one per counter value, as the same message
+  // at the same counter is the same PDU, which receivers would drop as a replay).
+  void announce() {
+    if (!pd_) {
+      auto d = encode_discovery(Discovery{DiscoveryType::kAnnouncement, cfg_.relay_service_code});
+      if (first_announce_)
+        msc(cfg_.name, "*",
+            std::string(discovery_name(DiscoveryType::kAnnouncement)) + " RSC " + hex24(cfg_.relay_service_code) +
+                " (every " + std::to_string(cfg_.announce_ms) + " ms)");
+      first_announce_ = false;
+      sl_.send(cfg_.l2_id, kBroadcastL2Id, *d);
+      return;
+    }
+    if (!model_a_) return;
+    const std::int64_t t = unix_now();
+    const std::uint32_t counter = discovery::utc_counter(t);
+    if (last_announce_counter_ == counter) return;
+    auto pdu = pd_->protect(relay_message(discovery::MessageType::kAnnouncement), t);
+    if (!pdu.ok()) {
+      if (!announce_error_logged_) evt("error", "no announcement: " + pdu.error().to_string());
+      announce_error_logged_ = true;
+      return;
+    }
+    announce_error_logged_ = false;
+    last_announce_counter_ = counter;
+    if (first_announce_)
+      msc(cfg_.name, "*",
+          "Discovery Announcement (Model A, protected: MIC, DUCK, DUSK; RSC " + hex24(cfg_.relay_service_code) +
+              ", PSDK ID " + (pd_->psdk_id() ? pc8::PsdkId{*pd_->psdk_id()}.hex() : std::string("-")) +
+              ", at most once a second)");
+    first_announce_ = false;
+    sl_.send(cfg_.l2_id, kBroadcastL2Id, *pdu);
+  }
+
+  discovery::DiscoveryMessage relay_message(discovery::MessageType type) const {
+    discovery::DiscoveryMessage m;
+    m.type = type;
+    m.relay_service_code = cfg_.relay_service_code;
+    m.user_info_id = cfg_.l2_id;  // announcer / discoveree info: the relay's layer-2 ID (emulation)
+    m.l2_id = cfg_.l2_id;         // ProSe Relay UE ID
+    return m;
+  }
+
+  // Model B: a protected solicitation for our RSC gets a protected response to the soliciting UE.
+  void on_protected_discovery(const Frame& f) {
+    const std::int64_t t = unix_now();
+    auto m = pd_->accept(f.pdu, t);
+    if (!m.ok()) {
+      ignored_.note(f.src, m.error());
+      return;
+    }
+    if (m->type != discovery::MessageType::kSolicitation) return;
+    msc("ue@" + hex24(f.src), cfg_.name,
+        "Discovery Solicitation (Model B, protected; MIC verified, RSC " + hex24(m->relay_service_code) + ")");
+    auto pdu = pd_->protect(relay_message(discovery::MessageType::kResponse), t);
+    if (!pdu.ok()) {
+      evt("error", "no discovery response: " + pdu.error().to_string());
+      return;
+    }
+    msc(cfg_.name, "ue@" + hex24(f.src),
+        "Discovery Response (Model B, protected: MIC, DUCK, DUSK; RSC " + hex24(cfg_.relay_service_code) + ")");
+    sl_.send(cfg_.l2_id, f.src, *pdu);
+  }
+
   void on_frame(const Frame& f) {
+    if (f.dst == kBroadcastL2Id && pd_) {
+      on_protected_discovery(f);
+      return;
+    }
     if (f.dst == kBroadcastL2Id) {
       auto d = decode_discovery(f.pdu);
       if (d.ok() && d->type == DiscoveryType::kSolicitation && d->relay_service_code == cfg_.relay_service_code) {
@@ -864,6 +1182,8 @@ class RelayAgent {
         p.dead = true;
       } else if (auto* dr = std::get_if<link::PduDropped>(&e)) {
         evt("dropped", "ue@" + hex24(l2) + ": " + dr->detail);
+      } else if (auto* rt = std::get_if<link::Retransmitted>(&e)) {
+        evt("retransmit", rt->what + " attempt " + std::to_string(rt->attempt) + " (to ue@" + hex24(l2) + ")");
       }
     }
   }
@@ -934,6 +1254,12 @@ class RelayAgent {
   std::shared_ptr<link::KdSessIdRegistry> ids_;
   std::map<std::uint32_t, Peer> peers_;
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
+  std::unique_ptr<ProtectedDiscovery> pd_;  // with a ProSe Function: protected discovery only
+  IgnoredLog ignored_;
+  bool model_a_ = true;
+  bool first_announce_ = true;
+  bool announce_error_logged_ = false;
+  std::optional<std::uint32_t> last_announce_counter_;
 };
 
 }  // namespace

@@ -30,6 +30,18 @@ struct PkmfClientConfig {
   std::string keylog_file;
 };
 
+// `[prose_function]`: where the agent fetches its parameters (PC3 service authorisation: role, Relay Service
+// Code, PKMF address, discovery settings). With it the agent also fetches discovery keys from the PKMF and sends
+// and accepts only protected discovery messages; `[pkmf]` host/port then become optional (the ProSe Function's
+// answer wins). The TLS files default to those of `[pkmf]`.
+struct ProseFunctionClientConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string server_name = "pkmf.prose.test";
+  std::string ca_file, cert_file, key_file, keylog_file;
+  std::int64_t psdk_refresh_before_s = 300;  // ask for discovery keys again this long before the PSDK expires
+};
+
 struct RemoteUeAgentConfig {
   std::string name = "ue";
   std::string imsi;
@@ -54,6 +66,7 @@ struct RemoteUeAgentConfig {
   bool stop_pruk_delivery_on_exit = false;
   PkmfClientConfig pkmf;
   SidelinkConfig sidelink;
+  std::optional<ProseFunctionClientConfig> prose_function;
 };
 
 struct RelayAgentConfig {
@@ -65,6 +78,7 @@ struct RelayAgentConfig {
   std::uint16_t upstream_port = 0;
   PkmfClientConfig pkmf;
   SidelinkConfig sidelink;
+  std::optional<ProseFunctionClientConfig> prose_function;
 };
 
 // TOML loaders: kInvalidArgument naming file and key.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Agent scenarios of issue 8 as separate processes on loopback (docs/agents.md "What is tested"):
 #   scenarios.sh PROSE_BINARY SCENARIO PORT_BASE
-# SCENARIO: relay-not-authorised | ue-not-authorised | pkmf-down | loss | rekey | address-change | stop-delivery
+# SCENARIO: relay-not-authorised | ue-not-authorised | pkmf-down | loss | rekey | address-change | stop-delivery |
+#           pf-discovery | psdk-refresh | pf-not-authorised
 # Ports PORT_BASE .. PORT_BASE+20 on 127.0.0.1 (each ctest test gets its own range).
 set -u
 PROSE=$(realpath "$1") SCENARIO=$2 BASE=$3
@@ -354,9 +355,173 @@ stop-delivery)
   wait_for "$DIR/ue2.log" '^EVT\|delivery\|PRUK delivery stopped at PKMF' 1 || fail "ue2 logged no stop on exit"
   [[ $(delivery ue2) == false ]] || fail "PKMF store still shows delivery on for ue2"
   ;;
+pf-discovery | psdk-refresh | pf-not-authorised)
+  # Issue 9: agents that know only the ProSe Function (hosted in the PKMF process): PC3 service authorisation gives
+  # the PKMF address and the discovery settings, the PKMF the PSDK; discovery is protected (MIC, DUCK, DUSK).
+  pf_config() {  # the PKMF process also serves the ProSe Function (after the admin commands)
+    printf '\n[prose_function]\nenabled = true\n\n[prose_function.discovery]\nmax_offset = 10\n' >>"$PCFG"
+    if [[ $SCENARIO == psdk-refresh ]]; then
+      # PSDKs live 60 s (the PKMF's minimum) and the next one is made 30 s before expiry; the agents ask again
+      # 57 s before expiry, so their first PSDK is "about to expire" 3 s after they got it.
+      sed -i 's/^psdk_lifetime_s = .*/psdk_lifetime_s = 60/; s/^psdk_renew_before_s = .*/psdk_renew_before_s = 30/' "$PCFG"
+      grep -q '^psdk_lifetime_s = 60' "$PCFG" || printf '\n[discovery]\npsdk_lifetime_s = 60\npsdk_renew_before_s = 30\n' >>"$PCFG"
+    fi
+  }
+  [[ $SCENARIO == psdk-refresh ]] && PF_EXTRA='psdk_refresh_before_s = 57'
+  pkmf_section() {  # replaces [pkmf]: the agents know only the ProSe Function's address and their TLS files
+    local pki=$DIR/pkmf/pki
+    printf '[prose_function]\nhost = "127.0.0.1"\nport = %s\nca = "%s"\ncert = "%s"\nkey = "%s"\n%s\n' \
+      "$PKMF_PORT" "$pki/ca.pem" "$pki/$1.pem" "$pki/$1.key" "${PF_EXTRA:-}"
+  }
+  start_ue_model() {  # start_ue_model NAME PROVISION MODEL
+    local u=$1
+    {
+      printf '[ue]\nname = "%s"\nimsi = "%s"\nl2_id = %s\nrelay_service_code = %s\n' "$u" "${IMSI[$u]}" "${L2[$u]}" "$UE_RSC"
+      printf 'k = "%s"\nopc = "%s"\nkey_store = "%s.keys"\n' "${K[$u]}" "${OPC[$u]}" "$u"
+      printf 'kek = "%s"\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+      printf 'provision = %s\ndiscovery = "%s"\napp_port = %s\n' "$2" "$3" "${APP[$u]}"
+      pkmf_section "ue-${IMSI[$u]}"
+      printf '[sidelink]\nport = %s\npeers = [%s]\n' "${SL[$u]}" "$RELAY_SL"
+    } >"$DIR/$u.toml"
+    (cd "$DIR" && exec "$PROSE" remote-ue --config "$DIR/$u.toml" >>"$DIR/$u.log" 2>&1) &
+    LAST=$!
+    PIDS+=("$LAST")
+  }
+  # inject FILE-WITH-CAP-LINES MODE: resend to the relay the first discovery frame the log shows as sent
+  # (MODE copy: unchanged, a replay; flip: one MIC bit flipped, a forgery; short: cut to 20 octets).
+  inject() {
+    python3 - "$1" "$2" "$RELAY_SL" <<'PY' || fail "could not inject a discovery frame"
+import socket, sys
+log, mode, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for line in open(log):
+    p = line.strip().split("|")
+    if p[0] == "CAP" and len(p) == 4 and p[3][6:12] == "ffffff" and len(p[3]) == 2 * (6 + 29):
+        frame = bytearray(bytes.fromhex(p[3]))
+        break
+else:
+    sys.exit("no discovery frame in " + log)
+if mode == "flip":
+    frame[6 + 25] ^= 0x01
+elif mode == "short":
+    frame = frame[:20]
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(bytes(frame), ("127.0.0.1", port))
+PY
+  }
+  case "$SCENARIO" in
+  pf-discovery)
+    admin ue-add --imsi "${IMSI[ue1]}" --rsc abcd
+    admin ue-add --imsi "${IMSI[ue2]}" --rsc abcd
+    admin ue-add --imsi "${IMSI[ue3]}" --rsc abcd
+    admin relay-add --id r1 --rsc abcd
+    pf_config
+    start_pkmf
+    start_relay
+    wait_for "$DIR/relay.log" '^EVT\|psdk\|RSC 0x00abcd PSDK ID ' 10 || fail "relay got no PSDK"
+    grep -E '^MSC\|relay\|ProSe Function\|PC3 Service Authorisation Request \(role relay, RSC 0x00abcd\)' \
+      "$DIR/relay.log" >/dev/null || fail "relay sent no PC3 request"
+    grep -E '^EVT\|authorised\|relay for RSC 0x00abcd; PKMF ' "$DIR/relay.log" || fail "relay not authorised by the PF"
+    step "Model A: ue1 (PRUK by MIKEY) finds the relay by a protected announcement"
+    start_ue_model ue1 true A
+    wait_for "$DIR/ue1.log" '^EVT\|discovered\|relay L2 0x00aa01 by protected Discovery Announcement \(Model A\)' 20 ||
+      fail "ue1 did not discover the relay by a protected announcement"
+    grep -E '^EVT\|psdk\|' "$DIR/ue1.log" >/dev/null || fail "ue1 got no PSDK"
+    wait_for "$DIR/ue1.log" '^EVT\|ready\|' 20 || fail "ue1 link not secured"
+    data_through ue1 2
+    step "Model B: ue2 (IMSI, GBA Push) solicits; the relay answers with a protected response"
+    start_ue_model ue2 false B
+    wait_for "$DIR/ue2.log" '^EVT\|discovered\|relay L2 0x00aa01 by protected Discovery Response \(Model B\)' 20 ||
+      fail "ue2 did not discover the relay by a protected response"
+    grep -E '^MSC\|ue@0x00b002\|relay\|Discovery Solicitation \(Model B, protected; MIC verified' "$DIR/relay.log" ||
+      fail "relay did not verify ue2's solicitation"
+    step "a replayed, a forged (MIC bit flipped) and a truncated copy of ue2's solicitation are ignored"
+    n0=$(grep -c '^MSC|relay|ue@0x00b002|Discovery Response' "$DIR/relay.log")
+    inject "$DIR/ue2.log" copy
+    wait_for "$DIR/relay.log" '^EVT\|debug\|discovery PDU from L2 0x00b002 ignored: replay' 5 ||
+      fail "relay did not report the replayed solicitation"
+    inject "$DIR/ue2.log" flip
+    wait_for "$DIR/relay.log" '^EVT\|debug\|discovery PDU from L2 0x00b002 ignored: auth' 5 ||
+      fail "relay did not report the forged solicitation"
+    inject "$DIR/ue2.log" short
+    wait_for "$DIR/relay.log" '^EVT\|debug\|discovery PDU from L2 0x00b002 ignored: (truncated|malformed)' 5 ||
+      fail "relay did not report the truncated solicitation"
+    n1=$(grep -c '^MSC|relay|ue@0x00b002|Discovery Response' "$DIR/relay.log")
+    ((n1 == n0)) || fail "relay answered an injected solicitation ($n0 -> $n1 responses)"
+    wait_for "$DIR/ue2.log" '^EVT\|ready\|.*\(from GPI\)' 20 || fail "ue2 link not secured"
+    data_through ue2 2
+    step "discovery still works: ue3 (Model B) after the injected frames"
+    start_ue_model ue3 false B
+    wait_for "$DIR/ue3.log" '^EVT\|discovered\|relay L2 0x00aa01 by protected Discovery Response' 20 ||
+      fail "ue3 did not discover the relay after the injected frames"
+    wait_for "$DIR/ue3.log" '^EVT\|ready\|' 20 || fail "ue3 link not secured"
+    data_through ue3 2
+    grep -E '^MSC\|relay\|\*\|Discovery Announcement \(Model A, protected' "$DIR/relay.log" >/dev/null ||
+      fail "relay did not announce protected"
+    ;;
+  psdk-refresh)
+    admin ue-add --imsi "${IMSI[ue1]}" --rsc abcd
+    admin relay-add --id r1 --rsc abcd
+    pf_config
+    start_pkmf
+    start_relay
+    wait_for "$DIR/relay.log" '^EVT\|psdk\|' 10 || fail "relay got no PSDK"
+    FIRST=$(sed -n 's/^EVT|psdk|RSC 0x00abcd PSDK ID \([0-9a-f-]*\) .*/\1/p' "$DIR/relay.log" | head -n 1)
+    step "the relay's PSDK ($FIRST) is about to expire: a new Discovery Key Request before it is used again"
+    wait_for "$DIR/relay.log" '^MSC\|relay\|PKMF\|PC8 Discovery Key Request \(RSC 0x00abcd, PSDK expires in [0-9]+ s\)' 10 ||
+      fail "relay sent no new Discovery Key Request for a PSDK about to expire"
+    step "the PKMF makes the next PSDK 30 s before expiry: the relay switches to it"
+    end=$((SECONDS + 45))
+    SECOND=$FIRST
+    while ((SECONDS < end)) && [[ $SECOND == "$FIRST" ]]; do
+      sleep 1
+      SECOND=$(sed -n 's/^EVT|psdk|RSC 0x00abcd PSDK ID \([0-9a-f-]*\) .*/\1/p' "$DIR/relay.log" | tail -n 1)
+    done
+    [[ $SECOND != "$FIRST" ]] || fail "relay still has PSDK $FIRST"
+    echo "relay: PSDK ID $FIRST -> $SECOND"
+    step "ue1 finds the relay under the new PSDK"
+    start_ue_model ue1 true A
+    wait_for "$DIR/ue1.log" "^EVT\|psdk\|RSC 0x00abcd PSDK ID $SECOND " 10 || fail "ue1 did not get PSDK $SECOND"
+    wait_for "$DIR/ue1.log" '^EVT\|discovered\|relay L2 0x00aa01 by protected Discovery Announcement' 20 ||
+      fail "ue1 did not discover the relay under the new PSDK"
+    wait_for "$DIR/ue1.log" '^EVT\|ready\|' 20 || fail "ue1 link not secured"
+    data_through ue1 2
+    ;;
+  pf-not-authorised)
+    admin ue-add --imsi "${IMSI[ue1]}" --rsc abcd
+    admin ue-add --imsi "${IMSI[ue3]}" --rsc 5678
+    admin relay-add --id r1 --rsc abcd
+    pf_config
+    start_pkmf
+    step "ue3 is authorised for RSC 0x005678 only and asks for 0x00abcd"
+    start_ue_model ue3 false A
+    wait_exit "$LAST" 15
+    rc=$?
+    ((rc != 0 && rc != 124)) || fail "ue3 did not stop with an error (status $rc)"
+    grep -E '^EVT\|failed\|ProSe Function refused role remote-ue for RSC 0x00abcd: .*not-authorised' "$DIR/ue3.log" ||
+      fail "ue3 logged no clear refusal by the ProSe Function"
+    grep -q '^MSC|ue3|PKMF|' "$DIR/ue3.log" && fail "ue3 contacted the PKMF although the PF refused it"
+    step "ue1 (a Remote UE) asks for the relay role with its own certificate"
+    printf '[relay]\nname = "fake"\nl2_id = 0x00aa02\nrelay_service_code = 0xabcd\n[upstream]\nport = %s\n%s\n[sidelink]\nport = %s\n' \
+      "$ECHO_PORT" "$(pkmf_section "ue-${IMSI[ue1]}")" "$((BASE + 10))" >"$DIR/fake.toml"
+    start fake "$PROSE" relay --config "$DIR/fake.toml"
+    wait_exit "$LAST" 15
+    rc=$?
+    ((rc != 0 && rc != 124)) || fail "the UE acting as relay did not stop with an error (status $rc)"
+    grep -E '^EVT\|failed\|ProSe Function refused role relay for RSC 0x00abcd: .*not-authorised' "$DIR/fake.log" ||
+      fail "no clear refusal of the relay role"
+    step "relay r1 asks for RSC 0x001234, which it does not serve"
+    RELAY_RSC=0x1234
+    start_relay
+    wait_exit "$LAST" 15
+    rc=$?
+    ((rc != 0 && rc != 124)) || fail "relay r1 did not stop with an error for RSC 0x1234 (status $rc)"
+    grep -E '^EVT\|failed\|ProSe Function refused role relay for RSC 0x001234: .*not-authorised' "$DIR/relay.log" ||
+      fail "no clear refusal of r1 for RSC 0x001234"
+    ;;
+  esac
+  ;;
 *)
   fail "unknown scenario"
   ;;
 esac
 echo "RESULT: scenario $SCENARIO passed"
-rm -rf "$DIR"
+[[ -n ${KEEP:-} ]] || rm -rf "$DIR"
