@@ -117,8 +117,15 @@ class ProsefnProcess : public ::testing::Test {
     pf_port_ = free_port();
     while (pf_port_ == pkmf_port_) pf_port_ = free_port();
     auto d = dir_.string();
+    std::string store;
+    if (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()).find("Postgres") !=
+        std::string::npos) {
+      ASSERT_FALSE(env("PROSE_TEST_PG_URL").empty()) << "PROSE_TEST_PG_URL must name the test cluster";
+      store = " --store " + env("PROSE_TEST_PG_URL");
+    }
     auto r = run(bin_ + " pkmf example-config --dir " + d + " --port " + std::to_string(pkmf_port_) +
-                 " --mikey-port 0 --hss-port 0 --ue " + kUe + " --ue " + kUnprovisionedUe + " --relay r1 --relay r2");
+                 " --mikey-port 0 --hss-port 0 --ue " + kUe + " --ue " + kUnprovisionedUe + " --relay r1 --relay r2" +
+                 store);
     ASSERT_EQ(r.first, 0) << r.second;
     r = run(bin_ + " prose-function example-config --dir " + d + " --port " + std::to_string(pf_port_) +
             " --pkmf-port " + std::to_string(pkmf_port_));
@@ -271,6 +278,19 @@ TEST_F(ProsefnProcess, HostedInThePkmfAndTheAddressReachesThePkmf) {
   auto decoded = pc8::Codec::decode_response(resp->body);
   ASSERT_TRUE(decoded.ok()) << resp->body;
   EXPECT_TRUE(std::holds_alternative<pc8::PrukStopAck>(std::get<pc8::PrukResponse>(*decoded).outcome));
+}
+
+// Both endpoints at once on one PostgreSQL store (the PKMF's multi-process deployment).
+TEST_F(ProsefnProcess, PostgresStoreStandaloneAndHostedTogether) {
+  std::ifstream in(dir_ / "prose-function.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_NE(text.find("url = \"postgresql://"), std::string::npos) << text;
+  Process pkmf({"pkmf", "--config", (dir_ / "pkmf.toml").string()}, (dir_ / "pkmf.log").string());
+  Process pf({"prose-function", "--config", (dir_ / "prose-function.toml").string()}, (dir_ / "pf.log").string());
+  ASSERT_TRUE(wait_listening(pkmf_port_));
+  ASSERT_TRUE(wait_listening(pf_port_));
+  check_outcomes(pf_port_, "prose-function.prose.test", true, 500);
+  check_outcomes(pkmf_port_, "pkmf.prose.test", false, 900);
 }
 
 TEST_F(ProsefnProcess, BadConfigurationsExitWith2) {
