@@ -139,6 +139,8 @@ class Demo {
         return false;
     if (!must({exe_, "admin", "--config", pcfg, "relay-add", "--id", "r1", "--rsc", "abcd"}, "admin relay-add"))
       return false;
+    // The PKMF process also serves the ProSe Function (PC3) on its HTTPS port: the agents know only its address.
+    std::ofstream(pcfg, std::ios::app) << "\n[prose_function]\nenabled = true\n";
     start("HSS", {exe_, "hss", "--config", (hdir / "hss.toml").string()}, false);
     start("PKMF", {exe_, "pkmf", "--config", pcfg}, false);
     echo_port_ = start_echo();
@@ -159,15 +161,17 @@ class Demo {
       if (up) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    std::cout << "   HSS on 127.0.0.1:" << hss_port_ << ", PKMF on https://127.0.0.1:" << pkmf_port_
+    std::cout << "   HSS on 127.0.0.1:" << hss_port_ << ", PKMF and ProSe Function on https://127.0.0.1:" << pkmf_port_
               << ", upstream UDP echo on 127.0.0.1:" << echo_port_ << "\n";
     phase_end("setup");
     return true;
   }
 
-  std::string pkmf_section(const std::string& base) {
+  // The agents know only the ProSe Function's address (and their TLS files): the PKMF address, the discovery
+  // settings and, from the PKMF, the discovery keys come from there.
+  std::string prose_function_section(const std::string& base) {
     fs::path pki = out_ / "pkmf" / "pki";
-    return "[pkmf]\nhost = \"127.0.0.1\"\nport = " + std::to_string(pkmf_port_) + "\nca = \"" +
+    return "[prose_function]\nhost = \"127.0.0.1\"\nport = " + std::to_string(pkmf_port_) + "\nca = \"" +
            (pki / "ca.pem").string() + "\"\ncert = \"" + (pki / (base + ".pem")).string() + "\"\nkey = \"" +
            (pki / (base + ".key")).string() + "\"\nkeylog = \"" + (out_ / "tls-keys.log").string() + "\"\n";
   }
@@ -179,16 +183,24 @@ class Demo {
   }
 
   bool phase1() {
-    std::cout << "== Phase 1: relay up; PRUK provisioning of " << ues_[0].name << " by Key Request + MIKEY\n";
+    std::cout << "== Phase 1: relay and " << ues_[0].name
+              << " know only the ProSe Function: PC3 service authorisation (PKMF address, discovery settings), "
+                 "discovery keys (PSDK) from the PKMF, protected announcements; PRUK provisioning of "
+              << ues_[0].name << " by Key Request + MIKEY\n";
     fs::path rc = out_ / "relay.toml";
     std::ofstream(rc) << "[relay]\nname = \"relay\"\nl2_id = 0x00aa01\nrelay_service_code = 0xabcd\n"
                          "announce_ms = 300\n[upstream]\nport = "
                       << echo_port_ << "\n"
-                      << pkmf_section("relay-r1") << sidelink(relay_port_, {ues_[0].sl_port, ues_[1].sl_port});
+                      << prose_function_section("relay-r1")
+                      << sidelink(relay_port_, {ues_[0].sl_port, ues_[1].sl_port});
     start("relay", {exe_, "relay", "--config", rc.string()}, true);
+    if (!wait_evt("relay", "authorised", 20)) return step_fail("relay: not authorised by the ProSe Function");
+    if (!wait_evt("relay", "psdk", 20)) return step_fail("relay: no discovery keys from the PKMF");
     start_ue(ues_[0], true, "A");
+    if (!wait_evt(ues_[0].name, "authorised", 20))
+      return step_fail(ues_[0].name + ": not authorised by the ProSe Function");
     if (!wait_evt(ues_[0].name, "pruk", 30)) return step_fail("no PRUK delivered to " + ues_[0].name);
-    phase_end("1 provisioning");
+    phase_end("1 PC3, PSDK, PRUK");
     return true;
   }
 
@@ -199,7 +211,7 @@ class Demo {
                      << "\"\nkey_store = \"" << u.name << ".keys\"\nkek = \"" << to_hex(random_bytes(32))
                      << "\"\nprovision = " << (provision ? "true" : "false") << "\ndiscovery = \"" << model
                      << "\"\napp_port = " << u.app_port << "\n"
-                     << pkmf_section("ue-" + u.imsi) << sidelink(u.sl_port, {relay_port_});
+                     << prose_function_section("ue-" + u.imsi) << sidelink(u.sl_port, {relay_port_});
     start(u.name, {exe_, "remote-ue", "--config", c.string()}, true);
   }
 
@@ -229,7 +241,12 @@ class Demo {
   }
 
   bool phase2() {
-    std::cout << "== Phase 2: discovery, DCR with the PRUK ID, KD from the PKMF, DSMC, DSM Complete, DCA, data\n";
+    std::cout
+        << "== Phase 2: protected discovery (Model A), DCR with the PRUK ID, KD from the PKMF, DSMC, DSM Complete, "
+           "DCA, data\n";
+    if (!wait_evt(ues_[0].name, "discovered", 30)) return step_fail(ues_[0].name + ": relay not discovered");
+    if (!seen_text(ues_[0].name, "discovered", "protected Discovery Announcement"))
+      return step_fail(ues_[0].name + ": relay not discovered by a protected announcement");
     if (!wait_evt(ues_[0].name, "ready", 30)) return step_fail(ues_[0].name + ": link not secured");
     if (!data_through(ues_[0])) return step_fail(ues_[0].name + ": user data did not come back");
     phase_end("2 link with PRUK ID");
@@ -237,8 +254,13 @@ class Demo {
   }
 
   bool phase3() {
-    std::cout << "== Phase 3: " << ues_[1].name << " without a PRUK: DCR with the IMSI, GBA Push, GPI in the DSMC\n";
+    std::cout << "== Phase 3: " << ues_[1].name
+              << " without a PRUK: ProSe Function, protected discovery (Model B), DCR with the IMSI, GBA Push, GPI in "
+                 "the DSMC\n";
     start_ue(ues_[1], false, "B");
+    if (!wait_evt(ues_[1].name, "discovered", 30)) return step_fail(ues_[1].name + ": relay not discovered");
+    if (!seen_text(ues_[1].name, "discovered", "protected Discovery Response"))
+      return step_fail(ues_[1].name + ": relay not discovered by a protected response");
     if (!wait_evt(ues_[1].name, "ready", 40)) return step_fail(ues_[1].name + ": link not secured");
     if (!seen(ues_[1].name, "pruk")) return step_fail(ues_[1].name + ": no PRUK from the GPI");
     if (!data_through(ues_[1])) return step_fail(ues_[1].name + ": user data did not come back");
@@ -379,6 +401,12 @@ class Demo {
     return false;
   }
 
+  bool seen_text(const std::string& who, const std::string& name, const std::string& part) const {
+    for (const auto& e : events_)
+      if (e.who == who && e.name == name && e.text.find(part) != std::string::npos) return true;
+    return false;
+  }
+
   bool wait_evt(const std::string& who, const std::string& name, int seconds) {
     auto end = Clock::now() + std::chrono::seconds(seconds);
     while (Clock::now() < end) {
@@ -423,7 +451,8 @@ class Demo {
     (void)pcap_.write_file(pcap);
     std::cout << "== Summary\n";
     for (const auto& e : events_)
-      if (e.name == "pruk" || e.name == "kd" || e.name == "ready" || e.name == "secured")
+      if (e.name == "authorised" || e.name == "psdk" || e.name == "discovered" || e.name == "pruk" || e.name == "kd" ||
+          e.name == "ready" || e.name == "secured")
         std::cout << "   " << e.who << ": " << e.text << "\n";
     std::cout << "   user data echoed through the relay: " << bytes_ << " octets\n";
     for (const auto& [n, s] : phases_) std::printf("   phase %-22s %.3f s\n", n.c_str(), s);

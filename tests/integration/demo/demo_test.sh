@@ -15,6 +15,30 @@ rc=${PIPESTATUS[0]}
 ((rc == 0)) || fail "prose demo exited with $rc"
 grep -q '^RESULT: every step worked' "$DIR/demo.out" || fail "demo did not report success"
 
+# Issue 9 steps in the message sequence chart: the agents start from the ProSe Function's address only.
+need() { grep -Eq -- "$1" "$DIR/demo.out" || fail "the demo output has no line matching: $1"; }
+for who in relay ue1 ue2; do
+  need "$who +-> ProSe Function +PC3 Service Authorisation Request \\(role (relay|remote-ue), RSC 0x00abcd\\)"
+  need "ProSe Function -> $who +PC3 Service Authorisation Response \\(authorised as (relay|remote-ue): PKMF https://127"
+  need "$who +-> PKMF +PC8 Discovery Key Request \\(RSC 0x00abcd"
+  need "PKMF +-> $who +PC8 Discovery Key Response \\(PSDK ID [0-9a-f]{8}, PSDK [0-9a-f]+, expires "
+done
+need 'relay +-> \* +Discovery Announcement \(Model A, protected'
+need '\[ue1\] discovered: relay L2 0x00aa01 by protected Discovery Announcement \(Model A\)'
+need 'ue2 +-> \* +Discovery Solicitation \(Model B, protected'
+need 'ue@0x00b002 -> relay +Discovery Solicitation \(Model B, protected; MIC verified'
+need 'relay +-> ue@0x00b002 +Discovery Response \(Model B, protected'
+need '\[ue2\] discovered: relay L2 0x00aa01 by protected Discovery Response \(Model B\)'
+# The agent configs carry no PKMF address: it came from the ProSe Function.
+for f in relay ue1 ue2; do
+  grep -q '^\[prose_function\]' "$DIR/$f.toml" || fail "$f.toml has no [prose_function]"
+  grep -q '^\[pkmf\]' "$DIR/$f.toml" && fail "$f.toml still names the PKMF"
+done
+# Same PSDK on all three (one per RSC at the PKMF).
+n=$(grep -Eo 'PKMF +-> (relay|ue1|ue2) +PC8 Discovery Key Response \(PSDK ID [0-9a-f]{8}' "$DIR/demo.out" |
+  grep -Eo '[0-9a-f]{8}$' | sort -u | wc -l)
+((n == 1)) || fail "relay and UEs got $n different PSDKs for one RSC"
+
 # The pcap: MIKEY (I_MESSAGE from the PKMF on UDP 2269, R_MESSAGE back) decodes without "Decode As".
 PCAP=$DIR/demo.pcap
 [[ -s $PCAP ]] || fail "no demo.pcap"
