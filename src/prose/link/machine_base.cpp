@@ -63,6 +63,46 @@ Result<bool> MachineBase::retransmit_on_expiry(Step& s, TimerId id, const pc5::M
   return true;
 }
 
+void MachineBase::release_context_ids() {
+  if (current_) ids_->release(current_->kd_sess_id());
+  if (previous_) ids_->release(previous_->kd_sess_id());
+}
+
+void MachineBase::end_link(Step& s) {
+  cancel_all(s);
+  release_context_ids();
+  current_.reset();
+  previous_.reset();
+  kd_.reset();
+}
+
+Status MachineBase::send_release(Step& s, pc5::ReleaseReason reason, ReleaseCause cause) {
+  pc5::DirectCommunicationRelease r{next_seq(), reason};
+  PROSE_TRY_STATUS(send(s, r, current_ ? &*current_ : nullptr));
+  last_release_ = r;
+  release_cause_ = cause;
+  arm_fresh(s, TimerId::kT4103);
+  return ok_status();
+}
+
+Status MachineBase::on_peer_release(Step& s) {
+  const auto& r = std::get<pc5::DirectCommunicationRelease>(*s.msg);
+  PROSE_TRY_STATUS(send(s, pc5::DirectCommunicationReleaseAccept{r.sequence_number}, s.ctx));
+  enter_released(s, ReleaseCause::kPeer, r.release_reason);
+  return ok_status();
+}
+
+Status MachineBase::on_release_accept(Step& s) {
+  enter_released(s, release_cause_, std::nullopt);
+  return ok_status();
+}
+
+Status MachineBase::on_t4103(Step& s) {
+  PROSE_TRY(bool again, retransmit_on_expiry(s, TimerId::kT4103, last_release_, current_ ? &*current_ : nullptr));
+  if (!again) enter_released(s, release_cause_, std::nullopt);
+  return ok_status();
+}
+
 Status MachineBase::decode_unprotected_signalling(Step& s) {
   PROSE_TRY(auto u, pdcp::decode_unprotected(s.pdu));
   if (u.header.sdu_type != pdcp::SduType::kPc5Signalling)

@@ -77,6 +77,24 @@ class MachineBase {
   MachineBase(Role role, TimerConfig timers, std::shared_ptr<KdSessIdRegistry> ids, cipher::Backend& be,
               SessionOptions sopt)
       : role_(role), timer_cfg_(timers), ids_(std::move(ids)), be_(&be), sopt_(sopt) {}
+  virtual ~MachineBase() = default;
+  MachineBase(const MachineBase&) = delete;
+  MachineBase& operator=(const MachineBase&) = delete;
+
+  // ---- the end of a link, the same for both machines ----
+  // The machine's terminal RELEASED state: it ends the link (end_link and its own pending state) and reports
+  // LinkReleased{cause, reason}.
+  virtual void enter_released(Step& s, ReleaseCause cause, std::optional<pc5::ReleaseReason> reason) = 0;
+  // Cancels every timer, gives the KD-sess IDs of the current and previous context back and wipes them and KD.
+  void end_link(Step& s);
+  void release_context_ids();
+  // Sends a Direct Communication Release on the current context and arms T4103 with a fresh budget; the machine
+  // then enters its RELEASING state.
+  Status send_release(Step& s, pc5::ReleaseReason reason, ReleaseCause cause);
+  // State table handlers shared by both machines.
+  Status on_peer_release(Step& s);    // send Release Accept (on the context the Release came on) -> RELEASED
+  Status on_release_accept(Step& s);  // -> RELEASED
+  Status on_t4103(Step& s);           // resend the Release (bounded), then -> RELEASED
 
   void arm(Step& s, TimerId id, Millis after);
   void arm(Step& s, TimerId id) { arm(s, id, timer_cfg_[id]); }
@@ -115,6 +133,12 @@ class MachineBase {
   cipher::Backend* be_;
   SessionOptions sopt_;
   std::uint16_t seq_ = 1;
+
+  std::optional<KdState> kd_;
+  std::optional<SessionContext> current_;
+  std::optional<SessionContext> previous_;  // the context before the last rekey (in-flight PDUs)
+  pc5::DirectCommunicationRelease last_release_;
+  ReleaseCause release_cause_ = ReleaseCause::kLocal;
 
  private:
   Status send_pdu(Step& s, const pc5::Message& m, SessionContext* ctx);

@@ -67,7 +67,10 @@ std::vector<StateTableRow> Relay::state_table() {
 
 Relay::Relay(RelayConfig cfg) : MachineBase(Role::kRelay, cfg), cfg_(std::move(cfg)) {}
 
-Relay::~Relay() { release_ids(); }
+Relay::~Relay() {
+  if (pending_id_ != 0) ids_->release(pending_id_);
+  release_context_ids();
+}
 
 Result<std::unique_ptr<Relay>> Relay::create(RelayConfig cfg) {
   if (cfg.relay_service_code && *cfg.relay_service_code > 0xFFFFFF)
@@ -506,21 +509,10 @@ void Relay::drop_pending() {
   pending_id_ = 0;
 }
 
-void Relay::release_ids() {
-  if (pending_id_ != 0) ids_->release(pending_id_);
-  pending_id_ = 0;
-  if (current_) ids_->release(current_->kd_sess_id());
-  if (previous_) ids_->release(previous_->kd_sess_id());
-}
-
 Status Relay::begin_release(Step& s, pc5::ReleaseReason reason, ReleaseCause cause) {
   cancel_all(s);
   drop_pending();
-  pc5::DirectCommunicationRelease r{next_seq(), reason};
-  PROSE_TRY_STATUS(send(s, r, &*current_));
-  last_release_ = r;
-  release_cause_ = cause;
-  arm_fresh(s, TimerId::kT4103);
+  PROSE_TRY_STATUS(send_release(s, reason, cause));
   state_ = RelayState::kReleasing;
   return ok_status();
 }
@@ -529,43 +521,16 @@ Status Relay::on_local_release(Step& s) {
   return begin_release(s, pc5::ReleaseReason::kNoLongerNeeded, ReleaseCause::kLocal);
 }
 
-Status Relay::on_peer_release(Step& s) {
-  const auto& r = std::get<pc5::DirectCommunicationRelease>(*s.msg);
-  PROSE_TRY_STATUS(send(s, pc5::DirectCommunicationReleaseAccept{r.sequence_number}, s.ctx));
-  enter_released(s, ReleaseCause::kPeer, r.release_reason);
-  return ok_status();
-}
-
-Status Relay::on_release_accept(Step& s) {
-  enter_released(s, release_cause_, std::nullopt);
-  return ok_status();
-}
-
-Status Relay::on_t4103(Step& s) {
-  PROSE_TRY(bool again, retransmit_on_expiry(s, TimerId::kT4103, last_release_, &*current_));
-  if (!again) enter_released(s, release_cause_, std::nullopt);
-  return ok_status();
-}
-
 void Relay::enter_released(Step& s, ReleaseCause cause, std::optional<pc5::ReleaseReason> reason) {
-  cancel_all(s);
-  release_ids();
-  pending_.reset();
-  current_.reset();
-  previous_.reset();
-  kd_.reset();
-  grant_.reset();
+  drop_pending();
+  end_link(s);
   state_ = RelayState::kReleased;
   s.out.events.emplace_back(LinkReleased{cause, reason});
 }
 
 void Relay::fail_setup(Step& s, pc5::Cause cause, bool from_peer, std::string detail) {
-  cancel_all(s);
-  release_ids();
-  pending_.reset();
-  current_.reset();
-  kd_.reset();
-  grant_.reset();
+  drop_pending();
+  end_link(s);
   state_ = RelayState::kFailed;
   s.out.events.emplace_back(SetupFailed{cause, from_peer, std::move(detail)});
 }

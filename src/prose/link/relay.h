@@ -130,18 +130,14 @@ class Relay : private detail::MachineBase {
   Status on_drrq_again(detail::Step& s);
   Status on_local_rekey(detail::Step& s);
   Status on_local_release(detail::Step& s);
-  Status on_peer_release(detail::Step& s);
-  Status on_release_accept(detail::Step& s);
-  Status on_t4103(detail::Step& s);
   Status on_t4108(detail::Step& s);
 
   Status send_dsmc(detail::Step& s);
   void reject_dcr(detail::Step& s, pc5::Cause cause, std::string detail);
   void fail_setup(detail::Step& s, pc5::Cause cause, bool from_peer, std::string detail);
   Status begin_release(detail::Step& s, pc5::ReleaseReason reason, ReleaseCause cause);
-  void enter_released(detail::Step& s, ReleaseCause cause, std::optional<pc5::ReleaseReason> reason);
+  void enter_released(detail::Step& s, ReleaseCause cause, std::optional<pc5::ReleaseReason> reason) override;
   void drop_pending();
-  void release_ids();
   void check_count_limit(detail::Step& s);
   Millis inactivity_period() const;
   Output finish(detail::Step& s) { return std::move(s.out); }
@@ -158,14 +154,9 @@ class Relay : private detail::MachineBase {
   std::uint16_t pending_kd_id_msb_ = 0;
   std::optional<pc5::DirectSecurityModeCommand> dsmc_;
   std::optional<SessionContext> pending_;
-  std::optional<SessionContext> current_;
-  std::optional<SessionContext> previous_;
-  std::optional<KdState> kd_;
   std::uint32_t max_inactivity_s_ = 0;
   TimePoint last_rx_{};
   bool trigger_sent_ = false;
-  ReleaseCause release_cause_ = ReleaseCause::kLocal;
-  pc5::DirectCommunicationRelease last_release_;
   std::optional<KdGrant> kd_in_;  // handed in by kd_available(), consumed by its handler
   pc5::Cause kd_error_cause_ = pc5::Cause::kUnspecifiedError;
 };

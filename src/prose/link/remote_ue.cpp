@@ -69,7 +69,10 @@ std::vector<StateTableRow> RemoteUe::state_table() {
 RemoteUe::RemoteUe(RemoteUeConfig cfg)
     : MachineBase(Role::kRemoteUe, cfg), cfg_(std::move(cfg)), pruk_id_(cfg_.pruk_id), pruk_(std::move(cfg_.pruk)) {}
 
-RemoteUe::~RemoteUe() { release_ids(); }
+RemoteUe::~RemoteUe() {
+  release_msb();
+  release_context_ids();
+}
 
 Result<std::unique_ptr<RemoteUe>> RemoteUe::create(RemoteUeConfig cfg) {
   const auto digits = cfg.imsi.size();
@@ -592,15 +595,8 @@ Status RemoteUe::on_rekey_timer(Step& s) {
 
 Status RemoteUe::begin_release(Step& s, pc5::ReleaseReason reason, ReleaseCause cause) {
   cancel_all(s);
-  pc5::DirectCommunicationRelease r{next_seq(), reason};
-  PROSE_TRY_STATUS(send(s, r, &*current_));
-  last_release_ = r;
-  release_cause_ = cause;
-  if (msb_reserved_) {
-    ids_->release_msb(pending_msb_);
-    msb_reserved_ = false;
-  }
-  arm_fresh(s, TimerId::kT4103);
+  PROSE_TRY_STATUS(send_release(s, reason, cause));
+  release_msb();
   state_ = RemoteState::kReleasing;
   return ok_status();
 }
@@ -609,49 +605,22 @@ Status RemoteUe::on_local_release(Step& s) {
   return begin_release(s, pc5::ReleaseReason::kNoLongerNeeded, ReleaseCause::kLocal);
 }
 
-Status RemoteUe::on_peer_release(Step& s) {
-  const auto& r = std::get<pc5::DirectCommunicationRelease>(*s.msg);
-  PROSE_TRY_STATUS(send(s, pc5::DirectCommunicationReleaseAccept{r.sequence_number}, &*current_));
-  enter_released(s, ReleaseCause::kPeer, r.release_reason);
-  return ok_status();
-}
-
-Status RemoteUe::on_release_accept(Step& s) {
-  enter_released(s, release_cause_, std::nullopt);
-  return ok_status();
-}
-
-Status RemoteUe::on_t4103(Step& s) {
-  PROSE_TRY(bool again, retransmit_on_expiry(s, TimerId::kT4103, last_release_, &*current_));
-  if (!again) enter_released(s, release_cause_, std::nullopt);
-  return ok_status();
-}
-
-void RemoteUe::release_ids() {
-  if (msb_reserved_) {
-    ids_->release_msb(pending_msb_);
-    msb_reserved_ = false;
-  }
-  if (current_) ids_->release(current_->kd_sess_id());
-  if (previous_) ids_->release(previous_->kd_sess_id());
+void RemoteUe::release_msb() {
+  if (!msb_reserved_) return;
+  ids_->release_msb(pending_msb_);
+  msb_reserved_ = false;
 }
 
 void RemoteUe::enter_released(Step& s, ReleaseCause cause, std::optional<pc5::ReleaseReason> reason) {
-  cancel_all(s);
-  release_ids();
-  current_.reset();
-  previous_.reset();
-  kd_.reset();
+  release_msb();
+  end_link(s);
   state_ = RemoteState::kReleased;
   s.out.events.emplace_back(LinkReleased{cause, reason});
 }
 
 void RemoteUe::fail_setup(Step& s, pc5::Cause cause, bool from_peer, std::string detail) {
-  cancel_all(s);
-  release_ids();
-  current_.reset();
-  previous_.reset();
-  kd_.reset();
+  release_msb();
+  end_link(s);
   state_ = RemoteState::kFailed;
   s.out.events.emplace_back(SetupFailed{cause, from_peer, std::move(detail)});
 }

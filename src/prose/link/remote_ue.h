@@ -140,8 +140,6 @@ class RemoteUe : private detail::MachineBase {
   Status on_dcrj(detail::Step& s);
   Status on_keepalive(detail::Step& s);
   Status on_keepalive_ack(detail::Step& s);
-  Status on_peer_release(detail::Step& s);
-  Status on_release_accept(detail::Step& s);
   Status on_rekey_response(detail::Step& s);
   Status on_rekey_trigger(detail::Step& s);
   Status on_user_data(detail::Step& s);
@@ -151,7 +149,6 @@ class RemoteUe : private detail::MachineBase {
   Status on_t4100(detail::Step& s);
   Status on_t4101(detail::Step& s);
   Status on_t4102(detail::Step& s);
-  Status on_t4103(detail::Step& s);
   Status on_rekey_timer(detail::Step& s);
 
   // helpers
@@ -160,9 +157,9 @@ class RemoteUe : private detail::MachineBase {
   Status process_new_dsmc(detail::Step& s);
   void send_dsm_reject(detail::Step& s, pc5::Cause cause, const std::optional<GpiResult::SyncFailure>& sync = {});
   void fail_setup(detail::Step& s, pc5::Cause cause, bool from_peer, std::string detail);
-  void enter_released(detail::Step& s, ReleaseCause cause, std::optional<pc5::ReleaseReason> reason);
+  void enter_released(detail::Step& s, ReleaseCause cause, std::optional<pc5::ReleaseReason> reason) override;
   Status begin_release(detail::Step& s, pc5::ReleaseReason reason, ReleaseCause cause);
-  void release_ids();
+  void release_msb();
   void check_count_limit(detail::Step& s);
   Output finish(detail::Step& s);
 
@@ -190,17 +187,12 @@ class RemoteUe : private detail::MachineBase {
   SecretBytes pruk_;
   bool pruk_from_gpi_ = false;
   pc5::DirectCommunicationKeepalive last_keepalive_;
-  pc5::DirectCommunicationRelease last_release_;
 
-  std::optional<KdState> kd_;
-  std::optional<SessionContext> current_;
-  std::optional<SessionContext> previous_;  // the context before the last rekey (in-flight PDUs)
   bool rekey_auth_flag_ = false;
   bool count_rekey_started_ = false;
 
   std::uint32_t keepalive_counter_ = 0;
   TimePoint last_rx_{};
-  ReleaseCause release_cause_ = ReleaseCause::kLocal;
 };
 
 }  // namespace prose::link
