@@ -238,6 +238,17 @@ TEST_F(ProsefnProcess, StandaloneProseFunction) {
   ASSERT_TRUE(wait_listening(pf_port_));
   check_outcomes(pf_port_, "prose-function.prose.test", true, 500);
   check_curl(pf_port_, "prose-function.prose.test");
+  // The command line client: parameters as JSON, a refusal as exit 2 naming the cause.
+  std::string pki = (dir_ / "pki").string();
+  std::string q = bin_ + " prose-function query --port " + std::to_string(pf_port_) + " --ca " + pki +
+                  "/ca.pem --cert " + pki + "/relay-r1.pem --key " + pki + "/relay-r1.key --rsc 00abcd";
+  auto json = run(q + " --role relay --json");
+  EXPECT_EQ(json.first, 0) << json.second;
+  EXPECT_NE(json.second.find("\"announce_ms\": 500"), std::string::npos) << json.second;
+  EXPECT_NE(json.second.find("\"port\": " + std::to_string(pkmf_port_)), std::string::npos) << json.second;
+  auto refused = run(q + " --role remote-ue");
+  EXPECT_EQ(refused.first, 2) << refused.second;
+  EXPECT_NE(refused.second.find("role-not-authorised"), std::string::npos) << refused.second;
   // An administrative change is seen by the next request.
   auto r = run(bin_ + " admin --config " + (dir_ / "pkmf.toml").string() + " ue-add --imsi " + kUnprovisionedUe +
                " --rsc 00abcd");
