@@ -57,8 +57,8 @@ declare -A APP=([ue1]=$((BASE + 7)) [ue2]=$((BASE + 8)) [ue3]=$((BASE + 9)))
 declare -A K OPC
 LOSS=0
 RELAY_RSC=0xabcd UE_RSC=0xabcd
-# 1 once the agents log link::Retransmitted events as EVT|retransmit| lines (helper E, issue 8).
-REQUIRE_RETRANSMIT_LOG=${REQUIRE_RETRANSMIT_LOG:-0}
+# The agents log link::Retransmitted events as EVT|retransmit|<message> attempt <n> lines; 0 skips that check.
+REQUIRE_RETRANSMIT_LOG=${REQUIRE_RETRANSMIT_LOG:-1}
 
 setup_core() {  # HSS subscribers for all UEs, PKMF config with certificates for all UEs and relay r1
   "$PROSE" hss example-config --dir "$DIR/hss" --port "$HSS_PORT" >/dev/null || fail "hss example-config"
@@ -259,7 +259,8 @@ loss)
   if ((REQUIRE_RETRANSMIT_LOG)); then
     step "ue3 loses all its PC5 frames: its DCR is retransmitted (T4100) and the retransmission is logged"
     start_ue ue3 false '' 1.0
-    wait_for "$DIR/ue3.log" '^EVT\|retransmit\|' 15 || fail "ue3 logged no retransmission of its lost DCR"
+    wait_for "$DIR/ue3.log" '^EVT\|retransmit\|DIRECT_COMMUNICATION_REQUEST attempt 1' 15 ||
+      fail "ue3 logged no retransmission of its lost DCR"
     grep -q '^EVT|ready|' "$DIR/ue3.log" && fail "ue3 secured a link although all its frames were lost"
   fi
   ;;

@@ -373,6 +373,47 @@ TEST(Retransmission, LostRekeyDsmCompleteRecovered) {
   EXPECT_TRUE(h.exchange_data());
 }
 
+// A DSM Complete that is late rather than lost: the relay's T4111 resent the DSMC, so the UE answers twice. The
+// relay secures the link on the first and answers the second with its DCA again; the UE ignores the extra DCA.
+TEST(Retransmission, LateDsmCompleteAnsweredTwiceBothEndsAgree) {
+  Harness h;
+  auto uc = Harness::ue_config();
+  uc.timers.value[static_cast<std::size_t>(TimerId::kT4100)] = Millis{5000};
+  h.make_with_pruk(std::move(uc));
+  std::vector<Bytes> held;  // DSM Completes held back "in flight"
+  h.filter = [&](Dir d, Bytes& p) {
+    if (d == Dir::kToRelay && !peek_type(p)) {
+      held.push_back(p);
+      return false;
+    }
+    return true;
+  };
+  h.from_ue(h.ue->start(h.now).value());
+  h.pump();
+  ASSERT_EQ(held.size(), 1u);
+  ASSERT_TRUE(h.fire_next_timer());  // the relay's T4111: the same DSMC again, the UE answers again
+  ASSERT_EQ(held.size(), 2u);
+  h.filter = nullptr;
+  h.from_relay(h.relay->on_pdu(h.now, held[0]));
+  EXPECT_EQ(h.relay->state(), RelayState::kEstablished);
+  auto again = h.relay->on_pdu(h.now, held[1]);
+  EXPECT_EQ(again.find<PduDropped>(), nullptr);
+  ASSERT_NE(again.find<Retransmitted>(), nullptr);
+  EXPECT_EQ(again.find<Retransmitted>()->what, "DIRECT_COMMUNICATION_ACCEPT");
+  h.from_relay(std::move(again));
+  h.pump();
+  EXPECT_EQ(h.ue->state(), RemoteState::kEstablished);
+  EXPECT_EQ(Harness::all<PduDropped>(h.ue_events).size(), 0u);  // the second DCA is not even a drop
+  EXPECT_EQ(Harness::all<LinkSecured>(h.ue_events).size(), 1u);
+  EXPECT_EQ(Harness::all<LinkSecured>(h.relay_events).size(), 1u);
+  // The same held DSM Complete once more is a replay (its COUNT was seen) and gets no answer.
+  auto replay = h.relay->on_pdu(h.now, held[1]);
+  EXPECT_TRUE(replay.pdus.empty());
+  ASSERT_NE(replay.find<PduDropped>(), nullptr);
+  EXPECT_EQ(replay.find<PduDropped>()->reason, Errc::kReplay);
+  EXPECT_TRUE(h.exchange_data());
+}
+
 // Issue 8 item 3: a PRUK that came by GBA Push in this link's setup is kept by the machine, so a later rekey with
 // the Auth Flag (the PKMF derives a fresh KD from that PRUK, no new GPI) gives both sides the same new KD.
 TEST(GpiPruk, AuthFlagRekeyUsesThePrukFromTheGpi) {
