@@ -99,8 +99,41 @@ struct Reader {
     a.server_name = str(t, w, "server_name", a.server_name.empty() ? a.fqdn : a.server_name);
   }
   // Discovery keys: model_a, model_b, duik, dusk, duck, max_offset, announce_ms.
+  // [<w>.rsc.<6 hex digits>]: the same keys for one Relay Service Code.
+  void per_rsc(const toml::table* t, const std::string& w, ParameterDefaults& p) {
+    if (t == nullptr) return;
+    for (const auto& [k, v] : *t) {
+      std::string key(k.str());
+      std::string where = w + "." + key;
+      bool hex = key.size() == 6 && key.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+      if (!hex) {
+        bad(where, "expected a Relay Service Code of 6 hex digits");
+        continue;
+      }
+      if (!v.is_table()) {
+        bad(where, "must be a table");
+        continue;
+      }
+      const toml::table* r = v.as_table();
+      only(r, where, {"model_a", "model_b", "duik", "dusk", "duck", "max_offset", "announce_ms"});
+      RscOverride o;
+      o.model_a = get<bool>(r, where, "model_a");
+      o.model_b = get<bool>(r, where, "model_b");
+      o.use_duik = get<bool>(r, where, "duik");
+      o.use_dusk = get<bool>(r, where, "dusk");
+      o.use_duck = get<bool>(r, where, "duck");
+      if (r->get("max_offset") != nullptr) {
+        o.max_offset = static_cast<std::uint32_t>(num(r, where, "max_offset", 0, 0, kMaxUtcCounterOffset));
+      }
+      if (r->get("announce_ms") != nullptr) {
+        o.announce_ms = static_cast<std::uint32_t>(num(r, where, "announce_ms", 1, 1, kMaxAnnouncePeriodMs));
+      }
+      p.per_rsc[static_cast<std::uint32_t>(std::stoul(key, nullptr, 16))] = o;
+    }
+  }
   void discovery(const toml::table* t, const std::string& w, ParameterDefaults& p) {
-    only(t, w, {"model_a", "model_b", "duik", "dusk", "duck", "max_offset", "announce_ms"});
+    only(t, w, {"model_a", "model_b", "duik", "dusk", "duck", "max_offset", "announce_ms", "rsc"});
+    per_rsc(subtable(t, w, "rsc"), w + ".rsc", p);
     p.model_a = flag(t, w, "model_a", p.model_a);
     p.model_b = flag(t, w, "model_b", p.model_b);
     p.use_duik = flag(t, w, "duik", p.use_duik);

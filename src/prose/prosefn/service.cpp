@@ -1,6 +1,7 @@
 #include "prose/prosefn/service.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 #include <utility>
 
@@ -11,7 +12,35 @@
 
 namespace prose::prosefn {
 
-Status validate(const ParameterDefaults& d) {
+RelayServiceParameters ParameterDefaults::for_entry(Role role, std::uint32_t rsc) const {
+  RelayServiceParameters p;
+  p.relay_service_code = rsc;
+  p.role = role;
+  p.pkmf = pkmf;
+  p.model_a = model_a;
+  p.model_b = model_b;
+  p.use_duik = use_duik;
+  p.use_dusk = use_dusk;
+  p.use_duck = use_duck;
+  p.max_offset = max_offset;
+  p.announce_ms = announce_ms;
+  if (auto it = per_rsc.find(rsc); it != per_rsc.end()) {
+    const RscOverride& o = it->second;
+    p.model_a = o.model_a.value_or(p.model_a);
+    p.model_b = o.model_b.value_or(p.model_b);
+    p.use_duik = o.use_duik.value_or(p.use_duik);
+    p.use_dusk = o.use_dusk.value_or(p.use_dusk);
+    p.use_duck = o.use_duck.value_or(p.use_duck);
+    p.max_offset = o.max_offset.value_or(p.max_offset);
+    p.announce_ms = o.announce_ms.value_or(p.announce_ms);
+  }
+  if (role != Role::kRelay) p.announce_ms = 0;
+  return p;
+}
+
+namespace {
+
+Status validate_one(const ParameterDefaults& d) {
   if (!detail::is_host(d.pkmf.host)) {
     return fail(Errc::kInvalidArgument, "pkmf host '" + d.pkmf.host + "' is not a DNS name or IP address");
   }
@@ -30,6 +59,29 @@ Status validate(const ParameterDefaults& d) {
   }
   if (d.announce_ms < 1 || d.announce_ms > kMaxAnnouncePeriodMs) {
     return fail(Errc::kInvalidArgument, "discovery announce_ms must be 1.." + std::to_string(kMaxAnnouncePeriodMs));
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Status validate(const ParameterDefaults& d) {
+  PROSE_TRY_STATUS(validate_one(d));
+  for (const auto& [rsc, o] : d.per_rsc) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%06x", rsc);
+    if (rsc > kMaxRelayServiceCode) {
+      return fail(Errc::kInvalidArgument, std::string("discovery rsc ") + hex + " exceeds 24 bits");
+    }
+    auto p = d.for_entry(Role::kRelay, rsc);
+    ParameterDefaults one;
+    one.pkmf = d.pkmf;
+    one.model_a = p.model_a;
+    one.model_b = p.model_b;
+    one.max_offset = p.max_offset;
+    one.announce_ms = p.announce_ms;
+    auto s = validate_one(one);
+    if (!s.ok()) return fail(Errc::kInvalidArgument, std::string("rsc ") + hex + ": " + s.error().message);
   }
   return ok_status();
 }
@@ -76,18 +128,7 @@ ServiceAuthorisationResponse ProseFunctionService::authorise(const net::PeerIden
     } else if (std::find(allowed.begin(), allowed.end(), s.relay_service_code) == allowed.end()) {
       e.outcome = Cause::kRelayServiceCodeNotAuthorised;
     } else {
-      RelayServiceParameters p;
-      p.relay_service_code = s.relay_service_code;
-      p.role = s.role;
-      p.pkmf = defaults_.pkmf;
-      p.model_a = defaults_.model_a;
-      p.model_b = defaults_.model_b;
-      p.use_duik = defaults_.use_duik;
-      p.use_dusk = defaults_.use_dusk;
-      p.use_duck = defaults_.use_duck;
-      p.max_offset = defaults_.max_offset;
-      p.announce_ms = s.role == Role::kRelay ? defaults_.announce_ms : 0;
-      e.outcome = std::move(p);
+      e.outcome = defaults_.for_entry(s.role, s.relay_service_code);
     }
     entries.push_back(std::move(e));
   }

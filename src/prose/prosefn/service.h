@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,15 +19,28 @@
 
 namespace prose::prosefn {
 
+// Discovery settings of one Relay Service Code that differ from the defaults (unset: the default applies).
+struct RscOverride {
+  std::optional<bool> model_a, model_b;
+  std::optional<bool> use_duik, use_dusk, use_duck;
+  std::optional<std::uint32_t> max_offset;
+  std::optional<std::uint32_t> announce_ms;
+};
+
 // What every authorised entry carries (from the configuration).
 struct ParameterDefaults {
   PkmfAddress pkmf;
   bool model_a = true, model_b = true;
   bool use_duik = true, use_dusk = true, use_duck = true;
-  std::uint32_t max_offset = 2;     // seconds
-  std::uint32_t announce_ms = 500;  // relays
+  std::uint32_t max_offset = 2;                  // seconds
+  std::uint32_t announce_ms = 500;               // relays
+  std::map<std::uint32_t, RscOverride> per_rsc;  // by Relay Service Code
+
+  // The parameters of an authorised (role, RSC): the defaults with that RSC's override applied.
+  RelayServiceParameters for_entry(Role role, std::uint32_t rsc) const;
 };
-// kInvalidArgument naming the field (PKMF host/name syntax, port, no discovery model, ranges).
+// kInvalidArgument naming the field (PKMF host/name syntax, port, no discovery model, ranges), for the defaults
+// and for every RSC with its override applied.
 Status validate(const ParameterDefaults& d);
 
 class ProseFunctionService {

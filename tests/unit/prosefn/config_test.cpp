@@ -57,6 +57,35 @@ TEST_F(ProsefnConfig, ExampleLoads) {
   EXPECT_FALSE(write_example_config({dir_.string()}).ok());  // refuses to overwrite
 }
 
+TEST_F(ProsefnConfig, PerRscSettingsOverrideTheDefaults) {
+  auto c = load_with("announce_ms = 500\n",
+                     "announce_ms = 500\n[discovery.rsc.00ABCD]\nmodel_a = false\n"
+                     "announce_ms = 2000\n[discovery.rsc.000001]\ndusk = false\n");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  ASSERT_EQ(c->parameters.per_rsc.size(), 2u);
+  auto p = c->parameters.for_entry(Role::kRelay, 0x00abcd);
+  EXPECT_FALSE(p.model_a);
+  EXPECT_TRUE(p.model_b);
+  EXPECT_EQ(p.announce_ms, 2000u);
+  EXPECT_TRUE(p.use_dusk);
+  auto q = c->parameters.for_entry(Role::kRemoteUe, 0x000001);
+  EXPECT_FALSE(q.use_dusk);
+  EXPECT_EQ(q.announce_ms, 0u);
+  auto d = c->parameters.for_entry(Role::kRelay, 0x000002);  // no override
+  EXPECT_TRUE(d.model_a && d.use_dusk);
+  EXPECT_EQ(d.announce_ms, 500u);
+
+  EXPECT_NE(message(load_with("announce_ms = 500\n", "announce_ms = 500\n[discovery.rsc.abcd]\nduik = true\n"))
+                .find("discovery.rsc.abcd: expected a Relay Service Code of 6 hex digits"),
+            std::string::npos);
+  EXPECT_NE(message(load_with("announce_ms = 500\n", "announce_ms = 500\n[discovery.rsc.00abcd]\nduk = true\n"))
+                .find("discovery.rsc.00abcd.duk: unknown key"),
+            std::string::npos);
+  // An override that leaves no discovery model is refused with its RSC named.
+  auto none = load_with("model_b = true", "model_b = false\n[discovery.rsc.00abcd]\nmodel_a = false");
+  EXPECT_NE(message(none).find("rsc 00abcd"), std::string::npos) << message(none);
+}
+
 TEST_F(ProsefnConfig, BadValuesAreNamed) {
   EXPECT_NE(message(load_with("port = 9443", "port = 0")).find("pkmf.port"), std::string::npos);
   EXPECT_NE(message(load_with("host = \"127.0.0.1\"", "host = \"not a host\"")).find("not a DNS name"),

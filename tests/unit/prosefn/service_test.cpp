@@ -170,6 +170,20 @@ TEST_F(ProsefnService, HttpBindingChecksPathMethodAndContentType) {
   EXPECT_EQ(handle_http(*service_, ue(), wrong, 0).status, 415);
 }
 
+TEST_F(ProsefnService, PerRscOverridesApplyToTheirRscOnly) {
+  defaults_.per_rsc[kRsc].model_b = false;
+  defaults_.per_rsc[kRsc].announce_ms = 1234;
+  service_ = std::make_unique<ProseFunctionService>(defaults_, *directory_);
+  auto r = ask(ue(), {{Role::kRemoteUe, kRsc}, {Role::kRemoteUe, 0x000001}});
+  EXPECT_FALSE(std::get<RelayServiceParameters>(entry(r, 0).outcome).model_b);
+  EXPECT_EQ(std::get<RelayServiceParameters>(entry(r, 0).outcome).announce_ms, 0u);
+  EXPECT_TRUE(std::get<RelayServiceParameters>(entry(r, 1).outcome).model_b);
+  auto rr = ask(relay(), {{Role::kRelay, kRsc}});
+  EXPECT_EQ(std::get<RelayServiceParameters>(entry(rr, 0).outcome).announce_ms, 1234u);
+  defaults_.per_rsc[kRsc].model_a = false;
+  EXPECT_FALSE(validate(defaults_).ok());
+}
+
 TEST_F(ProsefnService, DefaultsAreValidated) {
   EXPECT_TRUE(validate(defaults_).ok());
   auto d = defaults_;
