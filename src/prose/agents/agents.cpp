@@ -327,18 +327,23 @@ Status fetch_discovery_keys(const std::string& name, net::HttpsClient& client, P
   return fail(Errc::kMalformed, "Discovery Key Response without RSC " + hex24(rsc));
 }
 
-// Before using discovery keys: ask the PKMF when they are missing, expired or about to expire.
-void refresh_discovery_keys(const std::string& name, net::HttpsClient& client, ProtectedDiscovery& pd) {
+// Before using discovery keys: ask the PKMF when they are missing, expired or about to expire. A refusal by the
+// PKMF is returned (kDenied, logged as EVT|failed); other failures are logged and retried later.
+Status refresh_discovery_keys(const std::string& name, net::HttpsClient& client, ProtectedDiscovery& pd) {
   const std::int64_t t = unix_now();
-  if (!pd.refresh_due(t)) return;
+  if (!pd.refresh_due(t)) return {};
   std::string why = !pd.psdk_id() && pd.expiry() == 0 ? "no PSDK yet"
                     : t >= pd.expiry()                ? "PSDK expired"
                                                       : "PSDK expires in " + std::to_string(pd.expiry() - t) + " s";
   Status st = fetch_discovery_keys(name, client, pd, why);
-  if (!st.ok()) {
-    evt("error", st.error().message + " (retrying in " + std::to_string(kPsdkRetryIntervalS) + " s)");
-    pd.defer(t);
+  if (st.ok()) return {};
+  if (st.error().code == Errc::kDenied) {
+    evt("failed", st.error().message);
+    return st;
   }
+  evt("error", st.error().message + " (retrying in " + std::to_string(kPsdkRetryIntervalS) + " s)");
+  pd.defer(t);
+  return {};
 }
 
 // Ignored discovery PDUs (forged, replayed, undecodable, out of the window): one debug line each, at most
@@ -746,7 +751,7 @@ class RemoteUeAgent {
     auto next_solicit = now();
     std::optional<std::uint32_t> last_counter;  // a protected solicitation at most once per counter value
     while (!g_stop && now() < deadline) {
-      if (pd_) refresh_discovery_keys(cfg_.name, *client_, *pd_);
+      if (pd_) PROSE_TRY_STATUS(refresh_discovery_keys(cfg_.name, *client_, *pd_));
       if (cfg_.discovery == "B" && now() >= next_solicit) {
         send_solicitation(last_counter);
         next_solicit = now() + link::Millis(pd_ ? 1000 : 500);
@@ -1003,13 +1008,14 @@ class RelayAgent {
       use_pf_parameters(*p, cfg_.pkmf);
       if (p->announce_ms != 0) cfg_.announce_ms = p->announce_ms;
       model_a_ = p->model_a;
+      model_b_ = p->model_b;
       pd_ = std::make_unique<ProtectedDiscovery>(cfg_.relay_service_code, security_settings(*p, *cfg_.prose_function));
     }
     PROSE_TRY(client_, make_client(cfg_.pkmf));
     ids_ = std::make_shared<link::KdSessIdRegistry>();
     auto next_announce = now();
     while (!g_stop) {
-      if (pd_) refresh_discovery_keys(cfg_.name, *client_, *pd_);
+      if (pd_) PROSE_TRY_STATUS(refresh_discovery_keys(cfg_.name, *client_, *pd_));
       if (now() >= next_announce) {
         announce();
         next_announce = now() + link::Millis(cfg_.announce_ms);
@@ -1105,7 +1111,7 @@ class RelayAgent {
       ignored_.note(f.src, m.error());
       return;
     }
-    if (m->type != discovery::MessageType::kSolicitation) return;
+    if (m->type != discovery::MessageType::kSolicitation || !model_b_) return;
     msc("ue@" + hex24(f.src), cfg_.name,
         "Discovery Solicitation (Model B, protected; MIC verified, RSC " + hex24(m->relay_service_code) + ")");
     auto pdu = pd_->protect(relay_message(discovery::MessageType::kResponse), t);
@@ -1256,7 +1262,7 @@ class RelayAgent {
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
   std::unique_ptr<ProtectedDiscovery> pd_;  // with a ProSe Function: protected discovery only
   IgnoredLog ignored_;
-  bool model_a_ = true;
+  bool model_a_ = true, model_b_ = true;  // discovery models the ProSe Function allows
   bool first_announce_ = true;
   bool announce_error_logged_ = false;
   std::optional<std::uint32_t> last_announce_counter_;
