@@ -29,7 +29,10 @@ Status ProtectedDiscovery::install(ByteView psdk, std::optional<std::uint32_t> p
   psdk_id_ = psdk_id;
   expiry_ = expiry_unix;
   next_refresh_ = expiry_unix - settings_.refresh_before_s;
-  if (next_refresh_ <= now) next_refresh_ = std::min(expiry_unix, now + kPsdkRetryIntervalS);
+  // Handed out while already about to expire: again at its expiry at the latest; already expired (a PKMF whose
+  // clock lags): again in a second, never in a tight loop.
+  if (next_refresh_ <= now)
+    next_refresh_ = expiry_unix > now ? std::min(expiry_unix, now + kPsdkRetryIntervalS) : now + 1;
   return {};
 }
 

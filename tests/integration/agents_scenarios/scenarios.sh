@@ -362,10 +362,10 @@ pf-discovery | psdk-refresh | pf-not-authorised)
   pf_config() {  # the PKMF process also serves the ProSe Function (after the admin commands)
     printf '\n[prose_function]\nenabled = true\n\n[prose_function.discovery]\nmax_offset = 10\n' >>"$PCFG"
     if [[ $SCENARIO == psdk-refresh ]]; then
-      # PSDKs live 60 s (the PKMF's minimum) and the next one is made 30 s before expiry; the agents ask again
-      # 57 s before expiry, so their first PSDK is "about to expire" 3 s after they got it.
-      sed -i 's/^psdk_lifetime_s = .*/psdk_lifetime_s = 60/; s/^psdk_renew_before_s = .*/psdk_renew_before_s = 30/' "$PCFG"
-      grep -q '^psdk_lifetime_s = 60' "$PCFG" || printf '\n[discovery]\npsdk_lifetime_s = 60\npsdk_renew_before_s = 30\n' >>"$PCFG"
+      # PSDKs live 60 s (the PKMF's minimum) and the PKMF makes the next one only when the current one has expired;
+      # the agents ask again 57 s before expiry, so their first PSDK is "about to expire" 3 s after they got it.
+      sed -i 's/^psdk_lifetime_s = .*/psdk_lifetime_s = 60/; s/^psdk_renew_before_s = .*/psdk_renew_before_s = 0/' "$PCFG"
+      grep -q '^psdk_lifetime_s = 60' "$PCFG" || printf '\n[discovery]\npsdk_lifetime_s = 60\npsdk_renew_before_s = 0\n' >>"$PCFG"
     fi
   }
   [[ $SCENARIO == psdk-refresh ]] && PF_EXTRA='psdk_refresh_before_s = 57'
@@ -469,14 +469,16 @@ PY
     step "the relay's PSDK ($FIRST) is about to expire: a new Discovery Key Request before it is used again"
     wait_for "$DIR/relay.log" '^MSC\|relay\|PKMF\|PC8 Discovery Key Request \(RSC 0x00abcd, PSDK expires in [0-9]+ s\)' 10 ||
       fail "relay sent no new Discovery Key Request for a PSDK about to expire"
-    step "the PKMF makes the next PSDK 30 s before expiry: the relay switches to it"
-    end=$((SECONDS + 45))
+    step "the PSDK expires: the relay asks again before announcing and gets the PKMF's next PSDK"
+    end=$((SECONDS + 70))
     SECOND=$FIRST
     while ((SECONDS < end)) && [[ $SECOND == "$FIRST" ]]; do
       sleep 1
       SECOND=$(sed -n 's/^EVT|psdk|RSC 0x00abcd PSDK ID \([0-9a-f-]*\) .*/\1/p' "$DIR/relay.log" | tail -n 1)
     done
     [[ $SECOND != "$FIRST" ]] || fail "relay still has PSDK $FIRST"
+    grep -E '^MSC\|relay\|PKMF\|PC8 Discovery Key Request \(RSC 0x00abcd, PSDK expired\)' "$DIR/relay.log" ||
+      fail "the new PSDK did not come from a Discovery Key Request for an expired PSDK"
     echo "relay: PSDK ID $FIRST -> $SECOND"
     step "ue1 finds the relay under the new PSDK"
     start_ue_model ue1 true A

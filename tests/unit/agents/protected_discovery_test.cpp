@@ -97,7 +97,13 @@ TEST(ProtectedDiscovery, RefreshBeforeExpiryAndAfterFailures) {
   EXPECT_TRUE(pd.refresh_due(kT0 + 3400 + kPsdkRetryIntervalS));
   // Close to the expiry the next request is due at the expiry at the latest.
   ASSERT_TRUE(pd.install(random_bytes(32), 1, kT0 + 3600, kT0 + 3595).ok());
+  EXPECT_FALSE(pd.refresh_due(kT0 + 3599));
   EXPECT_TRUE(pd.refresh_due(kT0 + 3600));
+  // An already expired PSDK is not used, and asked for again a second later (no tight loop).
+  ASSERT_TRUE(pd.install(random_bytes(32), 1, kT0 + 3600, kT0 + 3600).ok());
+  EXPECT_FALSE(pd.usable(kT0 + 3600));
+  EXPECT_FALSE(pd.refresh_due(kT0 + 3600));
+  EXPECT_TRUE(pd.refresh_due(kT0 + 3601));
 }
 
 TEST(ProtectedDiscovery, PreviousPsdkAcceptedUntilItExpires) {
