@@ -50,6 +50,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::uint32_t kRsc = 0x00abcd;
+constexpr std::uint32_t kOtherRsc = 0x00abce;  // --unauthorised UEs hold only this one
 constexpr std::uint32_t kRelayL2 = 0x00aa01;
 constexpr std::uint32_t kUeL2Base = 0x100000;  // Remote UE i has L2 ID kUeL2Base + i
 
@@ -60,6 +61,7 @@ struct Options {
   std::size_t size = 256;
   std::size_t window = 64;
   std::size_t baseline_iterations = 1000;
+  std::size_t unauthorised = 0;  // the last K UEs are authorised for another RSC only (their setups must fail)
   double loss_timeout = 2.0;
   double max_loss = 0.0;
   double timeout = 900;
@@ -74,6 +76,12 @@ std::string fmt(double v, int decimals = 3) {
   char b[64];
   std::snprintf(b, sizeof b, "%.*f", decimals, v);
   return b;
+}
+
+// A measured value: "Name: 1.234" in plain output, a JSON number with --json.
+void num(Output& out, const std::string& name, double v, int decimals = 3) {
+  out.field(name, fmt(v, decimals));
+  out.raw(name, std::stod(fmt(v, decimals)));
 }
 
 std::string hex24(std::uint32_t v) {
@@ -421,7 +429,7 @@ class RelayLoad {
         u.imsi = std::to_string(1010000000000ull + i);
         u.pruk_id = random_u64_nonzero();
         u.pruk = random_secret(32);
-        rows.push_back({u.imsi, {kRsc}});
+        rows.push_back({u.imsi, {i + o_.unauthorised >= o_.ues ? kOtherRsc : kRsc}});
         store::PrukRecord r;
         r.imsi = u.imsi;
         r.pruk_id = u.pruk_id;
@@ -540,11 +548,12 @@ class RelayLoad {
   // KD requests straight to the PKMF (one TLS keep-alive connection with the relay's certificate, sequential).
   void baseline_pkmf() {
     auto client = or_exit(pkmf_client(), "PKMF client", kExitFailure);
-    std::size_t n = std::min<std::size_t>(o_.baseline_iterations, 1000);
+    const std::size_t authorised = ues_.size() - o_.unauthorised;
+    std::size_t n = authorised ? std::min<std::size_t>(o_.baseline_iterations, 1000) : 0;
     for (std::size_t i = 0; i < n; ++i) {
       pc8::KdRequest r;
       r.transaction_id.value = random_u32();
-      r.remote_ue = pc8::PrukId{ues_[random_u32() % ues_.size()].pruk_id};
+      r.remote_ue = pc8::PrukId{ues_[random_u32() % authorised].pruk_id};
       r.relay_service_code.value = kRsc;
       auto body = or_exit(pc8::Codec::encode(pc8::Request(r)), "KD request", kExitFailure);
       auto t0 = Clock::now();
@@ -635,11 +644,7 @@ class RelayLoad {
 
   void handle(std::uint32_t i, link::Output o) {
     Ue& u = ues_[i];
-    for (const auto& pdu : o.pdus) {
-      send_frame(u, pdu);
-      if (u.st == Ue::St::kSetup) ++setup_frames_;
-      if (u.st == Ue::St::kReleasing) ++release_frames_;
-    }
+    for (const auto& pdu : o.pdus) send_frame(u, pdu);
     for (const auto& t : o.timers)
       if (t.op == link::TimerCmd::Op::kArm) timers_.push(TimerEntry{t.deadline, i, t.id});
     for (auto& e : o.events) {
@@ -681,7 +686,11 @@ class RelayLoad {
       TimerEntry t = timers_.top();
       timers_.pop();
       Ue& u = ues_[t.ue];
-      if (u.m) handle(t.ue, u.m->on_timer(now, t.id));
+      if (!u.m) continue;
+      link::Output o = u.m->on_timer(now, t.id);
+      if (u.st == Ue::St::kSetup) setup_retx_ += o.pdus.size();
+      if (u.st == Ue::St::kReleasing) release_retx_ += o.pdus.size();
+      handle(t.ue, std::move(o));
     }
     static std::uint8_t buf[agents::kMaxFrameSize + 64];
     while (std::size_t n = sl_.recv(buf, sizeof buf)) {
@@ -818,7 +827,6 @@ class RelayLoad {
         std::uint32_t i = next++;
         Ue& u = ues_[i];
         if (u.st != Ue::St::kUp) continue;
-        ++releases_;
         ++releasing_;
         u.st = Ue::St::kReleasing;
         auto r = u.m->release(link_now());
@@ -869,27 +877,28 @@ class RelayLoad {
     std::size_t failed_ues = 0;
     for (const auto& u : ues_) failed_ues += u.st == Ue::St::kFailed ? 1 : 0;
     const double loss = relayed_.sent ? static_cast<double>(relayed_.lost) / static_cast<double>(relayed_.sent) : 0.0;
-    auto mib = [](long kib) { return fmt(static_cast<double>(kib) / 1024.0, 1); };
-    auto ratio = [](double a, double b) { return b > 0 ? fmt(a / b, 2) : std::string("-"); };
-    const double base_med = pct_ms(base_handshake_, 0.5), setup_med = pct_ms(setup_, 0.5);
     Output out(o_.json);
+    auto mib = [&](const std::string& name, long kib) { num(out, name, static_cast<double>(kib) / 1024.0, 1); };
+    auto ratio = [&](const std::string& name, double a, double b) { num(out, name, b > 0 ? a / b : 0.0, 2); };
+    const double base_med = pct_ms(base_handshake_, 0.5), setup_med = pct_ms(setup_, 0.5);
     out.field("UEs", static_cast<std::int64_t>(o_.ues));
     out.field("Concurrency", static_cast<std::int64_t>(o_.concurrency));
+    if (o_.unauthorised) out.field("UEs not authorised for the RSC", static_cast<std::int64_t>(o_.unauthorised));
     out.field("Discovery", std::string("skipped (the UEs know the relay's L2 ID)"));
-    out.field("Provisioning s", fmt(provision_s_));
+    num(out, "Provisioning s", provision_s_);
     out.field("Links secured", static_cast<std::int64_t>(setup_.size()));
     out.field("UEs failed", static_cast<std::int64_t>(failed_ues));
-    out.field("Setup phase s", fmt(setup_s_));
-    out.field("Setups/s", fmt(setup_s_ > 0 ? static_cast<double>(setup_.size()) / setup_s_ : 0.0, 1));
-    out.field("Setup median ms", fmt(setup_med));
-    out.field("Setup p99 ms", fmt(pct_ms(setup_, 0.99)));
-    out.field("Setup max ms", fmt(setup_.empty() ? 0.0 : setup_.back() * 1e3));
-    out.field("Baseline in-memory handshake median ms", fmt(base_med, 4));
-    out.field("Baseline in-memory handshake p99 ms", fmt(pct_ms(base_handshake_, 0.99), 4));
-    out.field("Baseline PKMF KD request median ms", fmt(pct_ms(base_pkmf_, 0.5)));
-    out.field("Baseline PKMF KD request p99 ms", fmt(pct_ms(base_pkmf_, 0.99)));
-    out.field("Setup median / in-memory handshake median", ratio(setup_med, base_med));
-    out.field("Setup median / PKMF KD request median", ratio(setup_med, pct_ms(base_pkmf_, 0.5)));
+    num(out, "Setup phase s", setup_s_);
+    num(out, "Setups/s", setup_s_ > 0 ? static_cast<double>(setup_.size()) / setup_s_ : 0.0, 1);
+    num(out, "Setup median ms", setup_med);
+    num(out, "Setup p99 ms", pct_ms(setup_, 0.99));
+    num(out, "Setup max ms", setup_.empty() ? 0.0 : setup_.back() * 1e3);
+    num(out, "Baseline in-memory handshake median ms", base_med, 4);
+    num(out, "Baseline in-memory handshake p99 ms", pct_ms(base_handshake_, 0.99), 4);
+    num(out, "Baseline PKMF KD request median ms", pct_ms(base_pkmf_, 0.5));
+    num(out, "Baseline PKMF KD request p99 ms", pct_ms(base_pkmf_, 0.99));
+    ratio("Setup median / in-memory handshake median", setup_med, base_med);
+    ratio("Setup median / PKMF KD request median", setup_med, pct_ms(base_pkmf_, 0.5));
     out.field("Datagram size", static_cast<std::int64_t>(o_.size));
     out.field("Datagrams per UE", static_cast<std::int64_t>(o_.datagrams));
     out.field("Window", static_cast<std::int64_t>(o_.window));
@@ -898,33 +907,37 @@ class RelayLoad {
     out.field("Datagrams lost", static_cast<std::int64_t>(relayed_.lost));
     out.field("Datagrams corrupt", static_cast<std::int64_t>(relayed_.corrupt));
     out.field("Datagrams late", static_cast<std::int64_t>(relayed_.late));
-    out.field("Data round trip p50 ms", fmt(pct_ms(relayed_.rtt, 0.5)));
-    out.field("Data round trip p99 ms", fmt(pct_ms(relayed_.rtt, 0.99)));
-    out.field("Datagrams/s", fmt(relayed_.per_s(), 1));
-    out.field("Baseline direct echo datagrams/s", fmt(direct_.per_s(), 1));
-    out.field("Baseline direct echo round trip p50 ms", fmt(pct_ms(direct_.rtt, 0.5)));
-    out.field("Baseline direct echo round trip p99 ms", fmt(pct_ms(direct_.rtt, 0.99)));
+    num(out, "Data round trip p50 ms", pct_ms(relayed_.rtt, 0.5));
+    num(out, "Data round trip p99 ms", pct_ms(relayed_.rtt, 0.99));
+    num(out, "Datagrams/s", relayed_.per_s(), 1);
+    num(out, "Baseline direct echo datagrams/s", direct_.per_s(), 1);
+    num(out, "Baseline direct echo round trip p50 ms", pct_ms(direct_.rtt, 0.5));
+    num(out, "Baseline direct echo round trip p99 ms", pct_ms(direct_.rtt, 0.99));
     out.field("Baseline direct echo lost", static_cast<std::int64_t>(direct_.lost + direct_.corrupt));
-    out.field("Relay datagrams/s / direct echo", ratio(relayed_.per_s(), direct_.per_s()));
+    ratio("Relay datagrams/s / direct echo", relayed_.per_s(), direct_.per_s());
     out.field("Links released", static_cast<std::int64_t>(released_));
     out.field("PDUs dropped by the UEs", static_cast<std::int64_t>(dropped_));
     out.field("PC5 frames sent", static_cast<std::int64_t>(frames_sent_));
-    const auto secured2 = 2 * static_cast<std::uint64_t>(setup_.size());
-    out.field("PC5 retransmissions (setup; release)",
-              std::to_string(setup_frames_ > secured2 ? setup_frames_ - secured2 : 0) + "; " +
-                  std::to_string(release_frames_ > releases_ ? release_frames_ - releases_ : 0));
+    out.field("PC5 frames received", static_cast<std::int64_t>(frames_received_));
+    out.field("PC5 retransmissions in setups", static_cast<std::int64_t>(setup_retx_));
+    out.field("PC5 retransmissions in releases", static_cast<std::int64_t>(release_retx_));
     out.field("UDP receive buffer overflows (system-wide)",
               static_cast<std::int64_t>(rcvbuf_errors_end_ - rcvbuf_errors_start_));
-    out.field("PC5 frames received", static_cast<std::int64_t>(frames_received_));
-    out.field("Relay RSS idle MiB", mib(relay_rss_idle_));
-    out.field("Relay RSS with links MiB", mib(relay_rss_links_));
-    out.field("Relay RSS end MiB", mib(relay_rss_));
-    out.field("Relay peak RSS MiB", mib(relay_hwm_));
-    out.field("Relay CPU s (setup, data, total)",
-              fmt(relay_cpu_setup_, 2) + ", " + fmt(relay_cpu_data_, 2) + ", " + fmt(relay_cpu_, 2));
-    out.field("PKMF RSS MiB", mib(pkmf_rss_));
-    out.field("PKMF peak RSS MiB", mib(pkmf_hwm_));
-    out.field("PKMF CPU s (setup, total)", fmt(pkmf_cpu_setup_, 2) + ", " + fmt(pkmf_cpu_, 2));
+    mib("Relay RSS idle MiB", relay_rss_idle_);
+    mib("Relay RSS with links MiB", relay_rss_links_);
+    mib("Relay RSS end MiB", relay_rss_);
+    mib("Relay peak RSS MiB", relay_hwm_);
+    num(out, "Relay CPU s in setups", relay_cpu_setup_, 2);
+    num(out, "Relay CPU s in data", relay_cpu_data_, 2);
+    num(out, "Relay CPU s total", relay_cpu_, 2);
+    num(out, "Relay CPU ms per setup",
+        setup_.empty() ? 0.0 : relay_cpu_setup_ * 1e3 / static_cast<double>(setup_.size()));
+    num(out, "Relay CPU us per echoed datagram",
+        relayed_.received ? relay_cpu_data_ * 1e6 / static_cast<double>(relayed_.received) : 0.0, 1);
+    mib("PKMF RSS MiB", pkmf_rss_);
+    mib("PKMF peak RSS MiB", pkmf_hwm_);
+    num(out, "PKMF CPU s in setups", pkmf_cpu_setup_, 2);
+    num(out, "PKMF CPU s total", pkmf_cpu_, 2);
     out.field("Load average (start; end)", load_start_ + "; " + load_end_);
     out.print();
     for (std::size_t i = 0; i < failures_.size() && i < 10; ++i) std::cerr << "relay-load: " << failures_[i] << "\n";
@@ -955,7 +968,7 @@ class RelayLoad {
   std::vector<Ue> ues_;
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
   std::size_t in_flight_ = 0, releasing_ = 0;
-  std::uint64_t setup_frames_ = 0, release_frames_ = 0, rcvbuf_errors_start_ = 0, rcvbuf_errors_end_ = 0;
+  std::uint64_t setup_retx_ = 0, release_retx_ = 0, rcvbuf_errors_start_ = 0, rcvbuf_errors_end_ = 0;
   std::unordered_map<std::uint64_t, Pending> pending_;
   std::vector<std::string> failures_;
   std::vector<double> setup_, base_handshake_, base_pkmf_;
@@ -963,7 +976,7 @@ class RelayLoad {
   double provision_s_ = 0, setup_s_ = 0;
   double relay_cpu_setup_ = 0, relay_cpu_data_ = 0, relay_cpu_ = 0, pkmf_cpu_setup_ = 0, pkmf_cpu_ = 0;
   long relay_rss_idle_ = -1, relay_rss_links_ = -1, relay_rss_ = -1, relay_hwm_ = -1, pkmf_rss_ = -1, pkmf_hwm_ = -1;
-  std::uint64_t dropped_ = 0, frames_sent_ = 0, frames_received_ = 0, releases_ = 0, released_ = 0;
+  std::uint64_t dropped_ = 0, frames_sent_ = 0, frames_received_ = 0, released_ = 0;
 };
 
 }  // namespace
@@ -981,6 +994,10 @@ void register_relay_load(CLI::App& app) {
   cmd->add_option("--baseline-iterations", o->baseline_iterations,
                   "Samples of the in-memory handshake and of the direct PKMF KD request baselines")
       ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--unauthorised", o->unauthorised,
+                  "Check of the failure path: the last K UEs are authorised for another RSC only, so the PKMF "
+                  "refuses their KD and the run must fail")
+      ->check(CLI::Range(0, 65000));
   cmd->add_option("--loss-timeout", o->loss_timeout, "Seconds after which a datagram counts as lost")
       ->check(CLI::Range(0.01, 60.0));
   cmd->add_option("--max-loss", o->max_loss, "Fraction of lost datagrams tolerated (default 0)")
@@ -989,6 +1006,7 @@ void register_relay_load(CLI::App& app) {
   cmd->add_option("--dir", o->dir, "Work directory (kept; default: a temporary one, removed after a clean run)");
   cmd->add_flag("--json", o->json, "Print the result as JSON");
   cmd->callback([o] {
+    if (o->unauthorised > o->ues) bad_input("--unauthorised: more than --ues");
     ::signal(SIGPIPE, SIG_IGN);
     RelayLoad load(*o);
     int rc = load.run();
