@@ -9,11 +9,15 @@
 #include <toml++/toml.h>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <queue>
+#include <thread>
 
 #include "prose/agents/frame.h"
 #include "prose/agents/key_store.h"
@@ -52,8 +56,8 @@ void install_signals() {
 link::TimePoint now() { return std::chrono::time_point_cast<link::Millis>(std::chrono::steady_clock::now()); }
 
 void line(const std::string& s) {
-  std::fwrite(s.data(), 1, s.size(), stdout);
-  std::fputc('\n', stdout);
+  const std::string l = s + "\n";  // one write: the sidelink's delay thread logs too
+  std::fwrite(l.data(), 1, l.size(), stdout);
   std::fflush(stdout);
 }
 void msc(const std::string& from, const std::string& to, const std::string& text) {
@@ -117,15 +121,82 @@ class Udp {
   std::uint16_t port_ = 0;
 };
 
+// The emulated radio's delay: frames wait in a queue ordered by departure time and a thread sends each when due,
+// so the agents' event loops need not know about it.
+class DelayLine {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit DelayLine(const Udp& udp) : udp_(udp), thread_([this] { run(); }) {}
+  ~DelayLine() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  void push(Clock::time_point due, std::uint16_t port, Bytes frame) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push(Pending{due, seq_++, port, std::move(frame)});
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  struct Pending {
+    Clock::time_point due;
+    std::uint64_t seq;  // equal departure times keep their sending order
+    std::uint16_t port;
+    Bytes frame;
+    bool operator>(const Pending& o) const { return due != o.due ? due > o.due : seq > o.seq; }
+  };
+  void run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      if (queue_.empty()) {
+        cv_.wait(lock);
+        continue;
+      }
+      if (Clock::now() < queue_.top().due) {
+        cv_.wait_until(lock, queue_.top().due);
+        continue;
+      }
+      Pending p = queue_.top();
+      queue_.pop();
+      lock.unlock();
+      cap(udp_.port(), p.port, p.frame);
+      udp_.send_to(p.port, p.frame);
+      lock.lock();
+    }
+  }
+  const Udp& udp_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::priority_queue<Pending, std::vector<Pending>, std::greater<>> queue_;
+  std::uint64_t seq_ = 0;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
 class Sidelink {
  public:
   explicit Sidelink(SidelinkConfig c) : cfg_(std::move(c)) {}
-  Status open() { return udp_.bind(cfg_.port); }
+  Status open() {
+    PROSE_TRY_STATUS(udp_.bind(cfg_.port));
+    if (cfg_.delay_ms > 0 || cfg_.jitter_ms > 0) delay_ = std::make_unique<DelayLine>(udp_);
+    return ok_status();
+  }
   void send(std::uint32_t src, std::uint32_t dst, ByteView pdu) {
     auto f = encode_frame(Frame{src, dst, Bytes(pdu.begin(), pdu.end())});
     if (!f.ok()) return;
     for (auto p : cfg_.peers) {
       if (cfg_.loss > 0 && static_cast<double>(random_u32()) / 4294967296.0 < cfg_.loss) continue;
+      if (delay_) {
+        std::uint32_t extra = cfg_.jitter_ms > 0 ? random_u32() % (cfg_.jitter_ms + 1) : 0;
+        delay_->push(DelayLine::Clock::now() + std::chrono::milliseconds(cfg_.delay_ms + extra), p, *f);
+        continue;
+      }
       cap(udp_.port(), p, *f);
       udp_.send_to(p, *f);
     }
@@ -142,6 +213,7 @@ class Sidelink {
  private:
   SidelinkConfig cfg_;
   Udp udp_;
+  std::unique_ptr<DelayLine> delay_;  // after udp_: destroyed (thread joined) before the socket closes
 };
 
 // Timers the driver keeps for one machine.
@@ -459,6 +531,8 @@ Status read_common(TomlReader& r, PkmfClientConfig& p, SidelinkConfig& s,
   }
   s.port = static_cast<std::uint16_t>(r.num("sidelink", "port", 0, 1, 65535, true));
   s.loss = r.real("sidelink", "loss", 0.0);
+  s.delay_ms = static_cast<std::uint32_t>(r.num("sidelink", "delay_ms", 0, 0, 10000));
+  s.jitter_ms = static_cast<std::uint32_t>(r.num("sidelink", "jitter_ms", 0, 0, 10000));
   if (const toml::node* n = r.node("sidelink", "peers")) {
     const toml::array* a = n->as_array();
     if (!a)

@@ -19,6 +19,10 @@ struct SidelinkConfig {
   std::uint16_t port = 0;            // this node's UDP port on 127.0.0.1
   std::vector<std::uint16_t> peers;  // the other nodes' ports (the shared sidelink)
   double loss = 0.0;                 // probability of dropping a sent frame (tests)
+  // Each sent frame leaves after delay_ms plus a uniform extra 0..jitter_ms (tests); with jitter, frames may be
+  // reordered as on a real radio link.
+  std::uint32_t delay_ms = 0;
+  std::uint32_t jitter_ms = 0;
 };
 
 struct PkmfClientConfig {

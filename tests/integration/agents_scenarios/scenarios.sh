@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Agent scenarios of issue 8 as separate processes on loopback (docs/agents.md "What is tested"):
 #   scenarios.sh PROSE_BINARY SCENARIO PORT_BASE
-# SCENARIO: relay-not-authorised | ue-not-authorised | pkmf-down | loss | rekey | address-change | stop-delivery |
+# SCENARIO: relay-not-authorised | ue-not-authorised | pkmf-down | loss | delay | rekey | address-change | stop-delivery |
 #           pf-discovery | psdk-refresh | pf-not-authorised
 # Ports PORT_BASE .. PORT_BASE+20 on 127.0.0.1 (each ctest test gets its own range).
 set -u
@@ -104,7 +104,7 @@ start_relay() {
     printf '[relay]\nname = "relay"\nl2_id = 0x00aa01\nrelay_service_code = %s\nannounce_ms = 200\n' "$RELAY_RSC"
     printf '[upstream]\nport = %s\n' "$ECHO_PORT"
     pkmf_section relay-r1
-    printf '[sidelink]\nport = %s\npeers = [%s]\nloss = %s\n' "$RELAY_SL" "$peers" "$LOSS"
+    printf '[sidelink]\nport = %s\npeers = [%s]\nloss = %s\n%s\n' "$RELAY_SL" "$peers" "$LOSS" "$SL_EXTRA"
   } >"$DIR/relay.toml"
   start relay "$PROSE" relay --config "$DIR/relay.toml"
   RELAY_PID=$LAST
@@ -117,7 +117,7 @@ start_ue() {  # start_ue NAME PROVISION(true|false) [EXTRA-UE-LINES] [SIDELINK-L
     printf 'kek = "%s"\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
     printf 'provision = %s\ndiscovery = "A"\napp_port = %s\n%s\n' "$2" "${APP[$u]}" "${3:-}"
     pkmf_section "ue-${IMSI[$u]}"
-    printf '[sidelink]\nport = %s\npeers = [%s]\nloss = %s\n' "${SL[$u]}" "$RELAY_SL" "${4:-$LOSS}"
+    printf '[sidelink]\nport = %s\npeers = [%s]\nloss = %s\n%s\n' "${SL[$u]}" "$RELAY_SL" "${4:-$LOSS}" "$SL_EXTRA"
   } >"$DIR/$u.toml"
   (cd "$DIR" && exec "$PROSE" remote-ue --config "$DIR/$u.toml" >>"$DIR/$u.log" 2>&1) &
   LAST=$!
@@ -146,6 +146,7 @@ for i in range(count):
 PY
 }
 
+SL_EXTRA=""
 setup_core
 start_hss
 start_echo
@@ -263,6 +264,42 @@ loss)
       fail "ue3 logged no retransmission of its lost DCR"
     grep -q '^EVT|ready|' "$DIR/ue3.log" && fail "ue3 secured a link although all its frames were lost"
   fi
+  ;;
+delay)
+  LOSS=0.1
+  SL_EXTRA=$'delay_ms = 40\njitter_ms = 30'
+  admin ue-add --imsi "${IMSI[ue1]}" --rsc abcd
+  admin ue-add --imsi "${IMSI[ue2]}" --rsc abcd
+  admin relay-add --id r1 --rsc abcd
+  start_pkmf
+  start_relay
+  step "every PC5 frame delayed 40-70 ms (so reordered) and 10% lost: ue1 (PRUK ID) and ue2 (IMSI, GBA Push)"
+  start_ue ue1 true
+  start_ue ue2 false
+  wait_for "$DIR/ue1.log" '^EVT\|ready\|' 50 || fail "ue1 link not secured with delay"
+  wait_for "$DIR/ue2.log" '^EVT\|ready\|' 30 || fail "ue2 link not secured with delay"
+  data_through ue1 5
+  data_through ue2 5
+  grep -q '^EVT|failed|' "$DIR/ue1.log" "$DIR/ue2.log" && fail "a link setup failed with delay"
+  # The delay is real: a datagram's round trip crosses PC5 twice, so it takes at least 2 x 40 ms.
+  python3 - "${APP[ue1]}" <<'PY' || fail "round trips through the delayed sidelink were faster than the delay"
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1.0)
+rtts = []
+for i in range(10):
+    msg = b"timed %d" % i
+    t0 = time.monotonic()
+    s.sendto(msg, ("127.0.0.1", int(sys.argv[1])))
+    try:
+        while s.recv(4096) != msg:
+            pass
+    except socket.timeout:
+        continue
+    rtts.append(time.monotonic() - t0)
+print("round trips through the relay (ms):", " ".join("%.0f" % (r * 1000) for r in rtts))
+sys.exit(0 if rtts and min(rtts) >= 0.080 else 1)
+PY
   ;;
 rekey)
   admin ue-add --imsi "${IMSI[ue1]}" --rsc abcd

@@ -98,5 +98,23 @@ TEST_F(AgentConfig, Issue8UeKeys) {
   EXPECT_TRUE(d->stop_pruk_delivery_on_exit);
 }
 
+TEST_F(AgentConfig, SidelinkDelayAndJitter) {
+  const std::string pkmf = "[pkmf]\nport = 8443\nca = \"ca.pem\"\ncert = \"u.pem\"\nkey = \"u.key\"\n";
+  auto c = load_remote_ue_config(write(ue() + "delay_ms = 40\njitter_ms = 30\nloss = 0.1\n" + pkmf));
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->sidelink.delay_ms, 40u);
+  EXPECT_EQ(c->sidelink.jitter_ms, 30u);
+  EXPECT_DOUBLE_EQ(c->sidelink.loss, 0.1);
+  auto plain = load_remote_ue_config(write(ue() + pkmf));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->sidelink.delay_ms, 0u) << "no delay unless asked";
+  auto bad = load_remote_ue_config(write(ue() + "delay_ms = -1\n" + pkmf));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("sidelink.delay_ms"), std::string::npos) << bad.error().message;
+  auto bad_relay = load_relay_config(write(relay() + "jitter_ms = 20000\n" + pkmf));
+  ASSERT_FALSE(bad_relay.ok());
+  EXPECT_NE(bad_relay.error().message.find("sidelink.jitter_ms"), std::string::npos) << bad_relay.error().message;
+}
+
 }  // namespace
 }  // namespace prose::agents
