@@ -3,15 +3,19 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <toml++/toml.h>
+#include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -22,6 +26,7 @@
 #include "prose/agents/frame.h"
 #include "prose/agents/key_store.h"
 #include "prose/agents/protected_discovery.h"
+#include "prose/agents/timer_queue.h"
 #include "prose/crypto/milenage.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/link/gba_gpi_processor.h"
@@ -85,13 +90,13 @@ class Udp {
   }
   Status bind(std::uint16_t port) {
     fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-    if (fd_ < 0) return fail(Errc::kIo, "socket failed");
+    if (fd_ < 0) return fail(Errc::kIo, std::string("cannot open a UDP socket: ") + std::strerror(errno));
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons(port);
     if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-      return fail(Errc::kIo, "cannot bind UDP 127.0.0.1:" + std::to_string(port));
+      return fail(Errc::kIo, "cannot bind UDP 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno));
     socklen_t len = sizeof a;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
     port_ = ntohs(a.sin_port);
@@ -1087,6 +1092,12 @@ class RelayAgent {
     }
     PROSE_TRY(client_, make_client(cfg_.pkmf));
     ids_ = std::make_shared<link::KdSessIdRegistry>();
+    PROSE_TRY_STATUS(ep_.open());
+    PROSE_TRY_STATUS(ep_.add(sl_.fd(), kSidelinkTag));
+    // Work per wake-up is proportional to what happened (docs/performance/agents.md): epoll reports the sockets
+    // with something to read, the timer queue the due timers; links that are idle cost nothing.
+    std::array<epoll_event, 256> events{};
+    std::vector<std::uint32_t> readable;
     auto next_announce = now();
     while (!g_stop) {
       if (pd_) PROSE_TRY_STATUS(refresh_discovery_keys(cfg_.name, *client_, *pd_));
@@ -1094,22 +1105,26 @@ class RelayAgent {
         announce();
         next_announce = now() + link::Millis(cfg_.announce_ms);
       }
-      std::vector<pollfd> ps{{sl_.fd(), POLLIN, 0}};
-      std::vector<std::uint32_t> owners;
-      for (auto& [l2, peer] : peers_) {
-        ps.push_back({peer.upstream->fd(), POLLIN, 0});
-        owners.push_back(l2);
-      }
       std::optional<link::TimePoint> earliest = next_announce;
-      for (auto& [l2, peer] : peers_)
-        if (auto t = peer.timers.earliest(); t && *t < *earliest) earliest = t;
-      ::poll(ps.data(), ps.size(), poll_timeout(earliest, 500));
-      for (auto& [l2, peer] : peers_)
-        for (auto id : peer.timers.take_due(now())) handle(l2, peer.machine->on_timer(now(), id));
-      while (auto f = sl_.recv()) on_frame(*f);
-      for (std::size_t i = 1; i < ps.size(); ++i) {
-        auto it = peers_.find(owners[i - 1]);
-        if (it == peers_.end()) continue;
+      if (auto t = timers_.earliest(); t && *t < *earliest) earliest = t;
+      const int n = ::epoll_wait(ep_.fd(), events.data(), static_cast<int>(events.size()), poll_timeout(earliest, 500));
+      for (const auto& d : timers_.take_due(now())) {
+        auto it = peers_.find(d.owner);
+        if (it != peers_.end()) handle(d.owner, it->second.machine->on_timer(now(), d.id));
+      }
+      bool sidelink_readable = false;
+      readable.clear();
+      for (int i = 0; i < n; ++i) {
+        if (events[static_cast<std::size_t>(i)].data.u64 == kSidelinkTag)
+          sidelink_readable = true;
+        else
+          readable.push_back(static_cast<std::uint32_t>(events[static_cast<std::size_t>(i)].data.u64));
+      }
+      if (sidelink_readable)
+        while (auto f = sl_.recv()) on_frame(*f);
+      for (std::uint32_t l2 : readable) {
+        auto it = peers_.find(l2);
+        if (it == peers_.end() || !it->second.upstream) continue;
         while (auto u = it->second.upstream->recv()) {
           auto r = it->second.machine->send_data(now(), u->first);
           if (!r.ok()) continue;
@@ -1119,7 +1134,11 @@ class RelayAgent {
           handle(it->first, std::move(*r));
         }
       }
-      for (auto it = peers_.begin(); it != peers_.end();) it = it->second.dead ? peers_.erase(it) : std::next(it);
+      for (std::uint32_t l2 : dead_) {
+        auto it = peers_.find(l2);
+        if (it != peers_.end() && it->second.dead) erase_peer(it);
+      }
+      dead_.clear();
     }
     evt("stop", "relayed " + std::to_string(bytes_up_) + " octets up, " + std::to_string(bytes_down_) + " down" +
                     (pd_ ? ", " + std::to_string(ignored_.count()) + " discovery PDUs ignored" : ""));
@@ -1129,10 +1148,54 @@ class RelayAgent {
  private:
   struct Peer {
     std::unique_ptr<link::Relay> machine;
-    Timers timers;
     std::unique_ptr<Udp> upstream;
     bool dead = false;
   };
+  static constexpr std::uint64_t kSidelinkTag = std::uint64_t{1} << 32;  // epoll tag; an upstream's is its L2 ID
+
+  // An epoll instance.
+  class Epoll {
+   public:
+    Epoll() = default;
+    Epoll(const Epoll&) = delete;
+    Epoll& operator=(const Epoll&) = delete;
+    ~Epoll() {
+      if (fd_ >= 0) ::close(fd_);
+    }
+    Status open() {
+      fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+      if (fd_ < 0) return fail(Errc::kIo, std::string("epoll_create1 failed: ") + std::strerror(errno));
+      return {};
+    }
+    Status add(int fd, std::uint64_t tag) {
+      epoll_event e{};
+      e.events = EPOLLIN;
+      e.data.u64 = tag;
+      if (::epoll_ctl(fd_, EPOLL_CTL_ADD, fd, &e) != 0)
+        return fail(Errc::kIo, std::string("epoll_ctl failed: ") + std::strerror(errno));
+      return {};
+    }
+    void remove(int fd) { (void)::epoll_ctl(fd_, EPOLL_CTL_DEL, fd, nullptr); }
+    int fd() const { return fd_; }
+
+   private:
+    int fd_ = -1;
+  };
+
+  // The link's upstream UDP socket, watched by the event loop.
+  Status open_upstream(std::uint32_t l2, Peer& p) {
+    auto u = std::make_unique<Udp>();
+    PROSE_TRY_STATUS(u->bind(0));
+    PROSE_TRY_STATUS(ep_.add(u->fd(), l2));
+    p.upstream = std::move(u);
+    return {};
+  }
+
+  void erase_peer(std::map<std::uint32_t, Peer>::iterator it) {
+    if (it->second.upstream) ep_.remove(it->second.upstream->fd());
+    timers_.remove(it->first);
+    peers_.erase(it);
+  }
 
   // Model A: the announcement (protected with a ProSe Function: at most one per counter value, as the same message
   // at the same counter is the same PDU, which receivers would drop as a replay).
@@ -1223,9 +1286,8 @@ class RelayAgent {
       if (!m.ok()) return;
       Peer p;
       p.machine = std::move(*m);
-      p.upstream = std::make_unique<Udp>();
-      if (!p.upstream->bind(0).ok()) return;
-      peers_.erase(f.src);
+      if (!open_upstream(f.src, p).ok()) return;
+      if (it != peers_.end()) erase_peer(it);
       it = peers_.emplace(f.src, std::move(p)).first;
     }
     auto before = it->second.machine->state();
@@ -1240,7 +1302,7 @@ class RelayAgent {
     if (it == peers_.end()) return;
     Peer& p = it->second;
     for (const auto& pdu : o.pdus) sl_.send(cfg_.l2_id, l2, pdu);
-    p.timers.apply(o.timers);
+    timers_.apply(l2, o.timers);
     for (auto& e : o.events) {
       if (auto* n = std::get_if<link::NeedKd>(&e)) {
         handle(l2, request_kd(l2, p, *n));
@@ -1256,16 +1318,28 @@ class RelayAgent {
       } else if (auto* f = std::get_if<link::SetupFailed>(&e)) {
         evt("failed", "ue@" + hex24(l2) + " setup failed: cause #" + std::to_string(static_cast<int>(f->cause)) + " " +
                           f->detail);
-        p.dead = true;
+        mark_dead(l2, p);
       } else if (std::get_if<link::LinkReleased>(&e)) {
         evt("released", "ue@" + hex24(l2));
-        p.dead = true;
+        mark_dead(l2, p);
       } else if (auto* dr = std::get_if<link::PduDropped>(&e)) {
         evt("dropped", "ue@" + hex24(l2) + ": " + dr->detail);
       } else if (auto* rt = std::get_if<link::Retransmitted>(&e)) {
         evt("retransmit", rt->what + " attempt " + std::to_string(rt->attempt) + " (to ue@" + hex24(l2) + ")");
       }
     }
+  }
+
+  void mark_dead(std::uint32_t l2, Peer& p) {
+    if (!p.dead) dead_.push_back(l2);
+    p.dead = true;
+  }
+
+  link::Output reject(std::uint32_t l2, Peer& p, pc5::Cause cause) {
+    msc(cfg_.name, "ue@" + hex24(l2),
+        "Direct Communication Reject (cause #" + std::to_string(static_cast<int>(cause)) + ")");
+    auto o = p.machine->kd_error(now(), cause);
+    return o.ok() ? std::move(*o) : link::Output{};
   }
 
   link::Output request_kd(std::uint32_t l2, Peer& p, const link::NeedKd& n) {
@@ -1323,16 +1397,17 @@ class RelayAgent {
         e = Errc::kDenied;
       cause = link::cause_for_pkmf_error(e);
     }
-    msc(cfg_.name, ue, "Direct Communication Reject (cause #" + std::to_string(static_cast<int>(cause)) + ")");
-    auto o = p.machine->kd_error(now(), cause);
-    return o.ok() ? std::move(*o) : link::Output{};
+    return reject(l2, p, cause);
   }
 
   RelayAgentConfig cfg_;
   Sidelink sl_;
   std::unique_ptr<net::HttpsClient> client_;
   std::shared_ptr<link::KdSessIdRegistry> ids_;
+  Epoll ep_;  // before peers_: outlives their sockets
   std::map<std::uint32_t, Peer> peers_;
+  TimerQueue timers_;                // the timers of every link in peers_
+  std::vector<std::uint32_t> dead_;  // links marked dead since the last sweep
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
   std::unique_ptr<ProtectedDiscovery> pd_;  // with a ProSe Function: protected discovery only
   IgnoredLog ignored_;
