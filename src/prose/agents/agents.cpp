@@ -1148,8 +1148,9 @@ class RelayAgent {
  private:
   struct Peer {
     std::unique_ptr<link::Relay> machine;
-    std::unique_ptr<Udp> upstream;
+    std::unique_ptr<Udp> upstream;  // opened when the link needs its KD (first NeedKd)
     bool dead = false;
+    std::string reject_reason;  // why the relay itself rejected the DCR (logged instead of the machine's detail)
   };
   static constexpr std::uint64_t kSidelinkTag = std::uint64_t{1} << 32;  // epoll tag; an upstream's is its L2 ID
 
@@ -1286,7 +1287,6 @@ class RelayAgent {
       if (!m.ok()) return;
       Peer p;
       p.machine = std::move(*m);
-      if (!open_upstream(f.src, p).ok()) return;
       if (it != peers_.end()) erase_peer(it);
       it = peers_.emplace(f.src, std::move(p)).first;
     }
@@ -1305,6 +1305,18 @@ class RelayAgent {
     timers_.apply(l2, o.timers);
     for (auto& e : o.events) {
       if (auto* n = std::get_if<link::NeedKd>(&e)) {
+        if (!p.upstream) {
+          // Every link relays through its own upstream socket: without one (e.g. out of file descriptors) the
+          // relay cannot serve this Remote UE and says so instead of staying silent.
+          if (Status st = open_upstream(l2, p); !st.ok()) {
+            evt("error", "ue@" + hex24(l2) + ": cannot serve its Direct Communication Request: no upstream socket (" +
+                             st.error().message + ")");
+            msc("ue@" + hex24(l2), cfg_.name, "(Direct Communication Request received)");
+            p.reject_reason = "no upstream socket";
+            handle(l2, reject(l2, p, pc5::Cause::kLackOfResources));
+            continue;
+          }
+        }
         handle(l2, request_kd(l2, p, *n));
       } else if (auto* d = std::get_if<link::DataReceived>(&e)) {
         bytes_up_ += d->data.size();
@@ -1317,7 +1329,7 @@ class RelayAgent {
             "ue@" + hex24(l2) + " KD-sess ID " + std::to_string(s->kd_sess_id) + ", KD ID " + std::to_string(s->kd_id));
       } else if (auto* f = std::get_if<link::SetupFailed>(&e)) {
         evt("failed", "ue@" + hex24(l2) + " setup failed: cause #" + std::to_string(static_cast<int>(f->cause)) + " " +
-                          f->detail);
+                          (p.reject_reason.empty() ? f->detail : p.reject_reason));
         mark_dead(l2, p);
       } else if (std::get_if<link::LinkReleased>(&e)) {
         evt("released", "ue@" + hex24(l2));
