@@ -184,11 +184,34 @@ class DelayLine {
   std::thread thread_;  // last: starts after the members it uses
 };
 
+// The sidelink socket's buffers: a burst of frames (1,000 Remote UEs sending their DCR at once) must not overflow
+// Linux's default 208 KiB receive buffer (docs/performance/agents.md). Linux caps SO_RCVBUF/SO_SNDBUF at
+// net.core.rmem_max/wmem_max; SO_*BUFFORCE goes beyond with CAP_NET_ADMIN and is tried only then.
+constexpr int kSidelinkBufferSize = 4 << 20;
+
+void set_socket_buffer(int fd, int opt, int force_opt, const char* what, const char* sysctl) {
+  int want = kSidelinkBufferSize;
+  (void)::setsockopt(fd, SOL_SOCKET, opt, &want, sizeof want);
+  auto granted = [&] {
+    int got = 0;
+    socklen_t len = sizeof got;
+    if (::getsockopt(fd, SOL_SOCKET, opt, &got, &len) != 0) return want;
+    return got / 2;  // the kernel doubles the size asked for (bookkeeping overhead) and reports the double
+  };
+  if (granted() >= want) return;
+  (void)::setsockopt(fd, SOL_SOCKET, force_opt, &want, sizeof want);  // fails without CAP_NET_ADMIN: ignored
+  if (const int g = granted(); g < want)
+    evt("info", std::string("sidelink ") + what + " buffer " + std::to_string(g / 1024) + " KiB, asked for " +
+                    std::to_string(want / 1024) + " KiB (limited by " + sysctl + ")");
+}
+
 class Sidelink {
  public:
   explicit Sidelink(SidelinkConfig c) : cfg_(std::move(c)) {}
   Status open() {
     PROSE_TRY_STATUS(udp_.bind(cfg_.port));
+    set_socket_buffer(udp_.fd(), SO_RCVBUF, SO_RCVBUFFORCE, "receive", "net.core.rmem_max");
+    set_socket_buffer(udp_.fd(), SO_SNDBUF, SO_SNDBUFFORCE, "send", "net.core.wmem_max");
     if (cfg_.delay_ms > 0 || cfg_.jitter_ms > 0) delay_ = std::make_unique<DelayLine>(udp_);
     return ok_status();
   }
