@@ -17,7 +17,6 @@
 #include <iostream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include "cli.h"
@@ -111,15 +110,6 @@ class Demo {
     if (!must({exe_, "hss", "example-config", "--dir", hdir.string(), "--port", std::to_string(hss_port_)},
               "hss example-config"))
       return false;
-    {  // the HSS must know the PKMF's FQDN as a NAF
-      std::ifstream f(hdir / "hss.toml");
-      std::stringstream ss;
-      ss << f.rdbuf();
-      std::string s = ss.str();
-      for (auto p = s.find("pkmf.prose.lab"); p != std::string::npos; p = s.find("pkmf.prose.lab"))
-        s.replace(p, 14, "pkmf.prose.test");
-      std::ofstream(hdir / "hss.toml") << s;
-    }
     for (auto& u : ues_) {
       u.k = to_hex(random_bytes(16));
       u.opc = to_hex(random_bytes(16));

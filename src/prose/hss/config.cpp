@@ -180,7 +180,7 @@ std::string example_config(std::uint16_t port) {
         "max_key_lifetime = 604800\n"
         "\n"
         "[[bsf.naf]]                     # NAFs (PKMFs) allowed to ask for GPIs over Zpn\n"
-        "fqdn = \"pkmf.prose.lab\"\n"
+        "fqdn = \"pkmf.prose.test\"             # the PKMF's default [pkmf] fqdn\n"
         "ua_security_protocol_id = \"010000010a\"   # provisional PKMF Ua id (profile.md)\n";
   return os.str();
 }

@@ -67,7 +67,7 @@ HSS_PID=$!
 for _ in $(seq 1 100); do grep -q "Listening:" "$WORK/hss.out" 2>/dev/null && break; sleep 0.1; done
 grep -q "Listening: 127.0.0.1:$PORT" "$WORK/hss.out" || die "server did not start"
 
-"$CLIENT" "$PORT" "$IMSI" "$IMPI" "$K" "$OPC" pkmf.prose.lab > "$WORK/client.out" 2>&1
+"$CLIENT" "$PORT" "$IMSI" "$IMPI" "$K" "$OPC" pkmf.prose.test > "$WORK/client.out" 2>&1
 CLIENT_RC=$?
 cat "$WORK/client.out"
 [ "$CLIENT_RC" = 0 ] || die "client steps failed"

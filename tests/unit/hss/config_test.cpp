@@ -13,7 +13,7 @@ TEST(HssConfig, ExampleParses) {
   EXPECT_EQ(c->listen_port, 4000);
   EXPECT_EQ(c->database_path, "/tmp/x/hss.db");
   ASSERT_EQ(c->nafs.size(), 1u);
-  const std::string fqdn = "pkmf.prose.lab";
+  const std::string fqdn = "pkmf.prose.test";  // the PKMF's default FQDN
   EXPECT_EQ(to_hex(c->nafs[0].naf_id()), to_hex(Bytes(fqdn.begin(), fqdn.end())) + "010000010a");
 }
 
