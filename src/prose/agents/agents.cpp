@@ -60,16 +60,25 @@ void install_signals() {
 
 link::TimePoint now() { return std::chrono::time_point_cast<link::Millis>(std::chrono::steady_clock::now()); }
 
+// [log] capture: CAP lines on or off (prose demo builds its pcap from them; a production relay turns them off).
+std::atomic<bool> g_capture{true};
+// Off in the relay's event loop, which flushes once before it waits (and before a PC8 call) instead of once per
+// line: with stdout in a file, a flush per line is a write(2) per line.
+std::atomic<bool> g_flush_each_line{true};
+
+void flush_lines() { std::fflush(stdout); }
+
 void line(const std::string& s) {
   const std::string l = s + "\n";  // one write: the sidelink's delay thread logs too
   std::fwrite(l.data(), 1, l.size(), stdout);
-  std::fflush(stdout);
+  if (g_flush_each_line) std::fflush(stdout);
 }
 void msc(const std::string& from, const std::string& to, const std::string& text) {
   line("MSC|" + from + "|" + to + "|" + text);
 }
 void evt(const std::string& name, const std::string& text) { line("EVT|" + name + "|" + text); }
 void cap(std::uint16_t src, std::uint16_t dst, ByteView payload) {
+  if (!g_capture) return;
   line("CAP|" + std::to_string(src) + "|" + std::to_string(dst) + "|" + to_hex(payload));
 }
 
@@ -171,6 +180,7 @@ class DelayLine {
       queue_.pop();
       lock.unlock();
       cap(udp_.port(), p.port, p.frame);
+      flush_lines();  // this thread does not pass the event loop's flush
       udp_.send_to(p.port, p.frame);
       lock.lock();
     }
@@ -297,6 +307,7 @@ Result<std::unique_ptr<net::HttpsClient>> make_client(const PkmfClientConfig& p)
 }
 
 Result<pc8::Response> pc8_call(net::HttpsClient& client, const pc8::Request& req) {
+  flush_lines();  // the lines before a (possibly slow) PKMF call are out before it
   PROSE_TRY(std::string body, pc8::Codec::encode(req));
   PROSE_TRY(net::HttpResponse resp, client.post("/prose/pc8", pc8::kContentType, body));
   if (resp.status != 200)
@@ -521,7 +532,7 @@ struct TomlReader {
   }
 };
 
-Status read_common(TomlReader& r, PkmfClientConfig& p, SidelinkConfig& s,
+Status read_common(TomlReader& r, PkmfClientConfig& p, SidelinkConfig& s, LogConfig& lg,
                    std::optional<ProseFunctionClientConfig>& pf) {
   const toml::node* pfn = r.t->get("prose_function");
   if (pfn && !pfn->is_table()) r.bad("prose_function", "must be a table");
@@ -557,6 +568,8 @@ Status read_common(TomlReader& r, PkmfClientConfig& p, SidelinkConfig& s,
     if (p.keylog_file.empty()) p.keylog_file = c.keylog_file;
     pf = std::move(c);
   }
+  if (const toml::node* n = r.t->get("log"); n && !n->is_table()) r.bad("log", "must be a table");
+  lg.capture = r.boolean("log", "capture", lg.capture);
   s.port = static_cast<std::uint16_t>(r.num("sidelink", "port", 0, 1, 65535, true));
   s.loss = r.real("sidelink", "loss", 0.0);
   s.delay_ms = static_cast<std::uint32_t>(r.num("sidelink", "delay_ms", 0, 0, 10000));
@@ -608,7 +621,7 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
   c.rekey_auth = r.boolean("ue", "rekey_auth", false);
   c.mikey_port = static_cast<std::uint16_t>(r.num("ue", "mikey_port", 0, 0, 65535));
   c.stop_pruk_delivery_on_exit = r.boolean("ue", "stop_pruk_delivery_on_exit", false);
-  PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.prose_function));
+  PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
   if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
   auto k = SecretBytes::from_hex_exact(kek, 32, "ue.kek");
   if (!k.ok()) return fail(Errc::kInvalidArgument, path + ": ue.kek: must be 64 hex digits");
@@ -626,7 +639,7 @@ Result<RelayAgentConfig> load_relay_config(const std::string& path) {
   c.announce_ms = static_cast<std::uint32_t>(r.num("relay", "announce_ms", 500, 50, 60000));
   c.upstream_host = r.str("upstream", "host", "127.0.0.1");
   c.upstream_port = static_cast<std::uint16_t>(r.num("upstream", "port", 0, 1, 65535, true));
-  PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.prose_function));
+  PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
   if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
   return c;
 }
@@ -1116,6 +1129,7 @@ class RelayAgent {
     PROSE_TRY(client_, make_client(cfg_.pkmf));
     ids_ = std::make_shared<link::KdSessIdRegistry>();
     PROSE_TRY_STATUS(ep_.open());
+    g_flush_each_line = false;
     PROSE_TRY_STATUS(ep_.add(sl_.fd(), kSidelinkTag));
     // Work per wake-up is proportional to what happened (docs/performance/agents.md): epoll reports the sockets
     // with something to read, the timer queue the due timers; links that are idle cost nothing.
@@ -1130,6 +1144,7 @@ class RelayAgent {
       }
       std::optional<link::TimePoint> earliest = next_announce;
       if (auto t = timers_.earliest(); t && *t < *earliest) earliest = t;
+      flush_lines();
       const int n = ::epoll_wait(ep_.fd(), events.data(), static_cast<int>(events.size()), poll_timeout(earliest, 500));
       for (const auto& d : timers_.take_due(now())) {
         auto it = peers_.find(d.owner);
@@ -1456,12 +1471,14 @@ class RelayAgent {
 
 Status run_remote_ue(RemoteUeAgentConfig cfg) {
   install_signals();
+  g_capture = cfg.log.capture;
   RemoteUeAgent a(std::move(cfg));
   return a.run();
 }
 
 Status run_relay(RelayAgentConfig cfg) {
   install_signals();
+  g_capture = cfg.log.capture;
   RelayAgent a(std::move(cfg));
   return a.run();
 }

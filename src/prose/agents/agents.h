@@ -25,6 +25,12 @@ struct SidelinkConfig {
   std::uint32_t jitter_ms = 0;
 };
 
+// `[log]`: capture = false drops the CAP lines (the hex of every PC5 frame and MIKEY message; `prose demo` builds
+// its pcap from them, so the default is on).
+struct LogConfig {
+  bool capture = true;
+};
+
 struct PkmfClientConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
@@ -70,6 +76,7 @@ struct RemoteUeAgentConfig {
   bool stop_pruk_delivery_on_exit = false;
   PkmfClientConfig pkmf;
   SidelinkConfig sidelink;
+  LogConfig log;
   std::optional<ProseFunctionClientConfig> prose_function;
 };
 
@@ -82,6 +89,7 @@ struct RelayAgentConfig {
   std::uint16_t upstream_port = 0;
   PkmfClientConfig pkmf;
   SidelinkConfig sidelink;
+  LogConfig log;
   std::optional<ProseFunctionClientConfig> prose_function;
 };
 

@@ -116,5 +116,24 @@ TEST_F(AgentConfig, SidelinkDelayAndJitter) {
   EXPECT_NE(bad_relay.error().message.find("sidelink.jitter_ms"), std::string::npos) << bad_relay.error().message;
 }
 
+TEST_F(AgentConfig, LogCapture) {
+  const std::string pkmf = "[pkmf]\nport = 8443\nca = \"ca.pem\"\ncert = \"r.pem\"\nkey = \"r.key\"\n";
+  auto def = load_relay_config(write(relay() + pkmf));
+  ASSERT_TRUE(def.ok()) << def.error().to_string();
+  EXPECT_TRUE(def->log.capture) << "CAP lines on by default (prose demo's pcap)";
+  auto off = load_relay_config(write(relay() + pkmf + "[log]\ncapture = false\n"));
+  ASSERT_TRUE(off.ok()) << off.error().to_string();
+  EXPECT_FALSE(off->log.capture);
+  auto ue_off = load_remote_ue_config(write(ue() + pkmf + "[log]\ncapture = false\n"));
+  ASSERT_TRUE(ue_off.ok()) << ue_off.error().to_string();
+  EXPECT_FALSE(ue_off->log.capture);
+  auto bad = load_relay_config(write(relay() + pkmf + "[log]\ncapture = \"no\"\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("log.capture: must be true or false"), std::string::npos) << bad.error().message;
+  auto not_table = load_relay_config(write("log = 1\n" + relay() + pkmf));
+  ASSERT_FALSE(not_table.ok());
+  EXPECT_NE(not_table.error().message.find("log: must be a table"), std::string::npos) << not_table.error().message;
+}
+
 }  // namespace
 }  // namespace prose::agents
