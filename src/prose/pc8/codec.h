@@ -12,31 +12,15 @@
 
 #include "prose/pc8/messages.h"
 #include "prose/util/result.h"
+#include "prose/xml/errc.h"
 
 namespace prose::pc8 {
 
-// Classes of decode failure. Error::message starts with the class token ("duplicate-element: ...").
-enum class DecodeErrc : std::uint8_t {
-  kTooLarge,          // body larger than kMaxBodySize
-  kNotWellFormed,     // not XML (pugixml parse error, with offset)
-  kDtdForbidden,      // a DOCTYPE / DTD is present
-  kWrongRoot,         // root is neither KEY_REQUEST nor KEY_RESPONSE
-  kWrongNamespace,    // root not in kNamespace, or a namespace prefix is used
-  kUnknownElement,    // element not allowed at that place
-  kUnknownAttribute,  // any attribute other than xmlns on the root
-  kMissingElement,    // a mandatory element is absent
-  kDuplicateElement,  // more occurrences than allowed
-  kOutOfOrder,        // elements not in schema order
-  kConflict,          // mutually exclusive elements both present (e.g. PRUK-ID and IMSI)
-  kUnexpectedText,    // non-whitespace text in an element-only element, or children in a leaf
-  kBadHex,            // not hexadecimal
-  kWrongLength,       // hex of the wrong number of octets
-  kBadValue,          // out of range, not digits, bad time or address, unknown error code, duplicate value
-};
-
-std::string_view decode_errc_token(DecodeErrc c);
-// Recovers the class from an Error produced by Codec::decode (by its token prefix); nullopt for other errors.
-std::optional<DecodeErrc> decode_errc_of(const Error& e);
+// Classes of decode failure (shared by the strict codecs, prose/xml/errc.h). Error::message starts with the
+// class token ("duplicate-element: ..."); decode_errc_of() recovers the class from an Error of Codec::decode.
+using DecodeErrc = xml::DecodeErrc;
+using xml::decode_errc_of;
+using xml::decode_errc_token;
 
 class Codec {
  public:

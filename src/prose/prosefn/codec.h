@@ -10,30 +10,15 @@
 
 #include "prose/prosefn/messages.h"
 #include "prose/util/result.h"
+#include "prose/xml/errc.h"
 
 namespace prose::prosefn {
 
-// Classes of decode failure. Error::message starts with the class token ("duplicate-element: ...").
-enum class DecodeErrc : std::uint8_t {
-  kTooLarge,          // body larger than kMaxBodySize
-  kNotWellFormed,     // not XML
-  kDtdForbidden,      // a DOCTYPE / DTD is present
-  kWrongRoot,         // root is neither request nor response (or not the kind asked for)
-  kWrongNamespace,    // root not in kNamespace, or a namespace prefix is used
-  kUnknownElement,    // element not allowed at that place
-  kUnknownAttribute,  // any attribute other than xmlns on the root
-  kMissingElement,    // a mandatory element is absent
-  kDuplicateElement,  // more occurrences than allowed
-  kOutOfOrder,        // elements not in schema order
-  kConflict,          // mutually exclusive elements both present
-  kUnexpectedText,    // text in an element-only element, or children in a leaf
-  kBadHex,            // not hexadecimal
-  kWrongLength,       // hex of the wrong number of octets
-  kBadValue,          // out of range, bad name, unknown cause, repeated value, announce period for a Remote UE
-};
-
-std::string_view decode_errc_token(DecodeErrc c);
-std::optional<DecodeErrc> decode_errc_of(const Error& e);
+// Classes of decode failure (shared by the strict codecs, prose/xml/errc.h). Error::message starts with the
+// class token ("duplicate-element: ..."); decode_errc_of() recovers the class from an Error of Codec::decode.
+using DecodeErrc = xml::DecodeErrc;
+using xml::decode_errc_of;
+using xml::decode_errc_token;
 
 class Codec {
  public:
