@@ -486,7 +486,8 @@ class RelayLoad {
                       << "\n[pkmf]\nhost = \"127.0.0.1\"\nport = " << pkmf_port_ << "\nca = \""
                       << (pki / "ca.pem").string() << "\"\ncert = \"" << (pki / "relay-r1.pem").string()
                       << "\"\nkey = \"" << (pki / "relay-r1.key").string() << "\"\n[sidelink]\nport = " << relay_port_
-                      << "\npeers = [" << sl_.port() << "]\n";
+                      << "\npeers = [" << sl_.port() << "]\n"
+                      << "[log]\ncapture = false\n";  // no CAP line (frame hex) per PC5 frame
     relay_.start({exe_, "relay", "--config", rc.string()}, dir_ / "relay.log", dir_);
     // The relay announces its RSC as soon as its loop runs: that announcement is the readiness signal.
     auto end = Clock::now() + std::chrono::seconds(10);
