@@ -1,26 +1,13 @@
 // prose pkmf --config FILE             run the ProSe Key Management Function until SIGINT/SIGTERM
 // prose pkmf example-config --dir DIR  write a working loopback configuration with a test PKI
-#include <csignal>
 #include <iostream>
 
 #include "cli.h"
 #include "prose/pkmf/server.h"
 #include "prose/util/log.h"
+#include "stop_signals.h"
 
 namespace prose::cli {
-namespace {
-
-int wait_for_signal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int sig = 0;
-  sigwait(&set, &sig);
-  return sig;
-}
-
-}  // namespace
 
 void register_pkmf(CLI::App& app) {
   auto* cmd =
@@ -59,18 +46,13 @@ void register_pkmf(CLI::App& app) {
     if (!cmd->get_subcommands().empty()) return;
     if (config->empty()) bad_input("--config FILE is required (see `prose pkmf example-config --dir DIR`)");
     auto cfg = or_exit(pkmf::load_config(*config), "bad configuration");
-    // Block the signals before any thread starts so that only sigwait() sees them.
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    block_stop_signals();  // before any thread starts
     log::setup("pkmf", cfg.log_level);
     pkmf::PkmfServer server(std::move(cfg));
     or_exit(server.start(), "cannot start the PKMF", kExitFailure);
     std::cout << "pkmf: listening on https port " << server.https_port() << ", mikey port " << server.mikey_port()
               << std::endl;
-    int sig = wait_for_signal();
+    int sig = wait_for_stop_signal();
     log::info("pkmf: signal {}, shutting down", sig);
     server.stop();
   });

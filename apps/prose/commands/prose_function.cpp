@@ -3,7 +3,6 @@
 // prose prose-function query ...                  ask a ProSe Function for the parameters of a role (a UE's view)
 // prose prose-function example KIND | schema | validate FILE   sample messages, the PC3 XML schema built into
 //                                                               the binary, check a message
-#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -16,19 +15,10 @@
 #include "prose/prosefn/schema.h"
 #include "prose/prosefn/server.h"
 #include "prose/util/log.h"
+#include "stop_signals.h"
 
 namespace prose::cli {
 namespace {
-
-int wait_for_signal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int sig = 0;
-  sigwait(&set, &sig);
-  return sig;
-}
 
 std::string rsc_hex(std::uint32_t v) {
   char b[16];
@@ -198,16 +188,12 @@ void register_prose_function(CLI::App& app) {
     if (!cmd->get_subcommands().empty()) return;
     if (config->empty()) bad_input("--config FILE is required (see `prose prose-function example-config --dir DIR`)");
     auto cfg = or_exit(prosefn::load_config(*config), "bad configuration");
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    block_stop_signals();  // before any thread starts
     log::setup("prose-function", cfg.log_level);
     prosefn::ProseFunctionServer server(std::move(cfg));
     or_exit(server.start(), "cannot start the ProSe Function", kExitFailure);
     std::cout << "prose-function: listening on https port " << server.https_port() << std::endl;
-    int sig = wait_for_signal();
+    int sig = wait_for_stop_signal();
     log::info("prose-function: signal {}, shutting down", sig);
     server.stop();
   });

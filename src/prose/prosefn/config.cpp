@@ -2,12 +2,11 @@
 
 #include <toml++/toml.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <set>
 #include <sstream>
 
+#include "prose/config/example_file.h"
+#include "prose/config/toml_reader.h"
 #include "prose/net/pki.h"
 #include "prose/prosefn/constants.h"
 #include "prose/prosefn/toml_section.h"
@@ -18,77 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Reads keys of one table; the first problem wins and names the file and the dotted key.
-struct Reader {
-  std::string file;
-  fs::path base;
-  std::optional<Error> err;
-
-  void bad(const std::string& key, const std::string& problem) {
-    if (!err) err = make_error(Errc::kInvalidArgument, file + ": " + key + ": " + problem);
-  }
-  std::string path(const std::string& p) const {
-    return p.empty() || fs::path(p).is_absolute() ? p : (base / p).string();
-  }
-  // Every key of `t` must be in `known` (sub-tables included).
-  void only(const toml::table* t, const std::string& where, std::initializer_list<std::string_view> known) {
-    if (t == nullptr) return;
-    for (const auto& [k, v] : *t) {
-      bool ok = false;
-      for (auto n : known) ok = ok || n == k.str();
-      if (!ok) bad(where + "." + std::string(k.str()), "unknown key");
-    }
-  }
-  template <typename T>
-  std::optional<T> get(const toml::table* t, const std::string& where, const std::string& key) {
-    if (t == nullptr) return std::nullopt;
-    const toml::node* n = t->get(key);
-    if (n == nullptr) return std::nullopt;
-    auto v = n->value<T>();
-    if (!v || (std::is_same_v<T, std::int64_t> && !n->is_integer()) || (std::is_same_v<T, bool> && !n->is_boolean()) ||
-        (std::is_same_v<T, std::string> && !n->is_string())) {
-      bad(where + "." + key, "wrong type");
-      return std::nullopt;
-    }
-    return v;
-  }
-  std::string str(const toml::table* t, const std::string& w, const std::string& k, std::string def) {
-    return get<std::string>(t, w, k).value_or(std::move(def));
-  }
-  std::int64_t num(const toml::table* t, const std::string& w, const std::string& k, std::int64_t def, std::int64_t lo,
-                   std::int64_t hi) {
-    auto v = get<std::int64_t>(t, w, k).value_or(def);
-    if (v < lo || v > hi) bad(w + "." + k, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-    return v;
-  }
-  bool flag(const toml::table* t, const std::string& w, const std::string& k, bool def) {
-    return get<bool>(t, w, k).value_or(def);
-  }
-  void check_file(const std::string& key, const std::string& p) {
-    if (p.empty())
-      bad(key, "missing");
-    else if (!fs::exists(p))
-      bad(key, "no such file " + p);
-  }
-  const toml::table* table(const toml::table& root, const std::string& name) {
-    const toml::node* n = root.get(name);
-    if (n == nullptr) return nullptr;
-    if (!n->is_table()) {
-      bad(name, "must be a table");
-      return nullptr;
-    }
-    return n->as_table();
-  }
-  const toml::table* subtable(const toml::table* t, const std::string& where, const std::string& name) {
-    if (t == nullptr) return nullptr;
-    const toml::node* n = t->get(name);
-    if (n == nullptr) return nullptr;
-    if (!n->is_table()) {
-      bad(where + "." + name, "must be a table");
-      return nullptr;
-    }
-    return n->as_table();
-  }
+// The prosefn sections on top of the shared reader: exact TOML types, unknown keys rejected.
+struct Reader : config::TomlReader {
+  using config::TomlReader::TomlReader;
 
   // PKMF address keys: host, port, server_name, fqdn.
   void pkmf_address(const toml::table* t, const std::string& w, PkmfAddress& a) {
@@ -148,28 +79,13 @@ struct Reader {
   }
 };
 
-Result<toml::table> parse_file(const std::string& path) {
-  try {
-    return toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream os;
-    os << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
-    return fail(Errc::kInvalidArgument, os.str());
-  }
-}
-
 }  // namespace
 
 Result<ProseFunctionConfig> load_config(const std::string& path) {
   if (!fs::exists(path)) return fail(Errc::kInvalidArgument, path + ": no such file");
-  PROSE_TRY(toml::table t, parse_file(path));
-  static const std::set<std::string> kSections = {"prose_function", "tls", "store", "pkmf", "discovery"};
-  for (const auto& [k, v] : t) {
-    if (!kSections.count(std::string(k.str()))) {
-      return fail(Errc::kInvalidArgument, path + ": unknown section [" + std::string(k.str()) + "]");
-    }
-  }
-  Reader R{path, fs::absolute(path).parent_path(), std::nullopt};
+  PROSE_TRY(toml::table t, config::parse_file(path));
+  PROSE_TRY_STATUS(config::check_sections(t, path, {"prose_function", "tls", "store", "pkmf", "discovery"}));
+  Reader R(path);
   ProseFunctionConfig c;
   c.config_path = path;
   const toml::table* pf = R.table(t, "prose_function");
@@ -181,38 +97,13 @@ Result<ProseFunctionConfig> load_config(const std::string& path) {
 
   const toml::table* tls = R.table(t, "tls");
   R.only(tls, "tls", {"cert", "key", "ca", "keylog"});
-  c.https.tls.cert_file = R.path(R.str(tls, "tls", "cert", ""));
-  c.https.tls.key_file = R.path(R.str(tls, "tls", "key", ""));
-  c.https.tls.ca_file = R.path(R.str(tls, "tls", "ca", ""));
-  c.https.tls.keylog_file = R.path(R.str(tls, "tls", "keylog", ""));
-  R.check_file("tls.cert", c.https.tls.cert_file);
-  R.check_file("tls.key", c.https.tls.key_file);
-  R.check_file("tls.ca", c.https.tls.ca_file);
+  config::read_tls(R, tls, "tls", c.https.tls);
 
   const toml::table* st = R.table(t, "store");
   R.only(st, "store", {"url", "kek", "kek_env"});
-  std::string url = R.str(st, "store", "url", "");
-  if (url.empty()) R.bad("store.url", "missing (sqlite:PATH or postgresql://...)");
-  if (url.rfind("sqlite:", 0) == 0) url = "sqlite:" + R.path(url.substr(7));
-  c.store_url = url;
-  std::string kek_hex = R.str(st, "store", "kek", "");
-  std::string kek_env = R.str(st, "store", "kek_env", "");
-  if (!kek_env.empty()) {
-    const char* v = std::getenv(kek_env.c_str());
-    if (v == nullptr)
-      R.bad("store.kek_env", "environment variable " + kek_env + " is not set");
-    else
-      kek_hex = v;
-  }
-  if (!kek_hex.empty()) {
-    auto kek = SecretBytes::from_hex_exact(kek_hex, 32, "store.kek");
-    if (!kek.ok())
-      R.bad("store.kek", kek.error().message);
-    else
-      c.kek = std::move(*kek);
-  } else {
-    R.bad("store.kek", "missing: give kek (64 hex digits) or kek_env (name of an environment variable)");
-  }
+  auto store = config::read_store(R, st, "store");
+  c.store_url = std::move(store.url);
+  c.kek = std::move(store.kek);
 
   const toml::table* pk = R.table(t, "pkmf");
   if (pk == nullptr) R.bad("pkmf", "missing: the PKMF address to hand out (host, port, server_name, fqdn)");
@@ -221,17 +112,17 @@ Result<ProseFunctionConfig> load_config(const std::string& path) {
   if (pk != nullptr && pk->get("port") == nullptr) R.bad("pkmf.port", "missing");
   R.pkmf_address(pk, "pkmf", c.parameters.pkmf);
   R.discovery(R.table(t, "discovery"), "discovery", c.parameters);
-  if (!R.err) R.check_parameters(c.parameters, "pkmf/discovery");
-  if (R.err) return *R.err;
+  if (R.ok()) R.check_parameters(c.parameters, "pkmf/discovery");
+  if (!R.ok()) return *R.error();
   return c;
 }
 
 Result<std::optional<HostedConfig>> parse_hosted_section(const toml::table& root, const std::string& file,
                                                          const std::string& pkmf_listen, std::uint16_t pkmf_port,
                                                          const std::string& pkmf_fqdn) {
-  Reader R{file, fs::absolute(file).parent_path(), std::nullopt};
+  Reader R(file);
   const toml::table* pf = R.table(root, "prose_function");
-  if (R.err) return *R.err;
+  if (!R.ok()) return *R.error();
   if (pf == nullptr) return std::optional<HostedConfig>{};
   R.only(pf, "prose_function", {"enabled", "pkmf", "discovery"});
   bool enabled = R.flag(pf, "prose_function", "enabled", true);
@@ -249,28 +140,16 @@ Result<std::optional<HostedConfig>> parse_hosted_section(const toml::table& root
   }
   R.pkmf_address(pk, "prose_function.pkmf", a);
   R.discovery(R.subtable(pf, "prose_function", "discovery"), "prose_function.discovery", h.parameters);
-  if (!R.err) R.check_parameters(h.parameters, "prose_function");
-  if (R.err) return *R.err;
+  if (R.ok()) R.check_parameters(h.parameters, "prose_function");
+  if (!R.ok()) return *R.error();
   if (!enabled) return std::optional<HostedConfig>{};
   return std::optional<HostedConfig>{std::move(h)};
 }
 
 Result<std::string> write_example_config(const ExampleConfigOptions& o) {
-  std::error_code ec;
-  fs::create_directories(o.dir, ec);
-  if (ec) return fail(Errc::kIo, "cannot create " + o.dir + ": " + ec.message());
-  fs::path dir = fs::absolute(o.dir);
-  fs::path cfg = dir / "prose-function.toml";
-  if (fs::exists(cfg)) return fail(Errc::kInvalidArgument, cfg.string() + " already exists");
+  PROSE_TRY(fs::path cfg, config::prepare_example(o.dir, "prose-function.toml", o.ue_imsis, o.relay_ids));
+  fs::path dir = cfg.parent_path();
   fs::path pki = dir / "pki";
-  if (!fs::exists(pki / "ca.pem")) {
-    net::pki::InitOptions init;
-    init.dir = pki.string();
-    init.ues = o.ue_imsis;
-    init.relays = o.relay_ids;
-    PROSE_TRY(auto written, net::pki::init(init));
-    (void)written;
-  }
   if (!fs::exists(pki / "prose-function.pem")) {
     PROSE_TRY(auto ca, net::pki::load_credential((pki / "ca.pem").string(), (pki / "ca.key").string()));
     net::pki::CertSpec spec;
@@ -285,13 +164,13 @@ Result<std::string> write_example_config(const ExampleConfigOptions& o) {
   std::string store_url = o.store_url.empty() ? std::string("sqlite:pkmf.db") : o.store_url;
   std::string kek = random_secret(32).reveal_hex();
   if (fs::exists(dir / "pkmf.toml")) {
-    auto pk = parse_file((dir / "pkmf.toml").string());
+    auto pk = config::parse_file((dir / "pkmf.toml").string());
     if (pk.ok()) {
       if (auto v = (*pk)["store"]["kek"].value<std::string>()) kek = *v;
       if (auto v = (*pk)["store"]["url"].value<std::string>(); v && o.store_url.empty()) store_url = *v;
     }
   }
-  std::ofstream f(cfg);
+  std::ostringstream f;
   f << "# ProSe Function configuration written by `prose prose-function example-config` (loopback lab setup).\n"
        "# It shares the store (and the KEK) of the PKMF written by `prose pkmf example-config` in the same directory.\n"
        "[prose_function]\n"
@@ -301,11 +180,8 @@ Result<std::string> write_example_config(const ExampleConfigOptions& o) {
     << "\n"
        "threads = 2\n"
        "log_level = \"info\"\n\n"
-       "[tls]\n"
-       "cert = \"pki/prose-function.pem\"\n"
-       "key = \"pki/prose-function.key\"\n"
-       "ca = \"pki/ca.pem\"\n\n"
-       "[store]\n"
+    << config::example_tls_section("prose-function")
+    << "[store]\n"
        "url = \""
     << store_url
     << "\"\n"
@@ -329,9 +205,7 @@ Result<std::string> write_example_config(const ExampleConfigOptions& o) {
        "duck = true\n"
        "max_offset = 2\n"
        "announce_ms = 500\n";
-  f.close();
-  if (!f) return fail(Errc::kIo, "cannot write " + cfg.string());
-  fs::permissions(cfg, fs::perms::owner_read | fs::perms::owner_write, ec);
+  PROSE_TRY_STATUS(config::write_private_file(cfg, f.str()));
   return cfg.string();
 }
 
