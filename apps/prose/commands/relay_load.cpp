@@ -62,6 +62,7 @@ struct Options {
   std::size_t window = 64;
   std::size_t baseline_iterations = 1000;
   std::size_t unauthorised = 0;  // the last K UEs are authorised for another RSC only (their setups must fail)
+  std::size_t relay_pkmf_connections = 4;  // the relay's [relay] pkmf_connections (0: KD requests on its loop)
   double loss_timeout = 2.0;
   double max_loss = 0.0;
   double timeout = 900;
@@ -482,7 +483,8 @@ class RelayLoad {
     fs::path pki = dir_ / "pkmf" / "pki";
     fs::path rc = dir_ / "relay.toml";
     std::ofstream(rc) << "[relay]\nname = \"relay\"\nl2_id = " << kRelayL2 << "\nrelay_service_code = " << kRsc
-                      << "\nannounce_ms = 60000\n[upstream]\nport = " << echo_.port()
+                      << "\nannounce_ms = 60000\npkmf_connections = " << o_.relay_pkmf_connections
+                      << "\n[upstream]\nport = " << echo_.port()
                       << "\n[pkmf]\nhost = \"127.0.0.1\"\nport = " << pkmf_port_ << "\nca = \""
                       << (pki / "ca.pem").string() << "\"\ncert = \"" << (pki / "relay-r1.pem").string()
                       << "\"\nkey = \"" << (pki / "relay-r1.key").string() << "\"\n[sidelink]\nport = " << relay_port_
@@ -1021,6 +1023,9 @@ void register_relay_load(CLI::App& app) {
                   "Check of the failure path: the last K UEs are authorised for another RSC only, so the PKMF "
                   "refuses their KD and the run must fail")
       ->check(CLI::Range(0, 65000));
+  cmd->add_option("--relay-pkmf-connections", o->relay_pkmf_connections,
+                  "The relay's PC8 connections for KD requests (0: on its event loop)")
+      ->check(CLI::Range(0, 64));
   cmd->add_option("--loss-timeout", o->loss_timeout, "Seconds after which a datagram counts as lost")
       ->check(CLI::Range(0.01, 60.0));
   cmd->add_option("--max-loss", o->max_loss, "Fraction of lost datagrams tolerated (default 0)")

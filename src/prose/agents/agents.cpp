@@ -25,6 +25,7 @@
 
 #include "prose/agents/frame.h"
 #include "prose/agents/key_store.h"
+#include "prose/agents/pkmf_workers.h"
 #include "prose/agents/protected_discovery.h"
 #include "prose/agents/timer_queue.h"
 #include "prose/crypto/milenage.h"
@@ -306,13 +307,18 @@ Result<std::unique_ptr<net::HttpsClient>> make_client(const PkmfClientConfig& p)
   return net::HttpsClient::create(c);
 }
 
-Result<pc8::Response> pc8_call(net::HttpsClient& client, const pc8::Request& req) {
-  flush_lines();  // the lines before a (possibly slow) PKMF call are out before it
+// One PC8 exchange (no logging: the relay's PKMF workers run it on their own threads).
+Result<pc8::Response> pc8_exchange(net::HttpsClient& client, const pc8::Request& req) {
   PROSE_TRY(std::string body, pc8::Codec::encode(req));
   PROSE_TRY(net::HttpResponse resp, client.post("/prose/pc8", pc8::kContentType, body));
   if (resp.status != 200)
     return fail(Errc::kIo, "PKMF answered HTTP " + std::to_string(resp.status) + ": " + resp.body.substr(0, 200));
   return pc8::Codec::decode_response(resp.body);
+}
+
+Result<pc8::Response> pc8_call(net::HttpsClient& client, const pc8::Request& req) {
+  flush_lines();  // the lines before a (possibly slow) PKMF call are out before it
+  return pc8_exchange(client, req);
 }
 
 Bytes be_bytes(std::uint64_t v, int n) {
@@ -637,6 +643,7 @@ Result<RelayAgentConfig> load_relay_config(const std::string& path) {
   c.l2_id = static_cast<std::uint32_t>(r.num("relay", "l2_id", 0, 1, kMaxL2Id - 1, true));
   c.relay_service_code = static_cast<std::uint32_t>(r.num("relay", "relay_service_code", 0, 0, 0xffffff, true));
   c.announce_ms = static_cast<std::uint32_t>(r.num("relay", "announce_ms", 500, 50, 60000));
+  c.pkmf_connections = static_cast<std::uint32_t>(r.num("relay", "pkmf_connections", 4, 0, 64));
   c.upstream_host = r.str("upstream", "host", "127.0.0.1");
   c.upstream_port = static_cast<std::uint16_t>(r.num("upstream", "port", 0, 1, 65535, true));
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
@@ -1017,7 +1024,11 @@ class RemoteUeAgent {
         bytes_up_ += a->first.size();
         msc(cfg_.name, "relay", "user data (" + std::to_string(a->first.size()) + " octets, protected)");
         PROSE_TRY_STATUS(handle(std::move(*r)));
-        if (cfg_.rekey_every != 0 && ++datagrams_ % cfg_.rekey_every == 0) {
+        // A rekey after every rekey_every datagrams; while one is still running (the relay may be fetching a
+        // fresh KD while data keeps flowing) the next one waits for it.
+        if (cfg_.rekey_every != 0 && ++datagrams_ >= cfg_.rekey_every &&
+            ue_->state() == link::RemoteState::kEstablished) {
+          datagrams_ = 0;
           auto k = ue_->rekey(now(), cfg_.rekey_auth);
           if (!k.ok()) {
             evt("error", "rekey not started: " + k.error().to_string());
@@ -1106,7 +1117,7 @@ class RemoteUeAgent {
   bool done_ = false;
   std::string failure_;
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
-  std::uint64_t datagrams_ = 0;
+  std::uint64_t datagrams_ = 0;  // application datagrams since the last rekey started
 };
 
 // ---- Relay -------------------------------------------------------------------------------------------------
@@ -1127,10 +1138,15 @@ class RelayAgent {
       pd_ = std::make_unique<ProtectedDiscovery>(cfg_.relay_service_code, security_settings(*p, *cfg_.prose_function));
     }
     PROSE_TRY(client_, make_client(cfg_.pkmf));
+    if (cfg_.pkmf_connections > 0) {
+      PROSE_TRY(kd_workers_, PkmfWorkers::start(
+                                 cfg_.pkmf_connections, [this] { return make_client(cfg_.pkmf); }, pc8_exchange));
+    }
     ids_ = std::make_shared<link::KdSessIdRegistry>();
     PROSE_TRY_STATUS(ep_.open());
     g_flush_each_line = false;
     PROSE_TRY_STATUS(ep_.add(sl_.fd(), kSidelinkTag));
+    if (kd_workers_) PROSE_TRY_STATUS(ep_.add(kd_workers_->fd(), kKdTag));
     // Work per wake-up is proportional to what happened (docs/performance/agents.md): epoll reports the sockets
     // with something to read, the timer queue the due timers; links that are idle cost nothing.
     std::array<epoll_event, 256> events{};
@@ -1150,14 +1166,19 @@ class RelayAgent {
         auto it = peers_.find(d.owner);
         if (it != peers_.end()) handle(d.owner, it->second.machine->on_timer(now(), d.id));
       }
-      bool sidelink_readable = false;
+      bool sidelink_readable = false, kd_done = false;
       readable.clear();
       for (int i = 0; i < n; ++i) {
-        if (events[static_cast<std::size_t>(i)].data.u64 == kSidelinkTag)
+        const std::uint64_t tag = events[static_cast<std::size_t>(i)].data.u64;
+        if (tag == kSidelinkTag)
           sidelink_readable = true;
+        else if (tag == kKdTag)
+          kd_done = true;
         else
-          readable.push_back(static_cast<std::uint32_t>(events[static_cast<std::size_t>(i)].data.u64));
+          readable.push_back(static_cast<std::uint32_t>(tag));
       }
+      if (kd_done)
+        for (auto& d : kd_workers_->take()) on_kd_response(d);
       if (sidelink_readable)
         while (auto f = sl_.recv()) on_frame(*f);
       for (std::uint32_t l2 : readable) {
@@ -1187,10 +1208,12 @@ class RelayAgent {
   struct Peer {
     std::unique_ptr<link::Relay> machine;
     std::unique_ptr<Udp> upstream;  // opened when the link needs its KD (first NeedKd)
+    std::uint64_t kd_job = 0;       // the PKMF request this link waits for (0: none)
     bool dead = false;
     std::string reject_reason;  // why the relay itself rejected the DCR (logged instead of the machine's detail)
   };
   static constexpr std::uint64_t kSidelinkTag = std::uint64_t{1} << 32;  // epoll tag; an upstream's is its L2 ID
+  static constexpr std::uint64_t kKdTag = (std::uint64_t{1} << 32) + 1;  // the PKMF workers' finished jobs
 
   // An epoll instance.
   class Epoll {
@@ -1415,7 +1438,21 @@ class RelayAgent {
     }
     msc(ue, cfg_.name, "(Direct Communication Request received: " + who + ")");
     msc(cfg_.name, "PKMF", "PC8 Key Request (" + who + ", RSC " + hex24(cfg_.relay_service_code) + ")");
-    auto resp = pc8_call(*client_, pc8::Request(r));
+    if (!kd_workers_) return kd_outcome(l2, p, pc8_call(*client_, pc8::Request(std::move(r))));  // on the loop
+    p.kd_job = kd_workers_->submit(l2, pc8::Request(std::move(r)));
+    return {};
+  }
+
+  // A PKMF worker finished a KD request: hand the KD (or the refusal) to the link that asked, if it still waits.
+  void on_kd_response(PkmfWorkers::Done& d) {
+    auto it = peers_.find(d.owner);
+    if (it == peers_.end() || it->second.kd_job != d.job) return;  // link gone or asked again meanwhile
+    it->second.kd_job = 0;
+    handle(d.owner, kd_outcome(d.owner, it->second, d.response));
+  }
+
+  link::Output kd_outcome(std::uint32_t l2, Peer& p, const Result<pc8::Response>& resp) {
+    const std::string ue = "ue@" + hex24(l2);
     pc5::Cause cause = pc5::Cause::kUnspecifiedError;
     if (!resp.ok()) {
       evt("error", "PKMF request failed: " + resp.error().to_string());
@@ -1452,7 +1489,8 @@ class RelayAgent {
 
   RelayAgentConfig cfg_;
   Sidelink sl_;
-  std::unique_ptr<net::HttpsClient> client_;
+  std::unique_ptr<net::HttpsClient> client_;  // discovery keys (rare, on the loop)
+  std::unique_ptr<PkmfWorkers> kd_workers_;   // KD requests (off the loop)
   std::shared_ptr<link::KdSessIdRegistry> ids_;
   Epoll ep_;  // before peers_: outlives their sockets
   std::map<std::uint32_t, Peer> peers_;

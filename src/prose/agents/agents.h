@@ -64,7 +64,8 @@ struct RemoteUeAgentConfig {
   bool provision = false;       // Key Request + MIKEY at start
   std::string discovery = "A";  // "A" (listen for announcements) or "B" (solicit)
   std::uint16_t app_port = 0;   // local UDP port applications send through
-  // Tests: a Direct Rekeying Request after every N application datagrams (0: never), with the Auth Flag if
+  // Tests: a Direct Rekeying Request after every N application datagrams (0: never; the count restarts when a
+  // rekey starts, and waits while one runs), with the Auth Flag if
   // rekey_auth (the relay then fetches a fresh KD from the PKMF).
   std::uint32_t rekey_every = 0;
   bool rekey_auth = false;
@@ -85,6 +86,10 @@ struct RelayAgentConfig {
   std::uint32_t l2_id = 0;
   std::uint32_t relay_service_code = 0;
   std::uint32_t announce_ms = 500;
+  // PC8 connections (worker threads) for KD requests, so that Remote UEs' setups overlap and a slow PKMF does not
+  // stall the other links' data. 0: KD requests on the event loop (no threads: about 13% less relay CPU per
+  // datagram, docs/performance/agents.md, but every link waits for each KD request).
+  std::uint32_t pkmf_connections = 4;
   std::string upstream_host = "127.0.0.1";
   std::uint16_t upstream_port = 0;
   PkmfClientConfig pkmf;
