@@ -5,7 +5,7 @@
 namespace prose::pkmf {
 namespace {
 const char* exchange_label(std::size_t i) {
-  static const char* kNames[] = {"pruk", "kd", "pgk", "discovery"};
+  static const char* kNames[] = {"pruk", "kd", "pgk", "discovery", "pc3-service-authorisation"};
   return kNames[i];
 }
 }  // namespace

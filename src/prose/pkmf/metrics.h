@@ -11,7 +11,8 @@
 
 namespace prose::pkmf {
 
-enum class Exchange : std::uint8_t { kPruk, kKd, kPgk, kDiscovery, kCount };
+// kServiceAuthorisation: PC3 requests to the ProSe Function when the PKMF hosts it.
+enum class Exchange : std::uint8_t { kPruk, kKd, kPgk, kDiscovery, kServiceAuthorisation, kCount };
 
 class Metrics {
  public:

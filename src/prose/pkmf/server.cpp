@@ -82,7 +82,12 @@ Status PkmfServer::start() {
         if (pf != nullptr && req.target == prosefn::kHttpPath) {
           prosefn::ProseFunctionService* s = pf->load();
           if (s == nullptr) return net::make_error_response(503, "starting");
-          return prosefn::handle_http(*s, peer, req, std::time(nullptr));
+          const auto t0 = std::chrono::steady_clock::now();
+          net::HttpResponse resp = prosefn::handle_http(*s, peer, req, std::time(nullptr));
+          metrics->request(Exchange::kServiceAuthorisation,
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          if (resp.status != 200) metrics->http_error(resp.status);
+          return resp;
         }
         return handle_http(*svc, *metrics, peer, req, std::time(nullptr));
       });

@@ -7,6 +7,7 @@
 
 #include "prose/pc8/codec.h"
 #include "prose/pkmf/server.h"
+#include "prose/prosefn/constants.h"
 #include "prose/prosefn/client.h"
 #include "prose/util/random.h"
 
@@ -64,6 +65,14 @@ TEST(ProsefnHostedInPkmf, ServesPc3NextToPc8WithTheBoundPort) {
   ASSERT_TRUE(resp.ok());
   EXPECT_EQ(resp->status, 200) << resp->body;
   EXPECT_EQ((*client)->stats().connections_opened, 1u);
+
+  // The PKMF's /metrics counts the PC3 requests it served (and a malformed one as an HTTP error).
+  auto bad = (*client)->post(kHttpPath, kContentType, "<not-pc3/>");
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->status, 400);
+  const std::string m = server.metrics().render();
+  EXPECT_NE(m.find("prose_pkmf_requests_total{exchange=\"pc3-service-authorisation\"} 2"), std::string::npos) << m;
+  EXPECT_NE(m.find("le=\"+Inf\"} 2"), std::string::npos) << m;
   server.stop();
   fs::remove_all(dir);
 }
