@@ -964,6 +964,7 @@ class RemoteUeAgent {
         link::make_gba_gpi_processor(*usim_, replace_imsi(cfg_.impi_template), keys::make_pkmf_naf_id(cfg_.pkmf.fqdn));
     mc.timers.value[static_cast<std::size_t>(link::TimerId::kT4100)] = link::Millis(2500);
     mc.timers.max_retransmissions[static_cast<std::size_t>(link::TimerId::kT4100)] = 6;
+    mc.timers.retransmit_jitter = link::Millis(250);  // UEs that lost frames in one burst do not retransmit in step
     PROSE_TRY(ue_, link::RemoteUe::create(std::move(mc)));
     return {};
   }

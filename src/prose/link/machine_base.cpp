@@ -1,5 +1,7 @@
 #include "prose/link/machine_base.h"
 
+#include "prose/util/random.h"
+
 namespace prose::link::detail {
 
 void MachineBase::arm(Step& s, TimerId id, Millis after) {
@@ -59,7 +61,10 @@ Result<bool> MachineBase::retransmit_on_expiry(Step& s, TimerId id, const pc5::M
   if (n >= timer_cfg_.retries(id)) return false;
   PROSE_TRY_STATUS(resend(s, m, ctx));
   ++n;
-  arm(s, id);
+  Millis after = timer_cfg_[id];
+  if (const auto j = timer_cfg_.retransmit_jitter.count(); j > 0)
+    after += Millis(static_cast<Millis::rep>(random_u32() % (static_cast<std::uint64_t>(j) + 1)));
+  arm(s, id, after);
   return true;
 }
 

@@ -53,6 +53,9 @@ constexpr std::string_view timer_name(TimerId id) { return timer_spec(id).name; 
 struct TimerConfig {
   std::array<Millis, kTimerCount> value{};
   std::array<unsigned, kTimerCount> max_retransmissions{};
+  // After a retransmission the timer is armed again for its value plus a uniform 0..retransmit_jitter, so that
+  // many UEs that lost frames in the same burst do not retransmit in step (0: exactly the value).
+  Millis retransmit_jitter{0};
   TimerConfig() {
     for (const auto& s : kTimerTable) {
       value[static_cast<std::size_t>(s.id)] = s.value;

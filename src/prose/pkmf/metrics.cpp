@@ -53,7 +53,7 @@ std::string Metrics::render() const {
     add("prose_pkmf_errors_total{code=\"%zu\",name=\"%.*s\"} %llu\n", v, static_cast<int>(info.name.size()),
         info.name.data(), static_cast<unsigned long long>(errors_[v].load()));
   }
-  out += "# HELP prose_pkmf_http_errors_total HTTP requests refused before the PC8 codec (bad path, body).\n";
+  out += "# HELP prose_pkmf_http_errors_total HTTP requests refused before the PC8 or PC3 codec (bad path, body).\n";
   out += "# TYPE prose_pkmf_http_errors_total counter\n";
   for (std::size_t s = 400; s < http_errors_.size(); ++s) {
     auto n = http_errors_[s].load();

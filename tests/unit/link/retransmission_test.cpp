@@ -2,6 +2,8 @@
 // retransmissions are reported (Retransmitted), and when every retransmission is lost both machines end cleanly.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "harness.h"
 
 namespace prose::link::test {
@@ -450,6 +452,30 @@ TEST(GpiPruk, AuthFlagRekeyUsesThePrukFromTheGpi) {
   h.pump();
   EXPECT_EQ(h.ue->kd_id(), h.relay->kd_id());
   EXPECT_TRUE(h.exchange_data());
+}
+
+TEST(Retransmission, JitterSpreadsTheRearmedDeadlines) {
+  const TimePoint t0{};
+  std::set<TimePoint::rep> rearmed;
+  for (int i = 0; i < 40; ++i) {
+    auto cfg = Harness::ue_config();
+    cfg.timers.retransmit_jitter = Millis{200};
+    auto ue = RemoteUe::create(std::move(cfg));
+    ASSERT_TRUE(ue.ok()) << ue.error().to_string();
+    auto start = (*ue)->start(t0);
+    ASSERT_TRUE(start.ok());
+    ASSERT_EQ(start->timers.size(), 1u);
+    const TimePoint first = start->timers[0].deadline;
+    EXPECT_EQ(first - t0, timer_spec(TimerId::kT4100).value) << "the first arm has no jitter";
+    Output o = (*ue)->on_timer(first, TimerId::kT4100);
+    ASSERT_EQ(o.count<Retransmitted>(), 1u);
+    ASSERT_EQ(o.timers.size(), 1u);
+    const auto wait = o.timers[0].deadline - first;
+    EXPECT_GE(wait, timer_spec(TimerId::kT4100).value);
+    EXPECT_LE(wait, timer_spec(TimerId::kT4100).value + Millis{200});
+    rearmed.insert(o.timers[0].deadline.time_since_epoch().count());
+  }
+  EXPECT_GT(rearmed.size(), 5u) << "40 UEs with 200 ms of jitter do not retransmit in step";
 }
 
 }  // namespace
