@@ -431,14 +431,22 @@ Status fetch_discovery_keys(const std::string& name, net::HttpsClient& client, P
     const std::int64_t t = unix_now();
     std::optional<std::uint32_t> id;
     if (g.psdk_id) id = g.psdk_id->value;
-    PROSE_TRY_STATUS(pd.install(g.psdk.view(), id, expiry, t));
+    // The PKMF's key combination, mask and algorithm override the ProSe Function's settings (24.334 10A).
+    PROSE_TRY(PkmfDiscoveryConfig pkmf_cfg, pkmf_discovery_config(g));
+    PROSE_TRY_STATUS(pd.install(g.psdk.view(), id, expiry, t, pkmf_cfg));
     const std::string id_s = id ? pc8::PsdkId{*id}.hex() : std::string("-");
     msc("PKMF", name,
         "PC8 Discovery Key Response (PSDK ID " + id_s + ", PSDK " + g.psdk.fingerprint() + ", expires " +
             pc8::format_utc(g.expiry) + ")");
+    std::string used = "; uses DUIK" + std::string(pd.uses_dusk() ? "+DUSK" : "") + (pd.uses_duck() ? "+DUCK" : "");
+    if (pd.uses_duck()) {
+      used += " EEA" + std::to_string(static_cast<unsigned>(pd.eea()));
+      if (!pd.encrypted_bits_mask().empty()) used += " mask " + to_hex(pd.encrypted_bits_mask());
+    }
+    used += pkmf_cfg.empty() ? " (ProSe Function settings)" : " (PKMF configuration)";
     evt("psdk", "RSC " + hex24(rsc) + " PSDK ID " + id_s + " PSDK " + g.psdk.fingerprint() + " expires in " +
                     std::to_string(expiry - t) + " s; DUIK/DUSK/DUCK derived, next Discovery Key Request in " +
-                    std::to_string(pd.next_refresh() - t) + " s");
+                    std::to_string(pd.next_refresh() - t) + " s" + used);
     return {};
   }
   return fail(Errc::kMalformed, "Discovery Key Response without RSC " + hex24(rsc));

@@ -9,6 +9,7 @@
 
 #include "prose/discovery/messages.h"
 #include "prose/discovery/protection.h"
+#include "prose/pc8/messages.h"
 #include "prose/util/bytes.h"
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
@@ -28,13 +29,28 @@ struct DiscoverySecuritySettings {
   std::int64_t refresh_before_s = kDefaultPsdkRefreshBeforeS;
 };
 
+// The discovery security configuration the PKMF sent with a PSDK (Discovery Key Response; 24.334 10A). The PKMF
+// is authoritative: each member present overrides the ProSe Function's setting for that RSC; all absent = the
+// settings apply unchanged.
+struct PkmfDiscoveryConfig {
+  std::optional<pc8::KeyCombination> keys;   // DUIK always; DUSK / DUCK
+  std::optional<Bytes> encrypted_bits_mask;  // 1..23 octets (33.503 A.7)
+  std::optional<cipher::Eea> eea;            // confidentiality algorithm (with a DUCK)
+  bool empty() const { return !keys && !encrypted_bits_mask && !eea; }
+};
+// From a PC8 grant. kInvalidArgument for an algorithm that is not EEA 1..3 or a mask that is not 1..23 octets.
+Result<PkmfDiscoveryConfig> pkmf_discovery_config(const pc8::DiscoveryKeyGrant& g);
+
 class ProtectedDiscovery {
  public:
   ProtectedDiscovery(std::uint32_t relay_service_code, DiscoverySecuritySettings s);
 
   // Installs a PSDK from the PKMF: derives the keys, keeps the previous key set for receiving until its PSDK expires
-  // (peers may still use it), schedules the next Discovery Key Request. kInvalidArgument for an empty PSDK.
-  Status install(ByteView psdk, std::optional<std::uint32_t> psdk_id, std::int64_t expiry_unix, std::int64_t now);
+  // (peers may still use it), schedules the next Discovery Key Request. `pkmf` overrides the settings' DUSK/DUCK
+  // and sets the mask and the algorithm (the same PSDK with another configuration is a new key set). kInvalidArgument
+  // for an empty PSDK or a bad `pkmf` (mask over 23 octets, EEA0); nothing changes then.
+  Status install(ByteView psdk, std::optional<std::uint32_t> psdk_id, std::int64_t expiry_unix, std::int64_t now,
+                 const PkmfDiscoveryConfig& pkmf = {});
   // A Discovery Key Request failed: try again in kPsdkRetryIntervalS.
   void defer(std::int64_t now);
 
@@ -54,6 +70,11 @@ class ProtectedDiscovery {
   std::optional<std::uint32_t> psdk_id() const { return psdk_id_; }
   std::int64_t expiry() const { return expiry_; }
   std::int64_t next_refresh() const { return next_refresh_; }
+  // What the current keys use (after a successful install).
+  bool uses_dusk() const { return keys_ && !keys_->dusk.empty(); }
+  bool uses_duck() const { return keys_ && !keys_->duck.empty(); }
+  cipher::Eea eea() const { return keys_ ? keys_->eea : discovery::constants::kDefaultConfidentialityEea; }
+  Bytes encrypted_bits_mask() const { return keys_ ? keys_->encrypted_bits_mask : Bytes{}; }
 
  private:
   std::uint32_t rsc_;

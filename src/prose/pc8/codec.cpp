@@ -479,13 +479,17 @@ Result<DiscoveryKeyResult> decode_discovery_key(pugi::xml_node node) {
                                               {el::kPsdk, 1, 1},
                                               {el::kErrorCode, 1, 1},
                                               {el::kPsdkId, 2, 1},
-                                              {el::kPsdkExpiry, 3, 1}}));
+                                              {el::kPsdkExpiry, 3, 1},
+                                              {el::kKeyCombination, 4, 1},
+                                              {el::kEncryptedBitsMask, 5, 1},
+                                              {el::kConfidentialityAlgorithm, 6, 1}}));
   DiscoveryKeyResult r;
   PROSE_TRY(auto rsc, c.required(el::kRelayServiceCode));
   PROSE_TRY(r.relay_service_code, id_value<RelayServiceCode>(rsc));
   PROSE_TRY(auto first, c.one_of({el::kPsdk, el::kErrorCode}));
   if (std::string_view(first.name()) == el::kErrorCode) {
-    for (auto nm : {el::kPsdkId, el::kPsdkExpiry}) {
+    for (auto nm :
+         {el::kPsdkId, el::kPsdkExpiry, el::kKeyCombination, el::kEncryptedBitsMask, el::kConfidentialityAlgorithm}) {
       if (auto n = c.first(nm)) {
         return derr(DecodeErrc::kConflict, n,
                     tag(nm) + " not allowed with " + tag(el::kErrorCode) + " in " + tag(node));
@@ -502,6 +506,23 @@ Result<DiscoveryKeyResult> decode_discovery_key(pugi::xml_node node) {
   }
   PROSE_TRY(auto en, c.required(el::kPsdkExpiry));
   PROSE_TRY(g.expiry, time_value(en));
+  if (auto n = c.first(el::kKeyCombination)) {
+    PROSE_TRY(WipedString t, leaf_text(n));
+    auto k = key_combination_from_name(t.s);
+    if (!k) {
+      return derr(DecodeErrc::kBadValue, n,
+                  tag(n) + ": expected DUIK, DUIK-DUSK, DUIK-DUCK or DUIK-DUSK-DUCK (the DUIK is always used)");
+    }
+    g.key_combination = *k;
+  }
+  if (auto n = c.first(el::kEncryptedBitsMask)) {
+    PROSE_TRY(auto b, hex_value(n, 1, kMaxEncryptedBitsMaskSize));
+    g.encrypted_bits_mask = std::move(b);
+  }
+  if (auto n = c.first(el::kConfidentialityAlgorithm)) {
+    PROSE_TRY(std::uint64_t v, decimal_value(n, 1, kMinDiscoveryEea, kMaxDiscoveryEea));
+    g.confidentiality_algorithm = static_cast<std::uint8_t>(v);
+  }
   r.outcome = std::move(g);
   return r;
 }
@@ -745,6 +766,11 @@ struct Encoder {
           o.secret(el::kPsdk, g->psdk);
           if (g->psdk_id) o.leaf(el::kPsdkId, g->psdk_id->hex());
           o.leaf(el::kPsdkExpiry, format_utc(g->expiry));
+          if (g->key_combination) o.leaf(el::kKeyCombination, key_combination_name(*g->key_combination));
+          if (g->encrypted_bits_mask) o.leaf(el::kEncryptedBitsMask, to_hex(*g->encrypted_bits_mask));
+          if (g->confidentiality_algorithm) {
+            o.leaf(el::kConfidentialityAlgorithm, std::to_string(*g->confidentiality_algorithm));
+          }
         } else {
           put_error(o, std::get<ErrorCode>(e.outcome));
         }

@@ -3,8 +3,10 @@
 // text is not available; the Annex E IE list is verified, the XML names and namespace are ours).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace prose::pc8 {
@@ -37,6 +39,37 @@ inline constexpr std::size_t kMaxOtherIdentityLength = 255;
 inline constexpr std::size_t kMaxIpAddressLength = 45;  // INET6_ADDRSTRLEN - 1
 inline constexpr std::uint8_t kMaxAlgorithmId = 15;     // 4-bit algorithm identity
 inline constexpr std::size_t kMaxBodySize = 64 * 1024;  // decoder refuses larger documents
+
+// Discovery key configuration in a Discovery Key Response (24.334 10A: with the PSDK the PKMF provides the
+// combination of keys to use and optionally the Encrypted_bits_mask). Provisional codings (ours).
+// Encrypted_bits_mask: 1..23 octets = the confidential part of a discovery message (prose::discovery
+// constants::kConfidentialSize; the agents static_assert the two agree).
+inline constexpr std::size_t kMaxEncryptedBitsMaskSize = 23;
+// Confidentiality algorithm (EEA identity) for message-specific confidentiality: 128-EEA1..3 (EEA0 is no DUCK).
+inline constexpr std::uint8_t kMinDiscoveryEea = 1;
+inline constexpr std::uint8_t kMaxDiscoveryEea = 3;
+
+// Public Safety Discovery Security Capabilities bitmap (one octet in a Discovery Key Request): which confidentiality
+// algorithms the UE supports. PROVISIONAL: the 24.334 coding was not available; bit0 = 128-EEA1, bit1 = 128-EEA2,
+// bit2 = 128-EEA3, other bits reserved (ignored). No bitmap in the request = the UE supports every algorithm.
+struct SecurityCapabilityBit {
+  std::uint8_t mask;
+  std::uint8_t eea;
+  std::string_view name;
+};
+inline constexpr std::array<SecurityCapabilityBit, 3> kSecurityCapabilityBits{{
+    {0x01, 1, "128-EEA1"},
+    {0x02, 2, "128-EEA2"},
+    {0x04, 3, "128-EEA3"},
+}};
+// Whether a requester with `caps` supports EEA `eea` (absent bitmap = any; an EEA without a bit = no).
+inline constexpr bool capabilities_allow(std::optional<std::uint8_t> caps, std::uint8_t eea) {
+  if (!caps) return true;
+  for (const auto& b : kSecurityCapabilityBits) {
+    if (b.eea == eea) return (*caps & b.mask) != 0;
+  }
+  return false;
+}
 
 // MIKEY delivery port when a Key Request gives an address without a port (profile.md section 4).
 inline constexpr std::uint16_t kDefaultMikeyPort = 2269;
@@ -96,6 +129,9 @@ inline constexpr std::string_view kDiscoveryKey = "discovery-key";
 inline constexpr std::string_view kPsdk = "PSDK";
 inline constexpr std::string_view kPsdkId = "PSDK-ID";
 inline constexpr std::string_view kPsdkExpiry = "PSDK-expiry";
+inline constexpr std::string_view kKeyCombination = "key-combination";
+inline constexpr std::string_view kEncryptedBitsMask = "encrypted-bits-mask";
+inline constexpr std::string_view kConfidentialityAlgorithm = "confidentiality-algorithm";
 }  // namespace el
 
 }  // namespace prose::pc8

@@ -23,7 +23,9 @@ constexpr std::array<ErrorCodeInfo, 16> kTable{{
      "KD, discovery"},
     {ErrorCode::kGroupNotAuthorised, "group-not-authorised", "the UE may not receive keys for this group", "PGK"},
     {ErrorCode::kNoCommonAlgorithm, "no-common-algorithm",
-     "none of the UE's supported algorithms is allowed for this group", "PGK"},
+     "none of the UE's supported algorithms is allowed for this group, or (discovery keys with a DUCK) none of the "
+     "PKMF's discovery confidentiality algorithms is in the UE's security capabilities",
+     "PGK, discovery"},
     {ErrorCode::kDiscoveryNotAuthorised, "discovery-not-authorised",
      "the UE may not receive discovery keys for this Relay Service Code", "discovery"},
     {ErrorCode::kGbaPushFailed, "gba-push-failed",

@@ -165,8 +165,10 @@ Message discovery_response() {
   DiscoveryKeyResponse m;
   m.transaction_id = TransactionId{6};
   std::vector<DiscoveryKeyResult> v;
-  v.push_back(DiscoveryKeyResult{RelayServiceCode{0x00a1b2},
-                                 DiscoveryKeyGrant{pattern_key(0xa0), PsdkId{0x00000001}, when(2027, 6, 30)}});
+  v.push_back(
+      DiscoveryKeyResult{RelayServiceCode{0x00a1b2},
+                         DiscoveryKeyGrant{pattern_key(0xa0), PsdkId{0x00000001}, when(2027, 6, 30),
+                                           KeyCombination{true, true}, Bytes{0xff, 0xff, 0xf0}, std::uint8_t{2}}});
   v.push_back(DiscoveryKeyResult{RelayServiceCode{0x00a1b3}, ErrorCode::kDiscoveryNotAuthorised});
   m.outcome = std::move(v);
   return m;

@@ -209,6 +209,33 @@ PgkResponse PgkResponse::clone() const {
   return r;
 }
 
+namespace {
+struct KeyCombinationName {
+  KeyCombination k;
+  std::string_view name;
+};
+constexpr std::array<KeyCombinationName, 4> kKeyCombinations{{
+    {{false, false}, "DUIK"},
+    {{true, false}, "DUIK-DUSK"},
+    {{false, true}, "DUIK-DUCK"},
+    {{true, true}, "DUIK-DUSK-DUCK"},
+}};
+}  // namespace
+
+std::string_view key_combination_name(KeyCombination k) {
+  for (const auto& e : kKeyCombinations) {
+    if (e.k == k) return e.name;
+  }
+  return "DUIK-DUSK-DUCK";  // unreachable: the table covers all four
+}
+
+std::optional<KeyCombination> key_combination_from_name(std::string_view name) {
+  for (const auto& e : kKeyCombinations) {
+    if (e.name == name) return e.k;
+  }
+  return std::nullopt;
+}
+
 DiscoveryKeyResult DiscoveryKeyResult::clone() const {
   DiscoveryKeyResult r;
   r.relay_service_code = relay_service_code;
@@ -445,6 +472,15 @@ struct Validator {
         if (const auto* g = std::get_if<DiscoveryKeyGrant>(&e.outcome)) {
           PROSE_TRY_STATUS(check_secret(g->psdk, kPsdkSize, "PSDK"));
           PROSE_TRY_STATUS(check_time(g->expiry, "PSDK expiry"));
+          if (g->encrypted_bits_mask &&
+              (g->encrypted_bits_mask->empty() || g->encrypted_bits_mask->size() > kMaxEncryptedBitsMaskSize)) {
+            return invalid("Encrypted_bits_mask: must be 1.." + std::to_string(kMaxEncryptedBitsMaskSize) + " octets");
+          }
+          if (g->confidentiality_algorithm &&
+              (*g->confidentiality_algorithm < kMinDiscoveryEea || *g->confidentiality_algorithm > kMaxDiscoveryEea)) {
+            return invalid("confidentiality algorithm: must be EEA " + std::to_string(kMinDiscoveryEea) + ".." +
+                           std::to_string(kMaxDiscoveryEea));
+          }
         } else {
           PROSE_TRY_STATUS(check_error_code(std::get<ErrorCode>(e.outcome)));
         }

@@ -266,12 +266,30 @@ struct DiscoveryKeyRequest {
   DiscoveryKeyRequest clone() const { return *this; }
 };
 
+// 24.334 10A "combination of keys": which discovery keys the UE uses. The DUIK is always used (prose::discovery
+// requires it), so only DUSK (scrambling) and DUCK (message-specific confidentiality) are choices.
+struct KeyCombination {
+  bool dusk = true;
+  bool duck = true;
+  bool operator==(const KeyCombination&) const = default;
+};
+// Wire tokens: "DUIK", "DUIK-DUSK", "DUIK-DUCK", "DUIK-DUSK-DUCK" (the table in messages.cpp; schema enumerates them).
+std::string_view key_combination_name(KeyCombination k);
+std::optional<KeyCombination> key_combination_from_name(std::string_view name);
+
 struct DiscoveryKeyGrant {
   SecretBytes psdk;  // kPsdkSize octets
   std::optional<PsdkId> psdk_id;
   UtcTime expiry;
+  // Discovery security configuration from the PKMF (24.334 10A); absent = the ProSe Function's settings apply.
+  std::optional<KeyCombination> key_combination;
+  std::optional<Bytes> encrypted_bits_mask;               // 1..kMaxEncryptedBitsMaskSize octets
+  std::optional<std::uint8_t> confidentiality_algorithm;  // EEA kMinDiscoveryEea..kMaxDiscoveryEea
   bool operator==(const DiscoveryKeyGrant&) const = default;
-  DiscoveryKeyGrant clone() const { return DiscoveryKeyGrant{psdk.clone(), psdk_id, expiry}; }
+  DiscoveryKeyGrant clone() const {
+    return DiscoveryKeyGrant{
+        psdk.clone(), psdk_id, expiry, key_combination, encrypted_bits_mask, confidentiality_algorithm};
+  }
 };
 struct DiscoveryKeyResult {
   RelayServiceCode relay_service_code;

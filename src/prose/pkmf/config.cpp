@@ -14,6 +14,53 @@ namespace prose::pkmf {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// [discovery] keys / encrypted_bits_mask / algorithms (docs/pkmf.md "Discovery keys").
+void read_discovery_security(config::TomlReader& L, const toml::table* di, DiscoveryConfig& d) {
+  if (di == nullptr) return;
+  if (const toml::node* n = di->get("keys")) {
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return L.bad("discovery.keys", "wrong type (an array of \"duik\", \"dusk\", \"duck\")");
+    bool duik = false, dusk = false, duck = false;
+    for (const auto& e : *a) {
+      auto v = e.value<std::string>();
+      if (!e.is_string() || !v) return L.bad("discovery.keys", "wrong type (an array of \"duik\", \"dusk\", \"duck\")");
+      bool* slot = *v == "duik" ? &duik : *v == "dusk" ? &dusk : *v == "duck" ? &duck : nullptr;
+      if (slot == nullptr) return L.bad("discovery.keys", "unknown key \"" + *v + "\" (duik, dusk or duck)");
+      if (*slot) return L.bad("discovery.keys", "\"" + *v + "\" listed twice");
+      *slot = true;
+    }
+    if (!duik) return L.bad("discovery.keys", "must contain \"duik\" (the DUIK is always used)");
+    d.keys = pc8::KeyCombination{dusk, duck};
+  }
+  if (di->get("encrypted_bits_mask") != nullptr) {
+    std::string hex = L.str(di, "discovery", "encrypted_bits_mask", "");
+    auto b = from_hex(hex);
+    if (!b.ok() || b->empty() || b->size() > pc8::kMaxEncryptedBitsMaskSize) {
+      return L.bad("discovery.encrypted_bits_mask",
+                   "must be 1.." + std::to_string(pc8::kMaxEncryptedBitsMaskSize) + " octets of hex");
+    }
+    d.encrypted_bits_mask = std::move(*b);
+  }
+  if (const toml::node* n = di->get("algorithms")) {
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return L.bad("discovery.algorithms", "wrong type (an array of EEA identities 1..3)");
+    std::vector<std::uint8_t> algs;
+    for (const auto& e : *a) {
+      auto v = e.value<std::int64_t>();
+      if (!e.is_integer() || !v) return L.bad("discovery.algorithms", "wrong type (an array of EEA identities 1..3)");
+      if (*v < pc8::kMinDiscoveryEea || *v > pc8::kMaxDiscoveryEea) {
+        return L.bad("discovery.algorithms", std::to_string(*v) + " is not one of EEA 1..3");
+      }
+      algs.push_back(static_cast<std::uint8_t>(*v));
+    }
+    d.algorithms = std::move(algs);  // empty / repeated: validate() names it
+  }
+}
+
+}  // namespace
+
 Result<PkmfConfig> load_config(const std::string& path) {
   PROSE_TRY(toml::table t, config::parse_file(path));
   PROSE_TRY_STATUS(config::check_sections(
@@ -54,6 +101,7 @@ Result<PkmfConfig> load_config(const std::string& path) {
       L.num(di, "discovery", "psdk_lifetime_s", d.psdk_lifetime_s, kMinPsdkLifetimeS, kMaxPsdkLifetimeS);
   d.psdk_renew_before_s =
       L.num(di, "discovery", "psdk_renew_before_s", d.psdk_renew_before_s, 0, kMaxPsdkLifetimeS / 2);
+  read_discovery_security(L, di, d);
   if (auto problem = validate(d)) {
     auto colon = problem->find(": ");
     L.bad(problem->substr(0, colon), problem->substr(colon + 2));
@@ -125,7 +173,12 @@ Result<std::string> write_example_config(const ExampleConfigOptions& o) {
        "[discovery]\n"
        "# PSDKs (discovery keys) per Relay Service Code: lifetime, and how long before expiry the next one is made.\n"
        "psdk_lifetime_s = 86400\n"
-       "psdk_renew_before_s = 3600\n";
+       "psdk_renew_before_s = 3600\n"
+       "# Sent with every PSDK (24.334 10A): keys to use (duik always), optional Encrypted_bits_mask (hex, 1..23\n"
+       "# octets), confidentiality algorithms (EEA 1..3) in preference order.\n"
+       "keys = [\"duik\", \"dusk\", \"duck\"]\n"
+       "# encrypted_bits_mask = \"fffff0\"\n"
+       "algorithms = [2, 1, 3]\n";
   if (o.hss_port) {
     f << "\n[hss]\n"
          "host = \"127.0.0.1\"\n"

@@ -34,6 +34,25 @@ std::optional<std::string> validate(const DiscoveryConfig& c) {
     return "discovery.psdk_renew_before_s: must be between 0 and half of psdk_lifetime_s (" +
            std::to_string(c.psdk_lifetime_s / 2) + ")";
   }
+  if (c.encrypted_bits_mask.size() > pc8::kMaxEncryptedBitsMaskSize) {
+    return "discovery.encrypted_bits_mask: at most " + std::to_string(pc8::kMaxEncryptedBitsMaskSize) + " octets";
+  }
+  if (c.algorithms.empty()) return "discovery.algorithms: at least one algorithm";
+  std::set<std::uint8_t> seen;
+  for (auto a : c.algorithms) {
+    if (a < pc8::kMinDiscoveryEea || a > pc8::kMaxDiscoveryEea) {
+      return "discovery.algorithms: " + std::to_string(a) + " is not one of EEA " +
+             std::to_string(pc8::kMinDiscoveryEea) + ".." + std::to_string(pc8::kMaxDiscoveryEea);
+    }
+    if (!seen.insert(a).second) return "discovery.algorithms: " + std::to_string(a) + " listed twice";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint8_t> choose_discovery_algorithm(const DiscoveryConfig& c, std::optional<std::uint8_t> caps) {
+  for (auto a : c.algorithms) {
+    if (pc8::capabilities_allow(caps, a)) return a;
+  }
   return std::nullopt;
 }
 
@@ -113,6 +132,11 @@ pc8::DiscoveryKeyResponse DiscoveryKeys::handle(const net::PeerIdentity& peer, c
     return whole_request_error(r.transaction_id, ErrorCode::kUeNotAuthorised);
   }
 
+  // With a DUCK the UE needs an algorithm it supports; the same for every RSC of the request.
+  const bool duck = config_.keys.duck;
+  const std::optional<std::uint8_t> algorithm =
+      duck ? choose_discovery_algorithm(config_, r.security_capabilities) : std::nullopt;
+
   const std::string actor = peer.to_string();
   std::vector<pc8::DiscoveryKeyResult> results;
   std::vector<store::AuditEntry> issued;
@@ -122,6 +146,10 @@ pc8::DiscoveryKeyResponse DiscoveryKeys::handle(const net::PeerIdentity& peer, c
     if (std::find(allowed.begin(), allowed.end(), code.value) == allowed.end()) {
       res.outcome = ErrorCode::kDiscoveryNotAuthorised;
       metrics_.error(ErrorCode::kDiscoveryNotAuthorised);
+    } else if (duck && !algorithm) {
+      log::info("pkmf: no common discovery confidentiality algorithm with {} for RSC {:06x}", actor, code.value);
+      res.outcome = ErrorCode::kNoCommonAlgorithm;
+      metrics_.error(ErrorCode::kNoCommonAlgorithm);
     } else if (auto psdk = current_psdk(s, code.value, actor, now); !psdk.ok()) {
       log::warn("pkmf: no PSDK for RSC {:06x}: {}", code.value, psdk.error().to_string());
       res.outcome = ErrorCode::kTemporarilyUnavailable;
@@ -131,6 +159,9 @@ pc8::DiscoveryKeyResponse DiscoveryKeys::handle(const net::PeerIdentity& peer, c
       g.psdk = std::move(psdk->psdk);
       g.psdk_id = pc8::PsdkId{psdk->psdk_id};
       g.expiry = pc8::UtcTime(std::chrono::seconds(psdk->expires_at));
+      g.key_combination = config_.keys;
+      if (duck && !config_.encrypted_bits_mask.empty()) g.encrypted_bits_mask = config_.encrypted_bits_mask;
+      g.confidentiality_algorithm = algorithm;
       issued.push_back(
           {now, actor, "issue", "PSDK", psdk_id_hex(psdk->psdk_id), store::psdk_audit_subject(code.value)});
       res.outcome = std::move(g);

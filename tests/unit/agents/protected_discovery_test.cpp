@@ -78,6 +78,102 @@ TEST(ProtectedDiscovery, DuskAndDuckFollowTheSettings) {
   EXPECT_EQ(full.accept(*b, kT0).error().code, Errc::kAuthFailed);  // a different protection does not verify
 }
 
+// 24.334 10A: the PKMF's key combination, Encrypted_bits_mask and algorithm override the ProSe Function's settings.
+TEST(ProtectedDiscovery, PkmfConfigurationOverridesTheProseFunctionSettings) {
+  SecretBytes psdk(random_bytes(32));
+  auto pf_plain = settings();  // the ProSe Function says: MIC only
+  pf_plain.use_dusk = false;
+  pf_plain.use_duck = false;
+  PkmfDiscoveryConfig pkmf;
+  pkmf.keys = pc8::KeyCombination{false, true};
+  pkmf.encrypted_bits_mask = Bytes{0xff, 0x00, 0x0f};
+  pkmf.eea = cipher::Eea::kEea3;
+
+  ProtectedDiscovery a(kRsc, pf_plain), b(kRsc, settings()), pf_only(kRsc, pf_plain);
+  ASSERT_TRUE(a.install(psdk.view(), 1, kT0 + 3600, kT0, pkmf).ok());
+  ASSERT_TRUE(b.install(psdk.view(), 1, kT0 + 3600, kT0, pkmf).ok());
+  ASSERT_TRUE(pf_only.install(psdk.view(), 1, kT0 + 3600, kT0).ok());
+  EXPECT_FALSE(a.uses_dusk());
+  EXPECT_TRUE(a.uses_duck());
+  EXPECT_EQ(a.eea(), cipher::Eea::kEea3);
+  EXPECT_EQ(a.encrypted_bits_mask(), (Bytes{0xff, 0x00, 0x0f}));
+  EXPECT_FALSE(pf_only.uses_duck());
+
+  // The PDU is exactly prose::discovery's protection with DUIK + DUCK, EEA3 and the mask.
+  auto pdu = a.protect(announcement(), kT0 + 5);
+  ASSERT_TRUE(pdu.ok());
+  auto k = discovery::derive_discovery_keys(psdk.view());
+  ASSERT_TRUE(k.ok());
+  k->dusk = SecretBytes();
+  k->encrypted_bits_mask = Bytes{0xff, 0x00, 0x0f};
+  k->eea = cipher::Eea::kEea3;
+  auto want = discovery::protect(announcement(), *k, discovery::utc_counter(kT0 + 5));
+  ASSERT_TRUE(want.ok());
+  EXPECT_EQ(*pdu, *want);
+  k->eea = cipher::Eea::kEea2;  // the default algorithm gives another PDU: the override took effect
+  EXPECT_NE(*pdu, *discovery::protect(announcement(), *k, discovery::utc_counter(kT0 + 5)));
+
+  // Two UEs with different ProSe Function settings but the same PKMF configuration understand each other; a UE
+  // that applied only the ProSe Function's settings does not.
+  auto m = b.accept(*pdu, kT0 + 5);
+  ASSERT_TRUE(m.ok()) << m.error().to_string();
+  EXPECT_EQ(*m, announcement());
+  EXPECT_EQ(pf_only.accept(*pdu, kT0 + 5).error().code, Errc::kAuthFailed);
+
+  // No PKMF configuration: exactly the ProSe Function's settings, as before.
+  ProtectedDiscovery c(kRsc, pf_plain);
+  ASSERT_TRUE(c.install(psdk.view(), 1, kT0 + 3600, kT0, PkmfDiscoveryConfig{}).ok());
+  auto plain = c.protect(announcement(), kT0 + 6);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(*plain, *pf_only.protect(announcement(), kT0 + 6));
+  EXPECT_EQ(Bytes(plain->begin() + 1, plain->begin() + 4), (Bytes{0x00, 0xab, 0xcd}));
+
+  // The same PSDK with a new configuration from the PKMF: the new protection is used, the old one still accepted
+  // until the PSDK expires (peers that did not refresh yet).
+  PkmfDiscoveryConfig all;
+  all.keys = pc8::KeyCombination{true, true};
+  ASSERT_TRUE(b.install(psdk.view(), 1, kT0 + 3600, kT0 + 10, all).ok());
+  EXPECT_TRUE(b.uses_dusk());
+  EXPECT_EQ(b.eea(), discovery::constants::kDefaultConfidentialityEea);
+  EXPECT_TRUE(b.encrypted_bits_mask().empty());
+  auto again = a.protect(announcement(), kT0 + 11);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(b.accept(*again, kT0 + 11).ok());
+
+  // A bad configuration changes nothing.
+  PkmfDiscoveryConfig bad;
+  bad.encrypted_bits_mask = Bytes(24, 0xff);
+  EXPECT_EQ(a.install(psdk.view(), 2, kT0 + 7200, kT0, bad).error().code, Errc::kInvalidArgument);
+  bad.encrypted_bits_mask.reset();
+  bad.eea = cipher::Eea::kEea0;
+  EXPECT_EQ(a.install(psdk.view(), 2, kT0 + 7200, kT0, bad).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(a.psdk_id(), 1u);
+  EXPECT_EQ(a.eea(), cipher::Eea::kEea3);
+}
+
+TEST(ProtectedDiscovery, PkmfConfigurationFromAGrant) {
+  pc8::DiscoveryKeyGrant g;
+  g.psdk = SecretBytes(random_bytes(32));
+  auto none = pkmf_discovery_config(g);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());  // an older PKMF: the ProSe Function's settings stay
+  g.key_combination = pc8::KeyCombination{true, false};
+  g.encrypted_bits_mask = Bytes{0xf0};
+  g.confidentiality_algorithm = 1;
+  auto c = pkmf_discovery_config(g);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->keys, (pc8::KeyCombination{true, false}));
+  EXPECT_EQ(c->encrypted_bits_mask, (Bytes{0xf0}));
+  EXPECT_EQ(c->eea, cipher::Eea::kEea1);
+  g.confidentiality_algorithm = 0;
+  EXPECT_FALSE(pkmf_discovery_config(g).ok());
+  g.confidentiality_algorithm = 4;
+  EXPECT_FALSE(pkmf_discovery_config(g).ok());
+  g.confidentiality_algorithm = 2;
+  g.encrypted_bits_mask = Bytes(24, 0xff);
+  EXPECT_FALSE(pkmf_discovery_config(g).ok());
+}
+
 TEST(ProtectedDiscovery, RefreshBeforeExpiryAndAfterFailures) {
   ProtectedDiscovery pd(kRsc, settings(300));
   ASSERT_TRUE(pd.install(random_bytes(32), 1, kT0 + 3600, kT0).ok());

@@ -229,6 +229,9 @@ TEST(Pc8Consistency, SchemaUsesTheCodecElementNames) {
                              el::kPsdk,
                              el::kPsdkId,
                              el::kPsdkExpiry,
+                             el::kKeyCombination,
+                             el::kEncryptedBitsMask,
+                             el::kConfidentialityAlgorithm,
                              kRootRequest,
                              kRootResponse}) {
     EXPECT_NE(xsd.find("name=\"" + std::string(n) + "\""), std::string::npos) << n;

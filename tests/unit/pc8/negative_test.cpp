@@ -331,3 +331,89 @@ TEST(Pc8Negative, ValueTypes) {
 
 }  // namespace
 }  // namespace prose::pc8
+
+namespace prose::pc8 {
+namespace {
+
+// The PKMF's discovery security configuration in a grant (24.334 10A): key combination, Encrypted_bits_mask,
+// confidentiality algorithm.
+TEST(Pc8Negative, DiscoveryKeyConfiguration) {
+  const std::string dr = example_xml("discovery-key-response");
+  ASSERT_NE(dr.find("<key-combination>DUIK-DUSK-DUCK</key-combination>"), std::string::npos) << dr;
+  auto ok = Codec::decode(dr);
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_TRUE(schema_validate(dr).ok());
+  const auto& g = std::get<DiscoveryKeyGrant>(
+      std::get<std::vector<DiscoveryKeyResult>>(std::get<DiscoveryKeyResponse>(*ok).outcome)[0].outcome);
+  EXPECT_EQ(g.key_combination, (KeyCombination{true, true}));
+  EXPECT_EQ(g.encrypted_bits_mask, (Bytes{0xff, 0xff, 0xf0}));
+  EXPECT_EQ(g.confidentiality_algorithm, std::uint8_t{2});
+
+  // Every combination has the DUIK; without it, or in another spelling, it is not a combination.
+  for (const char* bad : {"DUSK-DUCK", "DUSK", "duik", "DUIK-DUCK-DUSK", "DUIK DUSK", ""}) {
+    expect_reject(replace(dr, ">DUIK-DUSK-DUCK<", std::string(">") + bad + "<"), DecodeErrc::kBadValue,
+                  "<key-combination>");
+  }
+  for (const char* good : {"DUIK", "DUIK-DUSK", "DUIK-DUCK", " DUIK-DUCK\n"}) {
+    std::string x = replace(dr, ">DUIK-DUSK-DUCK<", std::string(">") + good + "<");
+    EXPECT_TRUE(Codec::decode(x).ok()) << good;
+    EXPECT_TRUE(schema_validate(x).ok()) << good;
+  }
+  // Mask: 1..23 octets of hex.
+  expect_reject(replace(dr, ">fffff0<", "><"), DecodeErrc::kWrongLength, "<encrypted-bits-mask>");
+  expect_reject(replace(dr, ">fffff0<", ">" + std::string(48, 'f') + "<"), DecodeErrc::kWrongLength,
+                "expected 1..23 octets, got 24");
+  expect_reject(replace(dr, ">fffff0<", ">fffff<"), DecodeErrc::kBadHex, "<encrypted-bits-mask>");
+  expect_reject(replace(dr, ">fffff0<", ">fffffg<"), DecodeErrc::kBadHex, "<encrypted-bits-mask>");
+  EXPECT_TRUE(Codec::decode(replace(dr, ">fffff0<", ">" + std::string(46, 'F') + "<")).ok());
+  // Algorithm: 128-EEA1..3 only.
+  for (const char* bad : {"0", "4", "02", "+2", "15", "x"}) {
+    expect_reject(replace(dr, "<confidentiality-algorithm>2<", std::string("<confidentiality-algorithm>") + bad + "<"),
+                  DecodeErrc::kBadValue, "<confidentiality-algorithm>");
+  }
+  // Order, duplicates, and not with an error code.
+  expect_reject(replace(replace(dr, "<key-combination>DUIK-DUSK-DUCK</key-combination>", ""),
+                        "<confidentiality-algorithm>2</confidentiality-algorithm>",
+                        "<confidentiality-algorithm>2</confidentiality-algorithm>"
+                        "<key-combination>DUIK</key-combination>"),
+                DecodeErrc::kOutOfOrder, "<key-combination>");
+  expect_reject(
+      replace(dr, "<encrypted-bits-mask>fffff0</encrypted-bits-mask>",
+              "<encrypted-bits-mask>fffff0</encrypted-bits-mask><encrypted-bits-mask>ff</encrypted-bits-mask>"),
+      DecodeErrc::kDuplicateElement, "<encrypted-bits-mask>");
+  expect_reject(
+      replace(dr, "<error-code>18</error-code>", "<error-code>18</error-code><key-combination>DUIK</key-combination>"),
+      DecodeErrc::kConflict, "<key-combination> not allowed with <error-code>");
+
+  // The encoder refuses what the decoder would refuse.
+  auto grant = [](std::optional<Bytes> mask, std::optional<std::uint8_t> alg) {
+    DiscoveryKeyResponse m;
+    std::vector<DiscoveryKeyResult> v;
+    v.push_back(DiscoveryKeyResult{
+        RelayServiceCode{1}, DiscoveryKeyGrant{SecretBytes(kPsdkSize), std::nullopt, UtcTime(std::chrono::seconds(0)),
+                                               KeyCombination{false, true}, std::move(mask), alg}});
+    m.outcome = std::move(v);
+    return Message{std::move(m)};
+  };
+  EXPECT_TRUE(Codec::encode(grant(Bytes(23, 0xff), std::uint8_t{3})).ok());
+  EXPECT_FALSE(Codec::encode(grant(Bytes{}, std::nullopt)).ok());
+  EXPECT_FALSE(Codec::encode(grant(Bytes(24, 0xff), std::nullopt)).ok());
+  EXPECT_FALSE(Codec::encode(grant(std::nullopt, std::uint8_t{0})).ok());
+  EXPECT_FALSE(Codec::encode(grant(std::nullopt, std::uint8_t{4})).ok());
+
+  // Key combination tokens and the capability bitmap table.
+  for (bool s : {false, true}) {
+    for (bool d : {false, true}) {
+      EXPECT_EQ(key_combination_from_name(key_combination_name(KeyCombination{s, d})), (KeyCombination{s, d}));
+    }
+  }
+  EXPECT_TRUE(capabilities_allow(std::nullopt, 3));
+  EXPECT_TRUE(capabilities_allow(0x02, 2));
+  EXPECT_FALSE(capabilities_allow(0x02, 1));
+  EXPECT_FALSE(capabilities_allow(0xf8, 1));  // reserved bits only
+  EXPECT_FALSE(capabilities_allow(0x07, 0));  // EEA0 has no bit
+  EXPECT_TRUE(capabilities_allow(0x05, 3));
+}
+
+}  // namespace
+}  // namespace prose::pc8

@@ -287,7 +287,16 @@ class Gen {
             if (coin()) {
               std::optional<PsdkId> id;
               if (coin()) id = PsdkId{static_cast<std::uint32_t>(u(0, 0xffffffff))};
-              e.outcome = DiscoveryKeyGrant{key(kPsdkSize), id, time()};
+              DiscoveryKeyGrant g{key(kPsdkSize), id, time(), std::nullopt, std::nullopt, std::nullopt};
+              if (coin()) g.key_combination = KeyCombination{coin(), coin()};
+              if (coin()) {
+                Bytes mask(u(1, kMaxEncryptedBitsMaskSize));
+                for (auto& b : mask) b = static_cast<std::uint8_t>(u(0, 255));
+                g.encrypted_bits_mask = std::move(mask);
+              }
+              if (coin())
+                g.confidentiality_algorithm = static_cast<std::uint8_t>(u(kMinDiscoveryEea, kMaxDiscoveryEea));
+              e.outcome = std::move(g);
             } else {
               e.outcome = error();
             }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "pkmf_fixture.h"
+#include "prose/pc8/codec.h"
 #include "prose/pkmf/config.h"
 
 namespace prose::pkmf::testing {
@@ -197,6 +198,68 @@ TEST_F(DiscoveryKeysTest, RotationFollowsTheConfiguredLifetime) {
   EXPECT_EQ(unix_of(b.expiry), kT0 + 1200);
 }
 
+TEST_F(DiscoveryKeysTest, GrantsCarryTheKeyCombinationMaskAndTheFirstAlgorithmTheRequesterSupports) {
+  // Defaults: all three keys, no mask, EEA2 first.
+  auto d = grant(relay("r1"), kRsc, kT0);
+  EXPECT_EQ(d.key_combination, (pc8::KeyCombination{true, true}));
+  EXPECT_FALSE(d.encrypted_bits_mask.has_value());
+  EXPECT_EQ(d.confidentiality_algorithm, std::uint8_t{2});
+
+  ServiceConfig sc;
+  sc.discovery.keys = pc8::KeyCombination{false, true};
+  sc.discovery.encrypted_bits_mask = Bytes{0xff, 0x0f};
+  sc.discovery.algorithms = {3, 1};
+  PkmfService svc(sc, *stores_, metrics_, nullptr, nullptr);
+  auto ask_caps = [&](std::optional<std::uint8_t> caps, std::vector<std::uint32_t> rscs) {
+    auto req = request(std::move(rscs));
+    req.security_capabilities = caps;
+    return std::get<pc8::DiscoveryKeyResponse>(svc.handle(relay("r1"), req, kT0 + 1));
+  };
+  struct Case {
+    std::optional<std::uint8_t> caps;
+    std::optional<std::uint8_t> alg;
+  } cases[] = {{std::nullopt, 3}, {0x07, 3}, {0x01, 1}, {0x05, 3}, {0x04, 3}, {0x03, 1}};
+  for (const auto& c : cases) {
+    auto resp = ask_caps(c.caps, {kRsc});
+    const auto& g = std::get<pc8::DiscoveryKeyGrant>(results(resp).at(0).outcome);
+    EXPECT_EQ(g.key_combination, (pc8::KeyCombination{false, true}));
+    EXPECT_EQ(g.encrypted_bits_mask, (Bytes{0xff, 0x0f}));
+    EXPECT_EQ(g.confidentiality_algorithm, c.alg) << int(c.caps.value_or(0xff));
+    EXPECT_TRUE(g.psdk == d.psdk) << "the configuration does not change the RSC's PSDK";
+    // It encodes (the codec's rules hold for what the PKMF sends).
+    EXPECT_TRUE(pc8::Codec::encode(pc8::Message{resp.clone()}).ok());
+  }
+  // EEA2 only (not configured) or nothing / reserved bits only: no common algorithm for the authorised RSC; the
+  // unauthorised one keeps its own error.
+  for (std::uint8_t caps : {0x02, 0x00, 0xf8}) {
+    auto resp = ask_caps(caps, {kRsc, kOtherRsc});
+    const auto& res = results(resp);
+    ASSERT_EQ(res.size(), 2u);
+    EXPECT_EQ(std::get<ErrorCode>(res[0].outcome), ErrorCode::kNoCommonAlgorithm) << int(caps);
+    EXPECT_EQ(std::get<ErrorCode>(res[1].outcome), ErrorCode::kDiscoveryNotAuthorised);
+  }
+
+  // Without a DUCK no algorithm is needed or sent, nor the mask.
+  ServiceConfig nd;
+  nd.discovery.keys = pc8::KeyCombination{true, false};
+  nd.discovery.encrypted_bits_mask = Bytes{0xff};
+  PkmfService svc2(nd, *stores_, metrics_, nullptr, nullptr);
+  auto req = request({kRsc});
+  req.security_capabilities = 0x00;
+  auto resp = std::get<pc8::DiscoveryKeyResponse>(svc2.handle(ue(kUeImsi), req, kT0 + 2));
+  const auto& g = std::get<pc8::DiscoveryKeyGrant>(results(resp).at(0).outcome);
+  EXPECT_EQ(g.key_combination, (pc8::KeyCombination{true, false}));
+  EXPECT_FALSE(g.encrypted_bits_mask.has_value());
+  EXPECT_FALSE(g.confidentiality_algorithm.has_value());
+
+  // The choice itself.
+  DiscoveryConfig dc;
+  EXPECT_EQ(choose_discovery_algorithm(dc, std::nullopt), std::uint8_t{2});
+  EXPECT_EQ(choose_discovery_algorithm(dc, 0x05), std::uint8_t{1});
+  EXPECT_EQ(choose_discovery_algorithm(dc, 0x04), std::uint8_t{3});
+  EXPECT_FALSE(choose_discovery_algorithm(dc, 0x00).has_value());
+}
+
 TEST_F(DiscoveryKeysTest, ThePsdkSurvivesAPkmfRestart) {
   auto before = grant(relay("r1"), kRsc, kT0);
   mikey_->stop();
@@ -296,6 +359,65 @@ TEST_F(DiscoveryConfigTest, ExampleHasTheDefaultsAndBadValuesNameTheKey) {
     EXPECT_EQ(bad.error().code, Errc::kInvalidArgument);
     EXPECT_NE(bad.error().message.find(c.key), std::string::npos) << bad.error().message;
   }
+}
+
+TEST_F(DiscoveryConfigTest, KeysMaskAndAlgorithms) {
+  auto ok = load_config(path_);
+  ASSERT_TRUE(ok.ok()) << ok.error().to_string();
+  EXPECT_EQ(ok->service.discovery.keys, (pc8::KeyCombination{true, true}));
+  EXPECT_TRUE(ok->service.discovery.encrypted_bits_mask.empty());
+  EXPECT_EQ(ok->service.discovery.algorithms, (std::vector<std::uint8_t>{2, 1, 3}));
+
+  auto keys = load_with("keys = [\"duik\", \"dusk\", \"duck\"]", "keys = [\"duck\", \"duik\"]");
+  ASSERT_TRUE(keys.ok()) << keys.error().to_string();
+  EXPECT_EQ(keys->service.discovery.keys, (pc8::KeyCombination{false, true}));
+  auto duik = load_with("keys = [\"duik\", \"dusk\", \"duck\"]", "keys = [\"duik\"]");
+  ASSERT_TRUE(duik.ok()) << duik.error().to_string();
+  EXPECT_EQ(duik->service.discovery.keys, (pc8::KeyCombination{false, false}));
+  auto mask = load_with("# encrypted_bits_mask = \"fffff0\"", "encrypted_bits_mask = \"FFfff0\"");
+  ASSERT_TRUE(mask.ok()) << mask.error().to_string();
+  EXPECT_EQ(mask->service.discovery.encrypted_bits_mask, (Bytes{0xff, 0xff, 0xf0}));
+  auto algs = load_with("algorithms = [2, 1, 3]", "algorithms = [3]");
+  ASSERT_TRUE(algs.ok()) << algs.error().to_string();
+  EXPECT_EQ(algs->service.discovery.algorithms, (std::vector<std::uint8_t>{3}));
+
+  const std::string k = "keys = [\"duik\", \"dusk\", \"duck\"]";
+  const std::string m = "# encrypted_bits_mask = \"fffff0\"";
+  const std::string a = "algorithms = [2, 1, 3]";
+  struct Case {
+    std::string from, to;
+    const char* key;
+  } cases[] = {
+      {k, "keys = [\"dusk\", \"duck\"]", "discovery.keys: must contain \"duik\""},
+      {k, "keys = []", "discovery.keys: must contain \"duik\""},
+      {k, "keys = [\"duik\", \"duik\"]", "discovery.keys: \"duik\" listed twice"},
+      {k, "keys = [\"duik\", \"eek\"]", "discovery.keys: unknown key"},
+      {k, "keys = \"duik\"", "discovery.keys: wrong type"},
+      {k, "keys = [1]", "discovery.keys: wrong type"},
+      {m, "encrypted_bits_mask = \"\"", "discovery.encrypted_bits_mask"},
+      {m, "encrypted_bits_mask = \"fff\"", "discovery.encrypted_bits_mask"},
+      {m, "encrypted_bits_mask = \"zz\"", "discovery.encrypted_bits_mask"},
+      {m, "encrypted_bits_mask = \"" + std::string(48, 'f') + "\"", "discovery.encrypted_bits_mask"},
+      {m, "encrypted_bits_mask = 5", "discovery.encrypted_bits_mask"},
+      {a, "algorithms = []", "discovery.algorithms: at least one"},
+      {a, "algorithms = [0]", "discovery.algorithms: 0 is not"},
+      {a, "algorithms = [4, 2]", "discovery.algorithms: 4 is not"},
+      {a, "algorithms = [2, 2]", "discovery.algorithms: 2 listed twice"},
+      {a, "algorithms = [\"2\"]", "discovery.algorithms: wrong type"},
+      {a, "algorithms = 2", "discovery.algorithms: wrong type"},
+  };
+  for (const auto& c : cases) {
+    auto bad = load_with(c.from, c.to);
+    ASSERT_FALSE(bad.ok()) << c.to;
+    EXPECT_EQ(bad.error().code, Errc::kInvalidArgument);
+    EXPECT_NE(bad.error().message.find(c.key), std::string::npos) << c.to << ": " << bad.error().message;
+  }
+  // validate() on its own (a transport-free caller's configuration).
+  DiscoveryConfig dc;
+  dc.encrypted_bits_mask = Bytes(24, 0xff);
+  EXPECT_TRUE(validate(dc).has_value());
+  dc.encrypted_bits_mask = Bytes(23, 0xff);
+  EXPECT_FALSE(validate(dc).has_value());
 }
 
 }  // namespace
