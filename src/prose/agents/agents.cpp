@@ -37,6 +37,7 @@
 #include "prose/mikey/delivery.h"
 #include "prose/net/client.h"
 #include "prose/pc8/codec.h"
+#include "prose/pc8/constants.h"
 #include "prose/prosefn/client.h"
 #include "prose/util/hex.h"
 #include "prose/util/random.h"
@@ -409,6 +410,9 @@ Status fetch_discovery_keys(const std::string& name, net::HttpsClient& client, P
   pc8::DiscoveryKeyRequest r;
   r.transaction_id.value = random_u32();
   r.relay_service_codes.push_back(pc8::RelayServiceCode{rsc});
+  std::uint8_t caps = 0;  // the cipher module implements every confidentiality algorithm of the bitmap
+  for (const auto& b : pc8::kSecurityCapabilityBits) caps |= b.mask;
+  r.security_capabilities = caps;
   msc(name, "PKMF", "PC8 Discovery Key Request (RSC " + hex24(rsc) + ", " + why + ")");
   auto resp = pc8_call(client, pc8::Request(std::move(r)));
   if (!resp.ok()) return fail(Errc::kIo, "PKMF unreachable or failed: " + resp.error().to_string());
