@@ -56,7 +56,7 @@ std::optional<std::uint8_t> choose_discovery_algorithm(const DiscoveryConfig& c,
   return std::nullopt;
 }
 
-DiscoveryKeys::DiscoveryKeys(DiscoveryConfig config, StorePool& stores, Metrics& metrics)
+DiscoveryKeys::DiscoveryKeys(DiscoveryConfig config, store::StorePool& stores, Metrics& metrics)
     : config_(config), stores_(stores), metrics_(metrics) {}
 
 Result<store::PsdkRecord> DiscoveryKeys::current_psdk(store::Store& s, std::uint32_t rsc, const std::string& actor,

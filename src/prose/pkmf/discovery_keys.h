@@ -14,7 +14,7 @@
 #include "prose/net/identity.h"
 #include "prose/pc8/messages.h"
 #include "prose/pkmf/metrics.h"
-#include "prose/pkmf/store_pool.h"
+#include "prose/store/store_pool.h"
 #include "prose/util/bytes.h"
 
 namespace prose::pkmf {
@@ -42,7 +42,7 @@ std::optional<std::string> validate(const DiscoveryConfig& c);
 
 class DiscoveryKeys {
  public:
-  DiscoveryKeys(DiscoveryConfig config, StorePool& stores, Metrics& metrics);
+  DiscoveryKeys(DiscoveryConfig config, store::StorePool& stores, Metrics& metrics);
 
   // One Discovery Key Request from an authenticated peer; `now` in Unix seconds.
   // Whole-request errors: malformed-request (no RSC, too many, duplicates, RSC over 24 bits), ue-not-authorised
@@ -60,7 +60,7 @@ class DiscoveryKeys {
 
  private:
   DiscoveryConfig config_;
-  StorePool& stores_;
+  store::StorePool& stores_;
   Metrics& metrics_;
 };
 

@@ -57,7 +57,7 @@ PkmfServer::PkmfServer(PkmfConfig config) : config_(std::move(config)) {}
 PkmfServer::~PkmfServer() { stop(); }
 
 Status PkmfServer::start() {
-  stores_ = std::make_unique<StorePool>(config_.store_url, config_.kek.clone());
+  stores_ = std::make_unique<store::StorePool>(config_.store_url, config_.kek.clone());
   {
     PROSE_TRY(auto lease, stores_->acquire());  // opens and migrates the schema now, not on the first request
     log::info("store: backend={} schema={}", lease->backend_name(), lease->schema_version());

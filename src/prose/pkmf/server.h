@@ -36,7 +36,7 @@ class PkmfServer {
  private:
   PkmfConfig config_;
   Metrics metrics_;
-  std::unique_ptr<StorePool> stores_;
+  std::unique_ptr<store::StorePool> stores_;
   std::unique_ptr<HssGbaPush> gba_;
   std::unique_ptr<UdpMikeySender> mikey_;
   std::unique_ptr<PkmfService> service_;

@@ -27,7 +27,8 @@ Resp error_response(pc8::TransactionId tid, ErrorCode code) {
 
 }  // namespace
 
-PkmfService::PkmfService(ServiceConfig config, StorePool& stores, Metrics& metrics, GbaPush* gba_push, MikeySink* mikey)
+PkmfService::PkmfService(ServiceConfig config, store::StorePool& stores, Metrics& metrics, GbaPush* gba_push,
+                         MikeySink* mikey)
     : config_(std::move(config)),
       stores_(stores),
       metrics_(metrics),

@@ -20,7 +20,7 @@
 #include "prose/pkmf/metrics.h"
 #include "prose/pkmf/policy.h"
 #include "prose/pkmf/providers.h"
-#include "prose/pkmf/store_pool.h"
+#include "prose/store/store_pool.h"
 
 namespace prose::pkmf {
 
@@ -34,7 +34,7 @@ class PkmfService {
  public:
   // gba_push and mikey may be null: then IMSI requests and PRUK refresh by GBA Push are refused
   // (kGbaPushFailed) and PRUKs are not pushed.
-  PkmfService(ServiceConfig config, StorePool& stores, Metrics& metrics, GbaPush* gba_push, MikeySink* mikey);
+  PkmfService(ServiceConfig config, store::StorePool& stores, Metrics& metrics, GbaPush* gba_push, MikeySink* mikey);
   ~PkmfService();  // flushes the KD bookkeeping
 
   // One Key Request from an authenticated peer; `now` in Unix seconds.
@@ -59,7 +59,7 @@ class PkmfService {
                                         std::int64_t now, Bytes& gpi_out);
 
   ServiceConfig config_;
-  StorePool& stores_;
+  store::StorePool& stores_;
   Metrics& metrics_;
   GbaPush* gba_push_;
   MikeySink* mikey_;

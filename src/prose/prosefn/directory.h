@@ -4,12 +4,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "prose/store/store.h"
+#include "prose/store/store_pool.h"
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
 
@@ -24,8 +23,8 @@ class Directory {
   virtual Result<std::optional<std::vector<std::uint32_t>>> relay_rscs(const std::string& relay_id) = 0;
 };
 
-// The Directory on the PKMF's Store (SQLite or PostgreSQL, prose/store): a small pool of connections, one per
-// concurrent request, opened on demand. Reads only (find_ue / find_relay).
+// The Directory on the PKMF's Store (SQLite or PostgreSQL, prose/store) through the shared connection pool, one
+// connection per concurrent request. Reads only (find_ue / find_relay).
 class StoreDirectory : public Directory {
  public:
   StoreDirectory(std::string url, SecretBytes kek);
@@ -37,12 +36,7 @@ class StoreDirectory : public Directory {
   std::string backend_name();
 
  private:
-  Result<std::unique_ptr<store::Store>> take();
-  void give_back(std::unique_ptr<store::Store> s);
-  std::string url_;
-  SecretBytes kek_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<store::Store>> idle_;
+  store::StorePool pool_;
 };
 
 }  // namespace prose::prosefn

@@ -22,6 +22,8 @@ class Db {
  public:
   virtual ~Db() = default;
   virtual Dialect dialect() const = 0;
+  // False once the connection to the server is lost (PostgreSQL); an embedded database is always connected.
+  virtual bool connected() const { return true; }
   // Runs one statement. Unique-constraint violations map to Errc::kConflict, busy/locked to Errc::kTimeout,
   // everything else to Errc::kIo with the server's message.
   virtual Result<std::vector<SqlRow>> query(const std::string& sql, const std::vector<SqlValue>& params = {}) = 0;

@@ -21,6 +21,7 @@ class PostgresDb final : public Db {
   explicit PostgresDb(PGconn* conn) : conn_(conn) {}
   ~PostgresDb() override { PQfinish(conn_); }
   Dialect dialect() const override { return Dialect::kPostgres; }
+  bool connected() const override { return PQstatus(conn_) == CONNECTION_OK; }
 
   Result<std::vector<SqlRow>> query(const std::string& sql, const std::vector<SqlValue>& params) override {
     std::vector<std::string> text(params.size());

@@ -47,6 +47,7 @@ class SqlStore final : public Store {
   SqlStore(std::unique_ptr<Db> db, SecretBytes kek) : db_(std::move(db)), kek_(std::move(kek)) {}
 
   std::string backend_name() const override { return db_->dialect() == Dialect::kSqlite ? "sqlite" : "postgresql"; }
+  bool connected() const override { return db_->connected(); }
   int schema_version() override {
     auto v = current_schema_version(*db_);
     return v.ok() ? *v : -1;

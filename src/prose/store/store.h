@@ -24,6 +24,8 @@ class Store {
   virtual ~Store() = default;
   virtual std::string backend_name() const = 0;
   virtual int schema_version() = 0;
+  // False once the database connection is lost (StorePool then opens a new one instead of reusing it).
+  virtual bool connected() const = 0;
 
   // --- Remote UEs ---
   // Adds or replaces the UE's authorisation (its Relay Service Codes); keeps its keys.

@@ -266,7 +266,7 @@ TEST_F(DiscoveryKeysTest, ThePsdkSurvivesAPkmfRestart) {
   service_.reset();
   stores_.reset();
   // A new PKMF on the same SQLite file.
-  stores_ = std::make_unique<StorePool>("sqlite:" + (dir_ / "pkmf.db").string(), kek_.clone());
+  stores_ = std::make_unique<store::StorePool>("sqlite:" + (dir_ / "pkmf.db").string(), kek_.clone());
   service_ = std::make_unique<PkmfService>(ServiceConfig{}, *stores_, metrics_, nullptr, nullptr);
   auto after = grant(ue(kUeImsi), kRsc, kT0 + 100);
   EXPECT_TRUE(after.psdk == before.psdk);
@@ -276,7 +276,7 @@ TEST_F(DiscoveryKeysTest, ThePsdkSurvivesAPkmfRestart) {
 
 TEST_F(DiscoveryKeysTest, TwoPkmfsOnOneStoreHandOutOnePsdkPerRsc) {
   // A second PKMF with its own connections on the same database; both race for the first and the renewed PSDK.
-  StorePool other_pool("sqlite:" + (dir_ / "pkmf.db").string(), kek_.clone());
+  store::StorePool other_pool("sqlite:" + (dir_ / "pkmf.db").string(), kek_.clone());
   Metrics other_metrics;
   PkmfService other(ServiceConfig{}, other_pool, other_metrics, nullptr, nullptr);
   for (std::int64_t now : {kT0, kT0 + DiscoveryConfig{}.psdk_lifetime_s}) {

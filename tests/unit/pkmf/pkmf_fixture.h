@@ -93,7 +93,7 @@ class PkmfWorld : public ::testing::Test {
 
     // PKMF.
     kek_ = random_secret(32);
-    stores_ = std::make_unique<StorePool>("sqlite:" + (dir_ / "pkmf.db").string(), kek_.clone());
+    stores_ = std::make_unique<store::StorePool>("sqlite:" + (dir_ / "pkmf.db").string(), kek_.clone());
     auto lease = stores_->acquire();
     ASSERT_TRUE(lease.ok()) << lease.error().to_string();
     ASSERT_TRUE((*lease)->upsert_ue(kUeImsi, {kRsc}, 1).ok());
@@ -161,7 +161,7 @@ class PkmfWorld : public ::testing::Test {
   SecretBytes kek_;
   Policy policy_;
   Metrics metrics_;
-  std::unique_ptr<StorePool> stores_;
+  std::unique_ptr<store::StorePool> stores_;
   std::unique_ptr<HssGbaPush> gba_;
   std::unique_ptr<UdpMikeySender> mikey_;
   std::unique_ptr<PkmfService> service_;

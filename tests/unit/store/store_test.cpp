@@ -1,8 +1,10 @@
 // Store behaviour, run against SQLite always and against PostgreSQL when PROSE_TEST_PG_URL names a server
 // (ctest starts one on loopback for the "store.postgres" test; see tests/integration/store_postgres).
 #include "prose/store/store.h"
+#include "prose/store/store_pool.h"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -189,6 +191,44 @@ TEST_P(StoreTest, ReplaceOlderAndUseCount) {
   EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{14}));
   ASSERT_TRUE(store_->remove_ue(imsi).ok());
   EXPECT_FALSE(store_->find_pruk(14)->has_value()) << "removing a UE removes its PRUKs";
+}
+
+TEST_P(StoreTest, PoolReusesConnectionsAndDropsALostOne) {
+  StorePool pool(url_, kek_.clone());
+  {
+    auto a = pool.acquire();
+    ASSERT_TRUE(a.ok()) << a.error().to_string();
+    auto b = pool.acquire();  // the first is still leased: a second connection
+    ASSERT_TRUE(b.ok());
+    EXPECT_NE(&**a, &**b);
+    EXPECT_TRUE((*a)->connected());
+  }
+  EXPECT_EQ(pool.idle(), 2u) << "both connections are given back";
+  {
+    auto c = pool.acquire();
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(pool.idle(), 1u) << "an idle connection is reused";
+  }
+  if (GetParam() != "postgres") return;
+  // The server ends every other session (as on a restart): the pooled connections are lost. The lease that sees
+  // it fails once and its connection is not given back; the next lease opens a new one.
+  PGconn* admin = PQconnectdb(url_.c_str());
+  ASSERT_EQ(PQstatus(admin), CONNECTION_OK);
+  PQclear(PQexec(admin,
+                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+  PQfinish(admin);
+  store_.reset();  // the fixture's connection was ended too
+  while (pool.idle() > 0) {
+    auto lost = pool.acquire();
+    ASSERT_TRUE(lost.ok());
+    EXPECT_FALSE((*lost)->find_ue("001010000000001").ok()) << "the connection was terminated";
+    EXPECT_FALSE((*lost)->connected());
+  }
+  EXPECT_EQ(pool.idle(), 0u) << "lost connections are not pooled";
+  auto fresh = pool.acquire();
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_TRUE((*fresh)->find_ue("001010000000001").ok());
 }
 
 TEST_P(StoreTest, KdLookupReadsRelayPrukAndUeAuthorisationTogether) {
