@@ -135,6 +135,18 @@ d::Message HssService::handle_request(const d::Message& req, std::string& log) {
   return error_answer(req, d::rc::kCommandUnsupported, "command not supported");
 }
 
+Result<crypto::AuthVector> HssService::next_vector(const std::string& imsi, crypto::Sqn& sqn) {
+  auto sub = store_.allocate_sqn(imsi);
+  if (!sub.ok()) {
+    if (sub.error().code == Errc::kNotFound) return sub.error();
+    return fail(sub.error().code, "cannot allocate SQN: " + sub.error().message);
+  }
+  sqn = sub->sqn;
+  auto av = crypto::make_auth_vector(sub->k.view(), sub->opc.view(), random_bytes(16), sub->sqn, sub->amf);
+  if (!av.ok()) return fail(av.error().code, "cannot compute vector: " + av.error().message);
+  return av;
+}
+
 d::Message HssService::handle_mar(const d::Message& req, std::string& log) {
   log = "MAR";
   if (!d::find(req.avps, d::avp::kSessionId)) {
@@ -194,22 +206,17 @@ d::Message HssService::handle_mar(const d::Message& req, std::string& log) {
   a.avps.push_back(*user);
   a.avps.push_back(d::make_u32(d::avp::kSipNumberAuthItems, items, d::kVendor3gpp));
   for (std::uint32_t i = 0; i < items; ++i) {
-    auto sub = store_.allocate_sqn(imsi);
-    if (!sub.ok()) {
-      if (sub.error().code == Errc::kNotFound) {
+    crypto::Sqn sqn = 0;
+    auto av = next_vector(imsi, sqn);
+    if (!av.ok()) {
+      if (av.error().code == Errc::kNotFound) {
         log += " -> unknown user";
         return experimental_error(req, d::rc::kErrorUserUnknown, "unknown user");
       }
-      log += " -> " + sub.error().to_string();
-      return error_answer(req, d::rc::kUnableToComply, "cannot allocate SQN");
-    }
-    Bytes rand = random_bytes(16);
-    auto av = crypto::make_auth_vector(sub->k.view(), sub->opc.view(), rand, sub->sqn, sub->amf);
-    if (!av.ok()) {
       log += " -> " + av.error().to_string();
-      return error_answer(req, d::rc::kUnableToComply, "cannot compute vector");
+      return error_answer(req, d::rc::kUnableToComply, av.error().message);
     }
-    log += " sqn=" + std::to_string(sub->sqn);
+    log += " sqn=" + std::to_string(sqn);
     a.avps.push_back(
         d::make_grouped(d::avp::kSipAuthDataItem,
                         {d::make_u32(d::avp::kSipItemNumber, i + 1, d::kVendor3gpp),
@@ -281,28 +288,23 @@ d::Message HssService::handle_gpr(const d::Message& req, std::string& log) {
     log += " -> unknown identity";
     return experimental_error(req, d::rc::kErrorIdentityUnknown, "unknown identity");
   }
-  auto sub = store_.allocate_sqn(imsi);
-  if (!sub.ok()) {
-    if (sub.error().code == Errc::kNotFound) {
+  crypto::Sqn sqn = 0;
+  auto av = next_vector(imsi, sqn);
+  if (!av.ok()) {
+    if (av.error().code == Errc::kNotFound) {
       log += " -> unknown identity";
       return experimental_error(req, d::rc::kErrorIdentityUnknown, "unknown identity");
     }
-    log += " -> " + sub.error().to_string();
-    return error_answer(req, d::rc::kUnableToComply, "cannot allocate SQN");
-  }
-  Bytes rand = random_bytes(16);
-  auto av = crypto::make_auth_vector(sub->k.view(), sub->opc.view(), rand, sub->sqn, sub->amf);
-  if (!av.ok()) {
     log += " -> " + av.error().to_string();
-    return error_answer(req, d::rc::kUnableToComply, "cannot compute vector");
+    return error_answer(req, d::rc::kUnableToComply, av.error().message);
   }
   auto gpi = gba::create_gpi(*av, impi, naf->data, pruk_id, lifetime);
   if (!gpi.ok()) {
     log += " -> " + gpi.error().to_string();
     return error_answer(req, d::rc::kInvalidAvpValue, "cannot form GPI: " + gpi.error().message, naf);
   }
-  log += " sqn=" + std::to_string(sub->sqn) + " p-tid=" + std::to_string(gpi->pruk_id) +
-         " key=" + gpi->pruk.fingerprint() + " lifetime=" + std::to_string(gpi->lifetime) + " -> 2001";
+  log += " sqn=" + std::to_string(sqn) + " p-tid=" + std::to_string(gpi->pruk_id) + " key=" + gpi->pruk.fingerprint() +
+         " lifetime=" + std::to_string(gpi->lifetime) + " -> 2001";
   d::Message a = make_answer(req);
   a.avps.push_back(vendor_app(d::app::kZpn));
   a.avps.push_back(d::make_u32(d::avp::kResultCode, d::rc::kSuccess));

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "prose/crypto/milenage.h"
 #include "prose/diameter/message.h"
 #include "prose/hss/config.h"
 #include "prose/hss/store.h"
@@ -40,6 +41,9 @@ class HssService {
   const HssConfig& config() const { return config_; }
 
  private:
+  // The subscriber's next authentication vector (SQN allocated with IND, fresh RAND); `sqn` gets the SQN used.
+  // kNotFound for an unknown IMSI.
+  Result<crypto::AuthVector> next_vector(const std::string& imsi, crypto::Sqn& sqn);
   diameter::Message handle_mar(const diameter::Message& req, std::string& log);
   diameter::Message handle_gpr(const diameter::Message& req, std::string& log);
   diameter::Message experimental_error(const diameter::Message& req, std::uint32_t code, const std::string& msg) const;
