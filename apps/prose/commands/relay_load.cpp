@@ -34,6 +34,7 @@
 
 #include "cli.h"
 #include "prose/agents/frame.h"
+#include "prose/agents/loopback_udp.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/link/relay.h"
 #include "prose/link/remote_ue.h"
@@ -169,65 +170,23 @@ std::uint16_t free_port(int type) {
   return ntohs(a.sin_port);
 }
 
-// A non-blocking UDP socket on 127.0.0.1.
-class Udp {
- public:
-  Udp() = default;
-  Udp(const Udp&) = delete;
-  Udp& operator=(const Udp&) = delete;
-  ~Udp() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  void open(std::uint16_t port = 0) {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-    if (fd_ < 0) throw Exit(kExitFailure, "cannot create a UDP socket");
-    int buf = 8 << 20;
-    (void)::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-    (void)::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
-    sockaddr_in a = loopback(port);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-      throw Exit(kExitFailure, "cannot bind UDP 127.0.0.1:" + std::to_string(port));
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-  }
-  bool send_to(std::uint16_t port, ByteView b) const {
-    sockaddr_in a = loopback(port);
-    return ::sendto(fd_, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a) ==
-           static_cast<ssize_t>(b.size());
-  }
-  // Payload size, 0 when nothing is queued.
-  std::size_t recv(std::uint8_t* buf, std::size_t cap, std::uint16_t* from_port = nullptr) const {
-    sockaddr_in from{};
-    socklen_t len = sizeof from;
-    ssize_t n = ::recvfrom(fd_, buf, cap, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
-    if (n <= 0) return 0;
-    if (from_port) *from_port = ntohs(from.sin_port);
-    return static_cast<std::size_t>(n);
-  }
-  bool wait(int ms) const {
-    pollfd p{fd_, POLLIN, 0};
-    return ::poll(&p, 1, ms) > 0;
-  }
-  int fd() const { return fd_; }
-  std::uint16_t port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
+// A UDP socket of the load tool on 127.0.0.1 (large buffers: bursts of 1,000 UEs' frames).
+void open_udp(agents::LoopbackUdp& u, std::uint16_t port = 0) {
+  if (Status st = u.bind(port); !st.ok()) throw Exit(kExitFailure, st.error().message);
+  u.set_buffers(8 << 20);
+}
 
 // The upstream application server: echoes every datagram to its sender (a thread of this process).
 class EchoServer {
  public:
   void start() {
-    sock_.open();
+    open_udp(sock_);
     thread_ = std::thread([this] {
       std::uint8_t buf[65536];
       while (!stop_) {
         if (!sock_.wait(100)) continue;
         std::uint16_t from = 0;
-        while (std::size_t n = sock_.recv(buf, sizeof buf, &from)) {
+        while (std::size_t n = sock_.recv_into(buf, sizeof buf, &from)) {
           sock_.send_to(from, ByteView(buf, n));
           ++echoed_;
         }
@@ -242,7 +201,7 @@ class EchoServer {
   std::uint64_t echoed() const { return echoed_; }
 
  private:
-  Udp sock_;
+  agents::LoopbackUdp sock_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> echoed_{0};
@@ -479,7 +438,7 @@ class RelayLoad {
 
   void start_relay() {
     relay_port_ = free_port(SOCK_DGRAM);
-    sl_.open();
+    open_udp(sl_);
     fs::path pki = dir_ / "pkmf" / "pki";
     fs::path rc = dir_ / "relay.toml";
     std::ofstream(rc) << "[relay]\nname = \"relay\"\nl2_id = " << kRelayL2 << "\nrelay_service_code = " << kRsc
@@ -499,7 +458,7 @@ class RelayLoad {
         if (!relay_.alive()) break;
         continue;
       }
-      while (std::size_t n = sl_.recv(buf, sizeof buf)) {
+      while (std::size_t n = sl_.recv_into(buf, sizeof buf)) {
         auto f = agents::decode_frame(ByteView(buf, n));
         if (f.ok() && f->src == kRelayL2 && f->dst == agents::kBroadcastL2Id) {
           relay_rss_idle_ = vm_kib(relay_.pid(), "VmRSS");
@@ -578,8 +537,8 @@ class RelayLoad {
 
   // The same datagrams (count, size, window) straight to the echo server, without the relay.
   void baseline_direct_echo() {
-    Udp s;
-    s.open();
+    agents::LoopbackUdp s;
+    open_udp(s);
     const std::uint64_t total = static_cast<std::uint64_t>(o_.ues) * o_.datagrams;
     std::unordered_map<std::uint64_t, Pending> pending;
     std::deque<std::pair<Clock::time_point, std::uint64_t>> order;
@@ -601,7 +560,7 @@ class RelayLoad {
         ++k;
       }
       s.wait(10);
-      while (std::size_t n = s.recv(buf, sizeof buf)) {
+      while (std::size_t n = s.recv_into(buf, sizeof buf)) {
         auto now = Clock::now();
         if (n < 8) {
           ++direct_.corrupt;
@@ -704,7 +663,7 @@ class RelayLoad {
       handle(t.ue, std::move(o));
     }
     static std::uint8_t buf[agents::kMaxFrameSize + 64];
-    while (std::size_t n = sl_.recv(buf, sizeof buf)) {
+    while (std::size_t n = sl_.recv_into(buf, sizeof buf)) {
       auto f = agents::decode_frame(ByteView(buf, n));
       if (!f.ok() || f->src != kRelayL2) continue;
       if (f->dst < kUeL2Base || f->dst - kUeL2Base >= ues_.size()) continue;  // the broadcast announcement
@@ -987,7 +946,7 @@ class RelayLoad {
   std::uint16_t pkmf_port_ = 0, relay_port_ = 0;
   Child pkmf_, relay_;
   EchoServer echo_;
-  Udp sl_;
+  agents::LoopbackUdp sl_;
   std::vector<Ue> ues_;
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
   std::size_t in_flight_ = 0, releasing_ = 0;

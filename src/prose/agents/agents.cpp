@@ -25,6 +25,7 @@
 
 #include "prose/agents/frame.h"
 #include "prose/agents/key_store.h"
+#include "prose/agents/loopback_udp.h"
 #include "prose/agents/pkmf_workers.h"
 #include "prose/agents/protected_discovery.h"
 #include "prose/agents/timer_queue.h"
@@ -90,59 +91,12 @@ std::string hex24(std::uint32_t v) {
   return b;
 }
 
-// ---- UDP ---------------------------------------------------------------------------------------------------
-class Udp {
- public:
-  Udp() = default;
-  Udp(const Udp&) = delete;
-  Udp& operator=(const Udp&) = delete;
-  ~Udp() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Status bind(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
-    if (fd_ < 0) return fail(Errc::kIo, std::string("cannot open a UDP socket: ") + std::strerror(errno));
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-      return fail(Errc::kIo, "cannot bind UDP 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno));
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    return {};
-  }
-  void send_to(std::uint16_t port, ByteView b) const {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    (void)::sendto(fd_, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  }
-  // Returns the payload and the sender's port; nullopt when nothing is there.
-  std::optional<std::pair<Bytes, std::uint16_t>> recv() const {
-    std::uint8_t buf[kMaxFrameSize + 64];
-    sockaddr_in from{};
-    socklen_t len = sizeof from;
-    ssize_t n = ::recvfrom(fd_, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
-    if (n <= 0) return std::nullopt;
-    return std::make_pair(Bytes(buf, buf + n), ntohs(from.sin_port));
-  }
-  int fd() const { return fd_; }
-  std::uint16_t port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-};
-
 // The emulated radio's delay: frames wait in a queue ordered by departure time and a thread sends each when due,
 // so the agents' event loops need not know about it.
 class DelayLine {
  public:
   using Clock = std::chrono::steady_clock;
-  explicit DelayLine(const Udp& udp) : udp_(udp), thread_([this] { run(); }) {}
+  explicit DelayLine(const LoopbackUdp& udp) : udp_(udp), thread_([this] { run(); }) {}
   ~DelayLine() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -187,7 +141,7 @@ class DelayLine {
       lock.lock();
     }
   }
-  const Udp& udp_;
+  const LoopbackUdp& udp_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> queue_;
@@ -252,7 +206,7 @@ class Sidelink {
 
  private:
   SidelinkConfig cfg_;
-  Udp udp_;
+  LoopbackUdp udp_;
   std::unique_ptr<DelayLine> delay_;  // after udp_: destroyed (thread joined) before the socket closes
 };
 
@@ -678,7 +632,7 @@ class RemoteUeAgent {
     PROSE_TRY(store_, KeyStore::load(cfg_.key_store, cfg_.kek));
     PROSE_TRY_STATUS(sl_.open());
     PROSE_TRY_STATUS(app_.bind(cfg_.app_port));
-    mikey_ = std::make_unique<Udp>();
+    mikey_ = std::make_unique<LoopbackUdp>();
     PROSE_TRY_STATUS(mikey_->bind(cfg_.mikey_port));
     evt("start", cfg_.name + " IMSI " + cfg_.imsi + " L2 " + hex24(cfg_.l2_id) + " app port " +
                      std::to_string(app_.port()) + " MIKEY address 127.0.0.1:" + std::to_string(mikey_->port()));
@@ -847,7 +801,7 @@ class RemoteUeAgent {
   // The UE's address changed: a new MIKEY socket (bound before the old one closes, so the port differs), then a
   // new Key Request so that the PKMF sends later MIKEY messages there.
   Status change_address() {
-    auto fresh = std::make_unique<Udp>();
+    auto fresh = std::make_unique<LoopbackUdp>();
     PROSE_TRY_STATUS(fresh->bind(0));
     const std::uint16_t old_port = mikey_->port();
     mikey_ = std::move(fresh);
@@ -1107,8 +1061,8 @@ class RemoteUeAgent {
 
   RemoteUeAgentConfig cfg_;
   Sidelink sl_;
-  Udp app_;
-  std::unique_ptr<Udp> mikey_;  // replaced when the UE's address changes
+  LoopbackUdp app_;
+  std::unique_ptr<LoopbackUdp> mikey_;  // replaced when the UE's address changes
   std::unique_ptr<mikey::Receiver> mikey_rx_;
   std::uint64_t mikey_pmk_id_ = 0;
   std::uint32_t mikey_key_type_ = 0;
@@ -1220,8 +1174,8 @@ class RelayAgent {
  private:
   struct Peer {
     std::unique_ptr<link::Relay> machine;
-    std::unique_ptr<Udp> upstream;  // opened when the link needs its KD (first NeedKd)
-    std::uint64_t kd_job = 0;       // the PKMF request this link waits for (0: none)
+    std::unique_ptr<LoopbackUdp> upstream;  // opened when the link needs its KD (first NeedKd)
+    std::uint64_t kd_job = 0;               // the PKMF request this link waits for (0: none)
     bool dead = false;
     std::string reject_reason;  // why the relay itself rejected the DCR (logged instead of the machine's detail)
   };
@@ -1259,7 +1213,7 @@ class RelayAgent {
 
   // The link's upstream UDP socket, watched by the event loop.
   Status open_upstream(std::uint32_t l2, Peer& p) {
-    auto u = std::make_unique<Udp>();
+    auto u = std::make_unique<LoopbackUdp>();
     PROSE_TRY_STATUS(u->bind(0));
     PROSE_TRY_STATUS(ep_.add(u->fd(), l2));
     p.upstream = std::move(u);
