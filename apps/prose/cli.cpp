@@ -8,6 +8,23 @@
 
 namespace prose::cli {
 
+std::string read_document(const std::string& file, std::size_t cap) {
+  std::string data;
+  auto read_all = [&](std::istream& in) {
+    data.resize(cap);
+    in.read(data.data(), static_cast<std::streamsize>(cap));
+    data.resize(static_cast<std::size_t>(in.gcount()));
+  };
+  if (file == "-") {
+    read_all(std::cin);
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) bad_input("FILE: cannot open " + file);
+    read_all(in);
+  }
+  return data;
+}
+
 Bytes hex_option(const std::string& opt, const std::string& value, std::size_t octets) {
   auto r = octets ? from_hex_exact(value, octets, opt) : from_hex(value, opt);
   if (!r.ok()) bad_input(r.error().message);

@@ -30,6 +30,10 @@ struct Exit : std::runtime_error {
 
 [[noreturn]] inline void bad_input(const std::string& message) { throw Exit(kExitBadInput, message); }
 
+// The contents of FILE ("-": standard input), at most `cap` octets (give one more than a codec allows so that it
+// reports "too large"); exits 2 when the file cannot be opened.
+std::string read_document(const std::string& file, std::size_t cap);
+
 // Unwraps a Result or exits 2 with "<what>: <error>".
 template <typename T>
 T or_exit(Result<T> r, const std::string& what, int code = kExitBadInput) {

@@ -1,6 +1,5 @@
 // `prose pc8 example | validate | schema`: the PC8 Key Request / Key Response XML messages (TS 33.303 Annex E,
 // provisional schema schema/pc8.xsd, embedded in the binary).
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -66,24 +65,6 @@ void add_example(CLI::App* group) {
   });
 }
 
-std::string read_document(const std::string& file) {
-  std::string data;
-  const std::size_t cap = pc8::kMaxBodySize + 1;  // one more than allowed, so the codec reports "too large"
-  auto read_all = [&](std::istream& in) {
-    data.resize(cap);
-    in.read(data.data(), static_cast<std::streamsize>(cap));
-    data.resize(static_cast<std::size_t>(in.gcount()));
-  };
-  if (file == "-") {
-    read_all(std::cin);
-  } else {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) bad_input("FILE: cannot open " + file);
-    read_all(in);
-  }
-  return data;
-}
-
 void add_validate(CLI::App* group) {
   auto o = std::make_shared<ValidateOpts>();
   auto* sub = group->add_subcommand(
@@ -91,7 +72,7 @@ void add_validate(CLI::App* group) {
   sub->add_option("file", o->file, "XML file, or - for standard input")->required();
   o->json = add_json_flag(sub);
   sub->callback([o] {
-    std::string xml = read_document(o->file);
+    std::string xml = read_document(o->file, pc8::kMaxBodySize + 1);
     auto st = pc8::validate_document(xml);
     if (!st.ok()) {
       if (*o->json) {

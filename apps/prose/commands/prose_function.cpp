@@ -3,7 +3,6 @@
 // prose prose-function query ...                  ask a ProSe Function for the parameters of a role (a UE's view)
 // prose prose-function example KIND | schema | validate FILE   sample messages, the PC3 XML schema built into
 //                                                               the binary, check a message
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -100,24 +99,6 @@ void add_query(CLI::App* cmd) {
   });
 }
 
-std::string read_document(const std::string& file) {
-  std::string data;
-  const std::size_t cap = prosefn::kMaxBodySize + 1;
-  auto read_all = [&](std::istream& in) {
-    data.resize(cap);
-    in.read(data.data(), static_cast<std::streamsize>(cap));
-    data.resize(static_cast<std::size_t>(in.gcount()));
-  };
-  if (file == "-") {
-    read_all(std::cin);
-  } else {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) bad_input("FILE: cannot open " + file);
-    read_all(in);
-  }
-  return data;
-}
-
 }  // namespace
 
 void register_prose_function(CLI::App& app) {
@@ -171,7 +152,7 @@ void register_prose_function(CLI::App& app) {
   validate->add_option("file", *vfile, "XML file, or - for standard input")->required();
   bool* vjson = add_json_flag(validate);
   validate->callback([vfile, vjson] {
-    std::string xml = read_document(*vfile);
+    std::string xml = read_document(*vfile, prosefn::kMaxBodySize + 1);
     or_exit(prosefn::validate_document(xml), *vfile);
     auto m = or_exit(prosefn::Codec::decode(xml), *vfile);
     bool request = std::holds_alternative<prosefn::ServiceAuthorisationRequest>(m);
