@@ -1,5 +1,6 @@
 #include "prose/agents/key_store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,36 +15,47 @@ constexpr std::uint8_t kVersion = 1;
 constexpr std::string_view kLabel = "prose-agents-key-store";
 }  // namespace
 
-void KeyStore::set_pmk(const std::string& pkmf, std::uint64_t pmk_id, SecretBytes pmk, std::uint32_t ktid) {
+// Step 1b: "the UE shall store these and delete any previously stored ones for this ProSe Key Management Function".
+void KeyStore::set_pmk(const std::string& pkmf, std::uint64_t pmk_id, SecretBytes pmk) {
   auto& k = pkmfs_[pkmf];
   k.pmk_id = pmk_id;
   k.pmk = std::move(pmk);
-  k.key_type_id = ktid;
 }
 
+// "The UE stores the Key Type ID, so that it recognises when a new PRUK is sent via a MIKEY message".
+void KeyStore::set_key_type_id(const std::string& pkmf, std::uint32_t key_type_id) {
+  pkmfs_[pkmf].key_type_id = key_type_id;
+}
+
+// The three sentences of requirement 6.X.3.1, one function each.
+
+// "If the UE receives a new PRUK in a MIKEY message, it deletes any previous one for that PKMF."
 void KeyStore::add_mikey_pruk(const std::string& pkmf, std::uint64_t id, SecretBytes pruk) {
   auto& k = pkmfs_[pkmf];
-  // A PRUK from MIKEY replaces the previous one (a used one stays until the new one is used).
-  std::erase_if(k.pruks, [](const StoredPruk& p) { return !p.used; });
+  k.pruks.clear();
   k.pruks.push_back(StoredPruk{id, std::move(pruk), PrukSource::kMikey, false});
 }
 
+// "If it receives a new one through a GBA PUSH message, it shall overwrite any PRUK received through a GBA PUSH
+// message that has not been successfully used to establish a relay connection."
 void KeyStore::add_gba_pruk(const std::string& pkmf, std::uint64_t id, SecretBytes pruk) {
   auto& k = pkmfs_[pkmf];
   std::erase_if(k.pruks, [](const StoredPruk& p) { return p.source == PrukSource::kGbaPush && !p.used; });
   k.pruks.push_back(StoredPruk{id, std::move(pruk), PrukSource::kGbaPush, false});
 }
 
+// "Once a PRUK received through a GBA PUSH Message has been used to calculate a KD for a successful relay connection
+// establishment, the UE shall delete any previous PRUKs for this PKMF." A MIKEY PRUK is the only one left once it
+// arrived, so its use only marks it. A PRUK no longer held (a newer MIKEY PRUK deleted it while its link ran)
+// changes nothing.
 void KeyStore::mark_used(const std::string& pkmf, std::uint64_t id) {
   auto it = pkmfs_.find(pkmf);
   if (it == pkmfs_.end()) return;
   auto& v = it->second.pruks;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (v[i].pruk_id != id) continue;
-    v[i].used = true;
-    v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i));  // every older PRUK
-    return;
-  }
+  auto used = std::find_if(v.begin(), v.end(), [&](const StoredPruk& p) { return p.pruk_id == id; });
+  if (used == v.end()) return;
+  used->used = true;
+  if (used->source == PrukSource::kGbaPush) v.erase(v.begin(), used);  // every PRUK received before it
 }
 
 const StoredPruk* KeyStore::current(const std::string& pkmf) const {

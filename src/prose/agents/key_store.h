@@ -1,6 +1,7 @@
 // The Remote UE's key store: per PKMF the PMK / PMK ID / Key Type ID and the PRUKs, with the replacement rules of
-// the requirement (docs/agents.md): a MIKEY PRUK replaces the previous PRUK; a GBA Push PRUK overwrites an earlier
-// GBA Push PRUK not yet used successfully; once a PRUK secured a relay link every older PRUK is deleted.
+// requirement 6.X.3.1 (docs/agents.md): a MIKEY PRUK deletes every previous PRUK of that PKMF; a GBA Push PRUK
+// overwrites an earlier GBA Push PRUK not yet used successfully; once a GBA Push PRUK secured a relay link every
+// PRUK received before it is deleted.
 // Persisted as one AES-256-GCM blob (prose/store/key_wrap.h).
 #pragma once
 #include <cstdint>
@@ -33,10 +34,12 @@ struct PkmfKeys {
 
 class KeyStore {
  public:
-  void set_pmk(const std::string& pkmf, std::uint64_t pmk_id, SecretBytes pmk, std::uint32_t key_type_id);
+  // A Key Response's PMK and PMK ID replace the earlier ones for that PKMF; its Key Type ID likewise.
+  void set_pmk(const std::string& pkmf, std::uint64_t pmk_id, SecretBytes pmk);
+  void set_key_type_id(const std::string& pkmf, std::uint32_t key_type_id);
   void add_mikey_pruk(const std::string& pkmf, std::uint64_t id, SecretBytes pruk);
   void add_gba_pruk(const std::string& pkmf, std::uint64_t id, SecretBytes pruk);
-  // The PRUK `id` secured a link: older PRUKs of that PKMF are deleted.
+  // The PRUK `id` secured a relay link: when it came by GBA Push, the PRUKs received before it are deleted.
   void mark_used(const std::string& pkmf, std::uint64_t id);
   // The newest PRUK for the PKMF.
   const StoredPruk* current(const std::string& pkmf) const;
