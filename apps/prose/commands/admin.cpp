@@ -1,23 +1,87 @@
 // prose admin --config FILE ...: provisioning of the PKMF's store (UEs, relays, PRUK IDs without key bytes).
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "cli.h"
 #include "prose/pc8/messages.h"
 #include "prose/pkmf/config.h"
+#include "prose/pkmf/mikey_delivery.h"
+#include "prose/pkmf/mikey_sender.h"
 #include "prose/store/store.h"
 #include "prose/util/hex.h"
 
 namespace prose::cli {
 namespace {
 
-std::unique_ptr<store::Store> open_from(const std::string& config) {
-  auto cfg = or_exit(pkmf::load_config(config), "bad configuration");
+std::unique_ptr<store::Store> open_from(const pkmf::PkmfConfig& cfg) {
   return or_exit(store::open_store(cfg.store_url, cfg.kek), "cannot open the store", kExitFailure);
+}
+
+std::unique_ptr<store::Store> open_from(const std::string& config) {
+  return open_from(or_exit(pkmf::load_config(config), "bad configuration"));
+}
+
+// Sends the all-zero PRUK ID MIKEY message ("send a Key Request", clause 6.X.3.3.2.3) to the UE's last address and
+// waits for its verification message, retransmitting as the PKMF's MIKEY policy says. With `revoke_pmk` the UE's PMK
+// is forgotten first (the trigger is already built with it), so its Key Request gets a new PMK and a new PRUK.
+void trigger_key_request(const std::string& config, const std::string& imsi, bool revoke_pmk, bool json) {
+  auto cfg = or_exit(pkmf::load_config(config), "bad configuration");
+  auto s = open_from(cfg);
+  const std::int64_t now = std::time(nullptr);
+  const pkmf::Policy& policy = cfg.service.policy;
+  auto d = pkmf::build_key_request_trigger(*s, imsi, cfg.service.fqdn, policy, now);
+  if (!d.ok() && (d.error().code == Errc::kNotFound || d.error().code == Errc::kState)) bad_input(d.error().message);
+  auto trigger = or_exit(std::move(d), "trigger-key-request", kExitFailure);
+  const std::string csb = to_hex_u64(trigger.job.csb_id).substr(8);
+  if (revoke_pmk) {
+    auto pmk = or_exit(s->find_pmk(imsi), "trigger-key-request", kExitFailure);
+    or_exit(s->revoke_pmk(imsi, {now, "admin", "revoke", "PMK", to_hex_u64(pmk ? pmk->pmk_id : 0), imsi}),
+            "revoke the PMK", kExitFailure);
+  }
+  or_exit(s->audit({now, "admin", "trigger-key-request", "MIKEY", csb, imsi}), "audit", kExitFailure);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<bool> verified;  // false: the sender gave up
+  pkmf::Metrics metrics;
+  pkmf::UdpMikeySender sender(policy, metrics);
+  auto& pending = *trigger.pending;
+  auto finish = [&](bool v) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!verified) verified = v;
+    cv.notify_all();
+  };
+  or_exit(sender.start(
+              cfg.mikey_bind, 0,
+              [&](ByteView m) -> Result<std::string> {
+                PROSE_TRY_STATUS(pending.verify(m));
+                finish(true);
+                return imsi;
+              },
+              [&](std::uint32_t) { finish(false); }),
+          "MIKEY socket", kExitFailure);
+  const std::string to = trigger.job.ip + ":" + std::to_string(trigger.job.port);
+  sender.send(std::move(trigger.job));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return verified.has_value(); });
+  }
+  sender.stop();
+  Output out(json);
+  out.field("IMSI", imsi).field("UE address", to).field("CSB ID", csb).field("PMK revoked", revoke_pmk);
+  out.field("Verified by the UE", *verified);
+  out.print();
+  if (!*verified) {
+    throw Exit(kExitFailure, "no verification message from UE " + imsi + " at " + to + " after " +
+                                 std::to_string(policy.mikey_max_attempts) + " attempts");
+  }
 }
 
 bool valid_imsi(const std::string& s) {
@@ -110,6 +174,14 @@ void register_admin(CLI::App& app) {
     out.field("PRUK IDs", idlist.empty() ? std::string("-") : idlist);
     out.print();
   });
+  auto* trigger = cmd->add_subcommand("trigger-key-request",
+                                      "Ask a Remote UE to send a Key Request: MIKEY with the all-zero PRUK ID to its "
+                                      "last address, retransmitted until the UE verifies it");
+  trigger->add_option("--imsi", *imsi, "IMSI digits")->required();
+  auto* revoke = new bool(false);
+  trigger->add_flag("--revoke-pmk", *revoke,
+                    "Forget the UE's PMK first (e.g. after a compromise): its Key Request gets a new PMK and PRUK");
+  trigger->callback([=] { trigger_key_request(*config, *imsi, *revoke, *json); });
   auto* relay_id = new std::string;
   auto* relay_add = cmd->add_subcommand("relay-add", "Add a relay or replace the Relay Service Codes it serves");
   relay_add->add_option("--id", *relay_id, "Relay identity (as in its certificate, without 'relay-')")->required();

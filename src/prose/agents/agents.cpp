@@ -693,14 +693,16 @@ class RemoteUeAgent {
     }
     auto* g = std::get_if<pc8::PrukGrant>(&pr->outcome);
     if (!g) return fail(Errc::kMalformed, "unexpected Key Response");
+    store_.set_key_type_id(pk, g->key_type_id.value);
     if (g->pmk) {
-      store_.set_pmk(pk, g->pmk->pmk_id.value, g->pmk->pmk.clone(), g->key_type_id.value);
+      store_.set_pmk(pk, g->pmk->pmk_id.value, g->pmk->pmk.clone());
       msc("PKMF", cfg_.name,
           "PC8 Key Response (Key Type ID " + g->key_type_id.hex() + ", PMK ID " + g->pmk->pmk_id.hex() + ", PMK " +
               g->pmk->pmk.fingerprint() + ")");
     } else {
       msc("PKMF", cfg_.name, "PC8 Key Response (Key Type ID " + g->key_type_id.hex() + ")");
     }
+    PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
     const PkmfKeys* ks = store_.keys(pk);
     if (!ks || !ks->pmk_id) return fail(Errc::kState, "no PMK for the PKMF");
     if (!mikey_rx_ || mikey_pmk_id_ != *ks->pmk_id || mikey_key_type_ != g->key_type_id.value) {
@@ -779,6 +781,13 @@ class RemoteUeAgent {
         msc(cfg_.name, "PKMF", "MIKEY R_MESSAGE (verification)");
       }
       const std::string& pk = cfg_.pkmf.fqdn;
+      if (opened->key_request_trigger) {
+        // The all-zero PRUK ID (clause 6.X.3.3.2.3): the MAC was verified; the key is discarded unseen and a Key
+        // Request (with the PRUK IDs held) goes out at once.
+        evt("trigger", "MIKEY with the all-zero PRUK ID from " + opened->pkmf_fqdn + ": sending a Key Request");
+        key_request_due_ = now();
+        continue;
+      }
       store_.add_mikey_pruk(pk, opened->key_id, std::move(opened->key));
       PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
       evt("pruk", "MIKEY PRUK ID " + to_hex_u64(opened->key_id) + " PRUK " + store_.current(pk)->pruk.fingerprint() +

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "prose/mikey/payloads.h"
+#include "prose/util/hex.h"
 #include "prose/util/log.h"
 
 namespace prose::pkmf {
@@ -32,6 +33,10 @@ bool resolve(const std::string& host, std::uint16_t port, sockaddr_storage& out,
   len = res->ai_addrlen;
   freeaddrinfo(res);
   return true;
+}
+
+std::string what(const MikeyJob& job) {
+  return job.pruk_id == 0 ? std::string("the Key Request trigger") : "PRUK ID " + to_hex_u64(job.pruk_id);
 }
 
 }  // namespace
@@ -132,7 +137,7 @@ void UdpMikeySender::run() {
             continue;
           }
           if (f.attempts >= policy_.mikey_max_attempts) {
-            log::warn("mikey: gave up delivering PRUK to UE {} after {} attempts", f.job.imsi, f.attempts);
+            log::warn("mikey: gave up delivering {} to UE {} after {} attempts", what(f.job), f.job.imsi, f.attempts);
             if (on_abandoned_) on_abandoned_(it->first);
             it = flights_.erase(it);
             continue;
@@ -159,8 +164,10 @@ void UdpMikeySender::run() {
       if (verified.ok()) {
         auto csb = mikey::csb_id_of(msg);  // decodes: the service accepted it
         std::lock_guard<std::mutex> lock(mu_);
-        if (csb.ok()) flights_.erase(*csb);
-        log::info("mikey: UE {} verified its PRUK", *verified);
+        auto it = csb.ok() ? flights_.find(*csb) : flights_.end();
+        log::info("mikey: UE {} verified {}", *verified,
+                  it != flights_.end() ? what(it->second.job) : std::string("a MIKEY message"));
+        if (it != flights_.end()) flights_.erase(it);
       } else {
         log::warn("mikey: ignored a datagram: {}", verified.error().to_string());
       }

@@ -5,7 +5,7 @@
 
 #include "prose/keys/prose_keys.h"
 #include "prose/mikey/payloads.h"
-#include "prose/util/byte_writer.h"
+#include "prose/pkmf/mikey_delivery.h"
 #include "prose/util/hex.h"
 #include "prose/util/log.h"
 #include "prose/util/random.h"
@@ -161,7 +161,8 @@ pc8::PrukResponse PkmfService::handle_pruk(const net::PeerIdentity& peer, const 
                                          [&](const pc8::PrukId& id) { return id.value == (*latest)->pruk_id; });
   auto pmk = s.find_pmk(imsi);
   if (!pmk.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
-  if (!pmk->has_value() || r.held_pruk_ids.empty()) {
+  const bool new_pmk = !pmk->has_value() || r.held_pruk_ids.empty();
+  if (new_pmk) {
     pc8::PmkGrant g;
     g.pmk_id.value = random_u64_nonzero();
     g.pmk = random_secret(pc8::kPmkSize);
@@ -176,10 +177,11 @@ pc8::PrukResponse PkmfService::handle_pruk(const net::PeerIdentity& peer, const 
   resp.transaction_id = r.transaction_id;
   resp.outcome = std::move(grant);
 
-  // Step 1c: push a PRUK by MIKEY when the UE does not hold our newest one, or it is past its age.
+  // Step 1c: push a PRUK by MIKEY when the UE does not hold our newest one, it is past its age, or the UE gets a new
+  // PMK (it lost its keys, or an operator revoked the PMK that protected the delivery of the PRUK it holds).
   bool too_old = latest->has_value() && config_.policy.pruk_max_age_s > 0 &&
                  now - (*latest)->created_at > config_.policy.pruk_max_age_s;
-  if (!holds_latest || too_old) {
+  if (!holds_latest || too_old || new_pmk) {
     auto updated = s.find_ue(imsi);
     if (updated.ok() && updated->has_value()) {
       Status st = issue_and_push_pruk(s, **updated, now);
@@ -220,32 +222,12 @@ Status PkmfService::issue_and_push_pruk(store::Store& s, const store::UeRecord& 
   metrics_.pruk_issued(false);
 
   if (mikey_ == nullptr || !ue.ip_address || !ue.key_type_id) return ok_status();
-  PROSE_TRY(auto pmk, s.find_pmk(ue.imsi));
-  if (!pmk) return fail(Errc::kInternal, "UE has no PMK");
-  mikey::DeliveryParams p;
-  p.pmk = pmk->pmk.clone();
-  p.pmk_id = ByteWriter(8).u64(pmk->pmk_id).take();
-  p.key_type_id = ByteWriter(4).u32(*ue.key_type_id).take();
-  p.key_id = rec.pruk_id;
-  p.key = rec.pruk.clone();
-  p.pkmf_fqdn = config_.fqdn;
-  p.ue_id = "imsi-" + ue.imsi;
-  p.lifetime = config_.policy.key_lifetime_s;
-  p.verify = config_.policy.mikey_verify;
-  PROSE_TRY(auto built, mikey::build_delivery(p, mikey::Profile{}, mikey::ntp_from_unix(now)));
-  if (built.pending) {
+  PROSE_TRY(auto d, build_ue_delivery(s, ue, rec.pruk_id, rec.pruk, config_.fqdn, config_.policy, now));
+  if (d.pending) {
     std::lock_guard<std::mutex> lock(pending_mu_);
-    pending_.insert_or_assign(built.csb_id, Pending{ue.imsi, rec.pruk_id, std::move(*built.pending)});
+    pending_.insert_or_assign(d.job.csb_id, Pending{ue.imsi, rec.pruk_id, std::move(*d.pending)});
   }
-  MikeyJob job;
-  job.imsi = ue.imsi;
-  job.ip = *ue.ip_address;
-  job.port = ue.mikey_port ? ue.mikey_port : pc8::kDefaultMikeyPort;
-  job.pruk_id = rec.pruk_id;
-  job.csb_id = built.csb_id;
-  job.message = std::move(built.message);
-  job.expects_verification = p.verify;
-  mikey_->send(std::move(job));
+  mikey_->send(std::move(d.job));
   return ok_status();
 }
 

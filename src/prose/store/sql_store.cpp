@@ -134,6 +134,15 @@ class SqlStore final : public Store {
     return std::optional<PmkRecord>(std::move(rec));
   }
 
+  Status revoke_pmk(const std::string& imsi, const AuditEntry& audit_entry) override {
+    return in_transaction(*db_, [&]() -> Status {
+      PROSE_TRY(auto rows,
+                db_->query("UPDATE ue SET pmk_id = NULL, pmk = NULL WHERE imsi = $1 RETURNING imsi", {imsi}));
+      if (rows.empty()) return fail(Errc::kNotFound, "no UE with IMSI " + imsi);
+      return insert_audit(audit_entry);
+    });
+  }
+
   Status upsert_relay(const std::string& relay_id, const std::vector<std::uint32_t>& rscs) override {
     return in_transaction(*db_, [&]() -> Status {
       PROSE_TRY(auto ins,

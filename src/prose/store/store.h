@@ -40,6 +40,9 @@ class Store {
   virtual Status set_key_type_id(const std::string& imsi, std::uint32_t key_type_id) = 0;
   virtual Status set_pmk(const std::string& imsi, std::uint64_t pmk_id, const SecretBytes& pmk) = 0;
   virtual Result<std::optional<PmkRecord>> find_pmk(const std::string& imsi) = 0;
+  // Forgets the UE's PMK (an operator revoked it) with its audit entry, in one transaction; the UE's next Key
+  // Request gets a new one. kNotFound when the UE is unknown.
+  virtual Status revoke_pmk(const std::string& imsi, const AuditEntry& audit) = 0;
 
   // --- Relays ---
   virtual Status upsert_relay(const std::string& relay_id, const std::vector<std::uint32_t>& rscs) = 0;

@@ -2,7 +2,7 @@
 # Agent scenarios of issue 8 as separate processes on loopback (docs/agents.md "What is tested"):
 #   scenarios.sh PROSE_BINARY SCENARIO PORT_BASE
 # SCENARIO: relay-not-authorised | ue-not-authorised | pkmf-down | loss | delay | rekey | address-change | stop-delivery |
-#           pf-discovery | psdk-refresh | pf-not-authorised
+#           key-request-trigger | pf-discovery | psdk-refresh | pf-not-authorised
 # Ports PORT_BASE .. PORT_BASE+20 on 127.0.0.1 (each ctest test gets its own range).
 set -u
 PROSE=$(realpath "$1") SCENARIO=$2 BASE=$3
@@ -398,6 +398,69 @@ stop-delivery)
   wait_exit "$UE2" 10
   wait_for "$DIR/ue2.log" '^EVT\|delivery\|PRUK delivery stopped at PKMF' 1 || fail "ue2 logged no stop on exit"
   [[ $(delivery ue2) == false ]] || fail "PKMF store still shows delivery on for ue2"
+  ;;
+key-request-trigger)
+  # Issue 13: the operator asks a UE to come back with a Key Request (MIKEY with the all-zero PRUK ID, clause
+  # 6.X.3.3.2.3). With --revoke-pmk the UE gets a new PMK and a new PRUK; without it the PKMF's policy decides (the
+  # UE holds the newest PRUK: none). A link up on the old PRUK keeps running; the next link uses the new PRUK.
+  admin ue-add --imsi "${IMSI[ue1]}" --rsc abcd
+  admin ue-add --imsi "${IMSI[ue2]}" --rsc abcd
+  admin relay-add --id r1 --rsc abcd
+  start_pkmf
+  start_relay
+  trigger() { "$PROSE" admin --config "$PCFG" --json trigger-key-request --imsi "$@"; }
+  pruk_ids() { grep -oE '^EVT\|pruk\|MIKEY PRUK ID [0-9a-f]{16}' "$DIR/ue1.log" | grep -oE '[0-9a-f]{16}$'; }
+  pmk_ids() { grep -oE '^MSC\|PKMF\|ue1\|PC8 Key Response \(Key Type ID [0-9a-f]+, PMK ID [0-9a-f]{16}' "$DIR/ue1.log" |
+    grep -oE '[0-9a-f]{16}$'; }
+  key_requests() { grep -c '^MSC|ue1|PKMF|PC8 Key Request (PRUK delivery start' "$DIR/ue1.log"; }
+  step "a UE that never sent a Key Request cannot be triggered (no address, no PMK)"
+  out=$(trigger "${IMSI[ue2]}" 2>&1)
+  rc=$?
+  ((rc == 2)) || fail "trigger for ue2 exited $rc, expected 2 (bad input): $out"
+  grep -q 'has not reported a MIKEY address\|has no PMK' <<<"$out" || fail "no clear reason for ue2: $out"
+  step "ue1 gets a PRUK by MIKEY and secures a link with it"
+  start_ue ue1 true
+  UE1=$LAST
+  wait_for "$DIR/ue1.log" '^EVT\|ready\|' 30 || fail "ue1 link not secured"
+  first=$(pruk_ids | tail -n 1)
+  [[ -n $first ]] || fail "no MIKEY PRUK in ue1's log"
+  grep -qE "^EVT\|ready\|.*PRUK ID $first" "$DIR/ue1.log" || fail "ue1's link does not use PRUK $first"
+  data_through ue1 2
+  step "operator: trigger-key-request --revoke-pmk"
+  trigger "${IMSI[ue1]}" --revoke-pmk >"$DIR/trigger1.json" 2>&1 || fail "trigger failed: $(cat "$DIR/trigger1.json")"
+  tr -d ' \n' <"$DIR/trigger1.json" | grep -q '"VerifiedbytheUE":true' || fail "trigger not verified"
+  wait_for "$DIR/ue1.log" '^EVT\|trigger\|MIKEY with the all-zero PRUK ID' 10 || fail "ue1 logged no trigger"
+  for _ in $(seq 100); do [[ $(pruk_ids | wc -l) -ge 2 ]] && break; sleep 0.1; done
+  second=$(pruk_ids | tail -n 1)
+  [[ -n $second && $second != "$first" ]] || fail "ue1 got no new PRUK after the trigger (PRUKs: $(pruk_ids | xargs))"
+  (($(key_requests) == 2)) || fail "ue1 sent $(key_requests) Key Requests, expected 2"
+  [[ $(pmk_ids | wc -l) -eq 2 && $(pmk_ids | sort -u | wc -l) -eq 2 ]] || fail "ue1 did not get a new PMK: $(pmk_ids | xargs)"
+  grep '^EVT|trigger|' "$DIR/ue1.log" | grep -qE 'PRUK [0-9a-f]|[0-9a-f]{32}' && fail "the trigger's key was shown"
+  step "the link secured with the old PRUK keeps running on its KD"
+  data_through ue1 2
+  step "operator: trigger-key-request again, without --revoke-pmk: the UE holds the newest PRUK, so no new one"
+  trigger "${IMSI[ue1]}" >"$DIR/trigger2.json" 2>&1 || fail "second trigger failed: $(cat "$DIR/trigger2.json")"
+  for _ in $(seq 100); do (($(key_requests) >= 3)) && break; sleep 0.1; done
+  (($(key_requests) == 3)) || fail "ue1 sent $(key_requests) Key Requests after the second trigger, expected 3"
+  sleep 1
+  [[ $(pruk_ids | wc -l) -eq 2 ]] || fail "a PRUK was pushed although the UE holds the newest one"
+  [[ $(pmk_ids | wc -l) -eq 2 ]] || fail "a PMK was issued without --revoke-pmk"
+  step "the UE's next link uses the new PRUK"
+  kill -TERM "$UE1"
+  wait_exit "$UE1" 10
+  sed -i 's/^provision = true/provision = false/' "$DIR/ue1.toml"  # same key store and KEK, no Key Request
+  (cd "$DIR" && exec "$PROSE" remote-ue --config "$DIR/ue1.toml" >>"$DIR/ue1.log" 2>&1) &
+  LAST=$!
+  PIDS+=("$LAST")
+  wait_for "$DIR/ue1.log" "^EVT\|ready\|.*PRUK ID $second" 30 || fail "ue1's next link does not use PRUK $second"
+  data_through ue1 2
+  step "a UE that stopped PRUK delivery is not triggered (its address may no longer be its own)"
+  kill -USR1 "$LAST"
+  wait_for "$DIR/ue1.log" '^EVT\|delivery\|PRUK delivery stopped at PKMF' 10 || fail "ue1 logged no stop"
+  out=$(trigger "${IMSI[ue1]}" 2>&1)
+  rc=$?
+  ((rc == 2)) || fail "trigger after the stop exited $rc, expected 2: $out"
+  grep -q 'has stopped PRUK delivery' <<<"$out" || fail "no clear reason after the stop: $out"
   ;;
 pf-discovery | psdk-refresh | pf-not-authorised)
   # Issue 9: agents that know only the ProSe Function (hosted in the PKMF process): PC3 service authorisation gives

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "pkmf_fixture.h"
+#include "prose/pkmf/mikey_delivery.h"
 
 namespace prose::pkmf::testing {
 namespace {
@@ -237,6 +238,172 @@ TEST_F(PkmfServiceTest, HssDownIsAClearErrorAndPrukIdRequestsStillWork) {
             ErrorCode::kGbaPushFailed);
   auto resp = service_->handle(relay(), kd_request_by_pruk(keys.pruk_id), 2);
   EXPECT_TRUE(std::holds_alternative<pc8::KdGrant>(std::get<pc8::KdResponse>(resp).outcome));
+}
+
+// Step 4b: "policy in the PKMF decides that PRUK ID needs refreshing": a PRUK used for pruk_max_uses KD derivations,
+// or older than pruk_max_age_s, is replaced by GBA Push on the next KD request; the relay gets KD from the new PRUK
+// and the GPI for the Remote UE. Ages and uses below the limits get no GPI.
+class PkmfPolicyTest : public PkmfServiceTest {
+ protected:
+  void SetUp() override {
+    policy_.pruk_max_uses = 2;
+    policy_.pruk_max_age_s = 1000;
+    PkmfServiceTest::SetUp();
+  }
+  const std::string impi_ = impi_for("{imsi}@ims.mnc001.mcc001.3gppnetwork.org", kUeImsi);
+  const Bytes naf_id_ = keys::make_pkmf_naf_id("pkmf.prose.test");
+
+  // A KD request by PRUK ID at `now`; checks KD against the PRUK the UE would use and returns the grant.
+  pc8::KdGrant kd_for(std::uint64_t pruk_id, std::int64_t now) {
+    auto resp = service_->handle(relay(), kd_request_by_pruk(pruk_id), now);
+    service_->flush_kd_bookkeeping();
+    auto* g = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(resp).outcome);
+    if (g == nullptr) {
+      ADD_FAILURE() << "no KD grant";
+      return {};
+    }
+    return std::move(*g);
+  }
+  // The Remote UE's side of a GPI: the new PRUK ID and PRUK; KD must match.
+  std::pair<std::uint64_t, SecretBytes> accept_gpi(const pc8::KdGrant& g) {
+    auto usim = crypto::Usim::create(hex_literal(kK), hex_literal(kOpc));
+    auto outcome = gba::process_gpi(*usim, impi_, naf_id_, *g.gpi);
+    EXPECT_TRUE(outcome.ok() && outcome->accepted.has_value());
+    if (!outcome.ok() || !outcome->accepted) return {0, SecretBytes()};
+    EXPECT_TRUE(*keys::derive_kd(outcome->accepted->pruk.view(), g.kd_freshness.view()) == g.kd)
+        << "KD comes from the new PRUK";
+    return {outcome->accepted->pruk_id, outcome->accepted->pruk.clone()};
+  }
+};
+
+TEST_F(PkmfPolicyTest, APrukUsedPrukMaxUsesTimesIsRefreshedByGbaPush) {
+  UeMikeyEndpoint ep;
+  UeKeys keys = provision(ep);
+  const std::int64_t t = std::time(nullptr);
+  for (int i = 0; i < 2; ++i) {
+    auto g = kd_for(keys.pruk_id, t + i);
+    EXPECT_FALSE(g.gpi.has_value()) << "use " << i + 1 << " of 2 keeps the PRUK";
+    EXPECT_TRUE(*keys::derive_kd(keys.pruk.view(), g.kd_freshness.view()) == g.kd);
+  }
+  auto g3 = kd_for(keys.pruk_id, t + 2);
+  ASSERT_TRUE(g3.gpi.has_value()) << "the third KD request finds the PRUK spent";
+  auto [fresh_id, fresh] = accept_gpi(g3);
+  ASSERT_NE(fresh_id, 0u);
+  EXPECT_NE(fresh_id, keys.pruk_id);
+  auto lease = stores_->acquire();
+  auto rec = (*lease)->find_pruk(fresh_id);
+  ASSERT_TRUE(rec.ok() && rec->has_value());
+  EXPECT_EQ((*rec)->source, store::PrukSource::kGbaPush);
+  EXPECT_EQ((*rec)->use_count, 1u) << "the KD of the refresh counts against the new PRUK";
+  EXPECT_TRUE((*(*lease)->find_pruk(keys.pruk_id)).has_value())
+      << "the MIKEY PRUK stays until the UE used the GBA Push one (6.X.3.1)";
+  // The new PRUK ID works on its own, until it is spent in turn.
+  auto g4 = kd_for(fresh_id, t + 3);
+  EXPECT_FALSE(g4.gpi.has_value());
+  EXPECT_TRUE(*keys::derive_kd(fresh.view(), g4.kd_freshness.view()) == g4.kd);
+  EXPECT_TRUE(kd_for(fresh_id, t + 4).gpi.has_value());
+}
+
+TEST_F(PkmfPolicyTest, APrukOlderThanPrukMaxAgeIsRefreshedByGbaPush) {
+  UeMikeyEndpoint ep;
+  UeKeys keys = provision(ep);
+  auto lease = stores_->acquire();
+  const std::int64_t created = (*(*lease)->find_pruk(keys.pruk_id))->created_at;
+  EXPECT_FALSE(kd_for(keys.pruk_id, created + 1000).gpi.has_value()) << "exactly pruk_max_age_s old: still valid";
+  auto g = kd_for(keys.pruk_id, created + 1001);
+  ASSERT_TRUE(g.gpi.has_value()) << "older than pruk_max_age_s: refreshed";
+  auto [fresh_id, fresh] = accept_gpi(g);
+  EXPECT_NE(fresh_id, 0u);
+  EXPECT_NE(fresh_id, keys.pruk_id);
+}
+
+TEST_F(PkmfPolicyTest, AFailedPolicyRefreshFallsBackToTheNamedPruk) {
+  UeMikeyEndpoint ep;
+  UeKeys keys = provision(ep);
+  hss_server_->stop();
+  hss_thread_.join();
+  hss_thread_ = std::thread([] {});
+  auto g = kd_for(keys.pruk_id, std::time(nullptr) + 5000);
+  EXPECT_FALSE(g.gpi.has_value()) << "no GBA Push without the HSS";
+  EXPECT_TRUE(*keys::derive_kd(keys.pruk.view(), g.kd_freshness.view()) == g.kd) << "KD from the PRUK still valid";
+}
+
+// Clause 6.X.3.3.2.3: "An all zero PRUK ID is used to trigger the UE to send a Key Request". The trigger is keyed with
+// the UE's PMK, its TGK is random, and the UE's verification message is checked like any other.
+TEST_F(PkmfServiceTest, KeyRequestTriggerIsAVerifiedMikeyMessageWithTheAllZeroPrukId) {
+  UeMikeyEndpoint ep;
+  auto first = service_->handle(ue(), pruk_request(ep.port()), std::time(nullptr));
+  auto& grant = std::get<pc8::PrukGrant>(std::get<pc8::PrukResponse>(first).outcome);
+  ASSERT_TRUE(grant.pmk.has_value());
+  ASSERT_TRUE(ep.receive(3000).has_value());  // the PRUK delivery (not verified here)
+
+  auto lease = stores_->acquire();
+  auto t1 = build_key_request_trigger(**lease, kUeImsi, "pkmf.prose.test", policy_, std::time(nullptr));
+  auto t2 = build_key_request_trigger(**lease, kUeImsi, "pkmf.prose.test", policy_, std::time(nullptr));
+  ASSERT_TRUE(t1.ok()) << t1.error().to_string();
+  ASSERT_TRUE(t2.ok());
+  EXPECT_EQ(t1->job.pruk_id, 0u);
+  EXPECT_EQ(t1->job.port, ep.port());
+  EXPECT_TRUE(t1->job.expects_verification) << "retransmitted until the UE answers";
+  ASSERT_TRUE(t1->pending.has_value());
+
+  mikey::Receiver rx;
+  rx.add_pmk(be(grant.pmk->pmk_id.value, 8), grant.pmk->pmk.clone());
+  rx.add_key_type(be(grant.key_type_id.value, 4), mikey::KeyClass::kPruk);
+  auto o1 = rx.open(t1->job.message, mikey::ntp_now());
+  auto o2 = rx.open(t2->job.message, mikey::ntp_now());
+  ASSERT_TRUE(o1.ok()) << o1.error().to_string();
+  ASSERT_TRUE(o2.ok());
+  EXPECT_TRUE(o1->key_request_trigger);
+  EXPECT_EQ(o1->key_id, 0u);
+  EXPECT_EQ(o1->key.size(), keys::kPrukSize);
+  EXPECT_FALSE(o1->key == o2->key) << "the TGK carries random octets";
+  ASSERT_TRUE(o1->verification_message.has_value());
+  EXPECT_TRUE(t1->pending->verify(*o1->verification_message).ok());
+  EXPECT_FALSE(t2->pending->verify(*o1->verification_message).ok()) << "another trigger's verification";
+  EXPECT_TRUE((*lease)->pruk_ids(kUeImsi)->size() == 1u) << "a trigger stores no PRUK";
+
+  // Refused: an unknown UE, a UE that never sent a Key Request, a UE that stopped delivery.
+  EXPECT_EQ(build_key_request_trigger(**lease, "001019999999999", "p", policy_, 1).error().code, Errc::kNotFound);
+  EXPECT_EQ(build_key_request_trigger(**lease, kUe2Imsi, "p", policy_, 1).error().code, Errc::kState);
+  pc8::PrukRequest stop = pruk_request(ep.port());
+  stop.delivery = pc8::PrukDelivery::kStop;
+  service_->handle(ue(), stop, std::time(nullptr));
+  auto stopped = build_key_request_trigger(**lease, kUeImsi, "p", policy_, 1);
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_EQ(stopped.error().code, Errc::kState);
+}
+
+// After an operator revoked the PMK, the triggered Key Request (naming the PRUK the UE holds) gets a new PMK and a
+// new PRUK protected with it; the old PRUK stays valid for KD until the UE verified the new one.
+TEST_F(PkmfServiceTest, AKeyRequestAfterAPmkRevocationGetsANewPmkAndANewPruk) {
+  UeMikeyEndpoint ep;
+  UeKeys keys = provision(ep);
+  for (int i = 0; i < 100 && service_->pending_verifications() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto lease = stores_->acquire();
+  const std::uint64_t old_pmk = (*(*lease)->find_pmk(kUeImsi))->pmk_id;
+  ASSERT_TRUE((*lease)->revoke_pmk(kUeImsi, {1, "admin", "revoke", "PMK", to_hex_u64(old_pmk), kUeImsi}).ok());
+  EXPECT_FALSE((*(*lease)->find_pmk(kUeImsi)).has_value());
+  EXPECT_EQ((*lease)->audit_log(kUeImsi, 1)->front().action, "revoke");
+  EXPECT_EQ((*lease)->revoke_pmk("001019999999999", {1, "admin", "revoke", "PMK", "", ""}).error().code,
+            Errc::kNotFound);
+
+  auto resp = service_->handle(ue(), pruk_request(ep.port(), {keys.pruk_id}), std::time(nullptr));
+  auto& grant = std::get<pc8::PrukGrant>(std::get<pc8::PrukResponse>(resp).outcome);
+  ASSERT_TRUE(grant.pmk.has_value()) << "a new PMK";
+  EXPECT_NE(grant.pmk->pmk_id.value, old_pmk);
+  mikey::Receiver rx;
+  rx.add_pmk(be(grant.pmk->pmk_id.value, 8), grant.pmk->pmk.clone());
+  rx.add_key_type(be(grant.key_type_id.value, 4), mikey::KeyClass::kPruk);
+  auto msg = ep.receive(3000);
+  ASSERT_TRUE(msg.has_value()) << "a new PRUK is pushed";
+  auto opened = rx.open(*msg, mikey::ntp_now());
+  ASSERT_TRUE(opened.ok()) << "protected with the new PMK: " << opened.error().to_string();
+  EXPECT_NE(opened->key_id, keys.pruk_id);
+  EXPECT_TRUE(std::holds_alternative<pc8::KdGrant>(
+      std::get<pc8::KdResponse>(service_->handle(relay(), kd_request_by_pruk(keys.pruk_id), 1)).outcome))
+      << "the PRUK the UE holds works until it verified the new one";
 }
 
 }  // namespace
