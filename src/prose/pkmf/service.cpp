@@ -243,12 +243,16 @@ Result<std::string> PkmfService::on_verification(ByteView r_message, std::int64_
     pending_.erase(it);
   }
   metrics_.mikey_verified();
-  // The UE now holds the new PRUK and has deleted the previous one (6.X.3.1): so do we.
+  // The UE now holds the new PRUK and has deleted the previous ones (6.X.3.1): so do we. PRUKs issued after it stay
+  // (a Key Request right after another one: their MIKEY messages may still be on the way).
   auto lease = stores_.acquire();
-  if (lease.ok()) {
-    (void)(*lease)->delete_pruks_except(pending.imsi, pending.pruk_id);
-    (void)(*lease)->audit({now, "imsi-" + pending.imsi, "verified", "PRUK", to_hex_u64(pending.pruk_id), pending.imsi});
-  }
+  Status st = lease.ok() ? (*lease)->delete_pruks_before(pending.imsi, pending.pruk_id,
+                                                         {now, "imsi-" + pending.imsi, "verified", "PRUK",
+                                                          to_hex_u64(pending.pruk_id), pending.imsi})
+                         : Status(lease.error());
+  if (!st.ok())
+    log::error("pkmf: verification of PRUK ID {} not recorded: {}", to_hex_u64(pending.pruk_id),
+               st.error().to_string());
   return pending.imsi;
 }
 

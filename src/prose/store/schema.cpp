@@ -116,6 +116,23 @@ CREATE TABLE psdk (
   PRIMARY KEY (rsc, generation)
 );
 )sql"},
+      // The order in which a UE's PRUKs were issued (issue 17): a verification deletes only the PRUKs issued before
+      // the verified one, and "latest" no longer depends on two PRUKs of one second being told apart by their random
+      // IDs. Per UE, unique: two PKMFs issuing for one UE at the same moment collide (kConflict) and draw again.
+      // Existing PRUKs are numbered by creation time, then ID.
+      {3, "PRUK issue order per UE",
+       R"sql(
+ALTER TABLE pruk ADD COLUMN issued_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE pruk SET issued_seq = (SELECT COUNT(*) FROM pruk p2 WHERE p2.imsi = pruk.imsi AND
+  (p2.created_at < pruk.created_at OR (p2.created_at = pruk.created_at AND p2.pruk_id <= pruk.pruk_id)));
+CREATE UNIQUE INDEX pruk_issue_order ON pruk (imsi, issued_seq);
+)sql",
+       R"sql(
+ALTER TABLE pruk ADD COLUMN issued_seq BIGINT NOT NULL DEFAULT 0;
+UPDATE pruk SET issued_seq = (SELECT COUNT(*) FROM pruk p2 WHERE p2.imsi = pruk.imsi AND
+  (p2.created_at < pruk.created_at OR (p2.created_at = pruk.created_at AND p2.pruk_id <= pruk.pruk_id)));
+CREATE UNIQUE INDEX pruk_issue_order ON pruk (imsi, issued_seq);
+)sql"},
   };
   return kMigrations;
 }

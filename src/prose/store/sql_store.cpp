@@ -187,10 +187,9 @@ class SqlStore final : public Store {
     return in_transaction(*db_, [&]() -> Status {
       PROSE_TRY(auto ue, db_->query("SELECT imsi FROM ue WHERE imsi = $1", {rec.imsi}));
       if (ue.empty()) return fail(Errc::kNotFound, "no UE with IMSI " + rec.imsi);
-      PROSE_TRY(auto ins, db_->query("INSERT INTO pruk (pruk_id, imsi, pruk, source, created_at, use_count) "
-                                     "VALUES ($1, $2, $3, $4, $5, $6)",
-                                     {as_db(rec.pruk_id), rec.imsi, blob, std::int64_t{static_cast<int>(rec.source)},
-                                      rec.created_at, as_db(rec.use_count)}));
+      PROSE_TRY(auto ins,
+                db_->query(kInsertPruk, {as_db(rec.pruk_id), rec.imsi, blob, std::int64_t{static_cast<int>(rec.source)},
+                                         rec.created_at, as_db(rec.use_count)}));
       (void)ins;
       if (replace_older) {
         PROSE_TRY(auto del,
@@ -250,16 +249,14 @@ class SqlStore final : public Store {
 
   Result<std::optional<PrukRecord>> latest_pruk(const std::string& imsi) override {
     PROSE_TRY(auto rows,
-              db_->query(std::string(kPrukColumns) + " WHERE imsi = $1 ORDER BY created_at DESC, pruk_id DESC LIMIT 1",
-                         {imsi}));
+              db_->query(std::string(kPrukColumns) + " WHERE imsi = $1 ORDER BY issued_seq DESC LIMIT 1", {imsi}));
     if (rows.empty()) return std::optional<PrukRecord>{};
     PROSE_TRY(PrukRecord rec, pruk_from_row(rows[0]));
     return std::optional<PrukRecord>(std::move(rec));
   }
 
   Result<std::vector<std::uint64_t>> pruk_ids(const std::string& imsi) override {
-    PROSE_TRY(auto rows,
-              db_->query("SELECT pruk_id FROM pruk WHERE imsi = $1 ORDER BY created_at DESC, pruk_id DESC", {imsi}));
+    PROSE_TRY(auto rows, db_->query("SELECT pruk_id FROM pruk WHERE imsi = $1 ORDER BY issued_seq DESC", {imsi}));
     std::vector<std::uint64_t> ids;
     for (const auto& row : rows) {
       PROSE_TRY(std::int64_t id, col_int(row, 0));
@@ -286,11 +283,9 @@ class SqlStore final : public Store {
     return in_transaction(*db_, [&]() -> Status {
       for (std::size_t i = 0; i < recs.size(); ++i) {
         const auto& rec = recs[i];
-        PROSE_TRY(auto ins,
-                  db_->query("INSERT INTO pruk (pruk_id, imsi, pruk, source, created_at, use_count) "
-                             "VALUES ($1, $2, $3, $4, $5, $6)",
-                             {as_db(rec.pruk_id), rec.imsi, blobs[i], std::int64_t{static_cast<int>(rec.source)},
-                              rec.created_at, as_db(rec.use_count)}));
+        PROSE_TRY(auto ins, db_->query(kInsertPruk, {as_db(rec.pruk_id), rec.imsi, blobs[i],
+                                                     std::int64_t{static_cast<int>(rec.source)}, rec.created_at,
+                                                     as_db(rec.use_count)}));
         (void)ins;
       }
       return ok_status();
@@ -315,10 +310,15 @@ class SqlStore final : public Store {
     });
   }
 
-  Status delete_pruks_except(const std::string& imsi, std::uint64_t keep) override {
-    PROSE_TRY(auto rows, db_->query("DELETE FROM pruk WHERE imsi = $1 AND pruk_id <> $2", {imsi, as_db(keep)}));
-    (void)rows;
-    return ok_status();
+  Status delete_pruks_before(const std::string& imsi, std::uint64_t pruk_id, const AuditEntry& audit_entry) override {
+    return in_transaction(*db_, [&]() -> Status {
+      // Nothing when the PRUK is gone: the subquery is NULL and so is every comparison with it.
+      PROSE_TRY(auto rows, db_->query("DELETE FROM pruk WHERE imsi = $1 AND issued_seq < "
+                                      "(SELECT issued_seq FROM pruk WHERE pruk_id = $2 AND imsi = $1)",
+                                      {imsi, as_db(pruk_id)}));
+      (void)rows;
+      return insert_audit(audit_entry);
+    });
   }
 
   Result<std::optional<PsdkRecord>> current_psdk(std::uint32_t rsc) override { return current_psdk_locked(rsc); }
@@ -436,6 +436,10 @@ class SqlStore final : public Store {
   static constexpr const char* kUeColumns =
       "SELECT imsi, ip_address, mikey_port, pruk_delivery, key_type_id, pmk_id, updated_at FROM ue";
   static constexpr const char* kPrukColumns = "SELECT pruk_id, imsi, pruk, source, created_at, use_count FROM pruk";
+  // A UE's PRUKs are numbered in issue order (schema 3); (imsi, issued_seq) is unique.
+  static constexpr const char* kInsertPruk =
+      "INSERT INTO pruk (pruk_id, imsi, pruk, source, created_at, use_count, issued_seq) "
+      "VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(issued_seq), 0) + 1 FROM pruk WHERE imsi = $2))";
 
   Status upsert_ue_locked(const std::string& imsi, const std::vector<std::uint32_t>& rscs, std::int64_t now) {
     PROSE_TRY(auto ins, db_->query("INSERT INTO ue (imsi, updated_at) VALUES ($1, $2) "

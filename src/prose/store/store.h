@@ -58,14 +58,17 @@ class Store {
   virtual Status insert_pruk(const PrukRecord& rec, bool replace_older, const AuditEntry& audit) = 0;
   virtual Result<std::optional<PrukRecord>> find_pruk(std::uint64_t pruk_id) = 0;
   virtual Result<std::optional<PrukRecord>> latest_pruk(const std::string& imsi) = 0;
-  virtual Result<std::vector<std::uint64_t>> pruk_ids(const std::string& imsi) = 0;  // newest first
+  virtual Result<std::vector<std::uint64_t>> pruk_ids(const std::string& imsi) = 0;  // newest issued first
   virtual Status record_pruk_use(std::uint64_t pruk_id) = 0;
   // record_pruk_use and its audit entry in one transaction (one commit per KD request).
   virtual Status record_pruk_use_audited(std::uint64_t pruk_id, const AuditEntry& audit) = 0;
   // Many of those in one transaction (the PKMF's group commit of KD bookkeeping). PRUK IDs deleted meanwhile
   // are skipped; their audit entries are still written.
   virtual Status record_pruk_uses(const std::vector<std::pair<std::uint64_t, AuditEntry>>& uses) = 0;
-  virtual Status delete_pruks_except(const std::string& imsi, std::uint64_t keep_pruk_id) = 0;
+  // The UE verified PRUK `pruk_id` (its MIKEY delivery): the UE's PRUKs issued before it are deleted, never one
+  // issued after it (its MIKEY message may already be on its way), together with the audit entry, in one
+  // transaction. Nothing is deleted when `pruk_id` is no longer stored.
+  virtual Status delete_pruks_before(const std::string& imsi, std::uint64_t pruk_id, const AuditEntry& audit) = 0;
   // The KD request's reads (issue 7 speed): by PRUK ID when `pruk_id` is set, otherwise by `imsi`.
   virtual Result<KdLookup> lookup_for_kd(const std::string& relay_id, std::uint32_t rsc,
                                          std::optional<std::uint64_t> pruk_id, const std::string& imsi) = 0;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "pkmf_fixture.h"
 #include "prose/pkmf/mikey_delivery.h"
 
@@ -404,6 +406,43 @@ TEST_F(PkmfServiceTest, AKeyRequestAfterAPmkRevocationGetsANewPmkAndANewPruk) {
   EXPECT_TRUE(std::holds_alternative<pc8::KdGrant>(
       std::get<pc8::KdResponse>(service_->handle(relay(), kd_request_by_pruk(keys.pruk_id), 1)).outcome))
       << "the PRUK the UE holds works until it verified the new one";
+}
+
+// Issue 17 defect 1: two Key Requests back to back, then both verifications. The verification of the first PRUK must
+// not delete the second (its MIKEY message was already sent): after both the UE's newest PRUK gives KD, and the first
+// one is gone only once the second was verified.
+TEST_F(PkmfServiceTest, VerifyingAPrukKeepsThePrukIssuedAfterIt) {
+  UeMikeyEndpoint ep;
+  mikey::Receiver rx;
+  for (int i = 0; i < 2; ++i) {
+    auto resp = service_->handle(ue(), pruk_request(ep.port()), std::time(nullptr));
+    auto& g = std::get<pc8::PrukGrant>(std::get<pc8::PrukResponse>(resp).outcome);
+    ASSERT_TRUE(g.pmk.has_value());
+    rx.add_pmk(be(g.pmk->pmk_id.value, 8), g.pmk->pmk.clone());
+    rx.add_key_type(be(g.key_type_id.value, 4), mikey::KeyClass::kPruk);
+  }
+  std::map<std::uint64_t, Bytes> verification;  // by PRUK ID, in issue order below
+  auto lease = stores_->acquire();
+  auto newest_first = (*lease)->pruk_ids(kUeImsi);
+  ASSERT_TRUE(newest_first.ok());
+  const std::vector<std::uint64_t> issued(newest_first->rbegin(), newest_first->rend());
+  ASSERT_EQ(issued.size(), 2u);
+  while (verification.size() < 2) {
+    auto msg = ep.receive(3000);
+    ASSERT_TRUE(msg.has_value()) << "both MIKEY messages arrive";
+    auto opened = rx.open(*msg, mikey::ntp_now());
+    if (!opened.ok()) continue;  // a retransmission the replay cache refuses
+    verification[opened->key_id] = *opened->verification_message;
+  }
+  ASSERT_TRUE(service_->on_verification(verification.at(issued[0]), std::time(nullptr)).ok());
+  EXPECT_EQ(*(*lease)->pruk_ids(kUeImsi), (std::vector<std::uint64_t>{issued[1], issued[0]}))
+      << "the PRUK issued after the verified one stays";
+  EXPECT_TRUE(std::holds_alternative<pc8::KdGrant>(
+      std::get<pc8::KdResponse>(service_->handle(relay(), kd_request_by_pruk(issued[1]), 1)).outcome));
+  ASSERT_TRUE(service_->on_verification(verification.at(issued[1]), std::time(nullptr)).ok());
+  EXPECT_EQ(*(*lease)->pruk_ids(kUeImsi), (std::vector<std::uint64_t>{issued[1]}));
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kd_request_by_pruk(issued[0]), 1)),
+            ErrorCode::kUnknownPrukId);
 }
 
 }  // namespace

@@ -187,10 +187,46 @@ TEST_P(StoreTest, ReplaceOlderAndUseCount) {
   EXPECT_EQ(store_->record_pruk_use(11).error().code, Errc::kNotFound);
   auto p4 = pruk(imsi, 14, 400);
   ASSERT_TRUE(store_->insert_pruk(p4, false, audit_for(p4)).ok());
-  ASSERT_TRUE(store_->delete_pruks_except(imsi, 14).ok());
-  EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{14}));
   ASSERT_TRUE(store_->remove_ue(imsi).ok());
   EXPECT_FALSE(store_->find_pruk(14)->has_value()) << "removing a UE removes its PRUKs";
+}
+
+// Issue 17 defect 1: the verification of PRUK n deleted PRUK n+1, whose MIKEY message was already sent (a UE with two
+// Key Requests back to back ended up holding a PRUK the PKMF had forgotten). Only PRUKs issued before the verified one
+// go, with the audit entry in the same transaction; the issue order does not depend on time or on the random IDs.
+TEST_P(StoreTest, AVerificationDeletesOnlyThePruksIssuedBeforeIt) {
+  const std::string imsi = "001010000000006", other = "001010000000007";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
+  ASSERT_TRUE(store_->upsert_ue(other, {1}, 1).ok());
+  // Issued in this order, all in the same second, IDs deliberately not in issue order.
+  for (std::uint64_t id : {0x50ull, 0xf000000000000001ull, 0x30ull, 0x40ull}) {
+    auto p = pruk(imsi, id, 500);
+    ASSERT_TRUE(store_->insert_pruk(p, false, audit_for(p)).ok());
+  }
+  auto o = pruk(other, 0x10, 400);
+  ASSERT_TRUE(store_->insert_pruk(o, false, audit_for(o)).ok());
+  EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x40, 0x30, 0xf000000000000001ull, 0x50}))
+      << "newest issued first";
+  EXPECT_EQ((*store_->latest_pruk(imsi))->pruk_id, 0x40u);
+
+  const AuditEntry verified{501, "imsi-" + imsi, "verified", "PRUK", "0000000000000030", imsi};
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x30, verified).ok());
+  EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x40, 0x30})) << "the later PRUK 0x40 stays";
+  EXPECT_EQ(store_->audit_log(imsi, 1)->front().action, "verified");
+  EXPECT_EQ(*store_->pruk_ids(other), (std::vector<std::uint64_t>{0x10})) << "another UE's PRUKs are untouched";
+
+  // A verification for a PRUK no longer stored deletes nothing (its audit entry is still written).
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x50, verified).ok());
+  EXPECT_EQ(store_->pruk_ids(imsi)->size(), 2u);
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x40, verified).ok());
+  EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x40}));
+
+  // Issue order goes on after deletions: a new PRUK is the latest even with an earlier time and a lower ID.
+  auto late = pruk(imsi, 0x01, 1);
+  ASSERT_TRUE(store_->insert_pruk(late, false, audit_for(late)).ok());
+  EXPECT_EQ((*store_->latest_pruk(imsi))->pruk_id, 0x01u);
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x01, verified).ok());
+  EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x01}));
 }
 
 TEST_P(StoreTest, PoolReusesConnectionsAndDropsALostOne) {
