@@ -21,6 +21,15 @@ std::string_view find_header(const std::vector<std::pair<std::string, std::strin
 std::string_view HttpRequest::header(std::string_view name) const { return find_header(headers, name); }
 std::string_view HttpResponse::header(std::string_view name) const { return find_header(headers, name); }
 
+bool HttpRequest::has_media_type(std::string_view expected) const {
+  std::string_view t(content_type);
+  t = t.substr(0, t.find(';'));
+  auto ows = [](char c) { return c == ' ' || c == '\t'; };
+  while (!t.empty() && ows(t.front())) t.remove_prefix(1);
+  while (!t.empty() && ows(t.back())) t.remove_suffix(1);
+  return iequals(t, expected);
+}
+
 HttpResponse make_response(int status, std::string content_type, std::string body) {
   HttpResponse r;
   r.status = status;

@@ -18,6 +18,9 @@ struct HttpRequest {
 
   // First header with this name (case-insensitive), or empty.
   std::string_view header(std::string_view name) const;
+  // The Content-Type's media type is `expected` (RFC 9110 8.3.1: type and subtype are case-insensitive; parameters
+  // after ';' and optional whitespace are ignored).
+  bool has_media_type(std::string_view expected) const;
 };
 
 struct HttpResponse {

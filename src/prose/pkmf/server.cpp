@@ -21,8 +21,7 @@ net::HttpResponse handle_http(PkmfService& service, Metrics& metrics, const net:
     metrics.http_error(405);
     return net::make_error_response(405, "method not allowed");
   }
-  const std::string ct = req.content_type.substr(0, req.content_type.find(';'));
-  if (ct != pc8::kContentType) {
+  if (!req.has_media_type(pc8::kContentType)) {
     metrics.http_error(415);
     return net::make_error_response(415, "content type must be " + std::string(pc8::kContentType));
   }

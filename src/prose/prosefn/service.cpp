@@ -198,9 +198,7 @@ net::HttpResponse handle_http(ProseFunctionService& service, const net::PeerIden
                               std::int64_t now) {
   if (req.target != kHttpPath) return net::make_error_response(404, "not found");
   if (req.method != kHttpMethod) return net::make_error_response(405, "method not allowed");
-  std::string ct = req.content_type.substr(0, req.content_type.find(';'));
-  while (!ct.empty() && ct.back() == ' ') ct.pop_back();
-  if (ct != kContentType) {
+  if (!req.has_media_type(kContentType)) {
     return net::make_error_response(415, "content type must be " + std::string(kContentType));
   }
   auto r = service.handle(peer, req.body, now);

@@ -2,6 +2,9 @@
 // real HttpsServer with mutual TLS on loopback.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include <filesystem>
 
 #include "prose/net/pki.h"
@@ -168,6 +171,12 @@ TEST_F(ProsefnService, HttpBindingChecksPathMethodAndContentType) {
   wrong = req;
   wrong.content_type = "application/xml";
   EXPECT_EQ(handle_http(*service_, ue(), wrong, 0).status, 415);
+  // Media types are case-insensitive (RFC 9110 8.3.1); parameters and whitespace around the type are ignored.
+  auto cased = req;
+  std::transform(cased.content_type.begin(), cased.content_type.end(), cased.content_type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  cased.content_type = " " + cased.content_type + " ; charset=utf-8";
+  EXPECT_EQ(handle_http(*service_, ue(), cased, 0).status, 200);
 }
 
 TEST_F(ProsefnService, PerRscOverridesApplyToTheirRscOnly) {
