@@ -92,6 +92,8 @@ std::string Metrics::render() const {
       static_cast<unsigned long long>(mikey_verified_.load()));
   add("prose_pkmf_mikey_messages_total{event=\"gave_up\"} %llu\n",
       static_cast<unsigned long long>(mikey_gave_up_.load()));
+  add("prose_pkmf_mikey_messages_total{event=\"ignored\"} %llu\n",
+      static_cast<unsigned long long>(mikey_ignored_.load()));
   out += "# HELP prose_pkmf_psdks_issued_total PSDKs handed out in Discovery Key Responses (one per granted RSC).\n";
   out += "# TYPE prose_pkmf_psdks_issued_total counter\n";
   add("prose_pkmf_psdks_issued_total %llu\n", static_cast<unsigned long long>(psdks_issued_.load()));

@@ -28,6 +28,8 @@ class Metrics {
   void mikey_retry() { mikey_retries_.fetch_add(1, std::memory_order_relaxed); }
   void mikey_verified() { mikey_verified_.fetch_add(1, std::memory_order_relaxed); }
   void mikey_gave_up() { mikey_gave_up_.fetch_add(1, std::memory_order_relaxed); }
+  // A datagram on the MIKEY socket that is no verification message the PKMF waits for.
+  void mikey_ignored() { mikey_ignored_.fetch_add(1, std::memory_order_relaxed); }
   // Discovery keys: a PSDK handed to a requester (one per granted RSC), and a PSDK created (first or rotation).
   void psdk_issued() { psdks_issued_.fetch_add(1, std::memory_order_relaxed); }
   void psdk_created() { psdks_created_.fetch_add(1, std::memory_order_relaxed); }
@@ -43,7 +45,8 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, kMaxCode> errors_{};
   std::array<std::atomic<std::uint64_t>, 600> http_errors_{};
   std::atomic<std::uint64_t> pruks_mikey_{0}, pruks_gba_{0}, kd_derived_{0};
-  std::atomic<std::uint64_t> mikey_sent_{0}, mikey_retries_{0}, mikey_verified_{0}, mikey_gave_up_{0};
+  std::atomic<std::uint64_t> mikey_sent_{0}, mikey_retries_{0}, mikey_verified_{0}, mikey_gave_up_{0},
+      mikey_ignored_{0};
   std::atomic<std::uint64_t> psdks_issued_{0}, psdks_created_{0};
 };
 

@@ -169,7 +169,12 @@ void UdpMikeySender::run() {
                   it != flights_.end() ? what(it->second.job) : std::string("a MIKEY message"));
         if (it != flights_.end()) flights_.erase(it);
       } else {
-        log::warn("mikey: ignored a datagram: {}", verified.error().to_string());
+        // Garbage on the MIKEY port costs a counter, and a log line at most once a second (issue 17).
+        metrics_.mikey_ignored();
+        if (auto suppressed = ignored_log_.allow(steady_ms())) {
+          log::warn("mikey: ignored a datagram: {}{}", verified.error().to_string(),
+                    *suppressed ? " (and " + std::to_string(*suppressed) + " more since the last such line)" : "");
+        }
       }
     }
   }

@@ -15,6 +15,7 @@
 #include "prose/pkmf/metrics.h"
 #include "prose/pkmf/policy.h"
 #include "prose/pkmf/providers.h"
+#include "prose/util/rate_limit.h"
 
 namespace prose::pkmf {
 
@@ -53,6 +54,7 @@ class UdpMikeySender final : public MikeySink {
   std::thread thread_;
   mutable std::mutex mu_;
   std::map<std::uint32_t, Flight> flights_;  // by CSB ID
+  LogRateLimiter ignored_log_{1000};         // the sender thread's only
 };
 
 }  // namespace prose::pkmf
