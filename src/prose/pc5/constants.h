@@ -112,10 +112,11 @@ enum class IpAddressConfig : std::uint8_t {
 inline constexpr std::uint8_t kIpAddressConfigMask = 0x0F;
 std::optional<std::string_view> ip_address_config_name(std::uint8_t v);
 
-// ---- User Info (DCR mandatory LV, DSMC optional TLV): 1 octet type then the value [P].
+// ---- User Info (DCR mandatory LV, DSMC optional TLV): 1 octet type then the value [P, profile.md 3].
 enum class UserInfoType : std::uint8_t {
-  kPrukId = 0x01,  // 8 octets
-  kImsi = 0x02,    // TS 24.008 mobile identity value (odd/even + type 001 + BCD digits)
+  kPrukId = 0x01,  // 8 octets, big-endian [P: no source]
+  kImsi = 0x03,    // TS 24.008 mobile identity value (odd/even + type 001 + BCD digits)
+                   // [I S1: psc-ns3 uses type 3 for IMSI, citing TS 24.334 12.5.1.3; value coding ours]
 };
 inline constexpr std::size_t kPrukIdSize = 8;
 // TS 24.008 10.5.1.4 mobile identity [V 24.008].

@@ -19,7 +19,7 @@ expect_exit() {
 }
 
 # ---- decode -------------------------------------------------------------------------------------------------
-DCR=0101020902091010103254769804'00000e10'000102030405060708090a0b0c0d0e0f'f070a5'11deadbeef19123456
+DCR=0101020903091010103254769804'00000e10'000102030405060708090a0b0c0d0e0f'f070a5'11deadbeef19123456
 DCR=${DCR//\'/}
 out=$("$PROSE" pc5 decode "$DCR")
 expect_contains "decode: type" "$out" "Message type: DIRECT_COMMUNICATION_REQUEST (0x01)"

@@ -52,8 +52,8 @@ TEST(Pc5Codec, DirectCommunicationRequestWireLayout) {
             "01"
             "0102"  // type, sequence number
             "09"
-            "02"
-            "0910101032547698"  // User Info LV: type IMSI, 24.008 mobile identity
+            "03"                // User Info LV: type 3 = IMSI (profile.md 3; psc-ns3, TS 24.334 12.5.1.3)
+            "0910101032547698"  // 24.008 mobile identity
             "04"
             "00000e10"                          // IP Address Config, Maximum Inactivity Period
             "000102030405060708090a0b0c0d0e0f"  // Nonce_1
@@ -241,10 +241,19 @@ TEST(Pc5Codec, ReservedValuesRejectedSpareBitsIgnored) {
                          "f3"));  // spare bits 8-5 set
   ASSERT_TRUE(ipc.ok());
   EXPECT_EQ(std::get<DirectCommunicationAccept>(*ipc).ip_address_config, IpAddressConfig::kDhcpv4ServerAndIpv6Router);
+  // User Info type 2 (our IMSI type before profile.md 3 moved it to 3) is unassigned: refused even around a valid
+  // mobile identity.
+  std::size_t off = 0;
   EXPECT_EQ(decode_code("010001"
                         "09"
-                        "0300000000000000aa"),
-            Errc::kMalformed);  // User Info type 3
+                        "020910101032547698",
+                        &off),
+            Errc::kMalformed);
+  EXPECT_EQ(off, 4u);
+  EXPECT_EQ(decode_code("010001"
+                        "09"
+                        "0400000000000000aa"),
+            Errc::kMalformed);  // User Info type 4
 }
 
 TEST(Pc5Codec, OptionalIesInAnyOrder) {
