@@ -139,7 +139,7 @@ inline constexpr std::uint8_t ue_sec_cap_bit(unsigned alg_id) { return static_ca
 // ---- Chosen Algorithms (1 octet) [V 24.301 bit positions; M that 24.334 reuses them; M values]: coded as the NAS
 // security algorithms IE value (24.301 9.9.3.23): bit 8 spare; bits 7-5 type of ciphering algorithm (EEA id); bit 4
 // spare; bits 3-1 type of integrity protection algorithm (EIA id). Ids 4..7 are reserved and rejected. (psc-ns3 puts
-// the ciphering id one bit higher, in bits 8-6: an ns-3 quirk we do not copy.)
+// the ciphering id one bit higher, in bits 8-6: an ns-3 quirk we do not copy, see docs/conformance/pc5.md.)
 inline constexpr unsigned kChosenEeaShift = 4;
 inline constexpr std::uint8_t kChosenAlgMask = 0x07;
 inline constexpr std::uint8_t kMaxAlgorithmId = 3;
