@@ -7,6 +7,7 @@
 //   [P]     design/profile.md section 3 (provisional project choice)
 //   [M]     background knowledge (33.401 / 24.301 conventions), not verified against 24.334 text
 //   [V 24.008] TS 24.008 10.5.1.4 Mobile identity (IMSI/IMEI BCD coding)
+//   [V 24.301] TS 24.301 9.9.3.23 NAS security algorithms (table 9.9.3.23.1 bit positions)
 #pragma once
 
 #include <cstddef>
@@ -112,10 +113,11 @@ enum class IpAddressConfig : std::uint8_t {
 inline constexpr std::uint8_t kIpAddressConfigMask = 0x0F;
 std::optional<std::string_view> ip_address_config_name(std::uint8_t v);
 
-// ---- User Info (DCR mandatory LV, DSMC optional TLV): 1 octet type then the value [P].
+// ---- User Info (DCR mandatory LV, DSMC optional TLV): 1 octet type then the value [P, profile.md 3].
 enum class UserInfoType : std::uint8_t {
-  kPrukId = 0x01,  // 8 octets
-  kImsi = 0x02,    // TS 24.008 mobile identity value (odd/even + type 001 + BCD digits)
+  kPrukId = 0x01,  // 8 octets, big-endian [P: no source]
+  kImsi = 0x03,    // TS 24.008 mobile identity value (odd/even + type 001 + BCD digits)
+                   // [I S1: psc-ns3 uses type 3 for IMSI, citing TS 24.334 12.5.1.3; value coding ours]
 };
 inline constexpr std::size_t kPrukIdSize = 8;
 // TS 24.008 10.5.1.4 mobile identity [V 24.008].
@@ -134,8 +136,10 @@ std::optional<std::string_view> remote_ue_info_type_name(std::uint8_t v);
 // (bit 8 = EEA0), octet 2 = EIA0..EIA7 the same way.
 inline constexpr std::uint8_t ue_sec_cap_bit(unsigned alg_id) { return static_cast<std::uint8_t>(0x80u >> alg_id); }
 
-// ---- Chosen Algorithms (1 octet) [I S1 bit positions, M values]: bit 8 spare; bits 7-5 ciphering (EEA id);
-// bit 4 spare; bits 3-1 integrity (EIA id). Ids 4..7 are reserved and rejected.
+// ---- Chosen Algorithms (1 octet) [V 24.301 bit positions; M that 24.334 reuses them; M values]: coded as the NAS
+// security algorithms IE value (24.301 9.9.3.23): bit 8 spare; bits 7-5 type of ciphering algorithm (EEA id); bit 4
+// spare; bits 3-1 type of integrity protection algorithm (EIA id). Ids 4..7 are reserved and rejected. (psc-ns3 puts
+// the ciphering id one bit higher, in bits 8-6: an ns-3 quirk we do not copy, see docs/conformance/pc5.md.)
 inline constexpr unsigned kChosenEeaShift = 4;
 inline constexpr std::uint8_t kChosenAlgMask = 0x07;
 inline constexpr std::uint8_t kMaxAlgorithmId = 3;

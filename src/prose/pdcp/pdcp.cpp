@@ -11,7 +11,6 @@ namespace prose::pdcp {
 
 namespace {
 
-constexpr std::uint8_t kPgkIndexMask = 0x1F;
 constexpr unsigned kSduTypeShift = 5;
 
 Status check_params(const PduParams& p) {
@@ -46,14 +45,15 @@ Result<Header> decode_header(ByteView pdu) {
   }
   Header h;
   h.sdu_type = static_cast<SduType>(type);
-  h.pgk_index = first & kPgkIndexMask;
+  h.reserved = first & kReservedBitsMask;
   PROSE_TRY(h.kd_sess_id, r.u16("PDCP header KD-sess ID"));
   PROSE_TRY(h.sn, r.u16("PDCP SN"));
   return h;
 }
 
 void encode_header(ByteWriter& w, const Header& h) {
-  w.u8(static_cast<std::uint8_t>((static_cast<unsigned>(h.sdu_type) << kSduTypeShift) | (h.pgk_index & kPgkIndexMask)));
+  w.u8(static_cast<std::uint8_t>((static_cast<unsigned>(h.sdu_type) << kSduTypeShift) |
+                                 (h.reserved & kReservedBitsMask)));
   w.u16(h.kd_sess_id).u16(h.sn);
 }
 
@@ -153,8 +153,8 @@ Status unprotect_body(cipher::Backend& be, const KeyView& keys, ProtectionMode m
 Result<PduInfo> unprotect_pdu_into(cipher::Backend& be, const KeyView& keys, ProtectionMode mode, const PduParams& p,
                                    ByteView pdu, Bytes& sdu_out) {
   PROSE_TRY_STATUS(check_params(p));
+  // The R bits are not checked (36.323 6.3.6); the MAC-I below is computed over the header as received.
   PROSE_TRY(Header h, decode_header(pdu));
-  if (h.pgk_index != 0) return fail_at(Errc::kMalformed, 0, "PDCP header: PGK index must be 0 on one-to-one");
   if (h.sn != (p.count & kSnMask)) return fail_at(Errc::kMalformed, 3, "PDCP SN does not match COUNT");
   auto st = unprotect_body(be, keys, mode, p, pdu, sdu_out);
   if (!st.ok()) {
@@ -182,7 +182,6 @@ Bytes encode_unprotected(SduType sdu_type, std::uint16_t sn, ByteView sdu) {
 
 Result<UnprotectedPdu> decode_unprotected(ByteView pdu) {
   PROSE_TRY(Header h, decode_header(pdu));
-  if (h.pgk_index != 0) return fail_at(Errc::kMalformed, 0, "PDCP header: PGK index must be 0 on one-to-one");
   if (!is_unprotected(h)) return fail_at(Errc::kMalformed, 1, "expected an unprotected PDU (KD-sess ID 0)");
   ByteView data = pdu.subspan(kHeaderSize);
   return UnprotectedPdu{h, h.sn, Bytes(data.begin(), data.end())};

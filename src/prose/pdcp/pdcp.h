@@ -3,16 +3,18 @@
 // Stateful TX / RX entities (COUNT assignment, replay window, rekey trigger): prose/pdcp/entity.h.
 // Which PC5 signalling message is protected how: prose/pc5/protection_policy.h.
 //
-// PDU:   SDU type (3 bits) | PGK index (5 bits) | KD-sess ID (16) | PDCP SN (16) | data ... | [MAC-I (32)]
+// PDU:   SDU type (3 bits) | R R R R R | KD-sess ID (16) | PDCP SN (16) | data ... | [MAC-I (32)]
+//        (TS 36.323 V14.1.0 figure 6.2.10.2, one-to-one SLRB; R = reserved bits, sent as 0 and ignored by the
+//        receiver, 6.3.6; they are part of the header, so the MAC-I covers them as received.)  [V 36.323]
 // COUNT = HFN (16 bits, per direction, incremented when the SN wraps) || PDCP SN (16)            [P]
 // MAC-I = EIA(PIK, COUNT, BEARER, DIRECTION) over header || plaintext data, computed before ciphering;
 //         the MAC-I itself is not ciphered (36.323 6.3.3).                                     [V 36.323 / P]
 // Ciphering: EEA(PEK, COUNT, BEARER, DIRECTION) over the data part only.                      [V 36.323]
 // KD-sess ID 0 in the header = unprotected PDU (no context, no MAC-I).                         [V 36.323]
 //
-// Errors: kTruncated (shorter than header [+ MAC-I]), kMalformed (reserved SDU type, non-zero PGK index on
-// one-to-one, SN does not match COUNT, unexpected KD-sess ID), kAuthFailed (MAC-I mismatch),
-// kInvalidArgument (bad key size, bearer > 31, direction > 1).
+// Errors: kTruncated (shorter than header [+ MAC-I]), kMalformed (reserved SDU type, SN does not match COUNT,
+// unexpected KD-sess ID), kAuthFailed (MAC-I mismatch), kInvalidArgument (bad key size, bearer > 31,
+// direction > 1).
 #pragma once
 
 #include <cstddef>
@@ -26,7 +28,7 @@
 namespace prose::pdcp {
 
 // ---- Constants: THE PDCP table (source tags as in docs/conformance/pdcp.md).
-inline constexpr std::size_t kHeaderSize = 5;  // [I S1, V 36.323 6.3.x field lengths]
+inline constexpr std::size_t kHeaderSize = 5;  // [V 36.323 V14.1.0 figure 6.2.10.2]
 inline constexpr std::size_t kMacISize = 4;    // [V 36.323 6.3.4]
 inline constexpr unsigned kSnBits = 16;        // [V 36.323 6.3.2]
 inline constexpr std::uint32_t kSnMask = 0xFFFF;
@@ -37,7 +39,9 @@ inline constexpr std::uint16_t kUnprotectedKdSessId = 0;  // [V 36.323 5.6.2]
 // Default rekey trigger: 2^32 - 2^16, i.e. one full SN cycle before COUNT would repeat. [project choice]
 inline constexpr std::uint32_t kDefaultRekeyThreshold = 0xFFFF0000u;
 
-// SDU type (3 bits) [I S1 lte-pdcp-sap.h]; 4..7 reserved and rejected.
+inline constexpr std::uint8_t kReservedBitsMask = 0x1F;  // the 5 R bits after the SDU type [V 36.323 V14.1.0 6.3.6]
+
+// SDU type (3 bits) [V 36.323 V14.1.0 table 6.3.14.1]; 4..7 reserved and rejected.
 enum class SduType : std::uint8_t { kIp = 0, kArp = 1, kPc5Signalling = 2, kNonIp = 3 };
 inline constexpr std::uint8_t kMaxSduType = 3;
 
@@ -52,13 +56,14 @@ Result<std::uint8_t> bearer_for_lcid(std::uint8_t lcid);
 
 struct Header {
   SduType sdu_type = SduType::kIp;
-  std::uint8_t pgk_index = 0;  // 5 bits, 0 for one-to-one
+  std::uint8_t reserved = 0;  // the 5 R bits: sent as 0, ignored on receipt (36.323 6.3.6)
   std::uint16_t kd_sess_id = 0;
   std::uint16_t sn = 0;
   friend bool operator==(const Header&, const Header&) = default;
 };
 
-// Parses the first 5 octets (kTruncated / kMalformed for a reserved SDU type).
+// Parses the first 5 octets (kTruncated / kMalformed for a reserved SDU type). Any value of the R bits is
+// accepted and reported in Header::reserved.
 Result<Header> decode_header(ByteView pdu);
 void encode_header(ByteWriter& w, const Header& h);
 inline bool is_unprotected(const Header& h) { return h.kd_sess_id == kUnprotectedKdSessId; }
@@ -110,7 +115,7 @@ Result<PduInfo> unprotect_pdu_into(cipher::Backend& be, const KeyView& keys, Pro
 
 // Unprotected PDUs (DCR, DCRj, DSM Reject; EEA0 user plane): KD-sess ID 0, no MAC-I.
 Bytes encode_unprotected(SduType sdu_type, std::uint16_t sn, ByteView sdu);
-// kMalformed when the KD-sess ID is not 0.
+// kMalformed when the KD-sess ID is not 0. The R bits are ignored.
 Result<UnprotectedPdu> decode_unprotected(ByteView pdu);
 
 }  // namespace prose::pdcp

@@ -19,7 +19,7 @@ expect_exit() {
 }
 
 # ---- decode -------------------------------------------------------------------------------------------------
-DCR=0101020902091010103254769804'00000e10'000102030405060708090a0b0c0d0e0f'f070a5'11deadbeef19123456
+DCR=0101020903091010103254769804'00000e10'000102030405060708090a0b0c0d0e0f'f070a5'11deadbeef19123456
 DCR=${DCR//\'/}
 out=$("$PROSE" pc5 decode "$DCR")
 expect_contains "decode: type" "$out" "Message type: DIRECT_COMMUNICATION_REQUEST (0x01)"
@@ -68,6 +68,9 @@ plain=$("$PROSE" pc5 protect --enc-alg 0 --int-alg 0 --kd-sess-id 0 --count 0 --
         --in "$DCR")
 expect_eq "unprotected PDU" "$plain" "4000000000$DCR"
 expect_eq "unprotected PDU back" "$("$PROSE" pc5 unprotect --enc-alg 0 --int-alg 0 --bearer 0 --direction 0 --in "$plain")" "$DCR"
+# Reserved bits (the 5 bits after the SDU type, TS 36.323 V14.1.0 figure 6.2.10.2): ignored on receipt (6.3.6).
+expect_eq "unprotected PDU with reserved bits set" \
+  "$("$PROSE" pc5 unprotect --enc-alg 0 --int-alg 0 --bearer 0 --direction 0 --in "5f${plain:2}")" "$DCR"
 
 # ---- failures: exit 2 with the reason ----------------------------------------------------------------------------
 good=$("$PROSE" pc5 protect --enc-alg 2 --int-alg 2 --pek $PEK --pik $PIK --kd-sess-id a55a --count 7 --bearer 0 \
@@ -75,6 +78,8 @@ good=$("$PROSE" pc5 protect --enc-alg 2 --int-alg 2 --pek $PEK --pik $PIK --kd-s
 tampered="${good:0:20}$(printf '%x' $(( 0x${good:20:1} ^ 1 )))${good:21}"
 U=("$PROSE" pc5 unprotect --enc-alg 2 --int-alg 2 --pek $PEK --pik $PIK --bearer 0 --direction 0)
 expect_exit "tampered data" 2 "MAC-I" "${U[@]}" --count 7 --in "$tampered"
+# A reserved bit is not checked on its own but is covered by the MAC-I.
+expect_exit "reserved bit flipped" 2 "MAC-I" "${U[@]}" --count 7 --in "$(printf '%02x' $(( 0x${good:0:2} ^ 0x04 )))${good:2}"
 expect_exit "wrong HFN" 2 "MAC-I" "${U[@]}" --count 10007 --in "$good"
 expect_exit "wrong DIRECTION" 2 "MAC-I" "$PROSE" pc5 unprotect --enc-alg 2 --int-alg 2 --pek $PEK --pik $PIK \
   --bearer 0 --direction 1 --count 7 --in "$good"

@@ -52,8 +52,8 @@ TEST(Pc5Codec, DirectCommunicationRequestWireLayout) {
             "01"
             "0102"  // type, sequence number
             "09"
-            "02"
-            "0910101032547698"  // User Info LV: type IMSI, 24.008 mobile identity
+            "03"                // User Info LV: type 3 = IMSI (profile.md 3; psc-ns3, TS 24.334 12.5.1.3)
+            "0910101032547698"  // 24.008 mobile identity
             "04"
             "00000e10"                          // IP Address Config, Maximum Inactivity Period
             "000102030405060708090a0b0c0d0e0f"  // Nonce_1
@@ -241,10 +241,74 @@ TEST(Pc5Codec, ReservedValuesRejectedSpareBitsIgnored) {
                          "f3"));  // spare bits 8-5 set
   ASSERT_TRUE(ipc.ok());
   EXPECT_EQ(std::get<DirectCommunicationAccept>(*ipc).ip_address_config, IpAddressConfig::kDhcpv4ServerAndIpv6Router);
+  // User Info type 2 (our IMSI type before profile.md 3 moved it to 3) is unassigned: refused even around a valid
+  // mobile identity.
+  std::size_t off = 0;
   EXPECT_EQ(decode_code("010001"
                         "09"
-                        "0300000000000000aa"),
-            Errc::kMalformed);  // User Info type 3
+                        "020910101032547698",
+                        &off),
+            Errc::kMalformed);
+  EXPECT_EQ(off, 4u);
+  EXPECT_EQ(decode_code("010001"
+                        "09"
+                        "0400000000000000aa"),
+            Errc::kMalformed);  // User Info type 4
+}
+
+// Messages as the NIST psc-ns3 simulator puts them on the wire (bytes written from its serialisers' rules, see
+// "Traffic from NIST psc-ns3" in docs/conformance/pc5.md): each quirk is refused, or read as documented.
+TEST(Pc5Codec, Ns3TrafficRefused) {
+  const std::string nonce0 = "00000000000000000000000000000000";
+  // DCR: User Info length 8 (type 3 + IMSI 001010123456789 as a little-endian integer, 9 octets), IP Address
+  // Config 0, caps 0, Relay Service Code 0x123456 least significant octet first.
+  const std::string ns3_imsi = "15c10c30eb000000";  // 1010123456789, LSB first
+  EXPECT_EQ(decode_code("010001"
+                        "08"
+                        "03" +
+                        ns3_imsi + "00" + "00000000" + nonce0 + "0000" + "00" + "19563412"),
+            Errc::kMalformed);
+  // Even with a length that covers the type octet, the integer is not a 24.008 mobile identity.
+  std::size_t off = 0;
+  EXPECT_EQ(decode_code("010001"
+                        "09"
+                        "03" +
+                            ns3_imsi + "04" + "00000e10" + nonce0 + "6060" + "00",
+                        &off),
+            Errc::kMalformed);
+  EXPECT_EQ(off, 5u);  // the first octet of the mobile identity
+  // Our User Info, but IP Address Config 0 (psc-ns3 never sets it): reserved value.
+  const std::string our_ui = "09030910101032547698";
+  EXPECT_EQ(decode_code("010001" + our_ui + "00" + "00000e10" + nonce0 + "6060" + "00"), Errc::kMalformed);
+  // Relay Service Code LSB first: decodes, with the octets reversed.
+  auto rsc = decode(hex_literal("010001" + our_ui + "04" + "00000e10" + nonce0 + "6060" + "00" + "19563412"));
+  ASSERT_TRUE(rsc.ok()) << rsc.error().to_string();
+  EXPECT_EQ(std::get<DirectCommunicationRequest>(*rsc).relay_service_code, 0x563412u);
+  // DSMC: Chosen Algorithms with the ciphering id shifted by 5. EEA1/EIA2 (0x22) reads as EEA2/EIA2; EEA2/EIA2
+  // (0x42) and EEA3/EIA2 (0x62) read as the reserved ids 4 and 6.
+  const std::string dsmc_head =
+      "0c0001"
+      "0000" +
+      nonce0;
+  auto eea1 = decode(hex_literal(dsmc_head + "22" + "01"));
+  ASSERT_TRUE(eea1.ok());
+  EXPECT_EQ(std::get<DirectSecurityModeCommand>(*eea1).chosen_algorithms, (ChosenAlgorithms{2, 2}));
+  EXPECT_EQ(decode_code(dsmc_head + "42" + "01"), Errc::kMalformed);
+  EXPECT_EQ(decode_code(dsmc_head + "62" + "01"), Errc::kMalformed);
+  // GPI with a one-octet length (5 octets): the first GPI octet becomes the low length octet.
+  EXPECT_EQ(decode_code(dsmc_head + "12" + "01" + "1805" + "aabbccddee"), Errc::kTruncated);
+  // DCA and Remote UE Info Request with the fields psc-ns3 leaves at 0.
+  EXPECT_EQ(decode_code("020001"
+                        "00"),
+            Errc::kMalformed);
+  EXPECT_EQ(decode_code("120001"
+                        "00"),
+            Errc::kMalformed);
+  // Remote UE Info Response: IMEI IE carrying the IMSI as a little-endian integer.
+  EXPECT_EQ(decode_code("130001"
+                        "1b" +
+                        ns3_imsi),
+            Errc::kMalformed);
 }
 
 TEST(Pc5Codec, OptionalIesInAnyOrder) {

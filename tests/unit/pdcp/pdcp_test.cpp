@@ -57,7 +57,7 @@ TEST(PdcpHeader, LayoutAndErrors) {
   auto h = decode_header(hex_literal("7f1234abcd99"));
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->sdu_type, SduType::kNonIp);
-  EXPECT_EQ(h->pgk_index, 0x1F);
+  EXPECT_EQ(h->reserved, 0x1F);
   EXPECT_EQ(h->kd_sess_id, 0x1234);
   EXPECT_EQ(h->sn, 0xABCD);
   auto reserved = decode_header(hex_literal("801234abcd"));
@@ -68,6 +68,69 @@ TEST(PdcpHeader, LayoutAndErrors) {
     ASSERT_FALSE(t.ok());
     EXPECT_EQ(t.error().code, Errc::kTruncated);
   }
+}
+
+// TS 36.323 V14.1.0 figure 6.2.10.2 / 6.3.6: the 5 bits after the SDU type are reserved on one-to-one, sent as 0
+// and ignored by the receiver. A PDU whose sender set them is received normally; the MAC-I covers them as sent.
+TEST(PdcpHeader, ReservedBitsIgnoredOnReceiptButCoveredByMacI) {
+  for (cipher::Backend* be : backends()) {
+    const KeyView keys{Eea::kEea2, Eia::kEia2, pek().view(), pik().view()};
+    const PduParams p{0x0007, 0, 1};
+    const Bytes sdu = pattern(33, 5);
+    const std::uint8_t kReservedValues[] = {0x01, 0x10, 0x15, 0x1F};
+    for (std::uint8_t r : kReservedValues) {
+      // Build the PDU by hand: header with R bits set, MAC-I over header || plaintext, data ciphered.
+      ByteWriter w;
+      encode_header(w, Header{SduType::kPc5Signalling, r, 0xA55A, 0x0007});
+      Bytes pdu = w.take();
+      ASSERT_EQ(pdu[0], 0x40 | r);
+      pdu.insert(pdu.end(), sdu.begin(), sdu.end());
+      const cipher::EpsParams ep{p.count, p.bearer, p.direction};
+      const std::uint32_t mac = *be->eia(keys.eia, keys.pik, ep, pdu, pdu.size() * 8);
+      MutableByteView data(pdu.data() + kHeaderSize, sdu.size());
+      ASSERT_TRUE(be->eea(keys.eea, keys.pek, ep, data, sdu.size() * 8, data).ok());
+      for (int i = 3; i >= 0; --i) pdu.push_back(static_cast<std::uint8_t>(mac >> (8 * i)));
+
+      auto back = unprotect_pdu(*be, keys, kFull, p, pdu);
+      ASSERT_TRUE(back.ok()) << back.error().to_string();
+      EXPECT_EQ(back->sdu, sdu);
+      EXPECT_EQ(back->header.reserved, r);
+      EXPECT_EQ(back->header.sdu_type, SduType::kPc5Signalling);
+
+      // The same PDU through a receiving entity: accepted, and it moves the replay window like any other.
+      EntityConfig c = cfg(Eea::kEea2, Eia::kEia2, 1);
+      c.bearer = 0;
+      auto rx = *RxEntity::create(*be, c, pek(), pik());
+      auto via_rx = rx.unprotect(pdu, kFull);
+      ASSERT_TRUE(via_rx.ok()) << via_rx.error().to_string();
+      EXPECT_EQ(via_rx->sdu, sdu);
+      EXPECT_EQ(*rx.highest_count(), 7u);
+
+      // The R bits are in the MAC-I input: clearing them (what a receiver that "normalised" the header would
+      // check) or flipping any one of them breaks the MAC-I, and nothing is handed out.
+      for (std::uint8_t flip :
+           {r, std::uint8_t{0x01}, std::uint8_t{0x02}, std::uint8_t{0x04}, std::uint8_t{0x08}, std::uint8_t{0x10}}) {
+        Bytes bad = pdu;
+        bad[0] ^= flip;
+        auto f = unprotect_pdu(*be, keys, kFull, p, bad);
+        ASSERT_FALSE(f.ok());
+        EXPECT_EQ(f.error().code, Errc::kAuthFailed) << f.error().to_string();
+      }
+    }
+  }
+  // Unprotected PDUs (KD-sess ID 0) with R bits set are accepted as well.
+  auto plain = decode_unprotected(hex_literal("5f0000000301000102"));
+  ASSERT_TRUE(plain.ok()) << plain.error().to_string();
+  EXPECT_EQ(plain->header.reserved, 0x1F);
+  EXPECT_EQ(to_hex(plain->sdu), "01000102");
+  // User plane (ciphering only, no MAC-I): the R bits change nothing either.
+  auto pr_tx = *TxEntity::create(cipher::default_backend(), cfg(Eea::kEea1, Eia::kEia0), pek(), pik());
+  auto pr_rx = *RxEntity::create(cipher::default_backend(), cfg(Eea::kEea1, Eia::kEia0), pek(), pik());
+  Bytes up = *pr_tx.protect(SduType::kIp, pattern(20, 9), kCipherOnly);
+  up[0] |= 0x0A;
+  auto up_back = pr_rx.unprotect(up, kCipherOnly);
+  ASSERT_TRUE(up_back.ok()) << up_back.error().to_string();
+  EXPECT_EQ(up_back->sdu, pattern(20, 9));
 }
 
 TEST(PdcpHeader, BearerForLcid) {
@@ -224,7 +287,12 @@ TEST(PdcpEntity, TamperedPduRejectedWithoutStateChange) {
       auto r = pr.rx.unprotect(bad, kFull);
       ASSERT_FALSE(r.ok()) << pos << "/" << bit;
       const Errc c = r.error().code;
-      EXPECT_TRUE(c == Errc::kAuthFailed || c == Errc::kMalformed || c == Errc::kReplay) << r.error().to_string();
+      if (pos == 0 && bit < 5) {
+        // A reserved (R) bit: not checked on receipt (36.323 6.3.6), but covered by the MAC-I.
+        EXPECT_EQ(c, Errc::kAuthFailed) << r.error().to_string();
+      } else {
+        EXPECT_TRUE(c == Errc::kAuthFailed || c == Errc::kMalformed || c == Errc::kReplay) << r.error().to_string();
+      }
       EXPECT_EQ(*pr.rx.highest_count(), 0u) << "no state change";
     }
   }
