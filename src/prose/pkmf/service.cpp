@@ -240,9 +240,9 @@ Result<std::string> PkmfService::on_verification(ByteView r_message, std::int64_
     if (it == pending_.end()) return fail(Errc::kNotFound, "no delivery waits for CSB ID " + std::to_string(csb));
     PROSE_TRY_STATUS(it->second.verification.verify(r_message));
     pending = std::move(it->second);
+    metrics_.mikey_verified();  // before the erase: whoever sees no pending verification sees it counted
     pending_.erase(it);
   }
-  metrics_.mikey_verified();
   // The UE now holds the new PRUK and has deleted the previous ones (6.X.3.1): so do we. PRUKs issued after it stay
   // (a Key Request right after another one: their MIKEY messages may still be on the way).
   auto lease = stores_.acquire();
