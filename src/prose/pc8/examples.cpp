@@ -2,6 +2,9 @@
 
 #include <chrono>
 
+#include "prose/crypto/milenage.h"
+#include "prose/gba/gba.h"
+#include "prose/keys/prose_keys.h"
 #include "prose/util/hex.h"
 
 namespace prose::pc8 {
@@ -33,6 +36,22 @@ std::vector<GroupKeyResult> group_results() {
   return {GroupKeyResult{GroupId{0x00beef}, GroupKeyGrant{GroupMemberId{0x000042}, 2, PgkId{0x1111222233334445ULL},
                                                           when(2027, 1, 31) + hours{12}}},
           GroupKeyResult{GroupId{0x00cafe}, ErrorCode::kGroupNotAuthorised}};
+}
+
+// A real GPI, formed by the project's GBA Push code (src/prose/gba) as a PKMF refreshing the Remote UE's PRUK would:
+// for the subscriber of TS 35.208 Milenage test set 1 (the IMSI of these samples; docs/gba.md), SQN ff9bb4d0b607, the
+// NAF_Id of pkmf.example.org and the new PRUK ID 0123456789abcdf0. `prose gba gpi-decode` decodes it and
+// `prose gba gpi-open` with that subscriber accepts it (tests/integration/pc8_cli).
+Bytes sample_gpi() {
+  const Bytes k = hex_literal("465b5ce8b199b49faa5f0a2ee238a6bc");
+  const Bytes opc = hex_literal("cd63cb71954a9f4e48a5994e37a02baf");
+  const Bytes rand = hex_literal("23553cbe9637a89d218ae64dae47bf35");
+  const Bytes amf = hex_literal("b9b9");
+  // Fixed inputs inside every limit: neither step can fail.
+  auto av = crypto::make_auth_vector(k, opc, rand, 0xff9bb4d0b607, amf);
+  auto created = gba::create_gpi(*av, "001010123456789@ims.mnc001.mcc001.3gppnetwork.org",
+                                 keys::make_pkmf_naf_id("pkmf.example.org"), 0x0123456789abcdf0ULL);
+  return std::move(created->gpi);
 }
 
 PmkGrant pmk() { return PmkGrant{PmkId{0x0a0b0c0d0e0f1011ULL}, pattern_key(0x40)}; }
@@ -131,7 +150,7 @@ Message kd_response() {
   KdGrant g;
   g.kd = pattern_key(0x80);
   g.kd_freshness = fixed<KdFreshness>("f0e1d2c3b4a5968778695a4b3c2d1e0f");
-  g.gpi = hex_literal("01000801234567890abcdef0");
+  g.gpi = sample_gpi();
   g.remote_ue = RemoteUeIdentity{Imsi{"001010123456789"}, Msisdn{"15551234567"}, std::string("ue-17@example.org")};
   m.outcome = std::move(g);
   return m;

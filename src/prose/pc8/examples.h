@@ -1,5 +1,6 @@
 // Sample messages of every kind with fixed, obviously fake values (keys are test patterns, never used
-// anywhere). Used by `prose pc8 example`, the tests and the fuzz corpus.
+// anywhere); an embedded encoded value (the GPI) is a real one the project's own decoder accepts. Used by
+// `prose pc8 example`, the tests and the fuzz corpus.
 #pragma once
 
 #include <string_view>

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Usage: run.sh PROSE XMLLINT SCHEMA WORKDIR
-# Every example validates with xmllint and with `prose pc8 validate`; broken files exit 2 with a reason.
+# Every example validates with xmllint and with `prose pc8 validate`, and the values embedded in it are accepted by
+# the project's own code; broken files exit 2 with a reason.
 set -u
 PROSE=$1 XMLLINT=$2 SCHEMA=$3 WORK=$4
 rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
@@ -20,6 +21,49 @@ for k in $kinds; do
   "$PROSE" pc8 validate --json "$f" | grep -q '"Valid": true' || fail "validate --json $k"
 done
 [ "$n" -ge 8 ] || fail "expected at least 8 example kinds, got $n"
+
+# Every value embedded in a sample is one the project's own code accepts. A GPI decodes (`prose gba gpi-decode`) and
+# opens on the UE side (`prose gba gpi-open`: AUTN and GPI MAC verified) for the subscriber the samples name, the
+# TS 35.208 Milenage test set 1 (USIM last accepted SQN ff9bb4d0b5e7), with the NAF_Id of pkmf.example.org.
+K=465b5ce8b199b49faa5f0a2ee238a6bc OPC=cd63cb71954a9f4e48a5994e37a02baf
+IMPI=001010123456789@ims.mnc001.mcc001.3gppnetwork.org
+NAF=$(printf pkmf.example.org | od -An -tx1 | tr -d ' \n')010000010a
+gpis=0
+for k in $kinds; do
+  for g in $(sed -n 's|.*<GPI>\([^<]*\)</GPI>.*|\1|p' "$WORK/$k.xml"); do
+    gpis=$((gpis + 1))
+    "$PROSE" gba gpi-decode --gpi "$g" > "$WORK/gpi.out" 2>&1 || fail "$k: prose gba gpi-decode refuses its GPI: $(cat "$WORK/gpi.out")"
+    "$PROSE" gba gpi-open --k $K --opc $OPC --sqn ff9bb4d0b5e7 --impi $IMPI --naf-id "$NAF" --gpi "$g" > "$WORK/gpi.out" 2>&1 ||
+      fail "$k: prose gba gpi-open refuses its GPI: $(cat "$WORK/gpi.out")"
+  done
+done
+[ "$gpis" -ge 1 ] || fail "no sample carries a GPI"
+# A PSDK with the discovery configuration sent with it (key combination, Encrypted_bits_mask, confidentiality
+# algorithm) protects and opens a relay discovery announcement (`prose discovery protect` / `open`).
+psdks=0
+for k in $kinds; do
+  awk '/<discovery-key>/ { rsc = ""; psdk = ""; keys = "duik,dusk,duck"; mask = "-"; eea = "-" }
+       { v = $0; gsub(/^ *<[^>]*>|<\/.*$/, "", v) }
+       /<relay-service-code>/ { rsc = v }
+       /<PSDK>/ { psdk = v }
+       /<key-combination>/ { keys = tolower(v); gsub(/-/, ",", keys) }
+       /<encrypted-bits-mask>/ { mask = v }
+       /<confidentiality-algorithm>/ { eea = v }
+       /<\/discovery-key>/ && psdk != "" { print rsc, psdk, keys, mask, eea }' "$WORK/$k.xml" > "$WORK/psdks"
+  while read -r rsc psdk keys mask eea; do
+    psdks=$((psdks + 1))
+    set -- --psdk "$psdk" --keys "$keys" --counter 692914e0
+    [ "$mask" = - ] || set -- "$@" --mask "$mask"
+    [ "$eea" = - ] || set -- "$@" --eea "$eea"
+    if pdu=$("$PROSE" discovery protect --type announcement --rsc "$rsc" --user-info 3344556677aa --l2-id 0a0b0c "$@" 2>&1); then
+      "$PROSE" discovery open "$pdu" "$@" > "$WORK/disc.out" 2>&1 && grep -q "^MIC verified: yes" "$WORK/disc.out" ||
+        fail "$k: prose discovery open refuses RSC $rsc's configuration: $(cat "$WORK/disc.out")"
+    else
+      fail "$k: prose discovery protect refuses RSC $rsc's configuration: $pdu"
+    fi
+  done < "$WORK/psdks"
+done
+[ "$psdks" -ge 1 ] || fail "no sample carries a PSDK"
 
 # --json example carries the same XML.
 "$PROSE" pc8 example --json kd-request | grep -q '"xml": "<?xml' || fail "example --json"
@@ -61,4 +105,4 @@ expect_exit2 "prefixed" "$WORK/prefixed.xml" "codec"
 "$PROSE" pc8 validate "$WORK/does-not-exist.xml" > /dev/null 2>&1; [ $? -eq 2 ] || fail "missing file should exit 2"
 
 if [ $failures -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
-echo "pc8_cli: $n examples validated by xmllint and prose; negative cases exit 2"
+echo "pc8_cli: $n examples validated by xmllint and prose; their $gpis GPI(s) and $psdks PSDK(s) accepted; negative cases exit 2"
