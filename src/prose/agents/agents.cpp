@@ -708,7 +708,7 @@ class RemoteUeAgent {
     if (!mikey_rx_ || mikey_pmk_id_ != *ks->pmk_id || mikey_key_type_ != g->key_type_id.value) {
       mikey_rx_ = std::make_unique<mikey::Receiver>();
       mikey_rx_->add_pmk(be_bytes(*ks->pmk_id, 8), ks->pmk.clone());
-      mikey_rx_->add_key_type(be_bytes(g->key_type_id.value, 4), mikey::KeyClass::kPruk);
+      PROSE_TRY_STATUS(mikey_rx_->add_key_type(be_bytes(g->key_type_id.value, 4), mikey::KeyClass::kPruk));
       mikey_pmk_id_ = *ks->pmk_id;
       mikey_key_type_ = g->key_type_id.value;
     }
