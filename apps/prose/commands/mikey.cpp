@@ -64,12 +64,12 @@ Profile profile_options(const std::string& prf, const std::string& mac, const st
     p.mac_alg = static_cast<std::uint8_t>(MacAlg::kHmacSha1_160);
   else
     bad_input("--mac: expected hmac-sha-256 or hmac-sha-1");
-  if (ids == "idr" || ids.empty())
-    p.use_idr = true;
-  else if (ids == "id")
+  if (ids == "id" || ids.empty())
     p.use_idr = false;
+  else if (ids == "idr")
+    p.use_idr = true;
   else
-    bad_input("--id-payload: expected idr or id");
+    bad_input("--id-payload: expected id or idr");
   return p;
 }
 
@@ -78,7 +78,8 @@ void add_pruk_message(CLI::App* group) {
   auto* sub = group->add_subcommand("pruk-message", "PKMF: build a MIKEY PSK I_MESSAGE delivering a PRUK -> hex");
   sub->add_option("--pmk", o->pmk, "PMK (the pre-shared key), hex")->required();
   sub->add_option("--pmk-id", o->pmk_id, "PMK ID from the Key Response, hex")->required();
-  sub->add_option("--key-type-id", o->key_type_id, "Key Type ID from the Key Response, hex (1..16 octets)")->required();
+  sub->add_option("--key-type-id", o->key_type_id, "Key Type ID from the Key Response, 32 bits: 8 hex digits")
+      ->required();
   sub->add_option("--pruk-id", o->pruk_id, "PRUK ID, 64-bit hex (0 = tell the UE to send a Key Request)")->required();
   sub->add_option("--pruk", o->pruk, "PRUK, 32 octets hex")->required();
   sub->add_option("--pkmf-fqdn", o->fqdn, "PKMF FQDN (IDi realm)")->required();
@@ -91,14 +92,14 @@ void add_pruk_message(CLI::App* group) {
   sub->add_option("--rand", o->rand, "RAND, 16..255 octets hex (default: 16 random octets)");
   sub->add_option("--prf", o->prf, "hmac-sha-256 (default, RFC 6043) | mikey-1 (RFC 3830)");
   sub->add_option("--mac", o->mac, "hmac-sha-256 (default, HMAC-SHA-256-256) | hmac-sha-1 (HMAC-SHA-1-160)");
-  sub->add_option("--id-payload", o->ids, "idr (default, RFC 6043 IDR) | id (RFC 3830 ID)");
+  sub->add_option("--id-payload", o->ids, "id (default, RFC 3830 ID payloads) | idr (RFC 6043 IDR payloads)");
   o->json = add_json_flag(sub);
   sub->callback([o] {
     DeliveryParams p;
     p.pmk = secret_option("--pmk", o->pmk);
     if (p.pmk.empty()) bad_input("--pmk: empty");
     p.pmk_id = hex_option("--pmk-id", o->pmk_id);
-    p.key_type_id = hex_option("--key-type-id", o->key_type_id);
+    p.key_type_id = hex_option("--key-type-id", o->key_type_id, kKeyTypeIdLen);
     p.key_id = hex_uint_option("--pruk-id", o->pruk_id, 64);
     p.key = secret_option("--pruk", o->pruk, kPrukLen);
     p.pkmf_fqdn = o->fqdn;
@@ -131,6 +132,7 @@ void add_pruk_message(CLI::App* group) {
 struct OpenOpts {
   std::string pmk, pmk_id, key_type_id, pgk_key_type_id, in, hex, now, window, replay_file;
   bool show_key = false;
+  bool accept_rfc3830_defaults = false;
   bool* json = nullptr;
 };
 
@@ -139,11 +141,13 @@ void add_open(CLI::App* group) {
   auto* sub = group->add_subcommand("open", "UE: verify and decrypt a PRUK/PGK delivery (exit 2 with the reason)");
   sub->add_option("--pmk", o->pmk, "PMK, hex")->required();
   sub->add_option("--pmk-id", o->pmk_id, "PMK ID, hex")->required();
-  sub->add_option("--key-type-id", o->key_type_id, "Key Type ID stored for PRUKs, hex")->required();
-  sub->add_option("--pgk-key-type-id", o->pgk_key_type_id, "Key Type ID stored for PGKs, hex");
+  sub->add_option("--key-type-id", o->key_type_id, "Key Type ID stored for PRUKs, 32 bits: 8 hex digits")->required();
+  sub->add_option("--pgk-key-type-id", o->pgk_key_type_id, "Key Type ID stored for PGKs, 32 bits: 8 hex digits");
   sub->add_option("--in", o->in, "Read the message from FILE (hex text or binary)");
   sub->add_option("message", o->hex, "The message in hex");
-  sub->add_flag("--show-key", o->show_key, "Print the delivered key");
+  sub->add_flag("--show-key", o->show_key, "Print the delivered key (never for the all-zero PRUK ID trigger)");
+  sub->add_flag("--accept-rfc3830-defaults", o->accept_rfc3830_defaults,
+                "Also accept PRF MIKEY-1 and HMAC-SHA-1-160 (refused by default: no downgrade)");
   sub->add_option("--now", o->now, "Local time, Unix seconds (default: the clock)");
   sub->add_option("--window", o->window, "Accepted clock skew in seconds (default 300)");
   sub->add_option("--replay-cache", o->replay_file, "Replay cache FILE kept across runs (created when missing)");
@@ -151,11 +155,14 @@ void add_open(CLI::App* group) {
   sub->callback([o] {
     ReceiverConfig cfg;
     if (!o->window.empty()) cfg.window_seconds = int_option("--window", o->window, 0, 86400);
+    cfg.accept_rfc3830_defaults = o->accept_rfc3830_defaults;
     Receiver r(cfg);
     r.add_pmk(hex_option("--pmk-id", o->pmk_id), secret_option("--pmk", o->pmk));
-    r.add_key_type(hex_option("--key-type-id", o->key_type_id), KeyClass::kPruk);
+    or_exit(r.add_key_type(hex_option("--key-type-id", o->key_type_id, kKeyTypeIdLen), KeyClass::kPruk),
+            "--key-type-id");
     if (!o->pgk_key_type_id.empty())
-      r.add_key_type(hex_option("--pgk-key-type-id", o->pgk_key_type_id), KeyClass::kPgk);
+      or_exit(r.add_key_type(hex_option("--pgk-key-type-id", o->pgk_key_type_id, kKeyTypeIdLen), KeyClass::kPgk),
+              "--pgk-key-type-id");
     Bytes msg = read_input("message", o->hex, o->in);
     NtpTime now = now_option(o->now);
     if (!o->replay_file.empty()) {
@@ -192,11 +199,14 @@ void add_open(CLI::App* group) {
     out.field("CSB ID", hex32(d.csb_id)).field("Timestamp", iso_utc(d.t));
     if (d.valid_from && d.valid_to) {
       out.field("Valid from", iso_utc(*d.valid_from)).field("Valid to", iso_utc(*d.valid_to));
-      out.field("Lifetime", unix_from_ntp(*d.valid_to) - unix_from_ntp(*d.valid_from));
+      out.field("Lifetime", static_cast<std::int64_t>((*d.valid_to - *d.valid_from) >> 32));  // modulo 2^64
     } else {
       out.field("Validity", std::string("not limited by the message"));
     }
-    if (o->show_key) out.field(cls, d.key.reveal_hex());
+    if (d.key_request_trigger)  // the receiver discarded the key: there is none to show, with or without --show-key
+      out.field(cls, std::string("none (key request trigger: the delivered key is discarded, not stored or shown)"));
+    else if (o->show_key)
+      out.field(cls, d.key.reveal_hex());
     if (d.verification_message) out.field("Verification message", to_hex(*d.verification_message));
     out.print();
   });

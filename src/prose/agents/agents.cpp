@@ -593,6 +593,7 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
   c.rekey_auth = r.boolean("ue", "rekey_auth", false);
   c.mikey_port = static_cast<std::uint16_t>(r.num("ue", "mikey_port", 0, 0, 65535));
   c.stop_pruk_delivery_on_exit = r.boolean("ue", "stop_pruk_delivery_on_exit", false);
+  c.mikey_accept_rfc3830_defaults = r.boolean("mikey", "accept_rfc3830_defaults", false);
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
   if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
   auto k = SecretBytes::from_hex_exact(kek, 32, "ue.kek");
@@ -706,9 +707,12 @@ class RemoteUeAgent {
     const PkmfKeys* ks = store_.keys(pk);
     if (!ks || !ks->pmk_id) return fail(Errc::kState, "no PMK for the PKMF");
     if (!mikey_rx_ || mikey_pmk_id_ != *ks->pmk_id || mikey_key_type_ != g->key_type_id.value) {
-      mikey_rx_ = std::make_unique<mikey::Receiver>();
-      mikey_rx_->add_pmk(be_bytes(*ks->pmk_id, 8), ks->pmk.clone());
-      mikey_rx_->add_key_type(be_bytes(g->key_type_id.value, 4), mikey::KeyClass::kPruk);
+      mikey::ReceiverConfig rc;
+      rc.accept_rfc3830_defaults = cfg_.mikey_accept_rfc3830_defaults;
+      auto rx = std::make_unique<mikey::Receiver>(rc);
+      rx->add_pmk(be_bytes(*ks->pmk_id, 8), ks->pmk.clone());
+      PROSE_TRY_STATUS(rx->add_key_type(be_bytes(g->key_type_id.value, 4), mikey::KeyClass::kPruk));
+      mikey_rx_ = std::move(rx);
       mikey_pmk_id_ = *ks->pmk_id;
       mikey_key_type_ = g->key_type_id.value;
     }

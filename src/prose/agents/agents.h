@@ -75,6 +75,9 @@ struct RemoteUeAgentConfig {
   // Before the agent stops, tell the PKMF it gives up PRUK delivery (Key Request with the stop indication).
   // SIGUSR1 does the same at any time.
   bool stop_pruk_delivery_on_exit = false;
+  // [mikey] accept_rfc3830_defaults: also accept MIKEY deliveries that use the RFC 3830 default algorithms
+  // (PRF MIKEY-1, HMAC-SHA-1-160). Off: only the profile's PRF-HMAC-SHA-256 and HMAC-SHA-256-256 (no downgrade).
+  bool mikey_accept_rfc3830_defaults = false;
   PkmfClientConfig pkmf;
   SidelinkConfig sidelink;
   LogConfig log;

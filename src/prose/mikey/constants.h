@@ -116,6 +116,7 @@ inline constexpr std::uint64_t kNtpUnixOffset = 2208988800ULL;
 inline constexpr std::int64_t kDefaultClockWindowSeconds = 300;  // +-5 minutes
 inline constexpr std::size_t kPrukLen = 32;                      // 256-bit PRUK / PGK
 inline constexpr std::size_t kKeyIdLen = 8;                      // 64-bit PRUK ID / PGK ID
+inline constexpr std::size_t kKeyTypeIdLen = 4;                  // 32-bit Key Type ID: 8 hex digits in IDi
 
 std::string_view payload_name(std::uint8_t type);  // "KEMAC", "T", ... or "unknown"
 std::string_view data_type_name(std::uint8_t type);

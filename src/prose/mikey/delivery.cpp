@@ -13,9 +13,9 @@
 namespace prose::mikey {
 namespace {
 
-constexpr std::size_t kMaxKeyTypeIdLen = 16;
 constexpr std::size_t kMaxPmkIdLen = 64;
 constexpr std::size_t kKeyIdHexLen = 2 * kKeyIdLen;
+constexpr std::size_t kKeyTypeIdHexLen = 2 * kKeyTypeIdLen;
 
 std::string as_string(ByteView b) { return std::string(b.begin(), b.end()); }
 Bytes as_bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
@@ -98,6 +98,46 @@ bool is_hex_string(std::string_view s) {
   return true;
 }
 
+// The profile's algorithms (PRF-HMAC-SHA-256, HMAC-SHA-256-256); the RFC 3830 defaults (MIKEY-1, HMAC-SHA-1-160)
+// only when the receiver is configured to accept them: no silent downgrade.
+Status check_algorithms(const Decoded& d, const KemacPayload& kemac, bool accept_rfc3830_defaults) {
+  constexpr std::size_t kPrfOffset = 3;  // HDR: version, data type, next payload, V | PRF func
+  const auto prf = d.msg.hdr.prf_func;
+  const auto mac = kemac.mac_alg;
+  const char* how = " (accept it only with accept_rfc3830_defaults)";
+  if (prf == static_cast<std::uint8_t>(PrfFunc::kMikey1) && !accept_rfc3830_defaults)
+    return fail_at(Errc::kUnsupported, kPrfOffset,
+                   std::string("PRF func MIKEY-1 (the RFC 3830 default) refused: the profile requires "
+                               "PRF-HMAC-SHA-256") +
+                       how);
+  if (mac == static_cast<std::uint8_t>(MacAlg::kHmacSha1_160) && !accept_rfc3830_defaults)
+    return fail_at(Errc::kUnsupported, *d.mac_offset - 1,
+                   std::string("KEMAC MAC alg HMAC-SHA-1-160 (the RFC 3830 default) refused: the profile requires "
+                               "HMAC-SHA-256-256") +
+                       how);
+  return ok_status();
+}
+
+// Key validity (profile section 4): KV Null, or KV interval with Valid From = T and Valid To = T + lifetime, both
+// 8-octet NTP timestamps, lifetime at least 1 s. Valid To - Valid From is taken modulo 2^64 (NTP wraps, RFC 3830
+// 4.2.8), so any 32-bit lifetime in seconds is representable.
+Status check_key_validity(const KeyData& kd, NtpTime t, std::size_t at) {
+  if (kd.kv == static_cast<std::uint8_t>(KvType::kNull)) return ok_status();
+  if (kd.kv != static_cast<std::uint8_t>(KvType::kInterval))
+    return fail_at(Errc::kUnsupported, at, "key validity type " + std::string(kv_type_name(kd.kv)));
+  auto from = ntp_from_wire(kd.valid_from);
+  auto to = ntp_from_wire(kd.valid_to);
+  if (!from || !to)
+    return fail_at(Errc::kMalformed, at,
+                   "key validity interval is not two 8-octet NTP timestamps (VF " +
+                       std::to_string(kd.valid_from.size()) + ", VT " + std::to_string(kd.valid_to.size()) +
+                       " octets)");
+  if (*from != t) return fail_at(Errc::kMalformed, at, "key validity: Valid From differs from the timestamp T");
+  if (*to - *from < (NtpTime{1} << 32))
+    return fail_at(Errc::kMalformed, at, "key validity: Valid To is not at least 1 s after Valid From");
+  return ok_status();
+}
+
 }  // namespace
 
 NtpTime ntp_from_unix(std::int64_t unix_seconds) {
@@ -132,13 +172,13 @@ Result<ParsedIdi> parse_idi(ByteView data) {
   ParsedIdi p;
   p.fqdn = s.substr(at + 1);
   if (p.fqdn.empty()) return fail(Errc::kMalformed, "IDi: empty PKMF FQDN");
-  if (user.size() <= kKeyIdHexLen || user.size() % 2 != 0 || !is_hex_string(user))
-    return fail(Errc::kMalformed, "IDi: user part must be hex(Key Type ID) || hex(64-bit key ID)");
-  p.prefix_hex = user.substr(0, user.size() - kKeyIdHexLen);
-  for (char& c : p.prefix_hex) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto id = from_hex(user.substr(user.size() - kKeyIdHexLen), "IDi key ID");
-  if (!id.ok()) return id.error();
-  for (auto b : *id) p.key_id = p.key_id << 8 | b;
+  if (user.size() != kKeyTypeIdHexLen + kKeyIdHexLen || !is_hex_string(user))
+    return fail(Errc::kMalformed, "IDi: user part must be hex(32-bit Key Type ID) || hex(64-bit key ID), " +
+                                      std::to_string(kKeyTypeIdHexLen + kKeyIdHexLen) + " hex digits; got \"" + user +
+                                      "\"");
+  PROSE_TRY(p.key_type_id, from_hex(user.substr(0, kKeyTypeIdHexLen), "IDi Key Type ID"));
+  PROSE_TRY(Bytes id, from_hex(user.substr(kKeyTypeIdHexLen), "IDi key ID"));
+  for (auto b : id) p.key_id = p.key_id << 8 | b;
   return p;
 }
 
@@ -155,8 +195,9 @@ Result<ParsedIdr> parse_idr(ByteView data) {
   return p;
 }
 
-Bytes v_mac_input(ByteView r_message_before_mac, ByteView idi, ByteView idr, ByteView t_value) {
-  return concat({r_message_before_mac, idi, idr, t_value});
+Bytes v_mac_input(ByteView r_message_before_mac, ByteView idi, ByteView idr, NtpTime t) {
+  Bytes tw = ntp_wire(t);
+  return concat({r_message_before_mac, idi, idr, ByteView(tw)});
 }
 
 // ---- PKMF side ------------------------------------------------------------------------------------------------
@@ -165,8 +206,10 @@ Result<BuiltDelivery> build_delivery(const DeliveryParams& p, const Profile& pro
   if (p.pmk.empty()) return fail(Errc::kInvalidArgument, "PMK is empty");
   if (p.pmk_id.empty() || p.pmk_id.size() > kMaxPmkIdLen)
     return fail(Errc::kInvalidArgument, "PMK ID must be 1.." + std::to_string(kMaxPmkIdLen) + " octets");
-  if (p.key_type_id.empty() || p.key_type_id.size() > kMaxKeyTypeIdLen)
-    return fail(Errc::kInvalidArgument, "Key Type ID must be 1.." + std::to_string(kMaxKeyTypeIdLen) + " octets");
+  if (p.key_type_id.size() != kKeyTypeIdLen)
+    return fail(Errc::kInvalidArgument, "Key Type ID must be " + std::to_string(kKeyTypeIdLen) + " octets (" +
+                                            std::to_string(kKeyTypeIdHexLen) + " hex digits in IDi), got " +
+                                            std::to_string(p.key_type_id.size()));
   if (p.key.empty() || p.key.size() > 0xffff) return fail(Errc::kInvalidArgument, "key must be 1..65535 octets");
   if (p.pkmf_fqdn.empty() || p.pkmf_fqdn.find('@') != std::string::npos)
     return fail(Errc::kInvalidArgument, "PKMF FQDN must be non-empty and contain no '@'");
@@ -188,10 +231,10 @@ Result<BuiltDelivery> build_delivery(const DeliveryParams& p, const Profile& pro
   std::vector<KeyData> kd(1);
   kd[0].type = static_cast<std::uint8_t>(KeyDataType::kTgk);
   kd[0].key = p.key.clone();
-  if (p.lifetime > 0) {
+  if (p.lifetime > 0) {  // profile section 4: Valid From = T, Valid To = T + lifetime
     kd[0].kv = static_cast<std::uint8_t>(KvType::kInterval);
-    kd[0].valid_from = ntp_wire(now);
-    kd[0].valid_to = ntp_wire(now + (static_cast<NtpTime>(p.lifetime) << 32));
+    kd[0].valid_from = ntp_wire(out.t);
+    kd[0].valid_to = ntp_wire(out.t + (static_cast<NtpTime>(p.lifetime) << 32));
   }
   PROSE_TRY(SecretBytes plain, encode_key_data(kd));
   PROSE_TRY(TransportKeys keys, derive_transport_keys(profile.prf_func, p.pmk.view(), out.csb_id, out.rand,
@@ -204,7 +247,7 @@ Result<BuiltDelivery> build_delivery(const DeliveryParams& p, const Profile& pro
   m.hdr.csb_id = out.csb_id;
   m.hdr.cs_count = 0;
   m.hdr.map_type = static_cast<std::uint8_t>(CsIdMapType::kGenericId);
-  TPayload t{static_cast<std::uint8_t>(TsType::kNtpUtc), now};
+  TPayload t{static_cast<std::uint8_t>(TsType::kNtpUtc), out.t};
   m.payloads.push_back(t);
   m.payloads.push_back(RandPayload{out.rand});
   if (profile.use_idr) {
@@ -220,7 +263,7 @@ Result<BuiltDelivery> build_delivery(const DeliveryParams& p, const Profile& pro
 
   KemacPayload kemac;
   kemac.encr_alg = profile.encr_alg;
-  PROSE_TRY(Bytes iv, kemac_iv(keys.salt_key.view(), out.csb_id, now));
+  PROSE_TRY(Bytes iv, kemac_iv(keys.salt_key.view(), out.csb_id, out.t));
   PROSE_TRY(kemac.encr_data, aes_cm_128(keys.encr_key.view(), iv, plain.view()));
   kemac.mac_alg = profile.mac_alg;
   kemac.mac.assign(static_cast<std::size_t>(mac_length(profile.mac_alg)), 0);
@@ -236,7 +279,7 @@ Result<BuiltDelivery> build_delivery(const DeliveryParams& p, const Profile& pro
     pv.prf_func_ = profile.prf_func;
     pv.mac_alg_ = profile.mac_alg;
     pv.csb_id_ = out.csb_id;
-    pv.t_ = t;
+    pv.t_ = out.t;
     pv.idi_ = as_bytes(out.idi);
     pv.idr_ = as_bytes(out.idr);
     pv.auth_key_ = std::move(keys.auth_key);
@@ -259,11 +302,10 @@ Status PendingVerification::verify(ByteView r_message) const {
     return fail(Errc::kAuthFailed,
                 "V auth alg " + std::string(mac_alg_name(v.auth_alg)) + " differs from the KEMAC MAC alg");
   PROSE_TRY(const TPayload* t, exactly_one<TPayload>(m, r_message.size(), "T"));
-  if (t->ts_type != t_.ts_type || t->value != t_.value)
+  if (t->ts_type != static_cast<std::uint8_t>(TsType::kNtpUtc) || t->value != t_)
     return fail(Errc::kState, "verification message timestamp differs from the delivery's");
-  Bytes tw = t_.wire_value();
-  PROSE_TRY(Bytes mac, compute_mac(mac_alg_, auth_key_.view(),
-                                   {r_message.first(*d.mac_offset), ByteView(idi_), ByteView(idr_), ByteView(tw)}));
+  PROSE_TRY(Bytes mac,
+            compute_mac(mac_alg_, auth_key_.view(), {v_mac_input(r_message.first(*d.mac_offset), idi_, idr_, t_)}));
   if (!ct_equal(mac, v.mac)) return fail(Errc::kAuthFailed, "verification message MAC failure");
   return ok_status();
 }
@@ -278,8 +320,12 @@ void Receiver::add_pmk(ByteView pmk_id, SecretBytes pmk) {
   pmks_[Bytes(pmk_id.begin(), pmk_id.end())] = std::move(pmk);
 }
 void Receiver::remove_pmk(ByteView pmk_id) { pmks_.erase(Bytes(pmk_id.begin(), pmk_id.end())); }
-void Receiver::add_key_type(ByteView key_type_id, KeyClass c) {
+Status Receiver::add_key_type(ByteView key_type_id, KeyClass c) {
+  if (key_type_id.size() != kKeyTypeIdLen)
+    return fail(Errc::kInvalidArgument, "Key Type ID must be " + std::to_string(kKeyTypeIdLen) + " octets, got " +
+                                            std::to_string(key_type_id.size()));
   key_types_[Bytes(key_type_id.begin(), key_type_id.end())] = c;
+  return ok_status();
 }
 
 Result<OpenedDelivery> Receiver::open(ByteView message, NtpTime now) {
@@ -301,6 +347,7 @@ Result<OpenedDelivery> Receiver::open(ByteView message, NtpTime now) {
     return fail(Errc::kUnsupported, "KEMAC with a NULL MAC refused");
   if (kemac.encr_alg != static_cast<std::uint8_t>(EncrAlg::kAesCm128))
     return fail(Errc::kUnsupported, "KEMAC encr alg " + std::string(encr_alg_name(kemac.encr_alg)) + " not accepted");
+  PROSE_TRY_STATUS(check_algorithms(d, kemac, cfg_.accept_rfc3830_defaults));
 
   // 2. Pick the PMK by the PMK ID in IDr.
   PROSE_TRY(ParsedIdr idr, parse_idr(*ids.idr));
@@ -334,23 +381,15 @@ Result<OpenedDelivery> Receiver::open(ByteView message, NtpTime now) {
 
   // 6. Classify by the Key Type ID stored from the Key Response.
   PROSE_TRY(ParsedIdi idi, parse_idi(*ids.idi));
+  auto type = key_types_.find(idi.key_type_id);
+  if (type == key_types_.end()) return fail(Errc::kNotFound, "unknown Key Type ID " + to_hex(idi.key_type_id));
   OpenedDelivery out;
-  bool known = false;
-  for (const auto& [id, cls] : key_types_) {
-    if (to_hex(id) == idi.prefix_hex) {
-      out.key_class = cls;
-      out.key_type_id = id;
-      known = true;
-    }
-  }
-  if (!known) return fail(Errc::kNotFound, "unknown Key Type ID " + idi.prefix_hex);
+  out.key_class = type->second;
+  out.key_type_id = type->first;
+  PROSE_TRY_STATUS(check_key_validity(kd, t->value, encr_at));
   if (kd.kv == static_cast<std::uint8_t>(KvType::kInterval)) {
     out.valid_from = ntp_from_wire(kd.valid_from);
     out.valid_to = ntp_from_wire(kd.valid_to);
-    if (!out.valid_from || !out.valid_to)
-      return fail_at(Errc::kMalformed, encr_at, "key validity interval is not two 64-bit NTP timestamps");
-  } else if (kd.kv != static_cast<std::uint8_t>(KvType::kNull)) {
-    return fail_at(Errc::kUnsupported, encr_at, "key validity type " + std::string(kv_type_name(kd.kv)));
   }
   out.key_id = idi.key_id;
   out.key_request_trigger = idi.key_id == 0;
@@ -359,7 +398,8 @@ Result<OpenedDelivery> Receiver::open(ByteView message, NtpTime now) {
   out.ue_id = idr.ue_id;
   out.csb_id = m.hdr.csb_id;
   out.t = t->value;
-  out.key = std::move(kd.key);
+  // The trigger's key is random filler (profile section 4): discarded here (SecretBytes wipes it), never returned.
+  if (!out.key_request_trigger) out.key = std::move(kd.key);
   for (const auto& p : m.payloads)
     if (const auto* x = std::get_if<GeneralExtPayload>(&p)) out.extensions.push_back(*x);
 
@@ -379,9 +419,8 @@ Result<OpenedDelivery> Receiver::open(ByteView message, NtpTime now) {
     r.payloads.push_back(v);
     PROSE_TRY(Bytes rb, encode(r));
     std::size_t at = rb.size() - v.mac.size();
-    Bytes tw = t->wire_value();
     PROSE_TRY(Bytes vmac, compute_mac(kemac.mac_alg, keys.auth_key.view(),
-                                      {ByteView(rb).first(at), ByteView(*ids.idi), ByteView(*ids.idr), ByteView(tw)}));
+                                      {v_mac_input(ByteView(rb).first(at), *ids.idi, *ids.idr, t->value)}));
     std::copy(vmac.begin(), vmac.end(), rb.begin() + static_cast<std::ptrdiff_t>(at));
     out.verification_message = std::move(rb);
   }

@@ -43,7 +43,7 @@ DeliveryParams base(std::uint32_t csb, std::uint8_t rand_seed) {
   DeliveryParams p;
   p.pmk = SecretBytes(hex_literal("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"));
   p.pmk_id = hex_literal("c0ffee01");
-  p.key_type_id = hex_literal("01");
+  p.key_type_id = hex_literal("00000001");
   p.key_id = 0x1122334455667788ULL;
   p.key = SecretBytes(hex_literal("a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"));
   p.pkmf_fqdn = "pkmf.example.org";
@@ -57,7 +57,7 @@ DeliveryParams base(std::uint32_t csb, std::uint8_t rand_seed) {
 
 std::vector<Case> make_cases() {
   std::vector<Case> cs;
-  {  // The ProSe profile as specified: PRF-HMAC-SHA-256, HMAC-SHA-256-256, IDR, V set, lifetime.
+  {  // The ProSe profile as specified: PRF-HMAC-SHA-256, HMAC-SHA-256-256, ID payloads, V set, lifetime.
     Case c{"profile", {}, base(0x11223344, 0x10), {}, {}};
     c.params.verify = true;
     c.params.lifetime = 86400;
@@ -72,10 +72,18 @@ std::vector<Case> make_cases() {
     c.params.extensions.push_back(GeneralExtPayload{0, Bytes{'p', 'r', 'o', 's', 'e'}});
     cs.push_back(std::move(c));
   }
-  {  // IDR with HMAC-SHA-1-160 and the all-zero PRUK ID trigger.
+  {  // RFC 6043 IDR payloads (still accepted on receive) with HMAC-SHA-1-160 and the all-zero PRUK ID trigger.
     Case c{"idr-sha1-trigger", {}, base(0x99aabbcc, 0x70), {}, {}};
     c.profile.mac_alg = 1;
+    c.profile.use_idr = true;
     c.params.key_id = 0;
+    cs.push_back(std::move(c));
+  }
+  {  // RFC 6043 IDR payloads with the profile's algorithms and a verification message.
+    Case c{"idr-profile", {}, base(0x0badcafe, 0x90), {}, {}};
+    c.profile.use_idr = true;
+    c.params.verify = true;
+    c.params.lifetime = 3600;
     cs.push_back(std::move(c));
   }
   for (auto& c : cs) {
@@ -83,9 +91,11 @@ std::vector<Case> make_cases() {
     EXPECT_TRUE(b.ok()) << b.error().to_string();
     c.built = std::move(b).value();
     if (c.params.verify) {
-      Receiver r;
+      ReceiverConfig rc;
+      rc.accept_rfc3830_defaults = true;  // the rfc3830 case
+      Receiver r(rc);
       r.add_pmk(c.params.pmk_id, c.params.pmk.clone());
-      r.add_key_type(c.params.key_type_id, KeyClass::kPruk);
+      EXPECT_TRUE(r.add_key_type(c.params.key_type_id, KeyClass::kPruk).ok());
       auto o = r.open(c.built.message, kNow);
       EXPECT_TRUE(o.ok()) << o.error().to_string();
       c.r_message = *o->verification_message;
@@ -178,11 +188,25 @@ TEST_F(MikeyTshark, NoMalformedAndChecksumsGood) {
   for (const auto& r : rows) EXPECT_NE(r.at("frame.protocols").find("udp:mikey"), std::string::npos);
 }
 
+TEST_F(MikeyTshark, DefaultProfileSendsRfc3830IdPayloads) {
+  // The first case is built with Profile{}: the settled profile (RFC 3830 ID payloads, type 6, ID type NAI).
+  ASSERT_EQ(cases_.front().name, "profile");
+  ASSERT_FALSE(cases_.front().profile.use_idr);
+  auto rows = fields({"mikey.next_payload", "mikey.id.type", "mikey.id.data"});
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0].at("mikey.next_payload"), "5,11,6,6,1,0");
+  EXPECT_EQ(rows[0].at("mikey.id.type"), "0,0");
+  EXPECT_EQ(rows[0].at("mikey.id.data"), cases_.front().built.idi + "," + cases_.front().built.idr);
+}
+
 TEST_F(MikeyTshark, FieldsEqualWhatWePutIn) {
-  auto rows = fields({"mikey.version", "mikey.type", "mikey.v.set", "mikey.prf_func", "mikey.csb_id", "mikey.cs_count",
-                      "mikey.cs_id_map_type", "mikey.t.ts_type", "mikey.rand.data", "mikey.id.data", "mikey.id.role",
-                      "mikey.kemac.encr_alg", "mikey.kemac.key_data_len", "mikey.kemac.key_data", "mikey.kemac.mac_alg",
-                      "mikey.kemac.mac", "mikey.v.auth_alg", "mikey.v.ver_data", "mikey.ext.data"});
+  auto rows = fields({"mikey.version",        "mikey.type",           "mikey.v.set",
+                      "mikey.prf_func",       "mikey.csb_id",         "mikey.cs_count",
+                      "mikey.cs_id_map_type", "mikey.t.ts_type",      "mikey.rand.data",
+                      "mikey.id.data",        "mikey.id.role",        "mikey.next_payload",
+                      "mikey.id.type",        "mikey.kemac.encr_alg", "mikey.kemac.key_data_len",
+                      "mikey.kemac.key_data", "mikey.kemac.mac_alg",  "mikey.kemac.mac",
+                      "mikey.v.auth_alg",     "mikey.v.ver_data",     "mikey.ext.data"});
   ASSERT_EQ(rows.size(), frames_.size());
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& r = rows[i];
@@ -201,6 +225,11 @@ TEST_F(MikeyTshark, FieldsEqualWhatWePutIn) {
       EXPECT_EQ(r.at("mikey.rand.data"), to_hex(c.built.rand));
       EXPECT_EQ(r.at("mikey.id.data"), c.built.idi + "," + idr_data);
       EXPECT_EQ(r.at("mikey.id.role"), c.profile.use_idr ? "1,2" : "");
+      // Payload chain: T, RAND, two ID (6) payloads by default or two IDR (14) on request, [EXT], KEMAC, end.
+      const std::string ids = c.profile.use_idr ? "14,14" : "6,6";
+      const std::string ext = c.params.extensions.empty() ? "" : "21,";
+      EXPECT_EQ(r.at("mikey.next_payload"), "5,11," + ids + "," + ext + "1,0");
+      EXPECT_EQ(r.at("mikey.id.type"), "0,0");       // NAI
       EXPECT_EQ(r.at("mikey.kemac.encr_alg"), "1");  // AES-CM-128
       EXPECT_EQ(r.at("mikey.kemac.mac_alg"), std::to_string(c.profile.mac_alg));
       auto d = decode(c.built.message);
@@ -222,6 +251,7 @@ TEST_F(MikeyTshark, FieldsEqualWhatWePutIn) {
       EXPECT_EQ(r.at("mikey.type"), "1");
       EXPECT_EQ(r.at("mikey.v.set"), "0");
       EXPECT_EQ(r.at("mikey.id.data"), idr_data);
+      EXPECT_EQ(r.at("mikey.next_payload"), c.profile.use_idr ? "5,14,9,0" : "5,6,9,0");  // T, IDr, V
       EXPECT_EQ(r.at("mikey.v.auth_alg"), std::to_string(c.profile.mac_alg));
       auto d = decode(c.r_message);
       ASSERT_TRUE(d.ok());

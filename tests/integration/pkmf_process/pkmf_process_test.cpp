@@ -137,7 +137,7 @@ struct Ue {
     for (int i = 0; i < 8; ++i) pmk_id[i] = static_cast<std::uint8_t>(grant->pmk->pmk_id.value >> (56 - 8 * i));
     for (int i = 0; i < 4; ++i) ktid[i] = static_cast<std::uint8_t>(grant->key_type_id.value >> (24 - 8 * i));
     rx.add_pmk(pmk_id, grant->pmk->pmk.clone());
-    rx.add_key_type(ktid, mikey::KeyClass::kPruk);
+    if (!rx.add_key_type(ktid, mikey::KeyClass::kPruk).ok()) return why("Key Type ID is not 32 bits");
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 5000) <= 0) return why("no MIKEY message within 5 s");
     std::uint8_t buf[4096];

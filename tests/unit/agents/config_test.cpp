@@ -98,6 +98,20 @@ TEST_F(AgentConfig, Issue8UeKeys) {
   EXPECT_TRUE(d->stop_pruk_delivery_on_exit);
 }
 
+TEST_F(AgentConfig, MikeyAcceptRfc3830Defaults) {
+  const std::string pkmf = "[pkmf]\nport = 8443\nca = \"ca.pem\"\ncert = \"u.pem\"\nkey = \"u.key\"\n";
+  auto off = load_remote_ue_config(write(ue() + pkmf));
+  ASSERT_TRUE(off.ok()) << off.error().to_string();
+  EXPECT_FALSE(off->mikey_accept_rfc3830_defaults) << "no downgrade unless configured";
+  auto on = load_remote_ue_config(write(ue() + pkmf + "[mikey]\naccept_rfc3830_defaults = true\n"));
+  ASSERT_TRUE(on.ok()) << on.error().to_string();
+  EXPECT_TRUE(on->mikey_accept_rfc3830_defaults);
+  auto bad = load_remote_ue_config(write(ue() + pkmf + "[mikey]\naccept_rfc3830_defaults = \"yes\"\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("mikey.accept_rfc3830_defaults: must be true or false"), std::string::npos)
+      << bad.error().message;
+}
+
 TEST_F(AgentConfig, SidelinkDelayAndJitter) {
   const std::string pkmf = "[pkmf]\nport = 8443\nca = \"ca.pem\"\ncert = \"u.pem\"\nkey = \"u.key\"\n";
   auto c = load_remote_ue_config(write(ue() + "delay_ms = 40\njitter_ms = 30\nloss = 0.1\n" + pkmf));

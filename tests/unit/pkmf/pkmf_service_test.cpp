@@ -3,6 +3,7 @@
 #include <map>
 
 #include "pkmf_fixture.h"
+#include "prose/mikey/keys.h"
 #include "prose/pkmf/mikey_delivery.h"
 
 namespace prose::pkmf::testing {
@@ -14,6 +15,38 @@ Bytes be(std::uint64_t v, int n) {
   Bytes b(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * (n - 1 - i)));
   return b;
+}
+
+// The TGK a MIKEY message carries, read with the RFC 3830 transport keys (the UE's mikey::Receiver never hands out
+// the key of an all-zero PRUK ID trigger).
+SecretBytes tgk_of(ByteView message, ByteView pmk) {
+  auto d = mikey::decode(message);
+  if (!d.ok()) {
+    ADD_FAILURE() << d.error().to_string();
+    return {};
+  }
+  const auto* rand = d->msg.find<mikey::RandPayload>();
+  const auto* t = d->msg.find<mikey::TPayload>();
+  const auto* k = d->msg.find<mikey::KemacPayload>();
+  if (rand == nullptr || t == nullptr || k == nullptr) {
+    ADD_FAILURE() << "not a PRUK delivery";
+    return {};
+  }
+  auto keys =
+      mikey::derive_transport_keys(d->msg.hdr.prf_func, pmk, d->msg.hdr.csb_id, rand->rand, k->encr_alg, k->mac_alg);
+  auto iv =
+      keys.ok() ? mikey::kemac_iv(keys->salt_key.view(), d->msg.hdr.csb_id, t->value) : Result<Bytes>(keys.error());
+  if (!iv.ok()) {
+    ADD_FAILURE() << iv.error().to_string();
+    return {};
+  }
+  SecretBytes plain = mikey::aes_cm_128_secret(keys->encr_key.view(), *iv, k->encr_data);
+  auto kd = mikey::decode_key_data(plain.view());
+  if (!kd.ok() || kd->size() != 1) {
+    ADD_FAILURE() << "key data";
+    return {};
+  }
+  return std::move((*kd)[0].key);
 }
 
 template <typename T>
@@ -44,7 +77,7 @@ class PkmfServiceTest : public PkmfWorld {
     out.key_type_id = grant->key_type_id.value;
     mikey::Receiver rx;
     rx.add_pmk(be(grant->pmk->pmk_id.value, 8), grant->pmk->pmk.clone());
-    rx.add_key_type(be(grant->key_type_id.value, 4), mikey::KeyClass::kPruk);
+    EXPECT_TRUE(rx.add_key_type(be(grant->key_type_id.value, 4), mikey::KeyClass::kPruk).ok());
     sockaddr_in from{};
     auto msg = ep.receive(3000, &from);
     if (!msg) {
@@ -351,15 +384,18 @@ TEST_F(PkmfServiceTest, KeyRequestTriggerIsAVerifiedMikeyMessageWithTheAllZeroPr
 
   mikey::Receiver rx;
   rx.add_pmk(be(grant.pmk->pmk_id.value, 8), grant.pmk->pmk.clone());
-  rx.add_key_type(be(grant.key_type_id.value, 4), mikey::KeyClass::kPruk);
+  ASSERT_TRUE(rx.add_key_type(be(grant.key_type_id.value, 4), mikey::KeyClass::kPruk).ok());
   auto o1 = rx.open(t1->job.message, mikey::ntp_now());
   auto o2 = rx.open(t2->job.message, mikey::ntp_now());
   ASSERT_TRUE(o1.ok()) << o1.error().to_string();
   ASSERT_TRUE(o2.ok());
   EXPECT_TRUE(o1->key_request_trigger);
   EXPECT_EQ(o1->key_id, 0u);
-  EXPECT_EQ(o1->key.size(), keys::kPrukSize);
-  EXPECT_FALSE(o1->key == o2->key) << "the TGK carries random octets";
+  EXPECT_TRUE(o1->key.empty()) << "the UE's receiver discards the trigger's key";
+  const SecretBytes k1 = tgk_of(t1->job.message, grant.pmk->pmk.view());
+  const SecretBytes k2 = tgk_of(t2->job.message, grant.pmk->pmk.view());
+  EXPECT_EQ(k1.size(), keys::kPrukSize);
+  EXPECT_FALSE(k1 == k2) << "the TGK carries random octets";
   ASSERT_TRUE(o1->verification_message.has_value());
   EXPECT_TRUE(t1->pending->verify(*o1->verification_message).ok());
   EXPECT_FALSE(t2->pending->verify(*o1->verification_message).ok()) << "another trigger's verification";
@@ -397,7 +433,7 @@ TEST_F(PkmfServiceTest, AKeyRequestAfterAPmkRevocationGetsANewPmkAndANewPruk) {
   EXPECT_NE(grant.pmk->pmk_id.value, old_pmk);
   mikey::Receiver rx;
   rx.add_pmk(be(grant.pmk->pmk_id.value, 8), grant.pmk->pmk.clone());
-  rx.add_key_type(be(grant.key_type_id.value, 4), mikey::KeyClass::kPruk);
+  ASSERT_TRUE(rx.add_key_type(be(grant.key_type_id.value, 4), mikey::KeyClass::kPruk).ok());
   auto msg = ep.receive(3000);
   ASSERT_TRUE(msg.has_value()) << "a new PRUK is pushed";
   auto opened = rx.open(*msg, mikey::ntp_now());
@@ -419,7 +455,7 @@ TEST_F(PkmfServiceTest, VerifyingAPrukKeepsThePrukIssuedAfterIt) {
     auto& g = std::get<pc8::PrukGrant>(std::get<pc8::PrukResponse>(resp).outcome);
     ASSERT_TRUE(g.pmk.has_value());
     rx.add_pmk(be(g.pmk->pmk_id.value, 8), g.pmk->pmk.clone());
-    rx.add_key_type(be(g.key_type_id.value, 4), mikey::KeyClass::kPruk);
+    ASSERT_TRUE(rx.add_key_type(be(g.key_type_id.value, 4), mikey::KeyClass::kPruk).ok());
   }
   std::map<std::uint64_t, Bytes> verification;  // by PRUK ID, in issue order below
   auto lease = stores_->acquire();
