@@ -39,7 +39,7 @@ void trigger_key_request(const std::string& config, const std::string& imsi, boo
   auto d = pkmf::build_key_request_trigger(*s, imsi, cfg.service.fqdn, policy, now);
   if (!d.ok() && (d.error().code == Errc::kNotFound || d.error().code == Errc::kState)) bad_input(d.error().message);
   auto trigger = or_exit(std::move(d), "trigger-key-request", kExitFailure);
-  const std::string csb = to_hex_u64(trigger.job.csb_id).substr(8);
+  const std::string csb = to_hex_u32(trigger.job.csb_id);
   if (revoke_pmk) {
     auto pmk = or_exit(s->find_pmk(imsi), "trigger-key-request", kExitFailure);
     or_exit(s->revoke_pmk(imsi, {now, "admin", "revoke", "PMK", to_hex_u64(pmk ? pmk->pmk_id : 0), imsi}),

@@ -17,11 +17,6 @@ namespace {
 
 namespace d = prose::discovery;
 
-std::string hex32(std::uint32_t v) {
-  return to_hex(Bytes{static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
-                      static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)});
-}
-
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -111,7 +106,7 @@ void add_protect(CLI::App* grp) {
       Output out(true);
       out.field("pdu", to_hex(pdu));
       out.field("type", std::string(d::type_short_name(m.type)));
-      out.field("UTC-based counter", hex32(counter));
+      out.field("UTC-based counter", to_hex_u32(counter));
       out.print();
     } else {
       Output(false).value("pdu", to_hex(pdu));
@@ -170,7 +165,7 @@ void add_open(CLI::App* grp) {
     d::DecodedPdu r = or_exit(d::open(pdu, k, counter), "open");
     Output out(*o->json);
     for (const auto& [name, value] : d::describe(r)) out.field(name, value);
-    out.field("UTC-based counter", hex32(counter));
+    out.field("UTC-based counter", to_hex_u32(counter));
     if (o->counter.empty()) out.field("Clock offset", offset);
     out.field("MIC verified", true);
     out.print();

@@ -14,12 +14,6 @@ namespace {
 
 inline constexpr int kExitSyncFailure = 3;  // GPI rejected for its SQN: AUTS printed, resynchronise the HSS
 
-std::string hex64(std::uint64_t v) {
-  Bytes b(8);
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * (7 - i)));
-  return to_hex(b);
-}
-
 struct CreateOpts {
   std::string k, opc, sqn, amf, rand, impi, naf_id, pruk_id, lifetime;
   bool* json = nullptr;
@@ -102,7 +96,7 @@ void add_open(CLI::App* gba) {
       throw Exit(kExitSyncFailure, "--gpi: SQN failure, resynchronisation needed (AUTS printed)");
     }
     const gba::GpiAccepted& a = *outcome.accepted;
-    out.field("PRUK ID", hex64(a.pruk_id)).field("Lifetime", static_cast<std::int64_t>(a.lifetime));
+    out.field("PRUK ID", to_hex_u64(a.pruk_id)).field("Lifetime", static_cast<std::int64_t>(a.lifetime));
     if (o->show_key) out.field("PRUK", a.pruk.reveal_hex());
     out.print();
   });
@@ -119,7 +113,7 @@ void add_decode(CLI::App* gba) {
     const gba::Gpi& g = d.gpi;
     Output out(*o->json);
     out.field("Version", static_cast<std::int64_t>(g.version))
-        .field("P-TID", hex64(g.p_tid))
+        .field("P-TID", to_hex_u64(g.p_tid))
         .field("RAND", to_hex(g.rand))
         .field("AUTN", to_hex(g.autn));
     if (!g.app_lbl.empty()) out.field("App_Lbl", to_hex(g.app_lbl));

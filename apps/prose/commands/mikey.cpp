@@ -26,15 +26,6 @@ std::string iso_utc(NtpTime t) {
   return buf;
 }
 
-std::string hex32(std::uint32_t v) {
-  const std::uint8_t b[4] = {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
-                             static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
-  return to_hex(ByteView(b, 4));
-}
-std::string hex64(std::uint64_t v) {
-  return hex32(static_cast<std::uint32_t>(v >> 32)) + hex32(static_cast<std::uint32_t>(v));
-}
-
 NtpTime now_option(const std::string& v) {
   if (v.empty()) return ntp_now();
   return ntp_from_unix(int_option("--now", v, 0, 4102444800LL));  // up to 2100
@@ -118,7 +109,7 @@ void add_pruk_message(CLI::App* group) {
     }
     if (*o->json) {
       Output out(true);
-      out.field("message", to_hex(b.message)).field("CSB ID", hex32(b.csb_id)).field("IDi", b.idi);
+      out.field("message", to_hex(b.message)).field("CSB ID", to_hex_u32(b.csb_id)).field("IDi", b.idi);
       out.field("IDr", b.idr).field("RAND", to_hex(b.rand)).field("T", iso_utc(b.t)).field("V", p.verify);
       out.print();
     } else {
@@ -191,12 +182,12 @@ void add_open(CLI::App* group) {
     std::string cls(key_class_name(d.key_class));
     Output out(*o->json);
     out.field("Key class", cls);
-    out.field(cls + " ID", hex64(d.key_id));
+    out.field(cls + " ID", to_hex_u64(d.key_id));
     out.field("Key Type ID", to_hex(d.key_type_id));
     out.field("Key request trigger", d.key_request_trigger);
     if (d.key_request_trigger) out.field("Action", std::string("send a Key Request to the PKMF"));
     out.field("PKMF FQDN", d.pkmf_fqdn).field("UE ID", d.ue_id).field("PMK ID", to_hex(d.pmk_id));
-    out.field("CSB ID", hex32(d.csb_id)).field("Timestamp", iso_utc(d.t));
+    out.field("CSB ID", to_hex_u32(d.csb_id)).field("Timestamp", iso_utc(d.t));
     if (d.valid_from && d.valid_to) {
       out.field("Valid from", iso_utc(*d.valid_from)).field("Valid to", iso_utc(*d.valid_to));
       out.field("Lifetime", static_cast<std::int64_t>((*d.valid_to - *d.valid_from) >> 32));  // modulo 2^64
@@ -220,12 +211,12 @@ ojson describe_hdr(const Hdr& h) {
   j["data_type"] = named(h.data_type, data_type_name(h.data_type));
   j["v"] = h.v;
   j["prf_func"] = named(h.prf_func, prf_name(h.prf_func));
-  j["csb_id"] = hex32(h.csb_id);
+  j["csb_id"] = to_hex_u32(h.csb_id);
   j["cs_count"] = h.cs_count;
   j["cs_id_map_type"] = named(h.map_type, map_type_name(h.map_type));
   ojson cs = ojson::array();
   for (const auto& e : h.srtp)
-    cs.push_back({{"policy_no", e.policy_no}, {"ssrc", hex32(e.ssrc)}, {"roc", hex32(e.roc)}});
+    cs.push_back({{"policy_no", e.policy_no}, {"ssrc", to_hex_u32(e.ssrc)}, {"roc", to_hex_u32(e.roc)}});
   for (const auto& e : h.generic)
     cs.push_back({{"cs_id", e.cs_id},
                   {"prot_type", e.prot_type},

@@ -49,6 +49,12 @@ Result<Bytes> from_hex_exact(std::string_view hex, std::size_t n, std::string_vi
   return b;
 }
 
+std::string to_hex_u32(std::uint32_t v) {
+  const std::uint8_t b[4] = {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
+                             static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};
+  return to_hex(ByteView(b, 4));
+}
+
 std::string to_hex_u64(std::uint64_t v) {
   std::uint8_t b[8];
   for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(v >> (56 - 8 * i));

@@ -22,6 +22,11 @@ TEST(Hex, U64IsSixteenBigEndianDigits) {
   EXPECT_EQ(to_hex_u64(0xfedcba9876543210ull), "fedcba9876543210");
 }
 
+TEST(Hex, U32IsEightBigEndianDigits) {
+  EXPECT_EQ(to_hex_u32(0), "00000000");
+  EXPECT_EQ(to_hex_u32(0xfedcba98u), "fedcba98");
+}
+
 TEST(Hex, RejectsOddAndBadCharacters) {
   auto odd = from_hex("abc", "--pruk");
   ASSERT_FALSE(odd.ok());
