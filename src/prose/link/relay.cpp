@@ -267,7 +267,16 @@ Status Relay::on_dcr(Step& s) {
 
 Status Relay::on_dcr_again(Step& s) {
   const auto& d = std::get<pc5::DirectCommunicationRequest>(*s.msg);
-  if (d.nonce_1 != dcr_.nonce_1) return fail(Errc::kState, "a new DCR while this link is in use");
+  if (d.nonce_1 != dcr_.nonce_1) {
+    // A new DCR (new Nonce_1) while no link is secured yet: the Remote UE gave up the earlier attempt (its T4100
+    // ran out while our DSMC or the PKMF's answer was under way) and started again. Abandon the pending setup
+    // and serve the new request; the PKMF answer for the old one, if any, is superseded by the new NeedKd.
+    if (state_ != RelayState::kWaitKd && state_ != RelayState::kWaitDsmComplete)
+      return fail(Errc::kState, "a new DCR while this link is in use");
+    cancel(s, TimerId::kT4111);
+    drop_pending();
+    return on_dcr(s);
+  }
   // The Remote UE retransmitted its DCR: it lacks our DSMC (resend it) or our DCA (resend it).
   switch (state_) {
     case RelayState::kWaitKd:
@@ -546,10 +555,10 @@ const std::vector<Relay::Row>& Relay::table() {
     {S::kIdle,              I::kRxDirectCommunicationRequest, &R::on_dcr,            "choose algorithms (never EIA0) and LSB of KD-sess ID; NeedKd -> WAIT_KD, or DCRj #1/#4/#7 -> FAILED"},
     {S::kWaitKd,            I::kKdAvailable,                  &R::on_kd_available,   "derive KD-sess, PEK/PIK; send DSMC (integrity only; KD freshness, MSB of KD ID, GPI); arm T4111 -> WAIT_DSM_COMPLETE"},
     {S::kWaitKd,            I::kKdError,                      &R::on_kd_error,       "send DCRj(cause) -> FAILED"},
-    {S::kWaitKd,            I::kRxDirectCommunicationRequest, &R::on_dcr_again,      "same DCR retransmitted: ignore (PKMF pending)"},
+    {S::kWaitKd,            I::kRxDirectCommunicationRequest, &R::on_dcr_again,      "same DCR retransmitted: ignore (PKMF pending); a new DCR (new Nonce_1) replaces the pending setup"},
     {S::kWaitDsmComplete,   I::kRxSecurityModeComplete,       &R::on_dsm_complete,   "KD ID complete; send DCA; arm T4108; LinkSecured -> ESTABLISHED"},
     {S::kWaitDsmComplete,   I::kRxSecurityModeReject,         &R::on_dsm_reject,     "#9 + RAND/AUTS: NeedKd(resync) -> WAIT_KD; otherwise -> FAILED"},
-    {S::kWaitDsmComplete,   I::kRxDirectCommunicationRequest, &R::on_dcr_again,      "same DCR retransmitted: resend the DSMC"},
+    {S::kWaitDsmComplete,   I::kRxDirectCommunicationRequest, &R::on_dcr_again,      "same DCR retransmitted: resend the DSMC; a new DCR (new Nonce_1) replaces the pending setup"},
     {S::kWaitDsmComplete,   I::kT4111,                        &R::on_t4111,          "resend the same DSMC (next COUNT; bounded), then DCRj #6 -> FAILED"},
     {S::kEstablished,       I::kRxDirectCommunicationRequest, &R::on_dcr_again,      "same DCR retransmitted (DCA lost): resend DCA"},
     {S::kEstablished,       I::kRxSecurityModeComplete,       &R::on_dsm_complete_again, "DSM Complete again on the context in use (our DCA / DRRs lost): resend it"},

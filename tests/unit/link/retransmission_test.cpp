@@ -324,6 +324,43 @@ TEST(Retransmission, RejectForAnotherDcrIsDropped) {
   EXPECT_EQ(h.ue->state(), RemoteState::kFailed);
 }
 
+// The Remote UE gave up its first attempt (nothing of the relay's reached it) and starts again with a new DCR (new
+// Nonce_1) while the relay still waits for the PKMF or for DSM Complete: the relay drops the pending setup and
+// serves the new request. Before, it refused every DCR but the first ("a new DCR while this link is in use") until
+// T4111 ran out, so the UE's second attempt failed too.
+TEST(Retransmission, NewDcrReplacesAPendingSetup) {
+  for (const bool pkmf_pending : {false, true}) {
+    SCOPED_TRACE(pkmf_pending ? "relay in WAIT_KD" : "relay in WAIT_DSM_COMPLETE");
+    Harness h;
+    h.make_with_pruk();
+    h.auto_pkmf = !pkmf_pending;
+    h.filter = [](Dir d, Bytes&) { return d != Dir::kToUe; };
+    h.from_ue(h.ue->start(h.now).value());
+    h.pump();
+    ASSERT_EQ(h.relay->state(), pkmf_pending ? RelayState::kWaitKd : RelayState::kWaitDsmComplete);
+    const auto first_id = h.relay_events.size();
+
+    // A new Remote UE machine (the agent starts one after a failed attempt): same PRUK, new Nonce_1.
+    auto uc = Harness::ue_config();
+    const auto& [id, pruk] = *h.pkmf.pruks.begin();
+    uc.pruk_id = id;
+    uc.pruk = pruk.clone();
+    uc.gpi_processor = make_gba_gpi_processor(*h.sub.usim, kImpi, h.pkmf.naf_id());
+    h.ue = RemoteUe::create(std::move(uc)).value();
+    h.filter = nullptr;
+    h.auto_pkmf = true;
+    h.pending_kd_request.reset();  // the PKMF never answers the first Key Request (the new DCR supersedes it)
+    ASSERT_TRUE(h.handshake()) << "UE " << remote_state_name(h.ue->state()) << ", relay "
+                               << relay_state_name(h.relay->state());
+    EXPECT_TRUE(h.exchange_data());
+    EXPECT_EQ(h.ue->kd_id(), h.relay->kd_id());
+    EXPECT_EQ(h.ue->kd_sess_id(), h.relay->kd_sess_id());
+    EXPECT_EQ(h.pkmf.requests, pkmf_pending ? 1 : 2);  // WAIT_KD: only the second Key Request was answered
+    for (std::size_t i = first_id; i < h.relay_events.size(); ++i)
+      EXPECT_FALSE(std::holds_alternative<PduDropped>(h.relay_events[i]));
+  }
+}
+
 // Keepalive, Release and Direct Rekeying Request retransmissions are reported too.
 TEST(Retransmission, KeepaliveReleaseAndRekeyRetransmissionsAreReported) {
   {
