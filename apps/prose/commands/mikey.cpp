@@ -1,5 +1,5 @@
 // `prose mikey pruk-message | open | decode`: ProSe PRUK delivery in MIKEY pre-shared-key mode
-// (RFC 3830 / RFC 6043, design/profile.md section 4) and a MIKEY protocol analyser.
+// (RFC 3830 / RFC 6043, docs/profile.md section 4) and a MIKEY protocol analyser.
 #include <ctime>
 #include <fstream>
 #include <iostream>

@@ -44,7 +44,7 @@ inline constexpr std::uint8_t kTypeResponse = 0x92;
 inline constexpr std::uint8_t kUrdsNoUeId = 0x00;
 inline constexpr std::uint8_t kUrdsUeIdPresent = 0x01;
 
-inline constexpr std::uint32_t kMaxRsc = 0xffffff;                // 24 bit [I + digest section 2]
+inline constexpr std::uint32_t kMaxRsc = 0xffffff;                // 24 bit [I psc-ns3]
 inline constexpr std::uint64_t kMaxUserInfo = 0xffffffffffffULL;  // 48 bit [I psc-ns3: 6 octets]
 inline constexpr std::uint32_t kMaxL2Id = 0xffffff;               // 24 bit [I]
 
@@ -107,14 +107,14 @@ inline constexpr std::array<Row, 14> kTable = {{
     {"default max offset", "32 counter units (s); at most 127", "36.508 4.7F Max-Offset", true,
      "verified: 36.508 test default; configurable"},
     {"MIC input (A.2 P0)", "octets 0..23 of the plain message; P1 = counter (4)", "TS 33.303 A.2", false,
-     "provisional: A.2 parameters R-M in the digest"},
+     "provisional: A.2 parameters recalled, not read"},
     {"scrambling counter", "counter with 4 LSBs = 0", "TS 33.303 6.1.3.4.3", false, "provisional: recalled"},
     {"scrambled part", "octets 0..27 XOR 224 LSBs of KDF(DUSK, ...)", "TS 33.303 A.5", false,
      "provisional: 33.503 6.1.3.4 wording of A.5 (L LSBs)"},
     {"confidential part", "octets 1..23 (LENGTH 184 bits)", "33.503 A.7 LENGTH", true,
-     "verified: 33.503 A.7 formula [A]"},
+     "verified: 33.503 A.7 formula (analogous spec)"},
     {"confidentiality inputs", "KEY = 128 LSB KDF(DUCK, counter, MIC); COUNT = counter; BEARER 0; DIRECTION 0",
-     "33.503 A.7 (follows 33.303 A.6)", true, "verified: 33.503 A.7 [A]"},
+     "33.503 A.7 (follows 33.303 A.6)", true, "verified: 33.503 A.7 (analogous spec)"},
     {"confidentiality algorithm", "128-EEA2 (per key set)", "33.503 A.7 -> 33.501 Annex D", false,
      "provisional: algorithm choice not stated in the text read"},
 }};

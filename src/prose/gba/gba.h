@@ -1,4 +1,4 @@
-// GBA Push for ProSe (TS 33.223 with the TS 33.303 relay profile, design/profile.md section 6):
+// GBA Push for ProSe (TS 33.223 with the TS 33.303 relay profile, docs/profile.md section 6):
 //  * NAF side (the PKMF acting as BSF with an AV from the HSS over PC4a, or the HSS/BSF emulator): form a GPI
 //    from an authentication vector; PRUK = Ks_(ext)_NAF, PRUK ID = P-TID.
 //  * UE side: process a GPI with the (emulated) USIM: NAF_Id check, AUTN check (MAC, SQN window), derivation of

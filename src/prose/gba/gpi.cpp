@@ -10,7 +10,7 @@
 namespace prose::gba {
 namespace {
 
-// The provisional GPI field table (design/profile.md section 6; docs/conformance/gba.md). One row per TLV, in the
+// The provisional GPI field table (docs/profile.md section 6; docs/conformance/gba.md). One row per TLV, in the
 // order they must appear.
 struct FieldRule {
   GpiTag tag;

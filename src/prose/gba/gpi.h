@@ -1,7 +1,7 @@
 // GBA Push Info (GPI, TS 33.223 clause 5.3.5): the model and a strict binary codec.
 //
 // The 33.223 octet layout was not available (docs/conformance/gba.md), so this is the PROVISIONAL encoding of
-// design/profile.md section 6, kept behind this one codec so it can be swapped when the spec text is obtained:
+// docs/profile.md section 6, kept behind this one codec so it can be swapped when the spec text is obtained:
 //
 //   GPI   = version (1 octet, 0x01) || TLV* || MAC-TLV
 //   TLV   = tag (1) || length (2, big-endian) || value; tags strictly ascending, each at most once

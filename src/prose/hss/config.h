@@ -34,7 +34,7 @@ struct HssConfig {
   bool naf_authorised(ByteView naf_id) const;
 };
 
-// Provisional Ua security protocol id of the PKMF (design/profile.md section 1).
+// Provisional Ua security protocol id of the PKMF (docs/profile.md section 1).
 inline constexpr std::uint8_t kPkmfUaId[5] = {0x01, 0x00, 0x00, 0x01, 0x0a};
 
 Result<HssConfig> load_config(const std::string& path);

@@ -1,5 +1,5 @@
 // THE table of TS 33.220 Annex B FC values and fixed KDF inputs used by the ProSe key hierarchy (and the Ua
-// security protocol identifier of the PKMF NAF_Id). Source and status of every value: design/profile.md section 1
+// security protocol identifier of the PKMF NAF_Id). Source and status of every value: docs/profile.md section 1
 // and docs/conformance/keys.md. Change a value here and nowhere else.
 #pragma once
 
@@ -9,13 +9,13 @@
 
 namespace prose::keys::fc {
 
-// TS 33.220 B.3 NAF key derivation. VERIFIED: TS 33.220 Annex B.3 (spec/pc5-pdcp-gba-mikey.md 3.2 [V S4]).
+// TS 33.220 B.3 NAF key derivation. VERIFIED: TS 33.220 Annex B.3 (docs/sources.md S4).
 inline constexpr std::uint8_t kNafKey = 0x01;
-// TS 33.303 A.2 discovery MIC. PROVISIONAL: recalled value 0x49 (digest section 5, tag L), not confirmed.
+// TS 33.303 A.2 discovery MIC. PROVISIONAL: recalled value 0x49 (low confidence), not confirmed.
 inline constexpr std::uint8_t kDiscoveryMic = 0x49;
-// TS 33.303 A.3 PTK from PGK. VERIFIED: TS 33.303 Rel-17 A.3 (digest S5).
+// TS 33.303 A.3 PTK from PGK. VERIFIED: TS 33.303 Rel-17 A.3 (docs/sources.md S13).
 inline constexpr std::uint8_t kPtk = 0x4A;
-// TS 33.303 A.4 PEK/PIK from PTK or KD-sess. PROVISIONAL: recalled 0x4B (digest, tag L); parameter pattern as
+// TS 33.303 A.4 PEK/PIK from PTK or KD-sess. PROVISIONAL: recalled 0x4B (low confidence); parameter pattern as
 // 33.536/33.533 [A].
 inline constexpr std::uint8_t kAlgorithmKey = 0x4B;
 // TS 33.303 A.5 discovery scrambling bits. PROVISIONAL: profile.md section 1 (33.303 value not found).

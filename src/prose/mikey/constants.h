@@ -112,7 +112,7 @@ inline constexpr std::size_t kMinRandLen = 16;            // RFC 3830 6.11: at l
 // NTP epoch (1900) to Unix epoch (1970), seconds.
 inline constexpr std::uint64_t kNtpUnixOffset = 2208988800ULL;
 
-// ProSe profile (design/profile.md section 4).
+// ProSe profile (docs/profile.md section 4).
 inline constexpr std::int64_t kDefaultClockWindowSeconds = 300;  // +-5 minutes
 inline constexpr std::size_t kPrukLen = 32;                      // 256-bit PRUK / PGK
 inline constexpr std::size_t kKeyIdLen = 8;                      // 64-bit PRUK ID / PGK ID

@@ -1,4 +1,4 @@
-// ProSe PRUK / PGK delivery over MIKEY pre-shared-key mode (design/profile.md section 4), sans I/O:
+// ProSe PRUK / PGK delivery over MIKEY pre-shared-key mode (docs/profile.md section 4), sans I/O:
 // time is an argument (NTP 64-bit), randomness comes from prose/util/random.h unless the caller fixes it.
 //
 //   PKMF: build_delivery() -> I_MESSAGE bytes (+ a PendingVerification when V is requested);
@@ -29,7 +29,7 @@ NtpTime ntp_from_unix(std::int64_t unix_seconds);
 std::int64_t unix_from_ntp(NtpTime t);  // whole seconds
 NtpTime ntp_now();                      // wall clock, for the I/O layer only
 
-// Algorithm choices of the profile. Defaults = design/profile.md section 4.
+// Algorithm choices of the profile. Defaults = docs/profile.md section 4.
 struct Profile {
   std::uint8_t prf_func = static_cast<std::uint8_t>(PrfFunc::kHmacSha256);
   std::uint8_t encr_alg = static_cast<std::uint8_t>(EncrAlg::kAesCm128);

@@ -3,8 +3,8 @@
 // Algorithms bit coding). Every other file of the pc5 module takes its numbers from here.
 //
 // Source tags (see docs/conformance/pc5.md):
-//   [I S1]  NIST psc-ns3 lte-sl-pc5-signalling-header.{h,cc} via spec/pc5-pdcp-gba-mikey.md section 1
-//   [P]     design/profile.md section 3 (provisional project choice)
+//   [I S1]  NIST psc-ns3 lte-sl-pc5-signalling-header.{h,cc} (docs/sources.md S1)
+//   [P]     docs/profile.md section 3 (provisional project choice)
 //   [M]     background knowledge (33.401 / 24.301 conventions), not verified against 24.334 text
 //   [V 24.008] TS 24.008 10.5.1.4 Mobile identity (IMSI/IMEI BCD coding)
 //   [V 24.301] TS 24.301 9.9.3.23 NAS security algorithms (table 9.9.3.23.1 bit positions)

@@ -6,12 +6,12 @@ std::optional<SignallingProtection> signalling_protection(MessageType type) {
   using P = PdcpProtection;
   using K = KeyContext;
   switch (type) {
-    // Sent before any context exists, or to refuse one [P; digest 4.1].
+    // Sent before any context exists, or to refuse one [P; recalled, TS 33.303 6.5 not read].
     case MessageType::kDirectCommunicationRequest:
     case MessageType::kDirectCommunicationReject:
     case MessageType::kDirectSecurityModeReject:
       return SignallingProtection{P::kNone, K::kNone, kLcidPc5sUnprotected};
-    // Integrity with the new context, not ciphered [V S10 via digest 4.1].
+    // Integrity with the new context, not ciphered [V TS 36.523-1 19.1.10, docs/sources.md S14].
     case MessageType::kDirectSecurityModeCommand:
       return SignallingProtection{P::kIntegrity, K::kNew, kLcidPc5sDsm};
     // Integrity and ciphering with the new context [P].

@@ -1,7 +1,7 @@
 // THE policy table: which PC5 signalling message is protected how on sidelink PDCP, with which security
-// context, on which SL-SCH LCID; and how user-plane PDUs are protected. Source: design/profile.md section 3
-// (provisional), spec/ts33303-relay-digest.md 4.1, LCIDs from Wireshark packet-mac-lte.c
-// (spec/pc5-pdcp-gba-mikey.md 1.1).
+// context, on which SL-SCH LCID; and how user-plane PDUs are protected. Source: docs/profile.md section 3
+// (provisional), TS 36.523-1 19.1.10 for the DSMC (docs/sources.md S14), LCIDs from Wireshark packet-mac-lte.c
+// (docs/sources.md S3).
 //
 // FOR "link" (state machines): look up `signalling_protection(type)` before protecting a message on the
 // signalling entity (prose/pdcp/entity.h, bearer kSignallingBearer) and before unprotecting one:

@@ -12,7 +12,7 @@
 namespace prose::pc8 {
 
 // Field sizes in octets (hex on the wire: twice as many digits).
-inline constexpr std::size_t kPrukIdSize = 8;            // 64 bit: seed CR 6.X.3.1 (verified [CR])
+inline constexpr std::size_t kPrukIdSize = 8;            // 64 bit: seed CR 6.X.3.1 (verified)
 inline constexpr std::size_t kPrukSize = 32;             // 256 bit: profile.md section 2
 inline constexpr std::size_t kPmkIdSize = 8;             // 64 bit: profile.md section 2
 inline constexpr std::size_t kPmkSize = 32;              // 256 bit: profile.md section 2

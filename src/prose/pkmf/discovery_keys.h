@@ -1,4 +1,4 @@
-// Discovery keys from the PKMF (TS 33.303 6.6 / relay discovery, digest 3.7): a Remote UE or a relay asks for the
+// Discovery keys from the PKMF (TS 33.303 6.6 / relay discovery, TS 24.334 10A): a Remote UE or a relay asks for the
 // PSDKs of a list of Relay Service Codes over PC8 (DiscoveryKeyRequest); for each code it is authorised for it
 // gets the code's current PSDK (256-bit random, 32-bit PSDK ID, expiry). Every UE and relay authorised for a code
 // gets the same PSDK, so PSDKs are kept per code in the store (encrypted at rest) and rotated there: the next one

@@ -1,4 +1,4 @@
-// The MIKEY messages the PKMF sends a Remote UE (requirement step 1c, clause 6.X.3.3.2.3; design/profile.md
+// The MIKEY messages the PKMF sends a Remote UE (requirement step 1c, clause 6.X.3.3.2.3; docs/profile.md
 // section 4): a PRUK delivery, or the all-zero PRUK ID "send a Key Request" trigger. Both are keyed with the UE's
 // PMK, carry its Key Type ID and go to the address of its latest Key Request. Transport-free: the caller hands the
 // job to a MikeySink and keeps the PendingVerification to check the UE's answer.

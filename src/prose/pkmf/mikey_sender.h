@@ -1,4 +1,4 @@
-// MIKEY PRUK delivery over UDP (design/profile.md section 4): sends each I_MESSAGE to the UE address from its
+// MIKEY PRUK delivery over UDP (docs/profile.md section 4): sends each I_MESSAGE to the UE address from its
 // latest Key Request, retransmits with exponential back-off until the UE's verification message (R_MESSAGE)
 // arrives on the same socket or the attempts run out, and passes verification messages to the PKMF service.
 #pragma once

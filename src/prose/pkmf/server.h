@@ -14,7 +14,7 @@
 
 namespace prose::pkmf {
 
-inline constexpr std::string_view kPc8Path = "/prose/pc8";  // provisional: design/profile.md section 5
+inline constexpr std::string_view kPc8Path = "/prose/pc8";  // provisional: docs/profile.md section 5
 inline constexpr std::string_view kMetricsPath = "/metrics";
 
 // The HTTP binding of the service, separate so tests can call it without a socket.

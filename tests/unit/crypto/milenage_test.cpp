@@ -118,12 +118,10 @@ TEST(Sqn, BytesRoundTrip) {
   EXPECT_EQ(sqn_from_bytes(hex_literal("0102")), 0u);
 }
 
-// Section 1.2 re-sync example inputs: set 1, SQN_MS = ff9bb4d0b607, AMF* = 0000.
-// NOTE: test-vectors.md 1.2 prints AUTS = 11076dd76e3718a823da8cc6ec5f; that value does NOT follow from the set-1
-// values listed in the same file: SQN_MS xor AK* = ff9bb4d0b607 xor 451e8beca43b = ba853f3c123c (AK* = f5* of
-// set 1, a published [OK] value), and an independent Python/`cryptography` Milenage gives MAC-S(AMF*=0000) =
+// Re-sync example inputs: set 1, SQN_MS = ff9bb4d0b607, AMF* = 0000.
+// A DERIVED value (docs/sources.md): SQN_MS xor AK* = ff9bb4d0b607 xor 451e8beca43b = ba853f3c123c (AK* = f5* of
+// set 1, a published value), and an independent Python/`cryptography` Milenage gives MAC-S(AMF*=0000) =
 // cf44e93596e355c6 (with AMF = b9b9 it gives the published f1* 01cfaf9ec4e871e9, which checks that computation).
-// We therefore test the re-computed value; docs/conformance/keys.md records the discrepancy.
 constexpr const char* kSet1Auts = "ba853f3c123ccf44e93596e355c6";
 
 TEST(Resync, AutsVectorAndRecovery) {

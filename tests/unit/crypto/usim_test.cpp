@@ -75,7 +75,7 @@ TEST(Usim, ReplayGivesAutsThatRecoversSqnMs) {
   ASSERT_TRUE(r->sync_failure.has_value());
   EXPECT_FALSE(r->accepted.has_value());
   EXPECT_EQ(r->sync_failure->auts.size(), kAutsSize);
-  // Re-computed independently (see milenage_test.cpp: the value printed in test-vectors.md 1.2 is wrong).
+  // Re-computed independently (see milenage_test.cpp, Resync.AutsVectorAndRecovery).
   EXPECT_EQ(to_hex(r->sync_failure->auts), "ba853f3c123ccf44e93596e355c6");
   auto sqn_ms = recover_sqn_ms(kK, kOpc, v.rand, r->sync_failure->auts);
   ASSERT_TRUE(sqn_ms.ok());
