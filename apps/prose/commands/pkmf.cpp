@@ -47,7 +47,7 @@ void register_pkmf(CLI::App& app) {
     if (config->empty()) bad_input("--config FILE is required (see `prose pkmf example-config --dir DIR`)");
     auto cfg = or_exit(pkmf::load_config(*config), "bad configuration");
     block_stop_signals();  // before any thread starts
-    log::setup("pkmf", cfg.log_level);
+    log::setup("pkmf", cfg.log_level, cfg.log_format);
     pkmf::PkmfServer server(std::move(cfg));
     or_exit(server.start(), "cannot start the PKMF", kExitFailure);
     std::cout << "pkmf: listening on https port " << server.https_port() << ", mikey port " << server.mikey_port()

@@ -170,7 +170,7 @@ void register_prose_function(CLI::App& app) {
     if (config->empty()) bad_input("--config FILE is required (see `prose prose-function example-config --dir DIR`)");
     auto cfg = or_exit(prosefn::load_config(*config), "bad configuration");
     block_stop_signals();  // before any thread starts
-    log::setup("prose-function", cfg.log_level);
+    log::setup("prose-function", cfg.log_level, cfg.log_format);
     prosefn::ProseFunctionServer server(std::move(cfg));
     or_exit(server.start(), "cannot start the ProSe Function", kExitFailure);
     std::cout << "prose-function: listening on https port " << server.https_port() << std::endl;

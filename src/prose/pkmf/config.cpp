@@ -76,6 +76,10 @@ Result<PkmfConfig> load_config(const std::string& path) {
   c.https.port = static_cast<std::uint16_t>(L.num(pk, "pkmf", "port", 8443, 0, 65535));
   c.https.threads = static_cast<int>(L.num(pk, "pkmf", "threads", 2, 1, 256));
   c.log_level = L.str(pk, "pkmf", "log_level", "info");
+  if (auto f = log::format_from_name(L.str(pk, "pkmf", "log_format", "text")))
+    c.log_format = *f;
+  else
+    L.bad("pkmf.log_format", "must be \"text\" or \"json\"");
 
   config::read_tls(L, sec("tls"), "tls", c.https.tls);
   auto store = config::read_store(L, sec("store"), "store");

@@ -10,6 +10,7 @@
 #include "prose/pkmf/hss_gba_push.h"
 #include "prose/pkmf/service.h"
 #include "prose/prosefn/config.h"
+#include "prose/util/log.h"
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
 
@@ -25,6 +26,7 @@ struct PkmfConfig {
   std::uint16_t mikey_port = 0;
   std::optional<HssGbaPushConfig> hss;
   std::string log_level = "info";
+  log::Format log_format = log::Format::kText;  // [pkmf] log_format: "text" or "json" (one JSON object per line)
   // [prose_function]: the PKMF also serves PC3 service authorisation (prose/prosefn) on its HTTPS port.
   std::optional<prosefn::HostedConfig> prose_function;
 };

@@ -89,11 +89,15 @@ Result<ProseFunctionConfig> load_config(const std::string& path) {
   ProseFunctionConfig c;
   c.config_path = path;
   const toml::table* pf = R.table(t, "prose_function");
-  R.only(pf, "prose_function", {"listen", "port", "threads", "log_level"});
+  R.only(pf, "prose_function", {"listen", "port", "threads", "log_level", "log_format"});
   c.https.bind_address = R.str(pf, "prose_function", "listen", "127.0.0.1");
   c.https.port = static_cast<std::uint16_t>(R.num(pf, "prose_function", "port", 8444, 0, 65535));
   c.https.threads = static_cast<int>(R.num(pf, "prose_function", "threads", 2, 1, 256));
   c.log_level = R.str(pf, "prose_function", "log_level", "info");
+  if (auto f = log::format_from_name(R.str(pf, "prose_function", "log_format", "text")))
+    c.log_format = *f;
+  else
+    R.bad("prose_function.log_format", "must be \"text\" or \"json\"");
 
   const toml::table* tls = R.table(t, "tls");
   R.only(tls, "tls", {"cert", "key", "ca", "keylog"});

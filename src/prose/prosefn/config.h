@@ -10,6 +10,7 @@
 
 #include "prose/net/server.h"
 #include "prose/prosefn/service.h"
+#include "prose/util/log.h"
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
 
@@ -23,6 +24,7 @@ struct ProseFunctionConfig {
   SecretBytes kek;
   ParameterDefaults parameters;
   std::string log_level = "info";
+  log::Format log_format = log::Format::kText;  // [prose_function] log_format: "text" or "json"
 };
 
 // kInvalidArgument with "<file>: <key>: <problem>"; nothing is half-applied.

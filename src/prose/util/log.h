@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
+#include <optional>
 #include <string_view>
 
 namespace prose::log {
@@ -25,8 +27,20 @@ void error(spdlog::format_string_t<Args...> fmt, Args&&... args) {
   spdlog::error(fmt, std::forward<Args>(args)...);
 }
 
-// Process-wide setup: "<time> <level> <component>: message" on stderr; level from a name
-// ("debug", "info", "warn", "error", "off"). Unknown names keep "info".
-void setup(std::string_view component, std::string_view level = "info");
+// Line formats:
+//   text: "<local time> <level> <component>: message"
+//   json: one JSON object per line, {"time": UTC ISO 8601 with ms, "level", "component", "msg", "fields"}, where
+//         "fields" holds the message's key=value words (values as strings); invalid UTF-8 becomes U+FFFD.
+enum class Format { kText, kJson };
+// "text" or "json"; nullopt for anything else.
+std::optional<Format> format_from_name(std::string_view name);
+
+// A logger writing to `sink` in `format`; level from a name ("debug", "info", "warn", "error", "off"), unknown names
+// keep "info".
+std::shared_ptr<spdlog::logger> make_logger(std::string_view component, std::string_view level, Format format,
+                                            spdlog::sink_ptr sink);
+
+// Process-wide setup: the default logger writes to stderr.
+void setup(std::string_view component, std::string_view level = "info", Format format = Format::kText);
 
 }  // namespace prose::log
