@@ -8,7 +8,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 LAUNCHER := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
-.PHONY: deps build demo test test-asan bench fuzz format clean package
+.PHONY: deps build demo wireshark test test-asan bench fuzz format clean package
 
 deps:
 	@scripts/install-deps
@@ -23,6 +23,16 @@ build: deps $(BUILD)/build.ninja
 demo: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target prose
 	$(BUILD)/bin/prose demo
+
+# The Wireshark plugin (docs/wireshark.md) into the personal plugin folder, where Wireshark and tshark find it.
+# Wireshark run as root loads no personal plugins, so for root it goes into the system's plugin folder instead.
+wireshark: build
+	@so=$$(ls $(BUILD)/wireshark/plugins/*/epan/prose.so 2>/dev/null | head -n 1); \
+	if [ -z "$$so" ]; then echo "make wireshark: no plugin was built (libwireshark-dev missing? run make deps)"; exit 1; fi; \
+	abi=$$(basename $$(dirname $$(dirname $$so))); dest=$$HOME/.local/lib/wireshark/plugins/$$abi/epan; \
+	if [ "$$(id -u)" -eq 0 ]; then dest=$$(pkg-config --variable=plugindir wireshark)/epan; \
+	  echo "make wireshark: running as root, whose Wireshark ignores personal plugins: installing system-wide"; fi; \
+	mkdir -p $$dest && install -m 0644 $$so $$dest/prose.so && echo "installed $$dest/prose.so"
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600

@@ -8,12 +8,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -69,14 +72,157 @@ std::pair<int, std::string> run(const std::vector<std::string>& args) {
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
 
-struct Line {
-  std::string who, text;
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A TCP forwarder on loopback between the demo's clients and one server, recording each connection as TCP segments
+// for demo.pcap: the handshake, every chunk of data each way, the close. The server side is shown on `shown_port`
+// (443 for the PKMF's HTTPS, 3868 for Diameter) so that Wireshark decodes it by default. The servers and clients
+// are not changed: they are only configured with the tap's port.
+class TcpTap {
+ public:
+  using Record =
+      std::function<void(const UdpEndpoint& src, const UdpEndpoint& dst, const TcpSegment& seg, ByteView payload)>;
+  TcpTap(std::uint16_t target, std::uint16_t shown_port, Record rec)
+      : target_(target), shown_port_(shown_port), rec_(std::move(rec)) {
+    lfd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(lfd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a = loopback(0);
+    ::bind(lfd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(lfd_, 64);
+    socklen_t len = sizeof a;
+    ::getsockname(lfd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~TcpTap() {
+    stop_ = true;
+    thread_.join();
+    for (auto& c : conns_) close_conn(c);
+    ::close(lfd_);
+  }
+  TcpTap(const TcpTap&) = delete;
+  TcpTap& operator=(const TcpTap&) = delete;
+  std::uint16_t port() const { return port_; }
+
+ private:
+  struct Conn {
+    int c = -1, s = -1;
+    UdpEndpoint ce, se;
+    std::uint32_t cseq = 0, sseq = 0;
+  };
+  static sockaddr_in loopback(std::uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    return a;
+  }
+  static bool write_all(int fd, const char* p, std::size_t n) {
+    while (n > 0) {
+      ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
+      if (w <= 0) return false;
+      p += w;
+      n -= static_cast<std::size_t>(w);
+    }
+    return true;
+  }
+  void close_conn(Conn& c) {
+    if (c.c >= 0) ::close(c.c);
+    if (c.s >= 0) ::close(c.s);
+    c.c = c.s = -1;
+  }
+  void accept_one() {
+    sockaddr_in peer{};
+    socklen_t len = sizeof peer;
+    int cfd = ::accept(lfd_, reinterpret_cast<sockaddr*>(&peer), &len);
+    if (cfd < 0) return;
+    int sfd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in t = loopback(target_);
+    if (::connect(sfd, reinterpret_cast<sockaddr*>(&t), sizeof t) != 0) {
+      ::close(sfd);
+      ::close(cfd);
+      return;
+    }
+    Conn c;
+    c.c = cfd;
+    c.s = sfd;
+    c.ce.ip = c.se.ip = {127, 0, 0, 1};
+    c.ce.mac = {0x02, 0, 0, 0, 0, 0x01};
+    c.se.mac = {0x02, 0, 0, 0, 0, 0x02};
+    c.ce.port = ntohs(peer.sin_port);
+    c.se.port = shown_port_;
+    c.cseq = random_u32();
+    c.sseq = random_u32();
+    rec_(c.ce, c.se, TcpSegment{c.cseq, 0, kTcpSyn}, {});
+    rec_(c.se, c.ce, TcpSegment{c.sseq, c.cseq + 1, kTcpSyn | kTcpAck}, {});
+    ++c.cseq;
+    ++c.sseq;
+    rec_(c.ce, c.se, TcpSegment{c.cseq, c.sseq, kTcpAck}, {});
+    conns_.push_back(c);
+  }
+  // Data (or the end) from one side of `c`; false when the connection is over.
+  bool forward(Conn& c, bool from_client) {
+    char buf[16384];
+    const int in = from_client ? c.c : c.s, out = from_client ? c.s : c.c;
+    const UdpEndpoint& src = from_client ? c.ce : c.se;
+    const UdpEndpoint& dst = from_client ? c.se : c.ce;
+    std::uint32_t& seq = from_client ? c.cseq : c.sseq;
+    std::uint32_t& ack = from_client ? c.sseq : c.cseq;
+    ssize_t n = ::recv(in, buf, sizeof buf, 0);
+    if (n > 0) {
+      rec_(src, dst, TcpSegment{seq, ack, kTcpPsh | kTcpAck},
+           ByteView(reinterpret_cast<const std::uint8_t*>(buf), static_cast<std::size_t>(n)));
+      seq += static_cast<std::uint32_t>(n);
+      if (write_all(out, buf, static_cast<std::size_t>(n))) return true;
+    }
+    // One side closed (or failed): both FINs and the last ACK, then both sockets go.
+    rec_(src, dst, TcpSegment{seq, ack, kTcpFin | kTcpAck}, {});
+    ++seq;
+    rec_(dst, src, TcpSegment{ack, seq, kTcpFin | kTcpAck}, {});
+    ++ack;
+    rec_(src, dst, TcpSegment{seq, ack, kTcpAck}, {});
+    close_conn(c);
+    return false;
+  }
+  void run() {
+    while (!stop_) {
+      std::vector<pollfd> ps{{lfd_, POLLIN, 0}};
+      for (const auto& c : conns_) ps.push_back({c.c, POLLIN, 0}), ps.push_back({c.s, POLLIN, 0});
+      if (::poll(ps.data(), ps.size(), 100) <= 0) continue;
+      if (ps[0].revents & POLLIN) accept_one();
+      for (std::size_t i = 0; i < conns_.size() && 1 + 2 * i + 1 < ps.size(); ++i) {
+        if (ps[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) {
+          if (!forward(conns_[i], true)) continue;
+        }
+        if (ps[2 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) (void)forward(conns_[i], false);
+      }
+      std::erase_if(conns_, [](const Conn& c) { return c.c < 0; });
+    }
+  }
+  std::uint16_t target_, shown_port_, port_ = 0;
+  Record rec_;
+  int lfd_ = -1;
+  std::vector<Conn> conns_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;  // last: starts after the members it uses
 };
+
+// Registered ports the capture shows the servers on (the taps map the real ports to these).
+constexpr std::uint16_t kHttpsPort = 443;      // PC3 and PC8 over TLS (IANA https)
+constexpr std::uint16_t kDiameterPort = 3868;  // IANA diameter
 
 class Demo {
  public:
   explicit Demo(fs::path out) : out_(std::move(out)) {}
-  ~Demo() { stop_all(); }
+  ~Demo() {
+    stop_all();
+    hss_tap_.reset();
+    https_tap_.reset();
+  }
 
   int main() {
     t0_ = Clock::now();
@@ -101,9 +247,20 @@ class Demo {
 
   bool setup() {
     fs::create_directories(out_);
+    // Key logs are appended to by every agent: a rerun into the same directory starts them afresh.
+    fs::remove(out_ / "tls-keys.log");
+    fs::remove(out_ / "pc5-keys.log");
     exe_ = self_exe();
     hss_port_ = free_port(SOCK_STREAM);
     pkmf_port_ = free_port(SOCK_STREAM);
+    auto record = [this](const UdpEndpoint& a, const UdpEndpoint& b, const TcpSegment& seg, ByteView p) {
+      std::lock_guard<std::mutex> lock(cap_mu_);
+      auto f = ethernet_ipv4_tcp_frame(a, b, seg, p, ip_id_++);
+      if (f.ok()) frames_.push_back({now_us(), std::move(*f)});
+    };
+    // Everything between the processes passes the demo's taps (TCP) or its CAP lines (UDP): demo.pcap holds the run.
+    hss_tap_ = std::make_unique<TcpTap>(hss_port_, kDiameterPort, record);
+    https_tap_ = std::make_unique<TcpTap>(pkmf_port_, kHttpsPort, record);
     std::cout << "== Setup: HSS, PKMF (SQLite, test PKI), relay and Remote UEs as separate processes; output in "
               << out_.string() << "\n";
     fs::path hdir = out_ / "hss", pdir = out_ / "pkmf";
@@ -119,8 +276,8 @@ class Demo {
         return false;
     }
     if (!must({exe_, "pkmf", "example-config", "--dir", pdir.string(), "--port", std::to_string(pkmf_port_),
-               "--mikey-port", "0", "--hss-port", std::to_string(hss_port_), "--ue", ues_[0].imsi, "--ue", ues_[1].imsi,
-               "--relay", "r1"},
+               "--mikey-port", "0", "--hss-port", std::to_string(hss_tap_->port()), "--ue", ues_[0].imsi, "--ue",
+               ues_[1].imsi, "--relay", "r1"},
               "pkmf example-config"))
       return false;
     std::string pcfg = (pdir / "pkmf.toml").string();
@@ -129,8 +286,10 @@ class Demo {
         return false;
     if (!must({exe_, "admin", "--config", pcfg, "relay-add", "--id", "r1", "--rsc", "abcd"}, "admin relay-add"))
       return false;
-    // The PKMF process also serves the ProSe Function (PC3) on its HTTPS port: the agents know only its address.
-    std::ofstream(pcfg, std::ios::app) << "\n[prose_function]\nenabled = true\n";
+    // The PKMF process also serves the ProSe Function (PC3) on its HTTPS port: the agents know only its address,
+    // which is the tap's (so is the PKMF address the ProSe Function hands out).
+    std::ofstream(pcfg, std::ios::app) << "\n[prose_function]\nenabled = true\n[prose_function.pkmf]\nport = "
+                                       << https_tap_->port() << "\n";
     start("HSS", {exe_, "hss", "--config", (hdir / "hss.toml").string()}, false);
     start("PKMF", {exe_, "pkmf", "--config", pcfg}, false);
     echo_port_ = start_echo();
@@ -152,7 +311,9 @@ class Demo {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     std::cout << "   HSS on 127.0.0.1:" << hss_port_ << ", PKMF and ProSe Function on https://127.0.0.1:" << pkmf_port_
-              << ", upstream UDP echo on 127.0.0.1:" << echo_port_ << "\n";
+              << ", upstream UDP echo on 127.0.0.1:" << echo_port_
+              << "; the demo's capture taps: Diameter via :" << hss_tap_->port() << " (shown as TCP " << kDiameterPort
+              << "), HTTPS via :" << https_tap_->port() << " (shown as TCP " << kHttpsPort << ")\n";
     phase_end("setup");
     return true;
   }
@@ -161,7 +322,7 @@ class Demo {
   // settings and, from the PKMF, the discovery keys come from there.
   std::string prose_function_section(const std::string& base) {
     fs::path pki = out_ / "pkmf" / "pki";
-    return "[prose_function]\nhost = \"127.0.0.1\"\nport = " + std::to_string(pkmf_port_) + "\nca = \"" +
+    return "[prose_function]\nhost = \"127.0.0.1\"\nport = " + std::to_string(https_tap_->port()) + "\nca = \"" +
            (pki / "ca.pem").string() + "\"\ncert = \"" + (pki / (base + ".pem")).string() + "\"\nkey = \"" +
            (pki / (base + ".key")).string() + "\"\nkeylog = \"" + (out_ / "tls-keys.log").string() + "\"\n";
   }
@@ -169,7 +330,8 @@ class Demo {
   std::string sidelink(std::uint16_t port, std::vector<std::uint16_t> peers) {
     std::string s = "[sidelink]\nport = " + std::to_string(port) + "\npeers = [";
     for (std::size_t i = 0; i < peers.size(); ++i) s += (i ? ", " : "") + std::to_string(peers[i]);
-    return s + "]\n";
+    // The PC5 key log (docs/wireshark.md): the demo's pcap is meant to be opened with it.
+    return s + "]\n[log]\npc5_keylog = \"" + (out_ / "pc5-keys.log").string() + "\"\n";
   }
 
   bool phase1() {
@@ -304,7 +466,10 @@ class Demo {
         c.pid = -1;
       }
     }
-    drain();
+    // Every line the agents wrote before they ended (their last CAP and PC5 lines) is read to the end of the pipes.
+    for (int i = 0;
+         i < 200 && std::any_of(children_.begin(), children_.end(), [](const Child& c) { return c.fd >= 0; }); ++i)
+      drain(10);
     for (auto& c : children_)
       if (c.fd >= 0) ::close(c.fd), c.fd = -1;
     if (echo_fd_ >= 0) {
@@ -368,19 +533,22 @@ class Demo {
         std::printf("%s  [%s] %s: %s\n", ts, who.c_str(), v[0].c_str(), v[1].c_str());
       }
     } else if (l.rfind("CAP|", 0) == 0) {
-      auto v = split(l.substr(4), 3);
-      if (v.size() == 3) {
-        auto payload = from_hex(v[2]);
+      auto v = split(l.substr(4), 4);
+      if (v.size() == 4) {
+        auto payload = from_hex(v[3]);
         if (payload.ok()) {
           UdpEndpoint s, d;
           s.ip = d.ip = {127, 0, 0, 1};
           s.port = static_cast<std::uint16_t>(std::stoi(v[0]));
           d.port = static_cast<std::uint16_t>(std::stoi(v[1]));
-          auto now = std::chrono::system_clock::now().time_since_epoch();
-          auto us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-          (void)pcap_.add_udp(s, d, *payload, us / 1000000, static_cast<std::uint32_t>(us % 1000000));
+          std::lock_guard<std::mutex> lock(cap_mu_);
+          auto f = ethernet_ipv4_udp_frame(s, d, *payload, ip_id_++);
+          if (f.ok()) frames_.push_back({std::stoll(v[2]), std::move(*f)});
         }
       }
+    } else if (l.rfind("PC5|", 0) == 0) {
+      auto v = split(l.substr(4), 3);
+      if (v.size() == 3) ++pc5_sent_[v[2]];
     }
     std::fflush(stdout);
   }
@@ -437,8 +605,18 @@ class Demo {
   }
 
   void finish(bool ok) {
+    hss_tap_.reset();  // no more segments
+    https_tap_.reset();
     std::string pcap = (out_ / "demo.pcap").string();
-    (void)pcap_.write_file(pcap);
+    PcapWriter writer;
+    {
+      std::lock_guard<std::mutex> lock(cap_mu_);
+      std::stable_sort(frames_.begin(), frames_.end(),
+                       [](const Captured& a, const Captured& b) { return a.us < b.us; });
+      for (const auto& f : frames_)
+        writer.add_frame(f.frame, f.us / 1000000, static_cast<std::uint32_t>(f.us % 1000000));
+    }
+    (void)writer.write_file(pcap);
     std::cout << "== Summary\n";
     for (const auto& e : events_)
       if (e.name == "authorised" || e.name == "psdk" || e.name == "discovered" || e.name == "pruk" || e.name == "kd" ||
@@ -446,8 +624,17 @@ class Demo {
         std::cout << "   " << e.who << ": " << e.text << "\n";
     std::cout << "   user data echoed through the relay: " << bytes_ << " octets\n";
     for (const auto& [n, s] : phases_) std::printf("   phase %-22s %.3f s\n", n.c_str(), s);
-    std::cout << "   pcap (PC5 frames as UDP, MIKEY): " << pcap << " (" << pcap_.frames() << " frames)\n";
-    std::cout << "   TLS key log (SSLKEYLOGFILE format): " << (out_ / "tls-keys.log").string() << "\n";
+    std::cout << "   PC5 signalling messages sent (the agents' trace):";
+    for (const auto& [name, n] : pc5_sent_) std::cout << " " << name << "=" << n;
+    std::cout << "\n";
+    const std::string tls_log = (out_ / "tls-keys.log").string(), pc5_log = (out_ / "pc5-keys.log").string();
+    std::cout << "   pcap (the whole run: PC3/PC8 over TLS on TCP 443, Diameter on TCP 3868, MIKEY on UDP 2269, PC5 "
+                 "frames as UDP): "
+              << pcap << " (" << writer.frames() << " frames)\n";
+    std::cout << "   TLS key log (SSLKEYLOGFILE format): " << tls_log << "\n";
+    std::cout << "   PC5 key log (docs/wireshark.md): " << pc5_log << "\n";
+    std::cout << "   Wireshark (after make wireshark): tshark -r " << pcap << " -o tls.keylog_file:" << tls_log
+              << " -o prose_sl.keylog_file:" << pc5_log << "\n";
     std::cout << "   logs: " << out_.string() << "/*.log\n";
     std::cout << (ok ? "RESULT: every step worked\n" : "RESULT: FAILED: " + failure_ + "\n");
   }
@@ -470,7 +657,15 @@ class Demo {
   std::vector<Child> children_;
   std::map<std::string, std::string> partial_;
   std::vector<Event> events_;
-  PcapWriter pcap_;
+  struct Captured {
+    std::int64_t us;  // when it was sent (sender's clock)
+    Bytes frame;
+  };
+  std::mutex cap_mu_;  // frames_ and ip_id_: the taps' threads and the line reader add to them
+  std::vector<Captured> frames_;
+  std::uint16_t ip_id_ = 1;
+  std::unique_ptr<TcpTap> hss_tap_, https_tap_;
+  std::map<std::string, int> pc5_sent_;  // PC5 signalling messages by type, from the agents' PC5 lines
   int echo_fd_ = -1;
   std::atomic<bool> echo_stop_{false};
   std::thread echo_;

@@ -30,6 +30,7 @@
 #include "prose/agents/protected_discovery.h"
 #include "prose/agents/timer_queue.h"
 #include "prose/crypto/milenage.h"
+#include "prose/keylog/keylog.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/link/gba_gpi_processor.h"
 #include "prose/link/relay.h"
@@ -37,6 +38,7 @@
 #include "prose/mikey/constants.h"
 #include "prose/mikey/delivery.h"
 #include "prose/net/client.h"
+#include "prose/pc5/constants.h"
 #include "prose/pc8/codec.h"
 #include "prose/pc8/constants.h"
 #include "prose/prosefn/client.h"
@@ -80,9 +82,44 @@ void msc(const std::string& from, const std::string& to, const std::string& text
   line("MSC|" + from + "|" + to + "|" + text);
 }
 void evt(const std::string& name, const std::string& text) { line("EVT|" + name + "|" + text); }
+// The sender's clock goes with each captured datagram, so that the demo's pcap orders them as they were sent.
 void cap(std::uint16_t src, std::uint16_t dst, ByteView payload) {
   if (!g_capture) return;
-  line("CAP|" + std::to_string(src) + "|" + std::to_string(dst) + "|" + to_hex(payload));
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  line("CAP|" + std::to_string(src) + "|" + std::to_string(dst) + "|" + std::to_string(us) + "|" + to_hex(payload));
+}
+
+// [log] pc5_keylog / PROSE_KEYLOGFILE: the PC5 key log (prose/keylog), null when off.
+std::unique_ptr<keylog::Writer> g_keylog;
+
+Status open_keylog(const LogConfig& lg) {
+  const std::string path = keylog::resolve_path(lg.pc5_keylog);
+  if (path.empty()) return {};
+  PROSE_TRY(g_keylog, keylog::Writer::open(path));
+  evt("warning", "PC5 key log on: the keys of every PC5 link and of discovery go to " + path +
+                     " (for decrypting captures; anyone who reads it can read the traffic)");
+  return {};
+}
+
+void keylog_line(const Result<std::string>& l) {
+  if (!g_keylog) return;
+  Status st = l.ok() ? g_keylog->write_line(*l) : Status(l.error());
+  if (!st.ok()) evt("error", "PC5 key log: " + st.error().to_string());
+}
+
+void log_link_keys(std::uint32_t remote_ue_l2, std::uint32_t relay_l2, const link::SessionContext* ctx) {
+  if (!g_keylog || ctx == nullptr) return;
+  keylog::LinkKeys k;
+  k.remote_ue_l2 = remote_ue_l2;
+  k.relay_l2 = relay_l2;
+  k.kd_sess_id = ctx->kd_sess_id();
+  k.eea = static_cast<std::uint8_t>(ctx->algorithms().eea);
+  k.eia = static_cast<std::uint8_t>(ctx->algorithms().eia);
+  k.pek = ctx->pek().clone();
+  k.pik = ctx->pik().clone();
+  keylog_line(keylog::format(k));
 }
 
 std::string hex24(std::uint32_t v) {
@@ -135,8 +172,6 @@ class DelayLine {
       Pending p = queue_.top();
       queue_.pop();
       lock.unlock();
-      cap(udp_.port(), p.port, p.frame);
-      flush_lines();  // this thread does not pass the event loop's flush
       udp_.send_to(p.port, p.frame);
       lock.lock();
     }
@@ -181,9 +216,13 @@ class Sidelink {
     if (cfg_.delay_ms > 0 || cfg_.jitter_ms > 0) delay_ = std::make_unique<DelayLine>(udp_);
     return ok_status();
   }
+  // The frame goes to every peer (the shared sidelink) but is one transmission: it is captured once, addressed to
+  // the port its destination L2 ID was last heard from (else the first peer).
   void send(std::uint32_t src, std::uint32_t dst, ByteView pdu) {
     auto f = encode_frame(Frame{src, dst, Bytes(pdu.begin(), pdu.end())});
-    if (!f.ok()) return;
+    if (!f.ok() || cfg_.peers.empty()) return;
+    auto heard = ports_.find(dst);
+    cap(udp_.port(), heard != ports_.end() ? heard->second : cfg_.peers.front(), *f);
     for (auto p : cfg_.peers) {
       if (cfg_.loss > 0 && static_cast<double>(random_u32()) / 4294967296.0 < cfg_.loss) continue;
       if (delay_) {
@@ -191,7 +230,6 @@ class Sidelink {
         delay_->push(DelayLine::Clock::now() + std::chrono::milliseconds(cfg_.delay_ms + extra), p, *f);
         continue;
       }
-      cap(udp_.port(), p, *f);
       udp_.send_to(p, *f);
     }
   }
@@ -200,6 +238,7 @@ class Sidelink {
     if (!r) return std::nullopt;
     auto f = decode_frame(r->first);
     if (!f.ok()) return std::nullopt;
+    if (f->src != kBroadcastL2Id) ports_[f->src] = r->second;
     return std::move(*f);
   }
   int fd() const { return udp_.fd(); }
@@ -207,8 +246,21 @@ class Sidelink {
  private:
   SidelinkConfig cfg_;
   LoopbackUdp udp_;
-  std::unique_ptr<DelayLine> delay_;  // after udp_: destroyed (thread joined) before the socket closes
+  std::map<std::uint32_t, std::uint16_t> ports_;  // L2 ID -> the UDP port its frames came from (capture only)
+  std::unique_ptr<DelayLine> delay_;              // after udp_: destroyed (thread joined) before the socket closes
 };
+
+// Sends the link machine's PDUs; with capture on, each PC5 signalling message is also traced as
+// PC5|<src L2>|<dst L2>|<message name> (the demo counts them by type and compares with what Wireshark shows).
+void send_pdus(Sidelink& sl, std::uint32_t src, std::uint32_t dst, const link::Output& o) {
+  for (std::size_t i = 0; i < o.pdus.size(); ++i) {
+    if (g_capture && i < o.pdu_types.size() && o.pdu_types[i] != 0) {
+      auto name = pc5::message_type_name(o.pdu_types[i]);
+      line("PC5|" + hex24(src) + "|" + hex24(dst) + "|" + std::string(name ? *name : "?"));
+    }
+    sl.send(src, dst, o.pdus[i]);
+  }
+}
 
 // Timers the driver keeps for one machine.
 struct Timers {
@@ -392,6 +444,16 @@ Status fetch_discovery_keys(const std::string& name, net::HttpsClient& client, P
     // The PKMF's key combination, mask and algorithm override the ProSe Function's settings (24.334 10A).
     PROSE_TRY(PkmfDiscoveryConfig pkmf_cfg, pkmf_discovery_config(g));
     PROSE_TRY_STATUS(pd.install(g.psdk.view(), id, expiry, t, pkmf_cfg));
+    if (g_keylog && pd.keys() != nullptr) {
+      keylog::DiscoveryKeys k;
+      k.relay_service_code = rsc;
+      k.eea = static_cast<std::uint8_t>(pd.keys()->eea);
+      k.duik = pd.keys()->duik.clone();
+      k.dusk = pd.keys()->dusk.clone();
+      k.duck = pd.keys()->duck.clone();
+      k.encrypted_bits_mask = pd.keys()->encrypted_bits_mask;
+      keylog_line(keylog::format(k));
+    }
     const std::string id_s = id ? pc8::PsdkId{*id}.hex() : std::string("-");
     msc("PKMF", name,
         "PC8 Discovery Key Response (PSDK ID " + id_s + ", PSDK " + g.psdk.fingerprint() + ", expires " +
@@ -542,6 +604,7 @@ Status read_common(TomlReader& r, PkmfClientConfig& p, SidelinkConfig& s, LogCon
   }
   if (const toml::node* n = r.t->get("log"); n && !n->is_table()) r.bad("log", "must be a table");
   lg.capture = r.boolean("log", "capture", lg.capture);
+  lg.pc5_keylog = r.path("log", "pc5_keylog", false);
   s.port = static_cast<std::uint16_t>(r.num("sidelink", "port", 0, 1, 65535, true));
   s.loss = r.real("sidelink", "loss", 0.0);
   s.delay_ms = static_cast<std::uint32_t>(r.num("sidelink", "delay_ms", 0, 0, 10000));
@@ -1028,11 +1091,12 @@ class RemoteUeAgent {
   }
 
   Status handle(link::Output o) {
-    for (const auto& pdu : o.pdus) sl_.send(cfg_.l2_id, relay_l2_, pdu);
+    send_pdus(sl_, cfg_.l2_id, relay_l2_, o);
     timers_.apply(o.timers);
     for (auto& e : o.events) {
       if (auto* s = std::get_if<link::LinkSecured>(&e)) {
         ever_secured_ = true;
+        log_link_keys(cfg_.l2_id, relay_l2_, ue_->current_context());
         if (s->pruk_id) {
           store_.mark_used(cfg_.pkmf.fqdn, *s->pruk_id);
           PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
@@ -1342,7 +1406,7 @@ class RelayAgent {
     auto it = peers_.find(l2);
     if (it == peers_.end()) return;
     Peer& p = it->second;
-    for (const auto& pdu : o.pdus) sl_.send(cfg_.l2_id, l2, pdu);
+    send_pdus(sl_, cfg_.l2_id, l2, o);
     timers_.apply(l2, o.timers);
     for (auto& e : o.events) {
       if (auto* n = std::get_if<link::NeedKd>(&e)) {
@@ -1366,6 +1430,7 @@ class RelayAgent {
                 " octets) to 127.0.0.1:" + std::to_string(cfg_.upstream_port));
         p.upstream->send_to(cfg_.upstream_port, d->data);
       } else if (auto* s = std::get_if<link::LinkSecured>(&e)) {
+        log_link_keys(l2, cfg_.l2_id, p.machine->current_context());
         evt(s->rekey ? "rekeyed" : "secured",
             "ue@" + hex24(l2) + " KD-sess ID " + std::to_string(s->kd_sess_id) + ", KD ID " + std::to_string(s->kd_id));
       } else if (auto* f = std::get_if<link::SetupFailed>(&e)) {
@@ -1490,6 +1555,7 @@ class RelayAgent {
 Status run_remote_ue(RemoteUeAgentConfig cfg) {
   install_signals();
   g_capture = cfg.log.capture;
+  PROSE_TRY_STATUS(open_keylog(cfg.log));
   RemoteUeAgent a(std::move(cfg));
   return a.run();
 }
@@ -1497,6 +1563,7 @@ Status run_remote_ue(RemoteUeAgentConfig cfg) {
 Status run_relay(RelayAgentConfig cfg) {
   install_signals();
   g_capture = cfg.log.capture;
+  PROSE_TRY_STATUS(open_keylog(cfg.log));
   RelayAgent a(std::move(cfg));
   return a.run();
 }

@@ -3,7 +3,8 @@
 // The agents print one line per protocol step on stdout so that `prose demo` can draw a message sequence chart:
 //   MSC|<from>|<to>|<text>      a message
 //   EVT|<name>|<text>           an agent event (ready, pruk, data, error ...)
-//   CAP|<src port>|<dst port>|<hex>  a UDP payload for the demo's pcap (PC5 frames and MIKEY)
+//   CAP|<src port>|<dst port>|<unix time, us>|<hex>  a UDP payload for the demo's pcap (PC5 frames and MIKEY)
+//   PC5|<src L2 ID>|<dst L2 ID>|<message name>  a PC5 signalling message sent (with CAP lines on)
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -26,9 +27,12 @@ struct SidelinkConfig {
 };
 
 // `[log]`: capture = false drops the CAP lines (the hex of every PC5 frame and MIKEY message; `prose demo` builds
-// its pcap from them, so the default is on).
+// its pcap from them, so the default is on). pc5_keylog: append the keys of every PC5 security context and of the
+// discovery keys to this file (prose/keylog/keylog.h, docs/wireshark.md) so that Wireshark can decrypt a capture;
+// empty: the PROSE_KEYLOGFILE environment variable, if set. Off by default; a warning line says when it is on.
 struct LogConfig {
   bool capture = true;
+  std::string pc5_keylog;
 };
 
 struct PkmfClientConfig {

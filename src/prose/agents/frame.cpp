@@ -47,16 +47,4 @@ Result<Discovery> decode_discovery(ByteView b) {
   return d;
 }
 
-const char* discovery_name(DiscoveryType t) {
-  switch (t) {
-    case DiscoveryType::kAnnouncement:
-      return "Discovery Announcement (Model A)";
-    case DiscoveryType::kSolicitation:
-      return "Discovery Solicitation (Model B)";
-    case DiscoveryType::kResponse:
-      return "Discovery Response (Model B)";
-  }
-  return "?";
-}
-
 }  // namespace prose::agents

@@ -1,6 +1,7 @@
 // PC5 emulation frames (docs/agents.md): 24-bit layer-2 source ID, 24-bit layer-2 destination ID, then the PDCP
 // PDU. Discovery (Model A announcement, Model B solicitation / response, unprotected until issue 9) is carried
 // in frames addressed to the broadcast L2 ID with a one-octet discovery type and the 24-bit Relay Service Code.
+// Header-only parts (constants, discovery_name) are also used by the Wireshark plugin's dissector (prose/dissect).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -40,6 +41,16 @@ struct Discovery {
 Result<Bytes> encode_discovery(const Discovery& d);
 // The PDU of a broadcast frame: exactly 4 octets, a known type.
 Result<Discovery> decode_discovery(ByteView b);
-const char* discovery_name(DiscoveryType t);
+constexpr const char* discovery_name(DiscoveryType t) {
+  switch (t) {
+    case DiscoveryType::kAnnouncement:
+      return "Discovery Announcement (Model A)";
+    case DiscoveryType::kSolicitation:
+      return "Discovery Solicitation (Model B)";
+    case DiscoveryType::kResponse:
+      return "Discovery Response (Model B)";
+  }
+  return "?";
+}
 
 }  // namespace prose::agents

@@ -75,6 +75,8 @@ class ProtectedDiscovery {
   bool uses_duck() const { return keys_ && !keys_->duck.empty(); }
   cipher::Eea eea() const { return keys_ ? keys_->eea : discovery::constants::kDefaultConfidentialityEea; }
   Bytes encrypted_bits_mask() const { return keys_ ? keys_->encrypted_bits_mask : Bytes{}; }
+  // The current key set (nullptr before the first install), for the PC5 key log.
+  const discovery::DiscoveryKeys* keys() const { return keys_ ? &*keys_ : nullptr; }
 
  private:
   std::uint32_t rsc_;

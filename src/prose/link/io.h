@@ -96,6 +96,9 @@ using Event = std::variant<NeedKd, LinkSecured, DataReceived, NewPruk, PrukIdRej
 
 struct Output {
   std::vector<Bytes> pdus;  // PDCP PDUs to send on PC5, in order
+  // Per PDU of `pdus`: the PC5 signalling message type it carries (pc5::MessageType), 0 for user data. For traces
+  // (the demo's count of PC5 messages by type) without opening the PDU.
+  std::vector<std::uint8_t> pdu_types;
   std::vector<TimerCmd> timers;
   std::vector<Event> events;
 

@@ -33,6 +33,7 @@ Status MachineBase::send_pdu(Step& s, const pc5::Message& m, SessionContext* ctx
   PROSE_TRY(Bytes wire, pc5::encode(m));
   if (pol->protection == pc5::PdcpProtection::kNone) {
     s.out.pdus.push_back(pdcp::encode_unprotected(pdcp::SduType::kPc5Signalling, 0, wire));
+    s.out.pdu_types.push_back(static_cast<std::uint8_t>(type));
     return ok_status();
   }
   if (ctx == nullptr) return fail(Errc::kInternal, "protected message without a security context");
@@ -40,12 +41,14 @@ Status MachineBase::send_pdu(Step& s, const pc5::Message& m, SessionContext* ctx
       pol->protection == pc5::PdcpProtection::kIntegrity ? kModeIntegrity : kModeIntegrityCiphering;
   PROSE_TRY(Bytes pdu, ctx->protect_signalling(wire, mode));
   s.out.pdus.push_back(std::move(pdu));
+  s.out.pdu_types.push_back(static_cast<std::uint8_t>(type));
   return ok_status();
 }
 
 Status MachineBase::send_user_data(Step& s, SessionContext& ctx, pdcp::SduType type, ByteView sdu) {
   PROSE_TRY(Bytes pdu, ctx.protect_data(type, sdu));
   s.out.pdus.push_back(std::move(pdu));
+  s.out.pdu_types.push_back(0);
   return ok_status();
 }
 

@@ -10,13 +10,15 @@ std::uint8_t rx_direction(Role r) { return r == Role::kRemoteUe ? 1 : 0; }
 }  // namespace
 
 SessionContext::SessionContext(std::uint16_t id, AlgorithmPair algs, const pc5::Nonce& n1, const pc5::Nonce& n2,
-                               SecretBytes kd_sess, pdcp::TxEntity tx_sig, pdcp::RxEntity rx_sig,
-                               pdcp::TxEntity tx_data, pdcp::RxEntity rx_data)
+                               SecretBytes kd_sess, SecretBytes pek, SecretBytes pik, pdcp::TxEntity tx_sig,
+                               pdcp::RxEntity rx_sig, pdcp::TxEntity tx_data, pdcp::RxEntity rx_data)
     : kd_sess_id_(id),
       algs_(algs),
       nonce_1_(n1),
       nonce_2_(n2),
       kd_sess_(std::move(kd_sess)),
+      pek_(std::move(pek)),
+      pik_(std::move(pik)),
       tx_sig_(std::move(tx_sig)),
       rx_sig_(std::move(rx_sig)),
       tx_data_(std::move(tx_data)),
@@ -49,8 +51,8 @@ Result<SessionContext> SessionContext::derive(cipher::Backend& be, Role role, By
   PROSE_TRY(auto rx_sig, pdcp::RxEntity::create(be, make(pdcp::kSignallingBearer, false), pek, pik));
   PROSE_TRY(auto tx_data, pdcp::TxEntity::create(be, make(data_bearer, true), pek, pik));
   PROSE_TRY(auto rx_data, pdcp::RxEntity::create(be, make(data_bearer, false), pek, pik));
-  return SessionContext(kd_sess_id, algs, nonce_1, nonce_2, std::move(kd_sess), std::move(tx_sig), std::move(rx_sig),
-                        std::move(tx_data), std::move(rx_data));
+  return SessionContext(kd_sess_id, algs, nonce_1, nonce_2, std::move(kd_sess), std::move(pek), std::move(pik),
+                        std::move(tx_sig), std::move(rx_sig), std::move(tx_data), std::move(rx_data));
 }
 
 Result<Bytes> SessionContext::protect_signalling(ByteView msg, pdcp::ProtectionMode mode) {

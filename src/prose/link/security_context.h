@@ -56,6 +56,9 @@ class SessionContext {
   const AlgorithmPair& algorithms() const { return algs_; }
   const pc5::Nonce& nonce_1() const { return nonce_1_; }
   const pc5::Nonce& nonce_2() const { return nonce_2_; }
+  // The algorithm keys (16 octets each), for the PC5 key log only (prose/keylog, written when the operator asks).
+  const SecretBytes& pek() const { return pek_; }
+  const SecretBytes& pik() const { return pik_; }
 
   // PC5 signalling on bearer 0 with the given protection (integrity only for the DSMC, integrity+ciphering after).
   Result<Bytes> protect_signalling(ByteView msg, pdcp::ProtectionMode mode);
@@ -71,12 +74,14 @@ class SessionContext {
 
  private:
   SessionContext(std::uint16_t id, AlgorithmPair algs, const pc5::Nonce& n1, const pc5::Nonce& n2, SecretBytes kd_sess,
-                 pdcp::TxEntity tx_sig, pdcp::RxEntity rx_sig, pdcp::TxEntity tx_data, pdcp::RxEntity rx_data);
+                 SecretBytes pek, SecretBytes pik, pdcp::TxEntity tx_sig, pdcp::RxEntity rx_sig, pdcp::TxEntity tx_data,
+                 pdcp::RxEntity rx_data);
   std::uint16_t kd_sess_id_;
   AlgorithmPair algs_;
   pc5::Nonce nonce_1_;
   pc5::Nonce nonce_2_;
   SecretBytes kd_sess_;
+  SecretBytes pek_, pik_;
   pdcp::TxEntity tx_sig_;
   pdcp::RxEntity rx_sig_;
   pdcp::TxEntity tx_data_;

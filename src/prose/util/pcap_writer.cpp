@@ -22,12 +22,42 @@ std::uint16_t fold(std::uint32_t acc) {
 
 std::uint16_t ipv4_header_checksum(ByteView header) { return fold(sum16(header)); }
 
+namespace {
+constexpr std::uint8_t kProtoTcp = 6, kProtoUdp = 17;
+
+std::uint16_t pseudo_checksum(const std::array<std::uint8_t, 4>& src, const std::array<std::uint8_t, 4>& dst,
+                              std::uint8_t proto, ByteView segment) {
+  ByteWriter pseudo(12);
+  pseudo.bytes(src).bytes(dst).u8(0).u8(proto).u16(static_cast<std::uint16_t>(segment.size()));
+  return fold(sum16(segment, sum16(pseudo.data())));
+}
+
+// Ethernet II + IPv4 header around an already built transport segment.
+Bytes ethernet_ipv4(const UdpEndpoint& src, const UdpEndpoint& dst, std::uint8_t proto, ByteView segment,
+                    std::uint16_t ip_id) {
+  constexpr std::size_t kIpHeader = 20;
+  ByteWriter ip(kIpHeader);
+  ip.u8(0x45).u8(0).u16(static_cast<std::uint16_t>(kIpHeader + segment.size())).u16(ip_id).u16(0).u8(64).u8(proto);
+  ip.u16(0).bytes(src.ip).bytes(dst.ip);
+  Bytes h = ip.take();
+  std::uint16_t hc = ipv4_header_checksum(h);
+  h[10] = static_cast<std::uint8_t>(hc >> 8);
+  h[11] = static_cast<std::uint8_t>(hc);
+  ByteWriter eth(14 + h.size() + segment.size());
+  eth.bytes(dst.mac).bytes(src.mac).u16(0x0800).bytes(h).bytes(segment);
+  return eth.take();
+}
+}  // namespace
+
 std::uint16_t udp_ipv4_checksum(const std::array<std::uint8_t, 4>& src, const std::array<std::uint8_t, 4>& dst,
                                 ByteView udp_datagram) {
-  ByteWriter pseudo(12);
-  pseudo.bytes(src).bytes(dst).u8(0).u8(17).u16(static_cast<std::uint16_t>(udp_datagram.size()));
-  std::uint16_t c = fold(sum16(udp_datagram, sum16(pseudo.data())));
+  std::uint16_t c = pseudo_checksum(src, dst, kProtoUdp, udp_datagram);
   return c == 0 ? 0xffff : c;
+}
+
+std::uint16_t tcp_ipv4_checksum(const std::array<std::uint8_t, 4>& src, const std::array<std::uint8_t, 4>& dst,
+                                ByteView segment) {
+  return pseudo_checksum(src, dst, kProtoTcp, segment);
 }
 
 Result<Bytes> ethernet_ipv4_udp_frame(const UdpEndpoint& src, const UdpEndpoint& dst, ByteView payload,
@@ -44,17 +74,22 @@ Result<Bytes> ethernet_ipv4_udp_frame(const UdpEndpoint& src, const UdpEndpoint&
   u[6] = static_cast<std::uint8_t>(uc >> 8);
   u[7] = static_cast<std::uint8_t>(uc);
 
-  ByteWriter ip(kIpHeader);
-  ip.u8(0x45).u8(0).u16(static_cast<std::uint16_t>(kIpHeader + udp_len)).u16(ip_id).u16(0).u8(64).u8(17).u16(0);
-  ip.bytes(src.ip).bytes(dst.ip);
-  Bytes h = ip.take();
-  std::uint16_t hc = ipv4_header_checksum(h);
-  h[10] = static_cast<std::uint8_t>(hc >> 8);
-  h[11] = static_cast<std::uint8_t>(hc);
+  return ethernet_ipv4(src, dst, kProtoUdp, u, ip_id);
+}
 
-  ByteWriter eth(14 + h.size() + u.size());
-  eth.bytes(dst.mac).bytes(src.mac).u16(0x0800).bytes(h).bytes(u);
-  return eth.take();
+Result<Bytes> ethernet_ipv4_tcp_frame(const UdpEndpoint& src, const UdpEndpoint& dst, const TcpSegment& seg,
+                                      ByteView payload, std::uint16_t ip_id) {
+  constexpr std::size_t kIpHeader = 20, kTcpHeader = 20;
+  if (payload.size() > 65535 - kIpHeader - kTcpHeader)
+    return fail(Errc::kInvalidArgument, "TCP payload of " + std::to_string(payload.size()) + " octets too large");
+  ByteWriter tcp(kTcpHeader + payload.size());
+  tcp.u16(src.port).u16(dst.port).u32(seg.seq).u32(seg.ack).u8(static_cast<std::uint8_t>((kTcpHeader / 4) << 4));
+  tcp.u8(seg.flags).u16(seg.window).u16(0).u16(0).bytes(payload);
+  Bytes t = tcp.take();
+  std::uint16_t tc = tcp_ipv4_checksum(src.ip, dst.ip, t);
+  t[16] = static_cast<std::uint8_t>(tc >> 8);
+  t[17] = static_cast<std::uint8_t>(tc);
+  return ethernet_ipv4(src, dst, kProtoTcp, t, ip_id);
 }
 
 PcapWriter::PcapWriter() {

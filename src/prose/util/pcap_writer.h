@@ -1,4 +1,4 @@
-// Classic libpcap capture files (LINKTYPE_ETHERNET) built in memory, with Ethernet II / IPv4 / UDP framing,
+// Classic libpcap capture files (LINKTYPE_ETHERNET) built in memory, with Ethernet II / IPv4 / UDP or TCP framing,
 // so protocol messages we produce can be opened in Wireshark/tshark. Generic: no protocol knowledge here.
 #pragma once
 
@@ -27,6 +27,20 @@ std::uint16_t udp_ipv4_checksum(const std::array<std::uint8_t, 4>& src, const st
 // Fails when the payload does not fit one IPv4 datagram.
 Result<Bytes> ethernet_ipv4_udp_frame(const UdpEndpoint& src, const UdpEndpoint& dst, ByteView payload,
                                       std::uint16_t ip_id = 0);
+
+// RFC 9293 TCP: the header fields of one segment (20-octet header, no options) and its checksum over the IPv4
+// pseudo header (the checksum field of `segment` must be zero). Endpoints are UdpEndpoints (MAC, IPv4, port).
+inline constexpr std::uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpPsh = 0x08, kTcpAck = 0x10;
+struct TcpSegment {
+  std::uint32_t seq = 0, ack = 0;
+  std::uint8_t flags = 0;
+  std::uint16_t window = 65535;
+};
+std::uint16_t tcp_ipv4_checksum(const std::array<std::uint8_t, 4>& src, const std::array<std::uint8_t, 4>& dst,
+                                ByteView segment);
+// Ethernet II + IPv4 + TCP with both checksums. Fails when the payload does not fit one IPv4 datagram.
+Result<Bytes> ethernet_ipv4_tcp_frame(const UdpEndpoint& src, const UdpEndpoint& dst, const TcpSegment& seg,
+                                      ByteView payload, std::uint16_t ip_id = 0);
 
 class PcapWriter {
  public:

@@ -502,8 +502,8 @@ import socket, sys
 log, mode, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for line in open(log):
     p = line.strip().split("|")
-    if p[0] == "CAP" and len(p) == 4 and p[3][6:12] == "ffffff" and len(p[3]) == 2 * (6 + 29):
-        frame = bytearray(bytes.fromhex(p[3]))
+    if p[0] == "CAP" and len(p) == 5 and p[4][6:12] == "ffffff" and len(p[4]) == 2 * (6 + 29):
+        frame = bytearray(bytes.fromhex(p[4]))
         break
 else:
     sys.exit("no discovery frame in " + log)

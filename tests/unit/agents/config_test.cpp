@@ -144,6 +144,11 @@ TEST_F(AgentConfig, LogCapture) {
   auto bad = load_relay_config(write(relay() + pkmf + "[log]\ncapture = \"no\"\n"));
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("log.capture: must be true or false"), std::string::npos) << bad.error().message;
+  EXPECT_TRUE(def->log.pc5_keylog.empty()) << "the PC5 key log is off unless asked for";
+  auto keylog = load_remote_ue_config(write(ue() + pkmf + "[log]\npc5_keylog = \"keys/pc5.log\"\n"));
+  ASSERT_TRUE(keylog.ok()) << keylog.error().to_string();
+  EXPECT_EQ(std::filesystem::path(keylog->log.pc5_keylog).filename(), "pc5.log");
+  EXPECT_TRUE(std::filesystem::path(keylog->log.pc5_keylog).is_absolute()) << "relative to the configuration file";
   auto not_table = load_relay_config(write("log = 1\n" + relay() + pkmf));
   ASSERT_FALSE(not_table.ok());
   EXPECT_NE(not_table.error().message.find("log: must be a table"), std::string::npos) << not_table.error().message;

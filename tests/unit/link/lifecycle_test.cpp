@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "harness.h"
+#include "prose/keys/prose_keys.h"
 
 namespace prose::link::test {
 namespace {
@@ -312,6 +313,12 @@ TEST(Context, BothRolesDeriveTheSameKeys) {
   EXPECT_EQ(rl.unprotect_signalling(pdu, kModeIntegrityCiphering).value().sdu, (Bytes{0x04, 0, 1, 0, 0, 0, 1}));
   // A PDU the UE sent cannot be reflected back to the UE (DIRECTION differs).
   EXPECT_FALSE(ue.unprotect_signalling(pdu, kModeIntegrityCiphering).ok());
+  // The keys the PC5 key log shows are the ones A.4 derives from KD-sess, the same on both sides.
+  auto kd_sess = keys::derive_kd_sess(kd.view(), n1, n2).value();
+  EXPECT_TRUE(ue.pek() == keys::derive_pek(kd_sess.view(), 2).value());
+  EXPECT_TRUE(ue.pik() == keys::derive_pik(kd_sess.view(), 2).value());
+  EXPECT_TRUE(rl.pek() == ue.pek());
+  EXPECT_TRUE(rl.pik() == ue.pik());
   EXPECT_FALSE(SessionContext::derive(cipher::default_backend(), Role::kRelay, kd.view(), n1, n2, 0, algs).ok());
   EXPECT_FALSE(SessionContext::derive(cipher::default_backend(), Role::kRelay, kd.view(), n1, n2, 1,
                                       {cipher::Eea::kEea2, cipher::Eia::kEia0})
