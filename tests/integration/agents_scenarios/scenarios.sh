@@ -494,18 +494,19 @@ pf-discovery | psdk-refresh | pf-not-authorised)
     LAST=$!
     PIDS+=("$LAST")
   }
-  # inject FILE-WITH-CAP-LINES MODE: resend to the relay the first discovery frame the log shows as sent
-  # (MODE copy: unchanged, a replay; flip: one MIC bit flipped, a forgery; short: cut to 20 octets).
+  # inject FILE-WITH-CAP-LINES MODE: resend to the relay the last discovery frame the log shows as sent, the
+  # freshest, so that a slow machine does not push it out of the receiver's time window (MODE copy: unchanged, a
+  # replay; flip: one MIC bit flipped, a forgery; short: cut to 20 octets).
   inject() {
     python3 - "$1" "$2" "$RELAY_SL" <<'PY' || fail "could not inject a discovery frame"
 import socket, sys
 log, mode, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+frame = None
 for line in open(log):
     p = line.strip().split("|")
     if p[0] == "CAP" and len(p) == 5 and p[4][6:12] == "ffffff" and len(p[4]) == 2 * (6 + 29):
         frame = bytearray(bytes.fromhex(p[4]))
-        break
-else:
+if frame is None:
     sys.exit("no discovery frame in " + log)
 if mode == "flip":
     frame[6 + 25] ^= 0x01
