@@ -45,8 +45,8 @@ for f in ./usr/bin/prose ./usr/share/prose/schema/pc8.xsd ./usr/share/prose/sche
   grep -qx -- "$f" <<<"$list" && ok "contains $f" || fail "package lacks $f"
 done
 if grep -Eq '\.(key|db)$' <<<"$list"; then fail "package ships a key or a database: $(grep -E '\.(key|db)$' <<<"$list")"; fi
+dpkg-deb -e "$deb" "$work/control" 2>/dev/null
 for s in postinst postrm; do
-  dpkg-deb -e "$deb" "$work/control" 2>/dev/null
   sh -n "$work/control/$s" && ok "$s parses (sh -n)" || fail "$s does not parse"
 done
 
