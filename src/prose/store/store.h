@@ -99,6 +99,11 @@ class Store {
   // Bulk import: many UEs in one transaction (CSV import); `progress` is called every 1000 rows.
   virtual Status bulk_upsert_ues(const std::vector<std::pair<std::string, std::vector<std::uint32_t>>>& ues,
                                  std::int64_t now, const std::function<void(std::size_t)>& progress) = 0;
+
+  // --- Integrity (`prose admin check`, the kill -9 campaign, the bad-input matrix) ---
+  // Reads every row of every table. Problems found go into StoreCheck::problems; an error only when the store
+  // cannot be read at all.
+  virtual Result<StoreCheck> check() = 0;
 };
 
 // url: "sqlite:PATH" (or a plain path) or "postgresql://..." / "postgres://..." (libpq connection URI).
