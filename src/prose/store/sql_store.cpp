@@ -369,12 +369,19 @@ class SqlStore final : public Store {
     });
   }
 
-  Status delete_pruks_before(const std::string& imsi, std::uint64_t pruk_id, const AuditEntry& audit_entry) override {
+  Status delete_pruks_before(const std::string& imsi, std::uint64_t pruk_id, const std::vector<std::uint64_t>& keep,
+                             const AuditEntry& audit_entry) override {
     return in_transaction(*db_, [&]() -> Status {
       // Nothing when the PRUK is gone: the subquery is NULL and so is every comparison with it.
-      PROSE_TRY(auto rows, db_->query("DELETE FROM pruk WHERE imsi = $1 AND issued_seq < "
-                                      "(SELECT issued_seq FROM pruk WHERE pruk_id = $2 AND imsi = $1)",
-                                      {imsi, as_db(pruk_id)}));
+      std::string sql =
+          "DELETE FROM pruk WHERE imsi = $1 AND issued_seq < "
+          "(SELECT issued_seq FROM pruk WHERE pruk_id = $2 AND imsi = $1)";
+      std::vector<SqlValue> params = {imsi, as_db(pruk_id)};
+      for (std::uint64_t k : keep) {
+        params.emplace_back(as_db(k));
+        sql += " AND pruk_id <> $" + std::to_string(params.size());
+      }
+      PROSE_TRY(auto rows, db_->query(sql, params));
       (void)rows;
       return insert_audit(audit_entry);
     });

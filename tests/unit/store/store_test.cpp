@@ -210,23 +210,31 @@ TEST_P(StoreTest, AVerificationDeletesOnlyThePruksIssuedBeforeIt) {
   EXPECT_EQ((*store_->latest_pruk(imsi))->pruk_id, 0x40u);
 
   const AuditEntry verified{501, "imsi-" + imsi, "verified", "PRUK", "0000000000000030", imsi};
-  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x30, verified).ok());
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x30, {}, verified).ok());
   EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x40, 0x30})) << "the later PRUK 0x40 stays";
   EXPECT_EQ(store_->audit_log(imsi, 1)->front().action, "verified");
   EXPECT_EQ(*store_->pruk_ids(other), (std::vector<std::uint64_t>{0x10})) << "another UE's PRUKs are untouched";
 
   // A verification for a PRUK no longer stored deletes nothing (its audit entry is still written).
-  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x50, verified).ok());
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x50, {}, verified).ok());
   EXPECT_EQ(store_->pruk_ids(imsi)->size(), 2u);
-  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x40, verified).ok());
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x40, {}, verified).ok());
   EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x40}));
 
   // Issue order goes on after deletions: a new PRUK is the latest even with an earlier time and a lower ID.
   auto late = pruk(imsi, 0x01, 1);
   ASSERT_TRUE(store_->insert_pruk(late, false, audit_for(late)).ok());
   EXPECT_EQ((*store_->latest_pruk(imsi))->pruk_id, 0x01u);
-  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x01, verified).ok());
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x01, {}, verified).ok());
   EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x01}));
+
+  // An earlier PRUK named in `keep` (its delivery is still on its way) stays; the others go.
+  for (std::uint64_t id : {0x02ull, 0x03ull, 0x04ull}) {
+    auto p = pruk(imsi, id, 600);
+    ASSERT_TRUE(store_->insert_pruk(p, false, audit_for(p)).ok());
+  }
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x04, {0x02, 0x777}, verified).ok());
+  EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x04, 0x02}));
 }
 
 TEST_P(StoreTest, PoolReusesConnectionsAndDropsALostOne) {
