@@ -43,6 +43,7 @@ struct Client {
   std::unique_ptr<lab::RemoteUe> ue;        // a Key Request client
   std::unique_ptr<net::HttpsClient> relay;  // a KD client
   Clock::time_point due;
+  bool started = false;
 };
 
 struct Sample {
@@ -50,6 +51,7 @@ struct Sample {
   double rss_mib;
   long fds, sockets;
   std::uint64_t requests, errors;
+  bool all_started;  // every client had sent its first request
 };
 
 struct Totals {
@@ -58,6 +60,7 @@ struct Totals {
   std::map<std::string, std::uint64_t> errors;  // by reason
   std::vector<float> key_ms, kd_ms;
   std::atomic<std::uint64_t> done{0}, failed{0};
+  std::atomic<int> started{0};  // clients that sent their first request
   void error(const std::string& why) {
     failed.fetch_add(1);
     std::lock_guard<std::mutex> lock(mu);
@@ -85,6 +88,17 @@ int run_soak(const SoakOptions& o) {
       static_cast<int>(std::lround(static_cast<double>(o.clients) * key_share / (key_share + kd_share)));
   const int kd_clients = o.clients - key_clients;
   const double warmup = o.warmup >= 0 ? o.warmup : std::min(60.0, o.duration / 5);
+  // Each thread drives clients of one kind, so that a KD request never waits behind a Key Request in its thread.
+  const int nthreads = std::min(o.threads, o.clients);
+  const int key_threads =
+      key_clients == 0 ? 0
+      : kd_clients == 0
+          ? nthreads
+          : std::clamp(static_cast<int>(std::lround(static_cast<double>(nthreads) * key_clients / o.clients)), 1,
+                       nthreads - 1);
+  auto thread_of = [&](int i) {
+    return i < key_clients ? i % key_threads : key_threads + (i - key_clients) % (nthreads - key_threads);
+  };
 
   lab::LabOptions lo;
   for (int i = 0; i < key_clients; ++i) lo.ues.push_back(lab::lab_imsi(static_cast<std::size_t>(i) + 1));
@@ -123,12 +137,13 @@ int run_soak(const SoakOptions& o) {
   const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
   std::vector<std::thread> threads;
   std::atomic<int> connected{0};
-  for (int t = 0; t < o.threads; ++t) {
+  for (int t = 0; t < nthreads; ++t) {
     threads.emplace_back([&, t, seed = random_u64()] {
       std::mt19937_64 rng(seed);
       std::uniform_real_distribution<double> jitter(0.5, 1.5);
       std::vector<Client> mine;
-      for (int i = t; i < o.clients; i += o.threads) {
+      for (int i = 0; i < o.clients; ++i) {
+        if (thread_of(i) != t) continue;
         Client c;
         if (i < key_clients) {
           c.ue = std::make_unique<lab::RemoteUe>(lo.ues[static_cast<std::size_t>(i)]);
@@ -175,6 +190,10 @@ int run_soak(const SoakOptions& o) {
             kd_ms.push_back(std::chrono::duration<float, std::milli>(Clock::now() - t0).count());
         }
         totals.done.fetch_add(1);
+        if (!next->started) {
+          next->started = true;
+          totals.started.fetch_add(1);
+        }
         const auto now = Clock::now();
         next->due = o.interval > 0 ? now + std::chrono::duration_cast<Clock::duration>(
                                                std::chrono::duration<double>(o.interval * jitter(rng)))
@@ -202,6 +221,7 @@ int run_soak(const SoakOptions& o) {
     s.sockets = f.sockets;
     s.requests = totals.done.load();
     s.errors = totals.failed.load();
+    s.all_started = totals.started.load() == static_cast<int>(o.clients);
     samples.push_back(s);
     std::cerr << "soak: t=" << fixed(s.t, 0) << " s  RSS " << fixed(s.rss_mib) << " MiB  fds " << s.fds << " ("
               << s.sockets << " sockets)  clients " << connected.load() << "  requests " << s.requests << "  errors "
@@ -221,11 +241,11 @@ int run_soak(const SoakOptions& o) {
   pkmf.stop(SIGTERM);
   auto check = lab.open_store()->check();
 
-  // Flat after the warm-up: the largest sample after it, against the last sample of it (the first sample when none
-  // falls inside it).
+  // Flat after the warm-up: the largest sample after it, against the last sample of it. The warm-up lasts until every
+  // client has sent its first request (its connection is open), and at least --warmup seconds.
   double rss_warm = 0, rss_max_after = 0;
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    if (i == 0 || samples[i].t <= warmup + 1e-6)
+    if (i == 0 || samples[i].t <= warmup + 1e-6 || !samples[i].all_started)
       rss_warm = samples[i].rss_mib;
     else
       rss_max_after = std::max(rss_max_after, samples[i].rss_mib);
@@ -300,8 +320,9 @@ void register_pkmf_soak(CLI::App& app) {
   cmd->add_option("--mix", o->mix, "Key Request clients : KD clients, e.g. 1:1 or 1:4");
   cmd->add_option("--interval", o->interval, "Mean seconds between two requests of one client (0: back to back)")
       ->check(CLI::Range(0.0, 3600.0));
-  cmd->add_option("--threads", o->threads, "Client threads (the clients are shared among them)")
-      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--threads", o->threads,
+                  "Client threads; Key Request and KD clients are shared among their own threads, in proportion")
+      ->check(CLI::Range(2, 1024));
   cmd->add_option("--kd-ues", o->kd_ues, "UEs provisioned with a known PRUK that KD requests name")
       ->check(CLI::Range(1, 10000000));
   cmd->add_option("--relays", o->relays, "Relay identities the KD clients use")->check(CLI::Range(1, 1000));
