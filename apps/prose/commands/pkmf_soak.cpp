@@ -327,7 +327,10 @@ void register_pkmf_soak(CLI::App& app) {
       ->check(CLI::Range(1, 10000000));
   cmd->add_option("--relays", o->relays, "Relay identities the KD clients use")->check(CLI::Range(1, 1000));
   cmd->add_option("--sample", o->sample, "Seconds between two memory samples")->check(CLI::Range(0.1, 3600.0));
-  cmd->add_option("--warmup", o->warmup, "Seconds of warm-up (default: a fifth of the duration, at most 60)");
+  cmd->add_option("--warmup", o->warmup,
+                  "Seconds of warm-up (default: a fifth of the duration, at most 60); it lasts at least until every "
+                  "client has sent "
+                  "its first request");
   cmd->add_option("--max-growth", o->max_growth_mib, "MiB the PKMF's RSS may grow after the warm-up");
   cmd->add_option("--server-threads", o->server_threads, "PKMF io threads")->check(CLI::Range(1, 64));
   cmd->add_option("--store", o->store, "Store URL (default: SQLite in the lab directory)");
