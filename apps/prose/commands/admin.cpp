@@ -248,6 +248,24 @@ void register_admin(CLI::App& app) {
     out.field("Deleted", static_cast<std::int64_t>(n));
     out.print();
   });
+  auto* check = cmd->add_subcommand("check",
+                                    "Check the store: the database's consistency check, no row without its UE or "
+                                    "relay, every stored key opens under the KEK (never shown); rows per table and "
+                                    "a digest of the content. Exit 1 when a problem is found");
+  check->callback([=] {
+    auto s = open_from(*config);
+    auto c = or_exit(s->check(), "check", kExitFailure);
+    Output out(*json);
+    out.field("Backend", s->backend_name());
+    for (const auto& [table, n] : c.rows) out.field("Rows " + table, static_cast<std::int64_t>(n));
+    out.field("Digest", c.digest);
+    out.field("Problems", static_cast<std::int64_t>(c.problems.size()));
+    out.raw("Problem list", c.problems);
+    out.print();
+    if (!*json)
+      for (const auto& p : c.problems) std::cout << "problem: " << p << "\n";
+    if (!c.ok()) throw Exit(kExitFailure, "the store check found " + std::to_string(c.problems.size()) + " problems");
+  });
   auto* import = cmd->add_subcommand("import", "Bulk-import UEs from CSV lines \"imsi,rsc[;rsc...]\"");
   auto* csv = new std::string;
   import->add_option("--csv", *csv, "CSV file")->required();

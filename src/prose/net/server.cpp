@@ -142,6 +142,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ec || parser_->got_some()) idle_ = false;
     if (handle_read_error(ec)) return;
     const auto& req = parser_->get();
+    // RFC 9112 6.1: a request whose Transfer-Encoding does not end in chunked has no reliable length (Beast would
+    // fall back to a Content-Length, which a proxy in front may read otherwise: smuggling). 400, then close.
+    if (req.find(http::field::transfer_encoding) != req.end() && !parser_->chunked()) {
+      ++srv_.bad;
+      return send_error(400, "Transfer-Encoding must end in chunked");
+    }
     auto expect = req[http::field::expect];
     beast::get_lowest_layer(stream_).expires_after(srv_.cfg.read_timeout);
     if (!expect.empty() && iequals(expect, "100-continue") && !parser_->is_done()) {

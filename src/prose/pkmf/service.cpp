@@ -234,6 +234,7 @@ Status PkmfService::issue_and_push_pruk(store::Store& s, const store::UeRecord& 
 Result<std::string> PkmfService::on_verification(ByteView r_message, std::int64_t now) {
   PROSE_TRY(std::uint32_t csb, mikey::csb_id_of(r_message));
   Pending pending{"", 0, {}};
+  std::vector<std::uint64_t> on_the_way;  // the UE's other PRUKs whose delivery is still pending
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
     auto it = pending_.find(csb);
@@ -242,11 +243,14 @@ Result<std::string> PkmfService::on_verification(ByteView r_message, std::int64_
     pending = std::move(it->second);
     metrics_.mikey_verified();  // before the erase: whoever sees no pending verification sees it counted
     pending_.erase(it);
+    for (const auto& [c, p] : pending_)
+      if (p.imsi == pending.imsi) on_the_way.push_back(p.pruk_id);
   }
   // The UE now holds the new PRUK and has deleted the previous ones (6.X.3.1): so do we. PRUKs issued after it stay
-  // (a Key Request right after another one: their MIKEY messages may still be on the way).
+  // (a Key Request right after another one: their MIKEY messages may still be on the way), and so do earlier ones
+  // still on their way: deliveries can arrive in any order, and the UE keeps the one it received last.
   auto lease = stores_.acquire();
-  Status st = lease.ok() ? (*lease)->delete_pruks_before(pending.imsi, pending.pruk_id,
+  Status st = lease.ok() ? (*lease)->delete_pruks_before(pending.imsi, pending.pruk_id, on_the_way,
                                                          {now, "imsi-" + pending.imsi, "verified", "PRUK",
                                                           to_hex_u64(pending.pruk_id), pending.imsi})
                          : Status(lease.error());

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "prose/util/secret.h"
@@ -72,6 +73,19 @@ std::string psdk_audit_subject(std::uint32_t rsc);
 struct PsdkInsertResult {
   PsdkRecord current;
   bool created = false;
+};
+
+// What Store::check() found. Checked: the database's own consistency check (SQLite PRAGMA integrity_check and
+// foreign_key_check), no PRUK, PMK or Relay Service Code row without its UE or relay, PRUK IDs non-zero and a UE's
+// issue order unique, every stored key (PRUK, PMK, PSDK) opens under the KEK with the label of its row, Relay
+// Service Codes within 24 bits, the schema at the latest version.
+struct StoreCheck {
+  std::vector<std::pair<std::string, std::uint64_t>> rows;  // table -> rows, by table name
+  // SHA-256 (hex) over every row of every table, independent of row order and of the backend's physical layout: two
+  // stores with the same digest hold the same rows. Key blobs enter as stored (encrypted), never decrypted.
+  std::string digest;
+  std::vector<std::string> problems;  // empty when the store is sound; names rows by ID, never key material
+  bool ok() const { return problems.empty(); }
 };
 
 struct AuditEntry {

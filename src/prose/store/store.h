@@ -66,9 +66,11 @@ class Store {
   // are skipped; their audit entries are still written.
   virtual Status record_pruk_uses(const std::vector<std::pair<std::uint64_t, AuditEntry>>& uses) = 0;
   // The UE verified PRUK `pruk_id` (its MIKEY delivery): the UE's PRUKs issued before it are deleted, never one
-  // issued after it (its MIKEY message may already be on its way), together with the audit entry, in one
+  // issued after it (its MIKEY message may already be on its way) nor one in `keep` (an earlier PRUK whose delivery
+  // is still on its way: the UE may receive it after this one and keep it), together with the audit entry, in one
   // transaction. Nothing is deleted when `pruk_id` is no longer stored.
-  virtual Status delete_pruks_before(const std::string& imsi, std::uint64_t pruk_id, const AuditEntry& audit) = 0;
+  virtual Status delete_pruks_before(const std::string& imsi, std::uint64_t pruk_id,
+                                     const std::vector<std::uint64_t>& keep, const AuditEntry& audit) = 0;
   // The KD request's reads (issue 7 speed): by PRUK ID when `pruk_id` is set, otherwise by `imsi`.
   virtual Result<KdLookup> lookup_for_kd(const std::string& relay_id, std::uint32_t rsc,
                                          std::optional<std::uint64_t> pruk_id, const std::string& imsi) = 0;
@@ -99,6 +101,11 @@ class Store {
   // Bulk import: many UEs in one transaction (CSV import); `progress` is called every 1000 rows.
   virtual Status bulk_upsert_ues(const std::vector<std::pair<std::string, std::vector<std::uint32_t>>>& ues,
                                  std::int64_t now, const std::function<void(std::size_t)>& progress) = 0;
+
+  // --- Integrity (`prose admin check`, the kill -9 campaign, the bad-input matrix) ---
+  // Reads every row of every table. Problems found go into StoreCheck::problems; an error only when the store
+  // cannot be read at all.
+  virtual Result<StoreCheck> check() = 0;
 };
 
 // url: "sqlite:PATH" (or a plain path) or "postgresql://..." / "postgres://..." (libpq connection URI).

@@ -186,6 +186,25 @@ TEST(Https, BodyTooLargeIs413AndHeaderTooLargeIs431) {
   EXPECT_GE(s.server->stats().bad_requests, 2u);
 }
 
+// RFC 9112 6.1: without chunked as the final coding the length is unreliable; the server must refuse, not fall back to
+// Content-Length (a proxy in front could frame the body otherwise and smuggle a request past it).
+TEST(Https, TransferEncodingNotEndingInChunkedIs400) {
+  auto s = start(server_config());
+  const auto& p = test_pki();
+  for (const char* te : {"gzip", "chunked, gzip"}) {
+    std::string req = std::string("POST /p HTTP/1.1\\r\\nHost: pkmf\\r\\nTransfer-Encoding: ") + te +
+                      "\\r\\nContent-Length: 4\\r\\nConnection: close\\r\\n\\r\\nbody";
+    auto [rc, out] = test::run_shell(
+        "printf '" + req + "' | timeout 20 openssl s_client -connect 127.0.0.1:" + std::to_string(s.port) + " -cert " +
+        p.path("ue-" + std::string(test::kImsi) + ".pem") + " -key " +
+        p.path("ue-" + std::string(test::kImsi) + ".key") + " -CAfile " + p.path("ca.pem") + " -quiet -ign_eof");
+    EXPECT_NE(out.find("HTTP/1.1 400"), std::string::npos) << te << "\n" << out;
+    EXPECT_EQ(out.find("HTTP/1.1 200"), std::string::npos) << te << "\n" << out;
+  }
+  EXPECT_EQ(s.server->stats().requests, 0u) << "the handler saw a request";
+  EXPECT_GE(s.server->stats().bad_requests, 2u);
+}
+
 TEST(Https, ExpectContinueIsAnswered) {
   auto s = start(server_config());
   auto c = client(client_config(s.port));

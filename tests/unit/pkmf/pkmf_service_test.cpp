@@ -481,5 +481,51 @@ TEST_F(PkmfServiceTest, VerifyingAPrukKeepsThePrukIssuedAfterIt) {
             ErrorCode::kUnknownPrukId);
 }
 
+// Two deliveries in flight may reach the UE in either order (the sender sends queued messages in no set order, and UDP
+// reorders). The UE keeps the one it received last (clause 6.X.3.1: "it deletes any previous one"), so the
+// verification of the later-issued PRUK must not delete an earlier-issued one whose delivery is still on its way: the
+// UE may yet receive it and keep it. Found by the kill -9 campaign (docs/reliability.md) as PRUKs lost without a kill.
+TEST_F(PkmfServiceTest, AVerificationKeepsAnEarlierPrukWhoseDeliveryIsStillOnItsWay) {
+  UeMikeyEndpoint ep;
+  mikey::Receiver rx;
+  for (int i = 0; i < 2; ++i) {
+    auto resp = service_->handle(ue(), pruk_request(ep.port()), std::time(nullptr));
+    auto& g = std::get<pc8::PrukGrant>(std::get<pc8::PrukResponse>(resp).outcome);
+    ASSERT_TRUE(g.pmk.has_value());
+    rx.add_pmk(be(g.pmk->pmk_id.value, 8), g.pmk->pmk.clone());
+    ASSERT_TRUE(rx.add_key_type(be(g.key_type_id.value, 4), mikey::KeyClass::kPruk).ok());
+  }
+  std::map<std::uint64_t, std::pair<Bytes, SecretBytes>> delivered;  // PRUK ID -> verification message, PRUK
+  auto lease = stores_->acquire();
+  auto newest_first = (*lease)->pruk_ids(kUeImsi);
+  ASSERT_TRUE(newest_first.ok());
+  const std::vector<std::uint64_t> issued(newest_first->rbegin(), newest_first->rend());
+  ASSERT_EQ(issued.size(), 2u);
+  while (delivered.size() < 2) {
+    auto msg = ep.receive(3000);
+    ASSERT_TRUE(msg.has_value()) << "both MIKEY messages arrive";
+    auto opened = rx.open(*msg, mikey::ntp_now());
+    if (!opened.ok()) continue;  // a retransmission the replay cache refuses
+    delivered[opened->key_id] = {*opened->verification_message, opened->key.clone()};
+  }
+  // The later-issued PRUK reaches the UE first: the earlier one, still on its way, stays.
+  ASSERT_TRUE(service_->on_verification(delivered.at(issued[1]).first, std::time(nullptr)).ok());
+  EXPECT_EQ(*(*lease)->pruk_ids(kUeImsi), (std::vector<std::uint64_t>{issued[1], issued[0]}))
+      << "a PRUK whose delivery is pending is not deleted";
+  // Then the earlier-issued one arrives: it is what the UE keeps, and it gives the KD the UE derives.
+  ASSERT_TRUE(service_->on_verification(delivered.at(issued[0]).first, std::time(nullptr)).ok());
+  auto resp = service_->handle(relay(), kd_request_by_pruk(issued[0]), 1);
+  auto* grant = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(resp).outcome);
+  ASSERT_NE(grant, nullptr) << "the PRUK the UE holds was deleted";
+  EXPECT_TRUE(*keys::derive_kd(delivered.at(issued[0]).second.view(), grant->kd_freshness.view()) == grant->kd);
+  // A later verification deletes both, once nothing older is on its way.
+  UeMikeyEndpoint ep2;
+  auto third = provision(ep2);
+  ASSERT_NE(third.pruk_id, 0u);
+  for (int i = 0; i < 100 && (*lease)->pruk_ids(kUeImsi)->size() > 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(*(*lease)->pruk_ids(kUeImsi), (std::vector<std::uint64_t>{third.pruk_id}));
+}
+
 }  // namespace
 }  // namespace prose::pkmf::testing

@@ -210,23 +210,31 @@ TEST_P(StoreTest, AVerificationDeletesOnlyThePruksIssuedBeforeIt) {
   EXPECT_EQ((*store_->latest_pruk(imsi))->pruk_id, 0x40u);
 
   const AuditEntry verified{501, "imsi-" + imsi, "verified", "PRUK", "0000000000000030", imsi};
-  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x30, verified).ok());
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x30, {}, verified).ok());
   EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x40, 0x30})) << "the later PRUK 0x40 stays";
   EXPECT_EQ(store_->audit_log(imsi, 1)->front().action, "verified");
   EXPECT_EQ(*store_->pruk_ids(other), (std::vector<std::uint64_t>{0x10})) << "another UE's PRUKs are untouched";
 
   // A verification for a PRUK no longer stored deletes nothing (its audit entry is still written).
-  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x50, verified).ok());
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x50, {}, verified).ok());
   EXPECT_EQ(store_->pruk_ids(imsi)->size(), 2u);
-  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x40, verified).ok());
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x40, {}, verified).ok());
   EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x40}));
 
   // Issue order goes on after deletions: a new PRUK is the latest even with an earlier time and a lower ID.
   auto late = pruk(imsi, 0x01, 1);
   ASSERT_TRUE(store_->insert_pruk(late, false, audit_for(late)).ok());
   EXPECT_EQ((*store_->latest_pruk(imsi))->pruk_id, 0x01u);
-  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x01, verified).ok());
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x01, {}, verified).ok());
   EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x01}));
+
+  // An earlier PRUK named in `keep` (its delivery is still on its way) stays; the others go.
+  for (std::uint64_t id : {0x02ull, 0x03ull, 0x04ull}) {
+    auto p = pruk(imsi, id, 600);
+    ASSERT_TRUE(store_->insert_pruk(p, false, audit_for(p)).ok());
+  }
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x04, {0x02, 0x777}, verified).ok());
+  EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x04, 0x02}));
 }
 
 TEST_P(StoreTest, PoolReusesConnectionsAndDropsALostOne) {
@@ -568,6 +576,83 @@ TEST_P(StoreTest, ConcurrentPsdkCreationFromSeveralStoresGivesOnePsdk) {
   }
   // One row per unexpired generation (the expired ones were deleted by the next creation).
   EXPECT_EQ(generations_of(*store_, rsc), (std::vector<std::uint64_t>{kRounds}));
+}
+
+std::uint64_t rows_in(const StoreCheck& c, const std::string& table) {
+  for (const auto& [t, n] : c.rows)
+    if (t == table) return n;
+  ADD_FAILURE() << "no table " << table;
+  return 0;
+}
+
+TEST_P(StoreTest, CheckPassesASoundStoreAndItsDigestFollowsTheContent) {
+  ASSERT_TRUE(store_->upsert_ue("001010000000031", {0xabcd}, 1).ok());
+  ASSERT_TRUE(store_->upsert_relay("r31", {0xabcd}).ok());
+  ASSERT_TRUE(store_->set_pmk("001010000000031", 77, random_secret(32)).ok());
+  auto p = pruk("001010000000031", 0x3131313131313131ull);
+  ASSERT_TRUE(store_->insert_pruk(p, false, audit_for(p)).ok());
+  auto d = psdk(fresh_rsc(), 1, 100);
+  ASSERT_TRUE(store_->insert_psdk_if_absent(d, psdk_audit(d)).ok());
+
+  auto c = store_->check();
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_TRUE(c->ok()) << c->problems.front();
+  EXPECT_EQ(c->digest.size(), 64u);
+  EXPECT_GE(rows_in(*c, "pruk"), 1u);
+  EXPECT_GE(rows_in(*c, "audit"), 2u);
+  // The same content, read again and through another connection: the same digest.
+  EXPECT_EQ(store_->check()->digest, c->digest);
+  EXPECT_EQ(reopen()->check()->digest, c->digest);
+  // Any change to any row changes it: a use count, an audit row.
+  ASSERT_TRUE(store_->record_pruk_use(p.pruk_id).ok());
+  auto used = store_->check();
+  EXPECT_NE(used->digest, c->digest);
+  ASSERT_TRUE(store_->audit(AuditEntry{5, "admin", "x", "PRUK", "1", "001010000000031"}).ok());
+  EXPECT_NE(store_->check()->digest, used->digest);
+  EXPECT_EQ(rows_in(*store_->check(), "audit"), rows_in(*used, "audit") + 1);
+}
+
+TEST_P(StoreTest, CheckNamesKeysThatDoNotOpenWithoutShowingThem) {
+  ASSERT_TRUE(store_->upsert_ue("001010000000032", {0xabcd}, 1).ok());
+  SecretBytes pmk = random_secret(32);
+  ASSERT_TRUE(store_->set_pmk("001010000000032", 78, pmk).ok());
+  auto p = pruk("001010000000032", 0x3232323232323232ull);
+  ASSERT_TRUE(store_->insert_pruk(p, false, audit_for(p)).ok());
+  store_.reset();
+  auto wrong = open_store(url_, SecretBytes(ByteView(std::vector<std::uint8_t>(32, 0x43))));
+  ASSERT_TRUE(wrong.ok());
+  auto c = (*wrong)->check();
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  ASSERT_FALSE(c->ok());
+  std::string all;
+  for (const auto& line : c->problems) all += line + "\n";
+  EXPECT_NE(all.find("PRUK 3232323232323232 of UE 001010000000032: key does not open"), std::string::npos) << all;
+  EXPECT_NE(all.find("PMK of UE 001010000000032: key does not open"), std::string::npos) << all;
+  EXPECT_EQ(all.find(p.pruk.reveal_hex()), std::string::npos);
+  EXPECT_EQ(all.find(pmk.reveal_hex()), std::string::npos);
+}
+
+TEST_P(StoreTest, CheckFindsRowsLeftWithoutTheirUe) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "PostgreSQL enforces its foreign keys";
+  ASSERT_TRUE(store_->upsert_ue("001010000000033", {0xabcd}, 1).ok());
+  auto p = pruk("001010000000033", 0x3333333333333333ull);
+  ASSERT_TRUE(store_->insert_pruk(p, false, audit_for(p)).ok());
+  store_.reset();
+  const std::string path = url_.substr(7);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  // What a crash cannot do but an operator's hand can: a PRUK left behind by a UE deleted without its keys.
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA foreign_keys = OFF; DELETE FROM ue WHERE imsi = '001010000000033'", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  store_ = reopen();
+  auto c = store_->check();
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  std::string all;
+  for (const auto& line : c->problems) all += line + "\n";
+  EXPECT_NE(all.find("table pruk: a row refers to a missing ue row"), std::string::npos) << all;
+  EXPECT_NE(all.find("table ue_rsc: a row refers to a missing ue row"), std::string::npos) << all;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
