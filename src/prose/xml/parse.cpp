@@ -63,6 +63,11 @@ void first_error(void* ctx, xmlErrorPtr err) {
   f->column = err->int2;
 }
 
+// libxml2 reports some errors without a parser context (character conversion: "input conversion failed"), to the
+// thread's generic error handler, which prints them on stderr. The parser then fails with its own error, which the
+// handler above collects; these are dropped.
+void ignore_generic(void*, const char*, ...) {}
+
 constexpr int kParseOptions = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -126,6 +131,7 @@ void init_libxml2() {
   std::call_once(once, [] {
     xmlMemSetup(wiping_free, std::malloc, wiping_realloc, wiping_strdup);
     xmlInitParser();
+    xmlThrDefSetGenericErrorFunc(nullptr, ignore_generic);  // threads that first use libxml2 later
   });
 }
 
@@ -140,6 +146,7 @@ Result<Parsed> parse(std::string_view xml) {
   }
   std::unique_ptr<xmlParserCtxt, void (*)(xmlParserCtxtPtr)> ctxt(xmlNewParserCtxt(), xmlFreeParserCtxt);
   if (!ctxt) return fail(Errc::kInternal, "cannot create an XML parser");
+  xmlSetGenericErrorFunc(nullptr, ignore_generic);  // this thread (its handler may predate init_libxml2)
   FirstError first;
   ctxt->_private = &first;
   ctxt->sax->serror = first_error;

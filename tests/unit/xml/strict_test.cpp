@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "prose/xml/parse.h"
 #include "prose/xml/schema.h"
@@ -110,6 +111,28 @@ TEST(StrictDocument, ParseErrorsCarryLineColumnAndOffset) {
   ASSERT_TRUE(r.error().offset.has_value());
   EXPECT_GT(*r.error().offset, x.find('\n'));
   EXPECT_LE(*r.error().offset, x.size());
+}
+
+TEST(StrictDocument, LibxmlPrintsNothing) {
+  // A UTF-16 document with a lone surrogate: libxml2 reports the conversion error without a parser context, to
+  // the thread's generic handler (stderr by default); the parse error is what the caller gets.
+  const std::string doc("\xff\xfe<\0m\0>\0\x00\xd8\x41\x00<\0/\0m\0>\0", 18);
+  for (int round = 0; round < 2; ++round) {
+    ::testing::internal::CaptureStderr();
+    std::string message;
+    auto decode = [&] {
+      StrictDocument d;
+      auto r = load(d, doc);
+      message = r.ok() ? "accepted" : r.error().message;
+    };
+    if (round == 0) {
+      decode();
+    } else {
+      std::thread(decode).join();  // a thread whose libxml2 state is new
+    }
+    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+    EXPECT_EQ(message.rfind("not-well-formed: line 1", 0), 0u) << message;
+  }
 }
 
 TEST(StrictDocument, LibxmlFreesThroughTheWipingAllocator) {
