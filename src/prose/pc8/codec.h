@@ -1,9 +1,11 @@
-// XML codec for the PC8 messages (prose/pc8/messages.h), on pugixml. Strict: every rule of schema/pc8.xsd
-// is enforced (element order, occurrence counts, exact hex lengths, value ranges, the namespace) plus a few the
-// schema cannot express (body size, nesting depth, IP address syntax, no DTD). Every failure names the element.
+// XML codec for the PC8 messages (prose/pc8/messages.h). Decoding: libxml2 parses the document and validates it
+// against schema/pc8.xsd, so every rule of the schema is enforced by the schema itself (element order, occurrence
+// counts, exact hex lengths, value ranges, the namespace); the codec adds the few rules the schema cannot express
+// (body size, no DTD, XML 1.0 in UTF-8, no namespace prefix, attribute or processing instruction, IP address
+// syntax) and maps the valid tree to the model. Every failure names the line and the element.
 //
-// Security: documents with a DOCTYPE are refused (no DTD, no entity expansion, ever); the parse happens in a
-// private buffer that is wiped afterwards, so key hex does not linger in freed memory.
+// Security: documents with a DOCTYPE are refused before parsing (no DTD, no entity expansion, ever); libxml2 frees
+// the parsed document through an allocator that wipes it, so key hex does not linger in freed memory.
 #pragma once
 
 #include <optional>
@@ -17,7 +19,7 @@
 namespace prose::pc8 {
 
 // Classes of decode failure (shared by the strict codecs, prose/xml/errc.h). Error::message starts with the
-// class token ("duplicate-element: ..."); decode_errc_of() recovers the class from an Error of Codec::decode.
+// class token ("schema-invalid: ..."); decode_errc_of() recovers the class from an Error of Codec::decode.
 using DecodeErrc = xml::DecodeErrc;
 using xml::decode_errc_of;
 using xml::decode_errc_token;

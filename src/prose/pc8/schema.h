@@ -1,21 +1,29 @@
 // schema/pc8.xsd, embedded into the library at build time, and validation of a document against it with
-// libxml2 (xmlSchemaValidateDoc). The document is parsed with no network access, no DTD loading and no
-// entity substitution; a document with a DOCTYPE is refused before validation.
+// libxml2 (xmlSchemaValidateDoc), parsed as prose/xml/parse.h says: no network access, no DTD loading, no entity
+// substitution, a DOCTYPE refused before parsing.
 #pragma once
 
 #include <string_view>
 
 #include "prose/util/result.h"
 
+namespace prose::xml {
+class SchemaValidator;
+}  // namespace prose::xml
+
 namespace prose::pc8 {
 
 // The XSD text as built into the binary.
 std::string_view schema_text();
 
+// The embedded schema, compiled once on first use (thread-safe); Codec::decode validates every document with it.
+const xml::SchemaValidator& schema_validator();
+
 // Validates `xml` against the embedded schema. The error names the line and the libxml2 reason.
 Status schema_validate(std::string_view xml);
 
-// Both checks a receiver should agree on: the schema and the codec (Codec::decode). The error says which failed.
+// schema_validate() then Codec::decode (which validates against the schema too and adds its own rules): the
+// error says which refused.
 Status validate_document(std::string_view xml);
 
 }  // namespace prose::pc8

@@ -1,7 +1,9 @@
-// XML codec for the PC3 service authorisation messages (prose/prosefn/messages.h), on pugixml. Strict: every rule
-// of schema/pc3.xsd is enforced (element order, occurrence counts, exact hex lengths, value ranges, the
-// namespace, no repeated (role, RSC)) plus a few the schema cannot express (body size, IPv6 syntax, announce
-// period exactly for relays, no DTD). Every failure names the element. Same design as the PC8 codec.
+// XML codec for the PC3 service authorisation messages (prose/prosefn/messages.h). Same design as the PC8 codec:
+// libxml2 parses the document and validates it against schema/pc3.xsd (element order, occurrence counts, exact
+// hex lengths, value ranges, the namespace, no repeated (role, RSC)); the codec adds the rules the schema cannot
+// express (body size, no DTD, XML 1.0 in UTF-8, no namespace prefix, attribute or processing instruction, IPv6
+// syntax, announce period exactly for relays) and maps the valid tree to the model. Every failure names the line
+// and the element.
 #pragma once
 
 #include <optional>
@@ -15,7 +17,7 @@
 namespace prose::prosefn {
 
 // Classes of decode failure (shared by the strict codecs, prose/xml/errc.h). Error::message starts with the
-// class token ("duplicate-element: ..."); decode_errc_of() recovers the class from an Error of Codec::decode.
+// class token ("schema-invalid: ..."); decode_errc_of() recovers the class from an Error of Codec::decode.
 using DecodeErrc = xml::DecodeErrc;
 using xml::decode_errc_of;
 using xml::decode_errc_token;

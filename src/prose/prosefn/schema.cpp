@@ -10,11 +10,13 @@ extern const std::string_view kEmbeddedSchema;  // generated from schema/pc3.xsd
 
 std::string_view schema_text() { return detail::kEmbeddedSchema; }
 
-Status schema_validate(std::string_view xml) {
+const xml::SchemaValidator& schema_validator() {
   // Compiled once, on first use; lives for the process (read-only, shared by all threads).
   static const auto* validator = new xml::SchemaValidator(schema_text());
-  return validator->validate(xml);
+  return *validator;
 }
+
+Status schema_validate(std::string_view xml) { return schema_validator().validate(xml); }
 
 Status validate_document(std::string_view xml) {
   return xml::validate_both(schema_validate, "schema/pc3.xsd", xml, xml::decode_status<Codec>);

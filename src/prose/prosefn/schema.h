@@ -6,9 +6,16 @@
 
 #include "prose/util/result.h"
 
+namespace prose::xml {
+class SchemaValidator;
+}  // namespace prose::xml
+
 namespace prose::prosefn {
 
 std::string_view schema_text();
+
+// The embedded schema, compiled once on first use (thread-safe); Codec::decode validates every document with it.
+const xml::SchemaValidator& schema_validator();
 // Validates `xml` against the embedded schema. The error names the line and the libxml2 reason.
 Status schema_validate(std::string_view xml);
 // The schema and the codec (Codec::decode) both; the error says which failed.

@@ -1,4 +1,6 @@
-// The classes of decode failure of the strict XML codecs (pc8, prosefn) and their message tokens.
+// The classes of decode failure of the strict XML codecs (pc8, prosefn) and their message tokens. libxml2 decides
+// well-formedness and validity (kNotWellFormed, kSchemaInvalid); the other classes are the rules a codec adds
+// (docs/xml.md) and the checks its conversions make while mapping a valid document.
 #pragma once
 
 #include <cstdint>
@@ -9,23 +11,18 @@
 
 namespace prose::xml {
 
-// Classes of decode failure. Error::message starts with the class token ("duplicate-element: ...").
+// Classes of decode failure. Error::message starts with the class token ("schema-invalid: ...").
 enum class DecodeErrc : std::uint8_t {
   kTooLarge,          // body larger than the codec's limit
-  kNotWellFormed,     // not XML (parse error, with offset)
+  kNotWellFormed,     // libxml2 refuses it as XML (with line, column and offset), or XML the codecs do not take:
+                      // a version other than 1.0, an encoding other than UTF-8, a processing instruction
   kDtdForbidden,      // a DOCTYPE / DTD is present
-  kWrongRoot,         // root is not one of the expected message roots (or not the kind asked for)
-  kWrongNamespace,    // root not in the codec's namespace, or a namespace prefix is used
-  kUnknownElement,    // element not allowed at that place
-  kUnknownAttribute,  // any attribute other than xmlns on the root
-  kMissingElement,    // a mandatory element is absent
-  kDuplicateElement,  // more occurrences than allowed
-  kOutOfOrder,        // elements not in schema order
-  kConflict,          // mutually exclusive elements both present
-  kUnexpectedText,    // non-whitespace text in an element-only element, or children in a leaf
-  kBadHex,            // not hexadecimal
-  kWrongLength,       // hex of the wrong number of octets
-  kBadValue,          // out of range or otherwise not a valid value of its type
+  kSchemaInvalid,     // the codec's XSD (libxml2) refuses it: element names, order, counts, value types
+  kWrongRoot,         // not the kind asked for (a response given to decode_request, or the reverse)
+  kWrongNamespace,    // a namespace prefix is used
+  kUnknownAttribute,  // any attribute, or a namespace declaration other than the root's xmlns
+  kMissingElement,    // an element a codec-only rule requires is absent
+  kBadValue,          // a value a codec-only rule refuses (IPv6 syntax, ...) or that does not convert
 };
 
 std::string_view decode_errc_token(DecodeErrc c);

@@ -5,36 +5,34 @@
 #include <libxml/xmlschemas.h>
 
 #include <climits>
-#include <cstdint>
 #include <memory>
+
+#include "prose/xml/errc.h"
+#include "prose/xml/parse.h"
 
 namespace prose::xml {
 
 namespace {
 
-std::string trim_message(const char* m) {
-  std::string s = m ? m : "unknown error";
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-// The first structured error libxml2 reports.
+// The first structured error libxml2 reports, made safe to show (clean_message).
 struct Collector {
   std::string first;
   int line = 0;
+  bool seen = false;
 };
 
 void collect(void* ctx, xmlErrorPtr err) {
   auto* c = static_cast<Collector*>(ctx);
-  if (err == nullptr || !c->first.empty()) return;
-  c->first = trim_message(err->message);
+  if (err == nullptr || c->seen) return;
+  c->seen = true;
+  c->first = clean_message(err->message, static_cast<const xmlNode*>(err->node));
   c->line = err->line;
 }
 
 }  // namespace
 
 SchemaValidator::SchemaValidator(std::string_view xsd) {
-  xmlInitParser();
+  init_libxml2();
   if (xsd.size() > static_cast<std::size_t>(INT_MAX)) {
     error_ = "embedded schema does not compile: too large";
     return;
@@ -55,42 +53,27 @@ SchemaValidator::~SchemaValidator() {
   if (schema_ != nullptr) xmlSchemaFree(schema_);
 }
 
-Status SchemaValidator::validate(std::string_view xml) const {
+Status SchemaValidator::validate(const xmlDoc& doc) const {
   if (schema_ == nullptr) return fail(Errc::kInternal, error_);
-  if (xml.size() > static_cast<std::size_t>(INT32_MAX)) return fail(Errc::kInvalidArgument, "document too large");
-  // Refuse DTDs before libxml2 sees them: no internal subset is ever parsed, no entity ever expanded.
-  if (xml.find("<!DOCTYPE") != std::string_view::npos) {
-    return fail(Errc::kUnsupported, "dtd-forbidden: a DOCTYPE (DTD) is not allowed");
-  }
-
-  std::unique_ptr<xmlParserCtxt, void (*)(xmlParserCtxtPtr)> pctx(xmlNewParserCtxt(), xmlFreeParserCtxt);
-  if (!pctx) return fail(Errc::kInternal, "cannot create an XML parser");
-  // No network, no DTD loading, no entity substitution (XML_PARSE_NOENT is deliberately absent).
-  int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
-  std::unique_ptr<xmlDoc, void (*)(xmlDocPtr)> doc(
-      xmlCtxtReadMemory(pctx.get(), xml.data(), static_cast<int>(xml.size()), "message.xml", nullptr, opts),
-      xmlFreeDoc);
-  if (!doc) {
-    const xmlError* e = xmlCtxtGetLastError(pctx.get());
-    std::string why = e ? trim_message(e->message) : "not well-formed";
-    int line = e ? e->line : 0;
-    return fail(Errc::kMalformed, "not well-formed (line " + std::to_string(line) + "): " + why);
-  }
-  if (doc->intSubset != nullptr || doc->extSubset != nullptr) {
-    return fail(Errc::kUnsupported, "dtd-forbidden: a DOCTYPE (DTD) is not allowed");
-  }
-
   std::unique_ptr<xmlSchemaValidCtxt, void (*)(xmlSchemaValidCtxtPtr)> vctx(xmlSchemaNewValidCtxt(schema_),
                                                                             xmlSchemaFreeValidCtxt);
   if (!vctx) return fail(Errc::kInternal, "cannot create a schema validation context");
   Collector col;
   xmlSchemaSetValidStructuredErrors(vctx.get(), collect, &col);
-  int rc = xmlSchemaValidateDoc(vctx.get(), doc.get());
-  if (rc != 0) {
-    if (rc < 0) return fail(Errc::kInternal, "schema validation failed internally");
-    return fail(Errc::kMalformed, "schema (line " + std::to_string(col.line) + "): " + col.first);
+  // xmlSchemaValidateDoc does not modify the document (its parameter is not const in libxml2's API).
+  int rc = xmlSchemaValidateDoc(vctx.get(), const_cast<xmlDoc*>(&doc));
+  if (rc < 0) return fail(Errc::kInternal, "schema validation failed internally");
+  if (rc > 0) {
+    return fail(Errc::kMalformed, std::string(decode_errc_token(DecodeErrc::kSchemaInvalid)) + ": line " +
+                                      std::to_string(col.line) + ": " + col.first);
   }
   return ok_status();
+}
+
+Status SchemaValidator::validate(std::string_view xml) const {
+  if (schema_ == nullptr) return fail(Errc::kInternal, error_);
+  PROSE_TRY(Parsed p, parse(xml));
+  return validate(*p.doc);
 }
 
 Status validate_both(Status (*schema)(std::string_view), std::string_view schema_name, std::string_view xml,

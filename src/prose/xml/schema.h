@@ -1,6 +1,6 @@
-// Validation of a document against an XSD with libxml2 (xmlSchemaValidateDoc). The document is parsed with no
-// network access, no DTD loading and no entity substitution; a document with a DOCTYPE is refused before
-// validation. Used by the codecs whose XSD is embedded into their library (embed_xsd.cmake).
+// Validation of a document against an XSD with libxml2 (xmlSchemaValidateDoc). Used by the codecs whose XSD is
+// embedded into their library (embed_xsd.cmake): on every document they decode (StrictDocument::load) and alone
+// (schema_validate, `prose pc8 validate`).
 #pragma once
 
 #include <string>
@@ -9,6 +9,7 @@
 #include "prose/util/result.h"
 
 struct _xmlSchema;
+struct _xmlDoc;
 
 namespace prose::xml {
 
@@ -21,8 +22,11 @@ class SchemaValidator {
   SchemaValidator(const SchemaValidator&) = delete;
   SchemaValidator& operator=(const SchemaValidator&) = delete;
 
-  // Validates `xml`. The error names the line and the first libxml2 reason: "not well-formed (line N): ...",
-  // "schema (line N): ...", or "dtd-forbidden: ...". Thread-safe (the compiled schema is read-only).
+  // Validates a parsed document: "schema-invalid: line N: <libxml2's first reason>" (kMalformed), where
+  // every value of the element at fault is shown as '...' (it may be key hex). Thread-safe: the compiled schema
+  // is read-only and each call has its own validation context.
+  Status validate(const _xmlDoc& doc) const;
+  // Parses `xml` (prose/xml/parse.h: dtd-forbidden, not-well-formed) and validates it.
   Status validate(std::string_view xml) const;
 
  private:

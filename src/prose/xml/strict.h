@@ -1,14 +1,12 @@
-// Strict XML on pugixml, shared by the message codecs (pc8, prosefn): the decode error classes and their tokens,
-// the XML 1.0 rules pugixml does not check (checked on the raw text), a strict document load (size limit, no DTD,
-// one root, XML declaration rules, in a private buffer wiped afterwards), a content-model reader for
-// element-only elements, leaf text, the root/namespace check and a small writer.
+// Receiving XML, shared by the message codecs (pc8, prosefn): a document is parsed by libxml2, which decides
+// whether it is well-formed, and validated against the codec's XSD (libxml2), which decides whether it is valid;
+// then the few rules neither can express are checked (StrictDocument::load), and the codec maps the valid tree to
+// its model with the helpers below (element children by name, leaf text, numbers). Also the decode error classes'
+// helpers and a small writer.
 #pragma once
-
-#include <pugixml.hpp>
 
 #include <cstdint>
 #include <initializer_list>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,29 +16,44 @@
 #include "prose/util/secret.h"
 #include "prose/xml/errc.h"
 
+struct _xmlDoc;
+struct _xmlNode;
+
 namespace prose::xml {
+
+class SchemaValidator;
+
+// An element of a StrictDocument (valid only while the document lives), or null.
+class Node {
+ public:
+  Node() = default;
+  explicit Node(const _xmlNode* n) : n_(n) {}
+  explicit operator bool() const { return n_ != nullptr; }
+  bool operator==(const Node& o) const { return n_ == o.n_; }
+
+  std::string_view name() const;            // the local name ("" for null)
+  long line() const;                        // the line of its start tag (0 for null)
+  Node parent() const;                      // the parent element (null for the root)
+  Node child(std::string_view name) const;  // the first child element of that name
+  const _xmlNode* raw() const { return n_; }
+
+ private:
+  const _xmlNode* n_ = nullptr;
+};
 
 // "<name>"
 std::string tag(std::string_view name);
-std::string tag(pugi::xml_node n);
+std::string tag(Node n);
 
-// An error of class `c` ("<token>: msg"), at the node's offset when known. kTooLarge is kInvalidArgument,
-// kDtdForbidden kUnsupported, all others kMalformed.
-Unexpected derr(DecodeErrc c, pugi::xml_node at, const std::string& msg);
+// An error of class `c` ("<token>: line N: msg", without the line for a null node). kTooLarge is
+// kInvalidArgument, kDtdForbidden kUnsupported, all others kMalformed.
+Unexpected derr(DecodeErrc c, Node at, const std::string& msg);
 
 bool is_xml_space(char c);
-bool all_space(std::string_view s);
-int hex_digit(char c);                                 // -1 if not a hex digit
-bool iequals(std::string_view a, std::string_view b);  // ASCII case-insensitive
+int hex_digit(char c);  // -1 if not a hex digit
 
-// The XML 1.0 well-formedness rules pugixml (a lenient parser) does not check, on the raw text: legal characters
-// and UTF-8 (shortest form, no surrogates), references (predefined entities and valid character references only),
-// comments (terminated, no "--"), CDATA sections terminated, no "]]>" outside them, no processing instruction
-// but the XML declaration at the very start. Errors are "not-well-formed: ..." with the offset.
-Status check_well_formed(std::string_view x);
-
-// A document parsed strictly in a private buffer that is wiped when the StrictDocument dies (text nodes point
-// into it, so nodes are valid only while it lives).
+// A received document, parsed, checked and freed when the StrictDocument dies (libxml2 wipes what it frees:
+// init_libxml2 in prose/xml/parse.h).
 class StrictDocument {
  public:
   StrictDocument() = default;
@@ -48,21 +61,24 @@ class StrictDocument {
   StrictDocument& operator=(const StrictDocument&) = delete;
   ~StrictDocument();
 
-  // Refuses a document larger than max_size (too-large), empty, containing "<!DOCTYPE" (dtd-forbidden),
-  // failing check_well_formed(), that pugixml cannot parse, with a misplaced or bad XML declaration (version 1.0,
-  // UTF-8 only, standalone yes/no, in that order), text outside the root, or not exactly one root element.
+  // In this order:
+  //   1. too-large: more than max_size octets (before parsing);
+  //   2. dtd-forbidden / not-well-formed: libxml2 (prose/xml/parse.h), with the line, column and offset;
+  //   3. not-well-formed: an XML version other than 1.0 (libxml2 only warns), an encoding other than UTF-8
+  //      (declared, or a UTF-16 byte order mark);
+  //   4. schema-invalid: the schema refuses it (line and libxml2's first reason, values shown as '...');
+  //   5. the rules of the receivers the schema cannot express (an XSD validator allows them): a namespace
+  //      prefix (wrong-namespace); any attribute, xsi: ones included, or a namespace declaration other than
+  //      the root's xmlns (unknown-attribute); a processing instruction (not-well-formed).
   // Returns the root element.
-  Result<pugi::xml_node> load(std::string_view xml, std::size_t max_size);
+  Result<Node> load(std::string_view xml, std::size_t max_size, const SchemaValidator& schema);
 
  private:
-  std::vector<char> buf_;
-  pugi::xml_document doc_;
+  _xmlDoc* doc_ = nullptr;
 };
 
-// The root element's attributes: exactly one xmlns equal to `ns`, nothing else; no prefix on the root's name.
-// Returns true for `request_root`, false for `response_root`, wrong-root for any other name.
-Result<bool> check_root(pugi::xml_node root, std::string_view request_root, std::string_view response_root,
-                        std::string_view ns);
+// The root's name: true for `request_root`, false for `response_root`, wrong-root for any other.
+Result<bool> check_root(Node root, std::string_view request_root, std::string_view response_root);
 
 // A std::string that is wiped when it dies (leaf text may be key hex).
 struct WipedString {
@@ -74,36 +90,30 @@ struct WipedString {
   ~WipedString() { secure_wipe(s.data(), s.size()); }
 };
 
-// The text of a leaf element (text and CDATA concatenated), whitespace at both ends removed; an element child is
-// unexpected-text. The trimmed-off parts are wiped too.
-Result<WipedString> leaf_text(pugi::xml_node n);
+// The text of a leaf element (text and CDATA concatenated, comments skipped), whitespace at both ends removed;
+// an element inside is bad-value. The trimmed-off parts are wiped too.
+Result<WipedString> leaf_text(Node n);
 
 // A leaf holding a decimal number of 1..max_digits digits (no sign) in lo..hi; bad-value otherwise.
-Result<std::uint64_t> decimal_value(pugi::xml_node n, std::size_t max_digits, std::uint64_t lo, std::uint64_t hi);
+Result<std::uint64_t> decimal_value(Node n, std::size_t max_digits, std::uint64_t lo, std::uint64_t hi);
 
-// Children of an element-only element, checked against a content model: each allowed name has a slot (schema
-// sequence position; alternatives of a choice share a slot) and a maximum count.
-struct Spec {
-  std::string_view name;
-  int slot;
-  std::size_t max;
-};
-
+// The child elements of an element, looked up by name. The schema has checked their names, order and numbers;
+// required() and one_of() still refuse an absent element (missing-element) rather than trust it.
 class Children {
  public:
-  static Result<Children> read(pugi::xml_node parent, std::initializer_list<Spec> specs);
+  explicit Children(Node parent);
 
-  pugi::xml_node first(std::string_view name) const;
+  Node first(std::string_view name) const;
   bool has(std::string_view name) const { return static_cast<bool>(first(name)); }
-  std::vector<pugi::xml_node> all(std::string_view name) const;
-  Result<pugi::xml_node> required(std::string_view name) const;
-  // Exactly one of the given alternatives.
-  Result<pugi::xml_node> one_of(std::initializer_list<std::string_view> names) const;
-  pugi::xml_node parent() const { return parent_; }
+  std::vector<Node> all(std::string_view name) const;
+  Result<Node> required(std::string_view name) const;
+  // The first present of the given alternatives.
+  Result<Node> one_of(std::initializer_list<std::string_view> names) const;
+  Node parent() const { return parent_; }
 
  private:
-  pugi::xml_node parent_;
-  std::vector<std::pair<std::string_view, pugi::xml_node>> items_;
+  Node parent_;
+  std::vector<Node> items_;
 };
 
 // Writer of a document with one namespaced root, two-space indentation. Leaf values are escaped (& < >).

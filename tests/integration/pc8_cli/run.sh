@@ -89,7 +89,11 @@ expect_exit2 "short KD" "$WORK/short-kd.xml" "KD"
 
 # Broken: not XML at all; unknown element; a DTD.
 echo "hello" > "$WORK/garbage.xml"
-expect_exit2 "garbage" "$WORK/garbage.xml" "not well-formed"
+expect_exit2 "garbage" "$WORK/garbage.xml" "not-well-formed"
+# Broken: content after the root (issue 17, defect 10): both xmllint and prose refuse, with libxml2's reason.
+{ cat "$WORK/kd-request.xml"; printf '\n<'; } > "$WORK/trailing.xml"
+"$XMLLINT" --noout --nonet "$WORK/trailing.xml" 2> /dev/null && fail "xmllint accepts content after the root"
+expect_exit2 "content after the root" "$WORK/trailing.xml" "Extra content at the end of the document"
 sed 's|</KD-request>|<bogus/></KD-request>|' "$WORK/kd-request.xml" > "$WORK/unknown.xml"
 expect_exit2 "unknown element" "$WORK/unknown.xml" "bogus"
 sed 's|<KEY_REQUEST|<!DOCTYPE KEY_REQUEST [<!ENTITY x "y">]><KEY_REQUEST|' "$WORK/kd-request.xml" > "$WORK/dtd.xml"
