@@ -51,7 +51,7 @@ constexpr R kDwrRules[] = {
 // DPR, RFC 6733 5.4.1.
 constexpr R kDprRules[] = {
     {d::avp::kOriginHost, 0, 1, 1, 0}, {d::avp::kOriginRealm, 0, 1, 1, 0}, {d::avp::kDisconnectCause, 0, 1, 1, 4}};
-// MAR on Zh, TS 29.109 6.1.1 (User-Name required here: the emulator serves by IMSI).
+// MAR on Zh, TS 29.109 / TS 29.229 6.1.7 (User-Name required here: the emulator serves by IMSI).
 constexpr R kMarRules[] = {{d::avp::kSessionId, 0, 1, 1, 0},
                            {d::avp::kDrmp, 0, 0, 1, 4},
                            {d::avp::kVendorSpecificApplicationId, 0, 0, 1, 0},
@@ -69,7 +69,7 @@ constexpr R kMarRules[] = {{d::avp::kSessionId, 0, 1, 1, 0},
                            {d::avp::kSupportedFeatures, k3gpp, 0, 0, 0},
                            {d::avp::kProxyInfo, 0, 0, 0, 0},
                            {d::avp::kRouteRecord, 0, 0, 0, 0}};
-// GPR on Zpn, TS 29.109 6.1.7.
+// GPR on Zpn, TS 29.109 (Zpn commands; clause number not checked, docs/conformance/diameter.md).
 constexpr R kGprRules[] = {{d::avp::kSessionId, 0, 1, 1, 0},
                            {d::avp::kDrmp, 0, 0, 1, 4},
                            {d::avp::kVendorSpecificApplicationId, 0, 0, 1, 0},
@@ -176,7 +176,8 @@ d::Message HssService::error_answer(const d::Message& req, std::uint32_t result_
   d::Message a = make_answer(req);
   const bool protocol = is_protocol_error(result_code);
   if (protocol) a.flags |= d::kFlagError;  // answer-message format, RFC 6733 7.2
-  // MAA/GPA grammar (TS 29.109 6.1.2, 6.1.8): Vendor-Specific-Application-Id and Auth-Session-State in every answer.
+  // MAA/GPA grammar (TS 29.229 6.1.8, TS 29.109): Vendor-Specific-Application-Id and Auth-Session-State in every
+  // answer.
   const bool app = !protocol && (req.application_id == d::app::kZh || req.application_id == d::app::kZpn);
   if (app) a.avps.push_back(vendor_app(req.application_id));
   a.avps.push_back(d::make_u32(d::avp::kResultCode, result_code));
@@ -261,7 +262,7 @@ d::Message HssService::handle_request(const d::Message& req, std::string& log) {
   const bool mar = req.application_id == d::app::kZh && req.command_code == d::cmd::kMultimediaAuth;
   const bool gpr = req.application_id == d::app::kZpn && req.command_code == d::cmd::kGbaPushInfo;
   if (mar || gpr) {
-    // Duplicate detection (RFC 6733 3 and 6.2): Origin-Host + End-to-End Identifier name a request; a duplicate
+    // Duplicate detection (RFC 6733 3 and Appendix C): Origin-Host + End-to-End Identifier name a request; a duplicate
     // gets the same answer (hop-by-hop of the copy) and changes no state, so a retransmitted GPR never makes a
     // second key.
     const d::Avp* oh = d::find(req.avps, d::avp::kOriginHost);

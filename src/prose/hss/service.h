@@ -11,7 +11,7 @@
 //  * Errors: unknown user -> Experimental-Result 5001 (MAR) / 5401 (GPR), NAF not authorised -> 5402, protocol
 //    errors -> Result-Code 3xxx with the E flag; grammar faults (grammar.h) -> 5001/5005/5009 with Failed-AVP;
 //    malformed AVPs -> 5014/3009 with Failed-AVP; invalid values -> 5004 with Failed-AVP.
-//  * Duplicate detection (RFC 6733 6.2): an MAR/GPR whose Origin-Host and End-to-End Identifier were seen in the
+//  * Duplicate detection (RFC 6733 3, Appendix C): an MAR/GPR whose Origin-Host and End-to-End Identifier were seen in the
 //    last 240 s gets the cached answer and changes nothing.
 #pragma once
 

@@ -66,7 +66,7 @@ Result<d::Message> HssGbaPush::exchange(d::Message req) {
       last = ans.error();
       if (last.code == Errc::kMalformed) return last;
       // The request may have been processed and its answer lost: any copy carries the T flag and the same
-      // End-to-End Identifier so the server answers it from its duplicate cache (RFC 6733 5.5.4, 6.2).
+      // End-to-End Identifier so the server answers it from its duplicate cache (RFC 6733 3, 5.5.4, Appendix C).
       req.flags |= d::kFlagRetransmit;
       if (!(*c)->alive()) next_peer();  // failover
       continue;
@@ -80,7 +80,7 @@ Result<d::Message> HssGbaPush::exchange(d::Message req) {
       if (peers_.size() > 1) next_peer();
       std::this_thread::sleep_for(backoff);
       backoff *= 2;
-      // Not delivered, so not a duplicate: a new request (RFC 6733 6.1.9 / 7.1.3).
+      // Not delivered, so not a duplicate: a new request (RFC 6733 7.1.3).
       req.end_to_end = hss::next_end_to_end();
       req.flags &= static_cast<std::uint8_t>(~d::kFlagRetransmit);
       continue;
