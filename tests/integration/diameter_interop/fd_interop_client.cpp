@@ -2,7 +2,7 @@
 // mode) against freeDiameterd relaying to `prose hss`, and raw requests that probe the HSS's error answers.
 // Prints one line per step; exit 0 when every step behaved as expected.
 //   fd_interop_client gba PORT IMSI K OPC IDLE_S TW_S CONTROL_DIR
-//   fd_interop_client unknown-avp PORT IMSI        (MAR with an unknown M-bit AVP: 5001 + Failed-AVP)
+//   fd_interop_client unknown-avp PORT IMSI        (an MAR, then one with an unknown M-bit AVP: 5001 + Failed-AVP)
 //   fd_interop_client cer-unknown-avp PORT         (CER with an unknown M-bit AVP on a raw socket: 5001)
 #include <boost/asio.hpp>
 #include <chrono>
@@ -96,6 +96,8 @@ int unknown_avp(int argc, char** argv) {
   auto client = hss::HssClient::connect(cc);
   check(client.ok(), "CER/CEA with the relay" + (client.ok() ? "" : ": " + client.error().to_string()));
   if (!client.ok()) return 1;
+  auto av = (*client)->get_auth_vector(argv[3]);
+  check(av.ok(), "MAR answered with a vector through the relay" + (av.ok() ? "" : ": " + av.error().to_string()));
   d::Message mar = hss::HssClient::mar_request(cc, argv[3], std::nullopt);
   mar.avps.push_back(d::make_u32(kUnknownAvp, 7));  // M bit set
   auto ans = (*client)->transact(mar);

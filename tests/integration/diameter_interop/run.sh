@@ -110,7 +110,7 @@ echo "ok   freeDiameterd -> HSS: CER/CEA"
 
 "$CLIENT" cer-unknown-avp "$HSS_PORT" > "$WORK/client-cer.out" 2>&1 || die "CER with an unknown M-bit AVP"
 cat "$WORK/client-cer.out"
-"$CLIENT" unknown-avp "$FD_PORT" "$IMSI" > "$WORK/client-avp.out" 2>&1 || die "MAR with an unknown M-bit AVP"
+"$CLIENT" unknown-avp "$FD_PORT" "$IMSI" > "$WORK/client-avp.out" 2>&1 || die "MAR through freeDiameterd"
 cat "$WORK/client-avp.out"
 
 "$CLIENT" gba "$FD_PORT" "$IMSI" "$K" "$OPC" 16 12 "$WORK" > "$WORK/client-gba.out" 2>&1
@@ -177,6 +177,8 @@ expect_frames "diameter.cmd.code==282 && $R && tcp.dstport==$HSS_PORT" "DPR free
 expect_frames "diameter.cmd.code==282 && $R && tcp.srcport==$HSS_PORT" "DPR HSS -> freeDiameterd"
 expect_frames "diameter.cmd.code==282 && $A && tcp.dstport==$HSS_PORT" "DPA freeDiameterd -> HSS"
 expect_frames "diameter.cmd.code==312 && diameter.flags.T==1 && tcp.dstport==$HSS_PORT" "GPR retransmission (T flag) at the HSS"
+expect_frames "diameter.cmd.code==303 && $A && diameter.Result-Code==2001 && tcp.srcport==$FD_PORT" "MAA 2001 relayed to the PKMF"
+expect_frames "diameter.cmd.code==312 && $A && diameter.Result-Code==2001 && tcp.srcport==$FD_PORT" "GPA 2001 relayed to the PKMF"
 expect_frames "diameter.cmd.code==303 && diameter.Result-Code==5001 && diameter.Failed-AVP" "MAA 5001 with Failed-AVP"
 N=$(tshark -r "$WORK/diameter.pcap" "${DEC[@]}" -Y diameter -T fields -e diameter.cmd.code 2> /dev/null | tr ',' '\n' | grep -c .)
 echo "ok   tshark decodes $N Diameter messages, none Malformed"

@@ -67,6 +67,21 @@ TEST(HssClient, HostIpAddressIsTheSocketsOwnAddress) {
   EXPECT_EQ((*client)->local_address(), "::1");
 }
 
+TEST(HssClient, SendsItsOwnDwrAfterTwOfSilence) {
+  FakeDiameterPeer peer;
+  ClientConfig cc;
+  cc.port = peer.port();
+  cc.watchdog = std::chrono::seconds(6);  // the RFC 3539 minimum; with jitter the DWR comes after 4 to 8 s
+  auto client = HssClient::connect(cc);
+  ASSERT_TRUE(client.ok()) << client.error().to_string();
+  auto dwr =
+      peer.wait_for([](const d::Message& m) { return m.is_request() && m.command_code == d::cmd::kDeviceWatchdog; },
+                    std::chrono::seconds(10));
+  ASSERT_TRUE(dwr.has_value());
+  EXPECT_NE(d::find(dwr->avps, d::avp::kOriginHost), nullptr);
+  EXPECT_TRUE((*client)->alive());  // the peer's DWA keeps it up
+}
+
 TEST(HssClient, DisconnectSendsDprAndWaitsForTheDpa) {
   FakeDiameterPeer peer;
   ClientConfig cc;

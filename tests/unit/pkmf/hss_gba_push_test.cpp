@@ -7,9 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "../hss/fake_diameter_peer.h"
 #include "prose/hss/service.h"
+#include "prose/pkmf/config.h"
 #include "prose/util/hex.h"
 #include "prose/util/random.h"
 
@@ -156,6 +159,55 @@ TEST_F(HssGbaPushTest, DestructionDisconnectsWithDpr) {
       peer.wait_for([](const d::Message& m) { return m.is_request() && m.command_code == d::cmd::kDisconnectPeer; },
                     std::chrono::seconds(1))
           .has_value());
+}
+
+TEST(HssGbaPushConfig, DiameterKeysAreReadAndBadValuesNameTheKey) {
+  auto dir = std::filesystem::temp_directory_path() / ("prose-pkmf-hsscfg-" + std::to_string(random_u64()));
+  ExampleConfigOptions o;
+  o.dir = dir.string();
+  o.hss_port = 3868;
+  auto path = write_example_config(o);
+  ASSERT_TRUE(path.ok()) << path.error().to_string();
+  std::stringstream ss;
+  ss << std::ifstream(*path).rdbuf();
+  const std::string text = ss.str();
+  auto load_with = [&](const std::string& from, const std::string& to) {
+    std::string t = text;
+    auto at = t.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) t.replace(at, from.size(), to);
+    std::ofstream(*path) << t;
+    return load_config(*path);
+  };
+  auto defaults = load_with("watchdog_interval = 30", "watchdog_interval = 30");
+  ASSERT_TRUE(defaults.ok()) << defaults.error().to_string();
+  ASSERT_TRUE(defaults->hss.has_value());
+  EXPECT_EQ(defaults->hss->diameter.watchdog, std::chrono::seconds(30));
+  EXPECT_EQ(defaults->hss->max_attempts, 3);
+  EXPECT_TRUE(defaults->hss->alternate_peers.empty());
+  auto set = load_with("alternate_peers = []", "alternate_peers = [\"127.0.0.2:3870\", \"::1:3871\"]");
+  ASSERT_TRUE(set.ok()) << set.error().to_string();
+  ASSERT_EQ(set->hss->alternate_peers.size(), 2u);
+  EXPECT_EQ(set->hss->alternate_peers[0].host, "127.0.0.2");
+  EXPECT_EQ(set->hss->alternate_peers[0].port, 3870);
+  EXPECT_EQ(set->hss->alternate_peers[1].host, "::1");
+  struct Case {
+    const char* from;
+    const char* to;
+    const char* key;
+  } cases[] = {
+      {"watchdog_interval = 30", "watchdog_interval = 5", "hss.watchdog_interval"},  // RFC 3539: at least 6 s
+      {"max_attempts = 3", "max_attempts = 0", "hss.max_attempts"},
+      {"alternate_peers = []", "alternate_peers = [\"no-port\"]", "hss.alternate_peers"},
+      {"alternate_peers = []", "alternate_peers = [\"h:99999\"]", "hss.alternate_peers"},
+      {"alternate_peers = []", "alternate_peers = \"h:1\"", "hss.alternate_peers"},
+  };
+  for (const auto& c : cases) {
+    auto bad = load_with(c.from, c.to);
+    ASSERT_FALSE(bad.ok()) << c.to;
+    EXPECT_NE(bad.error().message.find(c.key), std::string::npos) << bad.error().message;
+  }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
