@@ -26,6 +26,9 @@ inline constexpr std::uint8_t kAvpFlagProtected = 0x20;
 inline constexpr std::uint8_t kAvpReservedMask = 0x1f;
 
 inline constexpr std::size_t kHeaderSize = 20;
+// Address AVP family (RFC 6733 4.3.1, IANA Address Family Numbers).
+inline constexpr std::uint16_t kAddressFamilyIpv4 = 1;
+inline constexpr std::uint16_t kAddressFamilyIpv6 = 2;
 
 // Command codes.
 namespace cmd {
@@ -65,7 +68,13 @@ inline constexpr std::uint32_t kOriginStateId = 278;
 inline constexpr std::uint32_t kFailedAvp = 279;
 inline constexpr std::uint32_t kErrorMessage = 281;
 inline constexpr std::uint32_t kDestinationRealm = 283;
+inline constexpr std::uint32_t kRouteRecord = 282;
+inline constexpr std::uint32_t kProxyInfo = 284;
 inline constexpr std::uint32_t kDestinationHost = 293;
+inline constexpr std::uint32_t kErrorReportingHost = 294;
+inline constexpr std::uint32_t kInbandSecurityId = 299;
+inline constexpr std::uint32_t kDrmp = 301;  // RFC 7944
+inline constexpr std::uint32_t kAcctApplicationId = 259;
 inline constexpr std::uint32_t kOriginRealm = 296;
 inline constexpr std::uint32_t kExperimentalResult = 297;
 inline constexpr std::uint32_t kExperimentalResultCode = 298;
@@ -75,6 +84,7 @@ inline constexpr std::uint32_t kNafId = 402;
 inline constexpr std::uint32_t kKeyExpiryTime = 404;
 inline constexpr std::uint32_t kMeKeyMaterial = 405;
 inline constexpr std::uint32_t kBootstrapInfoCreationTime = 408;
+inline constexpr std::uint32_t kGussTimestamp = 409;
 inline constexpr std::uint32_t kGbaType = 410;
 inline constexpr std::uint32_t kUeId = 411;
 inline constexpr std::uint32_t kUeIdType = 412;
@@ -84,6 +94,8 @@ inline constexpr std::uint32_t kGbaPushInfo = 417;
 inline constexpr std::uint32_t kNafSaIdentifier = 418;
 // TS 29.229 6.3 (vendor 10415)
 inline constexpr std::uint32_t kPublicIdentity = 601;
+inline constexpr std::uint32_t kServerName = 602;
+inline constexpr std::uint32_t kSupportedFeatures = 628;
 inline constexpr std::uint32_t kSipNumberAuthItems = 607;
 inline constexpr std::uint32_t kSipAuthenticationScheme = 608;
 inline constexpr std::uint32_t kSipAuthenticate = 609;
@@ -98,6 +110,8 @@ inline constexpr std::uint32_t kIntegrityKey = 626;
 namespace rc {
 inline constexpr std::uint32_t kSuccess = 2001;
 inline constexpr std::uint32_t kCommandUnsupported = 3001;
+inline constexpr std::uint32_t kUnableToDeliver = 3002;
+inline constexpr std::uint32_t kTooBusy = 3004;
 inline constexpr std::uint32_t kApplicationUnsupported = 3007;
 inline constexpr std::uint32_t kInvalidHdrBits = 3008;
 inline constexpr std::uint32_t kInvalidAvpBits = 3009;
@@ -106,10 +120,12 @@ inline constexpr std::uint32_t kAuthenticationRejected = 4001;
 inline constexpr std::uint32_t kAvpUnsupported = 5001;
 inline constexpr std::uint32_t kInvalidAvpValue = 5004;
 inline constexpr std::uint32_t kMissingAvp = 5005;
+inline constexpr std::uint32_t kAvpOccursTooManyTimes = 5009;
 inline constexpr std::uint32_t kNoCommonApplication = 5010;
 inline constexpr std::uint32_t kUnableToComply = 5012;
 inline constexpr std::uint32_t kInvalidAvpLength = 5014;
 inline constexpr std::uint32_t kInvalidMessageLength = 5015;
+inline constexpr std::uint32_t kNoCommonSecurity = 5017;
 // Experimental-Result-Code with Vendor-Id 10415
 inline constexpr std::uint32_t kErrorUserUnknown = 5001;      // TS 29.229 6.2.2.1
 inline constexpr std::uint32_t kErrorIdentityUnknown = 5401;  // TS 29.109 6.2.2.1
@@ -117,7 +133,17 @@ inline constexpr std::uint32_t kErrorNotAuthorized = 5402;    // TS 29.109 6.2.2
 }  // namespace rc
 
 // Enumerated values.
-inline constexpr std::uint32_t kNoStateMaintained = 1;         // Auth-Session-State, RFC 6733 8.11
+inline constexpr std::uint32_t kNoStateMaintained = 1;          // Auth-Session-State, RFC 6733 8.11
+inline constexpr std::uint32_t kNoInbandSecurity = 0;           // Inband-Security-Id, RFC 6733 6.10
+inline constexpr std::uint32_t kInbandSecurityTls = 1;          // Inband-Security-Id, RFC 6733 6.10
+inline constexpr std::uint32_t kDisconnectRebooting = 0;        // Disconnect-Cause, RFC 6733 5.4.3
+inline constexpr std::uint32_t kDisconnectBusy = 1;             // Disconnect-Cause, RFC 6733 5.4.3
+inline constexpr std::uint32_t kDisconnectDoNotWantToTalk = 2;  // Disconnect-Cause, RFC 6733 5.4.3
+// Timers and windows.
+inline constexpr int kWatchdogMinSeconds = 6;                  // Tw lower bound, RFC 3539 3.4.1
+inline constexpr int kWatchdogDefaultSeconds = 30;             // Tw default, RFC 3539 3.4.1
+inline constexpr int kWatchdogJitterSeconds = 2;               // Tw jitter +-2 s, RFC 3539 3.4.1
+inline constexpr int kDuplicateWindowSeconds = 240;            // End-to-End Id unique for 4 minutes, RFC 6733 3
 inline constexpr std::uint32_t kUeIdTypePrivate = 0;           // UE-Id-Type, TS 29.109
 inline constexpr std::uint32_t kUiccMeGbaMe = 0;               // UICC-ME, TS 29.109
 inline constexpr std::uint32_t kGbaType3g = 0;                 // GBA-Type, TS 29.109

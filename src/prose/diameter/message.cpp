@@ -1,5 +1,8 @@
 #include "prose/diameter/message.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <string>
 
 #include "prose/util/byte_reader.h"
@@ -132,7 +135,7 @@ Result<Message> decode(ByteView data, const Limits& limits) {
   Message m;
   PROSE_TRY_STATUS(r.skip(4, "version/length"));
   PROSE_TRY(m.flags, r.u8("command flags"));
-  if ((m.flags & kHeaderReservedMask) != 0) return fail_at(Errc::kMalformed, 4, "reserved command flag bits set");
+  m.flags &= static_cast<std::uint8_t>(~kHeaderReservedMask);  // "MUST be set to zero and ignored" (RFC 6733 3)
   if ((m.flags & kFlagRequest) && (m.flags & kFlagError)) {
     return fail_at(Errc::kMalformed, 4, "E flag set on a request");
   }
@@ -170,8 +173,71 @@ Avp make_grouped(std::uint32_t code, const std::vector<Avp>& inner, std::uint32_
 }
 Avp make_ipv4(std::uint32_t code, std::uint32_t addr) {
   ByteWriter w(6);
-  w.u16(1).u32(addr);
+  w.u16(kAddressFamilyIpv4).u32(addr);
   return make_avp(code, w.data());
+}
+Result<Avp> make_address(std::uint32_t code, const std::string& ip) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, ip.c_str(), &v4) == 1) return make_ipv4(code, ntohl(v4.s_addr));
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, ip.c_str(), &v6) == 1) {
+    ByteWriter w(18);
+    w.u16(kAddressFamilyIpv6).bytes(ByteView(v6.s6_addr, 16));
+    return make_avp(code, w.data());
+  }
+  return fail(Errc::kInvalidArgument, "'" + ip + "' is not an IPv4 or IPv6 address");
+}
+
+Salvaged salvage(ByteView raw) {
+  Salvaged s;
+  ByteReader r(raw);
+  if (raw.size() < kHeaderSize) return s;
+  (void)r.skip(4);
+  s.header.flags = *r.u8();
+  s.header.command_code = *r.u24();
+  s.header.application_id = *r.u32();
+  s.header.hop_by_hop = *r.u32();
+  s.header.end_to_end = *r.u32();
+  s.header_fault = (s.header.flags & kFlagRequest) && (s.header.flags & kFlagError);
+  s.header.flags &= static_cast<std::uint8_t>(~(kHeaderReservedMask | kFlagError));
+  while (!r.empty()) {
+    Avp a;
+    if (r.remaining() < 8) {
+      s.result_code = rc::kInvalidMessageLength;
+      return s;
+    }
+    a.code = *r.u32();
+    a.flags = *r.u8();
+    const std::size_t len = *r.u24();
+    const std::size_t hdr = a.has_vendor() ? 12 : 8;
+    if (a.has_vendor()) {
+      if (r.remaining() < 4) {
+        s.result_code = rc::kInvalidMessageLength;
+        return s;
+      }
+      a.vendor_id = *r.u32();
+    }
+    const bool bad_bits = (a.flags & kAvpReservedMask) != 0 || (a.has_vendor() && a.vendor_id == 0);
+    if (len < hdr || len - hdr > r.remaining() || pad4(len) - hdr > r.remaining()) {
+      // "the offending AVP header and a zero filled payload" (RFC 6733 7.1.5, DIAMETER_INVALID_AVP_LENGTH)
+      a.flags &= static_cast<std::uint8_t>(~kAvpReservedMask);
+      s.offending = std::move(a);
+      s.result_code = rc::kInvalidAvpLength;
+      return s;
+    }
+    a.data = *r.copy(len - hdr);
+    ByteView pad = *r.bytes(pad4(len) - len);
+    const bool bad_pad = std::any_of(pad.begin(), pad.end(), [](std::uint8_t b) { return b != 0; });
+    if (bad_bits || bad_pad) {
+      a.flags &= static_cast<std::uint8_t>(~kAvpReservedMask);
+      if (a.has_vendor() && a.vendor_id == 0) a.flags &= static_cast<std::uint8_t>(~kAvpFlagVendor);
+      s.offending = std::move(a);
+      s.result_code = bad_bits ? rc::kInvalidAvpBits : rc::kInvalidAvpLength;
+      return s;
+    }
+    s.header.avps.push_back(std::move(a));
+  }
+  return s;
 }
 
 const Avp* find(const std::vector<Avp>& avps, std::uint32_t code, std::uint32_t vendor) {

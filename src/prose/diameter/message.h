@@ -68,8 +68,22 @@ Avp make_str(std::uint32_t code, std::string_view s, std::uint32_t vendor = 0, b
 Avp make_u32(std::uint32_t code, std::uint32_t v, std::uint32_t vendor = 0, bool mandatory = true);
 Avp make_u64(std::uint32_t code, std::uint64_t v, std::uint32_t vendor = 0, bool mandatory = true);
 Avp make_grouped(std::uint32_t code, const std::vector<Avp>& inner, std::uint32_t vendor = 0, bool mandatory = true);
-// Address AVP (RFC 6733 4.3.1): 2-octet address family (1 = IPv4) and the address.
+// Address AVP (RFC 6733 4.3.1): 2-octet address family (1 = IPv4, 2 = IPv6) and the address.
 Avp make_ipv4(std::uint32_t code, std::uint32_t addr);
+// From a textual IPv4 or IPv6 address; kInvalidArgument otherwise.
+Result<Avp> make_address(std::uint32_t code, const std::string& ip);
+
+// What can be recovered from a request that decode() refused, to answer it (RFC 6733 7.1.3, 7.1.5, 7.5): the
+// header (reserved and E bits cleared), the AVPs that decoded before the fault (so Session-Id survives), the
+// offending AVP for Failed-AVP, and the Result-Code that names the fault.
+struct Salvaged {
+  Message header;
+  std::optional<Avp> offending;
+  std::uint32_t result_code = rc::kInvalidAvpLength;
+  bool header_fault = false;  // E flag on a request: DIAMETER_INVALID_HDR_BITS
+};
+// `raw` is one framed message (frame_length() accepted it).
+Salvaged salvage(ByteView raw);
 
 // Lookup: first AVP with this code and vendor (vendor 0 = no V flag).
 const Avp* find(const std::vector<Avp>& avps, std::uint32_t code, std::uint32_t vendor = 0);

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "prose/diameter/constants.h"
 #include "prose/util/hex.h"
 
 namespace prose::hss {
@@ -87,8 +88,9 @@ Result<HssConfig> parse_config(std::string_view text, const std::string& path) {
   PROSE_TRY_STATUS(check_keys(root, "", {"server", "database", "sqn", "bsf"}));
   Status st;
   if (const toml::table* s = get_table(root, "server", st)) {
-    PROSE_TRY_STATUS(
-        check_keys(*s, "server", {"listen_address", "listen_port", "origin_host", "origin_realm", "max_message_size"}));
+    PROSE_TRY_STATUS(check_keys(
+        *s, "server",
+        {"listen_address", "listen_port", "origin_host", "origin_realm", "max_message_size", "watchdog_interval"}));
     PROSE_TRY(c.listen_address, get_string(*s, "server", "listen_address", c.listen_address));
     PROSE_TRY(auto port, get_int(*s, "server", "listen_port", c.listen_port, 0, 65535));
     c.listen_port = static_cast<std::uint16_t>(port);
@@ -97,6 +99,9 @@ Result<HssConfig> parse_config(std::string_view text, const std::string& path) {
     PROSE_TRY(auto mms,
               get_int(*s, "server", "max_message_size", static_cast<std::int64_t>(c.max_message_size), 1024, 0xffffff));
     c.max_message_size = static_cast<std::size_t>(mms);
+    PROSE_TRY(auto tw,
+              get_int(*s, "server", "watchdog_interval", c.watchdog_interval_s, diameter::kWatchdogMinSeconds, 3600));
+    c.watchdog_interval_s = static_cast<int>(tw);
   }
   PROSE_TRY_STATUS(st);
   const toml::table* db = get_table(root, "database", st);
@@ -167,6 +172,7 @@ std::string example_config(std::uint16_t port) {
         "origin_host = \"hss.prose.lab\"\n"
         "origin_realm = \"prose.lab\"\n"
         "max_message_size = 65536\n"
+        "watchdog_interval = 30          # Tw in seconds (RFC 3539; at least 6): DWR after Tw of silence\n"
         "\n"
         "[database]\n"
         "path = \"hss.db\"               # SQLite, relative to this file\n"

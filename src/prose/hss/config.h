@@ -25,6 +25,7 @@ struct HssConfig {
   std::string origin_host = "hss.prose.lab";
   std::string origin_realm = "prose.lab";
   std::size_t max_message_size = 65536;
+  int watchdog_interval_s = 30;          // Tw (RFC 3539 3.4.1: default 30 s, at least 6 s)
   std::string database_path = "hss.db";  // resolved against the config file's directory
   SqnPolicy sqn;
   std::uint32_t default_key_lifetime = 86400;

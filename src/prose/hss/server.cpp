@@ -2,33 +2,84 @@
 
 #include <array>
 #include <boost/asio.hpp>
+#include <chrono>
 #include <csignal>
+#include <deque>
 #include <set>
 
 namespace prose::hss {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+namespace d = prose::diameter;
 
 namespace {
+
+// How long stop() waits for each peer's DPA before it closes the connection anyway.
+constexpr std::chrono::seconds kDisconnectGrace{2};
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, HssService& service, const DiameterServer::LogFn& log,
              std::set<std::shared_ptr<Connection>>& live)
-      : socket_(std::move(socket)), session_(service), log_(log), live_(live) {
+      : socket_(std::move(socket)),
+        session_(service, local_address(socket_)),
+        tw_(service.config().watchdog_interval_s),
+        log_(log),
+        live_(live),
+        timer_(socket_.get_executor()) {
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     peer_ = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
   }
-  void start() { read(); }
-  void close() {
-    boost::system::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+  void start() {
+    read();
+    arm_watchdog();
+  }
+  // Orderly shutdown (RFC 6733 5.4): DPR on an open connection, close on its DPA or after a grace period.
+  void disconnect() {
+    Bytes dpr = session_.make_dpr(d::kDisconnectRebooting);
+    if (dpr.empty()) {
+      finish();
+      return;
+    }
+    log("sending DPR to " + session_.peer_host());
+    stopping_ = true;
+    send(std::move(dpr));
+    timer_.expires_after(kDisconnectGrace);
+    timer_.async_wait([this, self = shared_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      log("no DPA from " + session_.peer_host() + ", closing");
+      finish();
+    });
   }
 
  private:
+  static std::string local_address(const tcp::socket& s) {
+    boost::system::error_code ec;
+    auto ep = s.local_endpoint(ec);
+    return ec ? std::string() : ep.address().to_string();
+  }
+  // RFC 3539 3.4: after Tw without traffic send a DWR; after another Tw still without any traffic the peer has
+  // failed and the connection is closed.
+  void arm_watchdog() {
+    if (stopping_ || closed_) return;
+    timer_.expires_after(watchdog_delay(tw_));
+    timer_.async_wait([this, self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || stopping_ || closed_) return;
+      if (dwr_outstanding_) {
+        log("watchdog: no answer from " + session_.peer_host() + " within Tw, closing");
+        finish();
+        return;
+      }
+      Bytes dwr = session_.make_dwr();
+      if (!dwr.empty()) {
+        dwr_outstanding_ = true;
+        send(std::move(dwr));
+      }
+      arm_watchdog();
+    });
+  }
   void read() {
     auto self = shared_from_this();
     socket_.async_read_some(asio::buffer(buf_), [this, self](boost::system::error_code ec, std::size_t n) {
@@ -37,30 +88,49 @@ class Connection : public std::enable_shared_from_this<Connection> {
         finish();
         return;
       }
+      dwr_outstanding_ = false;  // any traffic shows the peer is alive (RFC 3539 3.4.1)
+      if (!stopping_) arm_watchdog();
       auto out = session_.on_bytes(ByteView(buf_.data(), n));
       for (const auto& line : out.log) log(line);
+      if (out.close) close_after_write_ = true;
       if (!out.to_send.empty()) {
-        auto data = std::make_shared<Bytes>(std::move(out.to_send));
-        asio::async_write(socket_, asio::buffer(*data),
-                          [this, self, data, close = out.close](boost::system::error_code wec, std::size_t) {
-                            if (wec || close) {
-                              if (wec) log("write error: " + wec.message());
-                              finish();
-                              return;
-                            }
-                            read();
-                          });
-        return;
-      }
-      if (out.close) {
+        send(std::move(out.to_send));
+      } else if (close_after_write_ && !writing_) {
         finish();
         return;
       }
-      read();
+      if (!closed_) read();
     });
   }
+  void send(Bytes data) {
+    outbox_.push_back(std::move(data));
+    if (!writing_) write_next();
+  }
+  void write_next() {
+    if (outbox_.empty()) {
+      writing_ = false;
+      if (close_after_write_) finish();
+      return;
+    }
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(outbox_.front()),
+                      [this, self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (ec) {
+                          if (ec != asio::error::operation_aborted) log("write error: " + ec.message());
+                          finish();
+                          return;
+                        }
+                        outbox_.pop_front();
+                        write_next();
+                      });
+  }
   void finish() {
-    close();
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ec;
+    timer_.cancel(ec);
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
     live_.erase(shared_from_this());
   }
   void log(const std::string& line) {
@@ -69,9 +139,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   tcp::socket socket_;
   PeerSession session_;
+  std::chrono::seconds tw_;
   const DiameterServer::LogFn& log_;
   std::set<std::shared_ptr<Connection>>& live_;
+  asio::steady_timer timer_;
   std::array<std::uint8_t, 16384> buf_{};
+  std::deque<Bytes> outbox_;
+  bool writing_ = false;
+  bool close_after_write_ = false;
+  bool closed_ = false;
+  bool stopping_ = false;
+  bool dwr_outstanding_ = false;
   std::string peer_;
 };
 
@@ -100,12 +178,13 @@ struct DiameterServer::Impl {
       accept();
     });
   }
+  // Stops accepting and disconnects every peer with DPR/DPA; io.run() returns once all connections are gone.
   void shutdown() {
     boost::system::error_code ec;
     acceptor.close(ec);
     signals.cancel(ec);
     auto copy = live;
-    for (auto& c : copy) c->close();
+    for (auto& c : copy) c->disconnect();
   }
 };
 

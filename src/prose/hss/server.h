@@ -1,4 +1,6 @@
-// Thin Asio TCP server around PeerSession: one io_context, one PeerSession per connection.
+// Thin Asio TCP server around PeerSession: one io_context, one PeerSession per connection. Each connection runs
+// the RFC 3539 watchdog (DWR after Tw of silence, closed after another silent Tw; Tw = [server]
+// watchdog_interval), and stop() disconnects every open peer with DPR/DPA (RFC 6733 5.4) before closing.
 #pragma once
 
 #include <cstdint>

@@ -1,12 +1,10 @@
 #include "prose/hss/service.h"
 
-#include <arpa/inet.h>
-
+#include <algorithm>
 #include <ctime>
 
 #include "prose/crypto/milenage.h"
 #include "prose/gba/gba.h"
-#include "prose/util/byte_reader.h"
 #include "prose/util/random.h"
 
 namespace prose::hss {
@@ -24,21 +22,129 @@ d::Avp vendor_app(std::uint32_t app_id) {
                                                                 d::make_u32(d::avp::kAuthApplicationId, app_id)});
 }
 
-std::uint32_t ipv4_of(const std::string& addr) {
-  in_addr a{};
-  if (inet_pton(AF_INET, addr.c_str(), &a) != 1 || a.s_addr == 0) return 0x7f000001;
-  return ntohl(a.s_addr);
-}
-
 // IMSI from a User-Name / IMPI: the digits before '@' (TS 23.003 13.3: IMPI = <IMSI>@ims.mnc...).
 std::string imsi_from_identity(const std::string& id) {
   auto at = id.find('@');
   return at == std::string::npos ? id : id.substr(0, at);
 }
 
-d::Avp missing(std::uint32_t code, std::uint32_t vendor) { return d::make_avp(code, {}, vendor); }
+// Command grammars (RFC 6733 3.2 CCF) as this HSS/BSF reads them: every AVP it understands in each request, how
+// often it may occur, and the ones it requires. An AVP with the M bit that is not listed is answered 5001.
+using R = d::AvpRule;
+constexpr std::uint32_t k3gpp = d::kVendor3gpp;
+// CER, RFC 6733 5.3.1.
+constexpr R kCerRules[] = {{d::avp::kOriginHost, 0, 1, 1, 0},
+                           {d::avp::kOriginRealm, 0, 1, 1, 0},
+                           {d::avp::kHostIpAddress, 0, 1, 0, 6},
+                           {d::avp::kVendorId, 0, 1, 1, 4},
+                           {d::avp::kProductName, 0, 1, 1, 0},
+                           {d::avp::kOriginStateId, 0, 0, 1, 4},
+                           {d::avp::kSupportedVendorId, 0, 0, 0, 4},
+                           {d::avp::kAuthApplicationId, 0, 0, 0, 4},
+                           {d::avp::kInbandSecurityId, 0, 0, 0, 4},
+                           {d::avp::kAcctApplicationId, 0, 0, 0, 4},
+                           {d::avp::kVendorSpecificApplicationId, 0, 0, 0, 0},
+                           {d::avp::kFirmwareRevision, 0, 0, 1, 4}};
+// DWR, RFC 6733 5.5.1.
+constexpr R kDwrRules[] = {
+    {d::avp::kOriginHost, 0, 1, 1, 0}, {d::avp::kOriginRealm, 0, 1, 1, 0}, {d::avp::kOriginStateId, 0, 0, 1, 4}};
+// DPR, RFC 6733 5.4.1.
+constexpr R kDprRules[] = {
+    {d::avp::kOriginHost, 0, 1, 1, 0}, {d::avp::kOriginRealm, 0, 1, 1, 0}, {d::avp::kDisconnectCause, 0, 1, 1, 4}};
+// MAR on Zh, TS 29.109 / TS 29.229 6.1.7 (User-Name required here: the emulator serves by IMSI).
+constexpr R kMarRules[] = {{d::avp::kSessionId, 0, 1, 1, 0},
+                           {d::avp::kDrmp, 0, 0, 1, 4},
+                           {d::avp::kVendorSpecificApplicationId, 0, 0, 1, 0},
+                           {d::avp::kAuthSessionState, 0, 0, 1, 4},
+                           {d::avp::kOriginHost, 0, 1, 1, 0},
+                           {d::avp::kOriginRealm, 0, 1, 1, 0},
+                           {d::avp::kDestinationRealm, 0, 0, 1, 0},
+                           {d::avp::kDestinationHost, 0, 0, 1, 0},
+                           {d::avp::kUserName, 0, 1, 1, 0},
+                           {d::avp::kPublicIdentity, k3gpp, 0, 1, 0},
+                           {d::avp::kGussTimestamp, k3gpp, 0, 1, 4},
+                           {d::avp::kSipAuthDataItem, k3gpp, 0, 1, 0},
+                           {d::avp::kSipNumberAuthItems, k3gpp, 0, 1, 4},
+                           {d::avp::kServerName, k3gpp, 0, 1, 0},
+                           {d::avp::kSupportedFeatures, k3gpp, 0, 0, 0},
+                           {d::avp::kProxyInfo, 0, 0, 0, 0},
+                           {d::avp::kRouteRecord, 0, 0, 0, 0}};
+// GPR on Zpn, TS 29.109 (Zpn commands; clause number not checked, docs/conformance/diameter.md).
+constexpr R kGprRules[] = {{d::avp::kSessionId, 0, 1, 1, 0},
+                           {d::avp::kDrmp, 0, 0, 1, 4},
+                           {d::avp::kVendorSpecificApplicationId, 0, 0, 1, 0},
+                           {d::avp::kAuthSessionState, 0, 0, 1, 4},
+                           {d::avp::kOriginHost, 0, 1, 1, 0},
+                           {d::avp::kOriginRealm, 0, 1, 1, 0},
+                           {d::avp::kDestinationRealm, 0, 0, 1, 0},
+                           {d::avp::kDestinationHost, 0, 0, 1, 0},
+                           {d::avp::kUserName, 0, 0, 1, 0},
+                           {d::avp::kUeId, k3gpp, 1, 1, 0},
+                           {d::avp::kUeIdType, k3gpp, 0, 1, 4},
+                           {d::avp::kUiccMe, k3gpp, 0, 1, 4},
+                           {d::avp::kNafId, k3gpp, 1, 1, 0},
+                           {d::avp::kNafSaIdentifier, k3gpp, 0, 1, 0},
+                           {d::avp::kRequestedKeyLifetime, k3gpp, 0, 1, 4},
+                           {d::avp::kSupportedFeatures, k3gpp, 0, 0, 0},
+                           {d::avp::kProxyInfo, 0, 0, 0, 0},
+                           {d::avp::kRouteRecord, 0, 0, 0, 0}};
+
+// Every other AVP this HSS/BSF knows (RFC 6733 base AVPs, TS 29.109 / TS 29.229 AVPs): accepted where a command's
+// CCF has *[ AVP ] and otherwise unused.
+constexpr R kDictionary[] = {{d::avp::kSessionId},
+                             {d::avp::kOriginHost},
+                             {d::avp::kOriginRealm},
+                             {d::avp::kOriginStateId},
+                             {d::avp::kDestinationHost},
+                             {d::avp::kDestinationRealm},
+                             {d::avp::kProxyInfo},
+                             {d::avp::kRouteRecord},
+                             {d::avp::kErrorReportingHost},
+                             {d::avp::kErrorMessage},
+                             {d::avp::kFailedAvp},
+                             {d::avp::kResultCode},
+                             {d::avp::kExperimentalResult},
+                             {d::avp::kDrmp},
+                             {d::avp::kUserName},
+                             {d::avp::kAuthSessionState},
+                             {d::avp::kAuthApplicationId},
+                             {d::avp::kAcctApplicationId},
+                             {d::avp::kVendorSpecificApplicationId},
+                             {d::avp::kHostIpAddress},
+                             {d::avp::kVendorId},
+                             {d::avp::kProductName},
+                             {d::avp::kSupportedVendorId},
+                             {d::avp::kFirmwareRevision},
+                             {d::avp::kInbandSecurityId},
+                             {d::avp::kDisconnectCause},
+                             {d::avp::kTransactionIdentifier, k3gpp},
+                             {d::avp::kNafId, k3gpp},
+                             {d::avp::kKeyExpiryTime, k3gpp},
+                             {d::avp::kMeKeyMaterial, k3gpp},
+                             {d::avp::kBootstrapInfoCreationTime, k3gpp},
+                             {d::avp::kGussTimestamp, k3gpp},
+                             {d::avp::kGbaType, k3gpp},
+                             {d::avp::kUeId, k3gpp},
+                             {d::avp::kUeIdType, k3gpp},
+                             {d::avp::kUiccMe, k3gpp},
+                             {d::avp::kRequestedKeyLifetime, k3gpp},
+                             {d::avp::kGbaPushInfo, k3gpp},
+                             {d::avp::kNafSaIdentifier, k3gpp},
+                             {d::avp::kPublicIdentity, k3gpp},
+                             {d::avp::kServerName, k3gpp},
+                             {d::avp::kSipNumberAuthItems, k3gpp},
+                             {d::avp::kSipAuthDataItem, k3gpp},
+                             {d::avp::kSupportedFeatures, k3gpp}};
+
+bool is_protocol_error(std::uint32_t rc) { return rc >= 3000 && rc < 4000; }  // RFC 6733 7.1.3: E flag
 
 }  // namespace
+
+std::chrono::milliseconds watchdog_delay(std::chrono::seconds tw) {
+  const auto jitter = static_cast<std::int64_t>(random_u32() % (2 * d::kWatchdogJitterSeconds * 1000 + 1)) -
+                      d::kWatchdogJitterSeconds * 1000;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(tw) + std::chrono::milliseconds(jitter);
+}
 
 std::uint32_t unix_to_ntp(std::int64_t unix_seconds) {
   return static_cast<std::uint32_t>(static_cast<std::uint64_t>(unix_seconds) + kNtpUnixOffset);
@@ -68,13 +174,25 @@ d::Message HssService::make_answer(const d::Message& req) const {
 d::Message HssService::error_answer(const d::Message& req, std::uint32_t result_code, const std::string& msg,
                                     const d::Avp* failed) const {
   d::Message a = make_answer(req);
-  if (result_code >= 3000 && result_code < 4000) a.flags |= d::kFlagError;  // protocol errors (RFC 6733 7.1.3)
+  const bool protocol = is_protocol_error(result_code);
+  if (protocol) a.flags |= d::kFlagError;  // answer-message format, RFC 6733 7.2
+  // MAA/GPA grammar (TS 29.229 6.1.8, TS 29.109): Vendor-Specific-Application-Id and Auth-Session-State in every
+  // answer.
+  const bool app = !protocol && (req.application_id == d::app::kZh || req.application_id == d::app::kZpn);
+  if (app) a.avps.push_back(vendor_app(req.application_id));
   a.avps.push_back(d::make_u32(d::avp::kResultCode, result_code));
+  if (app) a.avps.push_back(d::make_u32(d::avp::kAuthSessionState, d::kNoStateMaintained));
   a.avps.push_back(d::make_str(d::avp::kOriginHost, config_.origin_host));
   a.avps.push_back(d::make_str(d::avp::kOriginRealm, config_.origin_realm));
   if (!msg.empty()) a.avps.push_back(d::make_str(d::avp::kErrorMessage, msg, 0, false));
   if (failed) a.avps.push_back(d::make_grouped(d::avp::kFailedAvp, {*failed}));
   return a;
+}
+
+std::optional<d::Message> HssService::check(const d::Message& req, std::span<const d::AvpRule> rules) const {
+  auto v = d::check_grammar(req.avps, rules, kDictionary);
+  if (!v) return std::nullopt;
+  return error_answer(req, v->result_code, v->message, &v->failed);
 }
 
 d::Message HssService::experimental_error(const d::Message& req, std::uint32_t code, const std::string& msg) const {
@@ -89,11 +207,37 @@ d::Message HssService::experimental_error(const d::Message& req, std::uint32_t c
   return a;
 }
 
-d::Message HssService::handle_cer(const d::Message& cer, bool& accepted) {
-  accepted = false;
+d::Message HssService::cea(const d::Message& cer, std::uint32_t result, const std::string& host_ip,
+                           const std::string& msg, const d::Avp* failed) const {
   d::Message a = make_answer(cer);
-  if (!d::find(cer.avps, d::avp::kOriginHost) || !d::find(cer.avps, d::avp::kOriginRealm)) {
-    return error_answer(cer, d::rc::kMissingAvp, "CER without Origin-Host/Origin-Realm");
+  if (is_protocol_error(result)) a.flags |= d::kFlagError;
+  a.avps.push_back(d::make_u32(d::avp::kResultCode, result));
+  a.avps.push_back(d::make_str(d::avp::kOriginHost, config_.origin_host));
+  a.avps.push_back(d::make_str(d::avp::kOriginRealm, config_.origin_realm));
+  auto ip = d::make_address(d::avp::kHostIpAddress, host_ip);
+  a.avps.push_back(ip.ok() ? *ip : *d::make_address(d::avp::kHostIpAddress, config_.listen_address));
+  a.avps.push_back(d::make_u32(d::avp::kVendorId, 0));
+  a.avps.push_back(d::make_str(d::avp::kProductName, kProductName, 0, false));
+  a.avps.push_back(d::make_u32(d::avp::kSupportedVendorId, d::kVendor3gpp));
+  a.avps.push_back(vendor_app(d::app::kZh));
+  a.avps.push_back(vendor_app(d::app::kZpn));
+  if (!msg.empty()) a.avps.push_back(d::make_str(d::avp::kErrorMessage, msg, 0, false));
+  if (failed) a.avps.push_back(d::make_grouped(d::avp::kFailedAvp, {*failed}));
+  return a;
+}
+
+d::Message HssService::handle_cer(const d::Message& cer, const std::string& host_ip, bool& accepted) {
+  accepted = false;
+  if (auto v = d::check_grammar(cer.avps, kCerRules, kDictionary))
+    return cea(cer, v->result_code, host_ip, v->message, &v->failed);
+  // Inband-Security-Id: this stack offers NO_INBAND_SECURITY only (RFC 6733 6.10); a peer that insists on TLS
+  // shares no security mechanism with it (5017, RFC 6733 7.1.5).
+  auto inband = d::find_all(cer.avps, d::avp::kInbandSecurityId);
+  if (!inband.empty() && std::none_of(inband.begin(), inband.end(), [](const d::Avp* p) {
+        auto v = d::as_u32(*p);
+        return v.ok() && *v == d::kNoInbandSecurity;
+      })) {
+    return cea(cer, d::rc::kNoCommonSecurity, host_ip, "only NO_INBAND_SECURITY (0) is offered", inband.front());
   }
   bool common = false;
   auto consider = [&](std::uint32_t id) {
@@ -104,28 +248,43 @@ d::Message HssService::handle_cer(const d::Message& cer, bool& accepted) {
   }
   for (const d::Avp* p : d::find_all(cer.avps, d::avp::kVendorSpecificApplicationId)) {
     auto inner = d::as_grouped(*p);
-    if (!inner.ok()) return error_answer(cer, d::rc::kInvalidAvpValue, "malformed Vendor-Specific-Application-Id", p);
+    if (!inner.ok()) return cea(cer, d::rc::kInvalidAvpValue, host_ip, "malformed Vendor-Specific-Application-Id", p);
     if (const d::Avp* id = d::find(*inner, d::avp::kAuthApplicationId)) {
       if (auto v = d::as_u32(*id); v.ok()) consider(*v);
     }
   }
-  const std::uint32_t result = common ? d::rc::kSuccess : d::rc::kNoCommonApplication;
-  a.avps.push_back(d::make_u32(d::avp::kResultCode, result));
-  a.avps.push_back(d::make_str(d::avp::kOriginHost, config_.origin_host));
-  a.avps.push_back(d::make_str(d::avp::kOriginRealm, config_.origin_realm));
-  a.avps.push_back(d::make_ipv4(d::avp::kHostIpAddress, ipv4_of(config_.listen_address)));
-  a.avps.push_back(d::make_u32(d::avp::kVendorId, 0));
-  a.avps.push_back(d::make_str(d::avp::kProductName, kProductName, 0, false));
-  a.avps.push_back(d::make_u32(d::avp::kSupportedVendorId, d::kVendor3gpp));
-  a.avps.push_back(vendor_app(d::app::kZh));
-  a.avps.push_back(vendor_app(d::app::kZpn));
   accepted = common;
-  return a;
+  return cea(cer, common ? d::rc::kSuccess : d::rc::kNoCommonApplication, host_ip,
+             common ? "" : "neither Zh nor Zpn nor relay advertised");
 }
 
 d::Message HssService::handle_request(const d::Message& req, std::string& log) {
-  if (req.application_id == d::app::kZh && req.command_code == d::cmd::kMultimediaAuth) return handle_mar(req, log);
-  if (req.application_id == d::app::kZpn && req.command_code == d::cmd::kGbaPushInfo) return handle_gpr(req, log);
+  const bool mar = req.application_id == d::app::kZh && req.command_code == d::cmd::kMultimediaAuth;
+  const bool gpr = req.application_id == d::app::kZpn && req.command_code == d::cmd::kGbaPushInfo;
+  if (mar || gpr) {
+    // Duplicate detection (RFC 6733 3 and Appendix C): Origin-Host + End-to-End Identifier name a request; a duplicate
+    // gets the same answer (hop-by-hop of the copy) and changes no state, so a retransmitted GPR never makes a
+    // second key.
+    const d::Avp* oh = d::find(req.avps, d::avp::kOriginHost);
+    const std::string key = (oh ? d::as_string(*oh) : std::string()) + "#" + std::to_string(req.end_to_end);
+    const std::int64_t now = clock_();
+    std::lock_guard lock(dup_mu_);
+    while (!dup_order_.empty() && (dup_order_.front().first <= now || dup_order_.size() > kDuplicateCacheSize)) {
+      dup_cache_.erase(dup_order_.front().second);
+      dup_order_.pop_front();
+    }
+    if (auto it = dup_cache_.find(key); it != dup_cache_.end()) {
+      d::Message a = it->second;
+      a.hop_by_hop = req.hop_by_hop;
+      log = d::command_name(req.command_code, true) + " duplicate of end-to-end " + std::to_string(req.end_to_end) +
+            (req.flags & d::kFlagRetransmit ? " (T flag)" : "") + ": answered from the cache";
+      return a;
+    }
+    d::Message a = mar ? handle_mar(req, log) : handle_gpr(req, log);
+    dup_cache_.emplace(key, a);
+    dup_order_.emplace_back(now + d::kDuplicateWindowSeconds, key);
+    return a;
+  }
   if (req.application_id != d::app::kZh && req.application_id != d::app::kZpn &&
       req.application_id != d::app::kCommon) {
     log = "application " + std::to_string(req.application_id) + " unsupported";
@@ -149,14 +308,11 @@ Result<crypto::AuthVector> HssService::next_vector(const std::string& imsi, cryp
 
 d::Message HssService::handle_mar(const d::Message& req, std::string& log) {
   log = "MAR";
-  if (!d::find(req.avps, d::avp::kSessionId)) {
-    return error_answer(req, d::rc::kMissingAvp, "Session-Id missing", nullptr);
+  if (auto bad = check(req, kMarRules)) {
+    log += " -> " + std::to_string(*d::as_u32(*d::find(bad->avps, d::avp::kResultCode)));
+    return *bad;
   }
   const d::Avp* user = d::find(req.avps, d::avp::kUserName);
-  if (!user) {
-    d::Avp m = missing(d::avp::kUserName, 0);
-    return error_answer(req, d::rc::kMissingAvp, "User-Name missing", &m);
-  }
   const std::string identity = d::as_string(*user);
   const std::string imsi = imsi_from_identity(identity);
   log += " user=" + identity;
@@ -233,12 +389,11 @@ d::Message HssService::handle_mar(const d::Message& req, std::string& log) {
 
 d::Message HssService::handle_gpr(const d::Message& req, std::string& log) {
   log = "GPR";
-  if (!d::find(req.avps, d::avp::kSessionId)) return error_answer(req, d::rc::kMissingAvp, "Session-Id missing");
-  const d::Avp* ue = d::find(req.avps, d::avp::kUeId, d::kVendor3gpp);
-  if (!ue) {
-    d::Avp m = missing(d::avp::kUeId, d::kVendor3gpp);
-    return error_answer(req, d::rc::kMissingAvp, "UE-Id missing", &m);
+  if (auto bad = check(req, kGprRules)) {
+    log += " -> " + std::to_string(*d::as_u32(*d::find(bad->avps, d::avp::kResultCode)));
+    return *bad;
   }
+  const d::Avp* ue = d::find(req.avps, d::avp::kUeId, d::kVendor3gpp);
   if (const d::Avp* t = d::find(req.avps, d::avp::kUeIdType, d::kVendor3gpp)) {
     auto v = d::as_u32(*t);
     if (!v.ok() || *v != d::kUeIdTypePrivate) {
@@ -246,10 +401,6 @@ d::Message HssService::handle_gpr(const d::Message& req, std::string& log) {
     }
   }
   const d::Avp* naf = d::find(req.avps, d::avp::kNafId, d::kVendor3gpp);
-  if (!naf) {
-    d::Avp m = missing(d::avp::kNafId, d::kVendor3gpp);
-    return error_answer(req, d::rc::kMissingAvp, "NAF-Id missing", &m);
-  }
   const std::string impi = d::as_string(*ue);
   log += " impi=" + impi;
   if (impi.empty()) return error_answer(req, d::rc::kInvalidAvpValue, "empty UE-Id", ue);
@@ -347,6 +498,33 @@ PeerSession::Output PeerSession::on_bytes(ByteView data) {
   return out;
 }
 
+PeerSession::PeerSession(HssService& service, std::string local_address)
+    : service_(service), local_address_(std::move(local_address)), next_hbh_(random_u32()) {}
+
+d::Message PeerSession::own_request(std::uint32_t command) {
+  d::Message m;
+  m.flags = d::kFlagRequest;
+  m.command_code = command;
+  m.hop_by_hop = next_hbh_++;
+  m.end_to_end = next_hbh_ ^ random_u32();
+  m.avps.push_back(d::make_str(d::avp::kOriginHost, service_.config().origin_host));
+  m.avps.push_back(d::make_str(d::avp::kOriginRealm, service_.config().origin_realm));
+  return m;
+}
+
+Bytes PeerSession::make_dwr() {
+  if (!open_ || closed_) return {};
+  return *d::encode(own_request(d::cmd::kDeviceWatchdog));
+}
+
+Bytes PeerSession::make_dpr(std::uint32_t cause) {
+  if (!open_ || closed_) return {};
+  d::Message m = own_request(d::cmd::kDisconnectPeer);
+  m.avps.push_back(d::make_u32(d::avp::kDisconnectCause, cause));
+  dpr_hbh_ = m.hop_by_hop;
+  return *d::encode(m);
+}
+
 void PeerSession::handle_message(ByteView raw, Output& out) {
   auto send = [&](const d::Message& m) {
     auto enc = d::encode(m);
@@ -359,29 +537,26 @@ void PeerSession::handle_message(ByteView raw, Output& out) {
   };
   auto msg = d::decode(raw, d::Limits{service_.config().max_message_size});
   if (!msg.ok()) {
-    // The length was valid (>= 20 octets), so framing survives: answer a request with an error and carry on.
-    ByteReader r(raw);
-    d::Message hdr;
-    (void)r.skip(4);
-    hdr.flags = *r.u8();
-    hdr.command_code = *r.u24();
-    hdr.application_id = *r.u32();
-    hdr.hop_by_hop = *r.u32();
-    hdr.end_to_end = *r.u32();
-    if (!(hdr.flags & d::kFlagRequest)) {
+    // The length was valid (>= 20 octets), so framing survives: answer a request with an error that keeps its
+    // Session-Id and names the offending AVP in Failed-AVP (RFC 6733 7.1.3, 7.1.5), and carry on.
+    d::Salvaged sv = d::salvage(raw);
+    if (!(sv.header.flags & d::kFlagRequest)) {
       out.log.push_back("dropping malformed answer: " + msg.error().to_string());
       return;
     }
-    hdr.flags &= static_cast<std::uint8_t>(~(d::kHeaderReservedMask | d::kFlagError));
-    const bool header_fault = msg.error().offset.has_value() && *msg.error().offset < d::kHeaderSize;
     out.log.push_back("malformed request: " + msg.error().to_string());
-    send(service_.error_answer(hdr, header_fault ? d::rc::kInvalidHdrBits : d::rc::kInvalidAvpLength,
-                               msg.error().message));
+    send(service_.error_answer(sv.header, sv.header_fault ? d::rc::kInvalidHdrBits : sv.result_code,
+                               msg.error().message, sv.offending ? &*sv.offending : nullptr));
     return;
   }
   const d::Message& m = *msg;
   if (!m.is_request()) {
-    out.log.push_back("ignoring unexpected " + d::command_name(m.command_code, false));
+    if (m.command_code == d::cmd::kDisconnectPeer && dpr_hbh_ && m.hop_by_hop == *dpr_hbh_) {
+      out.log.push_back("DPA from " + peer_host_ + ": closing");
+      closed_ = true;
+    } else if (m.command_code != d::cmd::kDeviceWatchdog) {
+      out.log.push_back("ignoring unexpected " + d::command_name(m.command_code, false));
+    }
     return;
   }
   if (!open_) {
@@ -392,9 +567,11 @@ void PeerSession::handle_message(ByteView raw, Output& out) {
       return;
     }
     bool accepted = false;
-    send(service_.handle_cer(m, accepted));
+    d::Message cea = service_.handle_cer(m, local_address_, accepted);
+    send(cea);
     if (const d::Avp* oh = d::find(m.avps, d::avp::kOriginHost)) peer_host_ = d::as_string(*oh);
-    out.log.push_back("CER from " + peer_host_ + (accepted ? " -> 2001" : " -> rejected"));
+    const d::Avp* rc = d::find(cea.avps, d::avp::kResultCode);
+    out.log.push_back("CER from " + peer_host_ + " -> " + std::to_string(rc ? *d::as_u32(*rc) : 0));
     open_ = accepted;
     if (!accepted) closed_ = true;
     return;
@@ -404,15 +581,19 @@ void PeerSession::handle_message(ByteView raw, Output& out) {
       send(service_.error_answer(m, d::rc::kUnableToComply, "capabilities already exchanged"));
       return;
     case d::cmd::kDeviceWatchdog: {
-      send(service_.error_answer(m, d::rc::kSuccess, ""));
+      auto bad = service_.check(m, kDwrRules);
+      send(bad ? *bad : service_.error_answer(m, d::rc::kSuccess, ""));
       out.log.push_back("DWR from " + peer_host_);
       return;
     }
-    case d::cmd::kDisconnectPeer:
-      send(service_.error_answer(m, d::rc::kSuccess, ""));
+    case d::cmd::kDisconnectPeer: {
+      auto bad = service_.check(m, kDprRules);
+      send(bad ? *bad : service_.error_answer(m, d::rc::kSuccess, ""));
+      if (bad) return;
       out.log.push_back("DPR from " + peer_host_ + ": closing");
       closed_ = true;
       return;
+    }
     default: {
       std::string line;
       send(service_.handle_request(m, line));

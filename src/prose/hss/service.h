@@ -9,15 +9,25 @@
 //    optional User-Name (IMSI), NAF-SA-Identifier (requested P-TID = PRUK ID), Requested-Key-Lifetime. Answer:
 //    GBA-Push-Info (the GPI), ME-Key-Material (Ks_(ext)_NAF), Key-ExpiryTime, NAF-SA-Identifier (P-TID).
 //  * Errors: unknown user -> Experimental-Result 5001 (MAR) / 5401 (GPR), NAF not authorised -> 5402, protocol
-//    errors -> Result-Code 3xxx with the E flag, missing/invalid AVPs -> 5005/5004 with Failed-AVP.
+//    errors -> Result-Code 3xxx with the E flag; grammar faults (grammar.h) -> 5001/5005/5009 with Failed-AVP;
+//    malformed AVPs -> 5014/3009 with Failed-AVP; invalid values -> 5004 with Failed-AVP.
+//  * Duplicate detection (RFC 6733 3, Appendix C): an MAR/GPR whose Origin-Host and End-to-End Identifier were seen in the
+//    last 240 s gets the cached answer and changes nothing.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "prose/crypto/milenage.h"
+#include "prose/diameter/grammar.h"
 #include "prose/diameter/message.h"
 #include "prose/hss/config.h"
 #include "prose/hss/store.h"
@@ -32,12 +42,16 @@ class HssService {
 
   // Application requests (MAR, GPR) and unknown commands; `log` receives one line per request (no key material).
   diameter::Message handle_request(const diameter::Message& req, std::string& log);
-  // The CEA for a CER (Result-Code 2001, or 5010 when no application is shared).
-  diameter::Message handle_cer(const diameter::Message& cer, bool& accepted);
+  // The CEA for a CER: 2001; 5001/5005/5009 for a CER that breaks RFC 6733 5.3.1; 5017 when the peer insists on
+  // TLS; 5010 when no application is shared. `host_ip` is the local address of the connection (Host-IP-Address).
+  diameter::Message handle_cer(const diameter::Message& cer, const std::string& host_ip, bool& accepted);
   diameter::Message make_answer(const diameter::Message& req) const;  // header + Session-Id
-  // Result-Code answer (E flag for 3xxx), optional Error-Message and Failed-AVP.
+  // Result-Code answer (E flag for 3xxx; Vendor-Specific-Application-Id and Auth-Session-State for Zh/Zpn
+  // permanent failures), optional Error-Message and Failed-AVP.
   diameter::Message error_answer(const diameter::Message& req, std::uint32_t result_code, const std::string& msg,
                                  const diameter::Avp* failed = nullptr) const;
+  // The error answer for the first grammar violation of `req`, or std::nullopt.
+  std::optional<diameter::Message> check(const diameter::Message& req, std::span<const diameter::AvpRule> rules) const;
   const HssConfig& config() const { return config_; }
 
  private:
@@ -47,33 +61,51 @@ class HssService {
   diameter::Message handle_mar(const diameter::Message& req, std::string& log);
   diameter::Message handle_gpr(const diameter::Message& req, std::string& log);
   diameter::Message experimental_error(const diameter::Message& req, std::uint32_t code, const std::string& msg) const;
+  diameter::Message cea(const diameter::Message& cer, std::uint32_t result, const std::string& host_ip,
+                        const std::string& msg, const diameter::Avp* failed = nullptr) const;
 
+  static constexpr std::size_t kDuplicateCacheSize = 65536;
   HssConfig config_;
   SubscriberStore& store_;
   Clock clock_;
+  std::mutex dup_mu_;
+  std::map<std::string, diameter::Message> dup_cache_;          // "Origin-Host#End-to-End" -> answer
+  std::deque<std::pair<std::int64_t, std::string>> dup_order_;  // (expiry, key), oldest first
 };
 
-// One Diameter connection (server side).
+// One Diameter connection (server side). `local_address` is the connection's own IP address, sent as
+// Host-IP-Address in the CEA.
 class PeerSession {
  public:
-  explicit PeerSession(HssService& service) : service_(service) {}
+  PeerSession(HssService& service, std::string local_address);
   struct Output {
     Bytes to_send;
     bool close = false;
     std::vector<std::string> log;
   };
   Output on_bytes(ByteView data);
+  // Requests this side originates once the connection is open (empty before CER/CEA or after close): the
+  // watchdog (RFC 3539 3.4) and the orderly disconnect (RFC 6733 5.4; the DPA then closes the session).
+  Bytes make_dwr();
+  Bytes make_dpr(std::uint32_t cause);
   bool open() const { return open_; }
   const std::string& peer_host() const { return peer_host_; }
 
  private:
   void handle_message(ByteView raw, Output& out);
+  diameter::Message own_request(std::uint32_t command);
   HssService& service_;
+  std::string local_address_;
   Bytes buf_;
   bool open_ = false;  // CER/CEA done
   bool closed_ = false;
   std::string peer_host_;
+  std::uint32_t next_hbh_;
+  std::optional<std::uint32_t> dpr_hbh_;
 };
+
+// Tw with the +-2 s jitter of RFC 3539 3.4.1: the delay before the next watchdog step.
+std::chrono::milliseconds watchdog_delay(std::chrono::seconds tw);
 
 // NTP time (RFC 5905, seconds since 1900) as used by the Diameter Time type (RFC 6733 4.3.1).
 std::uint32_t unix_to_ntp(std::int64_t unix_seconds);

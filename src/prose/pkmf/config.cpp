@@ -6,6 +6,7 @@
 
 #include "prose/config/example_file.h"
 #include "prose/config/toml_reader.h"
+#include "prose/diameter/constants.h"
 #include "prose/prosefn/toml_section.h"
 #include "prose/util/hex.h"
 #include "prose/util/random.h"
@@ -119,6 +120,35 @@ Result<PkmfConfig> load_config(const std::string& path) {
     h.diameter.origin_host = L.str(hs, "hss", "origin_host", h.diameter.origin_host);
     h.diameter.origin_realm = L.str(hs, "hss", "origin_realm", h.diameter.origin_realm);
     h.diameter.destination_realm = L.str(hs, "hss", "destination_realm", h.diameter.destination_realm);
+    h.diameter.watchdog = std::chrono::seconds(
+        L.num(hs, "hss", "watchdog_interval", h.diameter.watchdog.count(), diameter::kWatchdogMinSeconds, 3600));
+    h.diameter.timeout =
+        std::chrono::milliseconds(L.num(hs, "hss", "timeout_ms", h.diameter.timeout.count(), 100, 600000));
+    h.max_attempts = static_cast<int>(L.num(hs, "hss", "max_attempts", h.max_attempts, 1, 10));
+    h.retry_backoff =
+        std::chrono::milliseconds(L.num(hs, "hss", "retry_backoff_ms", h.retry_backoff.count(), 0, 60000));
+    if (const toml::node* n = hs ? hs->get("alternate_peers") : nullptr) {
+      const toml::array* a = n->as_array();
+      const std::string what = "wrong type (an array of \"host:port\" strings)";
+      if (a == nullptr) L.bad("hss.alternate_peers", what);
+      for (std::size_t i = 0; a != nullptr && i < a->size(); ++i) {
+        auto v = (*a)[i].value<std::string>();
+        auto colon = v ? v->rfind(':') : std::string::npos;
+        std::int64_t port = 0;
+        if (colon != std::string::npos) {
+          try {
+            port = std::stoll(v->substr(colon + 1));
+          } catch (const std::exception&) {
+            port = 0;
+          }
+        }
+        if (!(*a)[i].is_string() || colon == std::string::npos || colon == 0 || port < 1 || port > 65535) {
+          L.bad("hss.alternate_peers", what);
+          break;
+        }
+        h.alternate_peers.push_back({v->substr(0, colon), static_cast<std::uint16_t>(port)});
+      }
+    }
     std::string mode = L.str(hs, "hss", "mode", "pc4a");
     if (mode == "pc4a")
       h.mode = GbaPushMode::kPc4a;
@@ -190,7 +220,14 @@ Result<std::string> write_example_config(const ExampleConfigOptions& o) {
       << *o.hss_port
       << "\n"
          "mode = \"pc4a\"\n"
-         "impi_template = \"{imsi}@ims.mnc001.mcc001.3gppnetwork.org\"\n";
+         "impi_template = \"{imsi}@ims.mnc001.mcc001.3gppnetwork.org\"\n"
+         "# Diameter peer behaviour (docs/pkmf.md): Tw in seconds (RFC 3539, at least 6), answer timeout,\n"
+         "# attempts per request (retransmissions and 3002/3004 retries), back-off, further peers or relays.\n"
+         "watchdog_interval = 30\n"
+         "timeout_ms = 5000\n"
+         "max_attempts = 3\n"
+         "retry_backoff_ms = 200\n"
+         "alternate_peers = []\n";
   }
   PROSE_TRY_STATUS(config::write_private_file(cfg, f.str()));
   return cfg.string();

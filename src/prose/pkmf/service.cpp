@@ -25,6 +25,10 @@ Resp error_response(pc8::TransactionId tid, ErrorCode code) {
   return r;
 }
 
+// GbaPush reports a dead transport (or peers that stayed unable to deliver / too busy) as kIo / kTimeout: the
+// UE may try again later. Every other failure is the HSS/BSF's answer and final (docs/pkmf.md).
+bool gba_push_unreachable(const Error& e) { return e.code == Errc::kIo || e.code == Errc::kTimeout; }
+
 }  // namespace
 
 PkmfService::PkmfService(ServiceConfig config, store::StorePool& stores, Metrics& metrics, GbaPush* gba_push,
@@ -331,7 +335,11 @@ pc8::KdResponse PkmfService::handle_kd(const net::PeerIdentity& peer, const pc8:
   if (r.resync) {
     if (gba_push_ == nullptr) return error_response<Resp>(r.transaction_id, ErrorCode::kGbaPushFailed);
     Status st = gba_push_->resync(imsi, r.resync->rand.view(), r.resync->auts.view());
-    if (!st.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kResynchronisationFailed);
+    if (!st.ok()) {
+      return error_response<Resp>(r.transaction_id, gba_push_unreachable(st.error())
+                                                        ? ErrorCode::kTemporarilyUnavailable
+                                                        : ErrorCode::kResynchronisationFailed);
+    }
   }
 
   // 4b: refresh by GBA Push when the relay gave the IMSI, after a resync, or when policy says the PRUK is spent.
@@ -344,7 +352,9 @@ pc8::KdResponse PkmfService::handle_kd(const net::PeerIdentity& peer, const pc8:
       pruk = std::move(*fresh);
     } else if (!pruk) {
       return error_response<Resp>(r.transaction_id, fresh.error().code == Errc::kNotFound ? ErrorCode::kUnknownImsi
-                                                                                          : ErrorCode::kGbaPushFailed);
+                                                    : gba_push_unreachable(fresh.error())
+                                                        ? ErrorCode::kTemporarilyUnavailable
+                                                        : ErrorCode::kGbaPushFailed);
     }
     // A policy refresh that fails falls back to the PRUK the UE named: it is still valid.
   }

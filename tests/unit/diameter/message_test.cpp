@@ -98,11 +98,13 @@ TEST(DiameterCodec, RejectsEveryTruncation) {
   }
 }
 
-TEST(DiameterCodec, RejectsReservedHeaderBitsAndErrorOnRequest) {
+TEST(DiameterCodec, IgnoresReservedHeaderBitsRejectsErrorOnRequest) {
   auto enc = *encode(sample());
   auto bad = enc;
-  bad[4] |= 0x01;
-  EXPECT_FALSE(decode(bad).ok());
+  bad[4] |= 0x0f;  // RFC 6733 3: "MUST be set to zero and ignored by the receiver"
+  auto ignored = decode(bad);
+  ASSERT_TRUE(ignored.ok()) << ignored.error().to_string();
+  EXPECT_EQ(*ignored, sample());
   bad = enc;
   bad[4] |= kFlagError;  // request with E set
   EXPECT_FALSE(decode(bad).ok());
@@ -163,6 +165,41 @@ TEST(DiameterCodec, EncodeRejectsReservedBits) {
   m = sample();
   m.avps[0].flags |= 0x01;
   EXPECT_FALSE(encode(m).ok());
+}
+
+TEST(DiameterCodec, AddressAvpsForBothFamilies) {
+  EXPECT_EQ(make_address(avp::kHostIpAddress, "192.0.2.7")->data, hex_literal("0001c0000207"));
+  EXPECT_EQ(make_address(avp::kHostIpAddress, "2001:db8::1")->data,
+            hex_literal("000220010db8000000000000000000000001"));
+  EXPECT_FALSE(make_address(avp::kHostIpAddress, "hss.example").ok());
+}
+
+TEST(DiameterCodec, SalvageKeepsTheAvpsBeforeTheFaultAndNamesTheOffendingAvp) {
+  Message m = sample();
+  const auto enc = *encode(m);
+  const std::size_t second = kHeaderSize + avp_encoded_size(m.avps[0]);
+  auto len = enc;
+  len[second + 5] = 0xff;  // the second AVP claims more than the message holds
+  Salvaged s = salvage(len);
+  EXPECT_EQ(s.result_code, rc::kInvalidAvpLength);
+  ASSERT_EQ(s.header.avps.size(), 1u);
+  EXPECT_EQ(s.header.avps[0], m.avps[0]);
+  ASSERT_TRUE(s.offending.has_value());
+  EXPECT_EQ(s.offending->code, m.avps[1].code);
+  EXPECT_EQ(s.header.end_to_end, m.end_to_end);
+  auto bits = enc;
+  bits[second + 4] |= 0x01;  // a reserved AVP flag bit
+  Salvaged b = salvage(bits);
+  EXPECT_EQ(b.result_code, rc::kInvalidAvpBits);
+  ASSERT_TRUE(b.offending.has_value());
+  EXPECT_EQ(b.offending->data, m.avps[1].data);
+  EXPECT_TRUE(encode(Message{0, 1, 0, 0, 0, {*b.offending}}).ok());  // fit for Failed-AVP
+  auto ebit = enc;
+  ebit[4] |= kFlagError;
+  Salvaged e = salvage(ebit);
+  EXPECT_TRUE(e.header_fault);
+  EXPECT_EQ(e.header.avps, m.avps);
+  EXPECT_FALSE(e.header.flags & kFlagError);
 }
 
 TEST(DiameterCodec, CommandNames) {

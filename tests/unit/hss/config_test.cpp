@@ -11,6 +11,7 @@ TEST(HssConfig, ExampleParses) {
   auto c = parse_config(example_config(4000), "/tmp/x/hss.toml");
   ASSERT_TRUE(c.ok()) << c.error().to_string();
   EXPECT_EQ(c->listen_port, 4000);
+  EXPECT_EQ(c->watchdog_interval_s, 30);  // RFC 3539 default Tw
   EXPECT_EQ(c->database_path, "/tmp/x/hss.db");
   ASSERT_EQ(c->nafs.size(), 1u);
   const std::string fqdn = "pkmf.prose.test";  // the PKMF's default FQDN
@@ -33,6 +34,7 @@ TEST(HssConfig, Errors) {
   bad("[database]\npath = 3\n" + naf, "database.path");
   bad("[database\n", "config:");
   bad("[database]\npath=\"a.db\"\n[sqn]\nind_bits = 20\n" + naf, "sqn.ind_bits");
+  bad("[database]\npath=\"a.db\"\n[server]\nwatchdog_interval = 5\n" + naf, "server.watchdog_interval");  // Tw >= 6 s
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "prose/crypto/kdf.h"
@@ -60,11 +62,24 @@ struct HssServiceTest : ::testing::Test {
     for (auto& a : avps) m.avps.push_back(std::move(a));
     return m;
   }
-  d::Message cer() {
-    return request(d::cmd::kCapabilitiesExchange, 0,
-                   {d::make_grouped(d::avp::kVendorSpecificApplicationId,
-                                    {d::make_u32(d::avp::kVendorId, d::kVendor3gpp),
-                                     d::make_u32(d::avp::kAuthApplicationId, d::app::kZpn)})});
+  // A CER with the AVPs RFC 6733 5.3.1 requires, then `extra`.
+  d::Message cer(std::vector<d::Avp> extra = {}) {
+    std::vector<d::Avp> avps = {
+        d::make_ipv4(d::avp::kHostIpAddress, 0x7f000001), d::make_u32(d::avp::kVendorId, 0),
+        d::make_str(d::avp::kProductName, "test", 0, false),
+        d::make_grouped(d::avp::kVendorSpecificApplicationId, {d::make_u32(d::avp::kVendorId, d::kVendor3gpp),
+                                                               d::make_u32(d::avp::kAuthApplicationId, d::app::kZpn)})};
+    for (auto& a : extra) avps.push_back(std::move(a));
+    return request(d::cmd::kCapabilitiesExchange, 0, std::move(avps));
+  }
+  static const d::Avp* failed_avp(const d::Message& a) {
+    static thread_local std::vector<d::Avp> inner;
+    const d::Avp* f = d::find(a.avps, d::avp::kFailedAvp);
+    if (!f) return nullptr;
+    auto g = d::as_grouped(*f);
+    if (!g.ok() || g->size() != 1) return nullptr;
+    inner = std::move(*g);
+    return &inner[0];
   }
   // Sends one message through the session and decodes exactly one answer.
   d::Message exchange(PeerSession& s, const d::Message& m, bool* closed = nullptr) {
@@ -98,7 +113,7 @@ struct HssServiceTest : ::testing::Test {
 };
 
 TEST_F(HssServiceTest, RequiresCerFirst) {
-  PeerSession s(*service);
+  PeerSession s(*service, "192.0.2.7");
   bool closed = false;
   auto a = exchange(s, gpr(), &closed);
   EXPECT_EQ(result_code(a), d::rc::kUnknownPeer);
@@ -107,20 +122,25 @@ TEST_F(HssServiceTest, RequiresCerFirst) {
 }
 
 TEST_F(HssServiceTest, CerWithoutCommonApplicationIsRefused) {
-  PeerSession s(*service);
+  PeerSession s(*service, "192.0.2.7");
   bool closed = false;
-  auto a =
-      exchange(s, request(d::cmd::kCapabilitiesExchange, 0, {d::make_u32(d::avp::kAuthApplicationId, 4)}), &closed);
+  auto base = cer();
+  base.avps.pop_back();  // no Zpn
+  base.avps.push_back(d::make_u32(d::avp::kAuthApplicationId, 4));
+  auto a = exchange(s, base, &closed);
   EXPECT_EQ(result_code(a), d::rc::kNoCommonApplication);
   EXPECT_TRUE(closed);
 }
 
 TEST_F(HssServiceTest, CerDwrDpr) {
-  PeerSession s(*service);
+  PeerSession s(*service, "192.0.2.7");
   auto cea = exchange(s, cer());
   EXPECT_EQ(result_code(cea), d::rc::kSuccess);
   EXPECT_FALSE(cea.is_request());
-  EXPECT_NE(d::find(cea.avps, d::avp::kHostIpAddress), nullptr);
+  // Host-IP-Address is the connection's local address, not a constant (RFC 6733 5.3.5).
+  const d::Avp* ip = d::find(cea.avps, d::avp::kHostIpAddress);
+  ASSERT_NE(ip, nullptr);
+  EXPECT_EQ(ip->data, hex_literal("0001c0000207"));
   EXPECT_TRUE(s.open());
   auto dwa = exchange(s, request(d::cmd::kDeviceWatchdog, 0, {}));
   EXPECT_EQ(dwa.command_code, d::cmd::kDeviceWatchdog);
@@ -132,7 +152,7 @@ TEST_F(HssServiceTest, CerDwrDpr) {
 }
 
 TEST_F(HssServiceTest, MarReturnsVectorUsimAccepts) {
-  PeerSession s(*service);
+  PeerSession s(*service, "192.0.2.7");
   exchange(s, cer());
   auto a = exchange(s, request(d::cmd::kMultimediaAuth, d::app::kZh, {d::make_str(d::avp::kUserName, kImsi)}));
   ASSERT_EQ(result_code(a), d::rc::kSuccess);
@@ -151,7 +171,7 @@ TEST_F(HssServiceTest, MarReturnsVectorUsimAccepts) {
 }
 
 TEST_F(HssServiceTest, UnknownUserIsExperimental5001And5401) {
-  PeerSession s(*service);
+  PeerSession s(*service, "192.0.2.7");
   exchange(s, cer());
   auto a =
       exchange(s, request(d::cmd::kMultimediaAuth, d::app::kZh, {d::make_str(d::avp::kUserName, "001019999999999")}));
@@ -164,7 +184,7 @@ TEST_F(HssServiceTest, UnknownUserIsExperimental5001And5401) {
 }
 
 TEST_F(HssServiceTest, GprGivesGpiTheUeOpensToTheSameKey) {
-  PeerSession s(*service);
+  PeerSession s(*service, "192.0.2.7");
   exchange(s, cer());
   const std::uint64_t pruk_id = 0x0102030405060708ULL;
   auto a =
@@ -192,7 +212,7 @@ TEST_F(HssServiceTest, GprGivesGpiTheUeOpensToTheSameKey) {
 }
 
 TEST_F(HssServiceTest, GprErrors) {
-  PeerSession s(*service);
+  PeerSession s(*service, "192.0.2.7");
   exchange(s, cer());
   // NAF not in the configuration -> 5402.
   auto a = exchange(s, request(d::cmd::kGbaPushInfo, d::app::kZpn,
@@ -222,7 +242,7 @@ TEST_F(HssServiceTest, GprErrors) {
 }
 
 TEST_F(HssServiceTest, MalformedRequestGetsAnAnswerAndFramingSurvives) {
-  PeerSession s(*service);
+  PeerSession s(*service, "192.0.2.7");
   exchange(s, cer());
   Bytes raw = *d::encode(gpr());
   raw[20 + 5] = 0xff;  // first AVP length now points past the end, message length unchanged
@@ -302,6 +322,219 @@ TEST_F(HssServiceTest, OverTcpLoopbackWithResync) {
   EXPECT_EQ(denied.error().code, Errc::kDenied);
 
   EXPECT_TRUE(c.disconnect().ok());
+}
+
+TEST_F(HssServiceTest, CerWithoutItsRequiredAvpsIs5005NamingTheMissingAvp) {
+  // RFC 6733 5.3.1: Host-IP-Address, Vendor-Id and Product-Name are required; Failed-AVP carries the missing
+  // AVP's code with a zero-filled payload of its minimum size (RFC 6733 7.5).
+  struct Case {
+    std::uint32_t drop;
+    std::size_t min_payload;
+  } cases[] = {{d::avp::kHostIpAddress, 6}, {d::avp::kVendorId, 4}, {d::avp::kProductName, 0}};
+  for (const auto& c : cases) {
+    PeerSession s(*service, "192.0.2.7");
+    d::Message m = cer();
+    std::erase_if(m.avps, [&](const d::Avp& a) { return a.code == c.drop; });
+    bool closed = false;
+    auto a = exchange(s, m, &closed);
+    EXPECT_EQ(result_code(a), d::rc::kMissingAvp) << c.drop;
+    const d::Avp* f = failed_avp(a);
+    ASSERT_NE(f, nullptr) << c.drop;
+    EXPECT_EQ(f->code, c.drop);
+    EXPECT_EQ(f->data, Bytes(c.min_payload, 0));
+    EXPECT_TRUE(closed);
+    EXPECT_FALSE(s.open());
+  }
+}
+
+TEST_F(HssServiceTest, UnknownMandatoryAvpIs5001WithFailedAvpInCerAndMar) {
+  const d::Avp unknown = d::make_u32(65000, 7);  // M bit set
+  {
+    PeerSession s(*service, "192.0.2.7");
+    bool closed = false;
+    auto a = exchange(s, cer({unknown}), &closed);
+    EXPECT_EQ(result_code(a), d::rc::kAvpUnsupported);
+    ASSERT_NE(failed_avp(a), nullptr);
+    EXPECT_EQ(*failed_avp(a), unknown);
+    EXPECT_TRUE(closed);
+  }
+  PeerSession s(*service, "192.0.2.7");
+  exchange(s, cer());
+  auto a = exchange(s, request(d::cmd::kMultimediaAuth, d::app::kZh, {d::make_str(d::avp::kUserName, kImsi), unknown}));
+  EXPECT_EQ(result_code(a), d::rc::kAvpUnsupported);
+  ASSERT_NE(failed_avp(a), nullptr);
+  EXPECT_EQ(*failed_avp(a), unknown);
+  EXPECT_EQ(d::find(a.avps, d::avp::kSipAuthDataItem, d::kVendor3gpp), nullptr);
+  EXPECT_EQ(store->get(kImsi)->sqn, 0u);  // no vector was made
+  // Without the M bit an unknown AVP is ignored (RFC 6733 4.1).
+  auto b = exchange(s, request(d::cmd::kMultimediaAuth, d::app::kZh,
+                               {d::make_str(d::avp::kUserName, kImsi), d::make_u32(65000, 7, 0, false)}));
+  EXPECT_EQ(result_code(b), d::rc::kSuccess);
+}
+
+TEST_F(HssServiceTest, DuplicateOriginRealmIs5009) {
+  PeerSession s(*service, "192.0.2.7");
+  const d::Avp second = d::make_str(d::avp::kOriginRealm, "other.lab");
+  bool closed = false;
+  auto a = exchange(s, cer({second}), &closed);
+  EXPECT_EQ(result_code(a), d::rc::kAvpOccursTooManyTimes);
+  ASSERT_NE(failed_avp(a), nullptr);
+  EXPECT_EQ(*failed_avp(a), second);
+  EXPECT_TRUE(closed);
+}
+
+TEST_F(HssServiceTest, InbandSecurityTlsAloneIs5017) {
+  PeerSession s(*service, "192.0.2.7");
+  bool closed = false;
+  auto a = exchange(s, cer({d::make_u32(d::avp::kInbandSecurityId, d::kInbandSecurityTls)}), &closed);
+  EXPECT_EQ(result_code(a), d::rc::kNoCommonSecurity);
+  EXPECT_NE(failed_avp(a), nullptr);
+  EXPECT_TRUE(closed);
+  PeerSession both(*service, "192.0.2.7");
+  auto b = exchange(both, cer({d::make_u32(d::avp::kInbandSecurityId, d::kInbandSecurityTls),
+                               d::make_u32(d::avp::kInbandSecurityId, d::kNoInbandSecurity)}));
+  EXPECT_EQ(result_code(b), d::rc::kSuccess);
+}
+
+TEST_F(HssServiceTest, ReservedHeaderBitsAreIgnored) {
+  PeerSession s(*service, "192.0.2.7");
+  exchange(s, cer());
+  Bytes raw = *d::encode(request(d::cmd::kDeviceWatchdog, 0, {}));
+  raw[4] |= 0x0f;  // RFC 6733 3: reserved bits "MUST be set to zero and ignored by the receiver"
+  auto out = s.on_bytes(raw);
+  auto a = d::decode(out.to_send);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(result_code(*a), d::rc::kSuccess);
+  EXPECT_EQ(a->flags & d::kHeaderReservedMask, 0);
+}
+
+TEST_F(HssServiceTest, ErrorAnswersKeepSessionIdAndNameTheFailedAvp) {
+  PeerSession s(*service, "192.0.2.7");
+  exchange(s, cer());
+  d::Message g = gpr();
+  const d::Avp sid = *d::find(g.avps, d::avp::kSessionId);
+  // 5014: the first AVP after Session-Id claims more octets than the message has.
+  Bytes raw = *d::encode(g);
+  const std::size_t second = d::kHeaderSize + d::avp_encoded_size(sid);
+  raw[second + 5] = 0xff;
+  auto out = s.on_bytes(raw);
+  auto a = d::decode(out.to_send);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(result_code(*a), d::rc::kInvalidAvpLength);
+  ASSERT_NE(d::find(a->avps, d::avp::kSessionId), nullptr);
+  EXPECT_EQ(*d::find(a->avps, d::avp::kSessionId), sid);
+  ASSERT_NE(failed_avp(*a), nullptr);
+  EXPECT_EQ(failed_avp(*a)->code, g.avps[1].code);
+  // 3008: the E bit on a request; the answer keeps the Session-Id.
+  Bytes ebit = *d::encode(g);
+  ebit[4] |= d::kFlagError;
+  auto e = d::decode(s.on_bytes(ebit).to_send);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(result_code(*e), d::rc::kInvalidHdrBits);
+  EXPECT_TRUE(e->is_error());
+  EXPECT_NE(d::find(e->avps, d::avp::kSessionId), nullptr);
+  // 3009: a reserved AVP flag bit, with the AVP in Failed-AVP.
+  Bytes bits = *d::encode(g);
+  bits[second + 4] |= 0x01;
+  auto b = d::decode(s.on_bytes(bits).to_send);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(result_code(*b), d::rc::kInvalidAvpBits);
+  ASSERT_NE(failed_avp(*b), nullptr);
+  EXPECT_EQ(failed_avp(*b)->code, g.avps[1].code);
+  // 5005 for a missing Session-Id names it in Failed-AVP.
+  d::Message nosid = gpr();
+  nosid.avps.erase(nosid.avps.begin());
+  auto m = exchange(s, nosid);
+  EXPECT_EQ(result_code(m), d::rc::kMissingAvp);
+  ASSERT_NE(failed_avp(m), nullptr);
+  EXPECT_EQ(failed_avp(m)->code, d::avp::kSessionId);
+}
+
+TEST_F(HssServiceTest, MaaErrorAnswersCarryTheApplicationAndAuthSessionState) {
+  PeerSession s(*service, "192.0.2.7");
+  exchange(s, cer());
+  auto a = exchange(
+      s, request(d::cmd::kMultimediaAuth, d::app::kZh,
+                 {d::make_str(d::avp::kUserName, kImsi), d::make_u32(d::avp::kSipNumberAuthItems, 9, d::kVendor3gpp)}));
+  EXPECT_EQ(result_code(a), d::rc::kInvalidAvpValue);
+  const d::Avp* vsai = d::find(a.avps, d::avp::kVendorSpecificApplicationId);
+  ASSERT_NE(vsai, nullptr);
+  auto inner = *d::as_grouped(*vsai);
+  EXPECT_EQ(*d::as_u32(*d::find(inner, d::avp::kAuthApplicationId)), d::app::kZh);
+  ASSERT_NE(d::find(a.avps, d::avp::kAuthSessionState), nullptr);
+  EXPECT_EQ(*d::as_u32(*d::find(a.avps, d::avp::kAuthSessionState)), d::kNoStateMaintained);
+}
+
+TEST_F(HssServiceTest, DuplicateGprIsAnsweredFromTheCacheWithOneKey) {
+  PeerSession s(*service, "192.0.2.7");
+  exchange(s, cer());
+  d::Message g = gpr({d::make_u64(d::avp::kNafSaIdentifier, 0x77, d::kVendor3gpp)});
+  auto first = exchange(s, g);
+  ASSERT_EQ(result_code(first), d::rc::kSuccess);
+  const auto sqn_after_first = store->get(kImsi)->sqn;
+  // The retransmission: T flag, same End-to-End Identifier, new Hop-by-Hop Identifier (RFC 6733 5.5.4) - on
+  // another connection, as after a failover.
+  PeerSession other(*service, "192.0.2.7");
+  exchange(other, cer());
+  g.flags |= d::kFlagRetransmit;
+  g.hop_by_hop = 0xabcdef;
+  auto again = exchange(other, g);
+  EXPECT_EQ(again.hop_by_hop, 0xabcdefu);
+  EXPECT_EQ(again.end_to_end, first.end_to_end);
+  EXPECT_EQ(again.avps, first.avps);
+  EXPECT_EQ(store->get(kImsi)->sqn, sqn_after_first);
+  // Another End-to-End Identifier is a new request: a new vector.
+  g.end_to_end += 1;
+  auto fresh = exchange(other, g);
+  ASSERT_EQ(result_code(fresh), d::rc::kSuccess);
+  EXPECT_NE(d::find(fresh.avps, d::avp::kMeKeyMaterial, d::kVendor3gpp)->data,
+            d::find(first.avps, d::avp::kMeKeyMaterial, d::kVendor3gpp)->data);
+  EXPECT_NE(store->get(kImsi)->sqn, sqn_after_first);
+}
+
+TEST_F(HssServiceTest, SessionSendsDwrAndDprOnlyWhenOpenAndClosesOnTheDpa) {
+  PeerSession s(*service, "192.0.2.7");
+  EXPECT_TRUE(s.make_dwr().empty());
+  EXPECT_TRUE(s.make_dpr(d::kDisconnectRebooting).empty());
+  exchange(s, cer());
+  auto dwr = d::decode(s.make_dwr());
+  ASSERT_TRUE(dwr.ok());
+  EXPECT_TRUE(dwr->is_request());
+  EXPECT_EQ(dwr->command_code, d::cmd::kDeviceWatchdog);
+  auto dpr = d::decode(s.make_dpr(d::kDisconnectRebooting));
+  ASSERT_TRUE(dpr.ok());
+  EXPECT_EQ(*d::as_u32(*d::find(dpr->avps, d::avp::kDisconnectCause)), d::kDisconnectRebooting);
+  d::Message dpa;
+  dpa.command_code = d::cmd::kDisconnectPeer;
+  dpa.hop_by_hop = dpr->hop_by_hop;
+  dpa.end_to_end = dpr->end_to_end;
+  dpa.avps = {d::make_u32(d::avp::kResultCode, d::rc::kSuccess)};
+  EXPECT_TRUE(s.on_bytes(*d::encode(dpa)).close);
+}
+
+TEST_F(HssServiceTest, StoppingTheServerDisconnectsPeersWithDpr) {
+  HssService live(cfg, *store);
+  std::vector<std::string> lines;
+  std::mutex mu;
+  auto server = DiameterServer::create(live, "127.0.0.1", 0, [&](const std::string& l) {
+    std::lock_guard lock(mu);
+    lines.push_back(l);
+  });
+  ASSERT_TRUE(server.ok()) << server.error().to_string();
+  std::thread th([&] { (*server)->run(); });
+  ClientConfig cc;
+  cc.port = (*server)->port();
+  auto client = HssClient::connect(cc);
+  ASSERT_TRUE(client.ok()) << client.error().to_string();
+  (*server)->stop();
+  th.join();  // returns once the peer answered the DPR
+  std::lock_guard lock(mu);
+  auto has = [&](const std::string& needle) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(needle) != l.npos; });
+  };
+  EXPECT_TRUE(has("sending DPR to pkmf.prose.lab"));
+  EXPECT_TRUE(has("DPA from pkmf.prose.lab: closing"));
+  EXPECT_FALSE((*client)->alive());
 }
 
 TEST(HssTime, NtpConversion) {

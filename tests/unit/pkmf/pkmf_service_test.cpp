@@ -269,8 +269,9 @@ TEST_F(PkmfServiceTest, HssDownIsAClearErrorAndPrukIdRequestsStillWork) {
   hss_server_->stop();
   hss_thread_.join();
   hss_thread_ = std::thread([] {});
+  // A dead transport is temporary (the UE may try again), not a GBA Push failure.
   EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kd_request_by_imsi(kUe2Imsi), 1)),
-            ErrorCode::kGbaPushFailed);
+            ErrorCode::kTemporarilyUnavailable);
   auto resp = service_->handle(relay(), kd_request_by_pruk(keys.pruk_id), 2);
   EXPECT_TRUE(std::holds_alternative<pc8::KdGrant>(std::get<pc8::KdResponse>(resp).outcome));
 }
