@@ -15,6 +15,9 @@ struct HttpRequest {
   std::string content_type;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // other header fields, in order
+  // The IP address of the connection's remote end in text form (an IPv4-mapped IPv6 address as IPv4), set by the
+  // server; empty when unknown. The PKMF sends MIKEY there (issue 17 defect 4).
+  std::string remote_address;
 
   // First header with this name (case-insensitive), or empty.
   std::string_view header(std::string_view name) const;

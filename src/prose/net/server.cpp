@@ -64,9 +64,20 @@ namespace {
 
 bool iequals(std::string_view a, std::string_view b) { return beast::iequals(a, b); }
 
+// The remote IP address in text form, an IPv4-mapped IPv6 address as IPv4; empty when the socket has none.
+std::string address_of(const tcp::socket& socket) {
+  beast::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return {};
+  auto a = ep.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  return a.to_string();
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(HttpsServer::Impl& srv, tcp::socket&& socket) : srv_(srv), stream_(std::move(socket), *srv.ssl_ctx) {}
+  Session(HttpsServer::Impl& srv, tcp::socket&& socket)
+      : srv_(srv), remote_address_(address_of(socket)), stream_(std::move(socket), *srv.ssl_ctx) {}
 
   ~Session() {
     std::lock_guard lock(srv_.m);
@@ -181,6 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
       r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     }
     r.body = std::move(req.body());
+    r.remote_address = remote_address_;
     auto done = std::make_shared<std::atomic<bool>>(false);
     HttpsServer::Responder responder = [self = shared_from_this(), done](HttpResponse resp) {
       if (done->exchange(true)) return;  // exactly once
@@ -229,6 +241,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   HttpsServer::Impl& srv_;
+  std::string remote_address_;
   beast::ssl_stream<beast::tcp_stream> stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -94,6 +94,17 @@ Result<PkmfConfig> load_config(const std::string& path) {
   p.mikey_verify = L.flag(mk, "mikey", "verify", true);
   p.mikey_max_attempts = static_cast<unsigned>(L.num(mk, "mikey", "max_attempts", 5, 1, 100));
   p.mikey_initial_backoff_ms = static_cast<unsigned>(L.num(mk, "mikey", "initial_backoff_ms", 500, 1, 600000));
+  std::string destination = L.str(mk, "mikey", "destination", "tls-peer");
+  if (destination == "tls-peer")
+    p.mikey_destination = MikeyDestination::kTlsPeer;
+  else if (destination == "as-requested")
+    p.mikey_destination = MikeyDestination::kAsRequested;
+  else
+    L.bad("mikey.destination", "must be \"tls-peer\" or \"as-requested\"");
+  p.mikey_max_sends_per_second =
+      static_cast<unsigned>(L.num(mk, "mikey", "max_sends_per_second", p.mikey_max_sends_per_second, 0, 1000000));
+  p.mikey_ue_retransmissions_per_minute = static_cast<unsigned>(
+      L.num(mk, "mikey", "ue_retransmissions_per_minute", p.mikey_ue_retransmissions_per_minute, 0, 100000));
   const toml::table* po = sec("policy");
   p.pruk_max_age_s = L.num(po, "policy", "pruk_max_age_s", p.pruk_max_age_s, 0, std::int64_t{1} << 40);
   p.pruk_max_uses = static_cast<std::uint64_t>(L.num(po, "policy", "pruk_max_uses", 0, 0, std::int64_t{1} << 40));
@@ -199,7 +210,14 @@ Result<std::string> write_example_config(const ExampleConfigOptions& o) {
     << "\n"
        "verify = true\n"
        "max_attempts = 5\n"
-       "initial_backoff_ms = 500\n\n"
+       "initial_backoff_ms = 500\n"
+       "# MIKEY goes to the IP address of the UE's TLS connection (\"tls-peer\"); \"as-requested\" uses the address "
+       "in\n"
+       "# the Key Request instead (only behind NAT: it lets a UE direct MIKEY traffic at any address).\n"
+       "destination = \"tls-peer\"\n"
+       "# Caps (0 = none): MIKEY datagrams a second in all, retransmissions a minute to one UE.\n"
+       "max_sends_per_second = 1000\n"
+       "ue_retransmissions_per_minute = 10\n\n"
        "[policy]\n"
        "pruk_max_age_s = 2592000\n"
        "pruk_max_uses = 0\n"

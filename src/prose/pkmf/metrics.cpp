@@ -94,6 +94,23 @@ std::string Metrics::render() const {
       static_cast<unsigned long long>(mikey_gave_up_.load()));
   add("prose_pkmf_mikey_messages_total{event=\"ignored\"} %llu\n",
       static_cast<unsigned long long>(mikey_ignored_.load()));
+  out += "# HELP prose_pkmf_mikey_dropped_total MIKEY sends not made because a cap was reached, by cap.\n";
+  out += "# TYPE prose_pkmf_mikey_dropped_total counter\n";
+  add("prose_pkmf_mikey_dropped_total{reason=\"rate\"} %llu\n",
+      static_cast<unsigned long long>(mikey_dropped_rate_.load()));
+  add("prose_pkmf_mikey_dropped_total{reason=\"ue-retransmissions\"} %llu\n",
+      static_cast<unsigned long long>(mikey_dropped_ue_.load()));
+  out +=
+      "# HELP prose_pkmf_mikey_address_replaced_total Key Requests naming another IP address than their TLS "
+      "connection's (MIKEY went to the TLS peer).\n";
+  out += "# TYPE prose_pkmf_mikey_address_replaced_total counter\n";
+  add("prose_pkmf_mikey_address_replaced_total %llu\n",
+      static_cast<unsigned long long>(mikey_address_replaced_.load()));
+  out +=
+      "# HELP prose_pkmf_mikey_deliveries_resumed_total Unverified PRUK deliveries taken over from the store after "
+      "their PKMF stopped (restart, crash).\n";
+  out += "# TYPE prose_pkmf_mikey_deliveries_resumed_total counter\n";
+  add("prose_pkmf_mikey_deliveries_resumed_total %llu\n", static_cast<unsigned long long>(mikey_resumed_.load()));
   out += "# HELP prose_pkmf_psdks_issued_total PSDKs handed out in Discovery Key Responses (one per granted RSC).\n";
   out += "# TYPE prose_pkmf_psdks_issued_total counter\n";
   add("prose_pkmf_psdks_issued_total %llu\n", static_cast<unsigned long long>(psdks_issued_.load()));

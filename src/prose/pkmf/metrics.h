@@ -30,6 +30,15 @@ class Metrics {
   void mikey_gave_up() { mikey_gave_up_.fetch_add(1, std::memory_order_relaxed); }
   // A datagram on the MIKEY socket that is no verification message the PKMF waits for.
   void mikey_ignored() { mikey_ignored_.fetch_add(1, std::memory_order_relaxed); }
+  // A MIKEY send not made because a cap was reached ([mikey] max_sends_per_second, ue_retransmissions_per_minute).
+  enum class MikeyDrop : std::uint8_t { kRate, kUeRetransmissions };
+  void mikey_dropped(MikeyDrop why) {
+    (why == MikeyDrop::kRate ? mikey_dropped_rate_ : mikey_dropped_ue_).fetch_add(1, std::memory_order_relaxed);
+  }
+  // A Key Request named another IP address than its TLS connection's; MIKEY goes to the latter ([mikey] destination).
+  void mikey_address_replaced() { mikey_address_replaced_.fetch_add(1, std::memory_order_relaxed); }
+  // A pending delivery taken over after its PKMF stopped working on it (a restart, or another PKMF's crash).
+  void mikey_resumed() { mikey_resumed_.fetch_add(1, std::memory_order_relaxed); }
   // Discovery keys: a PSDK handed to a requester (one per granted RSC), and a PSDK created (first or rotation).
   void psdk_issued() { psdks_issued_.fetch_add(1, std::memory_order_relaxed); }
   void psdk_created() { psdks_created_.fetch_add(1, std::memory_order_relaxed); }
@@ -47,6 +56,8 @@ class Metrics {
   std::atomic<std::uint64_t> pruks_mikey_{0}, pruks_gba_{0}, kd_derived_{0};
   std::atomic<std::uint64_t> mikey_sent_{0}, mikey_retries_{0}, mikey_verified_{0}, mikey_gave_up_{0},
       mikey_ignored_{0};
+  std::atomic<std::uint64_t> mikey_dropped_rate_{0}, mikey_dropped_ue_{0}, mikey_address_replaced_{0},
+      mikey_resumed_{0};
   std::atomic<std::uint64_t> psdks_issued_{0}, psdks_created_{0};
 };
 

@@ -1,15 +1,18 @@
 #include "prose/pkmf/mikey_delivery.h"
 
+#include <algorithm>
+
 #include "prose/keys/prose_keys.h"
 #include "prose/pc8/messages.h"
 #include "prose/util/byte_writer.h"
+#include "prose/util/hex.h"
 #include "prose/util/random.h"
 
 namespace prose::pkmf {
 namespace {
 
 Result<UeDelivery> build(store::Store& s, const store::UeRecord& ue, std::uint64_t pruk_id, const SecretBytes& key,
-                         const std::string& pkmf_fqdn, const Policy& policy, bool verify, std::int64_t now) {
+                         const std::string& pkmf_fqdn, std::uint32_t lifetime, bool verify, std::int64_t now) {
   if (!ue.ip_address) return fail(Errc::kState, "UE " + ue.imsi + " has not reported a MIKEY address");
   if (!ue.key_type_id) return fail(Errc::kState, "UE " + ue.imsi + " has no Key Type ID");
   PROSE_TRY(auto pmk, s.find_pmk(ue.imsi));
@@ -22,7 +25,7 @@ Result<UeDelivery> build(store::Store& s, const store::UeRecord& ue, std::uint64
   p.key = key.clone();
   p.pkmf_fqdn = pkmf_fqdn;
   p.ue_id = "imsi-" + ue.imsi;
-  p.lifetime = policy.key_lifetime_s;
+  p.lifetime = lifetime;
   p.verify = verify;
   PROSE_TRY(auto built, mikey::build_delivery(p, mikey::Profile{}, mikey::ntp_from_unix(now)));
   UeDelivery out;
@@ -43,7 +46,20 @@ Result<UeDelivery> build_ue_delivery(store::Store& s, const store::UeRecord& ue,
                                      const SecretBytes& key, const std::string& pkmf_fqdn, const Policy& policy,
                                      std::int64_t now) {
   if (pruk_id == 0) return fail(Errc::kInvalidArgument, "PRUK ID 0 is the Key Request trigger");
-  return build(s, ue, pruk_id, key, pkmf_fqdn, policy, policy.mikey_verify, now);
+  return build(s, ue, pruk_id, key, pkmf_fqdn, policy.key_lifetime_s, policy.mikey_verify, now);
+}
+
+Result<UeDelivery> build_resumed_delivery(store::Store& s, const store::UeRecord& ue, const store::PrukRecord& pruk,
+                                          const std::string& pkmf_fqdn, const Policy& policy, std::int64_t now) {
+  if (pruk.pruk_id == 0) return fail(Errc::kInvalidArgument, "PRUK ID 0 is the Key Request trigger");
+  if (!ue.pruk_delivery) {
+    return fail(Errc::kState,
+                "UE " + ue.imsi + " has stopped PRUK delivery: its last address may no longer be its own");
+  }
+  const std::int64_t left = pruk.created_at + std::int64_t{policy.key_lifetime_s} - now;
+  if (left <= 0) return fail(Errc::kState, "the lifetime of PRUK ID " + to_hex_u64(pruk.pruk_id) + " is over");
+  return build(s, ue, pruk.pruk_id, pruk.pruk, pkmf_fqdn,
+               static_cast<std::uint32_t>(std::min<std::int64_t>(left, policy.key_lifetime_s)), true, now);
 }
 
 Result<UeDelivery> build_key_request_trigger(store::Store& s, const std::string& imsi, const std::string& pkmf_fqdn,
@@ -55,7 +71,7 @@ Result<UeDelivery> build_key_request_trigger(store::Store& s, const std::string&
   if (!ue->pruk_delivery) {
     return fail(Errc::kState, "UE " + imsi + " has stopped PRUK delivery: its last address may no longer be its own");
   }
-  return build(s, *ue, 0, random_secret(keys::kPrukSize), pkmf_fqdn, policy, true, now);
+  return build(s, *ue, 0, random_secret(keys::kPrukSize), pkmf_fqdn, policy.key_lifetime_s, true, now);
 }
 
 }  // namespace prose::pkmf

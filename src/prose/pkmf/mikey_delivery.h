@@ -26,6 +26,14 @@ Result<UeDelivery> build_ue_delivery(store::Store& s, const store::UeRecord& ue,
                                      const SecretBytes& key, const std::string& pkmf_fqdn, const Policy& policy,
                                      std::int64_t now);
 
+// A delivery of the stored PRUK `pruk` resumed after its PKMF stopped (issue 17 defect 7): a fresh message (new CSB
+// ID, T and RAND, so the UE's clock window and replay cache accept it) to the UE's current address, under its current
+// PMK, with the key validity of the original (it ends `policy.key_lifetime_s` after the PRUK was issued). kState when
+// the UE stopped PRUK delivery (its last address may no longer be its own), has no address, Key Type ID or PMK, or
+// the key's lifetime is over.
+Result<UeDelivery> build_resumed_delivery(store::Store& s, const store::UeRecord& ue, const store::PrukRecord& pruk,
+                                          const std::string& pkmf_fqdn, const Policy& policy, std::int64_t now);
+
 // The all-zero PRUK ID trigger: the TGK carries random octets (the UE verifies the MAC, discards the key and sends a
 // Key Request). It always asks for a verification message, so the sender retransmits it until the UE answered.
 // kNotFound for an unknown UE; kState when the UE never sent a Key Request or has stopped PRUK delivery (its

@@ -46,9 +46,12 @@ UdpMikeySender::UdpMikeySender(const Policy& policy, Metrics& metrics) : policy_
 UdpMikeySender::~UdpMikeySender() { stop(); }
 
 Result<std::uint16_t> UdpMikeySender::start(const std::string& bind_address, std::uint16_t port,
-                                            OnVerification on_verification, OnAbandoned on_abandoned) {
+                                            OnVerification on_verification, OnAbandoned on_abandoned,
+                                            OnProgress on_progress) {
   on_verification_ = std::move(on_verification);
   on_abandoned_ = std::move(on_abandoned);
+  on_progress_ = std::move(on_progress);
+  if (const std::int64_t n = policy_.mikey_max_sends_per_second; n > 0) all_sends_.emplace(n, 1000, n);
   sockaddr_storage addr{};
   socklen_t len = 0;
   if (!resolve(bind_address, port, addr, len))
@@ -90,8 +93,8 @@ void UdpMikeySender::send(MikeyJob job) {
     std::lock_guard<std::mutex> lock(mu_);
     Flight f;
     f.job = std::move(job);
+    f.attempts = f.job.attempts_made;  // a resumed delivery continues its budget and back-off
     f.next_ms = steady_ms();
-    f.backoff_ms = policy_.mikey_initial_backoff_ms;
     flights_.insert_or_assign(csb, std::move(f));
   }
   char c = 's';
@@ -103,7 +106,25 @@ std::size_t UdpMikeySender::in_flight() const {
   return flights_.size();
 }
 
-void UdpMikeySender::transmit(Flight& f) {
+bool UdpMikeySender::within_caps(const Flight& f, std::int64_t now) {
+  std::optional<Metrics::MikeyDrop> drop;
+  if (f.attempts > 0 && policy_.mikey_ue_retransmissions_per_minute > 0) {
+    const std::int64_t n = policy_.mikey_ue_retransmissions_per_minute;
+    auto bucket = ue_retransmissions_.try_emplace(f.job.imsi, n, 60000, n).first;
+    if (!bucket->second.take(now)) drop = Metrics::MikeyDrop::kUeRetransmissions;
+  }
+  if (!drop && all_sends_ && !all_sends_->take(now)) drop = Metrics::MikeyDrop::kRate;
+  if (!drop) return true;
+  metrics_.mikey_dropped(*drop);
+  if (auto suppressed = dropped_log_.allow(now)) {
+    log::warn("mikey: dropped a send of {} to UE {}: {} cap reached{}", what(f.job), f.job.imsi,
+              *drop == Metrics::MikeyDrop::kRate ? "max_sends_per_second" : "ue_retransmissions_per_minute",
+              *suppressed ? " (and " + std::to_string(*suppressed) + " more drops since the last such line)" : "");
+  }
+  return false;
+}
+
+void UdpMikeySender::transmit(Flight& f, std::int64_t now) {
   sockaddr_storage to{};
   socklen_t len = 0;
   if (!resolve(f.job.ip, f.job.port, to, len)) {
@@ -111,14 +132,15 @@ void UdpMikeySender::transmit(Flight& f) {
     f.attempts = policy_.mikey_max_attempts;
     return;
   }
-  ::sendto(fd_, f.job.message.data(), f.job.message.size(), 0, reinterpret_cast<sockaddr*>(&to), len);
-  if (f.attempts == 0)
-    metrics_.mikey_sent();
-  else
-    metrics_.mikey_retry();
-  ++f.attempts;
-  f.next_ms = steady_ms() + f.backoff_ms;
-  f.backoff_ms *= 2;
+  if (within_caps(f, now)) {
+    ::sendto(fd_, f.job.message.data(), f.job.message.size(), 0, reinterpret_cast<sockaddr*>(&to), len);
+    if (f.attempts == 0)
+      metrics_.mikey_sent();
+    else
+      metrics_.mikey_retry();
+  }
+  ++f.attempts;  // a dropped send counts like a lost one: the budget and the back-off go on
+  f.next_ms = now + mikey_backoff_ms(policy_, f.attempts);
 }
 
 void UdpMikeySender::run() {
@@ -126,28 +148,40 @@ void UdpMikeySender::run() {
   while (running_) {
     std::int64_t now = steady_ms();
     std::int64_t wait = 1000;
+    std::vector<std::uint32_t> abandoned;
+    std::vector<MikeyProgress> progress;
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (auto it = flights_.begin(); it != flights_.end();) {
         Flight& f = it->second;
         if (f.next_ms <= now) {
-          bool done_without_verification = !f.job.expects_verification && f.attempts >= 1;
+          bool done_without_verification = !f.job.expects_verification && f.attempts > f.job.attempts_made;
           if (done_without_verification) {
             it = flights_.erase(it);
             continue;
           }
           if (f.attempts >= policy_.mikey_max_attempts) {
             log::warn("mikey: gave up delivering {} to UE {} after {} attempts", what(f.job), f.job.imsi, f.attempts);
-            if (on_abandoned_) on_abandoned_(it->first);
+            abandoned.push_back(it->first);
             it = flights_.erase(it);
             continue;
           }
-          transmit(f);
+          transmit(f, now);
+          if (f.job.pruk_id != 0 && f.job.expects_verification && f.attempts > f.job.attempts_made + 1)
+            progress.push_back({f.job.pruk_id, f.attempts, f.next_ms - now});
         }
         wait = std::min(wait, std::max<std::int64_t>(0, f.next_ms - now));
         ++it;
       }
     }
+    if (now >= next_prune_ms_) {
+      for (auto it = ue_retransmissions_.begin(); it != ue_retransmissions_.end();)
+        it = it->second.full(now) ? ue_retransmissions_.erase(it) : std::next(it);
+      next_prune_ms_ = now + 10000;
+    }
+    if (!progress.empty() && on_progress_) on_progress_(progress);
+    if (on_abandoned_)
+      for (std::uint32_t csb : abandoned) on_abandoned_(csb);
     pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
     int n = ::poll(fds, 2, static_cast<int>(wait));
     if (n <= 0) continue;

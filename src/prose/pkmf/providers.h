@@ -30,6 +30,17 @@ struct MikeyJob {
   std::uint32_t csb_id = 0;  // identifies the delivery; the verification message carries the same
   Bytes message;             // the I_MESSAGE
   bool expects_verification = false;
+  // Sends of this delivery before this job (a delivery resumed after a restart, issue 17 defect 7): the job gets only
+  // what is left of the attempt budget and continues the back-off.
+  unsigned attempts_made = 0;
+};
+
+// A later send of a PRUK delivery that expects verification, as the transport reports it: the attempts so far and when
+// it acts next (retransmits or gives up), so that the delivery can be resumed with what is left after a restart.
+struct MikeyProgress {
+  std::uint64_t pruk_id = 0;
+  unsigned attempts = 0;
+  std::int64_t next_in_ms = 0;
 };
 
 class MikeySink {

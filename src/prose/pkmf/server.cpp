@@ -31,7 +31,7 @@ net::HttpResponse handle_http(PkmfService& service, Metrics& metrics, const net:
     log::warn("pc8: rejected a request from {}: {}", peer.to_string(), request.error().to_string());
     return net::make_error_response(400, request.error().to_string());
   }
-  pc8::Response response = service.handle(peer, *request, now);
+  pc8::Response response = service.handle(peer, req.remote_address, *request, now);
   auto xml = pc8::Codec::encode(response);
   if (!xml.ok()) {
     log::error("pc8: cannot encode a response for {}: {}", peer.to_string(), xml.error().to_string());
@@ -68,7 +68,9 @@ Status PkmfServer::start() {
   PROSE_TRY(mikey_port_, mikey_->start(
                              config_.mikey_bind, config_.mikey_port,
                              [svc](ByteView m) { return svc->on_verification(m, std::time(nullptr)); },
-                             [svc](std::uint32_t csb) { svc->on_delivery_abandoned(csb); }));
+                             [svc](std::uint32_t csb) { svc->on_delivery_abandoned(csb); },
+                             [svc](const std::vector<MikeyProgress>& p) { svc->on_delivery_progress(p); }));
+  svc->start_resuming();  // deliveries a killed PKMF left behind (issue 17 defect 7)
   Metrics* metrics = &metrics_;
   std::atomic<prosefn::ProseFunctionService*>* pf = nullptr;
   if (config_.prose_function) {
@@ -107,6 +109,7 @@ Status PkmfServer::start() {
 
 void PkmfServer::stop() {
   if (https_) https_->stop();
+  if (service_) service_->stop_resuming();  // hands nothing more to the sender it stops next
   if (mikey_) mikey_->stop();
   https_.reset();
 }

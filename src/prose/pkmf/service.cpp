@@ -1,7 +1,10 @@
 #include "prose/pkmf/service.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include "prose/keys/prose_keys.h"
 #include "prose/mikey/payloads.h"
@@ -16,6 +19,21 @@ namespace {
 using pc8::ErrorCode;
 
 constexpr int kMaxIdDraws = 8;  // a random 64-bit PRUK ID colliding 8 times in a row means something is broken
+constexpr std::size_t kResumeBatch = 1000;  // pending deliveries taken over in one pass at most
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Two textual IP addresses name the same address (IPv6 has several spellings).
+bool same_ip(const std::string& a, const std::string& b) {
+  unsigned char x[16] = {}, y[16] = {};
+  for (int family : {AF_INET, AF_INET6}) {
+    if (inet_pton(family, a.c_str(), x) == 1 && inet_pton(family, b.c_str(), y) == 1) return std::memcmp(x, y, 16) == 0;
+  }
+  return a == b;
+}
 
 template <typename Resp>
 Resp error_response(pc8::TransactionId tid, ErrorCode code) {
@@ -43,6 +61,7 @@ PkmfService::PkmfService(ServiceConfig config, store::StorePool& stores, Metrics
 }
 
 PkmfService::~PkmfService() {
+  stop_resuming();
   {
     std::lock_guard<std::mutex> lock(kd_mu_);
     kd_stop_ = true;
@@ -79,14 +98,15 @@ void PkmfService::flush_kd_bookkeeping() {
   }
 }
 
-pc8::Response PkmfService::handle(const net::PeerIdentity& peer, const pc8::Request& request, std::int64_t now) {
+pc8::Response PkmfService::handle(const net::PeerIdentity& peer, const std::string& peer_address,
+                                  const pc8::Request& request, std::int64_t now) {
   auto started = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
   return std::visit(
       [&](const auto& r) -> pc8::Response {
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, pc8::PrukRequest>) {
-          auto resp = handle_pruk(peer, r, now);
+          auto resp = handle_pruk(peer, peer_address, r, now);
           if (auto* e = std::get_if<ErrorCode>(&resp.outcome)) metrics_.error(*e);
           metrics_.request(Exchange::kPruk, elapsed());
           return resp;
@@ -112,7 +132,8 @@ pc8::Response PkmfService::handle(const net::PeerIdentity& peer, const pc8::Requ
 // ---------------------------------------------------------------------------------------------------------------
 // Remote UE exchange (6.X.3.3.2.2).
 
-pc8::PrukResponse PkmfService::handle_pruk(const net::PeerIdentity& peer, const pc8::PrukRequest& r, std::int64_t now) {
+pc8::PrukResponse PkmfService::handle_pruk(const net::PeerIdentity& peer, const std::string& peer_address,
+                                           const pc8::PrukRequest& r, std::int64_t now) {
   using Resp = pc8::PrukResponse;
   if (peer.kind() != net::PeerKind::kUe) return error_response<Resp>(r.transaction_id, ErrorCode::kUeNotAuthorised);
   auto lease = stores_.acquire();
@@ -130,6 +151,16 @@ pc8::PrukResponse PkmfService::handle_pruk(const net::PeerIdentity& peer, const 
   if (r.ue_address) {
     ip = r.ue_address->ip;
     port = r.ue_address->port_or_default();
+  }
+  // Issue 17 defect 4: by default MIKEY goes to the IP address this request came from, whatever the request names, so
+  // that nobody can aim the PKMF's MIKEY datagrams at a third party; only the port is the UE's choice.
+  if (config_.policy.mikey_destination == MikeyDestination::kTlsPeer) {
+    if (ip && !same_ip(*ip, peer_address)) {
+      metrics_.mikey_address_replaced();
+      log::debug("pc8: UE {} named MIKEY address {}, its TLS connection comes from {}: using the latter", imsi, *ip,
+                 peer_address.empty() ? "an unknown address" : peer_address);
+    }
+    ip = peer_address.empty() ? std::nullopt : std::optional<std::string>(peer_address);
   }
 
   if (r.delivery == pc8::PrukDelivery::kStop) {
@@ -216,22 +247,36 @@ Status PkmfService::issue_and_push_pruk(store::Store& s, const store::UeRecord& 
   rec.pruk = random_secret(keys::kPrukSize);
   rec.source = store::PrukSource::kMikey;
   rec.created_at = now;
+  // A delivery that asks for verification goes on record with its PRUK, in the same transaction (issue 17 defect 7):
+  // if this PKMF dies before the UE verified it, the delivery is resumed from the store. Its first send starts right
+  // after the commit, so it is counted already.
+  const bool deliver = mikey_ != nullptr && ue.ip_address && ue.key_type_id;
+  const bool persist = deliver && config_.policy.mikey_verify;
+  store::PendingDelivery delivery;
+  delivery.attempts = 1;
+  delivery.next_attempt_ms = wall_ms() + mikey_backoff_ms(config_.policy, 1);
   Status st = fail(Errc::kConflict, "no PRUK ID drawn");
   for (int i = 0; i < kMaxIdDraws && !st.ok(); ++i) {
     rec.pruk_id = random_u64_nonzero();
-    st = s.insert_pruk(rec, false, {now, "pkmf", "issue", "PRUK", to_hex_u64(rec.pruk_id), ue.imsi});
+    delivery.pruk_id = rec.pruk_id;
+    const store::AuditEntry audit{now, "pkmf", "issue", "PRUK", to_hex_u64(rec.pruk_id), ue.imsi};
+    st = persist ? s.insert_pruk_with_delivery(rec, delivery, audit) : s.insert_pruk(rec, false, audit);
     if (!st.ok() && st.error().code != Errc::kConflict) return st;
   }
   PROSE_TRY_STATUS(st);
   metrics_.pruk_issued(false);
 
-  if (mikey_ == nullptr || !ue.ip_address || !ue.key_type_id) return ok_status();
-  PROSE_TRY(auto d, build_ue_delivery(s, ue, rec.pruk_id, rec.pruk, config_.fqdn, config_.policy, now));
-  if (d.pending) {
-    std::lock_guard<std::mutex> lock(pending_mu_);
-    pending_.insert_or_assign(d.job.csb_id, Pending{ue.imsi, rec.pruk_id, std::move(*d.pending)});
+  if (!deliver) return ok_status();
+  auto d = build_ue_delivery(s, ue, rec.pruk_id, rec.pruk, config_.fqdn, config_.policy, now);
+  if (!d.ok()) {
+    if (persist) (void)s.delete_delivery(rec.pruk_id);
+    return d.error();
   }
-  mikey_->send(std::move(d.job));
+  if (d->pending) {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    pending_.insert_or_assign(d->job.csb_id, Pending{ue.imsi, rec.pruk_id, std::move(*d->pending)});
+  }
+  mikey_->send(std::move(d->job));
   return ok_status();
 }
 
@@ -266,8 +311,119 @@ Result<std::string> PkmfService::on_verification(ByteView r_message, std::int64_
 
 void PkmfService::on_delivery_abandoned(std::uint32_t csb_id) {
   metrics_.mikey_gave_up();
-  std::lock_guard<std::mutex> lock(pending_mu_);
-  pending_.erase(csb_id);
+  std::uint64_t pruk_id = 0;
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    auto it = pending_.find(csb_id);
+    if (it == pending_.end()) return;
+    pruk_id = it->second.pruk_id;
+    pending_.erase(it);
+  }
+  if (pruk_id == 0) return;
+  auto lease = stores_.acquire();
+  Status st = lease.ok() ? (*lease)->delete_delivery(pruk_id) : Status(lease.error());
+  if (!st.ok())
+    log::error("pkmf: the end of the delivery of PRUK ID {} not recorded: {}", to_hex_u64(pruk_id),
+               st.error().to_string());
+}
+
+void PkmfService::on_delivery_progress(const std::vector<MikeyProgress>& progress) {
+  const std::int64_t now = wall_ms();
+  std::vector<store::PendingDelivery> rows;
+  rows.reserve(progress.size());
+  for (const auto& p : progress) rows.push_back({p.pruk_id, "", p.attempts, now + p.next_in_ms});
+  auto lease = stores_.acquire();
+  Status st = lease.ok() ? (*lease)->record_delivery_progress(rows) : Status(lease.error());
+  if (!st.ok())
+    log::error("pkmf: the progress of {} MIKEY deliveries not recorded: {}", rows.size(), st.error().to_string());
+}
+
+std::size_t PkmfService::resume_deliveries(std::int64_t now_ms) {
+  if (mikey_ == nullptr || !config_.policy.mikey_verify) return 0;
+  auto lease = stores_.acquire();
+  if (!lease.ok()) return 0;
+  store::Store& s = **lease;
+  // Claimed for the longest back-off there is: no other PKMF takes it over before this one's sender records its next
+  // send.
+  auto claimed = s.claim_stale_deliveries(now_ms - kResumeGraceMs,
+                                          now_ms + mikey_backoff_ms(config_.policy, config_.policy.mikey_max_attempts),
+                                          kResumeBatch);
+  if (!claimed.ok()) {
+    log::error("pkmf: cannot look for MIKEY deliveries to resume: {}", claimed.error().to_string());
+    return 0;
+  }
+  std::size_t resumed = 0;
+  for (const store::PendingDelivery& d : *claimed) {
+    const unsigned made = d.attempts - 1;  // the claim counted the send that resumes it
+    auto end = [&](const std::string& why) {
+      log::warn("mikey: not resuming the delivery of PRUK ID {} to UE {}: {}", to_hex_u64(d.pruk_id), d.imsi, why);
+      metrics_.mikey_gave_up();
+      if (Status st = s.delete_delivery(d.pruk_id); !st.ok())
+        log::error("pkmf: the end of the delivery of PRUK ID {} not recorded: {}", to_hex_u64(d.pruk_id),
+                   st.error().to_string());
+    };
+    if (made >= config_.policy.mikey_max_attempts) {
+      end("its " + std::to_string(made) + " attempts are spent");
+      continue;
+    }
+    // A store error leaves the delivery claimed until the claim runs out; a later pass tries again.
+    auto cannot = [&](const Error& e) {
+      log::error("pkmf: cannot resume the delivery of PRUK ID {}: {}", to_hex_u64(d.pruk_id), e.to_string());
+    };
+    auto pruk = s.find_pruk(d.pruk_id);
+    if (!pruk.ok()) {
+      cannot(pruk.error());
+      continue;
+    }
+    if (!pruk->has_value()) continue;  // deleted meanwhile, and its delivery with it
+    auto ue = s.find_ue((*pruk)->imsi);
+    if (!ue.ok()) {
+      cannot(ue.error());
+      continue;
+    }
+    if (!ue->has_value()) continue;
+    auto built = build_resumed_delivery(s, **ue, **pruk, config_.fqdn, config_.policy, now_ms / 1000);
+    if (!built.ok()) {
+      if (built.error().code == Errc::kState)
+        end(built.error().message);
+      else
+        cannot(built.error());
+      continue;
+    }
+    built->job.attempts_made = made;
+    {
+      std::lock_guard<std::mutex> lock(pending_mu_);
+      pending_.insert_or_assign(built->job.csb_id, Pending{d.imsi, d.pruk_id, std::move(*built->pending)});
+    }
+    log::info("mikey: resuming the delivery of PRUK ID {} to UE {} at {}:{} ({} of {} attempts made)",
+              to_hex_u64(d.pruk_id), d.imsi, built->job.ip, built->job.port, made, config_.policy.mikey_max_attempts);
+    metrics_.mikey_resumed();
+    mikey_->send(std::move(built->job));
+    ++resumed;
+  }
+  return resumed;
+}
+
+void PkmfService::stop_resuming() {
+  {
+    std::lock_guard<std::mutex> lock(resume_mu_);
+    resume_stop_ = true;
+  }
+  resume_cv_.notify_all();
+  if (resume_thread_.joinable()) resume_thread_.join();
+}
+
+void PkmfService::start_resuming() {
+  if (mikey_ == nullptr || !config_.policy.mikey_verify || resume_thread_.joinable()) return;
+  resume_thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(resume_mu_);
+    while (!resume_stop_) {
+      lock.unlock();
+      resume_deliveries(wall_ms());
+      lock.lock();
+      resume_cv_.wait_for(lock, std::chrono::milliseconds(kResumeScanMs), [this] { return resume_stop_; });
+    }
+  });
 }
 
 std::size_t PkmfService::pending_verifications() const {

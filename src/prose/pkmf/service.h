@@ -37,21 +37,38 @@ class PkmfService {
   PkmfService(ServiceConfig config, store::StorePool& stores, Metrics& metrics, GbaPush* gba_push, MikeySink* mikey);
   ~PkmfService();  // flushes the KD bookkeeping
 
-  // One Key Request from an authenticated peer; `now` in Unix seconds.
-  pc8::Response handle(const net::PeerIdentity& peer, const pc8::Request& request, std::int64_t now);
+  // One Key Request from an authenticated peer whose TLS connection comes from IP address `peer_address` (text; empty
+  // when unknown): MIKEY goes there unless [mikey] destination = "as-requested". `now` in Unix seconds.
+  pc8::Response handle(const net::PeerIdentity& peer, const std::string& peer_address, const pc8::Request& request,
+                       std::int64_t now);
 
   // A MIKEY verification message (R_MESSAGE) that arrived for CSB ID `csb_id`. On success the UE has the PRUK:
-  // older PRUKs of that UE are deleted. Returns the IMSI it verified.
+  // older PRUKs of that UE are deleted, and the PRUK's pending delivery with them. Returns the IMSI it verified.
   Result<std::string> on_verification(ByteView r_message, std::int64_t now);
-  // Called by the sender when it gave up on a delivery.
+  // Called by the sender when it gave up on a delivery: its pending delivery is deleted.
   void on_delivery_abandoned(std::uint32_t csb_id);
+  // Called by the sender after later sends of PRUK deliveries: recorded with the pending deliveries.
+  void on_delivery_progress(const std::vector<MikeyProgress>& progress);
   std::size_t pending_verifications() const;
+
+  // Pending deliveries (issue 17 defect 7). Every PRUK delivery that asks for verification is stored with its PRUK
+  // until the UE verified it or the sender gave up. A delivery whose PKMF has not acted on it for kResumeGraceMs past
+  // its due time (this process was killed, or another PKMF sharing the store was) is taken over: rebuilt from the
+  // stored PRUK and PMK and sent again with what is left of its attempts. resume_deliveries does one such pass at
+  // Unix time `now_ms` and returns how many it resumed; start_resuming runs one every kResumeScanMs on a thread
+  // (call it once the MIKEY transport is up).
+  static constexpr std::int64_t kResumeGraceMs = 5000;
+  static constexpr std::int64_t kResumeScanMs = 1000;
+  std::size_t resume_deliveries(std::int64_t now_ms);
+  void start_resuming();
+  void stop_resuming();  // before the MIKEY transport stops (the destructor calls it too)
   // Writes the queued KD bookkeeping (use counts, audit entries) now. The background writer does this every
   // kd_flush_interval; KD responses never wait for it (group commit instead of one commit per request).
   void flush_kd_bookkeeping();
 
  private:
-  pc8::PrukResponse handle_pruk(const net::PeerIdentity& peer, const pc8::PrukRequest& r, std::int64_t now);
+  pc8::PrukResponse handle_pruk(const net::PeerIdentity& peer, const std::string& peer_address,
+                                const pc8::PrukRequest& r, std::int64_t now);
   pc8::KdResponse handle_kd(const net::PeerIdentity& peer, const pc8::KdRequest& r, std::int64_t now);
   Result<std::uint32_t> key_type_id_for(store::Store& s, const store::UeRecord& ue, const pc8::PrukRequest& r);
   Status issue_and_push_pruk(store::Store& s, const store::UeRecord& ue, std::int64_t now);
@@ -79,6 +96,11 @@ class PkmfService {
 
   mutable std::mutex pending_mu_;
   std::map<std::uint32_t, Pending> pending_;  // by CSB ID
+
+  std::mutex resume_mu_;
+  std::condition_variable resume_cv_;
+  bool resume_stop_ = false;
+  std::thread resume_thread_;
 };
 
 }  // namespace prose::pkmf

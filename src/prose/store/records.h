@@ -39,6 +39,17 @@ struct PrukRecord {
   std::uint64_t use_count = 0;
 };
 
+// A MIKEY PRUK delivery the UE has not verified yet (issue 17 defect 7), kept next to its PRUK so that the delivery
+// survives a crash: a PKMF that restarts, or another PKMF sharing the database, takes it over once its sender stopped
+// working on it. No key material and no message: the delivery is rebuilt from the stored PRUK and PMK (both
+// encrypted at rest) and sent to the UE's stored address.
+struct PendingDelivery {
+  std::uint64_t pruk_id = 0;
+  std::string imsi;                  // the PRUK's UE (read from the PRUK; ignored on insert)
+  unsigned attempts = 0;             // sends made or under way
+  std::int64_t next_attempt_ms = 0;  // Unix time in ms when its sender acts next (retransmits or gives up)
+};
+
 // What a KD request needs from the store, read in one statement (one round trip on PostgreSQL, one read
 // transaction on SQLite): the relay's authorisation for the Relay Service Code, the PRUK named by its ID (when
 // the relay gave one) and the Remote UE's authorisation for that code.

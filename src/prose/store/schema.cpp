@@ -133,6 +133,25 @@ UPDATE pruk SET issued_seq = (SELECT COUNT(*) FROM pruk p2 WHERE p2.imsi = pruk.
   (p2.created_at < pruk.created_at OR (p2.created_at = pruk.created_at AND p2.pruk_id <= pruk.pruk_id)));
 CREATE UNIQUE INDEX pruk_issue_order ON pruk (imsi, issued_seq);
 )sql"},
+      // Unverified MIKEY PRUK deliveries (issue 17 defect 7): written with the PRUK, removed on verification or when
+      // the sender gives up, taken over by any PKMF once next_attempt_ms is long past. A deleted PRUK takes its row.
+      {4, "pending MIKEY deliveries",
+       R"sql(
+CREATE TABLE mikey_delivery (
+  pruk_id INTEGER PRIMARY KEY REFERENCES pruk(pruk_id) ON DELETE CASCADE,
+  attempts INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL
+);
+CREATE INDEX mikey_delivery_due ON mikey_delivery (next_attempt_ms);
+)sql",
+       R"sql(
+CREATE TABLE mikey_delivery (
+  pruk_id BIGINT PRIMARY KEY REFERENCES pruk(pruk_id) ON DELETE CASCADE,
+  attempts BIGINT NOT NULL,
+  next_attempt_ms BIGINT NOT NULL
+);
+CREATE INDEX mikey_delivery_due ON mikey_delivery (next_attempt_ms);
+)sql"},
   };
   return kMigrations;
 }

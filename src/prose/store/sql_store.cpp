@@ -241,22 +241,66 @@ class SqlStore final : public Store {
   }
 
   Status insert_pruk(const PrukRecord& rec, bool replace_older, const AuditEntry& audit_entry) override {
-    if (rec.pruk_id == 0) return fail(Errc::kInvalidArgument, "PRUK ID 0 is reserved");
-    PROSE_TRY(Bytes blob, wrap_key(kek_, rec.pruk, pruk_label(rec.pruk_id)));
+    return insert_pruk_and(rec, replace_older, nullptr, audit_entry);
+  }
+
+  Status insert_pruk_with_delivery(const PrukRecord& rec, const PendingDelivery& delivery,
+                                   const AuditEntry& audit_entry) override {
+    if (delivery.pruk_id != rec.pruk_id) return fail(Errc::kInvalidArgument, "the delivery is for another PRUK");
+    return insert_pruk_and(rec, false, &delivery, audit_entry);
+  }
+
+  Status record_delivery_progress(const std::vector<PendingDelivery>& progress) override {
     return in_transaction(*db_, [&]() -> Status {
-      PROSE_TRY(auto ue, db_->query("SELECT imsi FROM ue WHERE imsi = $1", {rec.imsi}));
-      if (ue.empty()) return fail(Errc::kNotFound, "no UE with IMSI " + rec.imsi);
-      PROSE_TRY(auto ins,
-                db_->query(kInsertPruk, {as_db(rec.pruk_id), rec.imsi, blob, std::int64_t{static_cast<int>(rec.source)},
-                                         rec.created_at, as_db(rec.use_count)}));
-      (void)ins;
-      if (replace_older) {
-        PROSE_TRY(auto del,
-                  db_->query("DELETE FROM pruk WHERE imsi = $1 AND pruk_id <> $2", {rec.imsi, as_db(rec.pruk_id)}));
-        (void)del;
+      for (const auto& d : progress) {
+        PROSE_TRY(auto rows,
+                  db_->query("UPDATE mikey_delivery SET attempts = $2, next_attempt_ms = $3 WHERE pruk_id = $1",
+                             {as_db(d.pruk_id), std::int64_t{d.attempts}, d.next_attempt_ms}));
+        (void)rows;
       }
-      return insert_audit(audit_entry);
+      return ok_status();
     });
+  }
+
+  Status delete_delivery(std::uint64_t pruk_id) override {
+    PROSE_TRY(auto rows, db_->query("DELETE FROM mikey_delivery WHERE pruk_id = $1", {as_db(pruk_id)}));
+    (void)rows;
+    return ok_status();
+  }
+
+  Result<std::vector<PendingDelivery>> claim_stale_deliveries(std::int64_t stale_before_ms,
+                                                              std::int64_t next_attempt_ms,
+                                                              std::size_t limit) override {
+    return in_transaction(*db_, [&]() -> Result<std::vector<PendingDelivery>> {
+      // The outer condition is checked again on the row a concurrent claimer may just have updated (PostgreSQL
+      // re-reads it before updating; SQLite has one writer): whoever comes second finds it no longer stale.
+      PROSE_TRY(auto rows, db_->query("UPDATE mikey_delivery SET attempts = attempts + 1, next_attempt_ms = $2 "
+                                      "WHERE next_attempt_ms < $1 AND pruk_id IN (SELECT pruk_id FROM mikey_delivery "
+                                      "WHERE next_attempt_ms < $1 ORDER BY next_attempt_ms LIMIT $3) "
+                                      "RETURNING pruk_id",
+                                      {stale_before_ms, next_attempt_ms, static_cast<std::int64_t>(limit)}));
+      std::vector<PendingDelivery> out;
+      for (const auto& row : rows) {
+        PROSE_TRY(std::int64_t id, col_int(row, 0));
+        PROSE_TRY(auto d, db_->query(std::string(kDeliveryColumns) + " WHERE d.pruk_id = $1", {id}));
+        if (d.size() != 1) return fail(Errc::kInternal, "claimed MIKEY delivery vanished");
+        PROSE_TRY(PendingDelivery pd, delivery_from_row(d[0]));
+        out.push_back(std::move(pd));
+      }
+      std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.pruk_id < b.pruk_id; });
+      return out;
+    });
+  }
+
+  Result<std::vector<PendingDelivery>> pending_deliveries() override {
+    PROSE_TRY(auto rows, db_->query(kDeliveryColumns));
+    std::vector<PendingDelivery> out;
+    for (const auto& row : rows) {
+      PROSE_TRY(PendingDelivery pd, delivery_from_row(row));
+      out.push_back(std::move(pd));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.pruk_id < b.pruk_id; });
+    return out;
   }
 
   Result<std::optional<PrukRecord>> find_pruk(std::uint64_t pruk_id) override {
@@ -373,9 +417,12 @@ class SqlStore final : public Store {
                              const AuditEntry& audit_entry) override {
     return in_transaction(*db_, [&]() -> Status {
       // Nothing when the PRUK is gone: the subquery is NULL and so is every comparison with it.
+      // A PRUK with a pending delivery stored stays too: that delivery may belong to another PKMF, or be resumed
+      // after a crash, and still reach the UE after the verified one.
       std::string sql =
           "DELETE FROM pruk WHERE imsi = $1 AND issued_seq < "
-          "(SELECT issued_seq FROM pruk WHERE pruk_id = $2 AND imsi = $1)";
+          "(SELECT issued_seq FROM pruk WHERE pruk_id = $2 AND imsi = $1) "
+          "AND pruk_id NOT IN (SELECT pruk_id FROM mikey_delivery)";
       std::vector<SqlValue> params = {imsi, as_db(pruk_id)};
       for (std::uint64_t k : keep) {
         params.emplace_back(as_db(k));
@@ -383,6 +430,9 @@ class SqlStore final : public Store {
       }
       PROSE_TRY(auto rows, db_->query(sql, params));
       (void)rows;
+      // The verified PRUK's delivery is over (the deleted ones' rows went with their PRUKs).
+      PROSE_TRY(auto done, db_->query("DELETE FROM mikey_delivery WHERE pruk_id = $1", {as_db(pruk_id)}));
+      (void)done;
       return insert_audit(audit_entry);
     });
   }
@@ -629,6 +679,48 @@ class SqlStore final : public Store {
   static constexpr const char* kInsertPruk =
       "INSERT INTO pruk (pruk_id, imsi, pruk, source, created_at, use_count, issued_seq) "
       "VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(issued_seq), 0) + 1 FROM pruk WHERE imsi = $2))";
+
+  static constexpr const char* kDeliveryColumns =
+      "SELECT d.pruk_id, p.imsi, d.attempts, d.next_attempt_ms FROM mikey_delivery d JOIN pruk p ON p.pruk_id = "
+      "d.pruk_id";
+
+  // insert_pruk, and with `delivery` the PRUK's pending MIKEY delivery, in one transaction.
+  Status insert_pruk_and(const PrukRecord& rec, bool replace_older, const PendingDelivery* delivery,
+                         const AuditEntry& audit_entry) {
+    if (rec.pruk_id == 0) return fail(Errc::kInvalidArgument, "PRUK ID 0 is reserved");
+    PROSE_TRY(Bytes blob, wrap_key(kek_, rec.pruk, pruk_label(rec.pruk_id)));
+    return in_transaction(*db_, [&]() -> Status {
+      PROSE_TRY(auto ue, db_->query("SELECT imsi FROM ue WHERE imsi = $1", {rec.imsi}));
+      if (ue.empty()) return fail(Errc::kNotFound, "no UE with IMSI " + rec.imsi);
+      PROSE_TRY(auto ins,
+                db_->query(kInsertPruk, {as_db(rec.pruk_id), rec.imsi, blob, std::int64_t{static_cast<int>(rec.source)},
+                                         rec.created_at, as_db(rec.use_count)}));
+      (void)ins;
+      if (replace_older) {
+        PROSE_TRY(auto del,
+                  db_->query("DELETE FROM pruk WHERE imsi = $1 AND pruk_id <> $2", {rec.imsi, as_db(rec.pruk_id)}));
+        (void)del;
+      }
+      if (delivery != nullptr) {
+        PROSE_TRY(auto d,
+                  db_->query("INSERT INTO mikey_delivery (pruk_id, attempts, next_attempt_ms) VALUES ($1, $2, $3)",
+                             {as_db(rec.pruk_id), std::int64_t{delivery->attempts}, delivery->next_attempt_ms}));
+        (void)d;
+      }
+      return insert_audit(audit_entry);
+    });
+  }
+
+  Result<PendingDelivery> delivery_from_row(const SqlRow& row) {
+    PendingDelivery d;
+    PROSE_TRY(std::int64_t id, col_int(row, 0));
+    d.pruk_id = from_db(id);
+    PROSE_TRY(d.imsi, col_text(row, 1));
+    PROSE_TRY(std::int64_t attempts, col_int(row, 2));
+    d.attempts = static_cast<unsigned>(attempts);
+    PROSE_TRY(d.next_attempt_ms, col_int(row, 3));
+    return d;
+  }
 
   Status upsert_ue_locked(const std::string& imsi, const std::vector<std::uint32_t>& rscs, std::int64_t now) {
     PROSE_TRY(auto ins, db_->query("INSERT INTO ue (imsi, updated_at) VALUES ($1, $2) "

@@ -66,14 +66,34 @@ class Store {
   // are skipped; their audit entries are still written.
   virtual Status record_pruk_uses(const std::vector<std::pair<std::uint64_t, AuditEntry>>& uses) = 0;
   // The UE verified PRUK `pruk_id` (its MIKEY delivery): the UE's PRUKs issued before it are deleted, never one
-  // issued after it (its MIKEY message may already be on its way) nor one in `keep` (an earlier PRUK whose delivery
-  // is still on its way: the UE may receive it after this one and keep it), together with the audit entry, in one
-  // transaction. Nothing is deleted when `pruk_id` is no longer stored.
+  // issued after it (its MIKEY message may already be on its way) nor one whose delivery is still on its way (in
+  // `keep`, or with a pending delivery stored: the UE may receive it after this one and keep it), together with the
+  // audit entry and the verified PRUK's pending delivery, in one transaction. Nothing is deleted when `pruk_id` is no
+  // longer stored.
   virtual Status delete_pruks_before(const std::string& imsi, std::uint64_t pruk_id,
                                      const std::vector<std::uint64_t>& keep, const AuditEntry& audit) = 0;
   // The KD request's reads (issue 7 speed): by PRUK ID when `pruk_id` is set, otherwise by `imsi`.
   virtual Result<KdLookup> lookup_for_kd(const std::string& relay_id, std::uint32_t rsc,
                                          std::optional<std::uint64_t> pruk_id, const std::string& imsi) = 0;
+
+  // --- Pending MIKEY deliveries (issue 17 defect 7) ---
+  // insert_pruk (without replace_older) and the PRUK's pending delivery (`delivery.pruk_id` must be rec.pruk_id) in
+  // one transaction: no PRUK is granted without its delivery being on record. Errors as insert_pruk.
+  virtual Status insert_pruk_with_delivery(const PrukRecord& rec, const PendingDelivery& delivery,
+                                           const AuditEntry& audit) = 0;
+  // Its sender made more attempts: sets attempts and next_attempt_ms of those still pending, in one transaction.
+  virtual Status record_delivery_progress(const std::vector<PendingDelivery>& progress) = 0;
+  // The delivery ended without a verification (the sender gave up, or it cannot be rebuilt). Absent is no error.
+  virtual Status delete_delivery(std::uint64_t pruk_id) = 0;
+  // Takes over at most `limit` deliveries whose next_attempt_ms is before `stale_before_ms` (their PKMF stopped
+  // working on them), oldest first: each gets one more attempt (the send that resumes it) and next_attempt_ms =
+  // `next_attempt_ms`, in one statement, so two PKMFs never take the same one. Returns them as updated.
+  virtual Result<std::vector<PendingDelivery>> claim_stale_deliveries(std::int64_t stale_before_ms,
+                                                                      std::int64_t next_attempt_ms,
+                                                                      std::size_t limit) = 0;
+  // Every pending delivery, by PRUK ID (tests and operators).
+  virtual Result<std::vector<PendingDelivery>> pending_deliveries() = 0;
+  // A deleted PRUK takes its pending delivery with it; delete_pruks_before also ends the verified one's.
 
   // Many PRUKs in one transaction (provisioning and load tests); all or nothing.
   virtual Status bulk_insert_pruks(const std::vector<PrukRecord>& recs) = 0;

@@ -78,6 +78,17 @@ class PkmfProcess {
   pid_t pid_ = -1;
 };
 
+// A UDP socket bound to ip:port (port 0: an ephemeral one).
+int bound_udp(const char* ip, std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  ::inet_pton(AF_INET, ip, &a.sin_addr);
+  a.sin_port = htons(port);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) ADD_FAILURE() << "cannot bind " << ip;
+  return fd;
+}
+
 // A Remote UE: its client certificate, a UDP socket for MIKEY and the MIKEY receiver.
 struct Ue {
   std::string imsi;
@@ -87,11 +98,8 @@ struct Ue {
   std::unique_ptr<net::HttpsClient> client;
 
   Ue(const std::string& imsi_, const fs::path& pki, std::uint16_t pkmf_port) : imsi(imsi_) {
-    fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    fd = bound_udp("127.0.0.1", 0);
     sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
     socklen_t len = sizeof a;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
     port = ntohs(a.sin_port);
@@ -119,13 +127,13 @@ struct Ue {
     return 0;
   }
 
-  // Key Request; then waits for the MIKEY PRUK and answers the verification. Returns the PRUK ID (0 on failure).
-  std::uint64_t request_pruk(SecretBytes* pruk_out = nullptr) {
+  // Key Request naming `named_ip` and this UE's port as its MIKEY address; keeps the PMK and Key Type ID of the grant.
+  bool key_request(const std::string& named_ip = "127.0.0.1") {
     pc8::PrukRequest r;
     r.transaction_id.value = random_u32();
-    r.ue_address = pc8::UeAddress{"127.0.0.1", port};
+    r.ue_address = pc8::UeAddress{named_ip, port};
     auto body = pc8::Codec::encode(pc8::Request(r));
-    if (!body.ok()) return 0;
+    if (!body.ok()) return false;
     auto resp = client->post("/prose/pc8", pc8::kContentType, *body);
     if (!resp.ok()) return why("POST: " + resp.error().to_string());
     if (resp->status != 200) return why("HTTP " + std::to_string(resp->status) + " " + resp->body);
@@ -138,8 +146,13 @@ struct Ue {
     for (int i = 0; i < 4; ++i) ktid[i] = static_cast<std::uint8_t>(grant->key_type_id.value >> (24 - 8 * i));
     rx.add_pmk(pmk_id, grant->pmk->pmk.clone());
     if (!rx.add_key_type(ktid, mikey::KeyClass::kPruk).ok()) return why("Key Type ID is not 32 bits");
+    return true;
+  }
+
+  // Waits for the MIKEY PRUK and answers the verification. Returns the PRUK ID (0 on failure).
+  std::uint64_t receive_pruk(SecretBytes* pruk_out = nullptr, int timeout_ms = 5000) {
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 5000) <= 0) return why("no MIKEY message within 5 s");
+    if (::poll(&p, 1, timeout_ms) <= 0) return why("no MIKEY message within " + std::to_string(timeout_ms) + " ms");
     std::uint8_t buf[4096];
     sockaddr_in from{};
     socklen_t len = sizeof from;
@@ -153,6 +166,16 @@ struct Ue {
     }
     if (pruk_out) *pruk_out = opened->key.clone();
     return opened->key_id;
+  }
+
+  // Key Request; then waits for the MIKEY PRUK and answers the verification. Returns the PRUK ID (0 on failure).
+  std::uint64_t request_pruk(SecretBytes* pruk_out = nullptr) { return key_request() ? receive_pruk(pruk_out) : 0; }
+
+  // Discards the datagrams that arrived so far.
+  void drain() {
+    std::uint8_t buf[4096];
+    while (::recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+    }
   }
 };
 
@@ -374,6 +397,65 @@ TEST_F(PkmfProcessTest, TwoPkmfsOnOnePostgresServeTheSameUesWithoutDuplicateIds)
       EXPECT_TRUE(*keys::derive_kd(pruk.view(), grant->kd_freshness.view()) == grant->kd);
     }
   }
+}
+
+// Issue 17 defect 4: a Key Request naming another host's address (here 127.0.0.2, the same port) does not make the PKMF
+// send MIKEY there: it goes to the address of the UE's TLS connection (127.0.0.1), port from the request.
+TEST_F(PkmfProcessTest, AKeyRequestCannotAimMikeyAtAnotherHost) {
+  const std::uint16_t port = 18447;
+  std::string config = setup_pkmf("d", port, 1);
+  fs::path pki = dir_ / "d" / "pki";
+  PkmfProcess pkmf(config, (dir_ / "d" / "pkmf.log").string());
+  pkmf.start();
+  ASSERT_TRUE(wait_ready(pki, port));
+  Ue ue(imsi(0), pki, port);
+  const int victim = bound_udp("127.0.0.2", ue.port);
+  ASSERT_TRUE(ue.key_request("127.0.0.2")) << ue.last_error;
+  SecretBytes pruk;
+  const std::uint64_t id = ue.receive_pruk(&pruk);
+  ASSERT_NE(id, 0u) << "the UE gets its PRUK at its own address: " << ue.last_error;
+  pollfd p{victim, POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 1500), 0) << "nothing reaches the address the request named";
+  ::close(victim);
+  auto relay = Ue::make_client(pki, "relay-r1", port);
+  auto grant = request_kd(*relay, id);
+  ASSERT_TRUE(grant.has_value());
+  EXPECT_TRUE(*keys::derive_kd(pruk.view(), grant->kd_freshness.view()) == grant->kd);
+}
+
+// Issue 17 defect 7: the PKMF is killed (SIGKILL) right after it granted a PRUK, before the UE verified the MIKEY
+// delivery, whose datagram is lost (the UE drops what arrived before the kill). The restarted PKMF finds the
+// delivery in the store and sends it again; the UE gets its PRUK, verifies it, and a relay gets the right KD for it.
+TEST_F(PkmfProcessTest, ADeliveryInterruptedByKill9IsResumedAfterTheRestart) {
+  const std::uint16_t port = 18448;
+  std::string config = setup_pkmf("e", port, 1);
+  fs::path pki = dir_ / "e" / "pki";
+  const std::string log = (dir_ / "e" / "pkmf.log").string();
+  PkmfProcess pkmf(config, log);
+  pkmf.start();
+  ASSERT_TRUE(wait_ready(pki, port));
+  Ue ue(imsi(0), pki, port);
+  ASSERT_TRUE(ue.key_request()) << ue.last_error;
+  pkmf.kill(SIGKILL);
+  ue.drain();
+
+  PkmfProcess again(config, log);
+  again.start();
+  ASSERT_TRUE(wait_ready(pki, port));
+  SecretBytes pruk;
+  const std::uint64_t id = ue.receive_pruk(&pruk, 20000);
+  ASSERT_NE(id, 0u) << "the granted PRUK is delivered after the restart: " << ue.last_error;
+  auto relay = Ue::make_client(pki, "relay-r1", port);
+  auto grant = request_kd(*relay, id);
+  ASSERT_TRUE(grant.has_value()) << "PRUK ID " << id;
+  EXPECT_TRUE(*keys::derive_kd(pruk.view(), grant->kd_freshness.view()) == grant->kd);
+  // The verification reached the restarted PKMF: it ends the delivery, so nothing more is sent.
+  pollfd p{ue.fd, POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 2000), 0) << "no retransmission after the verification";
+  std::ifstream f(log);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("resuming the delivery of PRUK ID"), std::string::npos);
+  EXPECT_NE(text.find("verified PRUK ID"), std::string::npos);
 }
 
 }  // namespace

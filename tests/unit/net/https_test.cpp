@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -53,6 +54,27 @@ TEST(Https, UeIdentityFromCertificateReachesHandler) {
             "ue 001010000000001 POST /prose/pc8 application/vnd.3gpp.prose-pc8+xml "
             "<KEY_REQUEST><IMSI>999</IMSI></KEY_REQUEST>");
   EXPECT_EQ(r->content_type, "text/plain");
+}
+
+// Issue 17 defect 4: the PKMF sends MIKEY to the TLS peer's address, so the handler must know it. An IPv4 client of a
+// dual-stack listener shows as IPv4, not as ::ffff:127.0.0.1.
+TEST(Https, TheHandlerSeesTheRemoteAddress) {
+  auto remote = [](const PeerIdentity&, const HttpRequest& req) {
+    return make_response(200, "text/plain", req.remote_address);
+  };
+  const int v6 = ::socket(AF_INET6, SOCK_STREAM, 0);
+  const bool have_v6 = v6 >= 0;
+  if (have_v6) ::close(v6);
+  for (const char* bind : {"127.0.0.1", "::"}) {
+    if (std::string(bind) == "::" && !have_v6) continue;
+    auto cfg = server_config();
+    cfg.bind_address = bind;
+    auto s = start(cfg, remote);
+    auto c = client(client_config(s.port));
+    auto r = c->post("/prose/pc8", "text/plain", "x");
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_EQ(r->body, "127.0.0.1") << "listening on " << bind;
+  }
 }
 
 TEST(Https, RelayIdentity) {

@@ -25,7 +25,7 @@ class DiscoveryKeysTest : public PkmfWorld {
     return r;
   }
   pc8::DiscoveryKeyResponse ask(const net::PeerIdentity& who, std::vector<std::uint32_t> rscs, std::int64_t now) {
-    auto resp = service_->handle(who, request(std::move(rscs)), now);
+    auto resp = service_->handle(who, kPeerIp, request(std::move(rscs)), now);
     return std::move(std::get<pc8::DiscoveryKeyResponse>(resp));
   }
   static const std::vector<pc8::DiscoveryKeyResult>& results(const pc8::DiscoveryKeyResponse& r) {
@@ -123,7 +123,7 @@ TEST_F(DiscoveryKeysTest, AnRscTheRequesterIsNotAuthorisedForGetsItsOwnErrorWhil
 
 TEST_F(DiscoveryKeysTest, UnknownRequesterAndMalformedRequestsAreWholeRequestErrors) {
   auto whole = [&](const net::PeerIdentity& who, pc8::DiscoveryKeyRequest r) {
-    auto resp = std::get<pc8::DiscoveryKeyResponse>(service_->handle(who, r, kT0));
+    auto resp = std::get<pc8::DiscoveryKeyResponse>(service_->handle(who, kPeerIp, r, kT0));
     EXPECT_EQ(resp.transaction_id, r.transaction_id);
     EXPECT_TRUE(std::holds_alternative<ErrorCode>(resp.outcome));
     return std::holds_alternative<ErrorCode>(resp.outcome) ? std::get<ErrorCode>(resp.outcome)
@@ -187,7 +187,7 @@ TEST_F(DiscoveryKeysTest, RotationFollowsTheConfiguredLifetime) {
   sc.discovery.psdk_renew_before_s = 0;
   PkmfService short_lived(sc, *stores_, metrics_, nullptr, nullptr);
   auto get = [&](std::int64_t now) {
-    auto resp = std::get<pc8::DiscoveryKeyResponse>(short_lived.handle(relay("r1"), request({kRsc}), now));
+    auto resp = std::get<pc8::DiscoveryKeyResponse>(short_lived.handle(relay("r1"), kPeerIp, request({kRsc}), now));
     return std::get<pc8::DiscoveryKeyGrant>(results(resp).at(0).outcome).clone();
   };
   auto a = get(kT0);
@@ -213,7 +213,7 @@ TEST_F(DiscoveryKeysTest, GrantsCarryTheKeyCombinationMaskAndTheFirstAlgorithmTh
   auto ask_caps = [&](std::optional<std::uint8_t> caps, std::vector<std::uint32_t> rscs) {
     auto req = request(std::move(rscs));
     req.security_capabilities = caps;
-    return std::get<pc8::DiscoveryKeyResponse>(svc.handle(relay("r1"), req, kT0 + 1));
+    return std::get<pc8::DiscoveryKeyResponse>(svc.handle(relay("r1"), kPeerIp, req, kT0 + 1));
   };
   struct Case {
     std::optional<std::uint8_t> caps;
@@ -246,7 +246,7 @@ TEST_F(DiscoveryKeysTest, GrantsCarryTheKeyCombinationMaskAndTheFirstAlgorithmTh
   PkmfService svc2(nd, *stores_, metrics_, nullptr, nullptr);
   auto req = request({kRsc});
   req.security_capabilities = 0x00;
-  auto resp = std::get<pc8::DiscoveryKeyResponse>(svc2.handle(ue(kUeImsi), req, kT0 + 2));
+  auto resp = std::get<pc8::DiscoveryKeyResponse>(svc2.handle(ue(kUeImsi), kPeerIp, req, kT0 + 2));
   const auto& g = std::get<pc8::DiscoveryKeyGrant>(results(resp).at(0).outcome);
   EXPECT_EQ(g.key_combination, (pc8::KeyCombination{true, false}));
   EXPECT_FALSE(g.encrypted_bits_mask.has_value());
@@ -285,8 +285,8 @@ TEST_F(DiscoveryKeysTest, TwoPkmfsOnOneStoreHandOutOnePsdkPerRsc) {
     for (std::size_t i = 0; i < got.size(); ++i) {
       threads.emplace_back([&, i] {
         PkmfService& svc = i % 2 ? other : *service_;
-        auto resp =
-            std::get<pc8::DiscoveryKeyResponse>(svc.handle(i % 3 ? ue(kUeImsi) : relay("r1"), request({kRsc}), now));
+        auto resp = std::get<pc8::DiscoveryKeyResponse>(
+            svc.handle(i % 3 ? ue(kUeImsi) : relay("r1"), kPeerIp, request({kRsc}), now));
         auto* v = std::get_if<std::vector<pc8::DiscoveryKeyResult>>(&resp.outcome);
         if (v && v->size() == 1 && std::holds_alternative<pc8::DiscoveryKeyGrant>((*v)[0].outcome))
           got[i] = std::get<pc8::DiscoveryKeyGrant>((*v)[0].outcome).clone();

@@ -30,6 +30,8 @@ namespace fs = std::filesystem;
 inline constexpr const char* kUeImsi = "001010000000001";
 inline constexpr const char* kUe2Imsi = "001010000000002";
 inline constexpr std::uint32_t kRsc = 0x00abcd;
+// The address the test's TLS peers come from (HttpRequest::remote_address).
+inline constexpr const char* kPeerIp = "127.0.0.1";
 // TS 35.208 Milenage test set 1 subscriber.
 inline constexpr const char* kK = "465b5ce8b199b49faa5f0a2ee238a6bc";
 inline constexpr const char* kOpc = "cd63cb71954a9f4e48a5994e37a02baf";
@@ -37,11 +39,13 @@ inline constexpr const char* kOpc = "cd63cb71954a9f4e48a5994e37a02baf";
 // The Remote UE's side of MIKEY delivery: a UDP socket and a mikey::Receiver.
 class UeMikeyEndpoint {
  public:
-  UeMikeyEndpoint() {
+  // On 127.0.0.1 (or another loopback address, e.g. 127.0.0.2) and `port` (0: an ephemeral one).
+  explicit UeMikeyEndpoint(const char* ip = "127.0.0.1", std::uint16_t port = 0) {
     fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::inet_pton(AF_INET, ip, &a.sin_addr);
+    a.sin_port = htons(port);
     ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
     socklen_t len = sizeof a;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
@@ -107,6 +111,13 @@ class PkmfWorld : public ::testing::Test {
     gba_ = std::make_unique<HssGbaPush>(gc);
     policy_.mikey_initial_backoff_ms = 100;
     policy_.mikey_max_attempts = 3;
+    start_pkmf();
+  }
+
+  // The PKMF's service and MIKEY sender, wired as in PkmfServer (a second call is a PKMF restarted on the same store).
+  void start_pkmf() {
+    if (mikey_) mikey_->stop();
+    service_.reset();
     ServiceConfig sc;
     sc.policy = policy_;
     mikey_ = std::make_unique<UdpMikeySender>(policy_, metrics_);
@@ -114,7 +125,8 @@ class PkmfWorld : public ::testing::Test {
     PkmfService* svc = service_.get();
     auto port = mikey_->start(
         "127.0.0.1", 0, [svc](ByteView m) { return svc->on_verification(m, std::time(nullptr)); },
-        [svc](std::uint32_t csb) { svc->on_delivery_abandoned(csb); });
+        [svc](std::uint32_t csb) { svc->on_delivery_abandoned(csb); },
+        [svc](const std::vector<MikeyProgress>& p) { svc->on_delivery_progress(p); });
     ASSERT_TRUE(port.ok()) << port.error().to_string();
   }
 

@@ -66,7 +66,7 @@ class PkmfServiceTest : public PkmfWorld {
   };
   UeKeys provision(UeMikeyEndpoint& ep, const char* imsi = kUeImsi) {
     UeKeys out;
-    auto resp = service_->handle(ue(imsi), pruk_request(ep.port()), std::time(nullptr));
+    auto resp = service_->handle(ue(imsi), kPeerIp, pruk_request(ep.port()), std::time(nullptr));
     auto& pr = std::get<pc8::PrukResponse>(resp);
     EXPECT_EQ(pr.transaction_id.value, 7u);
     auto* grant = std::get_if<pc8::PrukGrant>(&pr.outcome);
@@ -126,7 +126,7 @@ TEST_F(PkmfServiceTest, RemoteUeReceivesPrukByMikeyAndVerifies) {
 TEST_F(PkmfServiceTest, UeHoldingTheCurrentPrukGetsNoNewOne) {
   UeMikeyEndpoint ep;
   UeKeys keys = provision(ep);
-  auto resp = service_->handle(ue(), pruk_request(ep.port(), {keys.pruk_id}), std::time(nullptr));
+  auto resp = service_->handle(ue(), kPeerIp, pruk_request(ep.port(), {keys.pruk_id}), std::time(nullptr));
   auto& grant = std::get<pc8::PrukGrant>(std::get<pc8::PrukResponse>(resp).outcome);
   EXPECT_EQ(grant.key_type_id.value, keys.key_type_id) << "Key Type ID is stable";
   EXPECT_FALSE(grant.pmk.has_value()) << "the UE keeps its PMK";
@@ -136,7 +136,7 @@ TEST_F(PkmfServiceTest, UeHoldingTheCurrentPrukGetsNoNewOne) {
 TEST_F(PkmfServiceTest, StopRequestIsAcknowledgedAndRecorded) {
   pc8::PrukRequest r = pruk_request(2269);
   r.delivery = pc8::PrukDelivery::kStop;
-  auto resp = service_->handle(ue(), r, 5);
+  auto resp = service_->handle(ue(), kPeerIp, r, 5);
   EXPECT_TRUE(std::holds_alternative<pc8::PrukStopAck>(std::get<pc8::PrukResponse>(resp).outcome));
   auto lease = stores_->acquire();
   EXPECT_FALSE((*(*lease)->find_ue(kUeImsi))->pruk_delivery);
@@ -146,8 +146,8 @@ TEST_F(PkmfServiceTest, StopRequestIsAcknowledgedAndRecorded) {
 TEST_F(PkmfServiceTest, RelayGetsKdTheRemoteUeCanDerive) {
   UeMikeyEndpoint ep;
   UeKeys keys = provision(ep);
-  auto r1 = service_->handle(relay(), kd_request_by_pruk(keys.pruk_id), 100);
-  auto r2 = service_->handle(relay(), kd_request_by_pruk(keys.pruk_id), 101);
+  auto r1 = service_->handle(relay(), kPeerIp, kd_request_by_pruk(keys.pruk_id), 100);
+  auto r2 = service_->handle(relay(), kPeerIp, kd_request_by_pruk(keys.pruk_id), 101);
   auto& g1 = std::get<pc8::KdGrant>(std::get<pc8::KdResponse>(r1).outcome);
   auto& g2 = std::get<pc8::KdGrant>(std::get<pc8::KdResponse>(r2).outcome);
   EXPECT_NE(g1.kd_freshness, g2.kd_freshness) << "fresh KD freshness parameter per request";
@@ -166,29 +166,30 @@ TEST_F(PkmfServiceTest, RelayGetsKdTheRemoteUeCanDerive) {
 TEST_F(PkmfServiceTest, EveryAuthorisationFailureHasItsCode) {
   UeMikeyEndpoint ep;
   UeKeys keys = provision(ep);
-  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kd_request_by_pruk(0x1234), 1)),
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kPeerIp, kd_request_by_pruk(0x1234), 1)),
             ErrorCode::kUnknownPrukId);
-  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay("r9"), kd_request_by_pruk(keys.pruk_id), 1)),
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay("r9"), kPeerIp, kd_request_by_pruk(keys.pruk_id), 1)),
             ErrorCode::kRelayNotAuthorised);
-  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay("r2"), kd_request_by_pruk(keys.pruk_id), 1)),
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay("r2"), kPeerIp, kd_request_by_pruk(keys.pruk_id), 1)),
             ErrorCode::kUnknownRelayServiceCode);
-  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay("r2"), kd_request_by_pruk(keys.pruk_id, 0x000777), 1)),
-            ErrorCode::kRelayNotAuthorisedForUe);
-  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(ue(), kd_request_by_pruk(keys.pruk_id), 1)),
+  EXPECT_EQ(
+      error_of<pc8::KdResponse>(service_->handle(relay("r2"), kPeerIp, kd_request_by_pruk(keys.pruk_id, 0x000777), 1)),
+      ErrorCode::kRelayNotAuthorisedForUe);
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(ue(), kPeerIp, kd_request_by_pruk(keys.pruk_id), 1)),
             ErrorCode::kRelayNotAuthorised)
       << "a UE certificate cannot ask for KD";
-  EXPECT_EQ(error_of<pc8::PrukResponse>(service_->handle(relay(), pruk_request(ep.port()), 1)),
+  EXPECT_EQ(error_of<pc8::PrukResponse>(service_->handle(relay(), kPeerIp, pruk_request(ep.port()), 1)),
             ErrorCode::kUeNotAuthorised);
-  EXPECT_EQ(error_of<pc8::PrukResponse>(service_->handle(ue("001019999999999"), pruk_request(ep.port()), 1)),
+  EXPECT_EQ(error_of<pc8::PrukResponse>(service_->handle(ue("001019999999999"), kPeerIp, pruk_request(ep.port()), 1)),
             ErrorCode::kUeNotAuthorised);
-  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kd_request_by_imsi("001019999999999"), 1)),
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kPeerIp, kd_request_by_imsi("001019999999999"), 1)),
             ErrorCode::kUnknownImsi);
   EXPECT_NE(metrics_.render().find("prose_pkmf_errors_total{code=\"13\",name=\"unknown-pruk-id\"} 1"),
             std::string::npos);
 }
 
 TEST_F(PkmfServiceTest, ImsiRequestRunsGbaPushAndTheUeDerivesTheSamePrukAndKd) {
-  auto resp = service_->handle(relay(), kd_request_by_imsi(kUe2Imsi), 100);
+  auto resp = service_->handle(relay(), kPeerIp, kd_request_by_imsi(kUe2Imsi), 100);
   auto* grant = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(resp).outcome);
   ASSERT_NE(grant, nullptr);
   ASSERT_TRUE(grant->gpi.has_value());
@@ -205,7 +206,7 @@ TEST_F(PkmfServiceTest, ImsiRequestRunsGbaPushAndTheUeDerivesTheSamePrukAndKd) {
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_EQ((*stored)->source, store::PrukSource::kGbaPush);
   // The new PRUK ID now works on its own.
-  auto again = service_->handle(relay(), kd_request_by_pruk(outcome->accepted->pruk_id), 101);
+  auto again = service_->handle(relay(), kPeerIp, kd_request_by_pruk(outcome->accepted->pruk_id), 101);
   auto* g2 = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(again).outcome);
   ASSERT_NE(g2, nullptr);
   EXPECT_FALSE(g2->gpi.has_value());
@@ -220,7 +221,7 @@ TEST_F(PkmfServiceTest, SqnFailureResynchronisesThroughTheRelay) {
 
   const std::string impi = impi_for("{imsi}@ims.mnc001.mcc001.3gppnetwork.org", kUe2Imsi);
   const Bytes naf_id = keys::make_pkmf_naf_id("pkmf.prose.test");
-  auto first = service_->handle(relay(), kd_request_by_imsi(kUe2Imsi), 100);
+  auto first = service_->handle(relay(), kPeerIp, kd_request_by_imsi(kUe2Imsi), 100);
   auto& g1 = std::get<pc8::KdGrant>(std::get<pc8::KdResponse>(first).outcome);
   auto failed = gba::process_gpi(*usim, impi, naf_id, *g1.gpi);
   ASSERT_TRUE(failed.ok()) << failed.error().to_string();
@@ -229,7 +230,7 @@ TEST_F(PkmfServiceTest, SqnFailureResynchronisesThroughTheRelay) {
   pc8::KdRequest retry = kd_request_by_imsi(kUe2Imsi);
   retry.resync = pc8::Resync{*pc8::Rand::from_bytes(failed->sync_failure->rand, "RAND"),
                              *pc8::Auts::from_bytes(failed->sync_failure->auts, "AUTS")};
-  auto second = service_->handle(relay(), retry, 101);
+  auto second = service_->handle(relay(), kPeerIp, retry, 101);
   auto* g2 = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(second).outcome);
   ASSERT_NE(g2, nullptr);
   auto ok = gba::process_gpi(*usim, impi, naf_id, *g2->gpi);
@@ -240,7 +241,8 @@ TEST_F(PkmfServiceTest, SqnFailureResynchronisesThroughTheRelay) {
   // A forged AUTS is refused with its own code.
   pc8::KdRequest forged = retry;
   forged.resync->auts.bytes[13] ^= 1;
-  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), forged, 102)), ErrorCode::kResynchronisationFailed);
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kPeerIp, forged, 102)),
+            ErrorCode::kResynchronisationFailed);
 }
 
 class PkmfZpnTest : public PkmfServiceTest {
@@ -252,7 +254,7 @@ class PkmfZpnTest : public PkmfServiceTest {
 };
 
 TEST_F(PkmfZpnTest, GbaPushThroughTheBsf) {
-  auto resp = service_->handle(relay(), kd_request_by_imsi(kUe2Imsi), 100);
+  auto resp = service_->handle(relay(), kPeerIp, kd_request_by_imsi(kUe2Imsi), 100);
   auto* grant = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(resp).outcome);
   ASSERT_NE(grant, nullptr);
   auto usim = crypto::Usim::create(hex_literal(kK), hex_literal(kOpc));
@@ -270,9 +272,9 @@ TEST_F(PkmfServiceTest, HssDownIsAClearErrorAndPrukIdRequestsStillWork) {
   hss_thread_.join();
   hss_thread_ = std::thread([] {});
   // A dead transport is temporary (the UE may try again), not a GBA Push failure.
-  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kd_request_by_imsi(kUe2Imsi), 1)),
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kPeerIp, kd_request_by_imsi(kUe2Imsi), 1)),
             ErrorCode::kTemporarilyUnavailable);
-  auto resp = service_->handle(relay(), kd_request_by_pruk(keys.pruk_id), 2);
+  auto resp = service_->handle(relay(), kPeerIp, kd_request_by_pruk(keys.pruk_id), 2);
   EXPECT_TRUE(std::holds_alternative<pc8::KdGrant>(std::get<pc8::KdResponse>(resp).outcome));
 }
 
@@ -291,7 +293,7 @@ class PkmfPolicyTest : public PkmfServiceTest {
 
   // A KD request by PRUK ID at `now`; checks KD against the PRUK the UE would use and returns the grant.
   pc8::KdGrant kd_for(std::uint64_t pruk_id, std::int64_t now) {
-    auto resp = service_->handle(relay(), kd_request_by_pruk(pruk_id), now);
+    auto resp = service_->handle(relay(), kPeerIp, kd_request_by_pruk(pruk_id), now);
     service_->flush_kd_bookkeeping();
     auto* g = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(resp).outcome);
     if (g == nullptr) {
@@ -368,7 +370,7 @@ TEST_F(PkmfPolicyTest, AFailedPolicyRefreshFallsBackToTheNamedPruk) {
 // the UE's PMK, its TGK is random, and the UE's verification message is checked like any other.
 TEST_F(PkmfServiceTest, KeyRequestTriggerIsAVerifiedMikeyMessageWithTheAllZeroPrukId) {
   UeMikeyEndpoint ep;
-  auto first = service_->handle(ue(), pruk_request(ep.port()), std::time(nullptr));
+  auto first = service_->handle(ue(), kPeerIp, pruk_request(ep.port()), std::time(nullptr));
   auto& grant = std::get<pc8::PrukGrant>(std::get<pc8::PrukResponse>(first).outcome);
   ASSERT_TRUE(grant.pmk.has_value());
   ASSERT_TRUE(ep.receive(3000).has_value());  // the PRUK delivery (not verified here)
@@ -407,7 +409,7 @@ TEST_F(PkmfServiceTest, KeyRequestTriggerIsAVerifiedMikeyMessageWithTheAllZeroPr
   EXPECT_EQ(build_key_request_trigger(**lease, kUe2Imsi, "p", policy_, 1).error().code, Errc::kState);
   pc8::PrukRequest stop = pruk_request(ep.port());
   stop.delivery = pc8::PrukDelivery::kStop;
-  service_->handle(ue(), stop, std::time(nullptr));
+  service_->handle(ue(), kPeerIp, stop, std::time(nullptr));
   auto stopped = build_key_request_trigger(**lease, kUeImsi, "p", policy_, 1);
   ASSERT_FALSE(stopped.ok());
   EXPECT_EQ(stopped.error().code, Errc::kState);
@@ -428,7 +430,7 @@ TEST_F(PkmfServiceTest, AKeyRequestAfterAPmkRevocationGetsANewPmkAndANewPruk) {
   EXPECT_EQ((*lease)->revoke_pmk("001019999999999", {1, "admin", "revoke", "PMK", "", ""}).error().code,
             Errc::kNotFound);
 
-  auto resp = service_->handle(ue(), pruk_request(ep.port(), {keys.pruk_id}), std::time(nullptr));
+  auto resp = service_->handle(ue(), kPeerIp, pruk_request(ep.port(), {keys.pruk_id}), std::time(nullptr));
   auto& grant = std::get<pc8::PrukGrant>(std::get<pc8::PrukResponse>(resp).outcome);
   ASSERT_TRUE(grant.pmk.has_value()) << "a new PMK";
   EXPECT_NE(grant.pmk->pmk_id.value, old_pmk);
@@ -441,7 +443,7 @@ TEST_F(PkmfServiceTest, AKeyRequestAfterAPmkRevocationGetsANewPmkAndANewPruk) {
   ASSERT_TRUE(opened.ok()) << "protected with the new PMK: " << opened.error().to_string();
   EXPECT_NE(opened->key_id, keys.pruk_id);
   EXPECT_TRUE(std::holds_alternative<pc8::KdGrant>(
-      std::get<pc8::KdResponse>(service_->handle(relay(), kd_request_by_pruk(keys.pruk_id), 1)).outcome))
+      std::get<pc8::KdResponse>(service_->handle(relay(), kPeerIp, kd_request_by_pruk(keys.pruk_id), 1)).outcome))
       << "the PRUK the UE holds works until it verified the new one";
 }
 
@@ -452,7 +454,7 @@ TEST_F(PkmfServiceTest, VerifyingAPrukKeepsThePrukIssuedAfterIt) {
   UeMikeyEndpoint ep;
   mikey::Receiver rx;
   for (int i = 0; i < 2; ++i) {
-    auto resp = service_->handle(ue(), pruk_request(ep.port()), std::time(nullptr));
+    auto resp = service_->handle(ue(), kPeerIp, pruk_request(ep.port()), std::time(nullptr));
     auto& g = std::get<pc8::PrukGrant>(std::get<pc8::PrukResponse>(resp).outcome);
     ASSERT_TRUE(g.pmk.has_value());
     rx.add_pmk(be(g.pmk->pmk_id.value, 8), g.pmk->pmk.clone());
@@ -475,10 +477,10 @@ TEST_F(PkmfServiceTest, VerifyingAPrukKeepsThePrukIssuedAfterIt) {
   EXPECT_EQ(*(*lease)->pruk_ids(kUeImsi), (std::vector<std::uint64_t>{issued[1], issued[0]}))
       << "the PRUK issued after the verified one stays";
   EXPECT_TRUE(std::holds_alternative<pc8::KdGrant>(
-      std::get<pc8::KdResponse>(service_->handle(relay(), kd_request_by_pruk(issued[1]), 1)).outcome));
+      std::get<pc8::KdResponse>(service_->handle(relay(), kPeerIp, kd_request_by_pruk(issued[1]), 1)).outcome));
   ASSERT_TRUE(service_->on_verification(verification.at(issued[1]), std::time(nullptr)).ok());
   EXPECT_EQ(*(*lease)->pruk_ids(kUeImsi), (std::vector<std::uint64_t>{issued[1]}));
-  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kd_request_by_pruk(issued[0]), 1)),
+  EXPECT_EQ(error_of<pc8::KdResponse>(service_->handle(relay(), kPeerIp, kd_request_by_pruk(issued[0]), 1)),
             ErrorCode::kUnknownPrukId);
 }
 
@@ -490,7 +492,7 @@ TEST_F(PkmfServiceTest, AVerificationKeepsAnEarlierPrukWhoseDeliveryIsStillOnIts
   UeMikeyEndpoint ep;
   mikey::Receiver rx;
   for (int i = 0; i < 2; ++i) {
-    auto resp = service_->handle(ue(), pruk_request(ep.port()), std::time(nullptr));
+    auto resp = service_->handle(ue(), kPeerIp, pruk_request(ep.port()), std::time(nullptr));
     auto& g = std::get<pc8::PrukGrant>(std::get<pc8::PrukResponse>(resp).outcome);
     ASSERT_TRUE(g.pmk.has_value());
     rx.add_pmk(be(g.pmk->pmk_id.value, 8), g.pmk->pmk.clone());
@@ -515,7 +517,7 @@ TEST_F(PkmfServiceTest, AVerificationKeepsAnEarlierPrukWhoseDeliveryIsStillOnIts
       << "a PRUK whose delivery is pending is not deleted";
   // Then the earlier-issued one arrives: it is what the UE keeps, and it gives the KD the UE derives.
   ASSERT_TRUE(service_->on_verification(delivered.at(issued[0]).first, std::time(nullptr)).ok());
-  auto resp = service_->handle(relay(), kd_request_by_pruk(issued[0]), 1);
+  auto resp = service_->handle(relay(), kPeerIp, kd_request_by_pruk(issued[0]), 1);
   auto* grant = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(resp).outcome);
   ASSERT_NE(grant, nullptr) << "the PRUK the UE holds was deleted";
   EXPECT_TRUE(*keys::derive_kd(delivered.at(issued[0]).second.view(), grant->kd_freshness.view()) == grant->kd);

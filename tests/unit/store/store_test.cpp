@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -394,6 +395,151 @@ TEST_P(StoreTest, ConcurrentIssuersNeverShareAPrukId) {
   EXPECT_EQ(all.size(), static_cast<std::size_t>(kPerThread));
   EXPECT_EQ(conflicts.load(), (kThreads - 1) * kPerThread);
   EXPECT_EQ(store_->pruk_ids(imsi)->size(), static_cast<std::size_t>(kPerThread));
+}
+
+// --- Pending MIKEY deliveries (issue 17 defect 7) -----------------------------------------------------------------
+
+PendingDelivery delivery(std::uint64_t pruk_id, unsigned attempts, std::int64_t next_ms) {
+  PendingDelivery d;
+  d.pruk_id = pruk_id;
+  d.attempts = attempts;
+  d.next_attempt_ms = next_ms;
+  return d;
+}
+
+// A granted PRUK and its pending delivery are written in one transaction; a failed grant leaves neither.
+TEST_P(StoreTest, APendingDeliveryIsWrittenWithItsPrukOrNotAtAll) {
+  const std::string imsi = "001010000000020", other = "001010000000021";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
+  ASSERT_TRUE(store_->upsert_ue(other, {1}, 1).ok());
+  auto a = pruk(imsi, 0xf000000000000021ull);  // high bit set: survives signed storage
+  ASSERT_TRUE(store_->insert_pruk_with_delivery(a, delivery(a.pruk_id, 1, 1000), audit_for(a)).ok());
+  auto rows = store_->pending_deliveries();
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].pruk_id, a.pruk_id);
+  EXPECT_EQ((*rows)[0].imsi, imsi) << "read from the PRUK";
+  EXPECT_EQ((*rows)[0].attempts, 1u);
+  EXPECT_EQ((*rows)[0].next_attempt_ms, 1000);
+  EXPECT_TRUE((*store_->find_pruk(a.pruk_id))->pruk == a.pruk);
+
+  auto dup = pruk(other, a.pruk_id);
+  EXPECT_EQ(store_->insert_pruk_with_delivery(dup, delivery(dup.pruk_id, 1, 5), audit_for(dup)).error().code,
+            Errc::kConflict);
+  auto orphan = pruk("999", 0x22);
+  EXPECT_EQ(store_->insert_pruk_with_delivery(orphan, delivery(0x22, 1, 5), audit_for(orphan)).error().code,
+            Errc::kNotFound);
+  auto mismatch = pruk(other, 0x23);
+  EXPECT_EQ(store_->insert_pruk_with_delivery(mismatch, delivery(0x24, 1, 5), audit_for(mismatch)).error().code,
+            Errc::kInvalidArgument);
+  EXPECT_FALSE(store_->find_pruk(0x23)->has_value());
+  EXPECT_TRUE(store_->audit_log(other, 10)->empty()) << "failed grants leave no audit entry";
+  rows = store_->pending_deliveries();
+  ASSERT_EQ(rows->size(), 1u) << "failed grants leave no delivery";
+  EXPECT_EQ((*rows)[0].next_attempt_ms, 1000) << "and the existing one is untouched";
+  // The raw database never holds the PRUK in clear, in the PRUK's row or in the delivery's.
+  if (GetParam() == "sqlite") {
+    store_.reset();
+    for (const char* suffix : {"", "-wal"}) {
+      std::ifstream f(url_.substr(7) + suffix, std::ios::binary);
+      std::string raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      EXPECT_EQ(raw.find(std::string(reinterpret_cast<const char*>(a.pruk.data()), a.pruk.size())), std::string::npos);
+    }
+  }
+}
+
+// Progress, claims and the ends of a delivery: verification (with the PRUKs it deletes), giving up, removing the UE.
+TEST_P(StoreTest, PendingDeliveriesAreClaimedOnceAndEndWithTheirPruk) {
+  const std::string imsi = "001010000000022";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
+  for (std::uint64_t id : {0x31ull, 0x32ull, 0x33ull}) {
+    auto p = pruk(imsi, id);
+    ASSERT_TRUE(
+        store_->insert_pruk_with_delivery(p, delivery(id, 1, 1000 + static_cast<std::int64_t>(id)), audit_for(p)).ok());
+  }
+  ASSERT_TRUE(store_->record_delivery_progress({delivery(0x31, 3, 5000), delivery(0x99, 2, 1)}).ok())
+      << "a delivery that ended meanwhile is no error";
+  // 0x32 (due 1050) and 0x33 (due 1051) are stale before 2000; 0x31 (due 5000) is not.
+  auto none = store_->claim_stale_deliveries(1050, 9000, 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty()) << "due exactly at the limit is not stale";
+  auto first = store_->claim_stale_deliveries(2000, 9000, 1);
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  ASSERT_EQ(first->size(), 1u) << "at most `limit`";
+  EXPECT_EQ((*first)[0].pruk_id, 0x32u) << "oldest first";
+  EXPECT_EQ((*first)[0].attempts, 2u) << "the resuming send is counted";
+  EXPECT_EQ((*first)[0].next_attempt_ms, 9000);
+  EXPECT_EQ((*first)[0].imsi, imsi);
+  auto second = store_->claim_stale_deliveries(2000, 9000, 10);
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].pruk_id, 0x33u);
+  EXPECT_TRUE(store_->claim_stale_deliveries(2000, 9000, 10)->empty()) << "claimed ones are not claimed again";
+
+  ASSERT_TRUE(store_->delete_delivery(0x33).ok());
+  ASSERT_TRUE(store_->delete_delivery(0x33).ok()) << "absent is no error";
+  EXPECT_TRUE(store_->find_pruk(0x33)->has_value()) << "ending a delivery keeps the PRUK";
+
+  // Verifying 0x32 ends 0x32's delivery but keeps 0x31: issued before it, its delivery is still pending and may
+  // reach the UE after 0x32 (the UE keeps the PRUK it received last).
+  auto p4 = pruk(imsi, 0x34);
+  ASSERT_TRUE(store_->insert_pruk_with_delivery(p4, delivery(0x34, 1, 7000), audit_for(p4)).ok());
+  const AuditEntry verified{2, "imsi-" + imsi, "verified", "PRUK", "32", imsi};
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x32, {}, verified).ok());
+  auto pending_ids = [&] {
+    std::vector<std::uint64_t> ids;
+    for (const auto& d : *store_->pending_deliveries()) ids.push_back(d.pruk_id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  EXPECT_EQ(pending_ids(), (std::vector<std::uint64_t>{0x31, 0x34})) << "the verified PRUK's delivery is over";
+  EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x34, 0x33, 0x32, 0x31}))
+      << "an earlier PRUK with a pending delivery stays";
+  // Once 0x31's delivery has ended (given up), a verification deletes it with its row.
+  ASSERT_TRUE(store_->delete_delivery(0x31).ok());
+  ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x32, {}, verified).ok());
+  EXPECT_EQ(*store_->pruk_ids(imsi), (std::vector<std::uint64_t>{0x34, 0x33, 0x32}));
+  EXPECT_EQ(pending_ids(), (std::vector<std::uint64_t>{0x34}))
+      << "the delivery of the PRUK issued after the verified one goes on";
+  ASSERT_TRUE(store_->remove_ue(imsi).ok());
+  EXPECT_TRUE(store_->pending_deliveries()->empty()) << "removing the UE removes its deliveries";
+}
+
+// Several PKMFs sharing the store look for stale deliveries at the same time: each is taken over by exactly one.
+TEST_P(StoreTest, ConcurrentClaimsTakeEveryStaleDeliveryExactlyOnce) {
+  const std::string imsi = "001010000000023";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
+  constexpr int kDeliveries = 60, kThreads = 4;
+  for (int i = 1; i <= kDeliveries; ++i) {
+    auto p = pruk(imsi, 0x1000 + static_cast<std::uint64_t>(i));
+    ASSERT_TRUE(store_->insert_pruk_with_delivery(p, delivery(p.pruk_id, 1, i), audit_for(p)).ok());
+  }
+  std::vector<std::vector<std::uint64_t>> took(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto s = open_store(url_, kek_);
+      ASSERT_TRUE(s.ok());
+      for (;;) {
+        auto got = (*s)->claim_stale_deliveries(1000, 50000, 7);
+        if (!got.ok() && got.error().code == Errc::kTimeout) continue;  // SQLite: another claimer holds the lock
+        ASSERT_TRUE(got.ok()) << got.error().to_string();
+        if (got->empty()) break;
+        for (const auto& d : *got) took[t].push_back(d.pruk_id);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::uint64_t> all;
+  std::size_t total = 0;
+  for (const auto& ids : took) {
+    total += ids.size();
+    all.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(total, static_cast<std::size_t>(kDeliveries)) << "none taken twice";
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kDeliveries)) << "none left behind";
+  auto rows = store_->pending_deliveries();
+  ASSERT_TRUE(rows.ok());
+  for (const auto& d : *rows) EXPECT_EQ(d.attempts, 2u);
 }
 
 // --- PSDKs ------------------------------------------------------------------------------------------------------
