@@ -62,8 +62,10 @@ class Session;
 
 // Descriptors kept free for everything else in the process (store, MIKEY, logs) when max_connections is clamped.
 constexpr std::size_t kReservedDescriptors = 256;
-// Memory of closed connections goes back to the system (glibc malloc_trim) this often, when at least
-// kTrimAfterEnded connections ended since the last time.
+// Memory of closed connections goes back to the system (glibc malloc_trim) after a burst: checked this often, done
+// when at least kTrimAfterEnded connections ended since the last time and at most half as many are open as at the
+// peak since then. Not during a sustained flood: the memory is reused there, and a trim of a large heap can hold
+// an I/O thread (and malloc in the others) for hundreds of milliseconds.
 constexpr std::chrono::seconds kTrimInterval{2};
 constexpr std::uint64_t kTrimAfterEnded = 64;
 // Log lines about refused connections, failed handshakes and bad requests: at most one per kind this often.
@@ -136,6 +138,7 @@ struct HttpsServer::Impl {
   Counters<kHandshakeFailures> hs_failed{};
   LogGate refused_log, handshake_log, request_log;
   std::uint64_t ended_at_trim = 0;  // the trim timer's only
+  std::size_t peak_since_trim = 0;  // under m
 
   std::optional<ssl::context> ssl_ctx;  // outlives the io_context and the sessions queued in it
   asio::io_context ioc;
@@ -545,7 +548,7 @@ void HttpsServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
 std::shared_ptr<Session> HttpsServer::Impl::admit(tcp::socket socket, const asio::ip::address& peer,
                                                   const asio::ip::address& source) {
   ++accepted;
-  ++admitted;
+  peak_since_trim = std::max(peak_since_trim, ++admitted);
   auto s = std::make_shared<Session>(*this, std::move(socket), peer);
   sessions.emplace(s.get(), s);
   auto src = sources.try_emplace(source).first;  // after the eviction, which may have erased it
@@ -560,7 +563,13 @@ void HttpsServer::Impl::schedule_trim() {
   trim_timer->async_wait([this](beast::error_code ec) {
     if (ec || stopping) return;
     std::uint64_t now = ended.load();
+    bool burst_over = false;
     if (now - ended_at_trim >= kTrimAfterEnded) {
+      std::lock_guard lock(m);
+      burst_over = admitted <= peak_since_trim / 2;
+      if (burst_over) peak_since_trim = admitted;
+    }
+    if (burst_over) {
       ended_at_trim = now;
 #if defined(__GLIBC__)
       malloc_trim(0);  // glibc keeps freed memory of every arena otherwise
