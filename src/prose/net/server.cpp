@@ -159,8 +159,10 @@ struct HttpsServer::Impl {
   // Under m: takes the oldest pending connection of the source with the most pending connections out of the counts;
   // the caller closes it after unlocking.
   std::weak_ptr<Session> evict_pending(RefusalCause why);
+  // Under m: the entry of `src` (which has pending connections) in by_pending.
   std::tuple<std::size_t, std::uint64_t, asio::ip::address> pending_key(
       std::map<asio::ip::address, Source>::iterator src) const;
+  // Counts (and logs, rate-limited) a connection closed by admission control.
   void refuse(RefusalCause why, const asio::ip::address& from);
   // Under m: a new pending connection.
   std::shared_ptr<Session> admit(tcp::socket socket, const asio::ip::address& peer, const asio::ip::address& source);
@@ -173,7 +175,7 @@ bool iequals(std::string_view a, std::string_view b) { return beast::iequals(a, 
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // Admitted by Impl::on_accept (under m), which also sets pending_it_.
+  // Made by Impl::admit (under m), which also sets seq_ and pending_it_.
   Session(HttpsServer::Impl& srv, tcp::socket&& socket, asio::ip::address peer)
       : srv_(srv),
         executor_(socket.get_executor()),

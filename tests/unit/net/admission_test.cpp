@@ -148,6 +148,25 @@ TEST(Admission, PerSourcePendingCapRefusesOnlyTheFloodingSource) {
   EXPECT_EQ(s.stats().connections_rejected, 12u);
 }
 
+// On a dual-stack listener IPv4 peers arrive as v4-mapped IPv6 addresses; each IPv4 address is still a source of
+// its own (not one /64 for all of IPv4).
+TEST(Admission, V4MappedPeersOfADualStackListenerAreSourcesOfTheirOwn) {
+  auto cfg = server_config();
+  cfg.bind_address = "::";
+  cfg.max_pending_per_source = 2;
+  HttpsServer server(cfg, echo);
+  auto port = server.start();
+  if (!port.ok()) GTEST_SKIP() << "no IPv6 here: " << port.error().to_string();
+  RawConnection a1(10, *port), a2(10, *port), a3(10, *port), b1(11, *port), b2(11, *port);
+  for (int i = 0; i < 500 && server.stats().pending_handshakes + server.stats().connections_rejected < 5; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(a3.closed_by_server());
+  EXPECT_FALSE(b1.closed_by_server(50ms));
+  EXPECT_FALSE(b2.closed_by_server(50ms));
+  EXPECT_EQ(server.stats().refused[at(RefusalCause::kMaxPendingPerSource)], 1u);
+  EXPECT_EQ(server.stats().pending_handshakes, 4u);
+}
+
 // At max_pending_handshakes a new connection takes the slot of the oldest handshake of the source with the most
 // pending ones, unless its own source has as many: the flooding source gets nothing more, a newcomer gets in.
 TEST(Admission, PendingBudgetEvictsFromTheLargestSourceAndRefusesItsNewConnections) {
