@@ -267,9 +267,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Counts and logs (rate-limited) a failed handshake, unless the server closed the connection itself (eviction,
   // stop); the socket closes with the session.
-  void handshake_failed(beast::error_code ec, HandshakeFailure why, const std::string& detail = {}) {
+  void handshake_failed(beast::error_code ec, HandshakeFailure why, std::string detail = {}) {
     deadline_.cancel();
-    if (timed_out_) why = HandshakeFailure::kTimeout;
+    if (timed_out_) {
+      why = HandshakeFailure::kTimeout;
+      detail = "not finished " + std::to_string(srv_.cfg.handshake_timeout.count()) + " ms after accept";
+    }
     if (srv_.stopping || (aborted_ && !timed_out_)) return;
     {
       std::lock_guard lock(srv_.m);

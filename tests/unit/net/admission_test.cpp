@@ -94,6 +94,21 @@ std::string client_hello() {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
+// The default logger's lines while it lives.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    spdlog::set_default_logger(
+        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  std::string text() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
 struct Running {
   std::unique_ptr<HttpsServer> server;
   std::uint16_t port = 0;
@@ -241,6 +256,7 @@ TEST(Admission, PerSourceConnectionCapCountsEstablishedConnections) {
 // The handshake deadline runs from accept: a silent connection, a partial ClientHello and a whole one that is never
 // followed by the client's next flight are all closed and counted as timeouts.
 TEST(Admission, HandshakeDeadlineClosesSilentAndStalledConnections) {
+  LogCapture capture;
   auto cfg = server_config();
   cfg.handshake_timeout = 300ms;
   auto s = start(cfg);
@@ -257,6 +273,9 @@ TEST(Admission, HandshakeDeadlineClosesSilentAndStalledConnections) {
       s.wait_for([](const ServerStats& st) { return st.handshake_failures[at(HandshakeFailure::kTimeout)] == 3; }));
   EXPECT_EQ(s.stats().handshakes_failed, 3u);
   EXPECT_EQ(s.stats().pending_handshakes, 0u);
+  EXPECT_NE(capture.text().find("TLS handshake from 127.0.0.10 failed: timeout (not finished 300 ms after accept)"),
+            std::string::npos)
+      << capture.text();
 }
 
 TEST(Admission, BadLimitsAreRefusedAtStart) {
@@ -405,10 +424,7 @@ TEST(HttpErrors, EachKindIsCounted) {
 
 // The log says what was refused and why, at most one line a second per kind, with the number not logged.
 TEST(AdmissionLog, RefusalsAndFailuresAreLoggedRateLimited) {
-  std::ostringstream captured;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
-  auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+  LogCapture capture;
   {
     auto cfg = server_config();
     cfg.max_pending_per_source = 1;
@@ -424,8 +440,7 @@ TEST(AdmissionLog, RefusalsAndFailuresAreLoggedRateLimited) {
     RawConnection late(10, s.port);
     ASSERT_TRUE(s.wait_for([](const ServerStats& st) { return st.connections_rejected == 31; }));
   }
-  spdlog::set_default_logger(previous);
-  std::string log = captured.str();
+  std::string log = capture.text();
   auto count = [&log](const std::string& what) {
     std::size_t n = 0;
     for (auto p = log.find(what); p != std::string::npos; p = log.find(what, p + 1)) ++n;
