@@ -319,6 +319,28 @@ TlsConnectionInfo connection_info(const SSL* ssl) {
   return i;
 }
 
+HandshakeFailure classify_handshake_failure(const SSL* ssl, unsigned long err) {
+  switch (ssl == nullptr ? X509_V_OK : SSL_get_verify_result(ssl)) {
+    case X509_V_OK:
+      break;
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return HandshakeFailure::kExpired;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+      return HandshakeFailure::kUnknownCa;
+    case X509_V_ERR_CERT_REVOKED:
+      return HandshakeFailure::kRevoked;
+    default:
+      return HandshakeFailure::kBadCertificate;
+  }
+  if (ERR_GET_LIB(err) == ERR_LIB_SSL && ERR_GET_REASON(err) == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+    return HandshakeFailure::kNoCertificate;
+  return HandshakeFailure::kProtocol;
+}
+
 void clear_client_session(SSL_CTX* ctx) {
   if (CtxData* d = ctx_data(ctx); d != nullptr) {
     std::lock_guard lock(d->m);

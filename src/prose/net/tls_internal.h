@@ -8,6 +8,7 @@
 #include <string>
 
 #include "prose/net/identity.h"
+#include "prose/net/server.h"
 #include "prose/net/tls.h"
 #include "prose/util/result.h"
 
@@ -29,6 +30,10 @@ Status prepare_client_ssl(SSL* ssl, const std::string& host, const TlsClientSett
 Result<PeerIdentity> peer_identity(SSL* ssl);
 
 TlsConnectionInfo connection_info(const SSL* ssl);
+
+// Server, after a failed handshake: why, from the certificate verification result and the first OpenSSL error of
+// the failure (`err`, as packed by ERR_get_error). Timeouts and closed connections are the caller's to tell.
+HandshakeFailure classify_handshake_failure(const SSL* ssl, unsigned long err);
 
 // Forget the client's cached session (tests, or after the server rejected it).
 void clear_client_session(SSL_CTX* ctx);

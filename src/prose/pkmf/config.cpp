@@ -17,6 +17,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+constexpr std::size_t kMaxConnections = 1000000;  // [connections] max_connections: upper bound accepted
+
 // [discovery] keys / encrypted_bits_mask / algorithms (docs/pkmf.md "Discovery keys").
 void read_discovery_security(config::TomlReader& L, const toml::table* di, DiscoveryConfig& d) {
   if (di == nullptr) return;
@@ -60,12 +62,31 @@ void read_discovery_security(config::TomlReader& L, const toml::table* di, Disco
   }
 }
 
+// [connections]: admission control of the HTTPS port (docs/pkmf.md "Connections and admission"). A limit not given
+// defaults to the HttpsServerConfig default, or to the limit it must not exceed when that is lower.
+void read_connections(config::TomlReader& L, const toml::table* co, net::HttpsServerConfig& h) {
+  L.only(co, "connections",
+         {"max_connections", "max_pending_handshakes", "max_pending_per_source", "max_connections_per_source",
+          "handshake_timeout_ms"});
+  auto limit = [&](const char* key, std::size_t def, std::size_t hi) {
+    auto h64 = static_cast<std::int64_t>(hi);
+    return static_cast<std::size_t>(
+        L.num(co, "connections", key, std::min<std::int64_t>(static_cast<std::int64_t>(def), h64), 1, h64));
+  };
+  h.max_connections = limit("max_connections", h.max_connections, kMaxConnections);
+  h.max_pending_handshakes = limit("max_pending_handshakes", h.max_pending_handshakes, h.max_connections);
+  h.max_pending_per_source = limit("max_pending_per_source", h.max_pending_per_source, h.max_pending_handshakes);
+  h.max_connections_per_source = limit("max_connections_per_source", h.max_connections_per_source, h.max_connections);
+  h.handshake_timeout = std::chrono::milliseconds(
+      L.num(co, "connections", "handshake_timeout_ms", h.handshake_timeout.count(), 100, 600000));
+}
+
 }  // namespace
 
 Result<PkmfConfig> load_config(const std::string& path) {
   PROSE_TRY(toml::table t, config::parse_file(path));
   PROSE_TRY_STATUS(config::check_sections(
-      t, path, {"pkmf", "tls", "store", "mikey", "policy", "hss", "discovery", "prose_function"}));
+      t, path, {"pkmf", "connections", "tls", "store", "mikey", "policy", "hss", "discovery", "prose_function"}));
   // Sections are read leniently (one that is not a table reads as absent) and keys with toml++'s conversions.
   config::TomlReader L(path, config::TomlReader::Types::kPermissive);
   auto sec = [&t](const char* name) { return t[name].as_table(); };
@@ -81,6 +102,8 @@ Result<PkmfConfig> load_config(const std::string& path) {
     c.log_format = *f;
   else
     L.bad("pkmf.log_format", "must be \"text\" or \"json\"");
+
+  read_connections(L, sec("connections"), c.https);
 
   config::read_tls(L, sec("tls"), "tls", c.https.tls);
   auto store = config::read_store(L, sec("store"), "store");
@@ -194,6 +217,15 @@ Result<std::string> write_example_config(const ExampleConfigOptions& o) {
     << "\n"
        "threads = 2\n"
        "log_level = \"info\"\n\n"
+       "[connections]\n"
+       "# Admission control of the HTTPS port. Pending: TCP connected, TLS handshake not finished. A source: an IPv4\n"
+       "# address or an IPv6 /64. At a pending cap a new connection takes the slot of the oldest handshake of the\n"
+       "# source with the most, if that source has more than its own; otherwise it is closed at once.\n"
+       "max_connections = 10000\n"
+       "max_pending_handshakes = 1000\n"
+       "max_pending_per_source = 256\n"
+       "max_connections_per_source = 2000\n"
+       "handshake_timeout_ms = 3000\n\n"
     << config::example_tls_section("pkmf")
     << "[store]\n"
        "url = \""

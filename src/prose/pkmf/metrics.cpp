@@ -1,6 +1,7 @@
 #include "prose/pkmf/metrics.h"
 
 #include <cstdio>
+#include <optional>
 
 namespace prose::pkmf {
 namespace {
@@ -32,7 +33,17 @@ void Metrics::http_error(int status) {
 
 void Metrics::pruk_issued(bool by_gba_push) { (by_gba_push ? pruks_gba_ : pruks_mikey_).fetch_add(1); }
 
+void Metrics::set_https_stats(std::function<net::ServerStats()> source) {
+  std::lock_guard lock(https_m_);
+  https_stats_ = std::move(source);
+}
+
 std::string Metrics::render() const {
+  std::optional<net::ServerStats> https;
+  {
+    std::lock_guard lock(https_m_);
+    if (https_stats_) https = https_stats_();
+  }
   std::string out;
   char line[256];
   auto add = [&](const char* fmt, auto... args) {
@@ -53,10 +64,13 @@ std::string Metrics::render() const {
     add("prose_pkmf_errors_total{code=\"%zu\",name=\"%.*s\"} %llu\n", v, static_cast<int>(info.name.size()),
         info.name.data(), static_cast<unsigned long long>(errors_[v].load()));
   }
-  out += "# HELP prose_pkmf_http_errors_total HTTP requests refused before the PC8 or PC3 codec (bad path, body).\n";
+  out +=
+      "# HELP prose_pkmf_http_errors_total HTTP requests refused before the PC8 or PC3 codec (bad path, body; "
+      "malformed HTTP, body or header too large).\n";
   out += "# TYPE prose_pkmf_http_errors_total counter\n";
   for (std::size_t s = 400; s < http_errors_.size(); ++s) {
     auto n = http_errors_[s].load();
+    if (https) n += s == 400 ? https->http_400 : s == 413 ? https->http_413 : s == 431 ? https->http_431 : 0;
     if (n) add("prose_pkmf_http_errors_total{status=\"%zu\"} %llu\n", s, static_cast<unsigned long long>(n));
   }
   out += "# HELP prose_pkmf_request_duration_seconds Time to handle one Key Request.\n";
@@ -117,6 +131,34 @@ std::string Metrics::render() const {
   out += "# HELP prose_pkmf_psdks_created_total PSDKs created by this PKMF (first PSDK of an RSC or rotation).\n";
   out += "# TYPE prose_pkmf_psdks_created_total counter\n";
   add("prose_pkmf_psdks_created_total %llu\n", static_cast<unsigned long long>(psdks_created_.load()));
+  if (!https) return out;
+  auto n = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+  out += "# HELP prose_pkmf_connections HTTPS connections now, by state (handshake: not authenticated yet).\n";
+  out += "# TYPE prose_pkmf_connections gauge\n";
+  add("prose_pkmf_connections{state=\"handshake\"} %llu\n", n(https->pending_handshakes));
+  add("prose_pkmf_connections{state=\"established\"} %llu\n", n(https->active_connections - https->pending_handshakes));
+  out += "# HELP prose_pkmf_connections_accepted_total HTTPS connections admitted.\n";
+  out += "# TYPE prose_pkmf_connections_accepted_total counter\n";
+  add("prose_pkmf_connections_accepted_total %llu\n", n(https->connections_accepted));
+  out +=
+      "# HELP prose_pkmf_connections_refused_total HTTPS connections closed by admission control, by the limit "
+      "(refused after accept, or a pending handshake closed to make room).\n";
+  out += "# TYPE prose_pkmf_connections_refused_total counter\n";
+  for (std::size_t i = 0; i < net::kRefusalCauses; ++i) {
+    auto cause = net::refusal_cause_name(static_cast<net::RefusalCause>(i));
+    add("prose_pkmf_connections_refused_total{cause=\"%.*s\"} %llu\n", static_cast<int>(cause.size()), cause.data(),
+        n(https->refused[i]));
+  }
+  out += "# HELP prose_pkmf_tls_handshake_failures_total TLS handshakes that failed, by reason.\n";
+  out += "# TYPE prose_pkmf_tls_handshake_failures_total counter\n";
+  for (std::size_t i = 0; i < net::kHandshakeFailures; ++i) {
+    auto reason = net::handshake_failure_name(static_cast<net::HandshakeFailure>(i));
+    add("prose_pkmf_tls_handshake_failures_total{reason=\"%.*s\"} %llu\n", static_cast<int>(reason.size()),
+        reason.data(), n(https->handshake_failures[i]));
+  }
+  out += "# HELP prose_pkmf_http_read_timeouts_total Requests not received completely within the read timeout.\n";
+  out += "# TYPE prose_pkmf_http_read_timeouts_total counter\n";
+  add("prose_pkmf_http_read_timeouts_total %llu\n", n(https->read_timeouts));
   return out;
 }
 

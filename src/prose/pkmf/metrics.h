@@ -1,12 +1,16 @@
 // PKMF metrics in the Prometheus text exposition format (served at /metrics): requests by exchange, errors by
-// status code, request latency histogram, PRUKs issued, MIKEY sends and retries. Thread-safe, lock-free counters.
+// status code, request latency histogram, PRUKs issued, MIKEY sends and retries, and the HTTPS server's connection
+// counters (admission, TLS handshake failures, refused requests). Thread-safe, lock-free counters.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <string>
 
+#include "prose/net/server.h"
 #include "prose/pc8/error_codes.h"
 
 namespace prose::pkmf {
@@ -43,6 +47,9 @@ class Metrics {
   void psdk_issued() { psdks_issued_.fetch_add(1, std::memory_order_relaxed); }
   void psdk_created() { psdks_created_.fetch_add(1, std::memory_order_relaxed); }
 
+  // Where render() takes the HTTPS server's counters from (nullptr: none).
+  void set_https_stats(std::function<net::ServerStats()> source);
+
   std::string render() const;
 
  private:
@@ -59,6 +66,8 @@ class Metrics {
   std::atomic<std::uint64_t> mikey_dropped_rate_{0}, mikey_dropped_ue_{0}, mikey_address_replaced_{0},
       mikey_resumed_{0};
   std::atomic<std::uint64_t> psdks_issued_{0}, psdks_created_{0};
+  mutable std::mutex https_m_;
+  std::function<net::ServerStats()> https_stats_;
 };
 
 }  // namespace prose::pkmf

@@ -92,6 +92,7 @@ Status PkmfServer::start() {
         }
         return handle_http(*svc, *metrics, peer, req, std::time(nullptr));
       });
+  metrics_.set_https_stats([https = https_.get()] { return https->stats(); });
   PROSE_TRY(https_port_, https_->start());
   if (config_.prose_function) {
     prosefn::ParameterDefaults params = config_.prose_function->parameters;
@@ -111,6 +112,7 @@ void PkmfServer::stop() {
   if (https_) https_->stop();
   if (service_) service_->stop_resuming();  // hands nothing more to the sender it stops next
   if (mikey_) mikey_->stop();
+  metrics_.set_https_stats(nullptr);
   https_.reset();
 }
 
