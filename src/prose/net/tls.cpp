@@ -121,6 +121,8 @@ Result<CtxData*> common_setup(SSL_CTX* ctx, TlsVersion min_v, TlsVersion max_v, 
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (!SSL_CTX_set_ciphersuites(ctx, std::string(kTls13Suites).c_str()))
     return fail(Errc::kInternal, "cannot set TLS 1.3 suites: " + openssl_errors());
+  if (!SSL_CTX_set1_groups_list(ctx, std::string(kTlsGroups).c_str()))
+    return fail(Errc::kInternal, "cannot set TLS key exchange groups: " + openssl_errors());
   auto* d = new CtxData();
   SSL_CTX_set_ex_data(ctx, ctx_index(), d);  // freed with the context
   std::string path = keylog_path(keylog, keylog_env);

@@ -69,6 +69,10 @@ inline constexpr std::string_view kTls12PskCiphers =
 inline constexpr std::string_view kTls13Suites =
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
+// Key exchange groups offered (client) and accepted (server) by every context, in preference order: no finite
+// field groups (ffdhe*) and no other curves. Also in docs/net.md and docs/conformance/net.md.
+inline constexpr std::string_view kTlsGroups = "X25519:P-256:P-384";
+
 // Facts about an established connection.
 struct TlsConnectionInfo {
   std::string version;  // "TLSv1.2" / "TLSv1.3"
