@@ -30,6 +30,10 @@ Result<PeerIdentity> peer_identity(SSL* ssl);
 
 TlsConnectionInfo connection_info(const SSL* ssl);
 
+// Server with a CRL file: reads `crl_file` again and, when it is good, uses it for every later handshake (the
+// previous CRLs stay in force otherwise). kState when the context was made without a CRL file.
+Result<CrlInfo> reload_client_crl(SSL_CTX* ctx, const std::string& crl_file);
+
 // Forget the client's cached session (tests, or after the server rejected it).
 void clear_client_session(SSL_CTX* ctx);
 

@@ -53,10 +53,12 @@ curl_post() {
   set -e
 }
 
-expect_refused() {  # CERT_BASE ALERT12 ALERT13: refused in the TLS handshake by the server's alert, TLS 1.2 and 1.3
+expect_refused() {  # CERT_BASE ALERT12 ALERT13 [SERVER ARGS...]: refused in the TLS handshake by the server's
+  # alert, TLS 1.2 and 1.3
   local base=$1 alert12=$2 alert13=$3
+  shift 3
   "$server" example pruk-request >"$work/req.xml"
-  start_server --pki "$work/pki"
+  start_server --pki "$work/pki" "$@"
   curl_post "$base" -v --tlsv1.2 --tls-max 1.2
   # curl reports a server alert as 35 (handshake), 56 (first read) or 60 (verification) depending on the alert.
   [ "$RC" -ne 0 ] || fail "TLS 1.2 with '$base' succeeded"
@@ -153,6 +155,17 @@ case "$scenario" in
   curl_no_cert) make_pki; expect_refused "" "handshake failure" "certificate required" ;;
   curl_expired_cert) make_pki; expect_refused expired "certificate expired" "certificate expired" ;;
   curl_other_ca) make_pki; expect_refused other "unknown CA" "unknown CA" ;;
+  curl_revoked_cert)
+    # Issue 17: a client certificate listed in the CRL (`prose pki revoke`) is refused in the handshake.
+    make_pki
+    "$prose" pki revoke --dir "$work/pki" --ue "$IMSI" >/dev/null
+    expect_refused "ue-$IMSI" "certificate revoked" "certificate revoked" --crl "$work/pki/crl.pem"
+    # The relay, not revoked, is served by the same server configuration.
+    "$server" example kd-request-imsi-resync >"$work/req.xml"
+    start_server --pki "$work/pki" --crl "$work/pki/crl.pem"
+    curl_post "relay-$RELAY"
+    [ "$CODE" = "200" ] || fail "relay not served with the CRL: HTTP $CODE (curl $RC): $(cat "$work/curl.err")"
+    ;;
   s_client_groups)
     # Issue 17: key exchange only over X25519, P-256 and P-384. openssl s_client offers one group at a time;
     # finite field groups (ffdhe*) and other curves are refused in the handshake.

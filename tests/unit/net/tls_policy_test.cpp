@@ -1,15 +1,20 @@
-// Issue 17, defect 11: key exchange groups (X25519, P-256, P-384 only) on server and client contexts, over real
-// TLS on loopback. The peer on the other side is plain OpenSSL, independent of the net module.
+// Issue 17, defect 11: key exchange groups (X25519, P-256, P-384 only) on server and client contexts, and
+// client-certificate revocation (CRL at start, reload while running, resumed sessions), over real TLS on loopback.
+// The peer on the other side is plain OpenSSL, independent of the net module.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "test_util.h"
@@ -19,6 +24,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::echo;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 int connect_loopback(std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -175,6 +187,209 @@ TEST(TlsGroups, ClientOffersOnlyX25519P256P384) {
     // IANA TLS Supported Groups: x25519 = 29, secp256r1 = 23, secp384r1 = 24 (RFC 8446 4.2.7).
     EXPECT_EQ(rec.groups(), (std::vector<int>{29, 23, 24})) << "psk " << psk;
   }
+}
+
+// ---- client-certificate revocation ----
+
+// A PKI of its own (revocations change it): two UEs, a relay.
+class CrlTest : public ::testing::Test {
+ protected:
+  static constexpr const char* kUe1 = "001010000000011";
+  static constexpr const char* kUe2 = "001010000000012";
+
+  void SetUp() override {
+    base_ = test::make_temp_dir();
+    dir_ = base_ + "/pki";
+    pki::InitOptions o;
+    o.dir = dir_;
+    o.ues = {kUe1, kUe2};
+    o.relays = {"r1"};
+    ASSERT_TRUE(pki::init(o).ok());
+  }
+  void TearDown() override { std::filesystem::remove_all(base_); }
+
+  HttpsServerConfig server_config() const {
+    HttpsServerConfig c;
+    c.tls.cert_file = dir_ + "/pkmf.pem";
+    c.tls.key_file = dir_ + "/pkmf.key";
+    c.tls.ca_file = dir_ + "/ca.pem";
+    c.tls.crl_file = dir_ + "/crl.pem";
+    c.tls.keylog_from_env = false;
+    return c;
+  }
+  std::unique_ptr<HttpsClient> client(std::uint16_t port, const std::string& base, TlsVersion v = TlsVersion::kTls13) {
+    HttpsClientConfig c;
+    c.port = port;
+    c.tls.ca_file = dir_ + "/ca.pem";
+    c.tls.cert_file = dir_ + "/" + base + ".pem";
+    c.tls.key_file = dir_ + "/" + base + ".key";
+    c.tls.server_name = pki::kDefaultServerName;
+    c.tls.max_version = v;
+    c.tls.keylog_from_env = false;
+    auto r = HttpsClient::create(c);
+    EXPECT_TRUE(r.ok()) << r.error().to_string();
+    return r.ok() ? std::move(*r) : nullptr;
+  }
+  // One request on a new connection: served (200) or refused in the handshake.
+  bool served(std::uint16_t port, const std::string& base, TlsVersion v = TlsVersion::kTls13) {
+    auto c = client(port, base, v);
+    auto r = c ? c->post("/p", "text/plain", "x") : Result<HttpResponse>(fail(Errc::kIo, "no client"));
+    return r.ok() && r->status == 200;
+  }
+  void revoke(const std::vector<std::string>& ues, const std::vector<std::string>& relays = {}) {
+    auto r = pki::update_crl(dir_, {ues, relays, {}}, {}, 30);
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+  }
+
+  std::string base_, dir_;
+};
+
+TEST_F(CrlTest, RevokedCertificateIsRefusedInTheHandshake) {
+  revoke({kUe1});
+  std::atomic<int> calls{0};
+  HttpsServer server(server_config(), [&calls](const PeerIdentity& p, const HttpRequest& r) {
+    ++calls;
+    return echo(p, r);
+  });
+  auto port = server.start();
+  ASSERT_TRUE(port.ok()) << port.error().to_string();
+  for (auto v : {TlsVersion::kTls12, TlsVersion::kTls13}) {
+    EXPECT_FALSE(served(*port, std::string("ue-") + kUe1, v));
+    EXPECT_TRUE(served(*port, std::string("ue-") + kUe2, v));
+    EXPECT_TRUE(served(*port, "relay-r1", v));
+  }
+  EXPECT_EQ(calls.load(), 4);
+  for (int i = 0; i < 100 && server.stats().handshakes_failed < 2; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(server.stats().handshakes_failed, 2u);
+}
+
+TEST_F(CrlTest, WithoutACrlFileNothingIsChecked) {
+  revoke({kUe1});
+  auto cfg = server_config();
+  cfg.tls.crl_file.clear();
+  HttpsServer server(cfg, echo);
+  auto port = server.start();
+  ASSERT_TRUE(port.ok());
+  EXPECT_TRUE(served(*port, std::string("ue-") + kUe1));
+  auto reload = server.reload_crl();
+  ASSERT_FALSE(reload.ok());
+  EXPECT_EQ(reload.error().code, Errc::kState);
+}
+
+TEST_F(CrlTest, ReloadRefusesANewlyRevokedCertificateAndServesTheOthers) {
+  revoke({kUe1});
+  HttpsServer server(server_config(), echo);
+  auto port = server.start();
+  ASSERT_TRUE(port.ok());
+  // ue2 holds a TLS session from before its revocation (1.2 session ID cache and 1.3 ticket).
+  auto ue2_12 = client(*port, std::string("ue-") + kUe2, TlsVersion::kTls12);
+  auto ue2_13 = client(*port, std::string("ue-") + kUe2, TlsVersion::kTls13);
+  for (auto* c : {ue2_12.get(), ue2_13.get()}) {
+    ASSERT_TRUE(c->post("/p", "text/plain", "x").ok());
+    c->close();
+    ASSERT_TRUE(c->post("/p", "text/plain", "x").ok());
+    ASSERT_TRUE(c->last_connection().session_reused);  // resumption works before the revocation
+    c->close();
+  }
+
+  revoke({kUe2});
+  EXPECT_TRUE(served(*port, std::string("ue-") + kUe2));  // not re-read yet
+  auto info = server.reload_crl();
+  ASSERT_TRUE(info.ok()) << info.error().to_string();
+  EXPECT_EQ(info->crls, 1u);
+  EXPECT_EQ(info->revoked, 2u);
+  EXPECT_GT(info->next_update, std::time(nullptr) + 29 * 86400);
+  EXPECT_NE(describe(*info).find("1 CRL(s), 2 revoked certificate(s), next update 20"), std::string::npos)
+      << describe(*info);
+  for (auto v : {TlsVersion::kTls12, TlsVersion::kTls13}) {
+    EXPECT_FALSE(served(*port, std::string("ue-") + kUe2, v));
+    EXPECT_FALSE(served(*port, std::string("ue-") + kUe1, v));
+    EXPECT_TRUE(served(*port, "relay-r1", v));
+  }
+  // Resuming the session from before the revocation does not get around it.
+  for (auto* c : {ue2_12.get(), ue2_13.get()}) EXPECT_FALSE(c->post("/p", "text/plain", "x").ok());
+}
+
+TEST_F(CrlTest, ABadCrlIsRefusedAtStartAndOnReloadKeepsThePreviousOne) {
+  revoke({kUe1});
+  HttpsServer server(server_config(), echo);
+  auto port = server.start();
+  ASSERT_TRUE(port.ok());
+  const std::string good = slurp(dir_ + "/crl.pem");
+  auto other_ca = pki::make_ca("Other CA", 30);
+  ASSERT_TRUE(other_ca.ok());
+  auto ca = pki::load_credential(dir_ + "/ca.pem", dir_ + "/ca.key");
+  ASSERT_TRUE(ca.ok());
+  // An expired CRL of the right CA: make one and move its validity into the past.
+  std::string expired;
+  {
+    BIO* b = BIO_new_mem_buf(good.data(), static_cast<int>(good.size()));
+    X509_CRL* crl = PEM_read_bio_X509_CRL(b, nullptr, nullptr, nullptr);
+    BIO_free(b);
+    ASN1_TIME* t1 = X509_gmtime_adj(nullptr, -2 * 86400);
+    ASN1_TIME* t2 = X509_gmtime_adj(nullptr, -86400);
+    X509_CRL_set1_lastUpdate(crl, t1);
+    X509_CRL_set1_nextUpdate(crl, t2);
+    BIO* kb = BIO_new_mem_buf(ca->key_pem.data(), static_cast<int>(ca->key_pem.size()));
+    EVP_PKEY* key = PEM_read_bio_PrivateKey(kb, nullptr, nullptr, nullptr);
+    BIO_free(kb);
+    X509_CRL_sign(crl, key, EVP_sha256());
+    BIO* out = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509_CRL(out, crl);
+    char* data = nullptr;
+    long n = BIO_get_mem_data(out, &data);
+    expired.assign(data, static_cast<std::size_t>(n));
+    BIO_free(out);
+    EVP_PKEY_free(key);
+    ASN1_TIME_free(t1);
+    ASN1_TIME_free(t2);
+    X509_CRL_free(crl);
+  }
+  struct Case {
+    std::string name, content, expect;
+  };
+  std::vector<Case> cases = {
+      {"garbage", "not a CRL\n", "holds no CRL"},
+      {"empty", "", "holds no CRL"},
+      {"a certificate", slurp(dir_ + "/ca.pem"), "holds something other than CRLs"},
+      {"another CA's CRL", *pki::make_crl(*other_ca, "", {}, 30), "is not signed by a CA of the CA file"},
+      {"expired", expired, "expired at"},
+  };
+  for (const auto& c : cases) {
+    std::ofstream(dir_ + "/crl.pem", std::ios::trunc) << c.content;
+    auto r = server.reload_crl();
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_NE(r.error().message.find(c.expect), std::string::npos) << c.name << ": " << r.error().message;
+    // The previous CRL stays in force.
+    EXPECT_FALSE(served(*port, std::string("ue-") + kUe1)) << c.name;
+    EXPECT_TRUE(served(*port, std::string("ue-") + kUe2)) << c.name;
+    // And a server does not start with it.
+    HttpsServer other(server_config(), echo);
+    auto st = other.start();
+    ASSERT_FALSE(st.ok()) << c.name;
+    EXPECT_NE(st.error().message.find(c.expect), std::string::npos) << c.name << ": " << st.error().message;
+  }
+  std::filesystem::remove(dir_ + "/crl.pem");
+  EXPECT_EQ(server.reload_crl().error().code, Errc::kIo);
+  EXPECT_FALSE(served(*port, std::string("ue-") + kUe1));
+}
+
+TEST_F(CrlTest, EveryCaOfTheCaFileNeedsACrl) {
+  // Two CAs in the CA file, a CRL from only one of them: clients of the other could not be checked.
+  auto other_ca = pki::make_ca("Other CA", 30);
+  ASSERT_TRUE(other_ca.ok());
+  std::ofstream(dir_ + "/ca.pem", std::ios::app) << other_ca->cert_pem;
+  HttpsServer server(server_config(), echo);
+  auto st = server.start();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("has no CRL from the CA"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find("Other CA"), std::string::npos) << st.error().message;
+  // With the other CA's CRL appended, it starts.
+  std::ofstream(dir_ + "/crl.pem", std::ios::app) << *pki::make_crl(*other_ca, "", {}, 30);
+  HttpsServer again(server_config(), echo);
+  auto port = again.start();
+  ASSERT_TRUE(port.ok()) << port.error().to_string();
+  EXPECT_TRUE(served(*port, std::string("ue-") + kUe1));
 }
 
 }  // namespace
