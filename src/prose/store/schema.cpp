@@ -133,6 +133,14 @@ UPDATE pruk SET issued_seq = (SELECT COUNT(*) FROM pruk p2 WHERE p2.imsi = pruk.
   (p2.created_at < pruk.created_at OR (p2.created_at = pruk.created_at AND p2.pruk_id <= pruk.pruk_id)));
 CREATE UNIQUE INDEX pruk_issue_order ON pruk (imsi, issued_seq);
 )sql"},
+      // Audit retention (issue 17): the PKMF deletes entries older than [store] audit_retention_days, oldest first.
+      {4, "audit entries by time (retention)",
+       R"sql(
+CREATE INDEX audit_by_time ON audit (at, id);
+)sql",
+       R"sql(
+CREATE INDEX audit_by_time ON audit (at, id);
+)sql"},
   };
   return kMigrations;
 }
