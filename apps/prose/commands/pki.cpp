@@ -46,7 +46,9 @@ void register_pki(CLI::App& app) {
   };
   auto* a = new InitArgs;
   CLI::App* init = pki->add_subcommand(
-      "init", "Create DIR with ca.pem/.key, pkmf.pem/.key (server) and ue-<IMSI> / relay-<ID> client credentials");
+      "init",
+      "Create DIR with ca.pem/.key, pkmf.pem/.key (server), ue-<IMSI> / relay-<ID> / operator-<NAME> client "
+      "credentials and an empty crl.pem");
   init->add_option("--dir", a->dir, "Directory to create (must not hold a PKI yet)")->required();
   init->add_option("--ue", a->ues, "IMSI of a Remote UE (repeatable); SAN URI imsi-<IMSI>");
   init->add_option("--relay", a->relays, "Relay identity (repeatable); SAN URI relay-<ID>");
