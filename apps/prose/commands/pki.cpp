@@ -1,7 +1,10 @@
 // prose pki: a test/lab PKI for the PC8 HTTPS interface (src/prose/net/pki.h).
-//   prose pki init  --dir DIR [--ue IMSI ...] [--relay ID ...] [--server-name NAME] [--server-ip IP ...] [--days N]
-//   prose pki issue --dir DIR [--ue IMSI ...] [--relay ID ...] [--days N]
-//   prose pki show  --cert FILE      the ProSe identity a client certificate carries
+//   prose pki init   --dir DIR [--ue IMSI ...] [--relay ID ...] [--operator NAME ...] [--server-name NAME]
+//                    [--server-ip IP ...] [--days N]
+//   prose pki issue  --dir DIR [--ue IMSI ...] [--relay ID ...] [--operator NAME ...] [--days N]
+//   prose pki revoke --dir DIR [--ue IMSI ...] [--relay ID ...] [--operator NAME ...] [--cert FILE ...] [--days N]
+//   prose pki crl    --dir DIR [--days N]   re-issue DIR/crl.pem with a fresh validity
+//   prose pki show   --cert FILE      the ProSe identity a client certificate carries
 #include <fstream>
 #include <sstream>
 
@@ -37,16 +40,20 @@ void register_pki(CLI::App& app) {
 
   struct InitArgs {
     std::string dir, server_name = net::pki::kDefaultServerName;
-    std::vector<std::string> ues, relays, server_ips;
+    std::vector<std::string> ues, relays, operators, server_ips, certs;
     std::string days = std::to_string(net::pki::kDefaultDays);
     bool* json = nullptr;
   };
   auto* a = new InitArgs;
   CLI::App* init = pki->add_subcommand(
-      "init", "Create DIR with ca.pem/.key, pkmf.pem/.key (server) and ue-<IMSI> / relay-<ID> client credentials");
+      "init",
+      "Create DIR with ca.pem/.key, pkmf.pem/.key (server), ue-<IMSI> / relay-<ID> / operator-<NAME> client "
+      "credentials and an empty crl.pem");
   init->add_option("--dir", a->dir, "Directory to create (must not hold a PKI yet)")->required();
   init->add_option("--ue", a->ues, "IMSI of a Remote UE (repeatable); SAN URI imsi-<IMSI>");
   init->add_option("--relay", a->relays, "Relay identity (repeatable); SAN URI relay-<ID>");
+  init->add_option("--operator", a->operators,
+                   "Operator name (repeatable); SAN URI operator-<NAME>: may read the PKMF's /metrics, no keys");
   init->add_option("--server-name", a->server_name, "DNS name in the PKMF certificate")->capture_default_str();
   init->add_option("--server-ip", a->server_ips, "IP address in the PKMF certificate (repeatable; default 127.0.0.1)");
   init->add_option("--days", a->days, "Validity in days")->capture_default_str();
@@ -56,6 +63,7 @@ void register_pki(CLI::App& app) {
     o.dir = a->dir;
     o.ues = a->ues;
     o.relays = a->relays;
+    o.operators = a->operators;
     o.server_name = a->server_name;
     if (!a->server_ips.empty()) o.server_ips = a->server_ips;
     o.days = static_cast<int>(int_option("--days", a->days, 1, net::pki::kMaxDays));
@@ -68,12 +76,54 @@ void register_pki(CLI::App& app) {
   issue->add_option("--dir", b->dir, "PKI directory (holds ca.pem and ca.key)")->required();
   issue->add_option("--ue", b->ues, "IMSI of a Remote UE (repeatable)");
   issue->add_option("--relay", b->relays, "Relay identity (repeatable)");
+  issue->add_option("--operator", b->operators, "Operator name (repeatable)");
   issue->add_option("--days", b->days, "Validity in days")->capture_default_str();
   b->json = add_json_flag(issue);
   issue->callback([b] {
     int days = static_cast<int>(int_option("--days", b->days, 1, net::pki::kMaxDays));
-    auto r = or_exit(net::pki::issue_more(b->dir, b->ues, b->relays, days), "pki issue");
+    auto r = or_exit(net::pki::issue_more(b->dir, {b->ues, b->relays, b->operators}, days), "pki issue");
     print_files(b->dir, r, *b->json);
+  });
+
+  auto* v = new InitArgs;
+  CLI::App* revoke = pki->add_subcommand(
+      "revoke", "Revoke client certificates of a DIR: add them to DIR/crl.pem (kept entries, fresh validity)");
+  revoke->add_option("--dir", v->dir, "PKI directory (holds ca.pem and ca.key)")->required();
+  revoke->add_option("--ue", v->ues, "IMSI whose DIR/ue-<IMSI>.pem is revoked (repeatable)");
+  revoke->add_option("--relay", v->relays, "Relay whose DIR/relay-<ID>.pem is revoked (repeatable)");
+  revoke->add_option("--operator", v->operators, "Operator whose DIR/operator-<NAME>.pem is revoked (repeatable)");
+  revoke->add_option("--cert", v->certs, "Any PEM certificate file issued by DIR's CA (repeatable)");
+  revoke->add_option("--days", v->days, "Validity of the CRL in days")->capture_default_str();
+  v->json = add_json_flag(revoke);
+  auto crl_out = [](const net::pki::CrlResult& r, bool json) {
+    Output out(json);
+    out.field("CRL", r.path);
+    out.field("Entries", static_cast<std::int64_t>(r.entries));
+    if (json) {
+      nlohmann::json files = nlohmann::json::array();
+      for (const auto& f : r.revoked) files.push_back(f);
+      out.raw("revoked", files);
+    } else {
+      for (const auto& f : r.revoked) out.field("Revoked", f);
+    }
+    out.print();
+  };
+  revoke->callback([v, crl_out] {
+    int days = static_cast<int>(int_option("--days", v->days, 1, net::pki::kMaxDays));
+    if (v->ues.empty() && v->relays.empty() && v->operators.empty() && v->certs.empty())
+      bad_input("give at least one --ue, --relay, --operator or --cert");
+    auto r = or_exit(net::pki::update_crl(v->dir, {v->ues, v->relays, v->operators}, v->certs, days), "pki revoke");
+    crl_out(r, *v->json);
+  });
+
+  auto* c = new InitArgs;
+  CLI::App* crl = pki->add_subcommand("crl", "Re-issue DIR/crl.pem (same entries) with a fresh validity");
+  crl->add_option("--dir", c->dir, "PKI directory (holds ca.pem and ca.key)")->required();
+  crl->add_option("--days", c->days, "Validity of the CRL in days")->capture_default_str();
+  c->json = add_json_flag(crl);
+  crl->callback([c, crl_out] {
+    int days = static_cast<int>(int_option("--days", c->days, 1, net::pki::kMaxDays));
+    crl_out(or_exit(net::pki::update_crl(c->dir, {}, {}, days), "pki crl"), *c->json);
   });
 
   struct ShowArgs {

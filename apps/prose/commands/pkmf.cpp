@@ -1,4 +1,5 @@
-// prose pkmf --config FILE             run the ProSe Key Management Function until SIGINT/SIGTERM
+// prose pkmf --config FILE             run the ProSe Key Management Function until SIGINT/SIGTERM (SIGHUP:
+//                                      re-read the [tls] crl file)
 // prose pkmf example-config --dir DIR  write a working loopback configuration with a test PKI
 #include <iostream>
 
@@ -18,7 +19,7 @@ void register_pkmf(CLI::App& app) {
   auto* dir = new std::string;
   auto* port = new int(8443);
   example->add_option("--dir", *dir, "Directory to create it in")->required();
-  example->add_option("--port", *port, "HTTPS port")->check(CLI::Range(1, 65535));
+  example->add_option("--port", *port, "HTTPS port (0: any free port)")->check(CLI::Range(0, 65535));
   auto* mikey_port = new int(2270);
   example->add_option("--mikey-port", *mikey_port, "UDP port MIKEY is sent from (0: any free port)")
       ->check(CLI::Range(0, 65535));
@@ -52,7 +53,10 @@ void register_pkmf(CLI::App& app) {
     or_exit(server.start(), "cannot start the PKMF", kExitFailure);
     std::cout << "pkmf: listening on https port " << server.https_port() << ", mikey port " << server.mikey_port()
               << std::endl;
-    int sig = wait_for_stop_signal();
+    int sig = wait_for_stop_signal([&server] {
+      log::info("pkmf: SIGHUP, re-reading the CRL");
+      (void)server.reload_crl();  // logs what happened
+    });
     log::info("pkmf: signal {}, shutting down", sig);
     server.stop();
   });

@@ -174,7 +174,10 @@ void register_prose_function(CLI::App& app) {
     prosefn::ProseFunctionServer server(std::move(cfg));
     or_exit(server.start(), "cannot start the ProSe Function", kExitFailure);
     std::cout << "prose-function: listening on https port " << server.https_port() << std::endl;
-    int sig = wait_for_stop_signal();
+    int sig = wait_for_stop_signal([&server] {
+      log::info("prose-function: SIGHUP, re-reading the CRL");
+      (void)server.reload_crl();  // logs what happened
+    });
     log::info("prose-function: signal {}, shutting down", sig);
     server.stop();
   });

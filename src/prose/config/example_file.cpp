@@ -9,7 +9,7 @@ namespace prose::config {
 namespace fs = std::filesystem;
 
 Result<fs::path> prepare_example(const std::string& dir, const std::string& file, const std::vector<std::string>& ues,
-                                 const std::vector<std::string>& relays) {
+                                 const std::vector<std::string>& relays, const std::vector<std::string>& operators) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return fail(Errc::kIo, "cannot create " + dir + ": " + ec.message());
@@ -21,8 +21,12 @@ Result<fs::path> prepare_example(const std::string& dir, const std::string& file
     pki.dir = (abs / "pki").string();
     pki.ues = ues;
     pki.relays = relays;
+    pki.operators = operators;
     PROSE_TRY(auto written, net::pki::init(pki));
     (void)written;
+  } else if (!fs::exists(abs / "pki" / net::pki::kCrlFile)) {
+    PROSE_TRY(auto crl, net::pki::update_crl((abs / "pki").string(), {}, {}, net::pki::kDefaultDays));
+    (void)crl;
   }
   return cfg;
 }
@@ -45,7 +49,9 @@ std::string example_tls_section(const std::string& name) {
          "key = \"pki/" +
          name +
          ".key\"\n"
-         "ca = \"pki/ca.pem\"\n\n";
+         "ca = \"pki/ca.pem\"\n"
+         "# Client certificates revoked by the CA (`prose pki revoke`); re-read on SIGHUP.\n"
+         "crl = \"pki/crl.pem\"\n\n";
 }
 
 }  // namespace prose::config

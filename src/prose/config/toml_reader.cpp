@@ -100,9 +100,11 @@ void read_tls(TomlReader& r, const toml::table* t, const std::string& where, net
   tls.key_file = r.path(r.str(t, where, "key", ""));
   tls.ca_file = r.path(r.str(t, where, "ca", ""));
   tls.keylog_file = r.path(r.str(t, where, "keylog", ""));
+  tls.crl_file = r.path(r.str(t, where, "crl", ""));
   r.check_file(where + ".cert", tls.cert_file);
   r.check_file(where + ".key", tls.key_file);
   r.check_file(where + ".ca", tls.ca_file);
+  if (!tls.crl_file.empty()) r.check_file(where + ".crl", tls.crl_file);
 }
 
 StoreSettings read_store(TomlReader& r, const toml::table* t, const std::string& where) {

@@ -97,7 +97,8 @@ class TomlReader {
   std::optional<Error> err_;
 };
 
-// [tls] (at `where`): cert, key, ca (required, must exist) and keylog, relative to the configuration file.
+// [tls] (at `where`): cert, key, ca (required, must exist), crl (optional, must exist when given) and keylog,
+// relative to the configuration file.
 void read_tls(TomlReader& r, const toml::table* t, const std::string& where, net::TlsServerSettings& tls);
 
 struct StoreSettings {

@@ -15,6 +15,8 @@ std::string_view peer_kind_name(PeerKind k) {
       return "ue";
     case PeerKind::kRelay:
       return "relay";
+    case PeerKind::kOperator:
+      return "operator";
     case PeerKind::kPsk:
       return "psk";
   }
@@ -45,6 +47,15 @@ Result<PeerIdentity> PeerIdentity::relay(std::string_view relay_id) {
   return PeerIdentity(PeerKind::kRelay, std::string(relay_id));
 }
 
+Result<PeerIdentity> PeerIdentity::operator_id(std::string_view name) {
+  if (name.empty() || name.size() > kOperatorIdMaxLen)
+    return fail(Errc::kInvalidArgument,
+                "operator name must have 1 to " + std::to_string(kOperatorIdMaxLen) + " characters");
+  for (char c : name)
+    if (!is_relay_char(c)) return fail(Errc::kInvalidArgument, "operator name may contain only A-Z a-z 0-9 . _ -");
+  return PeerIdentity(PeerKind::kOperator, std::string(name));
+}
+
 Result<PeerIdentity> PeerIdentity::psk(std::string_view psk_identity) {
   if (psk_identity.empty() || psk_identity.size() > kPskIdentityMaxLen)
     return fail(Errc::kInvalidArgument,
@@ -59,10 +70,20 @@ Result<PeerIdentity> PeerIdentity::from_san_uri(std::string_view uri) {
   for (const auto& p : kSanPrefixes) {
     if (uri.substr(0, p.prefix.size()) == p.prefix) {
       std::string_view rest = uri.substr(p.prefix.size());
-      return p.kind == PeerKind::kUe ? ue(rest) : relay(rest);
+      switch (p.kind) {
+        case PeerKind::kUe:
+          return ue(rest);
+        case PeerKind::kRelay:
+          return relay(rest);
+        case PeerKind::kOperator:
+          return operator_id(rest);
+        case PeerKind::kPsk:
+          break;
+      }
     }
   }
-  return fail(Errc::kInvalidArgument, "subjectAltName URI is not a ProSe identity (imsi-... or relay-...)");
+  return fail(Errc::kInvalidArgument,
+              "subjectAltName URI is not a ProSe identity (imsi-..., relay-... or operator-...)");
 }
 
 std::string PeerIdentity::to_string() const {
@@ -116,7 +137,7 @@ Result<PeerIdentity> identity_from_x509(X509* cert) {
     found = PeerIdentity::from_san_uri(uri);
   }
   GENERAL_NAMES_free(names);
-  if (count == 0) return fail(Errc::kDenied, "certificate carries no imsi-/relay- subjectAltName URI");
+  if (count == 0) return fail(Errc::kDenied, "certificate carries no imsi-/relay-/operator- subjectAltName URI");
   if (count > 1) return fail(Errc::kDenied, "certificate carries more than one identity URI");
   if (!found->ok()) return fail(Errc::kDenied, "certificate identity URI invalid: " + found->error().message);
   return std::move(*found).value();

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -12,6 +13,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -95,6 +97,12 @@ bool valid_ip(const std::string& ip) {
   if (a == nullptr) return false;
   ASN1_OCTET_STRING_free(a);
   return true;
+}
+
+std::string name_text(const X509_NAME* n) {
+  char buf[256];
+  X509_NAME_oneline(n, buf, sizeof buf);
+  return buf;
 }
 
 bool valid_cn(const std::string& cn) {
@@ -214,7 +222,8 @@ Status check_days(int days) {
 }
 
 Result<std::vector<PeerIdentity>> parse_identities(const std::vector<std::string>& ues,
-                                                   const std::vector<std::string>& relays) {
+                                                   const std::vector<std::string>& relays,
+                                                   const std::vector<std::string>& operators) {
   std::vector<PeerIdentity> ids;
   for (const auto& u : ues) {
     auto id = PeerIdentity::ue(u);
@@ -224,6 +233,11 @@ Result<std::vector<PeerIdentity>> parse_identities(const std::vector<std::string
   for (const auto& r : relays) {
     auto id = PeerIdentity::relay(r);
     if (!id.ok()) return fail(Errc::kInvalidArgument, "--relay '" + r + "': " + id.error().message);
+    ids.push_back(std::move(id).value());
+  }
+  for (const auto& o : operators) {
+    auto id = PeerIdentity::operator_id(o);
+    if (!id.ok()) return fail(Errc::kInvalidArgument, "--operator '" + o + "': " + id.error().message);
     ids.push_back(std::move(id).value());
   }
   for (std::size_t i = 0; i < ids.size(); ++i)
@@ -285,7 +299,17 @@ Result<Credential> issue_expired_identity(const Credential& ca, const PeerIdenti
 }
 
 std::string file_base(const PeerIdentity& id) {
-  return id.kind() == PeerKind::kUe ? "ue-" + id.id() : id.kind() == PeerKind::kRelay ? "relay-" + id.id() : "psk";
+  switch (id.kind()) {
+    case PeerKind::kUe:
+      return "ue-" + id.id();
+    case PeerKind::kRelay:
+      return "relay-" + id.id();
+    case PeerKind::kOperator:
+      return "operator-" + id.id();
+    case PeerKind::kPsk:
+      break;
+  }
+  return "psk";
 }
 
 Status write_credential(const std::string& dir, const std::string& base, const Credential& c) {
@@ -309,10 +333,136 @@ Result<Credential> load_credential(const std::string& cert_path, const std::stri
   return c;
 }
 
+namespace {
+
+using CrlPtr = std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)>;
+using IntPtr = std::unique_ptr<ASN1_INTEGER, decltype(&ASN1_INTEGER_free)>;
+using TimePtr = std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)>;
+
+Result<CrlPtr> pem_to_crl(const std::string& pem, const std::string& what) {
+  BioPtr b(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  CrlPtr c(b ? PEM_read_bio_X509_CRL(b.get(), nullptr, nullptr, nullptr) : nullptr, X509_CRL_free);
+  if (!c) return fail(Errc::kMalformed, what + " is not a PEM CRL: " + detail::openssl_errors());
+  return c;
+}
+
+bool serial_listed(X509_CRL* crl, const ASN1_INTEGER* serial) {
+  STACK_OF(X509_REVOKED)* list = X509_CRL_get_REVOKED(crl);
+  for (int i = 0; i < sk_X509_REVOKED_num(list); ++i)
+    if (ASN1_INTEGER_cmp(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(list, i)), serial) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+Result<std::string> make_crl(const Credential& ca, const std::string& previous, const std::vector<std::string>& revoke,
+                             int days) {
+  PROSE_TRY_STATUS(check_days(days));
+  PROSE_TRY(X509Ptr ca_cert, pem_to_cert(ca.cert_pem));
+  PROSE_TRY(KeyPtr ca_key, pem_to_key(ca.key_pem));
+  if (X509_check_private_key(ca_cert.get(), ca_key.get()) != 1)
+    return fail(Errc::kInvalidArgument, "CA key does not match the CA certificate");
+  CrlPtr crl(X509_CRL_new(), X509_CRL_free);
+  if (!crl || X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
+      X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca_cert.get())) != 1)
+    return ossl_fail("CRL");
+  TimePtr now(X509_gmtime_adj(nullptr, 0), ASN1_TIME_free);
+  TimePtr next(X509_time_adj_ex(nullptr, days, 0, nullptr), ASN1_TIME_free);
+  if (!now || !next || X509_CRL_set1_lastUpdate(crl.get(), now.get()) != 1 ||
+      X509_CRL_set1_nextUpdate(crl.get(), next.get()) != 1)
+    return ossl_fail("CRL validity");
+  std::int64_t number = 1;
+  if (!previous.empty()) {
+    PROSE_TRY(CrlPtr prev, pem_to_crl(previous, "the previous CRL"));
+    if (X509_NAME_cmp(X509_CRL_get_issuer(prev.get()), X509_get_subject_name(ca_cert.get())) != 0 ||
+        X509_CRL_verify(prev.get(), X509_get0_pubkey(ca_cert.get())) != 1) {
+      ERR_clear_error();
+      return fail(Errc::kInvalidArgument, "the previous CRL is not signed by this CA");
+    }
+    STACK_OF(X509_REVOKED)* list = X509_CRL_get_REVOKED(prev.get());
+    for (int i = 0; i < sk_X509_REVOKED_num(list); ++i) {
+      X509_REVOKED* copy = X509_REVOKED_dup(sk_X509_REVOKED_value(list, i));
+      if (copy == nullptr || X509_CRL_add0_revoked(crl.get(), copy) != 1) {
+        X509_REVOKED_free(copy);
+        return ossl_fail("CRL entry");
+      }
+    }
+    IntPtr prev_number(static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(prev.get(), NID_crl_number, nullptr, nullptr)),
+                       ASN1_INTEGER_free);
+    std::int64_t n = 0;
+    if (prev_number && ASN1_INTEGER_get_int64(&n, prev_number.get()) == 1 && n >= 0 && n < INT64_MAX) number = n + 1;
+  }
+  for (const auto& pem : revoke) {
+    PROSE_TRY(X509Ptr cert, pem_to_cert(pem));
+    if (X509_check_issued(ca_cert.get(), cert.get()) != X509_V_OK ||
+        X509_verify(cert.get(), X509_get0_pubkey(ca_cert.get())) != 1) {
+      ERR_clear_error();
+      return fail(Errc::kInvalidArgument,
+                  "certificate " + name_text(X509_get_subject_name(cert.get())) + " was not issued by this CA");
+    }
+    const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.get());
+    if (serial_listed(crl.get(), serial)) continue;
+    X509_REVOKED* r = X509_REVOKED_new();
+    if (r == nullptr || X509_REVOKED_set_serialNumber(r, const_cast<ASN1_INTEGER*>(serial)) != 1 ||
+        X509_REVOKED_set_revocationDate(r, now.get()) != 1 || X509_CRL_add0_revoked(crl.get(), r) != 1) {
+      X509_REVOKED_free(r);
+      return ossl_fail("CRL entry");
+    }
+  }
+  IntPtr n(ASN1_INTEGER_new(), ASN1_INTEGER_free);
+  if (!n || ASN1_INTEGER_set_int64(n.get(), number) != 1 ||
+      X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, n.get(), 0, 0) != 1)
+    return ossl_fail("CRL number");
+  {
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, ca_cert.get(), nullptr, nullptr, crl.get(), 0);
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always");
+    int ok = ext != nullptr ? X509_CRL_add_ext(crl.get(), ext, -1) : 0;
+    X509_EXTENSION_free(ext);
+    if (ok != 1) return ossl_fail("CRL authority key identifier");
+  }
+  if (X509_CRL_sort(crl.get()) != 1 || X509_CRL_sign(crl.get(), ca_key.get(), EVP_sha256()) <= 0)
+    return ossl_fail("signing the CRL");
+  BioPtr b(BIO_new(BIO_s_mem()), BIO_free);
+  if (!b || PEM_write_bio_X509_CRL(b.get(), crl.get()) != 1) return ossl_fail("PEM encoding of the CRL");
+  return bio_string(b.get());
+}
+
+Result<CrlResult> update_crl(const std::string& dir, const Identities& which,
+                             const std::vector<std::string>& cert_files, int days) {
+  PROSE_TRY_STATUS(check_days(days));
+  PROSE_TRY(auto ids, parse_identities(which.ues, which.relays, which.operators));
+  std::filesystem::path d(dir);
+  PROSE_TRY(Credential ca, load_credential((d / "ca.pem").string(), (d / "ca.key").string()));
+  CrlResult r;
+  r.path = (d / kCrlFile).string();
+  std::vector<std::string> files;
+  for (const auto& id : ids) files.push_back((d / (file_base(id) + ".pem")).string());
+  files.insert(files.end(), cert_files.begin(), cert_files.end());
+  std::vector<std::string> pems;
+  for (const auto& f : files) {
+    auto pem = read_file(f);
+    if (!pem.ok()) return fail(Errc::kInvalidArgument, "no certificate " + f);
+    pems.push_back(std::move(*pem));
+  }
+  std::string previous;
+  std::error_code ec;
+  if (std::filesystem::exists(r.path, ec)) {
+    PROSE_TRY(previous, read_file(r.path));
+  }
+  PROSE_TRY(std::string crl, make_crl(ca, previous, pems, days));
+  PROSE_TRY(CrlPtr parsed, pem_to_crl(crl, "the new CRL"));
+  r.entries = static_cast<std::size_t>(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(parsed.get())));
+  PROSE_TRY_STATUS(write_file(r.path, crl, 0644));
+  r.revoked = std::move(files);
+  return r;
+}
+
 Result<InitResult> init(const InitOptions& opt) {
   if (opt.dir.empty()) return fail(Errc::kInvalidArgument, "--dir is empty");
   PROSE_TRY_STATUS(check_days(opt.days));
-  PROSE_TRY(auto ids, parse_identities(opt.ues, opt.relays));
+  PROSE_TRY(auto ids, parse_identities(opt.ues, opt.relays, opt.operators));
   if (!valid_dns_name(opt.server_name))
     return fail(Errc::kInvalidArgument, "--server-name '" + opt.server_name + "' is not a DNS name");
   for (const auto& ip : opt.server_ips)
@@ -335,6 +485,7 @@ Result<InitResult> init(const InitOptions& opt) {
     PROSE_TRY(Credential c, issue_identity(ca, id, opt.days));
     clients.emplace_back(file_base(id), std::move(c));
   }
+  PROSE_TRY(std::string crl, make_crl(ca, "", {}, opt.days));
   std::filesystem::create_directories(d, ec);
   if (ec) return fail(Errc::kIo, "cannot create " + opt.dir + ": " + ec.message());
   InitResult r;
@@ -347,14 +498,15 @@ Result<InitResult> init(const InitOptions& opt) {
   PROSE_TRY_STATUS(put("ca", ca));
   PROSE_TRY_STATUS(put("pkmf", pkmf));
   for (const auto& [base, c] : clients) PROSE_TRY_STATUS(put(base, c));
+  PROSE_TRY_STATUS(write_file(d / kCrlFile, crl, 0644));
+  r.files.push_back((d / kCrlFile).string());
   return r;
 }
 
-Result<InitResult> issue_more(const std::string& dir, const std::vector<std::string>& ues,
-                              const std::vector<std::string>& relays, int days) {
+Result<InitResult> issue_more(const std::string& dir, const Identities& which, int days) {
   PROSE_TRY_STATUS(check_days(days));
-  PROSE_TRY(auto ids, parse_identities(ues, relays));
-  if (ids.empty()) return fail(Errc::kInvalidArgument, "give at least one --ue or --relay");
+  PROSE_TRY(auto ids, parse_identities(which.ues, which.relays, which.operators));
+  if (ids.empty()) return fail(Errc::kInvalidArgument, "give at least one --ue, --relay or --operator");
   std::filesystem::path d(dir);
   PROSE_TRY(Credential ca, load_credential((d / "ca.pem").string(), (d / "ca.key").string()));
   std::vector<std::pair<std::string, Credential>> clients;

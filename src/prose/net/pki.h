@@ -1,7 +1,7 @@
 // A small test/lab PKI on the OpenSSL API: a CA, the PKMF server certificate and client certificates that carry
 // the ProSe identity in the subjectAltName (identity.h). EC P-256 keys, ECDSA-SHA256 signatures.
-// Used by `prose pki init` / `prose pki issue`, by the PKMF example configuration and by tests (which also make
-// expired certificates and certificates from another CA here).
+// Used by `prose pki init` / `issue` / `revoke` / `crl`, by the PKMF example configuration and by tests (which
+// also make expired certificates, certificates from another CA and CRLs here).
 #pragma once
 
 #include <cstdint>
@@ -42,7 +42,7 @@ struct CertSpec {
 Result<Credential> make_ca(const std::string& common_name, int days);
 // Certificate for `spec`, signed by `ca` (kServer / kClient; kCa makes an intermediate CA).
 Result<Credential> issue(const Credential& ca, const CertSpec& spec);
-// Client certificate for a UE or relay identity.
+// Client certificate for a UE, relay or operator identity.
 Result<Credential> issue_identity(const Credential& ca, const PeerIdentity& id, int days);
 // Client certificate whose validity ended a day ago (for tests of the handshake refusal).
 Result<Credential> issue_expired_identity(const Credential& ca, const PeerIdentity& id);
@@ -51,13 +51,40 @@ Result<Credential> issue_expired_identity(const Credential& ca, const PeerIdenti
 Status write_credential(const std::string& dir, const std::string& base, const Credential& c);
 Result<Credential> load_credential(const std::string& cert_path, const std::string& key_path);
 
-// The file name base for an identity: "ue-<imsi>" / "relay-<id>".
+// The file name base for an identity: "ue-<imsi>" / "relay-<id>" / "operator-<name>".
 std::string file_base(const PeerIdentity& id);
+
+// A CRL (PEM, v2, ECDSA-SHA256) signed by `ca`: every entry of `previous` (a PEM CRL of the same CA, or empty)
+// plus the serial numbers of `revoke` (PEM certificates issued by `ca`; one listed already is not added twice),
+// CRL number one above the previous one's (1 for the first), valid from now for `days` days.
+Result<std::string> make_crl(const Credential& ca, const std::string& previous, const std::vector<std::string>& revoke,
+                             int days);
+
+// The file of DIR's CRL.
+inline constexpr const char* kCrlFile = "crl.pem";
+
+struct Identities {
+  std::vector<std::string> ues;        // IMSIs
+  std::vector<std::string> relays;     // relay ids
+  std::vector<std::string> operators;  // operator names
+};
+
+struct CrlResult {
+  std::string path;                  // DIR/crl.pem
+  std::vector<std::string> revoked;  // the certificate files revoked by this call
+  std::size_t entries = 0;           // entries in the CRL written
+};
+// Revokes the client certificates of `ids` in DIR (DIR/<file base>.pem) and the certificate files `cert_files`
+// (issued by DIR's CA), keeping DIR/crl.pem's entries; writes DIR/crl.pem valid for `days` days. With nothing to
+// revoke it re-issues the CRL (a fresh validity). Everything is checked before the file is written.
+Result<CrlResult> update_crl(const std::string& dir, const Identities& ids, const std::vector<std::string>& cert_files,
+                             int days);
 
 struct InitOptions {
   std::string dir;
-  std::vector<std::string> ues;     // IMSIs
-  std::vector<std::string> relays;  // relay ids
+  std::vector<std::string> ues;        // IMSIs
+  std::vector<std::string> relays;     // relay ids
+  std::vector<std::string> operators;  // operator names
   std::string server_name = kDefaultServerName;
   std::vector<std::string> server_ips = {kDefaultServerIp};
   int days = kDefaultDays;
@@ -67,11 +94,11 @@ struct InitResult {
   std::vector<std::string> files;  // every file written, in order
 };
 
-// Creates DIR (if needed) with ca.pem/ca.key, pkmf.pem/pkmf.key and one credential per UE and relay.
-// Refuses a DIR that already holds ca.pem. Every argument is checked before anything is written.
+// Creates DIR (if needed) with ca.pem/ca.key, pkmf.pem/pkmf.key, one credential per UE, relay and operator, and
+// an empty CRL (crl.pem, valid as long as the certificates). Refuses a DIR that already holds ca.pem. Every
+// argument is checked before anything is written.
 Result<InitResult> init(const InitOptions& opt);
-// Adds client credentials for more UEs/relays to an initialised DIR (signed by its ca.pem/ca.key).
-Result<InitResult> issue_more(const std::string& dir, const std::vector<std::string>& ues,
-                              const std::vector<std::string>& relays, int days);
+// Adds client credentials for more UEs/relays/operators to an initialised DIR (signed by its ca.pem/ca.key).
+Result<InitResult> issue_more(const std::string& dir, const Identities& ids, int days);
 
 }  // namespace prose::net::pki

@@ -702,6 +702,12 @@ bool HttpsServer::stop() {
   return clean;
 }
 
+Result<CrlInfo> HttpsServer::reload_crl() {
+  Impl& s = *impl_;
+  if (!s.ssl_ctx) return fail(Errc::kState, "the server is not started");
+  return detail::reload_client_crl(s.ssl_ctx->native_handle(), s.cfg.tls.crl_file);
+}
+
 ServerStats HttpsServer::stats() const {
   Impl& s = *impl_;
   ServerStats st;

@@ -113,6 +113,9 @@ class HttpsServer {
   Result<std::uint16_t> start();
   // Graceful shutdown (idempotent). Returns true when every connection ended within shutdown_timeout.
   bool stop();
+  // Reads tls.crl_file again; later handshakes use it (established connections keep running). On an error the
+  // CRLs in force stay. kState when the server was started without a CRL file.
+  Result<CrlInfo> reload_crl();
 
   ServerStats stats() const;
 

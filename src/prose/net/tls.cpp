@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
@@ -8,11 +9,29 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "prose/net/tls_internal.h"
+
+namespace prose::net {
+
+std::string describe(const CrlInfo& info) {
+  std::string next = "none";
+  if (info.next_update != 0) {
+    std::time_t t = static_cast<std::time_t>(info.next_update);
+    std::tm tm{};
+    char buf[32];
+    if (gmtime_r(&t, &tm) != nullptr && std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0) next = buf;
+  }
+  return std::to_string(info.crls) + " CRL(s), " + std::to_string(info.revoked) +
+         " revoked certificate(s), next update " + next;
+}
+
+}  // namespace prose::net
 
 namespace prose::net::detail {
 
@@ -75,6 +94,137 @@ std::string keylog_path(const std::string& configured, bool from_env) {
   return {};
 }
 
+// ---- client-certificate revocation (server with a CRL file) ----
+// One loaded CRL file: a verify store with the CA certificates, the CRLs and X509_V_FLAG_CRL_CHECK. Immutable;
+// a reload builds a new one, and each connection keeps a reference to the store it started with.
+struct Revocation {
+  X509_STORE* store = nullptr;
+  std::vector<X509_CRL*> crls;
+  CrlInfo info;
+  Revocation() = default;
+  Revocation(const Revocation&) = delete;
+  Revocation& operator=(const Revocation&) = delete;
+  ~Revocation() {
+    X509_STORE_free(store);
+    for (X509_CRL* c : crls) X509_CRL_free(c);
+  }
+};
+
+std::string name_text(const X509_NAME* n) {
+  char buf[256];
+  X509_NAME_oneline(n, buf, sizeof buf);
+  return buf;
+}
+
+std::string time_text(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return "?";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Every PEM object of `path` (certificates, CRLs, keys), or an error naming the file.
+Result<STACK_OF(X509_INFO) *> read_pem_objects(const std::string& path, const char* what) {
+  BIO* b = BIO_new_file(path.c_str(), "r");
+  if (b == nullptr) return fail(Errc::kIo, "cannot read " + std::string(what) + " " + path + ": " + openssl_errors());
+  STACK_OF(X509_INFO)* infos = PEM_X509_INFO_read_bio(b, nullptr, nullptr, nullptr);
+  BIO_free(b);
+  if (infos == nullptr) return fail(Errc::kMalformed, std::string(what) + " " + path + ": " + openssl_errors());
+  return infos;
+}
+
+void free_certs(std::vector<X509*>& certs) {
+  for (X509* x : certs) X509_free(x);
+  certs.clear();
+}
+
+Result<std::vector<X509*>> load_ca_certs(const std::string& path) {
+  PROSE_TRY(STACK_OF(X509_INFO) * infos, read_pem_objects(path, "CA file"));
+  std::vector<X509*> out;
+  for (int i = 0; i < sk_X509_INFO_num(infos); ++i) {
+    X509_INFO* in = sk_X509_INFO_value(infos, i);
+    if (in->x509 != nullptr && X509_up_ref(in->x509) == 1) out.push_back(in->x509);
+  }
+  sk_X509_INFO_pop_free(infos, X509_INFO_free);
+  if (out.empty()) return fail(Errc::kInvalidArgument, "no CA certificate in " + path);
+  return out;
+}
+
+// Reads and checks a CRL file against the CA certificates (see TlsServerSettings::crl_file). Bad input is an
+// error and builds nothing.
+Result<std::shared_ptr<const Revocation>> load_revocation(const std::vector<X509*>& cas, const std::string& path) {
+  PROSE_TRY(STACK_OF(X509_INFO) * infos, read_pem_objects(path, "CRL file"));
+  auto rev = std::make_shared<Revocation>();
+  bool other = false;
+  for (int i = 0; i < sk_X509_INFO_num(infos); ++i) {
+    X509_INFO* in = sk_X509_INFO_value(infos, i);
+    if (in->x509 != nullptr || in->x_pkey != nullptr) other = true;
+    if (in->crl != nullptr && X509_CRL_up_ref(in->crl) == 1) rev->crls.push_back(in->crl);
+  }
+  sk_X509_INFO_pop_free(infos, X509_INFO_free);
+  if (other) return fail(Errc::kInvalidArgument, "CRL file " + path + " holds something other than CRLs");
+  if (rev->crls.empty()) return fail(Errc::kInvalidArgument, "CRL file " + path + " holds no CRL (PEM X509 CRL)");
+  const std::time_t now = std::time(nullptr);
+  std::vector<bool> covered(cas.size(), false);
+  for (X509_CRL* crl : rev->crls) {
+    const std::string issuer = name_text(X509_CRL_get_issuer(crl));
+    bool signed_by_ca = false;
+    for (std::size_t i = 0; i < cas.size(); ++i) {
+      if (X509_NAME_cmp(X509_get_subject_name(cas[i]), X509_CRL_get_issuer(crl)) != 0) continue;
+      if (X509_CRL_verify(crl, X509_get0_pubkey(cas[i])) == 1) {
+        signed_by_ca = true;
+        covered[i] = true;
+      }
+    }
+    ERR_clear_error();
+    if (!signed_by_ca)
+      return fail(Errc::kInvalidArgument,
+                  "CRL file " + path + ": the CRL of " + issuer + " is not signed by a CA of the CA file");
+    const ASN1_TIME* this_update = X509_CRL_get0_lastUpdate(crl);
+    const ASN1_TIME* next_update = X509_CRL_get0_nextUpdate(crl);
+    std::time_t t = now;
+    if (this_update == nullptr || X509_cmp_time(this_update, &t) > 0)
+      return fail(Errc::kInvalidArgument,
+                  "CRL file " + path + ": the CRL of " + issuer + " is not valid before " + time_text(this_update));
+    if (next_update != nullptr) {
+      if (X509_cmp_time(next_update, &t) < 0)
+        return fail(Errc::kInvalidArgument, "CRL file " + path + ": the CRL of " + issuer + " expired at " +
+                                                time_text(next_update) + " (every client would be refused)");
+      std::tm tm{};
+      if (ASN1_TIME_to_tm(next_update, &tm) == 1) {
+        std::int64_t next = timegm(&tm);
+        if (rev->info.next_update == 0 || next < rev->info.next_update) rev->info.next_update = next;
+      }
+    }
+    rev->info.revoked += static_cast<std::size_t>(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)));
+  }
+  for (std::size_t i = 0; i < cas.size(); ++i)
+    if (!covered[i])
+      return fail(Errc::kInvalidArgument, "CRL file " + path + " has no CRL from the CA " +
+                                              name_text(X509_get_subject_name(cas[i])) +
+                                              " (its client certificates could not be checked)");
+  rev->info.crls = rev->crls.size();
+  rev->store = X509_STORE_new();
+  if (rev->store == nullptr) return fail(Errc::kInternal, "X509_STORE_new: " + openssl_errors());
+  for (X509* ca : cas)
+    if (X509_STORE_add_cert(rev->store, ca) != 1) return fail(Errc::kInternal, "CA store: " + openssl_errors());
+  for (X509_CRL* crl : rev->crls)
+    if (X509_STORE_add_crl(rev->store, crl) != 1) return fail(Errc::kInternal, "CRL store: " + openssl_errors());
+  X509_STORE_set_flags(rev->store, X509_V_FLAG_CRL_CHECK);
+  return std::shared_ptr<const Revocation>(std::move(rev));
+}
+
+// True when a CRL of `cert`'s issuer lists it.
+bool is_revoked(const Revocation& rev, X509* cert) {
+  for (X509_CRL* crl : rev.crls) {
+    if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0) continue;
+    X509_REVOKED* entry = nullptr;
+    if (X509_CRL_get0_by_cert(crl, &entry, cert) == 1) return true;
+  }
+  return false;
+}
+
 // ---- per-context data, freed with the SSL_CTX ----
 struct CtxData {
   PskServerCallback psk_server;
@@ -82,8 +232,12 @@ struct CtxData {
   std::shared_ptr<KeyLogWriter> keylog;
   std::mutex m;
   SSL_SESSION* cached = nullptr;  // client: latest resumable session
+  // Server with a CRL file: the CA certificates of ca_file and the current revocation data (guarded by m).
+  std::vector<X509*> client_cas;
+  std::shared_ptr<const Revocation> revocation;
   ~CtxData() {
     if (cached != nullptr) SSL_SESSION_free(cached);
+    free_certs(client_cas);
   }
 };
 
@@ -121,6 +275,8 @@ Result<CtxData*> common_setup(SSL_CTX* ctx, TlsVersion min_v, TlsVersion max_v, 
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (!SSL_CTX_set_ciphersuites(ctx, std::string(kTls13Suites).c_str()))
     return fail(Errc::kInternal, "cannot set TLS 1.3 suites: " + openssl_errors());
+  if (!SSL_CTX_set1_groups_list(ctx, std::string(kTlsGroups).c_str()))
+    return fail(Errc::kInternal, "cannot set TLS key exchange groups: " + openssl_errors());
   auto* d = new CtxData();
   SSL_CTX_set_ex_data(ctx, ctx_index(), d);  // freed with the context
   std::string path = keylog_path(keylog, keylog_env);
@@ -150,6 +306,23 @@ int server_verify_cb(int preverify_ok, X509_STORE_CTX* store) {
     return 0;
   }
   return 1;
+}
+
+std::shared_ptr<const Revocation> current_revocation(CtxData* d) {
+  if (d == nullptr) return nullptr;
+  std::lock_guard lock(d->m);
+  return d->revocation;
+}
+
+// Server with a CRL: each connection verifies the client certificate against the revocation data current when
+// its ClientHello arrived (the SSL object holds its own reference to that store).
+int client_hello_cb(SSL* ssl, int* alert, void*) {
+  auto rev = current_revocation(ssl_ctx_data(ssl));
+  if (rev && SSL_set1_verify_cert_store(ssl, rev->store) != 1) {
+    *alert = SSL_AD_INTERNAL_ERROR;
+    return SSL_CLIENT_HELLO_ERROR;
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
 }
 
 unsigned int psk_server_cb(SSL* ssl, const char* identity, unsigned char* psk, unsigned int max_psk_len) {
@@ -224,6 +397,11 @@ Result<SSL_CTX*> make_server_ctx(const TlsServerSettings& s) {
   if (names == nullptr) return fail(Errc::kIo, "no CA certificate in " + s.ca_file);
   SSL_CTX_set_client_CA_list(ctx.get(), names);
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, server_verify_cb);
+  if (!s.crl_file.empty()) {
+    PROSE_TRY(d->client_cas, load_ca_certs(s.ca_file));
+    PROSE_TRY(d->revocation, load_revocation(d->client_cas, s.crl_file));
+    SSL_CTX_set_client_hello_cb(ctx.get(), client_hello_cb, nullptr);
+  }
   if (!SSL_CTX_set_cipher_list(ctx.get(), std::string(kTls12CertCiphers).c_str()))
     return fail(Errc::kInternal, "cipher list: " + openssl_errors());
   static const unsigned char sid_ctx[] = "prose-pc8";
@@ -308,7 +486,23 @@ Result<PeerIdentity> peer_identity(SSL* ssl) {
   X509* cert = SSL_get0_peer_certificate(ssl);
   if (cert == nullptr) return fail(Errc::kDenied, "no client certificate");
   if (SSL_get_verify_result(ssl) != X509_V_OK) return fail(Errc::kDenied, "client certificate not verified");
+  // A resumed session skipped the certificate check: the certificate may have been revoked since.
+  if (SSL_session_reused(ssl) == 1) {
+    if (auto rev = current_revocation(ssl_ctx_data(ssl)); rev && is_revoked(*rev, cert))
+      return fail(Errc::kDenied, "client certificate revoked (resumed session refused)");
+  }
   return identity_from_x509(cert);
+}
+
+Result<CrlInfo> reload_client_crl(SSL_CTX* ctx, const std::string& crl_file) {
+  CtxData* d = ctx_data(ctx);
+  if (d == nullptr || d->client_cas.empty() || crl_file.empty())
+    return fail(Errc::kState, "the server was started without a CRL file");
+  PROSE_TRY(auto rev, load_revocation(d->client_cas, crl_file));
+  CrlInfo info = rev->info;
+  std::lock_guard lock(d->m);
+  d->revocation = std::move(rev);
+  return info;
 }
 
 TlsConnectionInfo connection_info(const SSL* ssl) {

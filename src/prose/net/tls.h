@@ -1,12 +1,16 @@
 // TLS settings shared by the HTTPS server and client (OpenSSL, TLS 1.2 and 1.3).
 //
 // Certificate mode: mutual TLS; the server requires a client certificate chaining to `ca_file` and carrying
-// exactly one ProSe identity URI (see identity.h), checked inside the handshake.
+// exactly one ProSe identity URI (see identity.h), checked inside the handshake. With `crl_file`, a client
+// certificate revoked by its CA is refused too (also when the client resumes a session), and the CRLs can be
+// re-read while the server runs (HttpsServer::reload_crl).
 // PSK mode (GBA Ua, TS 33.222): the PSK identity and key come from a callback; no certificates.
 // Key log: NSS key log format (what SSLKEYLOGFILE means to Wireshark/curl), to `keylog_file` or, when that is
 // empty and keylog_from_env is set, to the path in the SSLKEYLOGFILE environment variable.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,6 +41,9 @@ struct TlsServerSettings {
   std::string cert_file;  // PEM: server certificate (and chain)
   std::string key_file;   // PEM: its private key
   std::string ca_file;    // PEM: CA(s) that sign client certificates
+  // PEM: one CRL from every CA in ca_file, each signed by it and current (thisUpdate passed, nextUpdate not).
+  // Empty = no revocation check.
+  std::string crl_file;
   // PSK mode: when set, the server authenticates with PSK only and needs no certificate.
   PskServerCallback psk;
   std::string psk_identity_hint = std::string(kGbaPskIdentityHint);
@@ -68,6 +75,19 @@ inline constexpr std::string_view kTls12PskCiphers =
     "PSK-AES128-CBC-SHA:PSK-AES256-CBC-SHA";
 inline constexpr std::string_view kTls13Suites =
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+// Key exchange groups offered (client) and accepted (server) by every context, in preference order: no finite
+// field groups (ffdhe*) and no other curves. Also in docs/net.md and docs/conformance/net.md.
+inline constexpr std::string_view kTlsGroups = "X25519:P-256:P-384";
+
+// What a loaded CRL file holds (for the log line after a reload).
+struct CrlInfo {
+  std::size_t crls = 0;          // CRLs in the file (one per CA at least)
+  std::size_t revoked = 0;       // revoked certificates listed, all CRLs together
+  std::int64_t next_update = 0;  // the earliest nextUpdate, Unix seconds (0: no CRL gives one)
+};
+// "1 CRL(s), 2 revoked certificate(s), next update 2027-01-01T00:00:00Z" (for logs).
+std::string describe(const CrlInfo& info);
 
 // Facts about an established connection.
 struct TlsConnectionInfo {

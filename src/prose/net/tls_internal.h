@@ -35,6 +35,10 @@ TlsConnectionInfo connection_info(const SSL* ssl);
 // the failure (`err`, as packed by ERR_get_error). Timeouts and closed connections are the caller's to tell.
 HandshakeFailure classify_handshake_failure(const SSL* ssl, unsigned long err);
 
+// Server with a CRL file: reads `crl_file` again and, when it is good, uses it for every later handshake (the
+// previous CRLs stay in force otherwise). kState when the context was made without a CRL file.
+Result<CrlInfo> reload_client_crl(SSL_CTX* ctx, const std::string& crl_file);
+
 // Forget the client's cached session (tests, or after the server rejected it).
 void clear_client_session(SSL_CTX* ctx);
 

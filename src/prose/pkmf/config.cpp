@@ -102,6 +102,13 @@ Result<PkmfConfig> load_config(const std::string& path) {
     c.log_format = *f;
   else
     L.bad("pkmf.log_format", "must be \"text\" or \"json\"");
+  if (std::string m = L.str(pk, "pkmf", "metrics_listen", ""); !m.empty()) {
+    auto ep = net::parse_loopback_endpoint(m);
+    if (ep.ok())
+      c.metrics_listen = std::move(*ep);
+    else
+      L.bad("pkmf.metrics_listen", ep.error().message);
+  }
 
   read_connections(L, sec("connections"), c.https);
 
@@ -109,6 +116,8 @@ Result<PkmfConfig> load_config(const std::string& path) {
   auto store = config::read_store(L, sec("store"), "store");
   c.store_url = std::move(store.url);
   c.kek = std::move(store.kek);
+  c.audit_retention_days =
+      L.num(sec("store"), "store", "audit_retention_days", kDefaultAuditRetentionDays, 0, kMaxAuditRetentionDays);
 
   const toml::table* mk = sec("mikey");
   c.mikey_bind = L.str(mk, "mikey", "listen", "127.0.0.1");
@@ -206,7 +215,7 @@ Result<PkmfConfig> load_config(const std::string& path) {
 }
 
 Result<std::string> write_example_config(const ExampleConfigOptions& o) {
-  PROSE_TRY(fs::path cfg, config::prepare_example(o.dir, "pkmf.toml", o.ue_imsis, o.relay_ids));
+  PROSE_TRY(fs::path cfg, config::prepare_example(o.dir, "pkmf.toml", o.ue_imsis, o.relay_ids, o.operator_ids));
   std::ostringstream f;
   f << "# PKMF configuration written by `prose pkmf example-config` (loopback lab setup).\n"
        "[pkmf]\n"
@@ -216,7 +225,10 @@ Result<std::string> write_example_config(const ExampleConfigOptions& o) {
     << o.port
     << "\n"
        "threads = 2\n"
-       "log_level = \"info\"\n\n"
+       "log_level = \"info\"\n"
+       "# /metrics over HTTPS is served to operator certificates (pki/operator-*.pem) only; this also serves it over\n"
+       "# plain HTTP on a loopback address, for a scraper on this host.\n"
+       "# metrics_listen = \"127.0.0.1:9464\"\n\n"
        "[connections]\n"
        "# Admission control of the HTTPS port. Pending: TCP connected, TLS handshake not finished. A source: an IPv4\n"
        "# address or an IPv6 /64. At a pending cap a new connection takes the slot of the oldest handshake of the\n"
@@ -234,7 +246,11 @@ Result<std::string> write_example_config(const ExampleConfigOptions& o) {
        "# Key-encryption key for PRUKs and PMKs at rest (AES-256-GCM). In production use kek_env instead.\n"
        "kek = \""
     << random_secret(32).reveal_hex()
-    << "\"\n\n"
+    << "\"\n"
+       "# Audit entries older than this are deleted (at start-up, then hourly); 0 keeps them forever.\n"
+       "audit_retention_days = "
+    << kDefaultAuditRetentionDays
+    << "\n\n"
        "[mikey]\n"
        "listen = \"127.0.0.1\"\n"
        "port = "

@@ -6,7 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "prose/net/plain_server.h"
 #include "prose/net/server.h"
+#include "prose/pkmf/audit_retention.h"
 #include "prose/pkmf/hss_gba_push.h"
 #include "prose/pkmf/service.h"
 #include "prose/prosefn/config.h"
@@ -22,6 +24,10 @@ struct PkmfConfig {
   net::HttpsServerConfig https;
   std::string store_url;
   SecretBytes kek;  // from [store] kek (hex) or the environment variable named by kek_env
+  std::int64_t audit_retention_days = kDefaultAuditRetentionDays;  // [store]; 0 = keep forever
+  // [pkmf] metrics_listen: also serve /metrics over plain HTTP on this loopback address, to anyone who can
+  // connect there. Over HTTPS /metrics is served to operator certificates only.
+  std::optional<net::LoopbackEndpoint> metrics_listen;
   std::string mikey_bind = "127.0.0.1";
   std::uint16_t mikey_port = 0;
   std::optional<HssGbaPushConfig> hss;
@@ -34,14 +40,15 @@ struct PkmfConfig {
 // kInvalidArgument with "<file>: <key>: <problem>" for anything wrong; nothing is half-applied.
 Result<PkmfConfig> load_config(const std::string& path);
 
-// Writes DIR/pkmf.toml with a test PKI in DIR/pki (CA, PKMF server certificate, the given UE and relay client
-// certificates) and an SQLite store path inside DIR; returns the config file's path.
+// Writes DIR/pkmf.toml with a test PKI in DIR/pki (CA, PKMF server certificate, the given UE, relay and operator
+// client certificates, an empty CRL) and an SQLite store path inside DIR; returns the config file's path.
 struct ExampleConfigOptions {
   std::string dir;
   std::uint16_t port = 8443;
   std::uint16_t mikey_port = 2270;
   std::vector<std::string> ue_imsis = {"001010000000001", "001010000000002"};
   std::vector<std::string> relay_ids = {"r1"};
+  std::vector<std::string> operator_ids = {"ops"};  // operator-<name> certificates: may read /metrics
   std::optional<std::uint16_t> hss_port = 3868;
   std::string store_url;  // empty: sqlite:pkmf.db in DIR
 };

@@ -10,8 +10,16 @@ namespace prose::pkmf {
 
 net::HttpResponse handle_http(PkmfService& service, Metrics& metrics, const net::PeerIdentity& peer,
                               const net::HttpRequest& req, std::int64_t now) {
-  if (req.target == kMetricsPath && req.method == "GET") {
-    return net::make_response(200, "text/plain; version=0.0.4", metrics.render());
+  if (req.target == kMetricsPath) {
+    if (peer.kind() != net::PeerKind::kOperator) {
+      metrics.http_error(403);
+      return net::make_error_response(403, "metrics are served to operator certificates only");
+    }
+    if (req.method != "GET") {
+      metrics.http_error(405);
+      return net::make_error_response(405, "method not allowed");
+    }
+    return net::make_response(200, std::string(kMetricsContentType), metrics.render());
   }
   if (req.target != kPc8Path) {
     metrics.http_error(404);
@@ -94,6 +102,17 @@ Status PkmfServer::start() {
       });
   metrics_.set_https_stats([https = https_.get()] { return https->stats(); });
   PROSE_TRY(https_port_, https_->start());
+  if (config_.metrics_listen) {
+    net::LoopbackHttpServerConfig mc;
+    mc.bind_address = config_.metrics_listen->address;
+    mc.port = config_.metrics_listen->port;
+    metrics_http_ = std::make_unique<net::LoopbackHttpServer>(mc, [metrics](const net::HttpRequest& req) {
+      if (req.target != kMetricsPath) return net::make_error_response(404, "not found");
+      return net::make_response(200, std::string(kMetricsContentType), metrics->render());
+    });
+    PROSE_TRY(metrics_port_, metrics_http_->start());
+  }
+  audit_retention_ = std::make_unique<AuditRetention>(*stores_, config_.audit_retention_days);
   if (config_.prose_function) {
     prosefn::ParameterDefaults params = config_.prose_function->parameters;
     if (config_.prose_function->pkmf_port_from_server) params.pkmf.port = https_port_;
@@ -105,14 +124,34 @@ Status PkmfServer::start() {
   log::info("pkmf: fqdn={} https={}:{} mikey={}:{} hss={}", config_.service.fqdn, config_.https.bind_address,
             https_port_, config_.mikey_bind, mikey_port_,
             config_.hss ? config_.hss->diameter.host + ":" + std::to_string(config_.hss->diameter.port) : "none");
+  log::info("pkmf: crl={} metrics_listen={} audit_retention_days={}",
+            config_.https.tls.crl_file.empty() ? "none" : config_.https.tls.crl_file,
+            config_.metrics_listen ? config_.metrics_listen->address + ":" + std::to_string(metrics_port_) : "none",
+            config_.audit_retention_days);
   return ok_status();
+}
+
+Result<net::CrlInfo> PkmfServer::reload_crl() {
+  if (!https_) return fail(Errc::kState, "the PKMF is not running");
+  if (config_.https.tls.crl_file.empty()) {
+    log::info("tls: no [tls] crl configured, nothing to reload");
+    return fail(Errc::kState, "no [tls] crl configured");
+  }
+  auto info = https_->reload_crl();
+  if (info.ok())
+    log::info("tls: CRL reloaded from {}: {}", config_.https.tls.crl_file, net::describe(*info));
+  else
+    log::error("tls: CRL not reloaded, the previous one stays in force: {}", info.error().to_string());
+  return info;
 }
 
 void PkmfServer::stop() {
   if (https_) https_->stop();
+  if (metrics_http_) metrics_http_->stop();
   if (service_) service_->stop_resuming();  // hands nothing more to the sender it stops next
   if (mikey_) mikey_->stop();
   metrics_.set_https_stats(nullptr);
+  audit_retention_.reset();
   https_.reset();
 }
 

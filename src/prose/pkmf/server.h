@@ -1,12 +1,15 @@
 // The PKMF as a running server: HTTPS (mutual TLS) for PC8 Key Requests at kPc8Path and Prometheus metrics at
-// /metrics, the MIKEY UDP sender, the store pool and the HSS/BSF connection, wired from a PkmfConfig.
+// /metrics (operator certificates only; optionally also plain HTTP on loopback), the MIKEY UDP sender, the store
+// pool, audit retention and the HSS/BSF connection, wired from a PkmfConfig.
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <string_view>
 
+#include "prose/net/plain_server.h"
 #include "prose/net/server.h"
+#include "prose/pkmf/audit_retention.h"
 #include "prose/pkmf/config.h"
 #include "prose/pkmf/mikey_sender.h"
 #include "prose/prosefn/directory.h"
@@ -16,8 +19,10 @@ namespace prose::pkmf {
 
 inline constexpr std::string_view kPc8Path = "/prose/pc8";  // provisional: docs/profile.md section 5
 inline constexpr std::string_view kMetricsPath = "/metrics";
+inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4";  // Prometheus text format 0.0.4
 
-// The HTTP binding of the service, separate so tests can call it without a socket.
+// The HTTP binding of the service, separate so tests can call it without a socket. /metrics: 403 unless the peer
+// is an operator (PeerKind::kOperator); UEs and relays are never shown it.
 net::HttpResponse handle_http(PkmfService& service, Metrics& metrics, const net::PeerIdentity& peer,
                               const net::HttpRequest& req, std::int64_t now);
 
@@ -30,6 +35,10 @@ class PkmfServer {
   void stop();  // graceful
   std::uint16_t https_port() const { return https_port_; }
   std::uint16_t mikey_port() const { return mikey_port_; }
+  // The plain-HTTP metrics port ([pkmf] metrics_listen), 0 without one.
+  std::uint16_t metrics_port() const { return metrics_port_; }
+  // SIGHUP: reads [tls] crl again (logged; on an error the CRLs in force stay). kState without a CRL file.
+  Result<net::CrlInfo> reload_crl();
   PkmfService& service() { return *service_; }
   Metrics& metrics() { return metrics_; }
 
@@ -41,8 +50,11 @@ class PkmfServer {
   std::unique_ptr<UdpMikeySender> mikey_;
   std::unique_ptr<PkmfService> service_;
   std::unique_ptr<net::HttpsServer> https_;
+  std::unique_ptr<net::LoopbackHttpServer> metrics_http_;
+  std::unique_ptr<AuditRetention> audit_retention_;
   std::uint16_t https_port_ = 0;
   std::uint16_t mikey_port_ = 0;
+  std::uint16_t metrics_port_ = 0;
   // The hosted ProSe Function ([prose_function]): PC3 at prosefn::kHttpPath on the same HTTPS port. Published
   // once the HTTPS port is known (it may be the PKMF address's port); until then PC3 requests get 503.
   std::unique_ptr<prosefn::StoreDirectory> pf_directory_;

@@ -100,7 +100,7 @@ Result<ProseFunctionConfig> load_config(const std::string& path) {
     R.bad("prose_function.log_format", "must be \"text\" or \"json\"");
 
   const toml::table* tls = R.table(t, "tls");
-  R.only(tls, "tls", {"cert", "key", "ca", "keylog"});
+  R.only(tls, "tls", {"cert", "key", "ca", "crl", "keylog"});
   config::read_tls(R, tls, "tls", c.https.tls);
 
   const toml::table* st = R.table(t, "store");

@@ -28,6 +28,20 @@ Status ProseFunctionServer::start() {
   return ok_status();
 }
 
+Result<net::CrlInfo> ProseFunctionServer::reload_crl() {
+  if (!https_) return fail(Errc::kState, "the ProSe Function is not running");
+  if (config_.https.tls.crl_file.empty()) {
+    log::info("tls: no [tls] crl configured, nothing to reload");
+    return fail(Errc::kState, "no [tls] crl configured");
+  }
+  auto info = https_->reload_crl();
+  if (info.ok())
+    log::info("tls: CRL reloaded from {}: {}", config_.https.tls.crl_file, net::describe(*info));
+  else
+    log::error("tls: CRL not reloaded, the previous one stays in force: {}", info.error().to_string());
+  return info;
+}
+
 void ProseFunctionServer::stop() {
   if (https_) https_->stop();
   https_.reset();

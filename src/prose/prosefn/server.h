@@ -20,6 +20,8 @@ class ProseFunctionServer {
   Status start();
   void stop();  // graceful
   std::uint16_t https_port() const { return https_port_; }
+  // SIGHUP: reads [tls] crl again (logged; on an error the CRLs in force stay). kState without a CRL file.
+  Result<net::CrlInfo> reload_crl();
 
  private:
   ProseFunctionConfig config_;

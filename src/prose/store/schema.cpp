@@ -152,6 +152,14 @@ CREATE TABLE mikey_delivery (
 );
 CREATE INDEX mikey_delivery_due ON mikey_delivery (next_attempt_ms);
 )sql"},
+      // Audit retention (issue 17): the PKMF deletes entries older than [store] audit_retention_days, oldest first.
+      {5, "audit entries by time (retention)",
+       R"sql(
+CREATE INDEX audit_by_time ON audit (at, id);
+)sql",
+       R"sql(
+CREATE INDEX audit_by_time ON audit (at, id);
+)sql"},
   };
   return kMigrations;
 }

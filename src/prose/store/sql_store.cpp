@@ -658,6 +658,17 @@ class SqlStore final : public Store {
     return out;
   }
 
+  Result<std::size_t> prune_audit(std::int64_t before, std::size_t max_rows) override {
+    if (max_rows == 0) return fail(Errc::kInvalidArgument, "prune_audit: max_rows must be positive");
+    return in_transaction(*db_, [&]() -> Result<std::size_t> {
+      // audit_by_time (schema 5) finds the oldest rows without reading the table.
+      PROSE_TRY(auto gone, db_->query("DELETE FROM audit WHERE id IN "
+                                      "(SELECT id FROM audit WHERE at < $1 ORDER BY at, id LIMIT $2) RETURNING id",
+                                      {before, static_cast<std::int64_t>(max_rows)}));
+      return gone.size();
+    });
+  }
+
   Status bulk_upsert_ues(const std::vector<std::pair<std::string, std::vector<std::uint32_t>>>& ues, std::int64_t now,
                          const std::function<void(std::size_t)>& progress) override {
     return in_transaction(*db_, [&]() -> Status {

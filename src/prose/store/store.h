@@ -117,6 +117,10 @@ class Store {
   // Several entries in one transaction; all or nothing.
   virtual Status audit_many(const std::vector<AuditEntry>& entries) = 0;
   virtual Result<std::vector<AuditEntry>> audit_log(const std::string& subject, std::size_t limit) = 0;
+  // Retention: deletes at most `max_rows` audit entries written before `before` (at < before), oldest first, in one
+  // transaction; returns how many. Callers repeat while a call deletes `max_rows`, so no transaction holds the
+  // write lock for long. kInvalidArgument for max_rows 0.
+  virtual Result<std::size_t> prune_audit(std::int64_t before, std::size_t max_rows) = 0;
 
   // Bulk import: many UEs in one transaction (CSV import); `progress` is called every 1000 rows.
   virtual Status bulk_upsert_ues(const std::vector<std::pair<std::string, std::vector<std::uint32_t>>>& ues,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# net interop scenarios: curl (mutual TLS) and openssl s_client (TLS-PSK) against net_interop_server.
+# net interop scenarios: curl (mutual TLS) and openssl s_client (TLS-PSK, key exchange groups) against
+# net_interop_server.
 # usage: net_interop.sh SCENARIO PROSE_BIN SERVER_BIN PC8_XSD
 set -euo pipefail
 scenario=$1 prose=$2 server=$3 xsd=$4
@@ -20,6 +21,7 @@ PSK_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 CT=application/vnd.3gpp.prose-pc8+xml
 
 start_server() {  # args passed to "serve"
+  rm -f "$work/port"
   "$server" serve --port-file "$work/port" "$@" >"$work/server.out" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
@@ -51,10 +53,12 @@ curl_post() {
   set -e
 }
 
-expect_refused() {  # CERT_BASE ALERT12 ALERT13: refused in the TLS handshake by the server's alert, TLS 1.2 and 1.3
+expect_refused() {  # CERT_BASE ALERT12 ALERT13 [SERVER ARGS...]: refused in the TLS handshake by the server's
+  # alert, TLS 1.2 and 1.3
   local base=$1 alert12=$2 alert13=$3
+  shift 3
   "$server" example pruk-request >"$work/req.xml"
-  start_server --pki "$work/pki"
+  start_server --pki "$work/pki" "$@"
   curl_post "$base" -v --tlsv1.2 --tls-max 1.2
   # curl reports a server alert as 35 (handshake), 56 (first read) or 60 (verification) depending on the alert.
   [ "$RC" -ne 0 ] || fail "TLS 1.2 with '$base' succeeded"
@@ -151,6 +155,51 @@ case "$scenario" in
   curl_no_cert) make_pki; expect_refused "" "handshake failure" "certificate required" ;;
   curl_expired_cert) make_pki; expect_refused expired "certificate expired" "certificate expired" ;;
   curl_other_ca) make_pki; expect_refused other "unknown CA" "unknown CA" ;;
+  curl_revoked_cert)
+    # Issue 17: a client certificate listed in the CRL (`prose pki revoke`) is refused in the handshake.
+    make_pki
+    "$prose" pki revoke --dir "$work/pki" --ue "$IMSI" >/dev/null
+    expect_refused "ue-$IMSI" "certificate revoked" "certificate revoked" --crl "$work/pki/crl.pem"
+    # The relay, not revoked, is served by the same server configuration.
+    "$server" example kd-request-imsi-resync >"$work/req.xml"
+    start_server --pki "$work/pki" --crl "$work/pki/crl.pem"
+    curl_post "relay-$RELAY"
+    [ "$CODE" = "200" ] || fail "relay not served with the CRL: HTTP $CODE (curl $RC): $(cat "$work/curl.err")"
+    ;;
+  s_client_groups)
+    # Issue 17: key exchange only over X25519, P-256 and P-384. openssl s_client offers one group at a time;
+    # finite field groups (ffdhe*) and other curves are refused in the handshake.
+    make_pki
+    start_server --pki "$work/pki"
+    printf 'GET /prose/pc8 HTTP/1.1\r\nHost: pkmf\r\nConnection: close\r\n\r\n' >"$work/get.req"
+    # TLS 1.2 also needs P-256 listed, the curve of the server's ECDSA certificate (RFC 8422 5.1).
+    for v in -tls1_2 -tls1_3; do
+      groups="ffdhe2048 ffdhe3072 P-521 X25519 P-256 P-384"
+      [ "$v" = -tls1_2 ] && groups="ffdhe2048 ffdhe3072 P-521 X25519:P-256 P-256"
+      for g in $groups; do
+        set +e
+        timeout 20 openssl s_client -connect "127.0.0.1:$PORT" -servername pkmf.prose.test -CAfile "$work/pki/ca.pem" \
+          -cert "$work/pki/ue-$IMSI.pem" -key "$work/pki/ue-$IMSI.key" "$v" -groups "$g" -ign_eof \
+          <"$work/get.req" >"$work/sc.out" 2>"$work/sc.err"
+        set -e
+        case "$g" in
+          ffdhe*|P-521)
+            # (unanchored: s_client may print the TLS 1.3 session ticket in the middle of the response)
+            if grep -q 'HTTP/1.1' "$work/sc.out"; then fail "$v $g was served"; fi
+            grep -Eq 'alert handshake failure|alert number 40' "$work/sc.err" ||
+              fail "$v $g: no handshake_failure alert: $(cat "$work/sc.err")"
+            ;;
+          *)
+            grep -q 'HTTP/1.1 405' "$work/sc.out" || fail "$v $g: not served: $(cat "$work/sc.out" "$work/sc.err")"
+            want=${g%%:*}; [ "$want" = P-256 ] && want=prime256v1; [ "$want" = P-384 ] && want=secp384r1
+            grep -Eq "^(Server|Peer) Temp Key: .*$want" "$work/sc.out" ||
+              fail "$v $g: not the key exchange used: $(grep 'Temp Key' "$work/sc.out")"
+            ;;
+        esac
+        echo "$v $g: $(cat "$work/sc.out" "$work/sc.err" | grep -E 'Temp Key|alert' | head -1)"
+      done
+    done
+    ;;
   curl_wrong_server_name)
     # curl checks the PKMF certificate's name: another name fails even with a good client certificate.
     make_pki

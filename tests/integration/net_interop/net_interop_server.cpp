@@ -28,9 +28,10 @@ using namespace prose;
 using namespace prose::net;
 
 int usage() {
-  std::cerr << "usage: net_interop_server serve --pki DIR --port-file FILE [--psk-identity ID --psk-key HEX]\n"
-               "       net_interop_server pki-extra --dir DIR\n"
-               "       net_interop_server example KIND\n";
+  std::cerr
+      << "usage: net_interop_server serve --pki DIR --port-file FILE [--crl FILE] [--psk-identity ID --psk-key HEX]\n"
+         "       net_interop_server pki-extra --dir DIR\n"
+         "       net_interop_server example KIND\n";
   return 2;
 }
 
@@ -92,7 +93,7 @@ HttpResponse handle(const PeerIdentity& peer, const HttpRequest& req) {
 }
 
 int serve(int argc, char** argv) {
-  std::string pki_dir, port_file, psk_id, psk_key;
+  std::string pki_dir, port_file, psk_id, psk_key, crl;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--pki")
@@ -103,6 +104,8 @@ int serve(int argc, char** argv) {
       psk_id = v;
     else if (k == "--psk-key")
       psk_key = v;
+    else if (k == "--crl")
+      crl = v;
     else
       return usage();
   }
@@ -121,6 +124,7 @@ int serve(int argc, char** argv) {
     cfg.tls.cert_file = pki_dir + "/pkmf.pem";
     cfg.tls.key_file = pki_dir + "/pkmf.key";
     cfg.tls.ca_file = pki_dir + "/ca.pem";
+    cfg.tls.crl_file = crl;
   }
   sigset_t set;
   sigemptyset(&set);

@@ -64,6 +64,10 @@ class PkmfProcess {
       std::_Exit(127);
     }
   }
+  // Sends `sig` and leaves the process running (SIGHUP).
+  void signal(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
   void kill(int sig) {
     if (pid_ > 0) {
       ::kill(pid_, sig);
@@ -456,6 +460,138 @@ TEST_F(PkmfProcessTest, ADeliveryInterruptedByKill9IsResumedAfterTheRestart) {
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("resuming the delivery of PRUK ID"), std::string::npos);
   EXPECT_NE(text.find("verified PRUK ID"), std::string::npos);
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream f(p);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// Waits until `file` contains `text` `times` times.
+bool wait_for_text(const fs::path& file, const std::string& text, int times = 1) {
+  for (int i = 0; i < 100; ++i) {
+    std::string t = read_text(file);
+    int n = 0;
+    for (auto at = t.find(text); at != std::string::npos; at = t.find(text, at + 1)) ++n;
+    if (n >= times) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+// Plain HTTP GET over TCP to 127.0.0.1:`port`: the whole answer, "" when nothing listens.
+std::string plain_get(std::uint16_t port, const std::string& target) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return "";
+  }
+  std::string req = "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+// The number after `prefix` in the log (the PKMF prints its bound ports), 0 when it does not appear in time.
+std::uint16_t port_from_log(const fs::path& log, const std::string& prefix) {
+  const std::regex re(prefix + "([0-9]+)");
+  for (int i = 0; i < 100; ++i) {
+    std::string t = read_text(log);
+    std::smatch m;
+    if (std::regex_search(t, m, re)) return static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    std::this_thread::sleep_for(100ms);
+  }
+  return 0;
+}
+
+// Issue 17, defect 11: a revoked client certificate is refused in the handshake; after `prose pki revoke` and a
+// SIGHUP a newly revoked one is refused too while the others are still served; a bad CRL on SIGHUP is logged and
+// the previous one stays in force.
+TEST_F(PkmfProcessTest, RevokedCertificatesAreRefusedAndSighupReloadsTheCrl) {
+  std::string config = setup_pkmf("c", 0, 3);  // any free port
+  fs::path pki = dir_ / "c" / "pki";
+  fs::path log = dir_ / "c" / "pkmf.log";
+  auto [st, out] = run(env("PROSE_BIN") + " pki revoke --dir " + pki.string() + " --ue " + imsi(0));
+  ASSERT_EQ(st, 0) << out;
+  PkmfProcess pkmf(config, log.string());
+  pkmf.start();
+  const std::uint16_t port = port_from_log(log, "listening on https port ");
+  ASSERT_NE(port, 0) << read_text(log);
+  ASSERT_TRUE(wait_ready(pki, port));
+
+  Ue revoked(imsi(0), pki, port);
+  EXPECT_EQ(revoked.request_pruk(), 0u) << "a revoked certificate was served";
+  EXPECT_NE(revoked.last_error.find("POST: "), std::string::npos) << revoked.last_error;
+  SecretBytes pruk1;
+  Ue ue1(imsi(1), pki, port);
+  std::uint64_t id1 = ue1.request_pruk(&pruk1);
+  ASSERT_NE(id1, 0u) << ue1.last_error;
+
+  auto [st2, out2] = run(env("PROSE_BIN") + " pki revoke --dir " + pki.string() + " --ue " + imsi(1));
+  ASSERT_EQ(st2, 0) << out2;
+  pkmf.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_text(log, "tls: CRL reloaded")) << read_text(log);
+  Ue ue1_again(imsi(1), pki, port);
+  EXPECT_EQ(ue1_again.request_pruk(), 0u) << "a certificate revoked before the SIGHUP was served";
+  Ue ue2(imsi(2), pki, port);
+  EXPECT_NE(ue2.request_pruk(), 0u) << ue2.last_error;
+  // Revoking a UE's certificate does not take its PRUK away from the relays.
+  auto relay = Ue::make_client(pki, "relay-r1", port);
+  auto grant = request_kd(*relay, id1);
+  ASSERT_TRUE(grant.has_value());
+  EXPECT_TRUE(*keys::derive_kd(pruk1.view(), grant->kd_freshness.view()) == grant->kd);
+
+  // A broken CRL on SIGHUP: logged, the process keeps serving with the CRL it had.
+  std::ofstream(pki / "crl.pem", std::ios::trunc) << "garbage\n";
+  pkmf.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_text(log, "tls: CRL not reloaded, the previous one stays in force")) << read_text(log);
+  Ue ue1_third(imsi(1), pki, port);
+  EXPECT_EQ(ue1_third.request_pruk(), 0u);
+  Ue ue2_again(imsi(2), pki, port);
+  EXPECT_NE(ue2_again.request_pruk(), 0u) << ue2_again.last_error;
+}
+
+// Issue 17, defect 9: /metrics over HTTPS for the operator certificate only (UE and relay: 403), and over plain HTTP
+// on the loopback address of [pkmf] metrics_listen.
+TEST_F(PkmfProcessTest, MetricsForOperatorsOnlyAndOnTheLoopbackListener) {
+  std::string config = setup_pkmf("m", 0, 1);  // any free port, for HTTPS and for the metrics listener
+  {
+    std::string t = read_text(config);
+    const std::string from = "# metrics_listen = \"127.0.0.1:9464\"";
+    ASSERT_NE(t.find(from), std::string::npos);
+    t.replace(t.find(from), from.size(), "metrics_listen = \"127.0.0.1:0\"");
+    std::ofstream(config) << t;
+  }
+  fs::path pki = dir_ / "m" / "pki";
+  fs::path log = dir_ / "m" / "pkmf.log";
+  PkmfProcess pkmf(config, log.string());
+  pkmf.start();
+  const std::uint16_t port = port_from_log(log, "listening on https port ");
+  const std::uint16_t metrics_port = port_from_log(log, "metrics_listen=127\\.0\\.0\\.1:");
+  ASSERT_NE(port, 0) << read_text(log);
+  ASSERT_NE(metrics_port, 0) << read_text(log);
+  ASSERT_TRUE(wait_ready(pki, port));
+  for (const std::string& who : {"ue-" + imsi(0), std::string("relay-r1")}) {
+    auto r = Ue::make_client(pki, who, port)->get("/metrics");
+    ASSERT_TRUE(r.ok()) << who;
+    EXPECT_EQ(r->status, 403) << who;
+    EXPECT_EQ(r->body.find("prose_pkmf"), std::string::npos) << who;
+  }
+  auto op = Ue::make_client(pki, "operator-ops", port)->get("/metrics");
+  ASSERT_TRUE(op.ok());
+  EXPECT_EQ(op->status, 200);
+  EXPECT_NE(op->body.find("prose_pkmf_requests_total"), std::string::npos) << op->body;
+  std::string plain = plain_get(metrics_port, "/metrics");
+  EXPECT_EQ(plain.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << plain;
+  EXPECT_NE(plain.find("prose_pkmf_http_errors_total{status=\"403\"}"), std::string::npos) << plain;
 }
 
 }  // namespace

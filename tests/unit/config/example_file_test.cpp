@@ -49,6 +49,16 @@ TEST_F(ExampleFileTest, MakesTheDirectoryAndPkiAndRefusesToOverwrite) {
   EXPECT_EQ(fs::last_write_time(dir_ / "sub" / "pki" / "ca.pem"), ca_time);
 }
 
+// The example [tls] section names pki/crl.pem: a new PKI has it, and a PKI from before it gets an empty one.
+TEST_F(ExampleFileTest, ThePkiHasACrlAndOperatorCertificates) {
+  ASSERT_TRUE(prepare_example((dir_ / "a").string(), "x.toml", {}, {"r1"}, {"ops"}).ok());
+  EXPECT_TRUE(fs::exists(dir_ / "a" / "pki" / "crl.pem"));
+  EXPECT_TRUE(fs::exists(dir_ / "a" / "pki" / "operator-ops.pem"));
+  fs::remove(dir_ / "a" / "pki" / "crl.pem");
+  ASSERT_TRUE(prepare_example((dir_ / "a").string(), "y.toml", {}, {}).ok());
+  EXPECT_TRUE(fs::exists(dir_ / "a" / "pki" / "crl.pem"));
+}
+
 TEST_F(ExampleFileTest, Errors) {
   fs::create_directories(dir_);
   std::ofstream(dir_ / "file") << "x";
@@ -64,7 +74,9 @@ TEST_F(ExampleFileTest, Errors) {
 
 TEST(ExampleTlsSection, NamesTheCredential) {
   EXPECT_EQ(example_tls_section("pkmf"),
-            "[tls]\ncert = \"pki/pkmf.pem\"\nkey = \"pki/pkmf.key\"\nca = \"pki/ca.pem\"\n\n");
+            "[tls]\ncert = \"pki/pkmf.pem\"\nkey = \"pki/pkmf.key\"\nca = \"pki/ca.pem\"\n"
+            "# Client certificates revoked by the CA (`prose pki revoke`); re-read on SIGHUP.\n"
+            "crl = \"pki/crl.pem\"\n\n");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <set>
 #include <thread>
@@ -799,6 +800,42 @@ TEST_P(StoreTest, CheckFindsRowsLeftWithoutTheirUe) {
   for (const auto& line : c->problems) all += line + "\n";
   EXPECT_NE(all.find("table pruk: a row refers to a missing ue row"), std::string::npos) << all;
   EXPECT_NE(all.find("table ue_rsc: a row refers to a missing ue row"), std::string::npos) << all;
+}
+
+// Issue 17 (defect 11): the audit table no longer grows forever; retention deletes the oldest entries in batches.
+TEST_P(StoreTest, PruneAuditDeletesOnlyEntriesOlderThanTheCutoffInBatches) {
+  // The PostgreSQL database is shared by every test: start from an empty audit table.
+  while (true) {
+    auto n = store_->prune_audit(std::numeric_limits<std::int64_t>::max(), 100000);
+    ASSERT_TRUE(n.ok()) << n.error().to_string();
+    if (*n == 0) break;
+  }
+  const std::string subject = "001010000000077";
+  std::vector<AuditEntry> entries;
+  for (std::int64_t at : {1000, 1001, 1002, 1003, 4999, 5000, 9000})
+    entries.push_back(AuditEntry{at, "relay-r1", "derive", "KD", std::to_string(at), subject});
+  ASSERT_TRUE(store_->audit_many(entries).ok());
+  ASSERT_TRUE(store_->audit(AuditEntry{10, "pkmf", "create", "PSDK", "old-other", "rsc-000001"}).ok());
+
+  EXPECT_EQ(store_->prune_audit(5000, 0).error().code, Errc::kInvalidArgument);
+  std::vector<std::size_t> batches;
+  for (;;) {
+    auto n = store_->prune_audit(5000, 2);
+    ASSERT_TRUE(n.ok()) << n.error().to_string();
+    batches.push_back(*n);
+    if (*n < 2) break;
+  }
+  // Six entries are older than 5000 (the other subject's too), deleted oldest first, two at a time.
+  EXPECT_EQ(batches, (std::vector<std::size_t>{2, 2, 2, 0}));
+  auto left = store_->audit_log(subject, 100);
+  ASSERT_TRUE(left.ok());
+  std::vector<std::int64_t> ats;
+  for (const auto& e : *left) ats.push_back(e.at);
+  EXPECT_EQ(ats, (std::vector<std::int64_t>{9000, 5000}));  // newest first; `at == cutoff` is kept
+  EXPECT_TRUE(store_->audit_log("rsc-000001", 10)->empty());
+  // Retention survives a reopen (the schema has its index) and a second pass finds nothing.
+  auto again = reopen();
+  EXPECT_EQ(*again->prune_audit(5000, 100), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
