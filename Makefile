@@ -51,6 +51,11 @@ package: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS) --target prose
 	cd $(BUILD) && cpack -G DEB
 
+# The long fuzz campaign (docs/reliability.md, "Fuzzing"): every libFuzzer target under ASan+UBSan until 10 million
+# executions or 30 CPU minutes; new coverage is merged into fuzz/corpus/. FUZZ_ARGS="--skip-done" resumes.
+fuzz: deps
+	scripts/fuzz-campaign $(FUZZ_ARGS)
+
 bench: build
 	@for b in $(BUILD)/bin/bench_*; do echo "== $$b"; $$b --benchmark_min_time=0.2; done
 

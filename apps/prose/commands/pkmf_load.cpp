@@ -83,7 +83,7 @@ struct LoadOptions {
   int server_threads = 2;
   double duration = 10;
   double rate = 0;  // requests/s in all; 0 = as fast as possible
-  std::uint16_t port = 18500;
+  std::uint16_t port = 0;  // 0: a free port, drawn at the start
   bool json = false;
   std::string pkmf_bin;  // empty: this program
   // Hold mode.
@@ -336,6 +336,20 @@ std::string client_hello() {
   return std::string(data, static_cast<std::size_t>(n));
 }
 
+// A TCP port on 127.0.0.1 that is free now (the kernel's choice for port 0).
+std::uint16_t free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok) throw Exit(kExitFailure, "no free TCP port on 127.0.0.1");
+  return ntohs(a.sin_port);
+}
+
 // A TCP connection to 127.0.0.1:port from 127.0.0.<source>; -1 when it could not be made.
 int connect_from(int source, std::uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -567,7 +581,7 @@ void register_pkmf_load(CLI::App& app) {
   cmd->add_option("--server-threads", o->server_threads, "PKMF io threads")->check(CLI::Range(1, 64));
   cmd->add_option("--duration", o->duration, "Seconds of load")->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--rate", o->rate, "Offered requests/s in all (0 = as fast as possible)");
-  cmd->add_option("--port", o->port, "HTTPS port for the PKMF under test");
+  cmd->add_option("--port", o->port, "HTTPS port for the PKMF under test (default 0: any free port)");
   cmd->add_option("--pkmf-bin", o->pkmf_bin,
                   "prose binary to run the PKMF with, e.g. a baseline build (default: this one; the configuration "
                   "then has no [connections] section, so the defaults apply)");
@@ -588,6 +602,7 @@ void register_pkmf_load(CLI::App& app) {
   cmd->add_option("--max-settled-rss-mib", o->max_settled_rss_mib,
                   "Hold mode: RSS the PKMF must fall to within --settle seconds");
   cmd->callback([o] {
+    if (o->port == 0) o->port = free_tcp_port();
     if (o->idle_tcp + o->idle_tls > 0) {
       o->ues = 1;
       if (run_hold(*o) != 0) throw Exit(kExitFailure, "a target was missed");

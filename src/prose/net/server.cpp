@@ -344,7 +344,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // RFC 9112 6.1: a request whose Transfer-Encoding does not end in chunked has no reliable length (Beast would
     // fall back to a Content-Length, which a proxy in front may read otherwise: smuggling). 400, then close.
     if (req.find(http::field::transfer_encoding) != req.end() && !parser_->chunked()) {
-      ++srv_.bad;
+      ++srv_.http_400;
       return send_error(400, "Transfer-Encoding must end in chunked");
     }
     auto expect = req[http::field::expect];

@@ -1,11 +1,35 @@
 #!/usr/bin/env bash
 # Agent scenarios of issue 8 as separate processes on loopback (docs/agents.md "What is tested"):
-#   scenarios.sh PROSE_BINARY SCENARIO PORT_BASE
+#   scenarios.sh PROSE_BINARY SCENARIO [PORT_BASE]
 # SCENARIO: relay-not-authorised | ue-not-authorised | pkmf-down | loss | delay | rekey | address-change | stop-delivery |
 #           key-request-trigger | pf-discovery | psdk-refresh | pf-not-authorised
-# Ports PORT_BASE .. PORT_BASE+20 on 127.0.0.1 (each ctest test gets its own range).
+# Ports PORT_BASE .. PORT_BASE+19 on 127.0.0.1. Without PORT_BASE (as ctest runs it) a range of 20 ports that are
+# all free for TCP and UDP at the start is drawn at random, so that scenarios of several checkouts run at once.
 set -u
-PROSE=$(realpath "$1") SCENARIO=$2 BASE=$3
+PROSE=$(realpath "$1") SCENARIO=$2 BASE=${3:-}
+if [ -z "$BASE" ]; then
+  BASE=$(python3 - <<'PY'
+import random, socket
+for _ in range(200):
+    base = random.randrange(20000, 32768 - 20)  # below the ephemeral range
+    held = []
+    try:
+        for port in range(base, base + 20):
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                s = socket.socket(socket.AF_INET, kind)
+                held.append(s)
+                s.bind(("127.0.0.1", port))
+        print(base)
+        break
+    except OSError:
+        pass
+    finally:
+        for s in held:
+            s.close()
+PY
+  )
+  [ -n "$BASE" ] || { echo "FAILED: no free range of 20 ports"; exit 1; }
+fi
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/prose-agents-$SCENARIO-XXXXXX")
 HSS_PORT=$BASE PKMF_PORT=$((BASE + 1)) ECHO_PORT=$((BASE + 2)) RELAY_SL=$((BASE + 3))
 PIDS=()

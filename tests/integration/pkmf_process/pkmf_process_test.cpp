@@ -93,6 +93,21 @@ int bound_udp(const char* ip, std::uint16_t port) {
   return fd;
 }
 
+// A TCP port that was free a moment ago (the kernel's choice for port 0), for a PKMF that must keep its port over a
+// restart; other checkouts running these tests at the same time get other ports.
+std::uint16_t free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+    ADD_FAILURE() << "no free port";
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
 // A Remote UE: its client certificate, a UDP socket for MIKEY and the MIKEY receiver.
 struct Ue {
   std::string imsi;
@@ -261,7 +276,7 @@ class PkmfProcessTest : public ::testing::Test {
 };
 
 TEST_F(PkmfProcessTest, PruksIssuedBeforeARestartStillWork) {
-  const std::uint16_t port = 18443;
+  const std::uint16_t port = free_tcp_port();
   std::string config = setup_pkmf("a", port, 2);
   fs::path pki = dir_ / "a" / "pki";
   PkmfProcess pkmf(config, (dir_ / "a" / "pkmf.log").string());
@@ -291,7 +306,7 @@ TEST_F(PkmfProcessTest, PruksIssuedBeforeARestartStillWork) {
 }
 
 TEST_F(PkmfProcessTest, KillDuringABurstLosesNoAcknowledgedPrukAndDuplicatesNone) {
-  const std::uint16_t port = 18444;
+  const std::uint16_t port = free_tcp_port();
   constexpr int kUes = 12;
   std::string config = setup_pkmf("b", port, kUes);
   fs::path pki = dir_ / "b" / "pki";
@@ -344,9 +359,12 @@ TEST_F(PkmfProcessTest, TwoPkmfsOnOnePostgresServeTheSameUesWithoutDuplicateIds)
   std::string url = env("PROSE_TEST_PG_URL");
   ASSERT_FALSE(url.empty()) << "run via ctest -R pkmf.postgres (it starts PostgreSQL)";
   constexpr int kUes = 8;
-  std::string config_a = setup_pkmf("pa", 18445, kUes, url, true);
+  const std::uint16_t port_a = free_tcp_port();
+  std::uint16_t port_b = free_tcp_port();
+  while (port_b == port_a) port_b = free_tcp_port();
+  std::string config_a = setup_pkmf("pa", port_a, kUes, url, true);
   // The second PKMF shares the database (and, like a real deployment, the KEK and the PKI).
-  std::string config_b = setup_pkmf("pb", 18446, kUes, url, false, dir_ / "pa" / "pki");
+  std::string config_b = setup_pkmf("pb", port_b, kUes, url, false, dir_ / "pa" / "pki");
   {
     std::string a, b;
     std::ifstream fa(config_a), fb(config_b);
@@ -362,8 +380,8 @@ TEST_F(PkmfProcessTest, TwoPkmfsOnOnePostgresServeTheSameUesWithoutDuplicateIds)
   PkmfProcess b(config_b, (dir_ / "pb" / "pkmf.log").string());
   a.start();
   b.start();
-  ASSERT_TRUE(wait_ready(pki, 18445));
-  ASSERT_TRUE(wait_ready(pki, 18446));
+  ASSERT_TRUE(wait_ready(pki, port_a));
+  ASSERT_TRUE(wait_ready(pki, port_b));
 
   // Four threads, each owning two UEs, alternate between the two PKMFs, so every UE is served by both.
   std::mutex mu;
@@ -374,7 +392,7 @@ TEST_F(PkmfProcessTest, TwoPkmfsOnOnePostgresServeTheSameUesWithoutDuplicateIds)
     threads.emplace_back([&, t] {
       for (int round = 0; round < 4; ++round) {
         std::string who = imsi(t + 4 * (round % 2));
-        std::uint16_t port = (t + round) % 2 ? 18446 : 18445;
+        std::uint16_t port = (t + round) % 2 ? port_b : port_a;
         Ue ue(who, pki, port);
         SecretBytes pruk;
         std::uint64_t id = ue.request_pruk(&pruk);
@@ -390,8 +408,8 @@ TEST_F(PkmfProcessTest, TwoPkmfsOnOnePostgresServeTheSameUesWithoutDuplicateIds)
   for (const auto& [id, pruk] : issued) EXPECT_TRUE(ids.insert(id).second) << "duplicate PRUK ID " << id;
   EXPECT_EQ(ids.size(), 16u);
   // Both PKMFs derive KD for every UE's newest PRUK, whichever of them issued it: one consistent view.
-  auto relay_a = Ue::make_client(pki, "relay-r1", 18445);
-  auto relay_b = Ue::make_client(pki, "relay-r1", 18446);
+  auto relay_a = Ue::make_client(pki, "relay-r1", port_a);
+  auto relay_b = Ue::make_client(pki, "relay-r1", port_b);
   ASSERT_EQ(newest.size(), static_cast<std::size_t>(kUes));
   for (const auto& [who, idx] : newest) {
     const auto& [id, pruk] = issued[idx];
@@ -406,7 +424,7 @@ TEST_F(PkmfProcessTest, TwoPkmfsOnOnePostgresServeTheSameUesWithoutDuplicateIds)
 // Issue 17 defect 4: a Key Request naming another host's address (here 127.0.0.2, the same port) does not make the PKMF
 // send MIKEY there: it goes to the address of the UE's TLS connection (127.0.0.1), port from the request.
 TEST_F(PkmfProcessTest, AKeyRequestCannotAimMikeyAtAnotherHost) {
-  const std::uint16_t port = 18447;
+  const std::uint16_t port = free_tcp_port();
   std::string config = setup_pkmf("d", port, 1);
   fs::path pki = dir_ / "d" / "pki";
   PkmfProcess pkmf(config, (dir_ / "d" / "pkmf.log").string());
@@ -431,7 +449,7 @@ TEST_F(PkmfProcessTest, AKeyRequestCannotAimMikeyAtAnotherHost) {
 // delivery, whose datagram is lost (the UE drops what arrived before the kill). The restarted PKMF finds the
 // delivery in the store and sends it again; the UE gets its PRUK, verifies it, and a relay gets the right KD for it.
 TEST_F(PkmfProcessTest, ADeliveryInterruptedByKill9IsResumedAfterTheRestart) {
-  const std::uint16_t port = 18448;
+  const std::uint16_t port = free_tcp_port();
   std::string config = setup_pkmf("e", port, 1);
   fs::path pki = dir_ / "e" / "pki";
   const std::string log = (dir_ / "e" / "pkmf.log").string();

@@ -488,7 +488,10 @@ TEST_P(StoreTest, PendingDeliveriesAreClaimedOnceAndEndWithTheirPruk) {
   ASSERT_TRUE(store_->delete_pruks_before(imsi, 0x32, {}, verified).ok());
   auto pending_ids = [&] {
     std::vector<std::uint64_t> ids;
-    for (const auto& d : *store_->pending_deliveries()) ids.push_back(d.pruk_id);
+    auto rows = store_->pending_deliveries();
+    EXPECT_TRUE(rows.ok());
+    if (rows.ok())
+      for (const auto& d : *rows) ids.push_back(d.pruk_id);
     std::sort(ids.begin(), ids.end());
     return ids;
   };
