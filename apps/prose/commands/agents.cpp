@@ -75,6 +75,12 @@ void register_agents(CLI::App& app) {
   uex->add_option("--imsi", uo->imsi, "IMSI: its certificate is <pki>/ue-<IMSI>.pem")->capture_default_str();
   uex->add_option("--k", uo->k_hex, "USIM key K, 32 hex digits (default: random)");
   uex->add_option("--opc", uo->opc_hex, "USIM OPc, 32 hex digits (default: random)");
+  uex->add_option("--provision", uo->provision,
+                  "true: a Key Request and the PRUK by MIKEY at start; false: the link names the IMSI (GBA Push)")
+      ->capture_default_str();
+  uex->add_option("--discovery", uo->discovery, "Discovery model: A (listen for announcements) or B (solicit)")
+      ->check(CLI::IsMember({"A", "B"}))
+      ->capture_default_str();
   uex->add_option("--app-port", uo->app_port, "UDP port on 127.0.0.1 applications send through the relay")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();

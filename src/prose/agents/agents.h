@@ -139,6 +139,8 @@ struct ExampleOptions {
   std::uint16_t app_port = 6001;         // Remote UE
   std::string imsi = "001010000000001";  // Remote UE (certificate ue-<imsi>)
   std::string k_hex, opc_hex;            // Remote UE's USIM; empty: random
+  bool provision = true;                 // Remote UE: PRUK by Key Request + MIKEY at start (false: GBA Push)
+  std::string discovery = "A";           // Remote UE: "A" or "B"
 };
 std::string relay_example_config(const ExampleOptions& options);
 std::string remote_ue_example_config(const ExampleOptions& options);

@@ -432,9 +432,13 @@ std::string remote_ue_example_config(const ExampleOptions& o) {
     << "\"\n"
        "# Send a Key Request at start and wait for the PRUK by MIKEY (false: the link names the IMSI and the PKMF\n"
        "# delivers a PRUK by GBA Push through the relay, which needs the HSS/BSF).\n"
-       "provision = true\n"
+       "provision = "
+    << (o.provision ? "true" : "false")
+    << "\n"
        "# \"A\": listen for the relay's announcements; \"B\": solicit.\n"
-       "discovery = \"A\"\n"
+       "discovery = \""
+    << o.discovery
+    << "\"\n"
        "# Applications send UDP datagrams to 127.0.0.1:app_port; they go through the relay, replies come back.\n"
        "app_port = "
     << o.app_port

@@ -30,10 +30,15 @@ grep -qx 'LAB=$HOME/prose-lab' "$SCRIPT.blocks" || { echo "FAIL: the walkthrough
 PATH="$BIN:$PATH" bash "$SCRIPT" > "$LAB.out" 2>&1
 RC=$?
 cat "$LAB.out"
-if [ "$RC" != 0 ] || ! grep -qx "echo: hello through the relay" "$LAB.out"; then
-  echo "FAIL: the walkthrough exited $RC without the echo"
+if [ "$RC" != 0 ] || ! grep -qx "ue1: hello through the relay" "$LAB.out" ||
+  ! grep -qx "ue2: hello through the relay" "$LAB.out"; then
+  echo "FAIL: the walkthrough exited $RC without both echoes"
   for f in "$LAB"/*.log; do [ -f "$f" ] && { echo "---- $f"; tail -30 "$f"; }; done
   exit 1
 fi
-grep -q "EVT|discovered|.*protected" "$LAB/ue1.log" || { echo "FAIL: the relay was not discovered by protected discovery"; exit 1; }
+for ue in ue1 ue2; do
+  grep -q "EVT|discovered|.*protected" "$LAB/$ue.log" || { echo "FAIL: $ue did not discover the relay by protected discovery"; exit 1; }
+done
+grep -q 'prose_pkmf_gba_push_total{result="ok"} 1' "$LAB.out" || { echo "FAIL: ue2 got no PRUK by GBA Push"; exit 1; }
+grep -q 'prose_pkmf_pruks_issued_total{delivery="mikey"} 1' "$LAB.out" || { echo "FAIL: ue1 got no PRUK by MIKEY"; exit 1; }
 echo "WALKTHROUGH: passed"

@@ -223,6 +223,14 @@ TEST_F(AgentConfig, ExampleConfigsLoad) {
   EXPECT_EQ(u->opc_hex, o.opc_hex);
   EXPECT_EQ(u->app_port, 16001);
   EXPECT_TRUE(u->provision);
+  EXPECT_EQ(u->discovery, "A");
+  o.provision = false;
+  o.discovery = "B";
+  std::ofstream(dir_ / "ue-gba.toml") << remote_ue_example_config(o);
+  auto g = load_remote_ue_config((dir_ / "ue-gba.toml").string());
+  ASSERT_TRUE(g.ok()) << g.error().to_string();
+  EXPECT_FALSE(g->provision);
+  EXPECT_EQ(g->discovery, "B");
   EXPECT_EQ(u->key_store, (dir_ / "ue7.keys").string());
   EXPECT_EQ(u->prose_function->ca_file, (dir_ / "pki" / "ca.pem").string());
   EXPECT_EQ(u->prose_function->cert_file, (dir_ / "pki" / "ue-001010000000007.pem").string());
