@@ -98,13 +98,7 @@ Result<ProseFunctionConfig> load_config(const std::string& path) {
     c.log_format = *f;
   else
     R.bad("prose_function.log_format", "must be \"text\" or \"json\"");
-  if (std::string m = R.str(pf, "prose_function", "metrics_listen", ""); !m.empty()) {
-    auto ep = net::parse_loopback_endpoint(m);
-    if (ep.ok())
-      c.metrics_listen = std::move(*ep);
-    else
-      R.bad("prose_function.metrics_listen", ep.error().message);
-  }
+  c.metrics_listen = config::read_metrics_listen(R, pf, "prose_function");
 
   const toml::table* tls = R.table(t, "tls");
   R.only(tls, "tls", {"cert", "key", "ca", "crl", "keylog"});
