@@ -149,7 +149,7 @@ objs = [json.loads(l) for l in lines]  # every line is one JSON object
 for o in objs:
     assert set(o) == {"time", "level", "component", "msg", "fields"}, o
     assert o["component"] == "hss" and o["time"].endswith("Z"), o
-gpr = [o for o in objs if o["msg"].startswith("GPR ") and o["fields"].get("impi") == sys.argv[2]]
+gpr = [o for o in objs if "] GPR impi=" in o["msg"] and o["fields"].get("impi") == sys.argv[2]]
 assert gpr, "no GPR line with the IMPI as a field"
 assert any("SIGTERM" in o["msg"] for o in objs) and objs[-1]["msg"] == "stopped", objs[-1]
 print(f"{len(objs)} JSON lines, {len(gpr)} GPR lines with fields.impi")
