@@ -1,5 +1,6 @@
 # `cmake --install` and the Debian package (`make package`, CPack): the prose program, the XML schemas, the user
-# docs, example configurations for the packaged services and their systemd units (packaging/).
+# docs, example configurations for the packaged services, their systemd units and the Grafana dashboard
+# (packaging/).
 include(GNUInstallDirs)
 install(TARGETS prose RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/schema/pc3.xsd ${PROJECT_SOURCE_DIR}/schema/pc8.xsd
@@ -9,6 +10,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md ${prose_user_docs} DESTINATION ${C
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/etc/pkmf.toml ${PROJECT_SOURCE_DIR}/packaging/etc/prose-function.toml
               ${PROJECT_SOURCE_DIR}/packaging/etc/hss.toml
         DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/prose/examples)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/grafana/prose.json DESTINATION ${CMAKE_INSTALL_DATADIR}/prose/grafana)
 # systemd looks in /lib/systemd/system whatever the prefix (Debian 12).
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/systemd/prose-pkmf.service
               ${PROJECT_SOURCE_DIR}/packaging/systemd/prose-function.service

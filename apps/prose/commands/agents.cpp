@@ -1,28 +1,97 @@
-// prose relay --config FILE       UE-to-Network Relay agent (docs/agents.md)
-// prose remote-ue --config FILE   Remote UE agent
+// prose relay --config FILE                UE-to-Network Relay agent (docs/agents.md)
+// prose relay example-config [options]     print a complete, commented relay configuration
+// prose remote-ue --config FILE            Remote UE agent
+// prose remote-ue example-config [options] print a complete, commented Remote UE configuration
 #include <iostream>
+#include <memory>
 
 #include "cli.h"
 #include "prose/agents/agents.h"
 
 namespace prose::cli {
 
+namespace {
+
+// The options both example-config commands share; `sidelink_default` and `peer_default` are the kind's defaults.
+std::shared_ptr<agents::ExampleOptions> add_example_options(CLI::App* ex, const std::string& sidelink_default,
+                                                            const std::string& peer_default) {
+  auto o = std::make_shared<agents::ExampleOptions>();
+  ex->add_option("--l2-id", o->l2_id, "Layer-2 ID, 24 bits (default: 0x00aa01 relay, 0x00ee01 Remote UE)")
+      ->check(CLI::Range(1, 0xfffffe));
+  ex->add_option("--rsc", o->relay_service_code, "Relay Service Code, 24 bits (0x... or decimal)")
+      ->check(CLI::Range(0, 0xffffff))
+      ->capture_default_str();
+  ex->add_option("--prose-function-port", o->prose_function_port, "HTTPS port of the ProSe Function")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  ex->add_option("--prose-function-name", o->prose_function_server_name,
+                 "Name in the ProSe Function's certificate (pkmf.prose.test when the PKMF hosts it)")
+      ->capture_default_str();
+  ex->add_option("--pki", o->pki_dir, "PKI directory (`prose pki init`), relative to the configuration file")
+      ->capture_default_str();
+  ex->add_option("--sidelink-port", o->sidelink_port,
+                 "This node's UDP port on 127.0.0.1 (default " + sidelink_default + ")")
+      ->check(CLI::Range(1, 65535));
+  ex->add_option("--peer", o->peers, "Another node's sidelink port (repeat; default " + peer_default + ")")
+      ->check(CLI::Range(1, 65535));
+  return o;
+}
+
+}  // namespace
+
 void register_agents(CLI::App& app) {
   auto* relay = app.add_subcommand("relay", "Run a UE-to-Network Relay agent (PC5 over UDP, PC8 to the PKMF)");
   auto* rcfg = new std::string;
-  relay->add_option("--config", *rcfg, "TOML configuration file (docs/agents.md)")->required();
+  relay->add_option("--config", *rcfg, "TOML configuration file (docs/agents.md)");
   add_json_flag(relay);
-  relay->callback([rcfg] {
+  auto* rex = relay->add_subcommand(
+      "example-config", "Print a complete, commented relay configuration (ProSe Function and PKI on loopback)");
+  auto ro = add_example_options(rex, "5001", "5002");
+  ro->name = "r1";
+  rex->add_option("--id", ro->name, "Relay id: its certificate is <pki>/relay-<id>.pem")->capture_default_str();
+  rex->add_option("--upstream-port", ro->upstream_port, "UDP port on 127.0.0.1 the Remote UEs' data goes to")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  rex->callback([ro] { std::cout << agents::relay_example_config(*ro); });
+  relay->callback([relay, rcfg] {
+    if (!relay->get_subcommands().empty()) return;
+    if (rcfg->empty()) bad_input("--config FILE is required (see `prose relay example-config`)");
     auto c = agents::load_relay_config(*rcfg);
     if (!c.ok()) bad_input("--config: " + c.error().to_string());
     auto s = agents::run_relay(std::move(*c));
     if (!s.ok()) throw Exit(kExitFailure, "relay: " + s.error().to_string());
   });
+
   auto* ue = app.add_subcommand("remote-ue", "Run a Remote UE agent (key store, PC8/MIKEY, PC5 link via a relay)");
   auto* ucfg = new std::string;
-  ue->add_option("--config", *ucfg, "TOML configuration file (docs/agents.md)")->required();
+  ue->add_option("--config", *ucfg, "TOML configuration file (docs/agents.md)");
   add_json_flag(ue);
-  ue->callback([ucfg] {
+  auto* uex = ue->add_subcommand(
+      "example-config", "Print a complete, commented Remote UE configuration (ProSe Function and PKI on loopback)");
+  auto uo = add_example_options(uex, "5002", "5001");
+  uo->name = "ue1";
+  uex->add_option("--name", uo->name, "Name in the agent's output; the key store is <name>.keys")
+      ->capture_default_str();
+  uex->add_option("--imsi", uo->imsi, "IMSI: its certificate is <pki>/ue-<IMSI>.pem")->capture_default_str();
+  uex->add_option("--k", uo->k_hex, "USIM key K, 32 hex digits (default: random)");
+  uex->add_option("--opc", uo->opc_hex, "USIM OPc, 32 hex digits (default: random)");
+  uex->add_option("--provision", uo->provision,
+                  "true: a Key Request and the PRUK by MIKEY at start; false: the link names the IMSI (GBA Push)")
+      ->capture_default_str();
+  uex->add_option("--discovery", uo->discovery, "Discovery model: A (listen for announcements) or B (solicit)")
+      ->check(CLI::IsMember({"A", "B"}))
+      ->capture_default_str();
+  uex->add_option("--app-port", uo->app_port, "UDP port on 127.0.0.1 applications send through the relay")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
+  uex->callback([uo] {
+    if (!uo->k_hex.empty()) (void)secret_option("--k", uo->k_hex, 16);
+    if (!uo->opc_hex.empty()) (void)secret_option("--opc", uo->opc_hex, 16);
+    std::cout << agents::remote_ue_example_config(*uo);
+  });
+  ue->callback([ue, ucfg] {
+    if (!ue->get_subcommands().empty()) return;
+    if (ucfg->empty()) bad_input("--config FILE is required (see `prose remote-ue example-config`)");
     auto c = agents::load_remote_ue_config(*ucfg);
     if (!c.ok()) bad_input("--config: " + c.error().to_string());
     auto s = agents::run_remote_ue(std::move(*c));

@@ -2,14 +2,9 @@
 //   prose hss --config FILE                      run the server until SIGINT/SIGTERM
 //   prose hss add-subscriber --config FILE --imsi DIGITS --k HEX --opc HEX [--sqn HEX] [--amf HEX] [--replace]
 //   prose hss example-config --dir DIR [--port N] write a loopback configuration, print its path
-#include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <iostream>
-#include <mutex>
-#include <sstream>
 
 #include "cli.h"
 #include "prose/hss/config.h"
@@ -17,20 +12,14 @@
 #include "prose/hss/service.h"
 #include "prose/hss/store.h"
 #include "prose/util/hex.h"
+#include "prose/util/log.h"
 
 namespace prose::cli {
 
 namespace {
 
-void log_line(const std::string& line) {
-  static std::mutex mu;
-  std::lock_guard lock(mu);
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::cerr << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ") << " hss: " << line << std::endl;
-}
+// One log line on stderr in the configured format ([server] log_format).
+void log_line(const std::string& line) { log::info("{}", line); }
 
 hss::HssConfig load_or_exit(const std::string& path) {
   if (path.empty()) bad_input("--config: missing (give the configuration file)");
@@ -39,6 +28,7 @@ hss::HssConfig load_or_exit(const std::string& path) {
 
 void run_server(const std::string& config_path, bool json) {
   hss::HssConfig cfg = load_or_exit(config_path);
+  log::setup("hss", "info", cfg.log_format);
   auto store = or_exit(hss::SubscriberStore::open(cfg.database_path, cfg.sqn), "database", kExitFailure);
   auto count = or_exit(store->count(), "database", kExitFailure);
   hss::HssService service(cfg, *store);

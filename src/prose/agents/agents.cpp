@@ -7,7 +7,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <toml++/toml.h>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -16,7 +15,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,7 +46,6 @@
 namespace prose::agents {
 namespace {
 
-namespace fs = std::filesystem;
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_rebind{false};         // SIGHUP: the Remote UE's address changes (new MIKEY socket)
 std::atomic<bool> g_stop_delivery{false};  // SIGUSR1: the Remote UE gives up PRUK delivery
@@ -507,179 +504,7 @@ class IgnoredLog {
   std::uint64_t count_ = 0;
 };
 
-// ---- config ------------------------------------------------------------------------------------------------
-struct TomlReader {
-  std::string file;
-  const toml::table* t = nullptr;
-  std::string err;
-  void bad(const std::string& key, const std::string& what) {
-    if (err.empty()) err = file + ": " + key + ": " + what;
-  }
-  const toml::node* node(const std::string& sec, const std::string& key) {
-    const toml::node* s = t->get(sec);
-    if (!s || !s->is_table()) return nullptr;
-    return s->as_table()->get(key);
-  }
-  std::string str(const std::string& sec, const std::string& key, std::string def, bool required = false) {
-    const toml::node* n = node(sec, key);
-    if (!n) {
-      if (required) bad(sec + "." + key, "required");
-      return def;
-    }
-    if (auto v = n->value<std::string>()) return *v;
-    bad(sec + "." + key, "must be a string");
-    return def;
-  }
-  std::int64_t num(const std::string& sec, const std::string& key, std::int64_t def, std::int64_t lo, std::int64_t hi,
-                   bool required = false) {
-    const toml::node* n = node(sec, key);
-    if (!n) {
-      if (required) bad(sec + "." + key, "required");
-      return def;
-    }
-    auto v = n->value<std::int64_t>();
-    if (!v) {
-      bad(sec + "." + key, "must be an integer");
-      return def;
-    }
-    if (*v < lo || *v > hi) bad(sec + "." + key, "out of range " + std::to_string(lo) + ".." + std::to_string(hi));
-    return *v;
-  }
-  double real(const std::string& sec, const std::string& key, double def) {
-    const toml::node* n = node(sec, key);
-    if (!n) return def;
-    auto v = n->value<double>();
-    if (!v || *v < 0 || *v > 1) bad(sec + "." + key, "must be a number in [0, 1]");
-    return v ? *v : def;
-  }
-  bool boolean(const std::string& sec, const std::string& key, bool def) {
-    const toml::node* n = node(sec, key);
-    if (!n) return def;
-    auto v = n->value<bool>();
-    if (!v) bad(sec + "." + key, "must be true or false");
-    return v.value_or(def);
-  }
-  std::string path(const std::string& sec, const std::string& key, bool required) {
-    std::string p = str(sec, key, "", required);
-    if (p.empty() || fs::path(p).is_absolute()) return p;
-    return (fs::path(file).parent_path() / p).string();
-  }
-};
-
-Status read_common(TomlReader& r, PkmfClientConfig& p, SidelinkConfig& s, LogConfig& lg,
-                   std::optional<ProseFunctionClientConfig>& pf) {
-  const toml::node* pfn = r.t->get("prose_function");
-  if (pfn && !pfn->is_table()) r.bad("prose_function", "must be a table");
-  const bool with_pf = pfn && pfn->is_table();
-  // With a ProSe Function the PKMF address comes from its answer: [pkmf] and its address are optional.
-  p.host = r.str("pkmf", "host", "127.0.0.1");
-  p.port = static_cast<std::uint16_t>(r.num("pkmf", "port", 0, 1, 65535, !with_pf));
-  p.ca_file = r.path("pkmf", "ca", !with_pf);
-  p.cert_file = r.path("pkmf", "cert", !with_pf);
-  p.key_file = r.path("pkmf", "key", !with_pf);
-  p.server_name = r.str("pkmf", "server_name", p.server_name);
-  p.fqdn = r.str("pkmf", "fqdn", p.fqdn);
-  p.keylog_file = r.path("pkmf", "keylog", false);
-  if (with_pf) {
-    ProseFunctionClientConfig c;
-    c.host = r.str("prose_function", "host", c.host);
-    c.port = static_cast<std::uint16_t>(r.num("prose_function", "port", 0, 1, 65535, true));
-    c.server_name = r.str("prose_function", "server_name", c.server_name);
-    c.ca_file = r.path("prose_function", "ca", p.ca_file.empty());
-    c.cert_file = r.path("prose_function", "cert", p.cert_file.empty());
-    c.key_file = r.path("prose_function", "key", p.key_file.empty());
-    c.keylog_file = r.path("prose_function", "keylog", false);
-    c.psdk_refresh_before_s =
-        r.num("prose_function", "psdk_refresh_before_s", c.psdk_refresh_before_s, 0, 366LL * 86400);
-    // One set of TLS files for both servers: [prose_function] fills what [pkmf] leaves out and the other way round.
-    if (c.ca_file.empty()) c.ca_file = p.ca_file;
-    if (c.cert_file.empty()) c.cert_file = p.cert_file;
-    if (c.key_file.empty()) c.key_file = p.key_file;
-    if (c.keylog_file.empty()) c.keylog_file = p.keylog_file;
-    if (p.ca_file.empty()) p.ca_file = c.ca_file;
-    if (p.cert_file.empty()) p.cert_file = c.cert_file;
-    if (p.key_file.empty()) p.key_file = c.key_file;
-    if (p.keylog_file.empty()) p.keylog_file = c.keylog_file;
-    pf = std::move(c);
-  }
-  if (const toml::node* n = r.t->get("log"); n && !n->is_table()) r.bad("log", "must be a table");
-  lg.capture = r.boolean("log", "capture", lg.capture);
-  lg.pc5_keylog = r.path("log", "pc5_keylog", false);
-  s.port = static_cast<std::uint16_t>(r.num("sidelink", "port", 0, 1, 65535, true));
-  s.loss = r.real("sidelink", "loss", 0.0);
-  s.delay_ms = static_cast<std::uint32_t>(r.num("sidelink", "delay_ms", 0, 0, 10000));
-  s.jitter_ms = static_cast<std::uint32_t>(r.num("sidelink", "jitter_ms", 0, 0, 10000));
-  if (const toml::node* n = r.node("sidelink", "peers")) {
-    const toml::array* a = n->as_array();
-    if (!a)
-      r.bad("sidelink.peers", "must be an array of ports");
-    else
-      for (const auto& e : *a) {
-        auto v = e.value<std::int64_t>();
-        if (!v || *v < 1 || *v > 65535)
-          r.bad("sidelink.peers", "must be an array of ports");
-        else
-          s.peers.push_back(static_cast<std::uint16_t>(*v));
-      }
-  }
-  return {};
-}
-
-Result<toml::table> parse_toml(const std::string& path) {
-  try {
-    return toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return fail(Errc::kInvalidArgument, path + ": " + std::string(e.description()));
-  }
-}
-
 }  // namespace
-
-Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
-  PROSE_TRY(toml::table t, parse_toml(path));
-  TomlReader r{path, &t, {}};
-  RemoteUeAgentConfig c;
-  c.name = r.str("ue", "name", "ue");
-  c.imsi = r.str("ue", "imsi", "", true);
-  c.l2_id = static_cast<std::uint32_t>(r.num("ue", "l2_id", 0, 1, kMaxL2Id - 1, true));
-  c.relay_service_code = static_cast<std::uint32_t>(r.num("ue", "relay_service_code", 0, 0, 0xffffff, true));
-  c.k_hex = r.str("ue", "k", "", true);
-  c.opc_hex = r.str("ue", "opc", "", true);
-  c.impi_template = r.str("ue", "impi_template", c.impi_template);
-  c.key_store = r.path("ue", "key_store", true);
-  std::string kek = r.str("ue", "kek", "", true);
-  c.provision = r.boolean("ue", "provision", false);
-  c.discovery = r.str("ue", "discovery", "A");
-  if (c.discovery != "A" && c.discovery != "B") r.bad("ue.discovery", "must be \"A\" or \"B\"");
-  c.app_port = static_cast<std::uint16_t>(r.num("ue", "app_port", 0, 1, 65535, true));
-  c.rekey_every = static_cast<std::uint32_t>(r.num("ue", "rekey_every", 0, 0, 1000000));
-  c.rekey_auth = r.boolean("ue", "rekey_auth", false);
-  c.mikey_port = static_cast<std::uint16_t>(r.num("ue", "mikey_port", 0, 0, 65535));
-  c.stop_pruk_delivery_on_exit = r.boolean("ue", "stop_pruk_delivery_on_exit", false);
-  c.mikey_accept_rfc3830_defaults = r.boolean("mikey", "accept_rfc3830_defaults", false);
-  PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
-  if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
-  auto k = SecretBytes::from_hex_exact(kek, 32, "ue.kek");
-  if (!k.ok()) return fail(Errc::kInvalidArgument, path + ": ue.kek: must be 64 hex digits");
-  c.kek = std::move(*k);
-  return c;
-}
-
-Result<RelayAgentConfig> load_relay_config(const std::string& path) {
-  PROSE_TRY(toml::table t, parse_toml(path));
-  TomlReader r{path, &t, {}};
-  RelayAgentConfig c;
-  c.name = r.str("relay", "name", "relay");
-  c.l2_id = static_cast<std::uint32_t>(r.num("relay", "l2_id", 0, 1, kMaxL2Id - 1, true));
-  c.relay_service_code = static_cast<std::uint32_t>(r.num("relay", "relay_service_code", 0, 0, 0xffffff, true));
-  c.announce_ms = static_cast<std::uint32_t>(r.num("relay", "announce_ms", 500, 50, 60000));
-  c.pkmf_connections = static_cast<std::uint32_t>(r.num("relay", "pkmf_connections", 4, 0, 64));
-  c.upstream_host = r.str("upstream", "host", "127.0.0.1");
-  c.upstream_port = static_cast<std::uint16_t>(r.num("upstream", "port", 0, 1, 65535, true));
-  PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
-  if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
-  return c;
-}
 
 // ---- Remote UE ---------------------------------------------------------------------------------------------
 namespace {

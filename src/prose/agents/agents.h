@@ -8,7 +8,9 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "prose/util/result.h"
@@ -105,9 +107,43 @@ struct RelayAgentConfig {
   std::optional<ProseFunctionClientConfig> prose_function;
 };
 
-// TOML loaders: kInvalidArgument naming file and key.
+// TOML loaders (src/prose/agents/config.cpp): kInvalidArgument naming file and key, also for a section or key that
+// is not in the agent's key table below (a typo is an error, not a silently ignored key).
 Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path);
 Result<RelayAgentConfig> load_relay_config(const std::string& path);
+
+// Every key the loaders know, as docs/agents.md lists them (a unit test compares the two).
+struct ConfigKey {
+  std::string_view name;           // "<section>.<key>"
+  std::string_view type;           // "string", "path" (relative to the file), "integer", "boolean", "number",
+                                   // "array of integers"
+  std::string_view default_value;  // a TOML literal; empty when there is none
+  std::string_view required;       // "yes", "no", or when
+};
+std::span<const ConfigKey> relay_config_keys();
+std::span<const ConfigKey> remote_ue_config_keys();
+
+// `prose relay example-config` / `prose remote-ue example-config`: a complete, commented configuration (every key
+// of the table, the optional ones commented out where they would change nothing) for a lab on loopback with the
+// ProSe Function and PKI of `prose prose-function example-config` (docs/agents.md "Running it by hand").
+struct ExampleOptions {
+  std::string name;         // relay id (certificate relay-<name>) or the Remote UE's name
+  std::uint32_t l2_id = 0;  // 0: the default of the kind (0x00aa01 relay, 0x00ee01 Remote UE)
+  std::uint32_t relay_service_code = 0x00abcd;
+  std::uint16_t prose_function_port = 8444;
+  std::string prose_function_server_name = "prose-function.prose.test";
+  std::string pki_dir = "pki";           // relative to the configuration file
+  std::uint16_t sidelink_port = 0;       // 0: the default of the kind (5001 relay, 5002 Remote UE)
+  std::vector<std::uint16_t> peers;      // empty: the default peer (5002 for a relay, 5001 for a Remote UE)
+  std::uint16_t upstream_port = 7000;    // relay
+  std::uint16_t app_port = 6001;         // Remote UE
+  std::string imsi = "001010000000001";  // Remote UE (certificate ue-<imsi>)
+  std::string k_hex, opc_hex;            // Remote UE's USIM; empty: random
+  bool provision = true;                 // Remote UE: PRUK by Key Request + MIKEY at start (false: GBA Push)
+  std::string discovery = "A";           // Remote UE: "A" or "B"
+};
+std::string relay_example_config(const ExampleOptions& options);
+std::string remote_ue_example_config(const ExampleOptions& options);
 
 // Run until SIGTERM/SIGINT (or a fatal error, returned).
 Status run_remote_ue(RemoteUeAgentConfig cfg);

@@ -107,6 +107,18 @@ void read_tls(TomlReader& r, const toml::table* t, const std::string& where, net
   if (!tls.crl_file.empty()) r.check_file(where + ".crl", tls.crl_file);
 }
 
+std::optional<net::LoopbackEndpoint> read_metrics_listen(TomlReader& r, const toml::table* t,
+                                                         const std::string& where) {
+  std::string text = r.str(t, where, "metrics_listen", "");
+  if (text.empty()) return std::nullopt;
+  auto ep = net::parse_loopback_endpoint(text);
+  if (!ep.ok()) {
+    r.bad(where + ".metrics_listen", ep.error().message);
+    return std::nullopt;
+  }
+  return std::move(*ep);
+}
+
 StoreSettings read_store(TomlReader& r, const toml::table* t, const std::string& where) {
   StoreSettings s;
   std::string url = r.str(t, where, "url", "");

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "prose/net/plain_server.h"
 #include "prose/net/tls.h"
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
@@ -100,6 +101,10 @@ class TomlReader {
 // [tls] (at `where`): cert, key, ca (required, must exist), crl (optional, must exist when given) and keylog,
 // relative to the configuration file.
 void read_tls(TomlReader& r, const toml::table* t, const std::string& where, net::TlsServerSettings& tls);
+
+// metrics_listen (at `where`): "HOST:PORT" on a loopback address (net::parse_loopback_endpoint), nullopt when absent
+// or empty; "<where>.metrics_listen: <why>" otherwise.
+std::optional<net::LoopbackEndpoint> read_metrics_listen(TomlReader& r, const toml::table* t, const std::string& where);
 
 struct StoreSettings {
   std::string url;  // "sqlite:<absolute path>" or "postgresql://..."

@@ -88,9 +88,9 @@ Result<HssConfig> parse_config(std::string_view text, const std::string& path) {
   PROSE_TRY_STATUS(check_keys(root, "", {"server", "database", "sqn", "bsf"}));
   Status st;
   if (const toml::table* s = get_table(root, "server", st)) {
-    PROSE_TRY_STATUS(check_keys(
-        *s, "server",
-        {"listen_address", "listen_port", "origin_host", "origin_realm", "max_message_size", "watchdog_interval"}));
+    PROSE_TRY_STATUS(check_keys(*s, "server",
+                                {"listen_address", "listen_port", "origin_host", "origin_realm", "max_message_size",
+                                 "watchdog_interval", "log_format"}));
     PROSE_TRY(c.listen_address, get_string(*s, "server", "listen_address", c.listen_address));
     PROSE_TRY(auto port, get_int(*s, "server", "listen_port", c.listen_port, 0, 65535));
     c.listen_port = static_cast<std::uint16_t>(port);
@@ -102,6 +102,10 @@ Result<HssConfig> parse_config(std::string_view text, const std::string& path) {
     PROSE_TRY(auto tw,
               get_int(*s, "server", "watchdog_interval", c.watchdog_interval_s, diameter::kWatchdogMinSeconds, 3600));
     c.watchdog_interval_s = static_cast<int>(tw);
+    PROSE_TRY(auto format, get_string(*s, "server", "log_format", "text"));
+    auto f = log::format_from_name(format);
+    if (!f) return Unexpected{cfg_error("server.log_format", "must be \"text\" or \"json\"")};
+    c.log_format = *f;
   }
   PROSE_TRY_STATUS(st);
   const toml::table* db = get_table(root, "database", st);
@@ -173,6 +177,8 @@ std::string example_config(std::uint16_t port) {
         "origin_realm = \"prose.lab\"\n"
         "max_message_size = 65536\n"
         "watchdog_interval = 30          # Tw in seconds (RFC 3539; at least 6): DWR after Tw of silence\n"
+        "log_format = \"text\"            # or \"json\": one JSON object per line on stderr (time, level, msg, "
+        "fields)\n"
         "\n"
         "[database]\n"
         "path = \"hss.db\"               # SQLite, relative to this file\n"

@@ -8,6 +8,7 @@
 
 #include "prose/hss/store.h"
 #include "prose/util/bytes.h"
+#include "prose/util/log.h"
 #include "prose/util/result.h"
 
 namespace prose::hss {
@@ -25,8 +26,9 @@ struct HssConfig {
   std::string origin_host = "hss.prose.lab";
   std::string origin_realm = "prose.lab";
   std::size_t max_message_size = 65536;
-  int watchdog_interval_s = 30;          // Tw (RFC 3539 3.4.1: default 30 s, at least 6 s)
-  std::string database_path = "hss.db";  // resolved against the config file's directory
+  int watchdog_interval_s = 30;                 // Tw (RFC 3539 3.4.1: default 30 s, at least 6 s)
+  log::Format log_format = log::Format::kText;  // [server] log_format: "text" or "json" (one JSON object per line)
+  std::string database_path = "hss.db";         // resolved against the config file's directory
   SqnPolicy sqn;
   std::uint32_t default_key_lifetime = 86400;
   std::uint32_t max_key_lifetime = 7 * 86400;

@@ -102,13 +102,7 @@ Result<PkmfConfig> load_config(const std::string& path) {
     c.log_format = *f;
   else
     L.bad("pkmf.log_format", "must be \"text\" or \"json\"");
-  if (std::string m = L.str(pk, "pkmf", "metrics_listen", ""); !m.empty()) {
-    auto ep = net::parse_loopback_endpoint(m);
-    if (ep.ok())
-      c.metrics_listen = std::move(*ep);
-    else
-      L.bad("pkmf.metrics_listen", ep.error().message);
-  }
+  c.metrics_listen = config::read_metrics_listen(L, pk, "pkmf");
 
   read_connections(L, sec("connections"), c.https);
 

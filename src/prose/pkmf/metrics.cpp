@@ -11,13 +11,12 @@ const char* exchange_label(std::size_t i) {
 }
 }  // namespace
 
-void Metrics::request(Exchange e, double seconds) {
+void Metrics::request(Exchange e, double seconds, std::optional<pc8::ErrorCode> error) {
   auto i = static_cast<std::size_t>(e);
   requests_[i].fetch_add(1, std::memory_order_relaxed);
-  std::size_t b = 0;
-  while (b < kLatencyBucketsS.size() && seconds > kLatencyBucketsS[b]) ++b;
-  buckets_[i][b].fetch_add(1, std::memory_order_relaxed);
-  latency_sum_us_[i].fetch_add(static_cast<std::uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+  latency_[i].observe(seconds);
+  auto v = error ? static_cast<std::size_t>(pc8::error_code_value(*error)) : 0;
+  if (v < kMaxCode) responses_[i][v].fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::error(pc8::ErrorCode code) {
@@ -38,11 +37,18 @@ void Metrics::set_https_stats(std::function<net::ServerStats()> source) {
   https_stats_ = std::move(source);
 }
 
+void Metrics::set_state_source(std::function<State()> source) {
+  std::lock_guard lock(https_m_);
+  state_ = std::move(source);
+}
+
 std::string Metrics::render() const {
   std::optional<net::ServerStats> https;
+  std::optional<State> state;
   {
     std::lock_guard lock(https_m_);
     if (https_stats_) https = https_stats_();
+    if (state_) state = state_();
   }
   std::string out;
   char line[256];
@@ -73,28 +79,37 @@ std::string Metrics::render() const {
     if (https) n += s == 400 ? https->http_400 : s == 413 ? https->http_413 : s == 431 ? https->http_431 : 0;
     if (n) add("prose_pkmf_http_errors_total{status=\"%zu\"} %llu\n", s, static_cast<unsigned long long>(n));
   }
+  out +=
+      "# HELP prose_pkmf_responses_total Requests answered, by exchange and outcome (granted, or the status "
+      "code's name).\n";
+  out += "# TYPE prose_pkmf_responses_total counter\n";
+  for (std::size_t i = 0; i < kExchanges; ++i) {
+    add("prose_pkmf_responses_total{exchange=\"%s\",outcome=\"granted\"} %llu\n", exchange_label(i),
+        static_cast<unsigned long long>(responses_[i][0].load()));
+    for (const auto& info : pc8::error_code_table()) {
+      auto v = static_cast<std::size_t>(pc8::error_code_value(info.code));
+      if (v >= kMaxCode || responses_[i][v].load() == 0) continue;
+      add("prose_pkmf_responses_total{exchange=\"%s\",outcome=\"%.*s\"} %llu\n", exchange_label(i),
+          static_cast<int>(info.name.size()), info.name.data(),
+          static_cast<unsigned long long>(responses_[i][v].load()));
+    }
+  }
   out += "# HELP prose_pkmf_request_duration_seconds Time to handle one Key Request.\n";
   out += "# TYPE prose_pkmf_request_duration_seconds histogram\n";
-  for (std::size_t i = 0; i < kExchanges; ++i) {
-    std::uint64_t cum = 0;
-    for (std::size_t b = 0; b < kLatencyBucketsS.size(); ++b) {
-      cum += buckets_[i][b].load();
-      add("prose_pkmf_request_duration_seconds_bucket{exchange=\"%s\",le=\"%g\"} %llu\n", exchange_label(i),
-          kLatencyBucketsS[b], static_cast<unsigned long long>(cum));
-    }
-    cum += buckets_[i][kLatencyBucketsS.size()].load();
-    add("prose_pkmf_request_duration_seconds_bucket{exchange=\"%s\",le=\"+Inf\"} %llu\n", exchange_label(i),
-        static_cast<unsigned long long>(cum));
-    add("prose_pkmf_request_duration_seconds_sum{exchange=\"%s\"} %.6f\n", exchange_label(i),
-        static_cast<double>(latency_sum_us_[i].load()) / 1e6);
-    add("prose_pkmf_request_duration_seconds_count{exchange=\"%s\"} %llu\n", exchange_label(i),
-        static_cast<unsigned long long>(cum));
-  }
+  for (std::size_t i = 0; i < kExchanges; ++i)
+    latency_[i].render(out, "prose_pkmf_request_duration_seconds",
+                       "exchange=\"" + std::string(exchange_label(i)) + "\"");
   out += "# HELP prose_pkmf_pruks_issued_total PRUKs issued, by delivery.\n";
   out += "# TYPE prose_pkmf_pruks_issued_total counter\n";
   add("prose_pkmf_pruks_issued_total{delivery=\"mikey\"} %llu\n", static_cast<unsigned long long>(pruks_mikey_.load()));
   add("prose_pkmf_pruks_issued_total{delivery=\"gba-push\"} %llu\n",
       static_cast<unsigned long long>(pruks_gba_.load()));
+  out += "# HELP prose_pkmf_gba_push_total GBA Pushes to the HSS/BSF for a KD request, by result.\n";
+  out += "# TYPE prose_pkmf_gba_push_total counter\n";
+  static const char* kGbaResults[] = {"ok", "unknown-user", "unreachable", "failed"};
+  for (std::size_t r = 0; r < gba_push_.size(); ++r)
+    add("prose_pkmf_gba_push_total{result=\"%s\"} %llu\n", kGbaResults[r],
+        static_cast<unsigned long long>(gba_push_[r].load()));
   out += "# HELP prose_pkmf_kd_derived_total KD keys derived for relays.\n# TYPE prose_pkmf_kd_derived_total counter\n";
   add("prose_pkmf_kd_derived_total %llu\n", static_cast<unsigned long long>(kd_derived_.load()));
   out += "# HELP prose_pkmf_mikey_messages_total MIKEY datagrams, by event.\n";
@@ -131,34 +146,23 @@ std::string Metrics::render() const {
   out += "# HELP prose_pkmf_psdks_created_total PSDKs created by this PKMF (first PSDK of an RSC or rotation).\n";
   out += "# TYPE prose_pkmf_psdks_created_total counter\n";
   add("prose_pkmf_psdks_created_total %llu\n", static_cast<unsigned long long>(psdks_created_.load()));
-  if (!https) return out;
-  auto n = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
-  out += "# HELP prose_pkmf_connections HTTPS connections now, by state (handshake: not authenticated yet).\n";
-  out += "# TYPE prose_pkmf_connections gauge\n";
-  add("prose_pkmf_connections{state=\"handshake\"} %llu\n", n(https->pending_handshakes));
-  add("prose_pkmf_connections{state=\"established\"} %llu\n", n(https->active_connections - https->pending_handshakes));
-  out += "# HELP prose_pkmf_connections_accepted_total HTTPS connections admitted.\n";
-  out += "# TYPE prose_pkmf_connections_accepted_total counter\n";
-  add("prose_pkmf_connections_accepted_total %llu\n", n(https->connections_accepted));
-  out +=
-      "# HELP prose_pkmf_connections_refused_total HTTPS connections closed by admission control, by the limit "
-      "(refused after accept, or a pending handshake closed to make room).\n";
-  out += "# TYPE prose_pkmf_connections_refused_total counter\n";
-  for (std::size_t i = 0; i < net::kRefusalCauses; ++i) {
-    auto cause = net::refusal_cause_name(static_cast<net::RefusalCause>(i));
-    add("prose_pkmf_connections_refused_total{cause=\"%.*s\"} %llu\n", static_cast<int>(cause.size()), cause.data(),
-        n(https->refused[i]));
+  if (state) {
+    out +=
+        "# HELP prose_pkmf_mikey_deliveries_pending PRUK deliveries by MIKEY this PKMF sends and waits to see "
+        "verified.\n";
+    out += "# TYPE prose_pkmf_mikey_deliveries_pending gauge\n";
+    add("prose_pkmf_mikey_deliveries_pending %llu\n", static_cast<unsigned long long>(state->mikey_pending));
+    out += "# HELP prose_pkmf_store_up 1 when the store answered this scrape, else 0.\n";
+    out += "# TYPE prose_pkmf_store_up gauge\n";
+    add("prose_pkmf_store_up %d\n", state->store_rows ? 1 : 0);
+    if (state->store_rows) {
+      out += "# HELP prose_pkmf_store_rows Rows of the store's tables (all PKMFs sharing it).\n";
+      out += "# TYPE prose_pkmf_store_rows gauge\n";
+      for (const auto& [table, rows] : *state->store_rows)
+        add("prose_pkmf_store_rows{table=\"%s\"} %llu\n", table.c_str(), static_cast<unsigned long long>(rows));
+    }
   }
-  out += "# HELP prose_pkmf_tls_handshake_failures_total TLS handshakes that failed, by reason.\n";
-  out += "# TYPE prose_pkmf_tls_handshake_failures_total counter\n";
-  for (std::size_t i = 0; i < net::kHandshakeFailures; ++i) {
-    auto reason = net::handshake_failure_name(static_cast<net::HandshakeFailure>(i));
-    add("prose_pkmf_tls_handshake_failures_total{reason=\"%.*s\"} %llu\n", static_cast<int>(reason.size()),
-        reason.data(), n(https->handshake_failures[i]));
-  }
-  out += "# HELP prose_pkmf_http_read_timeouts_total Requests not received completely within the read timeout.\n";
-  out += "# TYPE prose_pkmf_http_read_timeouts_total counter\n";
-  add("prose_pkmf_http_read_timeouts_total %llu\n", n(https->read_timeouts));
+  if (https) net::render_https_stats(out, "prose_pkmf", *https);
   return out;
 }
 

@@ -1,6 +1,8 @@
-// PKMF metrics in the Prometheus text exposition format (served at /metrics): requests by exchange, errors by
-// status code, request latency histogram, PRUKs issued, MIKEY sends and retries, and the HTTPS server's connection
-// counters (admission, TLS handshake failures, refused requests). Thread-safe, lock-free counters.
+// PKMF metrics in the Prometheus text exposition format (served at /metrics): requests by exchange, responses by
+// exchange and outcome, errors by status code, request latency histogram, PRUKs issued, GBA Push results, MIKEY
+// sends, retries and deliveries pending, the store's state, and the HTTPS server's connection counters (admission,
+// TLS handshake failures, refused requests). Thread-safe, lock-free counters. packaging/grafana/prose.json charts
+// them.
 #pragma once
 
 #include <array>
@@ -8,8 +10,12 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "prose/net/metrics_text.h"
 #include "prose/net/server.h"
 #include "prose/pc8/error_codes.h"
 
@@ -20,10 +26,8 @@ enum class Exchange : std::uint8_t { kPruk, kKd, kPgk, kDiscovery, kServiceAutho
 
 class Metrics {
  public:
-  static constexpr std::array<double, 12> kLatencyBucketsS = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
-                                                              0.05,   0.1,   0.25,  0.5,   1.0,  2.5};
-
-  void request(Exchange e, double seconds);
+  // One request of exchange `e` handled in `seconds`; `error`: the status code of its response (none: granted).
+  void request(Exchange e, double seconds, std::optional<pc8::ErrorCode> error = std::nullopt);
   void error(pc8::ErrorCode code);
   void http_error(int status);
   void pruk_issued(bool by_gba_push);
@@ -47,8 +51,21 @@ class Metrics {
   void psdk_issued() { psdks_issued_.fetch_add(1, std::memory_order_relaxed); }
   void psdk_created() { psdks_created_.fetch_add(1, std::memory_order_relaxed); }
 
+  // A GBA Push to the HSS/BSF (a PRUK for a KD request): done, the subscriber unknown, the HSS/BSF unreachable,
+  // or refused otherwise.
+  enum class GbaPushResult : std::uint8_t { kOk, kUnknownUser, kUnreachable, kFailed, kCount };
+  void gba_push(GbaPushResult r) { gba_push_[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed); }
+
   // Where render() takes the HTTPS server's counters from (nullptr: none).
   void set_https_stats(std::function<net::ServerStats()> source);
+
+  // What render() reads at scrape time: MIKEY deliveries waiting for their verification in this process, and the
+  // store's row counts (nullopt: the store cannot be read).
+  struct State {
+    std::size_t mikey_pending = 0;
+    std::optional<std::vector<std::pair<std::string, std::uint64_t>>> store_rows;
+  };
+  void set_state_source(std::function<State()> source);
 
   std::string render() const;
 
@@ -56,9 +73,11 @@ class Metrics {
   static constexpr std::size_t kExchanges = static_cast<std::size_t>(Exchange::kCount);
   static constexpr std::size_t kMaxCode = 64;
   std::array<std::atomic<std::uint64_t>, kExchanges> requests_{};
-  std::array<std::array<std::atomic<std::uint64_t>, kLatencyBucketsS.size() + 1>, kExchanges> buckets_{};
-  std::array<std::atomic<std::uint64_t>, kExchanges> latency_sum_us_{};
+  std::array<net::LatencyHistogram, kExchanges> latency_{};
   std::array<std::atomic<std::uint64_t>, kMaxCode> errors_{};
+  // By exchange and outcome: [0] granted, [code] the status code.
+  std::array<std::array<std::atomic<std::uint64_t>, kMaxCode>, kExchanges> responses_{};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(GbaPushResult::kCount)> gba_push_{};
   std::array<std::atomic<std::uint64_t>, 600> http_errors_{};
   std::atomic<std::uint64_t> pruks_mikey_{0}, pruks_gba_{0}, kd_derived_{0};
   std::atomic<std::uint64_t> mikey_sent_{0}, mikey_retries_{0}, mikey_verified_{0}, mikey_gave_up_{0},
@@ -68,6 +87,7 @@ class Metrics {
   std::atomic<std::uint64_t> psdks_issued_{0}, psdks_created_{0};
   mutable std::mutex https_m_;
   std::function<net::ServerStats()> https_stats_;
+  std::function<State()> state_;
 };
 
 }  // namespace prose::pkmf

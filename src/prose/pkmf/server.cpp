@@ -94,13 +94,21 @@ Status PkmfServer::start() {
           const auto t0 = std::chrono::steady_clock::now();
           net::HttpResponse resp = prosefn::handle_http(*s, peer, req, std::time(nullptr));
           metrics->request(Exchange::kServiceAuthorisation,
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                           resp.status == 200 ? std::nullopt : std::optional(pc8::ErrorCode::kMalformedRequest));
           if (resp.status != 200) metrics->http_error(resp.status);
           return resp;
         }
         return handle_http(*svc, *metrics, peer, req, std::time(nullptr));
       });
   metrics_.set_https_stats([https = https_.get()] { return https->stats(); });
+  metrics_.set_state_source([svc, stores = stores_.get()] {
+    Metrics::State st;
+    st.mikey_pending = svc->pending_verifications();
+    if (auto lease = stores->acquire(); lease.ok())
+      if (auto rows = (*lease)->row_counts(); rows.ok()) st.store_rows = std::move(*rows);
+    return st;
+  });
   PROSE_TRY(https_port_, https_->start());
   if (config_.metrics_listen) {
     net::LoopbackHttpServerConfig mc;
@@ -151,6 +159,7 @@ void PkmfServer::stop() {
   if (service_) service_->stop_resuming();  // hands nothing more to the sender it stops next
   if (mikey_) mikey_->stop();
   metrics_.set_https_stats(nullptr);
+  metrics_.set_state_source(nullptr);
   audit_retention_.reset();
   https_.reset();
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string_view>
 
+#include "prose/net/metrics_text.h"
 #include "prose/net/plain_server.h"
 #include "prose/net/server.h"
 #include "prose/pkmf/audit_retention.h"
@@ -18,8 +19,8 @@
 namespace prose::pkmf {
 
 inline constexpr std::string_view kPc8Path = "/prose/pc8";  // provisional: docs/profile.md section 5
-inline constexpr std::string_view kMetricsPath = "/metrics";
-inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4";  // Prometheus text format 0.0.4
+using net::kMetricsContentType;
+using net::kMetricsPath;
 
 // The HTTP binding of the service, separate so tests can call it without a socket. /metrics: 403 unless the peer
 // is an operator (PeerKind::kOperator); UEs and relays are never shown it.

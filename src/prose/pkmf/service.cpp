@@ -47,6 +47,13 @@ Resp error_response(pc8::TransactionId tid, ErrorCode code) {
 // UE may try again later. Every other failure is the HSS/BSF's answer and final (docs/pkmf.md).
 bool gba_push_unreachable(const Error& e) { return e.code == Errc::kIo || e.code == Errc::kTimeout; }
 
+// The status code of a response, none when it grants.
+template <typename Resp>
+std::optional<ErrorCode> error_of(const Resp& r) {
+  if (const auto* e = std::get_if<ErrorCode>(&r.outcome)) return *e;
+  return std::nullopt;
+}
+
 }  // namespace
 
 PkmfService::PkmfService(ServiceConfig config, store::StorePool& stores, Metrics& metrics, GbaPush* gba_push,
@@ -108,21 +115,21 @@ pc8::Response PkmfService::handle(const net::PeerIdentity& peer, const std::stri
         if constexpr (std::is_same_v<T, pc8::PrukRequest>) {
           auto resp = handle_pruk(peer, peer_address, r, now);
           if (auto* e = std::get_if<ErrorCode>(&resp.outcome)) metrics_.error(*e);
-          metrics_.request(Exchange::kPruk, elapsed());
+          metrics_.request(Exchange::kPruk, elapsed(), error_of(resp));
           return resp;
         } else if constexpr (std::is_same_v<T, pc8::KdRequest>) {
           auto resp = handle_kd(peer, r, now);
           if (auto* e = std::get_if<ErrorCode>(&resp.outcome)) metrics_.error(*e);
-          metrics_.request(Exchange::kKd, elapsed());
+          metrics_.request(Exchange::kKd, elapsed(), error_of(resp));
           return resp;
         } else if constexpr (std::is_same_v<T, pc8::PgkRequest>) {
           metrics_.error(ErrorCode::kUnsupportedRequest);
-          metrics_.request(Exchange::kPgk, elapsed());
+          metrics_.request(Exchange::kPgk, elapsed(), ErrorCode::kUnsupportedRequest);
           return error_response<pc8::PgkResponse>(r.transaction_id, ErrorCode::kUnsupportedRequest);
         } else {
           auto resp = discovery_.handle(peer, r, now);
           if (auto* e = std::get_if<ErrorCode>(&resp.outcome)) metrics_.error(*e);
-          metrics_.request(Exchange::kDiscovery, elapsed());
+          metrics_.request(Exchange::kDiscovery, elapsed(), error_of(resp));
           return resp;
         }
       },
@@ -440,7 +447,15 @@ Result<store::PrukRecord> PkmfService::gba_refresh(store::Store& s, const std::s
   for (int i = 0; i < kMaxIdDraws; ++i) {
     std::uint64_t pruk_id = random_u64_nonzero();
     if (auto existing = s.find_pruk(pruk_id); !existing.ok() || existing->has_value()) continue;
-    PROSE_TRY(auto created, gba_push_->push(imsi, pruk_id, config_.policy.key_lifetime_s));
+    auto pushed = gba_push_->push(imsi, pruk_id, config_.policy.key_lifetime_s);
+    if (!pushed.ok()) {
+      metrics_.gba_push(pushed.error().code == Errc::kNotFound ? Metrics::GbaPushResult::kUnknownUser
+                        : gba_push_unreachable(pushed.error()) ? Metrics::GbaPushResult::kUnreachable
+                                                               : Metrics::GbaPushResult::kFailed);
+      return pushed.error();
+    }
+    metrics_.gba_push(Metrics::GbaPushResult::kOk);
+    gba::CreatedGpi created = std::move(*pushed);
     store::PrukRecord rec;
     rec.pruk_id = created.pruk_id;
     rec.imsi = imsi;

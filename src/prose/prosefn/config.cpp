@@ -89,7 +89,7 @@ Result<ProseFunctionConfig> load_config(const std::string& path) {
   ProseFunctionConfig c;
   c.config_path = path;
   const toml::table* pf = R.table(t, "prose_function");
-  R.only(pf, "prose_function", {"listen", "port", "threads", "log_level", "log_format"});
+  R.only(pf, "prose_function", {"listen", "port", "threads", "log_level", "log_format", "metrics_listen"});
   c.https.bind_address = R.str(pf, "prose_function", "listen", "127.0.0.1");
   c.https.port = static_cast<std::uint16_t>(R.num(pf, "prose_function", "port", 8444, 0, 65535));
   c.https.threads = static_cast<int>(R.num(pf, "prose_function", "threads", 2, 1, 256));
@@ -98,6 +98,7 @@ Result<ProseFunctionConfig> load_config(const std::string& path) {
     c.log_format = *f;
   else
     R.bad("prose_function.log_format", "must be \"text\" or \"json\"");
+  c.metrics_listen = config::read_metrics_listen(R, pf, "prose_function");
 
   const toml::table* tls = R.table(t, "tls");
   R.only(tls, "tls", {"cert", "key", "ca", "crl", "keylog"});
@@ -183,7 +184,10 @@ Result<std::string> write_example_config(const ExampleConfigOptions& o) {
     << o.port
     << "\n"
        "threads = 2\n"
-       "log_level = \"info\"\n\n"
+       "log_level = \"info\"\n"
+       "# /metrics over HTTPS is served to operator certificates (pki/operator-*.pem) only; this also serves it over\n"
+       "# plain HTTP on a loopback address, for a scraper on this host.\n"
+       "# metrics_listen = \"127.0.0.1:9465\"\n\n"
     << config::example_tls_section("prose-function")
     << "[store]\n"
        "url = \""

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "prose/net/plain_server.h"
 #include "prose/net/server.h"
 #include "prose/prosefn/service.h"
 #include "prose/util/log.h"
@@ -25,6 +26,9 @@ struct ProseFunctionConfig {
   ParameterDefaults parameters;
   std::string log_level = "info";
   log::Format log_format = log::Format::kText;  // [prose_function] log_format: "text" or "json"
+  // [prose_function] metrics_listen: also serve /metrics over plain HTTP on this loopback address. Over HTTPS
+  // /metrics is served to operator certificates only.
+  std::optional<net::LoopbackEndpoint> metrics_listen;
 };
 
 // kInvalidArgument with "<file>: <key>: <problem>"; nothing is half-applied.

@@ -1,12 +1,14 @@
 #include "prose/prosefn/service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <utility>
 
 #include "prose/prosefn/codec.h"
 #include "prose/prosefn/constants.h"
+#include "prose/prosefn/metrics.h"
 #include "prose/prosefn/syntax.h"
 #include "prose/util/log.h"
 
@@ -170,6 +172,7 @@ ProseFunctionService::Reply ProseFunctionService::handle(const net::PeerIdentity
     reply.status = 413;
     reply.body = reject_body(Cause::kMalformedRequest);
     reply.outcome = "body too large";
+    reply.request_cause = Cause::kMalformedRequest;
     return reply;
   }
   auto request = Codec::decode_request(body);
@@ -177,6 +180,7 @@ ProseFunctionService::Reply ProseFunctionService::handle(const net::PeerIdentity
     reply.status = 400;
     reply.body = reject_body(Cause::kMalformedRequest);
     reply.outcome = request.error().to_string();
+    reply.request_cause = Cause::kMalformedRequest;
     return reply;
   }
   ServiceAuthorisationResponse response = authorise(peer, *request);
@@ -191,17 +195,34 @@ ProseFunctionService::Reply ProseFunctionService::handle(const net::PeerIdentity
   }
   reply.body = std::move(*xml);
   reply.outcome = summarise(response);
+  if (const auto* c = std::get_if<Cause>(&response.outcome)) {
+    reply.request_cause = *c;
+  } else {
+    for (const auto& e : std::get<std::vector<RelayServiceAuthorisation>>(response.outcome)) {
+      if (const auto* ec = std::get_if<Cause>(&e.outcome))
+        reply.refused.push_back(*ec);
+      else
+        ++reply.granted;
+    }
+  }
   return reply;
 }
 
 net::HttpResponse handle_http(ProseFunctionService& service, const net::PeerIdentity& peer, const net::HttpRequest& req,
-                              std::int64_t now) {
-  if (req.target != kHttpPath) return net::make_error_response(404, "not found");
-  if (req.method != kHttpMethod) return net::make_error_response(405, "method not allowed");
-  if (!req.has_media_type(kContentType)) {
-    return net::make_error_response(415, "content type must be " + std::string(kContentType));
-  }
+                              std::int64_t now, Metrics* metrics) {
+  auto refuse = [metrics](int status, const std::string& why) {
+    if (metrics != nullptr) metrics->http_error(status);
+    return net::make_error_response(status, why);
+  };
+  if (req.target != kHttpPath) return refuse(404, "not found");
+  if (req.method != kHttpMethod) return refuse(405, "method not allowed");
+  if (!req.has_media_type(kContentType)) return refuse(415, "content type must be " + std::string(kContentType));
+  const auto t0 = std::chrono::steady_clock::now();
   auto r = service.handle(peer, req.body, now);
+  if (metrics != nullptr) {
+    metrics->request(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), r);
+    if (r.status != 200) metrics->http_error(r.status);
+  }
   if (r.status == 200) {
     log::info("pc3: peer={} outcome={}", peer.to_string(), r.outcome);
   } else {

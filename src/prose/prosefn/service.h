@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "prose/net/http.h"
 #include "prose/net/identity.h"
@@ -57,6 +58,11 @@ class ProseFunctionService {
     int status = 200;
     std::string body;     // XML, Content-Type kContentType
     std::string outcome;  // for the log line: "granted 2/3", a cause name, or the decode error
+    // For the metrics: the cause for the whole request (none: answered entry by entry), the entries granted and
+    // the causes of those refused.
+    std::optional<Cause> request_cause;
+    std::size_t granted = 0;
+    std::vector<Cause> refused;
   };
   Reply handle(const net::PeerIdentity& peer, std::string_view body, std::int64_t now);
 
@@ -66,8 +72,10 @@ class ProseFunctionService {
 };
 
 // The HTTP binding: POST kHttpPath with Content-Type kContentType; 404 for other paths, 405 for another method,
-// 415 for another content type. The PKMF calls it for kHttpPath when it hosts the ProSe Function.
+// 415 for another content type. The PKMF calls it for kHttpPath when it hosts the ProSe Function. With `metrics`,
+// every request is counted there (prose/prosefn/metrics.h).
+class Metrics;
 net::HttpResponse handle_http(ProseFunctionService& service, const net::PeerIdentity& peer, const net::HttpRequest& req,
-                              std::int64_t now);
+                              std::int64_t now, Metrics* metrics = nullptr);
 
 }  // namespace prose::prosefn

@@ -150,6 +150,19 @@ class SqlStore final : public Store {
     return static_cast<std::uint64_t>(n);
   }
 
+  Result<std::vector<std::pair<std::string, std::uint64_t>>> row_counts() override {
+    static constexpr const char* kTables[] = {"ue", "relay", "pruk", "mikey_delivery", "psdk"};
+    std::string sql = "SELECT ";
+    for (const char* t : kTables) sql += std::string(t == kTables[0] ? "" : ", ") + "(SELECT COUNT(*) FROM " + t + ")";
+    PROSE_TRY(auto rows, db_->query(sql));
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    for (std::size_t i = 0; i < std::size(kTables); ++i) {
+      PROSE_TRY(std::int64_t n, col_int(rows.at(0), i));
+      out.emplace_back(kTables[i], static_cast<std::uint64_t>(n));
+    }
+    return out;
+  }
+
   Status update_ue_delivery(const std::string& imsi, bool pruk_delivery, const std::optional<std::string>& ip,
                             std::uint16_t port, std::int64_t now) override {
     return in_transaction(*db_, [&]() -> Status {

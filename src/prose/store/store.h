@@ -126,6 +126,10 @@ class Store {
   virtual Status bulk_upsert_ues(const std::vector<std::pair<std::string, std::vector<std::uint32_t>>>& ues,
                                  std::int64_t now, const std::function<void(std::size_t)>& progress) = 0;
 
+  // --- State for monitoring (the PKMF's /metrics) ---
+  // Rows of ue, relay, pruk, mikey_delivery and psdk, in that order, in one statement.
+  virtual Result<std::vector<std::pair<std::string, std::uint64_t>>> row_counts() = 0;
+
   // --- Integrity (`prose admin check`, the kill -9 campaign, the bad-input matrix) ---
   // Reads every row of every table. Problems found go into StoreCheck::problems; an error only when the store
   // cannot be read at all.

@@ -122,4 +122,37 @@ tshark -r "$WORK/hss.pcap" -d "tcp.port==$PORT,diameter" -T fields -e diameter.G
 N=$(tshark -r "$WORK/hss.pcap" -d "tcp.port==$PORT,diameter" -Y diameter -T fields -e diameter.cmd.code 2>/dev/null | wc -l)
 [ "$N" -ge 22 ] || die "only $N Diameter PDUs decoded"
 echo "ok   tshark decodes $N Diameter PDUs, GBA-Push-Info present, no Malformed"
+
+# --- [server] log_format = "json": the same run on a fresh database, every stderr line one JSON object -----------
+JPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+JCFG=$("$PROSE" hss example-config --dir "$WORK/cfg-json" --port "$JPORT" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["Config"])') \
+  || die "example-config (json)"
+sed -i 's/^log_format = "text"/log_format = "json"/' "$JCFG"
+grep -q '^log_format = "json"' "$JCFG" || die "the example configuration has no [server] log_format line"
+"$PROSE" hss add-subscriber --config "$JCFG" --imsi "$IMSI" --k "$K" --opc "$OPC" > /dev/null || die "add-subscriber (json)"
+"$PROSE" hss --config "$JCFG" > "$WORK/hss-json.out" 2> "$WORK/hss-json.err" &
+HSS_PID=$!
+for _ in $(seq 1 100); do grep -q "Listening:" "$WORK/hss-json.out" 2>/dev/null && break; sleep 0.1; done
+grep -q "Listening: 127.0.0.1:$JPORT" "$WORK/hss-json.out" || die "server (json) did not start: $(cat "$WORK/hss-json.err")"
+"$CLIENT" "$JPORT" "$IMSI" "$IMPI" "$K" "$OPC" pkmf.prose.test > "$WORK/client-json.out" 2>&1 || die "client steps failed (json)"
+kill -TERM "$HSS_PID"
+wait "$HSS_PID"
+HSS_RC=$?
+HSS_PID=""
+[ "$HSS_RC" = 0 ] || die "prose hss (json) exited $HSS_RC after SIGTERM"
+grep -qi "$K\|$OPC" "$WORK/hss-json.err" && die "key material in the JSON log"
+python3 - "$WORK/hss-json.err" "$IMPI" <<'PY' || die "JSON log lines: $(head -5 "$WORK/hss-json.err")"
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+assert len(lines) >= 5, f"only {len(lines)} lines"
+objs = [json.loads(l) for l in lines]  # every line is one JSON object
+for o in objs:
+    assert set(o) == {"time", "level", "component", "msg", "fields"}, o
+    assert o["component"] == "hss" and o["time"].endswith("Z"), o
+gpr = [o for o in objs if "] GPR impi=" in o["msg"] and o["fields"].get("impi") == sys.argv[2]]
+assert gpr, "no GPR line with the IMPI as a field"
+assert any("SIGTERM" in o["msg"] for o in objs) and objs[-1]["msg"] == "stopped", objs[-1]
+print(f"{len(objs)} JSON lines, {len(gpr)} GPR lines with fields.impi")
+PY
+echo "ok   log_format = \"json\": every log line is a JSON object with the request fields"
 echo "PASSED"

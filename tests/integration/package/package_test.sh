@@ -37,7 +37,7 @@ for f in postinst postrm; do
   grep -q " $f " <<<"$info" && ok "maintainer script $f" || fail "no $f in the control archive"
 done
 list=$(dpkg-deb -c "$deb" | awk '{print $6}')
-for f in ./usr/bin/prose ./usr/share/prose/schema/pc8.xsd ./usr/share/prose/schema/pc3.xsd \
+for f in ./usr/bin/prose ./usr/share/prose/schema/pc8.xsd ./usr/share/prose/schema/pc3.xsd ./usr/share/prose/grafana/prose.json \
   ./usr/share/doc/prose/README.md ./usr/share/doc/prose/install.md ./usr/share/doc/prose/cli.md \
   ./usr/share/doc/prose/examples/pkmf.toml ./usr/share/doc/prose/examples/prose-function.toml \
   ./usr/share/doc/prose/examples/hss.toml ./lib/systemd/system/prose-pkmf.service \

@@ -1,7 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <toml++/toml.h>
+
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <tuple>
 
 #include "prose/agents/agents.h"
 #include "prose/util/random.h"
@@ -152,6 +159,199 @@ TEST_F(AgentConfig, LogCapture) {
   auto not_table = load_relay_config(write("log = 1\n" + relay() + pkmf));
   ASSERT_FALSE(not_table.ok());
   EXPECT_NE(not_table.error().message.find("log: must be a table"), std::string::npos) << not_table.error().message;
+}
+
+// A typo is an error naming it, not a key silently ignored.
+TEST_F(AgentConfig, UnknownSectionsAndKeysAreRefused) {
+  const std::string pkmf = "[pkmf]\nport = 8443\nca = \"ca.pem\"\ncert = \"r.pem\"\nkey = \"r.key\"\n";
+  auto key = load_relay_config(write(relay() + pkmf + "[log]\ncapture = false\ncaptures = true\n"));
+  ASSERT_FALSE(key.ok());
+  EXPECT_NE(key.error().message.find("log.captures: unknown key"), std::string::npos) << key.error().message;
+  auto section = load_remote_ue_config(write(ue() + pkmf + "[relay]\nannounce_ms = 500\n"));
+  ASSERT_FALSE(section.ok());
+  EXPECT_NE(section.error().message.find("relay: unknown section"), std::string::npos) << section.error().message;
+  auto top = load_relay_config(write("announce_ms = 500\n" + relay() + pkmf));
+  ASSERT_FALSE(top.ok());
+  EXPECT_NE(top.error().message.find("announce_ms: unknown section"), std::string::npos) << top.error().message;
+  auto ue_key_in_relay = load_relay_config(write(relay() + pkmf + "[mikey]\naccept_rfc3830_defaults = true\n"));
+  ASSERT_FALSE(ue_key_in_relay.ok()) << "[mikey] is the Remote UE's";
+}
+
+ExampleOptions lab_options() {
+  ExampleOptions o;
+  o.prose_function_port = 18444;
+  o.sidelink_port = 15001;
+  o.peers = {15002, 15003};
+  o.upstream_port = 17000;
+  o.app_port = 16001;
+  o.imsi = "001010000000007";
+  o.k_hex = "465b5ce8b199b49faa5f0a2ee238a6bc";
+  o.opc_hex = "cd63cb71954a9f4e48a5994e37a02baf";
+  o.relay_service_code = 0x1234;
+  return o;
+}
+
+// `prose relay example-config` / `prose remote-ue example-config`: what they print loads, with the options in it.
+TEST_F(AgentConfig, ExampleConfigsLoad) {
+  ExampleOptions o = lab_options();
+  o.name = "r7";
+  std::ofstream(dir_ / "relay.toml") << relay_example_config(o);
+  auto r = load_relay_config((dir_ / "relay.toml").string());
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->name, "r7");
+  EXPECT_EQ(r->l2_id, 0x00aa01u);
+  EXPECT_EQ(r->relay_service_code, 0x1234u);
+  EXPECT_EQ(r->upstream_port, 17000);
+  EXPECT_EQ(r->sidelink.port, 15001);
+  EXPECT_EQ(r->sidelink.peers, (std::vector<std::uint16_t>{15002, 15003}));
+  ASSERT_TRUE(r->prose_function.has_value()) << "protected discovery needs the ProSe Function";
+  EXPECT_EQ(r->prose_function->port, 18444);
+  EXPECT_EQ(r->prose_function->server_name, "prose-function.prose.test");
+  EXPECT_EQ(r->prose_function->cert_file, (dir_ / "pki" / "relay-r7.pem").string());
+  EXPECT_EQ(r->pkmf.key_file, (dir_ / "pki" / "relay-r7.key").string()) << "the PKMF client uses the same files";
+  EXPECT_FALSE(r->log.capture);
+
+  o.name = "ue7";
+  o.l2_id = 0x00ee07;
+  std::ofstream(dir_ / "ue.toml") << remote_ue_example_config(o);
+  auto u = load_remote_ue_config((dir_ / "ue.toml").string());
+  ASSERT_TRUE(u.ok()) << u.error().to_string();
+  EXPECT_EQ(u->name, "ue7");
+  EXPECT_EQ(u->imsi, "001010000000007");
+  EXPECT_EQ(u->l2_id, 0x00ee07u);
+  EXPECT_EQ(u->k_hex, o.k_hex);
+  EXPECT_EQ(u->opc_hex, o.opc_hex);
+  EXPECT_EQ(u->app_port, 16001);
+  EXPECT_TRUE(u->provision);
+  EXPECT_EQ(u->discovery, "A");
+  o.provision = false;
+  o.discovery = "B";
+  std::ofstream(dir_ / "ue-gba.toml") << remote_ue_example_config(o);
+  auto g = load_remote_ue_config((dir_ / "ue-gba.toml").string());
+  ASSERT_TRUE(g.ok()) << g.error().to_string();
+  EXPECT_FALSE(g->provision);
+  EXPECT_EQ(g->discovery, "B");
+  EXPECT_EQ(u->key_store, (dir_ / "ue7.keys").string());
+  EXPECT_EQ(u->prose_function->ca_file, (dir_ / "pki" / "ca.pem").string());
+  EXPECT_EQ(u->prose_function->cert_file, (dir_ / "pki" / "ue-001010000000007.pem").string());
+
+  // Without K and OPc: random ones, and a random KEK every time.
+  ExampleOptions plain;
+  std::string a = remote_ue_example_config(plain), b = remote_ue_example_config(plain);
+  std::ofstream(dir_ / "plain.toml") << a;
+  auto p = load_remote_ue_config((dir_ / "plain.toml").string());
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  EXPECT_EQ(p->k_hex.size(), 32u);
+  EXPECT_NE(a, b);
+}
+
+// (section.key) of every key line of an example, set or commented out ("# key = value").
+std::set<std::string> example_keys(const std::string& text) {
+  std::set<std::string> keys;
+  std::string section;
+  std::istringstream in(text);
+  static const std::regex kSection(R"(^\[([a-z_]+)\]$)"), kKey(R"(^(# )?([a-z_0-9]+) = .*)");
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, kSection))
+      section = m[1];
+    else if (std::regex_match(line, m, kKey))
+      keys.insert(section + "." + std::string(m[2]));
+  }
+  return keys;
+}
+
+std::set<std::string> names(std::span<const ConfigKey> keys) {
+  std::set<std::string> s;
+  for (const auto& k : keys) s.insert(std::string(k.name));
+  return s;
+}
+
+TEST_F(AgentConfig, ExampleConfigsListEveryKey) {
+  EXPECT_EQ(example_keys(relay_example_config(lab_options())), names(relay_config_keys()));
+  EXPECT_EQ(example_keys(remote_ue_example_config(lab_options())), names(remote_ue_config_keys()));
+}
+
+template <typename T>
+std::string load_error(const Result<T>& r) {
+  return r.ok() ? std::string("loaded") : r.error().message;
+}
+
+// Every key of the tables is read by the loader: the example with that key set to a value of no type the loader
+// accepts (a table) is refused, naming the key.
+TEST_F(AgentConfig, LoaderReadsEveryKeyOfItsTable) {
+  struct Kind {
+    std::string text;
+    std::span<const ConfigKey> keys;
+    bool relay;
+  };
+  for (const Kind& kind : {Kind{relay_example_config(lab_options()), relay_config_keys(), true},
+                           Kind{remote_ue_example_config(lab_options()), remote_ue_config_keys(), false}}) {
+    for (const ConfigKey& k : kind.keys) {
+      const std::string name(k.name);
+      const auto dot = name.find('.');
+      toml::table t = toml::parse(kind.text);
+      t[name.substr(0, dot)].as_table()->insert_or_assign(name.substr(dot + 1), toml::table{});
+      std::ostringstream os;
+      os << t;
+      const std::string path = write(os.str());
+      const std::string err =
+          kind.relay ? load_error(load_relay_config(path)) : load_error(load_remote_ue_config(path));
+      EXPECT_NE(err.find(name + ": "), std::string::npos) << name << ": " << err;
+    }
+  }
+}
+
+// docs/agents.md "Config" lists exactly the loaders' keys, with their type, default and whether they are required.
+TEST(AgentConfigDocs, TablesMatchTheLoaders) {
+  std::ifstream f(std::string(PROSE_SOURCE_DIR) + "/docs/agents.md");
+  ASSERT_TRUE(f) << "docs/agents.md";
+  using Row = std::tuple<std::string, std::string, std::string, std::string>;
+  std::map<std::string, std::set<Row>> tables;  // by marker: relay, remote-ue, both
+  std::string marker;
+  static const std::regex kMarker(R"(^<!-- config-keys: ([a-z-]+) -->$)");
+  auto cell = [](std::string c) {
+    c = c.substr(c.find_first_not_of(' '));
+    c = c.substr(0, c.find_last_not_of(' ') + 1);
+    if (c.size() >= 2 && c.front() == '`' && c.back() == '`') c = c.substr(1, c.size() - 2);
+    return c == "—" ? std::string() : c;
+  };
+  for (std::string line; std::getline(f, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, kMarker)) {
+      marker = m[1];
+      continue;
+    }
+    if (marker.empty()) continue;
+    if (line.empty() || line[0] != '|') {
+      if (tables.count(marker)) marker.clear();  // the table ended
+      continue;
+    }
+    std::vector<std::string> cells;
+    std::istringstream in(line.substr(1));
+    for (std::string c; std::getline(in, c, '|');) cells.push_back(c);
+    ASSERT_GE(cells.size(), 4u) << line;
+    std::string key = cell(cells[0]);
+    if (key == "key" || key.starts_with("---")) {
+      tables[marker];
+      continue;
+    }
+    tables[marker].insert({key, cell(cells[1]), cell(cells[2]), cell(cells[3])});
+  }
+  ASSERT_EQ(tables.size(), 3u) << "markers relay, remote-ue and both";
+  auto expected = [](std::span<const ConfigKey> keys) {
+    std::set<Row> s;
+    for (const auto& k : keys)
+      s.insert({std::string(k.name), std::string(k.type), std::string(k.default_value), std::string(k.required)});
+    return s;
+  };
+  auto doc = [&](const std::string& own) {
+    std::set<Row> s = tables[own];
+    s.insert(tables["both"].begin(), tables["both"].end());
+    return s;
+  };
+  EXPECT_EQ(doc("relay"), expected(relay_config_keys()));
+  EXPECT_EQ(doc("remote-ue"), expected(remote_ue_config_keys()));
 }
 
 }  // namespace

@@ -13,9 +13,26 @@ TEST(HssConfig, ExampleParses) {
   EXPECT_EQ(c->listen_port, 4000);
   EXPECT_EQ(c->watchdog_interval_s, 30);  // RFC 3539 default Tw
   EXPECT_EQ(c->database_path, "/tmp/x/hss.db");
+  EXPECT_EQ(c->log_format, log::Format::kText);
   ASSERT_EQ(c->nafs.size(), 1u);
   const std::string fqdn = "pkmf.prose.test";  // the PKMF's default FQDN
   EXPECT_EQ(to_hex(c->nafs[0].naf_id()), to_hex(Bytes(fqdn.begin(), fqdn.end())) + "010000010a");
+}
+
+// [server] log_format, as the PKMF's [pkmf] log_format: "text" (the default) or "json"; anything else names the key.
+TEST(HssConfig, LogFormat) {
+  const std::string rest = "[database]\npath=\"a.db\"\n[[bsf.naf]]\nfqdn = \"p.lab\"\n";
+  auto json = parse_config("[server]\nlog_format = \"json\"\n" + rest, "");
+  ASSERT_TRUE(json.ok()) << json.error().to_string();
+  EXPECT_EQ(json->log_format, log::Format::kJson);
+  auto text = parse_config("[server]\nlog_format = \"text\"\n" + rest, "");
+  ASSERT_TRUE(text.ok()) << text.error().to_string();
+  EXPECT_EQ(text->log_format, log::Format::kText);
+  for (const std::string bad : {"\"JSON\"", "\"\"", "1"}) {
+    auto c = parse_config("[server]\nlog_format = " + bad + "\n" + rest, "");
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_NE(c.error().message.find("server.log_format"), std::string::npos) << c.error().message;
+  }
 }
 
 TEST(HssConfig, Errors) {

@@ -210,6 +210,11 @@ TEST_F(PkmfServiceTest, ImsiRequestRunsGbaPushAndTheUeDerivesTheSamePrukAndKd) {
   auto* g2 = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(again).outcome);
   ASSERT_NE(g2, nullptr);
   EXPECT_FALSE(g2->gpi.has_value());
+  // One GBA Push, two KD grants (packaging/grafana/prose.json charts both).
+  const std::string m = metrics_.render();
+  EXPECT_NE(m.find("prose_pkmf_gba_push_total{result=\"ok\"} 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("prose_pkmf_gba_push_total{result=\"failed\"} 0\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("prose_pkmf_responses_total{exchange=\"kd\",outcome=\"granted\"} 2\n"), std::string::npos) << m;
 }
 
 TEST_F(PkmfServiceTest, SqnFailureResynchronisesThroughTheRelay) {

@@ -106,6 +106,9 @@ TEST_F(ProsefnConfig, BadValuesAreNamed) {
   EXPECT_NE(message(load_with("[pkmf]\nhost = \"127.0.0.1\"\n", "[pkmf]\n")).find("pkmf.host: missing"),
             std::string::npos);
   EXPECT_NE(message(load_with("[prose_function]", "[prose_function")).find("edited.toml:"), std::string::npos);
+  EXPECT_NE(message(load_with("[prose_function]", "[prose_function]\nmetrics_listen = \"10.0.0.1:9465\""))
+                .find("prose_function.metrics_listen"),
+            std::string::npos);
 }
 
 Result<std::optional<HostedConfig>> hosted(const std::string& toml, const std::string& listen, std::uint16_t port) {

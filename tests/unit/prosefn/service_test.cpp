@@ -10,6 +10,7 @@
 #include "prose/net/pki.h"
 #include "prose/net/server.h"
 #include "prose/prosefn/client.h"
+#include "prose/prosefn/metrics.h"
 #include "prose/prosefn/service.h"
 #include "prose/util/random.h"
 #include "test_util.h"
@@ -115,6 +116,40 @@ TEST_F(ProsefnService, UnknownIdentitiesAreRefusedAsAWhole) {
   EXPECT_EQ(std::get<Cause>(ask(relay("r9"), {{Role::kRelay, kRsc}}).outcome), Cause::kUnknownIdentity);
   EXPECT_EQ(std::get<Cause>(ask(*net::PeerIdentity::psk("btid@bsf"), {{Role::kRemoteUe, kRsc}}).outcome),
             Cause::kUnknownIdentity);
+}
+
+// /metrics of the standalone ProSe Function: every request through handle_http is counted by its outcome, its
+// entries by theirs, refused HTTP requests by status.
+TEST_F(ProsefnService, MetricsCountOutcomes) {
+  Metrics m;
+  auto post = [&](const net::PeerIdentity& peer, std::vector<RelayServiceRequest> services) {
+    ServiceAuthorisationRequest r;
+    r.transaction_id = 7;
+    r.services = std::move(services);
+    net::HttpRequest req;
+    req.method = "POST";
+    req.target = std::string(kHttpPath);
+    req.content_type = std::string(kContentType);
+    req.body = test::encode_ok(Message{r});
+    return handle_http(*service_, peer, req, 0, &m).status;
+  };
+  EXPECT_EQ(post(ue(), {{Role::kRemoteUe, kRsc}, {Role::kRelay, kRsc}, {Role::kRemoteUe, kOtherRsc}}), 200);
+  EXPECT_EQ(post(ue("001010000000099"), {{Role::kRemoteUe, kRsc}}), 200);
+  net::HttpRequest wrong;
+  wrong.method = "POST";
+  wrong.target = "/elsewhere";
+  EXPECT_EQ(handle_http(*service_, ue(), wrong, 0, &m).status, 404);
+  const std::string r = m.render();
+  auto has = [&](const std::string& line) { return r.find(line + "\n") != std::string::npos; };
+  EXPECT_TRUE(has("prose_prosefn_requests_total{outcome=\"answered\"} 1")) << r;
+  EXPECT_TRUE(has("prose_prosefn_requests_total{outcome=\"unknown-identity\"} 1")) << r;
+  EXPECT_TRUE(has("prose_prosefn_requests_total{outcome=\"malformed-request\"} 0")) << r;
+  EXPECT_TRUE(has("prose_prosefn_entries_total{outcome=\"granted\"} 1")) << r;
+  EXPECT_TRUE(has("prose_prosefn_entries_total{outcome=\"role-not-authorised\"} 1")) << r;
+  EXPECT_TRUE(has("prose_prosefn_entries_total{outcome=\"relay-service-code-not-authorised\"} 1")) << r;
+  EXPECT_TRUE(has("prose_prosefn_request_duration_seconds_count 2")) << r;
+  EXPECT_TRUE(has("prose_prosefn_request_duration_seconds_bucket{le=\"+Inf\"} 2")) << r;
+  EXPECT_TRUE(has("prose_prosefn_http_errors_total{status=\"404\"} 1")) << r;
 }
 
 TEST_F(ProsefnService, StoreChangesAreSeenAtOnce) {

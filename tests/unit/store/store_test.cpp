@@ -449,6 +449,27 @@ TEST_P(StoreTest, APendingDeliveryIsWrittenWithItsPrukOrNotAtAll) {
   }
 }
 
+// The PKMF's /metrics shows these counts (prose_pkmf_store_rows), on both backends.
+TEST_P(StoreTest, RowCountsOfTheWatchedTables) {
+  auto empty = store_->row_counts();
+  ASSERT_TRUE(empty.ok()) << empty.error().to_string();
+  const std::vector<std::pair<std::string, std::uint64_t>> none{
+      {"ue", 0}, {"relay", 0}, {"pruk", 0}, {"mikey_delivery", 0}, {"psdk", 0}};
+  EXPECT_EQ(*empty, none);
+  const std::string imsi = "001010000000030";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
+  ASSERT_TRUE(store_->upsert_ue("001010000000031", {1}, 1).ok());
+  ASSERT_TRUE(store_->upsert_relay("r1", {1}).ok());
+  auto a = pruk(imsi, 0x31), b = pruk(imsi, 0x32);
+  ASSERT_TRUE(store_->insert_pruk_with_delivery(a, delivery(a.pruk_id, 1, 1000), audit_for(a)).ok());
+  ASSERT_TRUE(store_->insert_pruk(b, false, audit_for(b)).ok());
+  auto counts = store_->row_counts();
+  ASSERT_TRUE(counts.ok()) << counts.error().to_string();
+  const std::vector<std::pair<std::string, std::uint64_t>> want{
+      {"ue", 2}, {"relay", 1}, {"pruk", 2}, {"mikey_delivery", 1}, {"psdk", 0}};
+  EXPECT_EQ(*counts, want);
+}
+
 // Progress, claims and the ends of a delivery: verification (with the PRUKs it deletes), giving up, removing the UE.
 TEST_P(StoreTest, PendingDeliveriesAreClaimedOnceAndEndWithTheirPruk) {
   const std::string imsi = "001010000000022";
