@@ -8,6 +8,7 @@
 #include <future>
 #include <map>
 #include <thread>
+#include "prose/util/asio_config.h"  // the project's one Asio configuration
 
 #include "prose/hss/service.h"
 #include "prose/util/random.h"

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <deque>
 #include <set>
+#include "prose/util/asio_config.h"  // the project's one Asio configuration
 
 namespace prose::hss {
 

@@ -8,6 +8,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include "prose/util/asio_config.h"  // the project's one Asio configuration
 
 #include <algorithm>
 #include <atomic>

@@ -13,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include "prose/util/asio_config.h"  // the project's one Asio configuration
 
 #include <algorithm>
 #include <atomic>

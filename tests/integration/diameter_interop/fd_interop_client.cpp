@@ -12,6 +12,7 @@
 #include <iostream>
 #include <string>
 #include <thread>
+#include "prose/util/asio_config.h"  // the project's one Asio configuration
 
 #include "prose/crypto/milenage.h"
 #include "prose/gba/gba.h"

@@ -10,7 +10,8 @@ Fenced blocks are classified by their info string, and an unclassified fence fai
 A ```sh block that should not run here (a server that runs until stopped, a 10-minute campaign, a command that
 installs into the system) is preceded by the line
   <!-- docs-test: skip: <reason> -->
-and the reason must say why (and, where there is one, which test runs it instead).
+and the reason must say why (and, where there is one, which test runs it instead). The blocks after a
+"<!-- walkthrough -->" marker (docs/agents.md) share one shell and are run by integration.agents_walkthrough.
 
 The scratch directory holds links to the build directory (build/), schema/, scripts/ and the sources the commands
 name, and build/bin is first on PATH, so `prose ...` and `build/bin/prose ...` both work as a reader would type them
@@ -28,6 +29,7 @@ import tempfile
 
 SKIP = re.compile(r"^<!-- docs-test: skip: (.+\S) -->$")
 FENCE = re.compile(r"^```(\S*)\s*$")
+WALKTHROUGH = "<!-- walkthrough -->"  # docs/agents.md: blocks run together by tests/integration/agents_walkthrough
 TIMEOUT_S = 120
 
 
@@ -64,6 +66,8 @@ def blocks(path):
             s = SKIP.match(lines[k].strip())
             if s:
                 skip = s.group(1)
+            elif lines[k].strip() == WALKTHROUGH:
+                skip = "a step of the docs/agents.md walk-through, which integration.agents_walkthrough runs in one shell"
         out.append((start, info, lines[i + 1:j], skip))
         i = j + 1
     return out

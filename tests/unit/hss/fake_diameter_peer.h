@@ -13,6 +13,7 @@
 #include <optional>
 #include <thread>
 #include <vector>
+#include "prose/util/asio_config.h"  // the project's one Asio configuration
 
 #include "prose/diameter/message.h"
 
