@@ -247,7 +247,7 @@ struct HssClient::Impl {
     if (!closed) {
       closed = true;
       boost::system::error_code ec;
-      watchdog.cancel(ec);
+      watchdog.cancel();
       socket.shutdown(tcp::socket::shutdown_both, ec);
       socket.close(ec);
     }
