@@ -1,5 +1,6 @@
 #include "prose/dissect/dissect.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "prose/agents/frame.h"
@@ -690,6 +691,8 @@ void Dissector::set_keys(keylog::File keys) {
 void Dissector::reset() {
   rx_.clear();
   memo_.clear();
+  links_.clear();
+  is_discovery_.clear();
 }
 
 Result Dissector::dissect_gpi(ByteView gpi) {
@@ -770,7 +773,14 @@ Result Dissector::dissect_sidelink(const FrameInput& in) {
         break;
       }
     }
-    if (opened || (pdu[0] >> 5) > pdcp::kMaxSduType || (pdu[0] & pdcp::kReservedBitsMask) != 0) discovery = true;
+    if (opened || (pdu[0] >> 5) > pdcp::kMaxSduType || (pdu[0] & pdcp::kReservedBitsMask) != 0) {
+      discovery = true;
+    } else if (!discovery) {  // scrambled octets that also read as a PDCP header: the link decides
+      auto known = is_discovery_.find(in.number);
+      if (known == is_discovery_.end())
+        known = is_discovery_.emplace(in.number, !links_.contains(std::minmax(src, dst))).first;
+      discovery = known->second;
+    }
   }
   if (discovery) {
     Node root = protocol_node(Proto::kDisc, 0, at, pdu.size());
@@ -856,6 +866,7 @@ Result Dissector::dissect_sidelink(const FrameInput& in) {
   const auto sn = static_cast<std::uint16_t>(c.peek(2));
   pd.children.push_back(c.uint(Field::kPdcpSn, 2));
   const bool signalling = sdu_type == static_cast<std::uint8_t>(pdcp::SduType::kPc5Signalling);
+  if (signalling && kd == pdcp::kUnprotectedKdSessId) links_.insert(std::minmax(src, dst));
   std::optional<Bytes> plain;  // the SDU in clear, when known
   std::size_t plain_buffer = 0, plain_offset = at + pdcp::kHeaderSize;
 

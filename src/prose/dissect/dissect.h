@@ -17,8 +17,10 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "prose/keylog/keylog.h"
@@ -237,6 +239,11 @@ class Dissector {
   keylog::File keys_;
   std::map<std::tuple<std::size_t, std::uint8_t, std::uint8_t>, std::unique_ptr<Rx>> rx_;  // (link, bearer, dir)
   std::map<std::uint32_t, Memo> memo_;
+  // A 29-octet unicast PDU is a Model B discovery response or a PDCP PDU; whose protection does not open (no
+  // key) is told apart by the link: once a pair of layer-2 IDs has exchanged unprotected PC5 signalling (a DCR
+  // starts every link) it carries PDCP, before that discovery. The first pass's decision is kept per frame.
+  std::set<std::pair<std::uint32_t, std::uint32_t>> links_;  // (lower, higher) layer-2 ID
+  std::map<std::uint32_t, bool> is_discovery_;               // frame number -> decision
   friend class Walker;
 };
 

@@ -138,7 +138,9 @@ while off < len(data):
         pl = pkt + 14 + 20 + 8
         pdu = pl + 6
         end = pkt + incl
-        if end - pdu > 12 and data[pdu] >> 5 == 2 and data[pdu + 1:pdu + 3] != b"\0\0":
+        # Unicast, not 29 octets (a discovery message, whose scrambled first octet may read as SDU type 2).
+        unicast = data[pl + 3:pl + 6] != b"\xff\xff\xff" and end - pdu != 29
+        if unicast and end - pdu > 12 and data[pdu] >> 5 == 2 and data[pdu + 1:pdu + 3] != b"\0\0":
             data[pdu + 6] ^= 0x04  # inside the message, which the MAC-I covers
             open(sys.argv[2], "wb").write(data)
             sys.exit(0)

@@ -322,6 +322,50 @@ TEST(Dissect, ProtectedDiscoveryOpensWithTheKeyLog) {
   expect_in_bounds(r, f);
 }
 
+// A Model B discovery response is unicast and 29 octets, like some PDCP PDUs, and its first octet is scrambled:
+// when that octet also reads as a PDCP header and no key opens it, the link decides. Before the pair's first
+// unprotected PC5 signalling (the DCR) it is discovery, after it PDCP; the decision is kept per frame.
+TEST(Dissect, AUnicastDiscoveryResponseWithoutKeysIsDiscoveryUntilTheLinkStarts) {
+  discovery::DiscoveryKeys k;
+  k.duik = SecretBytes(Bytes(32, 0x11));
+  k.dusk = SecretBytes(Bytes(32, 0x22));
+  k.duck = SecretBytes(Bytes(32, 0x33));
+  k.eea = cipher::Eea::kEea2;
+  discovery::DiscoveryMessage m;
+  m.type = discovery::MessageType::kResponse;
+  m.relay_service_code = 0xabcd;
+  m.user_info_id = kRelay;
+  m.l2_id = kRelay;
+  Bytes pdu;  // the scrambling follows the UTC-based counter: about 1 counter in 64 gives such an octet
+  for (std::uint32_t counter = discovery::utc_counter(kNow);
+       pdu.empty() && counter < discovery::utc_counter(kNow) + 100000; ++counter) {
+    auto p = discovery::protect(m, k, counter);
+    ASSERT_TRUE(p.ok());
+    if (((*p)[0] >> 5) <= pdcp::kMaxSduType && ((*p)[0] & pdcp::kReservedBitsMask) == 0) pdu = *p;
+  }
+  ASSERT_EQ(pdu.size(), 29u);
+  const Bytes response = frame(kRelay, kUe, pdu);
+  ASSERT_TRUE(looks_like_sidelink(response));
+  Dissector d;
+  Result before = d.dissect_sidelink({1, kNow, response});
+  EXPECT_EQ(before.protocol, "ProSe Discovery");
+  EXPECT_NE(find(before, Field::kDiscCounterLsb), nullptr);
+  EXPECT_EQ(find(before, Field::kPdcpSn), nullptr);
+  pc5::DirectCommunicationRequest dcr;
+  dcr.sequence_number = 1;
+  dcr.user_info = pc5::UserInfo::from_imsi("001010000000102");
+  dcr.nonce_1.fill(0x11);
+  dcr.ue_security_capabilities.add_eea(2).add_eia(2);
+  dcr.relay_service_code = 0xabcd;
+  d.dissect_sidelink(
+      {2, kNow, frame(kUe, kRelay, pdcp::encode_unprotected(pdcp::SduType::kPc5Signalling, 0, *pc5::encode(dcr)))});
+  Result after = d.dissect_sidelink({3, kNow, response});
+  EXPECT_EQ(after.protocol, "ProSe PDCP");
+  EXPECT_NE(find(after, Field::kPdcpSn), nullptr);
+  Result again = d.dissect_sidelink({1, kNow, response});  // Wireshark's GUI dissects frame 1 again
+  EXPECT_EQ(again.protocol, "ProSe Discovery");
+}
+
 TEST(Dissect, HeuristicAcceptsTheAgentsFramesOnly) {
   Bytes dcr = frame(kUe, kRelay, pdcp::encode_unprotected(pdcp::SduType::kPc5Signalling, 0, hex_literal("01000109")));
   EXPECT_TRUE(looks_like_sidelink(dcr));
