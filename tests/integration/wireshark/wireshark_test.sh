@@ -126,24 +126,26 @@ echo "without the PC5 key log: $sl_nk PC5 frames, $pdcp_nk PDCP headers, $dcr_nk
 ((nokeys > 0)) || fail "protected frames not marked"
 (($(nk -Y _ws.malformed | wc -l) == 0)) || fail "Malformed without the key log"
 
-# One flipped bit in the first protected PC5 signalling PDU (the DSMC): exactly one MAC-I incorrect.
-python3 - "$PCAP" "$DIR/flipped.pcap" <<'PY' || fail "could not flip a bit"
+# One flipped bit in the first protected PC5 signalling PDU (the DSMC): exactly one MAC-I incorrect. tshark names
+# the frame (the capture also holds MIKEY over UDP, whose random header octets can look like a PDCP header).
+dsmc_frame=$(ts -Y 'prose_pc5s.msg_type == 0x0c' -T fields -e frame.number | head -n 1)
+[[ -n $dsmc_frame ]] || fail "no DSMC in the capture"
+python3 - "$PCAP" "$DIR/flipped.pcap" "$dsmc_frame" <<'PY' || fail "could not flip a bit in frame $dsmc_frame"
 import struct, sys
 data = bytearray(open(sys.argv[1], "rb").read())
-off = 24
+want = int(sys.argv[3])
+off, number = 24, 0
 while off < len(data):
     incl = struct.unpack_from("<I", data, off + 8)[0]
     pkt = off + 16
-    if data[pkt + 23] == 17:  # IPv4 UDP
-        pl = pkt + 14 + 20 + 8
-        pdu = pl + 6
-        end = pkt + incl
-        # Unicast, not 29 octets (a discovery message, whose scrambled first octet may read as SDU type 2).
-        unicast = data[pl + 3:pl + 6] != b"\xff\xff\xff" and end - pdu != 29
-        if unicast and end - pdu > 12 and data[pdu] >> 5 == 2 and data[pdu + 1:pdu + 3] != b"\0\0":
-            data[pdu + 6] ^= 0x04  # inside the message, which the MAC-I covers
-            open(sys.argv[2], "wb").write(data)
-            sys.exit(0)
+    number += 1
+    if number == want:
+        pdu = pkt + 14 + 20 + 8 + 6  # Ethernet, IPv4, UDP, the sidelink frame header
+        if data[pkt + 23] != 17 or data[pdu] >> 5 != 2 or data[pdu + 1:pdu + 3] == b"\0\0":
+            sys.exit(1)
+        data[pdu + 6] ^= 0x04  # inside the message, which the MAC-I covers
+        open(sys.argv[2], "wb").write(data)
+        sys.exit(0)
     off = pkt + incl
 sys.exit(1)
 PY
