@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -28,6 +29,7 @@
 #include "prose/agents/protected_discovery.h"
 #include "prose/agents/timer_queue.h"
 #include "prose/crypto/milenage.h"
+#include "prose/gba/gpi.h"
 #include "prose/keylog/keylog.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/link/gba_gpi_processor.h"
@@ -68,10 +70,21 @@ std::atomic<bool> g_capture{true};
 // line: with stdout in a file, a flush per line is a write(2) per line.
 std::atomic<bool> g_flush_each_line{true};
 
+// PROSE_LINE_TIMES set (prose demo sets it): every line starts with "@<unix time, us>|", so that the lines of
+// several agents can be merged in the order they were written (agents.h).
+const bool g_line_times = std::getenv("PROSE_LINE_TIMES") != nullptr;
+
 void flush_lines() { std::fflush(stdout); }
 
 void line(const std::string& s) {
-  const std::string l = s + "\n";  // one write: the sidelink's delay thread logs too
+  std::string l;
+  if (g_line_times)
+    l = "@" +
+        std::to_string(
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count()) +
+        "|";
+  l += s + "\n";  // one write: the sidelink's delay thread logs too
   std::fwrite(l.data(), 1, l.size(), stdout);
   if (g_flush_each_line) std::fflush(stdout);
 }
@@ -123,6 +136,22 @@ std::string hex24(std::uint32_t v) {
   char b[16];
   std::snprintf(b, sizeof b, "0x%06x", v);
   return b;
+}
+// KD-sess ID (16 bit) and KD ID (32 bit) as on the wire and in Wireshark.
+std::string hex16(std::uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%04x", v & 0xffffu);
+  return b;
+}
+std::string hex32(std::uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%08x", v);
+  return b;
+}
+// ", P-TID <hex>" of a GPI (the PRUK ID it delivers), or "" when it does not decode.
+std::string gpi_p_tid(ByteView gpi) {
+  auto d = gba::decode_gpi(gpi);
+  return d.ok() ? ", P-TID " + to_hex_u64(d->gpi.p_tid) : std::string();
 }
 
 // The emulated radio's delay: frames wait in a queue ordered by departure time and a thread sends each when due,
@@ -251,10 +280,14 @@ class Sidelink {
 // PC5|<src L2>|<dst L2>|<message name> (the demo counts them by type and compares with what Wireshark shows).
 void send_pdus(Sidelink& sl, std::uint32_t src, std::uint32_t dst, const link::Output& o) {
   for (std::size_t i = 0; i < o.pdus.size(); ++i) {
-    if (g_capture && i < o.pdu_types.size() && o.pdu_types[i] != 0) {
+    const bool signalling = i < o.pdu_types.size() && o.pdu_types[i] != 0;
+    if (g_capture && signalling) {
       auto name = pc5::message_type_name(o.pdu_types[i]);
       line("PC5|" + hex24(src) + "|" + hex24(dst) + "|" + std::string(name ? *name : "?"));
     }
+    // The lines that led to a signalling message are out before the peer can answer it (prose demo's trace keeps
+    // the causal order); user data keeps the relay's one flush per wake-up.
+    if (signalling) flush_lines();
     sl.send(src, dst, o.pdus[i]);
   }
 }
@@ -644,10 +677,10 @@ class RemoteUeAgent {
       // The pcap shows the PKMF side on MIKEY's registered port (whatever ephemeral port its sender used), so
       // Wireshark decodes it without "Decode As".
       cap(mikey::kUdpPort, mikey_->port(), m->first);
-      msc("PKMF", cfg_.name,
-          "MIKEY I_MESSAGE (" + std::to_string(m->first.size()) +
-              " octets) to 127.0.0.1:" + std::to_string(mikey_->port()));
+      const std::string size_to =
+          std::to_string(m->first.size()) + " octets to 127.0.0.1:" + std::to_string(mikey_->port());
       if (!last_i_message_.empty() && m->first == last_i_message_) {
+        msc("PKMF", cfg_.name, "MIKEY I_MESSAGE (retransmitted, " + size_to + ")");
         if (!last_r_message_.empty()) {
           mikey_->send_to(m->second, last_r_message_);
           cap(mikey_->port(), mikey::kUdpPort, last_r_message_);
@@ -656,14 +689,22 @@ class RemoteUeAgent {
         continue;
       }
       if (!mikey_rx_) {
+        msc("PKMF", cfg_.name, "MIKEY I_MESSAGE (" + size_to + ")");
         evt("error", "MIKEY message before any Key Response: ignored");
         continue;
       }
       auto opened = mikey_rx_->open(m->first, mikey::ntp_now());
       if (!opened.ok()) {
+        msc("PKMF", cfg_.name, "MIKEY I_MESSAGE (" + size_to + ")");
         evt("error", "MIKEY message rejected: " + opened.error().to_string());
         continue;
       }
+      // IDi = Key Type ID || PRUK ID @ PKMF FQDN (clause 6.X.3.3.2.3.1), as the UE verified it.
+      msc("PKMF", cfg_.name,
+          "MIKEY I_MESSAGE (IDi Key Type ID " + to_hex(opened->key_type_id) + " || PRUK ID " +
+              to_hex_u64(opened->key_id) + " @ " + opened->pkmf_fqdn + ", PMK ID " + to_hex(opened->pmk_id) +
+              (opened->key.empty() ? std::string() : ", PRUK " + opened->key.fingerprint()) +
+              (opened->verification_message ? ", verification requested" : "") + ", " + size_to + ")");
       last_i_message_ = m->first;
       last_r_message_.clear();
       if (opened->verification_message) {
@@ -877,9 +918,16 @@ class RemoteUeAgent {
         auto before = ue_->state();
         link::Output out = ue_->on_pdu(now(), f->pdu);
         auto after = ue_->state();
-        if (before == link::RemoteState::kWaitDsmc && after == link::RemoteState::kWaitDca)
+        if (before == link::RemoteState::kWaitDsmc && after == link::RemoteState::kWaitDca) {
+          // In the order they happen: the GPI's PRUK is stored, KD derived, then the DSM Complete goes out.
+          for (auto& e : out.events)
+            if (auto* n = std::get_if<link::NewPruk>(&e)) PROSE_TRY_STATUS(on_new_pruk(*n));
+          std::erase_if(out.events, [](const link::Event& e) { return std::holds_alternative<link::NewPruk>(e); });
+          evt("kd", "KD " + ue_->kd_fingerprint().value_or("-") + " (KD ID " + hex32(ue_->kd_id().value_or(0)) +
+                        ") from the DSMC of relay " + hex24(relay_l2_));
           msc(cfg_.name, "relay",
-              "Direct Security Mode Complete (KD-sess ID " + std::to_string(ue_->kd_sess_id().value_or(0)) + ")");
+              "Direct Security Mode Complete (KD-sess ID " + hex16(ue_->kd_sess_id().value_or(0)) + ")");
+        }
         PROSE_TRY_STATUS(handle(std::move(out)));
       }
       while (auto a = app_.recv()) {
@@ -915,6 +963,13 @@ class RemoteUeAgent {
     return failure_.empty() ? Status{} : Status(fail(Errc::kDenied, failure_));
   }
 
+  // The PRUK and PRUK ID the GPI of a DSMC produced (GBA Push): into the key store.
+  Status on_new_pruk(link::NewPruk& n) {
+    evt("pruk", "GBA Push PRUK ID " + to_hex_u64(n.pruk_id) + " PRUK " + n.pruk.fingerprint());
+    store_.add_gba_pruk(cfg_.pkmf.fqdn, n.pruk_id, std::move(n.pruk));
+    return store_.save(cfg_.key_store, cfg_.kek);
+  }
+
   Status handle(link::Output o) {
     send_pdus(sl_, cfg_.l2_id, relay_l2_, o);
     timers_.apply(o.timers);
@@ -926,16 +981,15 @@ class RemoteUeAgent {
           store_.mark_used(cfg_.pkmf.fqdn, *s->pruk_id);
           PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
         }
-        evt(s->rekey ? "rekeyed" : "ready",
-            std::string(s->rekey ? "link rekeyed" : "link secured") + " with relay " + hex24(relay_l2_) +
-                ": KD-sess ID " + std::to_string(s->kd_sess_id) + ", KD ID " + std::to_string(s->kd_id) + ", PRUK ID " +
-                (s->pruk_id ? to_hex_u64(*s->pruk_id) : "-") + (s->pruk_from_gpi ? " (from GPI)" : "") +
-                ", algorithms EEA" + std::to_string(static_cast<int>(s->algorithms.eea)) + "/EIA" +
-                std::to_string(static_cast<int>(s->algorithms.eia)));
+        evt(s->rekey ? "rekeyed" : "ready", std::string(s->rekey ? "link rekeyed" : "link secured") + " with relay " +
+                                                hex24(relay_l2_) + ": KD-sess ID " + hex16(s->kd_sess_id) + ", KD ID " +
+                                                hex32(s->kd_id) + ", KD " + ue_->kd_fingerprint().value_or("-") +
+                                                ", PRUK ID " + (s->pruk_id ? to_hex_u64(*s->pruk_id) : "-") +
+                                                (s->pruk_from_gpi ? " (from GPI)" : "") + ", algorithms EEA" +
+                                                std::to_string(static_cast<int>(s->algorithms.eea)) + "/EIA" +
+                                                std::to_string(static_cast<int>(s->algorithms.eia)));
       } else if (auto* n = std::get_if<link::NewPruk>(&e)) {
-        evt("pruk", "GBA Push PRUK ID " + to_hex_u64(n->pruk_id) + " PRUK " + n->pruk.fingerprint());
-        store_.add_gba_pruk(cfg_.pkmf.fqdn, n->pruk_id, std::move(n->pruk));
-        PROSE_TRY_STATUS(store_.save(cfg_.key_store, cfg_.kek));
+        PROSE_TRY_STATUS(on_new_pruk(*n));
       } else if (auto* d = std::get_if<link::DataReceived>(&e)) {
         bytes_down_ += d->data.size();
         evt("data", "received " + std::to_string(d->data.size()) + " octets from the relay");
@@ -1189,6 +1243,7 @@ class RelayAgent {
     }
     msc(cfg_.name, "ue@" + hex24(f.src),
         "Discovery Response (Model B, protected: MIC, DUCK, DUSK; RSC " + hex24(cfg_.relay_service_code) + ")");
+    flush_lines();
     sl_.send(cfg_.l2_id, f.src, *pdu);
   }
 
@@ -1257,7 +1312,7 @@ class RelayAgent {
       } else if (auto* s = std::get_if<link::LinkSecured>(&e)) {
         log_link_keys(l2, cfg_.l2_id, p.machine->current_context());
         evt(s->rekey ? "rekeyed" : "secured",
-            "ue@" + hex24(l2) + " KD-sess ID " + std::to_string(s->kd_sess_id) + ", KD ID " + std::to_string(s->kd_id));
+            "ue@" + hex24(l2) + " KD-sess ID " + hex16(s->kd_sess_id) + ", KD ID " + hex32(s->kd_id));
       } else if (auto* f = std::get_if<link::SetupFailed>(&e)) {
         evt("failed", "ue@" + hex24(l2) + " setup failed: cause #" + std::to_string(static_cast<int>(f->cause)) + " " +
                           (p.reject_reason.empty() ? f->detail : p.reject_reason));
@@ -1308,6 +1363,7 @@ class RelayAgent {
     }
     msc(ue, cfg_.name, "(Direct Communication Request received: " + who + ")");
     msc(cfg_.name, "PKMF", "PC8 Key Request (" + who + ", RSC " + hex24(cfg_.relay_service_code) + ")");
+    flush_lines();  // out before the PKMF (and the HSS/BSF behind it) sees the request
     if (!kd_workers_) return kd_outcome(l2, p, pc8_call(*client_, pc8::Request(std::move(r))));  // on the loop
     p.kd_job = kd_workers_->submit(l2, pc8::Request(std::move(r)));
     return {};
@@ -1329,9 +1385,11 @@ class RelayAgent {
       cause = link::cause_for_pkmf_error(Errc::kIo);
     } else if (auto* kr = std::get_if<pc8::KdResponse>(&*resp)) {
       if (auto* g = std::get_if<pc8::KdGrant>(&kr->outcome)) {
+        const std::string freshness = g->kd_freshness.hex();
+        const std::string gpi =
+            g->gpi ? ", GPI " + std::to_string(g->gpi->size()) + " octets" + gpi_p_tid(*g->gpi) : std::string();
         msc("PKMF", cfg_.name,
-            "PC8 Key Response (KD " + g->kd.fingerprint() +
-                (g->gpi ? ", GPI " + std::to_string(g->gpi->size()) + " octets" : "") + ")");
+            "PC8 Key Response (KD " + g->kd.fingerprint() + ", KD freshness " + freshness + gpi + ")");
         link::KdGrant lg;
         lg.kd = g->kd.clone();
         std::copy(g->kd_freshness.bytes.begin(), g->kd_freshness.bytes.end(), lg.kd_freshness.begin());
@@ -1339,7 +1397,7 @@ class RelayAgent {
         evt("kd", ue + " KD " + g->kd.fingerprint());
         auto o = p.machine->kd_available(now(), std::move(lg));
         if (o.ok()) {
-          msc(cfg_.name, ue, std::string("Direct Security Mode Command") + (g->gpi ? " (with GPI)" : ""));
+          msc(cfg_.name, ue, "Direct Security Mode Command (KD freshness " + freshness + gpi + ")");
           return std::move(*o);
         }
         return {};

@@ -5,6 +5,9 @@
 //   EVT|<name>|<text>           an agent event (ready, pruk, data, error ...)
 //   CAP|<src port>|<dst port>|<unix time, us>|<hex>  a UDP payload for the demo's pcap (PC5 frames and MIKEY)
 //   PC5|<src L2 ID>|<dst L2 ID>|<message name>  a PC5 signalling message sent (with CAP lines on)
+// With the environment variable PROSE_LINE_TIMES set, each line starts with "@<unix time, us>|" (prose demo merges
+// the agents' lines in time order). A line is flushed before the PC5 signalling message or PKMF request it leads
+// to leaves, so a line that caused another one is always out first.
 #pragma once
 #include <cstdint>
 #include <optional>

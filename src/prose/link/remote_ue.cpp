@@ -97,6 +97,9 @@ std::optional<std::uint16_t> RemoteUe::kd_sess_id() const {
 std::optional<std::uint32_t> RemoteUe::kd_id() const {
   return kd_ ? std::optional<std::uint32_t>(kd_->kd_id) : std::nullopt;
 }
+std::optional<std::string> RemoteUe::kd_fingerprint() const {
+  return kd_ ? std::optional<std::string>(kd_->kd.fingerprint()) : std::nullopt;
+}
 std::optional<AlgorithmPair> RemoteUe::algorithms() const {
   return current_ ? std::optional<AlgorithmPair>(current_->algorithms()) : std::nullopt;
 }

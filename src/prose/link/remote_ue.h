@@ -114,6 +114,8 @@ class RemoteUe : private detail::MachineBase {
   RemoteState state() const { return state_; }
   std::optional<std::uint16_t> kd_sess_id() const;
   std::optional<std::uint32_t> kd_id() const;
+  // SecretBytes::fingerprint of the KD in use (the one the relay got from the PKMF when both sides agree), for logs.
+  std::optional<std::string> kd_fingerprint() const;
   std::optional<AlgorithmPair> algorithms() const;
   const SessionContext* current_context() const { return current_ ? &*current_ : nullptr; }
   bool using_imsi() const { return use_imsi_; }

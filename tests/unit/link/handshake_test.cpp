@@ -36,6 +36,9 @@ TEST_P(EachAlgorithmPair, HandshakeAgreesAndCarriesData) {
   EXPECT_EQ(h.ue->kd_sess_id(), h.relay->kd_sess_id());
   EXPECT_NE(*h.ue->kd_sess_id(), 0);
   EXPECT_EQ(h.ue->kd_id(), h.relay->kd_id());
+  // The KD the Remote UE derived is the one the PKMF gave the relay (what prose demo shows side by side).
+  ASSERT_FALSE(h.pkmf.last_kd_fingerprint.empty());
+  EXPECT_EQ(h.ue->kd_fingerprint(), h.pkmf.last_kd_fingerprint);
   auto* sec = Harness::last<LinkSecured>(h.ue_events);
   ASSERT_NE(sec, nullptr);
   EXPECT_EQ(sec->pruk_id, 0x1122334455667788ull);

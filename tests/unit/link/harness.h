@@ -62,6 +62,7 @@ struct FakePkmf {
   int requests = 0;
   int resyncs = 0;
   std::optional<PrukId> last_issued;
+  std::string last_kd_fingerprint;  // of the KD last granted
 
   Bytes naf_id() const { return keys::make_naf_id(kPkmfFqdn, keys::fc::kUaProsePkmf); }
 
@@ -98,6 +99,7 @@ struct FakePkmf {
     KdGrant g;
     random_fill(g.kd_freshness);
     PROSE_TRY(g.kd, keys::derive_kd(pruk->view(), g.kd_freshness));
+    last_kd_fingerprint = g.kd.fingerprint();
     g.gpi = std::move(gpi);
     return g;
   }
