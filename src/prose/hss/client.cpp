@@ -200,10 +200,11 @@ struct HssClient::Impl {
       if (m.command_code == d::cmd::kDeviceWatchdog) {
         answer(m, d::rc::kSuccess);
       } else if (m.command_code == d::cmd::kDisconnectPeer) {
-        // The peer leaves (RFC 6733 5.4): answer, stop using the connection, close once the DPA is out.
-        answer(m, d::rc::kSuccess);
+        // The peer leaves (RFC 6733 5.4): stop using the connection, answer, close once the DPA is out. Marked
+        // dead before the DPA leaves, so nobody who saw the peer close still finds the connection alive.
         alive = false;
         close_after_write = true;
+        answer(m, d::rc::kSuccess);
       } else {
         answer(m, d::rc::kCommandUnsupported);
       }

@@ -90,7 +90,8 @@ struct Source {
   std::list<Session*> pending;
 };
 
-enum class Admission : std::uint8_t { kPending, kEstablished, kEvicted };
+// kFailed: the handshake failed; no longer pending, the connection counts until its session ends.
+enum class Admission : std::uint8_t { kPending, kEstablished, kFailed, kEvicted };
 
 // One kind of log line, rate-limited across threads.
 struct LogGate {
@@ -285,13 +286,19 @@ class Session : public std::enable_shared_from_this<Session> {
     {
       std::lock_guard lock(srv_.m);
       if (admission_ == Admission::kEvicted) return;
+      if (admission_ == Admission::kPending) {
+        srv_.remove_pending(srv_.sources.find(source_), pending_it_);
+        admission_ = Admission::kFailed;
+      }
     }
-    ++srv_.hs_failed[static_cast<std::size_t>(why)];
+    // Logged, then counted: whoever sees the count (a test, /metrics) also finds the log line and the pending
+    // handshake gone.
     if (auto suppressed = srv_.handshake_log.allow()) {
       log::warn("https: TLS handshake from {} failed: {} ({}); {} more failed handshakes not logged",
                 peer_addr_.to_string(), handshake_failure_name(why), detail.empty() ? ec.message() : detail,
                 *suppressed);
     }
+    ++srv_.hs_failed[static_cast<std::size_t>(why)];
   }
 
   void do_read_header() {
