@@ -70,7 +70,13 @@ std::atomic<bool> g_flush_each_line{true};
 
 void flush_lines() { std::fflush(stdout); }
 
+std::function<void(const std::string&)> g_line_writer;
+
 void line(const std::string& s) {
+  if (g_line_writer) {
+    g_line_writer(s);
+    return;
+  }
   const std::string l = s + "\n";  // one write: the sidelink's delay thread logs too
   std::fwrite(l.data(), 1, l.size(), stdout);
   if (g_flush_each_line) std::fflush(stdout);
@@ -1384,6 +1390,8 @@ Status run_remote_ue(RemoteUeAgentConfig cfg) {
   RemoteUeAgent a(std::move(cfg));
   return a.run();
 }
+
+void set_line_writer(std::function<void(const std::string&)> writer) { g_line_writer = std::move(writer); }
 
 Status run_relay(RelayAgentConfig cfg) {
   install_signals();

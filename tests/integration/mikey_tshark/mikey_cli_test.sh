@@ -28,7 +28,7 @@ echo "$OUT" | grep -qx "Timestamp: 2026-01-01T00:00:00Z" || fail "timestamp: $OU
 echo "$OUT" | grep -q "^Verification message: 01010501" || fail "verification message"
 echo "$OUT" | grep -q "^PRUK: " && fail "key printed without --show-key"
 $OPEN --now $NOW --in "$W/m.bin" --show-key | grep -qx "PRUK: $PRUK" || fail "--show-key / --in"
-$OPEN --now $NOW --json "$MSG" | grep -q '"PRUK ID": "1122334455667788"' || fail "--json"
+$OPEN --now $NOW --json "$MSG" | grep -q '"pruk_id": "1122334455667788"' || fail "--json"
 
 expect_fail() {
   reason="$1"
