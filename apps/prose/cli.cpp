@@ -1,8 +1,12 @@
 #include "cli.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 
 #include "prose/util/hex.h"
 
@@ -92,40 +96,318 @@ Bytes read_input(const std::string& opt, const std::string& inline_hex, const st
   return Bytes(data.begin(), data.end());
 }
 
-Output& Output::field(const std::string& name, const std::string& value) {
-  lines_.emplace_back(name, value);
-  obj_[name] = value;
+namespace {
+
+struct JsonSpec {
+  std::vector<std::string> keys;
+  bool lines = false;
+  bool self = false;  // the command prints its own object
+};
+std::map<const CLI::App*, JsonSpec>& specs() {
+  static std::map<const CLI::App*, JsonSpec> m;
+  return m;
+}
+bool g_json = false;                 // --json was on the command line
+bool g_json_parsed = false;          // CLI11's storage for the --json flag (never set: main() takes --json out)
+const JsonSpec* g_active = nullptr;  // the running command's declaration
+nlohmann::ordered_json g_result = nlohmann::ordered_json::object();  // its fields so far
+bool g_own_printed = false;  // a command declared with add_own_json_flag printed its object
+
+// The deepest subcommand the command line reached.
+const CLI::App* leaf(const CLI::App& root) {
+  const CLI::App* a = &root;
+  for (;;) {
+    auto subs = a->get_subcommands();
+    if (subs.empty()) return a;
+    a = subs.front();
+  }
+}
+std::string command_path(const CLI::App* a) {
+  std::string p;
+  for (; a != nullptr; a = a->get_parent()) p = a->get_name() + (p.empty() ? "" : " " + p);
+  return p;
+}
+const JsonSpec* spec_of(const CLI::App* a) {
+  auto it = specs().find(a);
+  return it == specs().end() ? nullptr : &it->second;
+}
+
+void check_keys(const nlohmann::ordered_json& v) {
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (!is_snake_case(it.key())) throw std::logic_error("JSON key '" + it.key() + "' is not snake_case");
+      check_keys(*it);
+    }
+  } else if (v.is_array()) {
+    for (const auto& e : v) check_keys(e);
+  }
+}
+
+// {"ok", "error", then every declared key (null when unset)}.
+nlohmann::ordered_json compose(const JsonSpec* spec, const nlohmann::ordered_json& fields, const std::string* code,
+                               const std::string* message) {
+  nlohmann::ordered_json o = nlohmann::ordered_json::object();
+  o["ok"] = code == nullptr;
+  if (code == nullptr)
+    o["error"] = nullptr;
+  else
+    o["error"] = {{"code", *code}, {"message", *message}};
+  if (spec != nullptr)
+    for (const auto& k : spec->keys) o[k] = fields.contains(k) ? fields[k] : nlohmann::ordered_json(nullptr);
+  return o;
+}
+
+void emit(const JsonSpec* spec, const nlohmann::ordered_json& o) {
+  const std::string text = (spec != nullptr && spec->lines ? o.dump() : o.dump(2)) + "\n";
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+bool* declare(CLI::App* sub, const std::vector<std::string>& keys, bool lines, bool self = false) {
+  for (const auto& k : keys) {
+    if (!is_snake_case(k) || k == "ok" || k == "error") throw std::logic_error("bad JSON key '" + k + "'");
+  }
+  specs()[sub] = JsonSpec{keys, lines, self};
+  std::string help = lines ? "Print JSON lines, one object per line" : "Print the result as one JSON object";
+  help += " (keys: ok, error";
+  for (const auto& k : keys) help += ", " + k;
+  help += "; see JSON output)";
+  sub->add_flag("--json", g_json_parsed, help);
+  return &g_json;
+}
+
+}  // namespace
+
+bool is_snake_case(const std::string& key) {
+  if (key.empty() || key[0] < 'a' || key[0] > 'z') return false;
+  for (char c : key)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+std::string snake_case_key(const std::string& label) {
+  std::string k;
+  for (char c : label) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      k.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    } else if (!k.empty() && k.back() != '_') {
+      k.push_back('_');
+    }
+  }
+  while (!k.empty() && k.back() == '_') k.pop_back();
+  if (!k.empty() && std::isdigit(static_cast<unsigned char>(k[0]))) k.insert(0, "n_");
+  return k;
+}
+
+std::string hex_width(std::uint64_t value, unsigned octets) {
+  std::string s(2 * octets, '0');
+  for (std::size_t i = s.size(); i-- > 0; value >>= 4) s[i] = "0123456789abcdef"[value & 0xf];
+  return s;
+}
+
+void Output::set(const std::string& key, nlohmann::ordered_json v) {
+  if (!json_) return;
+  if (!is_snake_case(key)) throw std::logic_error("JSON key '" + key + "' is not snake_case");
+  check_keys(v);
+  if (g_active != nullptr && !g_active->self &&
+      std::find(g_active->keys.begin(), g_active->keys.end(), key) == g_active->keys.end()) {
+    throw std::logic_error("JSON key '" + key + "' is not declared for this command (add_json_flag)");
+  }
+  obj_[key] = std::move(v);
+}
+
+Output& Output::text(const std::string& key, const std::string& label, const std::string& value) {
+  lines_.emplace_back(label, value);
+  set(key, value);
   return *this;
 }
-Output& Output::field(const std::string& name, std::int64_t value) {
-  lines_.emplace_back(name, std::to_string(value));
-  obj_[name] = value;
+Output& Output::num(const std::string& key, const std::string& label, std::int64_t value) {
+  lines_.emplace_back(label, std::to_string(value));
+  set(key, value);
   return *this;
 }
-Output& Output::field(const std::string& name, bool value) {
-  lines_.emplace_back(name, value ? "yes" : "no");
-  obj_[name] = value;
+Output& Output::real(const std::string& key, const std::string& label, double value, int decimals) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.*f", decimals, value);
+  lines_.emplace_back(label, b);
+  set(key, std::strtod(b, nullptr));
   return *this;
 }
-Output& Output::raw(const std::string& name, nlohmann::json value) {
-  obj_[name] = std::move(value);
+Output& Output::flag(const std::string& key, const std::string& label, bool value) {
+  lines_.emplace_back(label, value ? "yes" : "no");
+  set(key, value);
   return *this;
 }
-void Output::value(const std::string& name, const std::string& v) {
+Output& Output::hex(const std::string& key, const std::string& label, ByteView value) {
+  const std::string h = to_hex(value);
+  lines_.emplace_back(label, h);
+  set(key, h);
+  return *this;
+}
+Output& Output::hex_id(const std::string& key, const std::string& label, std::uint64_t value, unsigned octets) {
+  const std::string h = hex_width(value, octets);
+  lines_.emplace_back(label, h);
+  set(key, h);
+  return *this;
+}
+Output& Output::list(const std::string& key, const std::string& label, const std::vector<std::string>& values) {
+  std::string joined;
+  for (const auto& v : values) joined += (joined.empty() ? "" : ", ") + v;
+  lines_.emplace_back(label, values.empty() ? std::string("-") : joined);
+  set(key, values);
+  return *this;
+}
+Output& Output::field(const std::string& label, const std::string& value) {
+  lines_.emplace_back(label, value);
+  char* end = nullptr;
+  const double d = value.empty() ? 0 : std::strtod(value.c_str(), &end);
+  const bool number = !value.empty() && end == value.c_str() + value.size() &&
+                      value.find_first_not_of("0123456789.-") == std::string::npos;
+  if (number)
+    set(snake_case_key(label), d);
+  else
+    set(snake_case_key(label), value);
+  return *this;
+}
+Output& Output::field(const std::string& label, std::int64_t value) {
+  lines_.emplace_back(label, std::to_string(value));
+  set(snake_case_key(label), value);
+  return *this;
+}
+Output& Output::field(const std::string& label, bool value) {
+  lines_.emplace_back(label, value ? "yes" : "no");
+  set(snake_case_key(label), value);
+  return *this;
+}
+Output& Output::raw(const std::string& key, nlohmann::ordered_json value) {
+  set(key, std::move(value));
+  return *this;
+}
+Output& Output::line(const std::string& label, const std::string& value) {
+  lines_.emplace_back(label, value);
+  return *this;
+}
+void Output::value(const std::string& key, const std::string& v) {
   if (json_) {
-    nlohmann::ordered_json o;
-    o[name] = v;
-    std::cout << o.dump() << "\n";
+    set(key, v);
+    print();
   } else {
     std::cout << v << "\n";
   }
 }
 void Output::print() const {
   if (json_) {
-    std::cout << obj_.dump(2) << "\n";
+    if (g_active != nullptr && g_active->lines) {
+      emit(g_active, compose(g_active, obj_, nullptr, nullptr));
+      return;
+    }
+    for (auto it = obj_.begin(); it != obj_.end(); ++it) g_result[it.key()] = *it;
     return;
   }
   for (const auto& [k, v] : lines_) std::cout << k << ": " << v << "\n";
+}
+
+bool take_json_flag(std::vector<std::string>& args) {
+  bool found = false;
+  std::vector<std::string> kept;
+  bool rest = false;
+  for (auto& a : args) {
+    if (a == "--") rest = true;
+    if (!rest && a == "--json") {
+      found = true;
+      continue;
+    }
+    kept.push_back(std::move(a));
+  }
+  args = std::move(kept);
+  g_json = g_json || found;
+  return found;
+}
+
+bool json_requested() { return g_json; }
+
+bool* add_json_flag(CLI::App* sub, const std::vector<std::string>& keys) { return declare(sub, keys, false); }
+bool* add_own_json_flag(CLI::App* sub, const std::vector<std::string>& keys) { return declare(sub, keys, false, true); }
+
+void print_own_json(const nlohmann::ordered_json& object) {
+  if (g_active == nullptr || !g_active->self)
+    throw std::logic_error("print_own_json: not declared with add_own_json_flag");
+  if (!object.is_object() || !object.contains("ok") || !object["ok"].is_boolean() || !object.contains("error"))
+    throw std::logic_error("print_own_json: the object needs \"ok\" (boolean) and \"error\"");
+  check_keys(object);
+  std::vector<std::string> want{"ok", "error"};
+  want.insert(want.end(), g_active->keys.begin(), g_active->keys.end());
+  std::vector<std::string> have;
+  for (auto it = object.begin(); it != object.end(); ++it) have.push_back(it.key());
+  if (have != want) throw std::logic_error("print_own_json: the keys differ from the declaration (add_own_json_flag)");
+  emit(g_active, object);
+  g_own_printed = true;
+}
+bool* add_json_lines_flag(CLI::App* sub, const std::vector<std::string>& keys) { return declare(sub, keys, true); }
+
+const std::vector<std::string>* json_keys(const CLI::App* sub) {
+  const JsonSpec* s = spec_of(sub);
+  return s == nullptr ? nullptr : &s->keys;
+}
+
+void check_json_command(const CLI::App& root) {
+  if (!g_json) return;
+  const CLI::App* l = leaf(root);
+  g_active = spec_of(l);
+  if (g_active == nullptr) throw Exit(kExitBadInput, "--json: `" + command_path(l) + "` has no JSON output", "usage");
+}
+
+void print_json_success(const CLI::App& root) {
+  if (!g_json) return;
+  const JsonSpec* spec = g_active != nullptr ? g_active : spec_of(leaf(root));
+  if (spec == nullptr || spec->lines || spec->self) return;
+  emit(spec, compose(spec, g_result, nullptr, nullptr));
+}
+
+void print_json_failure(const CLI::App& root, const std::string& code, const std::string& message) {
+  if (!g_json || g_own_printed) return;
+  const JsonSpec* spec = g_active != nullptr ? g_active : spec_of(leaf(root));
+  emit(spec, compose(spec, g_result, &code, &message));
+}
+
+std::string error_code_for_exit(int exit_code) {
+  return exit_code == kExitBadInput ? "bad_input" : exit_code == kExitOk ? "none" : "failed";
+}
+
+std::string error_code_for(Errc c) {
+  switch (c) {
+    case Errc::kInvalidArgument:
+      return "invalid_argument";
+    case Errc::kTruncated:
+      return "truncated";
+    case Errc::kMalformed:
+      return "malformed";
+    case Errc::kUnsupported:
+      return "unsupported";
+    case Errc::kAuthFailed:
+      return "auth_failed";
+    case Errc::kReplay:
+      return "replay";
+    case Errc::kClockSkew:
+      return "clock_skew";
+    case Errc::kSyncFailure:
+      return "sync_failure";
+    case Errc::kNotFound:
+      return "not_found";
+    case Errc::kDenied:
+      return "denied";
+    case Errc::kConflict:
+      return "conflict";
+    case Errc::kState:
+      return "state";
+    case Errc::kTimeout:
+      return "timeout";
+    case Errc::kIo:
+      return "io";
+    case Errc::kInternal:
+      return "internal";
+  }
+  return "internal";
 }
 
 CLI::App* subcommand_group(CLI::App& parent, const std::string& name, const std::string& description) {
@@ -135,12 +417,6 @@ CLI::App* subcommand_group(CLI::App& parent, const std::string& name, const std:
   CLI::App* sub = parent.add_subcommand(name, description);
   sub->require_subcommand(1);
   return sub;
-}
-
-bool* add_json_flag(CLI::App* sub) {
-  auto* flag = new bool(false);  // lives as long as the process: subcommands are built once in main
-  sub->add_flag("--json", *flag, "Print the result as JSON");
-  return flag;
 }
 
 }  // namespace prose::cli

@@ -1,6 +1,9 @@
 // The prose command: one entry point for the network functions, agents and the crypto calculator.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli.h"
 #include "guide.h"
@@ -15,8 +18,18 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", prose::cli::kVersion);
   prose::cli::register_all(app);
+  // --json anywhere on the line (docs/cli.md "JSON output"): taken out here, checked against the command reached
+  // before its callback runs, and the result object printed below, ok or not.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  prose::cli::take_json_flag(args);
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
+  app.parse_complete_callback([&app] { prose::cli::check_json_command(app); });
+  auto fail = [&app](int code, const std::string& error_code, const std::string& message) {
+    prose::cli::print_json_failure(app, error_code, message);
+    return code;
+  };
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -24,13 +37,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return prose::cli::report_parse_error(app, e, std::cerr);
+    return fail(prose::cli::report_parse_error(app, e, std::cerr), "usage", e.what());
   } catch (const prose::cli::Exit& e) {
     if (e.what()[0] != '\0') std::cerr << "prose: " << e.what() << "\n";
-    return e.code;
+    const std::string code = e.error_code.empty() ? prose::cli::error_code_for_exit(e.code) : e.error_code;
+    return fail(e.code, code, e.what());
   } catch (const std::exception& e) {
     std::cerr << "prose: internal error: " << e.what() << "\n";
-    return prose::cli::kExitFailure;
+    return fail(prose::cli::kExitFailure, "internal", std::string("internal error: ") + e.what());
   }
+  prose::cli::print_json_success(app);
   return prose::cli::kExitOk;
 }

@@ -40,6 +40,7 @@ void trigger_key_request(const std::string& config, const std::string& imsi, boo
   if (!d.ok() && (d.error().code == Errc::kNotFound || d.error().code == Errc::kState)) bad_input(d.error().message);
   auto trigger = or_exit(std::move(d), "trigger-key-request", kExitFailure);
   const std::string csb = to_hex_u32(trigger.job.csb_id);
+  const std::uint32_t trigger_csb = trigger.job.csb_id;
   if (revoke_pmk) {
     auto pmk = or_exit(s->find_pmk(imsi), "trigger-key-request", kExitFailure);
     or_exit(s->revoke_pmk(imsi, {now, "admin", "revoke", "PMK", to_hex_u64(pmk ? pmk->pmk_id : 0), imsi}),
@@ -75,12 +76,15 @@ void trigger_key_request(const std::string& config, const std::string& imsi, boo
   }
   sender.stop();
   Output out(json);
-  out.field("IMSI", imsi).field("UE address", to).field("CSB ID", csb).field("PMK revoked", revoke_pmk);
-  out.field("Verified by the UE", *verified);
+  out.text("imsi", "IMSI", imsi).text("ue_address", "UE address", to);
+  out.hex_id("csb_id", "CSB ID", trigger_csb, 4).flag("pmk_revoked", "PMK revoked", revoke_pmk);
+  out.flag("verified_by_the_ue", "Verified by the UE", *verified);
   out.print();
   if (!*verified) {
-    throw Exit(kExitFailure, "no verification message from UE " + imsi + " at " + to + " after " +
-                                 std::to_string(policy.mikey_max_attempts) + " attempts");
+    throw Exit(kExitFailure,
+               "no verification message from UE " + imsi + " at " + to + " after " +
+                   std::to_string(policy.mikey_max_attempts) + " attempts",
+               "not_verified");
   }
 }
 
@@ -91,6 +95,12 @@ bool valid_imsi(const std::string& s) {
 std::vector<std::uint32_t> parse_rscs(const std::vector<std::string>& in) {
   std::vector<std::uint32_t> out;
   for (const auto& s : in) out.push_back(static_cast<std::uint32_t>(hex_uint_option("--rsc", s, 24)));
+  return out;
+}
+
+std::vector<std::string> rsc_hex(const std::vector<std::uint32_t>& v) {
+  std::vector<std::string> out;
+  for (auto x : v) out.push_back(hex_width(x, 3));
   return out;
 }
 
@@ -112,7 +122,7 @@ void register_admin(CLI::App& app) {
   auto* config = new std::string;
   cmd->add_option("--config", *config, "PKMF configuration file")->required();
   cmd->require_subcommand(1);
-  bool* json = add_json_flag(cmd);
+  bool* json = nullptr;
 
   // ue-add / ue-remove / ue-list / ue-show
   auto* imsi = new std::string;
@@ -120,25 +130,37 @@ void register_admin(CLI::App& app) {
   auto* ue_add = cmd->add_subcommand("ue-add", "Add a Remote UE or replace its Relay Service Codes");
   ue_add->add_option("--imsi", *imsi, "IMSI digits")->required();
   ue_add->add_option("--rsc", *rscs, "Relay Service Code it may use (hex, 24 bit); repeat")->required();
+  json = add_json_flag(ue_add, {"imsi", "relay_service_codes"});
   ue_add->callback([=] {
     if (!valid_imsi(*imsi)) bad_input("--imsi: expected 6 to 15 digits");
     auto codes = parse_rscs(*rscs);
     auto s = open_from(*config);
     or_exit(s->upsert_ue(*imsi, codes, std::time(nullptr)), "ue-add", kExitFailure);
-    std::cout << "UE " << *imsi << " may use " << rsc_list(codes) << "\n";
+    if (*json)
+      Output(true)
+          .text("imsi", "IMSI", *imsi)
+          .list("relay_service_codes", "Relay Service Codes", rsc_hex(codes))
+          .print();
+    else
+      std::cout << "UE " << *imsi << " may use " << rsc_list(codes) << "\n";
   });
   auto* ue_rm = cmd->add_subcommand("ue-remove", "Remove a Remote UE and its PRUKs");
   ue_rm->add_option("--imsi", *imsi, "IMSI digits")->required();
+  add_json_flag(ue_rm, {"imsi", "removed"});
   ue_rm->callback([=] {
     auto s = open_from(*config);
     or_exit(s->remove_ue(*imsi), "ue-remove");
-    std::cout << "UE " << *imsi << " removed\n";
+    if (*json)
+      Output(true).text("imsi", "IMSI", *imsi).flag("removed", "Removed", true).print();
+    else
+      std::cout << "UE " << *imsi << " removed\n";
   });
   auto* ue_list = cmd->add_subcommand("ue-list", "List Remote UEs");
   auto* limit = new std::size_t(100);
   auto* offset = new std::size_t(0);
   ue_list->add_option("--limit", *limit, "At most this many");
   ue_list->add_option("--offset", *offset, "Skip this many");
+  add_json_flag(ue_list, {"ues", "total"});
   ue_list->callback([=] {
     auto s = open_from(*config);
     auto ues = or_exit(s->list_ues(*limit, *offset), "ue-list", kExitFailure);
@@ -146,32 +168,39 @@ void register_admin(CLI::App& app) {
     for (const auto& u : ues) {
       if (*json) {
         arr.push_back({{"imsi", u.imsi},
-                       {"rscs", rsc_list(u.relay_service_codes)},
-                       {"ip", u.ip_address.value_or("")},
+                       {"relay_service_codes", rsc_hex(u.relay_service_codes)},
+                       {"ip_address", u.ip_address ? nlohmann::ordered_json(*u.ip_address) : nullptr},
                        {"pruk_delivery", u.pruk_delivery}});
       } else {
         std::cout << u.imsi << " rsc=" << rsc_list(u.relay_service_codes) << " ip=" << u.ip_address.value_or("-")
                   << " delivery=" << (u.pruk_delivery ? "on" : "off") << "\n";
       }
     }
+    const auto total = static_cast<std::int64_t>(or_exit(s->count_ues(), "count", kExitFailure));
     if (*json)
-      std::cout << arr.dump(2) << "\n";
+      Output(true).raw("ues", arr).num("total", "Total", total).print();
     else
-      std::cout << "total: " << or_exit(s->count_ues(), "count", kExitFailure) << "\n";
+      std::cout << "total: " << total << "\n";
   });
   auto* ue_show = cmd->add_subcommand("ue-show", "Show a Remote UE and its PRUK IDs (never key bytes)");
   ue_show->add_option("--imsi", *imsi, "IMSI digits")->required();
+  add_json_flag(ue_show, {"imsi", "relay_service_codes", "ip_address", "pruk_delivery", "pruk_ids"});
   ue_show->callback([=] {
     auto s = open_from(*config);
     auto ue = or_exit(s->find_ue(*imsi), "ue-show", kExitFailure);
     if (!ue) bad_input("--imsi: no UE " + *imsi);
     auto ids = or_exit(s->pruk_ids(*imsi), "ue-show", kExitFailure);
     Output out(*json);
-    out.field("IMSI", ue->imsi).field("Relay Service Codes", rsc_list(ue->relay_service_codes));
-    out.field("IP address", ue->ip_address.value_or("-")).field("PRUK delivery", ue->pruk_delivery);
-    std::string idlist;
-    for (auto id : ids) idlist += (idlist.empty() ? "" : ",") + to_hex_u64(id);
-    out.field("PRUK IDs", idlist.empty() ? std::string("-") : idlist);
+    out.text("imsi", "IMSI", ue->imsi)
+        .list("relay_service_codes", "Relay Service Codes", rsc_hex(ue->relay_service_codes));
+    if (ue->ip_address)
+      out.text("ip_address", "IP address", *ue->ip_address);
+    else
+      out.line("IP address", "-");
+    out.flag("pruk_delivery", "PRUK delivery", ue->pruk_delivery);
+    std::vector<std::string> idlist;
+    for (auto id : ids) idlist.push_back(hex_width(id, 8));
+    out.list("pruk_ids", "PRUK IDs", idlist);
     out.print();
   });
   auto* trigger = cmd->add_subcommand("trigger-key-request",
@@ -181,33 +210,52 @@ void register_admin(CLI::App& app) {
   auto* revoke = new bool(false);
   trigger->add_flag("--revoke-pmk", *revoke,
                     "Forget the UE's PMK first (e.g. after a compromise): its Key Request gets a new PMK and PRUK");
+  add_json_flag(trigger, {"imsi", "ue_address", "csb_id", "pmk_revoked", "verified_by_the_ue"});
   trigger->callback([=] { trigger_key_request(*config, *imsi, *revoke, *json); });
   auto* relay_id = new std::string;
   auto* relay_add = cmd->add_subcommand("relay-add", "Add a relay or replace the Relay Service Codes it serves");
   relay_add->add_option("--id", *relay_id, "Relay identity (as in its certificate, without 'relay-')")->required();
   relay_add->add_option("--rsc", *rscs, "Relay Service Code it may serve (hex, 24 bit); repeat")->required();
+  add_json_flag(relay_add, {"relay_id", "relay_service_codes"});
   relay_add->callback([=] {
     auto codes = parse_rscs(*rscs);
     auto s = open_from(*config);
     or_exit(s->upsert_relay(*relay_id, codes), "relay-add", kExitFailure);
-    std::cout << "relay " << *relay_id << " serves " << rsc_list(codes) << "\n";
+    if (*json)
+      Output(true)
+          .text("relay_id", "Relay", *relay_id)
+          .list("relay_service_codes", "Relay Service Codes", rsc_hex(codes))
+          .print();
+    else
+      std::cout << "relay " << *relay_id << " serves " << rsc_list(codes) << "\n";
   });
   auto* relay_rm = cmd->add_subcommand("relay-remove", "Remove a relay");
   relay_rm->add_option("--id", *relay_id, "Relay identity")->required();
+  add_json_flag(relay_rm, {"relay_id", "removed"});
   relay_rm->callback([=] {
     auto s = open_from(*config);
     or_exit(s->remove_relay(*relay_id), "relay-remove");
-    std::cout << "relay " << *relay_id << " removed\n";
+    if (*json)
+      Output(true).text("relay_id", "Relay", *relay_id).flag("removed", "Removed", true).print();
+    else
+      std::cout << "relay " << *relay_id << " removed\n";
   });
   auto* relay_list = cmd->add_subcommand("relay-list", "List relays");
+  add_json_flag(relay_list, {"relays"});
   relay_list->callback([=] {
     auto s = open_from(*config);
+    nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const auto& r : or_exit(s->list_relays(), "relay-list", kExitFailure)) {
-      std::cout << r.relay_id << " rsc=" << rsc_list(r.relay_service_codes) << "\n";
+      if (*json)
+        arr.push_back({{"relay_id", r.relay_id}, {"relay_service_codes", rsc_hex(r.relay_service_codes)}});
+      else
+        std::cout << r.relay_id << " rsc=" << rsc_list(r.relay_service_codes) << "\n";
     }
+    if (*json) Output(true).raw("relays", arr).print();
   });
   // psdk-list / psdk-purge: discovery keys per Relay Service Code (IDs and times, never key bytes).
   auto* psdk_list = cmd->add_subcommand("psdk-list", "List stored PSDKs per Relay Service Code (never key bytes)");
+  add_json_flag(psdk_list, {"psdks", "total"});
   psdk_list->callback([=] {
     auto s = open_from(*config);
     auto all = or_exit(s->list_psdks(), "psdk-list", kExitFailure);
@@ -222,7 +270,7 @@ void register_admin(CLI::App& app) {
       std::string created = pc8::format_utc(pc8::UtcTime(std::chrono::seconds(p.created_at)));
       std::string expires = pc8::format_utc(pc8::UtcTime(std::chrono::seconds(p.expires_at)));
       if (*json) {
-        arr.push_back({{"rsc", rsc},
+        arr.push_back({{"relay_service_code", rsc},
                        {"generation", p.generation},
                        {"psdk_id", id},
                        {"created", created},
@@ -234,41 +282,51 @@ void register_admin(CLI::App& app) {
       }
     }
     if (*json)
-      std::cout << arr.dump(2) << "\n";
+      Output(true).raw("psdks", arr).num("total", "Total", static_cast<std::int64_t>(all.size())).print();
     else
       std::cout << "total: " << all.size() << "\n";
   });
   auto* psdk_purge = cmd->add_subcommand("psdk-purge",
                                          "Delete expired PSDKs that are no longer current (audited; the PKMF also "
                                          "does this when it makes the next PSDK of a code)");
+  add_json_flag(psdk_purge, {"deleted"});
   psdk_purge->callback([=] {
     auto s = open_from(*config);
     auto n = or_exit(s->delete_expired_psdks(std::time(nullptr)), "psdk-purge", kExitFailure);
     Output out(*json);
-    out.field("Deleted", static_cast<std::int64_t>(n));
+    out.num("deleted", "Deleted", static_cast<std::int64_t>(n));
     out.print();
   });
   auto* check = cmd->add_subcommand("check",
                                     "Check the store: the database's consistency check, no row without its UE or "
                                     "relay, every stored key opens under the KEK (never shown); rows per table and "
                                     "a digest of the content. Exit 1 when a problem is found");
+  add_json_flag(check, {"backend", "rows", "digest", "problems"});
   check->callback([=] {
     auto s = open_from(*config);
     auto c = or_exit(s->check(), "check", kExitFailure);
     Output out(*json);
-    out.field("Backend", s->backend_name());
-    for (const auto& [table, n] : c.rows) out.field("Rows " + table, static_cast<std::int64_t>(n));
-    out.field("Digest", c.digest);
-    out.field("Problems", static_cast<std::int64_t>(c.problems.size()));
-    out.raw("Problem list", c.problems);
+    out.text("backend", "Backend", s->backend_name());
+    nlohmann::ordered_json rows = nlohmann::ordered_json::object();
+    for (const auto& [table, n] : c.rows) {
+      out.line("Rows " + table, std::to_string(n));
+      rows[snake_case_key(table)] = n;
+    }
+    out.raw("rows", rows);
+    out.text("digest", "Digest", c.digest);
+    out.line("Problems", std::to_string(c.problems.size()));
+    out.raw("problems", c.problems);
     out.print();
     if (!*json)
       for (const auto& p : c.problems) std::cout << "problem: " << p << "\n";
-    if (!c.ok()) throw Exit(kExitFailure, "the store check found " + std::to_string(c.problems.size()) + " problems");
+    if (!c.ok())
+      throw Exit(kExitFailure, "the store check found " + std::to_string(c.problems.size()) + " problems",
+                 "store_check_failed");
   });
   auto* import = cmd->add_subcommand("import", "Bulk-import UEs from CSV lines \"imsi,rsc[;rsc...]\"");
   auto* csv = new std::string;
   import->add_option("--csv", *csv, "CSV file")->required();
+  add_json_flag(import, {"imported"});
   import->callback([=] {
     std::ifstream in(*csv);
   if (!in) bad_input("--csv: cannot open " + *csv);
@@ -302,7 +360,10 @@ void register_admin(CLI::App& app) {
   };
   or_exit(s->bulk_upsert_ues(rows, std::time(nullptr), progress), "import", kExitFailure);
   std::cerr << "\n";
-  std::cout << "imported " << total << " UEs\n";
+  if (*json)
+    Output(true).num("imported", "Imported", static_cast<std::int64_t>(total)).print();
+  else
+    std::cout << "imported " << total << " UEs\n";
 });
 }  // namespace prose::cli
 

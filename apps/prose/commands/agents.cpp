@@ -2,8 +2,11 @@
 // prose relay example-config [options]     print a complete, commented relay configuration
 // prose remote-ue --config FILE            Remote UE agent
 // prose remote-ue example-config [options] print a complete, commented Remote UE configuration
+#include <cctype>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "cli.h"
 #include "prose/agents/agents.h"
@@ -37,13 +40,61 @@ std::shared_ptr<agents::ExampleOptions> add_example_options(CLI::App* ex, const 
   return o;
 }
 
+// The keys of the agents' JSON lines: one object per output line, every key present (null when the kind has none).
+const std::vector<std::string> kLineKeys = {"kind",     "from",    "to",      "event",     "text",      "src_port",
+                                            "dst_port", "time_us", "payload", "src_l2_id", "dst_l2_id", "message"};
+
+std::vector<std::string> split(const std::string& s, std::size_t parts) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (out.size() + 1 < parts) {
+    const auto bar = s.find('|', pos);
+    if (bar == std::string::npos) break;
+    out.push_back(s.substr(pos, bar - pos));
+    pos = bar + 1;
+  }
+  out.push_back(s.substr(pos));
+  return out;
+}
+
+// --json: each MSC / EVT / CAP / PC5 line of the agent becomes one JSON line (docs/cli.md "JSON output").
+void json_lines() {
+  agents::set_line_writer([](const std::string& l) {
+    Output out(true);
+    const auto kind = l.substr(0, l.find('|'));
+    if (kind == "MSC") {
+      auto f = split(l, 4);
+      if (f.size() == 4) out.text("from", "", f[1]).text("to", "", f[2]).text("text", "", f[3]);
+    } else if (kind == "EVT") {
+      auto f = split(l, 3);
+      if (f.size() == 3) out.text("event", "", f[1]).text("text", "", f[2]);
+    } else if (kind == "CAP") {
+      auto f = split(l, 5);
+      if (f.size() == 5) {
+        out.num("src_port", "", std::stoll(f[1])).num("dst_port", "", std::stoll(f[2]));
+        out.num("time_us", "", std::stoll(f[3])).text("payload", "", f[4]);
+      }
+    } else if (kind == "PC5") {
+      auto f = split(l, 4);
+      auto l2 = [](const std::string& v) { return v.rfind("0x", 0) == 0 ? v.substr(2) : v; };
+      if (f.size() == 4) out.text("src_l2_id", "", l2(f[1])).text("dst_l2_id", "", l2(f[2])).text("message", "", f[3]);
+    } else {
+      out.text("text", "", l);
+    }
+    std::string k = kind;
+    for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.text("kind", "", k == l ? std::string("text") : k);
+    out.print();
+  });
+}
+
 }  // namespace
 
 void register_agents(CLI::App& app) {
   auto* relay = app.add_subcommand("relay", "Run a UE-to-Network Relay agent (PC5 over UDP, PC8 to the PKMF)");
   auto* rcfg = new std::string;
   relay->add_option("--config", *rcfg, "TOML configuration file (docs/agents.md)");
-  add_json_flag(relay);
+  bool* json = add_json_lines_flag(relay, kLineKeys);
   auto* rex = relay->add_subcommand(
       "example-config", "Print a complete, commented relay configuration (ProSe Function and PKI on loopback)");
   auto ro = add_example_options(rex, "5001", "5002");
@@ -53,8 +104,9 @@ void register_agents(CLI::App& app) {
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
   rex->callback([ro] { std::cout << agents::relay_example_config(*ro); });
-  relay->callback([relay, rcfg] {
+  relay->callback([relay, rcfg, json] {
     if (!relay->get_subcommands().empty()) return;
+    if (*json) json_lines();
     if (rcfg->empty()) bad_input("--config FILE is required (see `prose relay example-config`)");
     auto c = agents::load_relay_config(*rcfg);
     if (!c.ok()) bad_input("--config: " + c.error().to_string());
@@ -65,7 +117,7 @@ void register_agents(CLI::App& app) {
   auto* ue = app.add_subcommand("remote-ue", "Run a Remote UE agent (key store, PC8/MIKEY, PC5 link via a relay)");
   auto* ucfg = new std::string;
   ue->add_option("--config", *ucfg, "TOML configuration file (docs/agents.md)");
-  add_json_flag(ue);
+  add_json_lines_flag(ue, kLineKeys);
   auto* uex = ue->add_subcommand(
       "example-config", "Print a complete, commented Remote UE configuration (ProSe Function and PKI on loopback)");
   auto uo = add_example_options(uex, "5002", "5001");
@@ -89,8 +141,9 @@ void register_agents(CLI::App& app) {
     if (!uo->opc_hex.empty()) (void)secret_option("--opc", uo->opc_hex, 16);
     std::cout << agents::remote_ue_example_config(*uo);
   });
-  ue->callback([ue, ucfg] {
+  ue->callback([ue, ucfg, json] {
     if (!ue->get_subcommands().empty()) return;
+    if (*json) json_lines();
     if (ucfg->empty()) bad_input("--config FILE is required (see `prose remote-ue example-config`)");
     auto c = agents::load_remote_ue_config(*ucfg);
     if (!c.ok()) bad_input("--config: " + c.error().to_string());

@@ -77,7 +77,6 @@ void add_common(CLI::App* sub, CipherOpts& o) {
   sub->add_option("--length", o.length, "LENGTH in bits (default: all of --in)");
   sub->add_option("--in", o.in, "Input data in hex")->required();
   sub->add_option("--backend", o.backend, "portable | ipsec-mb (default: ipsec-mb when the CPU runs it)");
-  o.json = add_json_flag(sub);
 }
 
 void add_eea(CLI::App* crypto) {
@@ -85,6 +84,7 @@ void add_eea(CLI::App* crypto) {
   auto* sub = crypto->add_subcommand(
       "eea", "128-EEA1/2/3 (TS 33.401 B.1): cipher or decipher LENGTH bits -> hex, bits after LENGTH zeroed");
   add_common(sub, *o);
+  o->json = add_json_flag(sub, {"output"});
   sub->callback([o] {
     Parsed p = parse(*o, "EEA");
     Bytes out((p.length_bits + 7) / 8);
@@ -97,6 +97,7 @@ void add_eia(CLI::App* crypto) {
   auto o = std::make_shared<CipherOpts>();
   auto* sub = crypto->add_subcommand("eia", "128-EIA1/2/3 (TS 33.401 B.2): 32-bit MAC over LENGTH bits -> 8 hex");
   add_common(sub, *o);
+  o->json = add_json_flag(sub, {"mac"});
   sub->callback([o] {
     Parsed p = parse(*o, "EIA");
     const std::uint32_t mac =

@@ -63,7 +63,7 @@ void add_kdf(CLI::App* crypto) {
   sub->add_option("--key", o->key, "Key (hex, any length)")->required();
   sub->add_option("--fc", o->fc, "FC (hex, one octet)")->required();
   sub->add_option("--param", o->params, "Parameter Pi (hex), repeat in order P0, P1, ...")->allow_extra_args(false);
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"kdf"});
   sub->callback([o] {
     SecretBytes key = secret_option("--key", o->key);
     auto fc = static_cast<std::uint8_t>(hex_uint_option("--fc", o->fc, 8));
@@ -82,7 +82,7 @@ void add_kd(CLI::App* crypto) {
   auto* sub = crypto->add_subcommand("kd", "KD from PRUK (TS 33.303 A.7, provisional FC) -> 64 hex");
   sub->add_option("--pruk", o->pruk, "PRUK (32 octets hex)")->required();
   sub->add_option("--freshness", o->freshness, "KD freshness parameter (16 octets hex)")->required();
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"kd"});
   sub->callback([o] {
     SecretBytes pruk = secret_option("--pruk", o->pruk, keys::kPrukSize);
     Bytes fresh = hex_option("--freshness", o->freshness, keys::kKdFreshnessSize);
@@ -96,7 +96,7 @@ void add_kd_sess(CLI::App* crypto) {
   sub->add_option("--kd", o->kd, "KD (32 octets hex)")->required();
   sub->add_option("--nonce1", o->nonce1, "Nonce_1 (16 octets hex)")->required();
   sub->add_option("--nonce2", o->nonce2, "Nonce_2 (16 octets hex)")->required();
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"kd_sess"});
   sub->callback([o] {
     SecretBytes kd = secret_option("--kd", o->kd, keys::kKdSize);
     Bytes n1 = hex_option("--nonce1", o->nonce1, keys::kNonceSize);
@@ -111,7 +111,7 @@ void add_alg_key(CLI::App* crypto, const std::string& name, bool integrity) {
       name, std::string(integrity ? "PIK" : "PEK") + " from KD-sess or PTK (TS 33.303 A.4, provisional FC) -> 32 hex");
   sub->add_option("--kd-sess", o->kd_sess, "KD-sess or PTK (32 octets hex)")->required();
   sub->add_option("--alg", o->alg, "Algorithm identity: 0 null, 1 SNOW 3G, 2 AES, 3 ZUC")->required();
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {name});
   sub->callback([o, integrity, name] {
     SecretBytes k = secret_option("--kd-sess", o->kd_sess, keys::kKdSessSize);
     std::uint8_t alg = alg_option(o->alg);
@@ -129,7 +129,7 @@ void add_naf_key(CLI::App* crypto) {
   sub->add_option("--rand", o->rand, "RAND (16 octets hex)")->required();
   sub->add_option("--impi", o->impi, "IMPI (UTF-8 string)")->required();
   sub->add_option("--naf-id", o->naf_id, "NAF_Id = FQDN || 5-octet Ua security protocol id (hex)")->required();
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"ks_ext_naf"});
   sub->callback([o] {
     SecretBytes ck = secret_option("--ck", o->ck, 16);
     SecretBytes ik = secret_option("--ik", o->ik, 16);
@@ -153,7 +153,7 @@ void add_milenage(CLI::App* crypto) {
   sub->add_option("--rand", o->rand, "RAND (16 octets hex)")->required();
   sub->add_option("--sqn", o->sqn, "SQN (6 octets hex)")->required();
   sub->add_option("--amf", o->amf, "AMF (2 octets hex)")->required();
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"opc", "mac_a", "mac_s", "res", "ck", "ik", "ak", "ak_star"});
   sub->callback([o] {
     SecretBytes k = secret_option("--k", o->k, crypto::kMilenageKeySize);
     SecretBytes opc;
@@ -171,14 +171,14 @@ void add_milenage(CLI::App* crypto) {
     auto m = or_exit(crypto::Milenage::create(k.view(), opc.view()), "");
     auto r = or_exit(m.compute(rand, sqn, amf), "");
     Output out(*o->json);
-    out.field("OPc", opc.reveal_hex())
-        .field("MAC-A", to_hex(r.mac_a))
-        .field("MAC-S", to_hex(r.mac_s))
-        .field("RES", to_hex(r.res))
-        .field("CK", r.ck.reveal_hex())
-        .field("IK", r.ik.reveal_hex())
-        .field("AK", to_hex(r.ak))
-        .field("AK*", to_hex(r.ak_star));
+    out.text("opc", "OPc", opc.reveal_hex())
+        .hex("mac_a", "MAC-A", r.mac_a)
+        .hex("mac_s", "MAC-S", r.mac_s)
+        .hex("res", "RES", r.res)
+        .text("ck", "CK", r.ck.reveal_hex())
+        .text("ik", "IK", r.ik.reveal_hex())
+        .hex("ak", "AK", r.ak)
+        .hex("ak_star", "AK*", r.ak_star);
     out.print();
   });
 }

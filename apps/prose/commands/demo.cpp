@@ -977,8 +977,7 @@ class Demo {
                    {"pc5_keylog", (out_ / "pc5-keys.log").string()},
                    {"chart", chart},
                    {"logs", logs}};
-    std::cout << j.dump(2) << "\n";
-    std::cout.flush();
+    print_own_json(j);
   }
 
   struct Ue {
@@ -1033,7 +1032,8 @@ void register_demo(CLI::App& app) {
   auto* cmd = app.add_subcommand("demo", "Run HSS, PKMF, a relay and two Remote UEs end to end (docs/demo.md)");
   auto* out = new std::string;
   cmd->add_option("--out", *out, "Output directory (default: a fresh temporary directory)");
-  bool* json = add_json_flag(cmd);
+  bool* json = add_own_json_flag(
+      cmd, {"elapsed_s", "steps", "remote_ues", "user_data_octets", "phases", "pc5_signalling", "files"});
   cmd->callback([out, json] {
     fs::path dir =
         out->empty() ? fs::temp_directory_path() / ("prose-demo-" + std::to_string(random_u32())) : fs::path(*out);

@@ -84,7 +84,7 @@ void add_protect(CLI::App* grp) {
   sub->add_option("--counter", o->counter, "UTC-based counter, 32-bit hex");
   sub->add_option("--time", o->time, "Unix time in seconds to take the counter from (default: now)");
   add_key_options(sub, o->keys);
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"pdu", "type", "utc_based_counter"});
   sub->callback([o] {
     d::DiscoveryMessage m;
     m.type = or_exit(d::type_from_name(o->type), "--type");
@@ -104,9 +104,9 @@ void add_protect(CLI::App* grp) {
     Bytes pdu = or_exit(d::protect(m, k, counter), "protect");
     if (*o->json) {
       Output out(true);
-      out.field("pdu", to_hex(pdu));
-      out.field("type", std::string(d::type_short_name(m.type)));
-      out.field("UTC-based counter", to_hex_u32(counter));
+      out.hex("pdu", "PDU", pdu);
+      out.text("type", "Type", std::string(d::type_short_name(m.type)));
+      out.hex_id("utc_based_counter", "UTC-based counter", counter, 4);
       out.print();
     } else {
       Output(false).value("pdu", to_hex(pdu));
@@ -133,7 +133,7 @@ void add_open(CLI::App* grp) {
                   "the PDU's LSB and checked against the window");
   sub->add_option("--max-offset", o->max_offset, "Window in seconds for --time, 0..127 (default 32)");
   add_key_options(sub, o->keys);
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"fields", "utc_based_counter", "clock_offset", "mic_verified"});
   sub->callback([o] {
     Bytes pdu = read_input("HEX", o->hex, o->file);
     if (pdu.size() != d::constants::kMessageSize) {
@@ -164,10 +164,15 @@ void add_open(CLI::App* grp) {
     }
     d::DecodedPdu r = or_exit(d::open(pdu, k, counter), "open");
     Output out(*o->json);
-    for (const auto& [name, value] : d::describe(r)) out.field(name, value);
-    out.field("UTC-based counter", to_hex_u32(counter));
-    if (o->counter.empty()) out.field("Clock offset", offset);
-    out.field("MIC verified", true);
+    nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : d::describe(r)) {
+      out.line(name, value);
+      fields[snake_case_key(name)] = value;
+    }
+    out.raw("fields", fields);
+    out.hex_id("utc_based_counter", "UTC-based counter", counter, 4);
+    if (o->counter.empty()) out.num("clock_offset", "Clock offset", offset);
+    out.flag("mic_verified", "MIC verified", true);
     out.print();
   });
 }
@@ -182,22 +187,27 @@ void add_decode(CLI::App* grp) {
   auto* sub = grp->add_subcommand("decode", "Decode an unprotected (or already opened) PC5_DISCOVERY relay message");
   sub->add_option("HEX", o->hex, "The 29-octet message in hex");
   sub->add_option("--in", o->file, "Read the message from FILE (hex text or binary) instead");
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"fields"});
   sub->callback([o] {
     Bytes wire = read_input("HEX", o->hex, o->file);
     d::DecodedPdu r = or_exit(d::decode_pdu(wire), "decode");
     Output out(*o->json);
-    for (const auto& [name, value] : d::describe(r)) out.field(name, value);
+    nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : d::describe(r)) {
+      out.line(name, value);
+      fields[snake_case_key(name)] = value;
+    }
+    out.raw("fields", fields);
     out.print();
   });
 }
 
 void add_constants(CLI::App* grp) {
   auto* sub = grp->add_subcommand("constants", "The discovery constants table: value, source, verified/provisional");
-  bool* json = add_json_flag(sub);
+  bool* json = add_json_flag(sub, {"constants"});
   sub->callback([json] {
     if (*json) {
-      nlohmann::json rows = nlohmann::json::array();
+      nlohmann::ordered_json rows = nlohmann::ordered_json::array();
       for (const auto& r : d::constants::kTable) {
         rows.push_back({{"constant", r.name}, {"value", r.value}, {"source", r.source}, {"status", r.status}});
       }
@@ -208,8 +218,8 @@ void add_constants(CLI::App* grp) {
     }
     Output out(false);
     for (const auto& r : d::constants::kTable) {
-      out.field(std::string(r.name),
-                std::string(r.value) + " | " + std::string(r.source) + " | " + std::string(r.status));
+      out.line(std::string(r.name),
+               std::string(r.value) + " | " + std::string(r.source) + " | " + std::string(r.status));
     }
     out.print();
   });

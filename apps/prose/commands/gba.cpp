@@ -42,7 +42,7 @@ void add_create(CLI::App* gba) {
   sub->add_option("--naf-id", o->naf_id, "NAF_Id = PKMF FQDN || 5-octet Ua id (hex)")->required();
   sub->add_option("--pruk-id", o->pruk_id, "PRUK ID = P-TID (hex number, 64 bits, non-zero)")->required();
   sub->add_option("--lifetime", o->lifetime, "NAF key lifetime in seconds (default 86400)");
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"gpi"});
   sub->callback([o] {
     SecretBytes k = secret_option("--k", o->k, crypto::kMilenageKeySize);
     SecretBytes opc = secret_option("--opc", o->opc, crypto::kMilenageKeySize);
@@ -79,7 +79,7 @@ void add_open(CLI::App* gba) {
   sub->add_option("--naf-id", o->naf_id, "Expected NAF_Id (hex)")->required();
   sub->add_option("--gpi", o->gpi, "GPI (hex)")->required();
   sub->add_flag("--show-key", o->show_key, "Also print the PRUK");
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"rand", "auts", "pruk_id", "lifetime", "pruk"});
   sub->callback([o] {
     SecretBytes k = secret_option("--k", o->k, crypto::kMilenageKeySize);
     SecretBytes opc = secret_option("--opc", o->opc, crypto::kMilenageKeySize);
@@ -91,13 +91,13 @@ void add_open(CLI::App* gba) {
     auto outcome = or_exit(gba::process_gpi(usim, o->impi, naf_id, gpi), "--gpi");
     Output out(*o->json);
     if (outcome.sync_failure) {
-      out.field("RAND", to_hex(outcome.sync_failure->rand)).field("AUTS", to_hex(outcome.sync_failure->auts));
+      out.hex("rand", "RAND", outcome.sync_failure->rand).hex("auts", "AUTS", outcome.sync_failure->auts);
       out.print();
-      throw Exit(kExitSyncFailure, "--gpi: SQN failure, resynchronisation needed (AUTS printed)");
+      throw Exit(kExitSyncFailure, "--gpi: SQN failure, resynchronisation needed (AUTS printed)", "sync_failure");
     }
     const gba::GpiAccepted& a = *outcome.accepted;
-    out.field("PRUK ID", to_hex_u64(a.pruk_id)).field("Lifetime", static_cast<std::int64_t>(a.lifetime));
-    if (o->show_key) out.field("PRUK", a.pruk.reveal_hex());
+    out.hex_id("pruk_id", "PRUK ID", a.pruk_id, 8).num("lifetime", "Lifetime", static_cast<std::int64_t>(a.lifetime));
+    if (o->show_key) out.text("pruk", "PRUK", a.pruk.reveal_hex());
     out.print();
   });
 }
@@ -106,21 +106,22 @@ void add_decode(CLI::App* gba) {
   auto o = std::make_shared<DecodeOpts>();
   auto* sub = gba->add_subcommand("gpi-decode", "Decode a GPI and print every field (no key needed, MAC not checked)");
   sub->add_option("--gpi", o->gpi, "GPI (hex)")->required();
-  o->json = add_json_flag(sub);
+  o->json =
+      add_json_flag(sub, {"version", "p_tid", "rand", "autn", "app_lbl", "naf_id", "key_lifetime", "key_type", "mac"});
   sub->callback([o] {
     Bytes bytes = hex_option("--gpi", o->gpi);
     auto d = or_exit(gba::decode_gpi(bytes), "--gpi");
     const gba::Gpi& g = d.gpi;
     Output out(*o->json);
-    out.field("Version", static_cast<std::int64_t>(g.version))
-        .field("P-TID", to_hex_u64(g.p_tid))
-        .field("RAND", to_hex(g.rand))
-        .field("AUTN", to_hex(g.autn));
-    if (!g.app_lbl.empty()) out.field("App_Lbl", to_hex(g.app_lbl));
-    out.field("NAF_Id", to_hex(g.naf_id))
-        .field("Key lifetime", static_cast<std::int64_t>(g.key_lifetime))
-        .field("Key type", std::string(g.key_type == gba::NafKeyType::kMe ? "GBA_ME" : "GBA_U"))
-        .field("MAC", to_hex(g.mac));
+    out.num("version", "Version", static_cast<std::int64_t>(g.version))
+        .hex_id("p_tid", "P-TID", g.p_tid, 8)
+        .hex("rand", "RAND", g.rand)
+        .hex("autn", "AUTN", g.autn);
+    if (!g.app_lbl.empty()) out.hex("app_lbl", "App_Lbl", g.app_lbl);
+    out.hex("naf_id", "NAF_Id", g.naf_id)
+        .num("key_lifetime", "Key lifetime", static_cast<std::int64_t>(g.key_lifetime))
+        .text("key_type", "Key type", std::string(g.key_type == gba::NafKeyType::kMe ? "GBA_ME" : "GBA_U"))
+        .hex("mac", "MAC", g.mac);
     out.print();
   });
 }

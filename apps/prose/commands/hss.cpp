@@ -40,8 +40,8 @@ void run_server(const std::string& config_path, bool json) {
            std::to_string(diameter::app::kZpn) + "), " + std::to_string(count) + " subscribers, database " +
            cfg.database_path);
   Output out(json);
-  out.field("Listening", where);
-  out.field("Subscribers", static_cast<std::int64_t>(count));
+  out.text("listening", "Listening", where);
+  out.num("subscribers", "Subscribers", static_cast<std::int64_t>(count));
   out.print();
   std::cout.flush();
   server->run();
@@ -56,7 +56,7 @@ void register_hss(CLI::App& app) {
   hss->require_subcommand(0, 1);
   auto* config = new std::string;
   hss->add_option("--config", *config, "Configuration file (TOML); see `prose hss example-config`");
-  bool* json = add_json_flag(hss);
+  bool* json = add_json_lines_flag(hss, {"listening", "subscribers"});
 
   CLI::App* add = hss->add_subcommand("add-subscriber", "Provision a subscriber (IMSI, K, OPc, SQN, AMF)");
   struct AddArgs {
@@ -72,7 +72,7 @@ void register_hss(CLI::App& app) {
       ->capture_default_str();
   add->add_option("--amf", a->amf, "AMF, 4 hex digits")->capture_default_str();
   add->add_flag("--replace", a->replace, "Overwrite an existing subscriber");
-  bool* add_json = add_json_flag(add);
+  bool* add_json = add_json_flag(add, {"imsi", "sqn", "amf", "database"});
   add->callback([a, add_json, config] {
     const std::string path = !a->config.empty() ? a->config : *config;
     hss::HssConfig cfg = load_or_exit(path);
@@ -84,10 +84,10 @@ void register_hss(CLI::App& app) {
     auto store = or_exit(hss::SubscriberStore::open(cfg.database_path, cfg.sqn), "database", kExitFailure);
     or_exit(store->add_subscriber(a->imsi, k.view(), opc.view(), sqn, amf, a->replace), "add-subscriber");
     Output out(*add_json);
-    out.field("IMSI", a->imsi);
-    out.field("SQN", to_hex(crypto::sqn_to_bytes(sqn)));
-    out.field("AMF", to_hex(amf));
-    out.field("Database", cfg.database_path);
+    out.text("imsi", "IMSI", a->imsi);
+    out.hex("sqn", "SQN", crypto::sqn_to_bytes(sqn));
+    out.hex("amf", "AMF", amf);
+    out.text("database", "Database", cfg.database_path);
     out.print();
   });
 
@@ -96,7 +96,7 @@ void register_hss(CLI::App& app) {
   auto* port = new std::string("3868");
   ex->add_option("--dir", *dir, "Directory to create the configuration in")->required();
   ex->add_option("--port", *port, "TCP port to listen on")->capture_default_str();
-  bool* ex_json = add_json_flag(ex);
+  bool* ex_json = add_json_flag(ex, {"config"});
   ex->callback([dir, port, ex_json] {
     const auto p = static_cast<std::uint16_t>(int_option("--port", *port, 0, 65535));
     std::error_code ec;
@@ -108,7 +108,7 @@ void register_hss(CLI::App& app) {
     f << hss::example_config(p);
     f.close();
     Output out(*ex_json);
-    out.field("Config", std::filesystem::absolute(file).string());
+    out.text("config", "Config", std::filesystem::absolute(file).string());
     out.print();
   });
 

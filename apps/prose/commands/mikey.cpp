@@ -84,7 +84,7 @@ void add_pruk_message(CLI::App* group) {
   sub->add_option("--prf", o->prf, "hmac-sha-256 (default, RFC 6043) | mikey-1 (RFC 3830)");
   sub->add_option("--mac", o->mac, "hmac-sha-256 (default, HMAC-SHA-256-256) | hmac-sha-1 (HMAC-SHA-1-160)");
   sub->add_option("--id-payload", o->ids, "id (default, RFC 3830 ID payloads) | idr (RFC 6043 IDR payloads)");
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"message", "csb_id", "idi", "idr", "rand", "t", "v"});
   sub->callback([o] {
     DeliveryParams p;
     p.pmk = secret_option("--pmk", o->pmk);
@@ -109,8 +109,8 @@ void add_pruk_message(CLI::App* group) {
     }
     if (*o->json) {
       Output out(true);
-      out.field("message", to_hex(b.message)).field("CSB ID", to_hex_u32(b.csb_id)).field("IDi", b.idi);
-      out.field("IDr", b.idr).field("RAND", to_hex(b.rand)).field("T", iso_utc(b.t)).field("V", p.verify);
+      out.hex("message", "Message", b.message).hex_id("csb_id", "CSB ID", b.csb_id, 4).text("idi", "IDi", b.idi);
+      out.text("idr", "IDr", b.idr).hex("rand", "RAND", b.rand).text("t", "T", iso_utc(b.t)).flag("v", "V", p.verify);
       out.print();
     } else {
       Output(false).value("message", to_hex(b.message));
@@ -142,7 +142,9 @@ void add_open(CLI::App* group) {
   sub->add_option("--now", o->now, "Local time, Unix seconds (default: the clock)");
   sub->add_option("--window", o->window, "Accepted clock skew in seconds (default 300)");
   sub->add_option("--replay-cache", o->replay_file, "Replay cache FILE kept across runs (created when missing)");
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"key_class", "pruk_id", "pgk_id", "key_type_id", "key_request_trigger", "action",
+                                "pkmf_fqdn", "ue_id", "pmk_id", "csb_id", "timestamp", "valid_from", "valid_to",
+                                "lifetime", "validity", "pruk", "pgk", "verification_message"});
   sub->callback([o] {
     ReceiverConfig cfg;
     if (!o->window.empty()) cfg.window_seconds = int_option("--window", o->window, 0, 86400);
@@ -181,24 +183,25 @@ void add_open(CLI::App* group) {
     }
     std::string cls(key_class_name(d.key_class));
     Output out(*o->json);
-    out.field("Key class", cls);
-    out.field(cls + " ID", to_hex_u64(d.key_id));
-    out.field("Key Type ID", to_hex(d.key_type_id));
-    out.field("Key request trigger", d.key_request_trigger);
-    if (d.key_request_trigger) out.field("Action", std::string("send a Key Request to the PKMF"));
-    out.field("PKMF FQDN", d.pkmf_fqdn).field("UE ID", d.ue_id).field("PMK ID", to_hex(d.pmk_id));
-    out.field("CSB ID", to_hex_u32(d.csb_id)).field("Timestamp", iso_utc(d.t));
+    std::string cls_key = snake_case_key(cls);  // "pruk" or "pgk"
+    out.text("key_class", "Key class", cls);
+    out.hex_id(cls_key + "_id", cls + " ID", d.key_id, 8);
+    out.hex("key_type_id", "Key Type ID", d.key_type_id);
+    out.flag("key_request_trigger", "Key request trigger", d.key_request_trigger);
+    if (d.key_request_trigger) out.text("action", "Action", std::string("send a Key Request to the PKMF"));
+    out.text("pkmf_fqdn", "PKMF FQDN", d.pkmf_fqdn).text("ue_id", "UE ID", d.ue_id).hex("pmk_id", "PMK ID", d.pmk_id);
+    out.hex_id("csb_id", "CSB ID", d.csb_id, 4).text("timestamp", "Timestamp", iso_utc(d.t));
     if (d.valid_from && d.valid_to) {
-      out.field("Valid from", iso_utc(*d.valid_from)).field("Valid to", iso_utc(*d.valid_to));
-      out.field("Lifetime", static_cast<std::int64_t>((*d.valid_to - *d.valid_from) >> 32));  // modulo 2^64
+      out.text("valid_from", "Valid from", iso_utc(*d.valid_from)).text("valid_to", "Valid to", iso_utc(*d.valid_to));
+      out.num("lifetime", "Lifetime", static_cast<std::int64_t>((*d.valid_to - *d.valid_from) >> 32));  // modulo 2^64
     } else {
-      out.field("Validity", std::string("not limited by the message"));
+      out.text("validity", "Validity", std::string("not limited by the message"));
     }
     if (d.key_request_trigger)  // the receiver discarded the key: there is none to show, with or without --show-key
-      out.field(cls, std::string("none (key request trigger: the delivered key is discarded, not stored or shown)"));
+      out.line(cls, std::string("none (key request trigger: the delivered key is discarded, not stored or shown)"));
     else if (o->show_key)
-      out.field(cls, d.key.reveal_hex());
-    if (d.verification_message) out.field("Verification message", to_hex(*d.verification_message));
+      out.text(cls_key, cls, d.key.reveal_hex());
+    if (d.verification_message) out.hex("verification_message", "Verification message", *d.verification_message);
     out.print();
   });
 }
@@ -331,7 +334,7 @@ void add_decode(CLI::App* group) {
   auto* sub = group->add_subcommand("decode", "Decode a MIKEY message: every payload and field");
   sub->add_option("--in", o->in, "Read the message from FILE (hex text or binary)");
   sub->add_option("message", o->hex, "The message in hex");
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"length", "payloads", "mac_covers"});
   sub->callback([o] {
     Bytes msg = read_input("message", o->hex, o->in);
     Decoded d = or_exit(decode(msg), "decode");
@@ -352,7 +355,9 @@ void add_decode(CLI::App* group) {
     j["payloads"] = payloads;
     if (d.mac_offset) j["mac_covers"] = "octets 0.." + std::to_string(*d.mac_offset - 1);
     if (*o->json) {
-      std::cout << j.dump(2) << "\n";
+      Output out(true);
+      for (auto it = j.begin(); it != j.end(); ++it) out.raw(it.key(), *it);
+      out.print();
     } else {
       std::cout << "MIKEY message, " << msg.size() << " octets\n";
       for (const auto& p : payloads) {

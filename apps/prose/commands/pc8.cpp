@@ -35,7 +35,7 @@ void add_example(CLI::App* group) {
   auto* sub = group->add_subcommand("example", "Print a valid sample message of one kind (--list: the kinds)");
   sub->add_option("kind", o->kind, "Message kind, e.g. kd-request (see --list)");
   sub->add_flag("--list", o->list, "List the kinds with a description");
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"kinds", "kind", "message", "xml"});
   sub->callback([o] {
     if (o->list) {
       if (*o->json) {
@@ -43,7 +43,7 @@ void add_example(CLI::App* group) {
         for (const auto& e : pc8::example_list()) {
           arr.push_back({{"kind", std::string(e.name)}, {"description", std::string(e.description)}});
         }
-        std::cout << arr.dump(2) << "\n";
+        Output(true).raw("kinds", arr).print();
       } else {
         for (const auto& e : pc8::example_list()) std::cout << e.name << "  " << e.description << "\n";
       }
@@ -54,11 +54,9 @@ void add_example(CLI::App* group) {
     if (!m) bad_input("kind: unknown kind '" + o->kind + "' (one of: " + kinds_line() + ")");
     std::string xml = or_exit(pc8::Codec::encode(*m), "example", kExitFailure);
     if (*o->json) {
-      nlohmann::ordered_json j;
-      j["kind"] = o->kind;
-      j["message"] = std::string(pc8::kind_name(pc8::kind_of(*m)));
-      j["xml"] = xml;
-      std::cout << j.dump(2) << "\n";
+      Output out(true);
+      out.text("kind", "Kind", o->kind).text("message", "Message", std::string(pc8::kind_name(pc8::kind_of(*m))));
+      out.text("xml", "XML", xml).print();
     } else {
       std::cout << xml;
     }
@@ -70,25 +68,19 @@ void add_validate(CLI::App* group) {
   auto* sub = group->add_subcommand(
       "validate", "Check a message against schema/pc8.xsd (libxml2) and the codec; exit 2 with the reason");
   sub->add_option("file", o->file, "XML file, or - for standard input")->required();
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"valid", "kind", "transaction_id"});
   sub->callback([o] {
     std::string xml = read_document(o->file, pc8::kMaxBodySize + 1);
     auto st = pc8::validate_document(xml);
     if (!st.ok()) {
-      if (*o->json) {
-        nlohmann::ordered_json j;
-        j["valid"] = false;
-        j["reason"] = st.error().to_string();
-        std::cout << j.dump(2) << "\n";
-        throw Exit(kExitBadInput, "");
-      }
-      bad_input(o->file + ": " + st.error().to_string());
+      Output(*o->json).flag("valid", "Valid", false).print();
+      throw Exit(kExitBadInput, o->file + ": " + st.error().to_string(), "invalid_document");
     }
     auto m = pc8::Codec::decode(xml);  // cannot fail after validate_document
     Output out(*o->json);
-    out.field("Valid", true);
-    out.field("Kind", std::string(pc8::kind_name(pc8::kind_of(*m))));
-    out.field("Transaction ID", static_cast<std::int64_t>(pc8::transaction_id_of(*m).value));
+    out.flag("valid", "Valid", true);
+    out.text("kind", "Kind", std::string(pc8::kind_name(pc8::kind_of(*m))));
+    out.num("transaction_id", "Transaction ID", static_cast<std::int64_t>(pc8::transaction_id_of(*m).value));
     out.print();
   });
 }

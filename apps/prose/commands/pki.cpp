@@ -21,13 +21,11 @@ namespace {
 
 void print_files(const std::string& dir, const net::pki::InitResult& r, bool json) {
   Output out(json);
-  out.field("Directory", dir);
+  out.text("directory", "Directory", dir);
   if (json) {
-    nlohmann::json files = nlohmann::json::array();
-    for (const auto& f : r.files) files.push_back(f);
-    out.raw("files", files);
+    out.raw("files", r.files);
   } else {
-    for (const auto& f : r.files) out.field("File", f);
+    for (const auto& f : r.files) out.line("File", f);
   }
   out.print();
 }
@@ -57,7 +55,7 @@ void register_pki(CLI::App& app) {
   init->add_option("--server-name", a->server_name, "DNS name in the PKMF certificate")->capture_default_str();
   init->add_option("--server-ip", a->server_ips, "IP address in the PKMF certificate (repeatable; default 127.0.0.1)");
   init->add_option("--days", a->days, "Validity in days")->capture_default_str();
-  a->json = add_json_flag(init);
+  a->json = add_json_flag(init, {"directory", "files"});
   init->callback([a] {
     net::pki::InitOptions o;
     o.dir = a->dir;
@@ -78,7 +76,7 @@ void register_pki(CLI::App& app) {
   issue->add_option("--relay", b->relays, "Relay identity (repeatable)");
   issue->add_option("--operator", b->operators, "Operator name (repeatable)");
   issue->add_option("--days", b->days, "Validity in days")->capture_default_str();
-  b->json = add_json_flag(issue);
+  b->json = add_json_flag(issue, {"directory", "files"});
   issue->callback([b] {
     int days = static_cast<int>(int_option("--days", b->days, 1, net::pki::kMaxDays));
     auto r = or_exit(net::pki::issue_more(b->dir, {b->ues, b->relays, b->operators}, days), "pki issue");
@@ -94,17 +92,15 @@ void register_pki(CLI::App& app) {
   revoke->add_option("--operator", v->operators, "Operator whose DIR/operator-<NAME>.pem is revoked (repeatable)");
   revoke->add_option("--cert", v->certs, "Any PEM certificate file issued by DIR's CA (repeatable)");
   revoke->add_option("--days", v->days, "Validity of the CRL in days")->capture_default_str();
-  v->json = add_json_flag(revoke);
+  v->json = add_json_flag(revoke, {"crl", "entries", "revoked"});
   auto crl_out = [](const net::pki::CrlResult& r, bool json) {
     Output out(json);
-    out.field("CRL", r.path);
-    out.field("Entries", static_cast<std::int64_t>(r.entries));
+    out.text("crl", "CRL", r.path);
+    out.num("entries", "Entries", static_cast<std::int64_t>(r.entries));
     if (json) {
-      nlohmann::json files = nlohmann::json::array();
-      for (const auto& f : r.revoked) files.push_back(f);
-      out.raw("revoked", files);
+      out.raw("revoked", r.revoked);
     } else {
-      for (const auto& f : r.revoked) out.field("Revoked", f);
+      for (const auto& f : r.revoked) out.line("Revoked", f);
     }
     out.print();
   };
@@ -120,7 +116,7 @@ void register_pki(CLI::App& app) {
   CLI::App* crl = pki->add_subcommand("crl", "Re-issue DIR/crl.pem (same entries) with a fresh validity");
   crl->add_option("--dir", c->dir, "PKI directory (holds ca.pem and ca.key)")->required();
   crl->add_option("--days", c->days, "Validity of the CRL in days")->capture_default_str();
-  c->json = add_json_flag(crl);
+  c->json = add_json_flag(crl, {"crl", "entries", "revoked"});
   crl->callback([c, crl_out] {
     int days = static_cast<int>(int_option("--days", c->days, 1, net::pki::kMaxDays));
     crl_out(or_exit(net::pki::update_crl(c->dir, {}, {}, days), "pki crl"), *c->json);
@@ -133,7 +129,7 @@ void register_pki(CLI::App& app) {
   auto* s = new ShowArgs;
   CLI::App* show = pki->add_subcommand("show", "Print the ProSe identity (SAN URI) a client certificate carries");
   show->add_option("--cert", s->cert, "PEM certificate file")->required();
-  s->json = add_json_flag(show);
+  s->json = add_json_flag(show, {"kind", "identity", "san_uri"});
   show->callback([s] {
     std::ifstream in(s->cert);
     if (!in) bad_input("--cert: cannot open " + s->cert);
@@ -152,9 +148,9 @@ void register_pki(CLI::App& app) {
     OPENSSL_free(der);
     auto id = or_exit(net::PeerIdentity::from_certificate_der(d), "--cert");
     Output out(*s->json);
-    out.field("Kind", std::string(net::peer_kind_name(id.kind())));
-    out.field("Identity", id.id());
-    out.field("SAN URI", id.to_string());
+    out.text("kind", "Kind", std::string(net::peer_kind_name(id.kind())));
+    out.text("identity", "Identity", id.id());
+    out.text("san_uri", "SAN URI", id.to_string());
     out.print();
   });
 }

@@ -213,7 +213,7 @@ int run_crash(const CrashOptions& o) {
   check_store("after the last stop");
   const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
 
-  Output out(o.json);
+  Output out(json_requested());
   out.field("Kills", static_cast<std::int64_t>(o.kills));
   out.field("UEs", static_cast<std::int64_t>(o.ues));
   out.field("Client threads", static_cast<std::int64_t>(o.threads));
@@ -234,7 +234,7 @@ int run_crash(const CrashOptions& o) {
     out.field("Restart to listening ms median", ms(median(listen_ms)));
   }
   out.field("Elapsed s", ms(elapsed));
-  out.raw("Problems", problems);
+  out.raw("problems", problems);
   out.print();
   for (const auto& d : tally.duplicates) std::cerr << "DUPLICATE: " << d << "\n";
   for (const auto& p : problems) std::cerr << "PROBLEM: " << p << "\n";
@@ -272,7 +272,11 @@ void register_pkmf_crash(CLI::App& app) {
   cmd->add_option("--server-threads", o->server_threads, "PKMF io threads")->check(CLI::Range(1, 64));
   cmd->add_option("--seed", o->seed, "Seed of the kill times and request mix (default: random; printed)");
   cmd->add_flag("--keep", o->keep, "Keep the lab directory (configuration, PKI, store, pkmf.log)");
-  cmd->add_flag("--json", o->json, "Print the result as JSON");
+  add_json_flag(cmd, {"kills", "ues", "client_threads", "seed", "key_requests", "key_requests_granted",
+                      "key_requests_failed_pkmf_down", "mikey_waits_timed_out", "pruks_acknowledged",
+                      "held_pruks_checked_after_restarts", "pruks_lost", "duplicate_pruk_ids", "store_checks_passed",
+                      "restart_ms_min", "restart_ms_median", "restart_ms_max", "restart_to_listening_ms_median",
+                      "elapsed_s", "problems"});
   cmd->callback([o] { run_crash(*o); });
 }
 

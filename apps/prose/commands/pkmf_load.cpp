@@ -82,7 +82,7 @@ struct LoadOptions {
   int threads = 4;
   int server_threads = 2;
   double duration = 10;
-  double rate = 0;  // requests/s in all; 0 = as fast as possible
+  double rate = 0;         // requests/s in all; 0 = as fast as possible
   std::uint16_t port = 0;  // 0: a free port, drawn at the start
   bool json = false;
   std::string pkmf_bin;  // empty: this program
@@ -282,7 +282,7 @@ int run_load(const LoadOptions& o) {
     if (latencies.empty()) return 0.0;
     return latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(p * latencies.size()))] * 1e3;
   };
-  Output out(o.json);
+  Output out(json_requested());
   const auto& url = pkmf.config().store_url;
   out.field("Store", url.rfind("sqlite:", 0) == 0 ? std::string("sqlite") : std::string("postgresql"));
   out.field("UEs", static_cast<std::int64_t>(o.ues));
@@ -541,7 +541,7 @@ int run_hold(const LoadOptions& o) {
   pkmf.stop();
 
   const long server_conns = std::max(1L, fds_held - fds0);
-  Output out(o.json);
+  Output out(json_requested());
   out.field("Idle TCP connections", static_cast<std::int64_t>(o.idle_tcp));
   out.field("Idle TLS connections", static_cast<std::int64_t>(o.idle_tls));
   out.field("Source addresses", static_cast<std::int64_t>(o.sources));
@@ -585,7 +585,39 @@ void register_pkmf_load(CLI::App& app) {
   cmd->add_option("--pkmf-bin", o->pkmf_bin,
                   "prose binary to run the PKMF with, e.g. a baseline build (default: this one; the configuration "
                   "then has no [connections] section, so the defaults apply)");
-  cmd->add_flag("--json", o->json, "Print the result as JSON");
+  add_json_flag(cmd, {"store",
+                      "ues",
+                      "provisioning_s",
+                      "client_threads",
+                      "offered_rate",
+                      "requests",
+                      "errors",
+                      "requests_s",
+                      "p50_ms",
+                      "p99_ms",
+                      "max_ms",
+                      "pkmf_rss_idle_mib",
+                      "pkmf_rss_mib",
+                      "pkmf_peak_rss_mib",
+                      "idle_tcp_connections",
+                      "idle_tls_connections",
+                      "source_addresses",
+                      "connects_failed",
+                      "reopened",
+                      "open_s",
+                      "pkmf_busy_after_open_s",
+                      "pkmf_connections_held",
+                      "pkmf_rss_before_mib",
+                      "pkmf_rss_held_mib",
+                      "kib_per_held_connection",
+                      "probes",
+                      "probes_failed",
+                      "slowest_probe_ms",
+                      "probe_ms",
+                      "pkmf_rss_after_close_mib",
+                      "settled_s",
+                      "refused",
+                      "handshake_failures"});
   cmd->add_option("--idle-tcp", o->idle_tcp, "Hold mode: idle TCP connections that never send a byte")
       ->check(CLI::Range(0, 1000000));
   cmd->add_option("--idle-tls", o->idle_tls,

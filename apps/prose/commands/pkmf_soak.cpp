@@ -252,7 +252,7 @@ int run_soak(const SoakOptions& o) {
   }
   const double growth = rss_max_after > 0 ? rss_max_after - rss_warm : 0;
 
-  Output out(o.json);
+  Output out(json_requested());
   out.field("Clients", static_cast<std::int64_t>(o.clients));
   out.field("Key Request clients", static_cast<std::int64_t>(key_clients));
   out.field("KD clients", static_cast<std::int64_t>(kd_clients));
@@ -267,7 +267,7 @@ int run_soak(const SoakOptions& o) {
   out.field("Errors", static_cast<std::int64_t>(totals.failed.load()));
   nlohmann::json by_reason = nlohmann::json::object();
   for (const auto& [why, n] : totals.errors) by_reason[why] = n;
-  out.raw("Errors by reason", by_reason);
+  out.raw("errors_by_reason", by_reason);
   out.field("PKMF RSS before MiB", fixed(rss_before));
   out.field("PKMF RSS after warm-up MiB", fixed(rss_warm));
   out.field("PKMF RSS max after warm-up MiB", fixed(rss_max_after));
@@ -286,7 +286,7 @@ int run_soak(const SoakOptions& o) {
                   {"sockets", s.sockets},
                   {"requests", s.requests},
                   {"errors", s.errors}});
-  out.raw("Samples", js);
+  out.raw("samples", js);
   out.print();
   for (const auto& [why, n] : totals.errors) std::cerr << "ERRORS: " << n << " x " << why << "\n";
 
@@ -335,7 +335,29 @@ void register_pkmf_soak(CLI::App& app) {
   cmd->add_option("--server-threads", o->server_threads, "PKMF io threads")->check(CLI::Range(1, 64));
   cmd->add_option("--store", o->store, "Store URL (default: SQLite in the lab directory)");
   cmd->add_flag("--keep", o->keep, "Keep the lab directory (configuration, PKI, store, pkmf.log)");
-  cmd->add_flag("--json", o->json, "Print the result as JSON");
+  add_json_flag(cmd, {"clients",
+                      "key_request_clients",
+                      "kd_clients",
+                      "seconds",
+                      "key_requests",
+                      "kd_requests",
+                      "requests_s",
+                      "key_request_mikey_p50_ms",
+                      "key_request_mikey_p99_ms",
+                      "kd_p50_ms",
+                      "kd_p99_ms",
+                      "errors",
+                      "pkmf_rss_before_mib",
+                      "pkmf_rss_after_warm_up_mib",
+                      "pkmf_rss_max_after_warm_up_mib",
+                      "pkmf_rss_growth_after_warm_up_mib",
+                      "pkmf_peak_rss_mib",
+                      "pkmf_rss_after_the_clients_left_mib",
+                      "pkmf_fds_before",
+                      "pkmf_fds_after",
+                      "store_check",
+                      "errors_by_reason",
+                      "samples"});
   cmd->callback([o] { run_soak(*o); });
 }
 

@@ -44,7 +44,7 @@ void add_query(CLI::App* cmd) {
   sub->add_option("--server-name", o->server_name, "name the server certificate must match");
   sub->add_option("--role", o->role, "remote-ue or relay");
   sub->add_option("--rsc", o->rscs, "Relay Service Code, 6 hex digits (repeat)")->required();
-  o->json = add_json_flag(sub);
+  o->json = add_json_flag(sub, {"parameters"});
   sub->callback([o] {
     auto role = prosefn::role_from_name(o->role);
     if (!role) bad_input("--role: expected remote-ue or relay, got '" + o->role + "'");
@@ -62,7 +62,7 @@ void add_query(CLI::App* cmd) {
     if (!params.ok()) {
       int code = params.error().code == Errc::kDenied || params.error().code == Errc::kInvalidArgument ? kExitBadInput
                                                                                                        : kExitFailure;
-      throw Exit(code, "query: " + params.error().to_string());
+      throw Exit(code, "query: " + params.error().to_string(), error_code_for(params.error().code));
     }
     if (*o->json) {
       nlohmann::ordered_json arr = nlohmann::ordered_json::array();
@@ -78,10 +78,10 @@ void add_query(CLI::App* cmd) {
         j["dusk"] = p.use_dusk;
         j["duck"] = p.use_duck;
         j["max_offset"] = p.max_offset;
-        if (p.role == prosefn::Role::kRelay) j["announce_ms"] = p.announce_ms;
+        j["announce_ms"] = p.role == prosefn::Role::kRelay ? nlohmann::ordered_json(p.announce_ms) : nullptr;
         arr.push_back(j);
       }
-      std::cout << arr.dump(2) << "\n";
+      Output(true).raw("parameters", arr).print();
       return;
     }
     for (const auto& p : *params) {
@@ -150,18 +150,21 @@ void register_prose_function(CLI::App& app) {
       "validate", "Check a PC3 message against schema/pc3.xsd (libxml2) and the codec; exit 2 with the reason");
   auto* vfile = new std::string;
   validate->add_option("file", *vfile, "XML file, or - for standard input")->required();
-  bool* vjson = add_json_flag(validate);
+  bool* vjson = add_json_flag(validate, {"valid", "message", "transaction_id"});
   validate->callback([vfile, vjson] {
     std::string xml = read_document(*vfile, prosefn::kMaxBodySize + 1);
-    or_exit(prosefn::validate_document(xml), *vfile);
+    if (auto st = prosefn::validate_document(xml); !st.ok()) {
+      Output(*vjson).flag("valid", "Valid", false).print();
+      throw Exit(kExitBadInput, *vfile + ": " + st.error().to_string(), "invalid_document");
+    }
     auto m = or_exit(prosefn::Codec::decode(xml), *vfile);
     bool request = std::holds_alternative<prosefn::ServiceAuthorisationRequest>(m);
     std::uint32_t tid = request ? std::get<prosefn::ServiceAuthorisationRequest>(m).transaction_id
                                 : std::get<prosefn::ServiceAuthorisationResponse>(m).transaction_id;
     Output(*vjson)
-        .field("Valid", true)
-        .field("Message", request ? std::string(prosefn::kRootRequest) : std::string(prosefn::kRootResponse))
-        .field("Transaction ID", static_cast<std::int64_t>(tid))
+        .flag("valid", "Valid", true)
+        .text("message", "Message", request ? std::string(prosefn::kRootRequest) : std::string(prosefn::kRootResponse))
+        .num("transaction_id", "Transaction ID", static_cast<std::int64_t>(tid))
         .print();
   });
 

@@ -82,8 +82,7 @@ std::string fmt(double v, int decimals = 3) {
 
 // A measured value: "Name: 1.234" in plain output, a JSON number with --json.
 void num(Output& out, const std::string& name, double v, int decimals = 3) {
-  out.field(name, fmt(v, decimals));
-  out.raw(name, std::stod(fmt(v, decimals)));
+  out.real(snake_case_key(name), name, std::stod(fmt(v, decimals)), decimals);
 }
 
 std::string hex24(std::uint32_t v) {
@@ -856,7 +855,7 @@ class RelayLoad {
     std::size_t failed_ues = 0;
     for (const auto& u : ues_) failed_ues += u.st == Ue::St::kFailed ? 1 : 0;
     const double loss = relayed_.sent ? static_cast<double>(relayed_.lost) / static_cast<double>(relayed_.sent) : 0.0;
-    Output out(o_.json);
+    Output out(json_requested());
     auto mib = [&](const std::string& name, long kib) { num(out, name, static_cast<double>(kib) / 1024.0, 1); };
     auto ratio = [&](const std::string& name, double a, double b) { num(out, name, b > 0 ? a / b : 0.0, 2); };
     const double base_med = pct_ms(base_handshake_, 0.5), setup_med = pct_ms(setup_, 0.5);
@@ -991,7 +990,64 @@ void register_relay_load(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--timeout", o->timeout, "Give up after this many seconds in all")->check(CLI::Range(1.0, 86400.0));
   cmd->add_option("--dir", o->dir, "Work directory (kept; default: a temporary one, removed after a clean run)");
-  cmd->add_flag("--json", o->json, "Print the result as JSON");
+  add_json_flag(cmd, {"ues",
+                      "concurrency",
+                      "ues_not_authorised_for_the_rsc",
+                      "discovery",
+                      "links_secured",
+                      "ues_failed",
+                      "setups_measured_ues_2_n",
+                      "datagram_size",
+                      "datagrams_per_ue",
+                      "window",
+                      "datagrams_sent",
+                      "datagrams_echoed",
+                      "datagrams_lost",
+                      "datagrams_corrupt",
+                      "datagrams_late",
+                      "baseline_direct_echo_lost",
+                      "links_released",
+                      "pdus_dropped_by_the_ues",
+                      "pc5_frames_sent",
+                      "pc5_frames_received",
+                      "pc5_retransmissions_in_setups",
+                      "pc5_retransmissions_in_releases",
+                      "udp_receive_buffer_overflows_system_wide",
+                      "load_average_start_end",
+                      "provisioning_s",
+                      "setup_phase_s",
+                      "setups_s",
+                      "first_setup_ms_incl_the_relay_s_tls_connection_to_the_pkmf",
+                      "setup_median_ms",
+                      "setup_p99_ms",
+                      "setup_max_ms",
+                      "baseline_in_memory_handshake_median_ms",
+                      "baseline_in_memory_handshake_p99_ms",
+                      "baseline_pkmf_first_kd_request_ms_incl_tls_connection",
+                      "baseline_pkmf_kd_request_median_ms",
+                      "baseline_pkmf_kd_request_p99_ms",
+                      "data_round_trip_p50_ms",
+                      "data_round_trip_p99_ms",
+                      "datagrams_s",
+                      "baseline_direct_echo_datagrams_s",
+                      "baseline_direct_echo_round_trip_p50_ms",
+                      "baseline_direct_echo_round_trip_p99_ms",
+                      "relay_cpu_s_in_setups",
+                      "relay_cpu_s_in_data",
+                      "relay_cpu_s_total",
+                      "relay_cpu_ms_per_setup",
+                      "relay_cpu_us_per_echoed_datagram",
+                      "pkmf_cpu_s_in_setups",
+                      "pkmf_cpu_s_total",
+                      "relay_rss_idle_mib",
+                      "relay_rss_with_links_mib",
+                      "relay_rss_end_mib",
+                      "relay_peak_rss_mib",
+                      "pkmf_rss_mib",
+                      "pkmf_peak_rss_mib",
+                      "setup_median_in_memory_handshake_median",
+                      "setup_median_pkmf_kd_request_median",
+                      "relay_datagrams_s_direct_echo"});
   cmd->callback([o] {
     if (o->unauthorised >= o->ues) bad_input("--unauthorised: must be less than --ues (the first UE must succeed)");
     ::signal(SIGPIPE, SIG_IGN);

@@ -76,7 +76,13 @@ const bool g_line_times = std::getenv("PROSE_LINE_TIMES") != nullptr;
 
 void flush_lines() { std::fflush(stdout); }
 
+std::function<void(const std::string&)> g_line_writer;
+
 void line(const std::string& s) {
+  if (g_line_writer) {
+    g_line_writer(s);
+    return;
+  }
   std::string l;
   if (g_line_times)
     l = "@" +
@@ -1442,6 +1448,8 @@ Status run_remote_ue(RemoteUeAgentConfig cfg) {
   RemoteUeAgent a(std::move(cfg));
   return a.run();
 }
+
+void set_line_writer(std::function<void(const std::string&)> writer) { g_line_writer = std::move(writer); }
 
 Status run_relay(RelayAgentConfig cfg) {
   install_signals();

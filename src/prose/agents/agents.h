@@ -10,6 +10,7 @@
 // to leaves, so a line that caused another one is always out first.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -149,6 +150,11 @@ std::string relay_example_config(const ExampleOptions& options);
 std::string remote_ue_example_config(const ExampleOptions& options);
 
 // Run until SIGTERM/SIGINT (or a fatal error, returned).
+// The agents' output lines on stdout (MSC|from|to|text, EVT|name|text, CAP|src|dst|us|hex, PC5|src|dst|name) go
+// to `writer` instead when one is set (`prose relay --json` turns each into a JSON line); it is called from the
+// agent's threads, one whole line at a time, and must write it in one piece.
+void set_line_writer(std::function<void(const std::string&)> writer);
+
 Status run_remote_ue(RemoteUeAgentConfig cfg);
 Status run_relay(RelayAgentConfig cfg);
 

@@ -395,7 +395,7 @@ stop-delivery)
   start_pkmf
   start_relay
   delivery() { "$PROSE" admin --json --config "$PCFG" ue-show --imsi "${IMSI[$1]}" | tr -d ' \n' |
-    grep -o '"PRUKdelivery":[a-z]*' | cut -d: -f2; }
+    grep -o '"pruk_delivery":[a-z]*' | cut -d: -f2; }
   start_ue ue1 true
   UE1=$LAST
   start_ue ue2 true 'stop_pruk_delivery_on_exit = true'
@@ -452,7 +452,7 @@ key-request-trigger)
   data_through ue1 2
   step "operator: trigger-key-request --revoke-pmk"
   trigger "${IMSI[ue1]}" --revoke-pmk >"$DIR/trigger1.json" 2>&1 || fail "trigger failed: $(cat "$DIR/trigger1.json")"
-  tr -d ' \n' <"$DIR/trigger1.json" | grep -q '"VerifiedbytheUE":true' || fail "trigger not verified"
+  tr -d ' \n' <"$DIR/trigger1.json" | grep -q '"verified_by_the_ue":true' || fail "trigger not verified"
   wait_for "$DIR/ue1.log" '^EVT\|trigger\|MIKEY with the all-zero PRUK ID' 10 || fail "ue1 logged no trigger"
   for _ in $(seq 100); do [[ $(pruk_ids | wc -l) -ge 2 ]] && break; sleep 0.1; done
   second=$(pruk_ids | tail -n 1)

@@ -46,7 +46,11 @@ for be in portable ipsec-mb; do
 done
 
 # --json
-expect_out '{"mac":"b93787e6"}' crypto eia --json --alg 2 --key d3c5d592327fb11c4035c6680af8c6d1 --count 398a59b4 \
+expect_out '{
+  "ok": true,
+  "error": null,
+  "mac": "b93787e6"
+}' crypto eia --json --alg 2 --key d3c5d592327fb11c4035c6680af8c6d1 --count 398a59b4 \
   --bearer 26 --direction 1 --length 64 --in 484583d5afe082ae
 # --length defaults to all of --in
 expect_out b93787e6 crypto eia --alg 2 --key d3c5d592327fb11c4035c6680af8c6d1 --count 398a59b4 --bearer 26 \

@@ -37,7 +37,7 @@ expect_out f3d2aa9b1314a33556cf270b1318733ede3f7f32c3dd2d39646067692c7d543f \
   "$P" crypto naf-key --ck b40ba9a3c58b2a05bbf0d987b21bf8cb --ik F769BCD751044604127672711C6D3441 \
   --rand 23553cbe9637a89d218ae64dae47bf35 --impi 001010123456789@ims.mnc001.mcc001.3gppnetwork.org \
   --naf-id 706b6d662e6578616d706c652e6f72670100000002
-expect_out '{"ks_ext_naf":"f3d2aa9b1314a33556cf270b1318733ede3f7f32c3dd2d39646067692c7d543f"}' \
+expect_out $'{\n  "ok": true,\n  "error": null,\n  "ks_ext_naf": "f3d2aa9b1314a33556cf270b1318733ede3f7f32c3dd2d39646067692c7d543f"\n}' \
   "$P" crypto naf-key --json --ck b40ba9a3c58b2a05bbf0d987b21bf8cb --ik f769bcd751044604127672711c6d3441 \
   --rand 23553cbe9637a89d218ae64dae47bf35 --impi 001010123456789@ims.mnc001.mcc001.3gppnetwork.org \
   --naf-id 706b6d662e6578616d706c652e6f72670100000002
@@ -56,7 +56,7 @@ expect_out "$SET1" "$P" crypto milenage "${M1[@]}" --op cdc202d5123e20f62b6d676a
 expect_out "$SET1" "$P" crypto milenage "${M1[@]}" --opc CD63CB71954A9F4E48A5994E37A02BAF
 json="$("$P" crypto milenage "${M1[@]}" --opc cd63cb71954a9f4e48a5994e37a02baf --json | tr -d ' \n')"
 checks=$((checks + 1))
-if [[ "$json" != *'"MAC-A":"4a9ffac354dfafb3"'* || "$json" != *'"AK*":"451e8beca43b"'* ]]; then
+if [[ "$json" != *'"mac_a":"4a9ffac354dfafb3"'* || "$json" != *'"ak_star":"451e8beca43b"'* ]]; then
   echo "FAIL: milenage --json: $json"; fails=$((fails + 1))
 fi
 # Milenage set 2 (OPc from OP).

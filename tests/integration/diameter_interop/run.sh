@@ -51,7 +51,7 @@ count() { grep -c -- "$2" "$1" 2> /dev/null || true; }
 
 # --- HSS configuration --------------------------------------------------------------------------------------
 CFG=$("$PROSE" hss example-config --dir "$WORK/hss" --port "$HSS_PORT" --json |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["Config"])') || die "example-config"
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["config"])') || die "example-config"
 sed -i 's/^watchdog_interval = .*/watchdog_interval = 6/' "$CFG"
 grep -q "^watchdog_interval = 6" "$CFG" || die "example config has no watchdog_interval"
 "$PROSE" hss add-subscriber --config "$CFG" --imsi "$IMSI" --k "$K" --opc "$OPC" > /dev/null || die "add-subscriber"

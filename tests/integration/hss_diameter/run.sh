@@ -31,7 +31,7 @@ OPC=cd63cb71954a9f4e48a5994e37a02baf
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 
 # --- configuration and provisioning through the CLI --------------------------------------------------------
-CFG=$("$PROSE" hss example-config --dir "$WORK/cfg" --port "$PORT" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["Config"])') \
+CFG=$("$PROSE" hss example-config --dir "$WORK/cfg" --port "$PORT" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["config"])') \
   || die "example-config"
 [ -f "$CFG" ] || die "example-config did not write $CFG"
 "$PROSE" hss add-subscriber --config "$CFG" --imsi "$IMSI" --k "$K" --opc "$OPC" --sqn 0 --amf 0000 > "$WORK/add.out" \
@@ -125,7 +125,7 @@ echo "ok   tshark decodes $N Diameter PDUs, GBA-Push-Info present, no Malformed"
 
 # --- [server] log_format = "json": the same run on a fresh database, every stderr line one JSON object -----------
 JPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-JCFG=$("$PROSE" hss example-config --dir "$WORK/cfg-json" --port "$JPORT" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["Config"])') \
+JCFG=$("$PROSE" hss example-config --dir "$WORK/cfg-json" --port "$JPORT" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["config"])') \
   || die "example-config (json)"
 sed -i 's/^log_format = "text"/log_format = "json"/' "$JCFG"
 grep -q '^log_format = "json"' "$JCFG" || die "the example configuration has no [server] log_format line"

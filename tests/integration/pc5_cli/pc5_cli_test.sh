@@ -29,7 +29,7 @@ expect_contains "decode: RSC" "$out" "Relay Service Code: 0x123456"
 expect_contains "decode: KD ID" "$out" "KD ID: 0xdeadbeef"
 expect_contains "decode: caps" "$out" "UE Security Capabilities: 0xf070 (EEA0,1,2,3; EIA1,2,3)"
 json=$("$PROSE" pc5 decode "${DCR^^}" --json)
-nonce=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Nonce_1"])')
+nonce=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ies"]["nonce_1"])')
 expect_eq "decode --json: Nonce_1 (uppercase input)" "$nonce" "000102030405060708090a0b0c0d0e0f"
 expect_exit "decode: unknown type" 2 "unknown message type 0x08" "$PROSE" pc5 decode 080001
 expect_exit "decode: truncated" 2 "offset" "$PROSE" pc5 decode 0c0001
@@ -61,8 +61,8 @@ up=$("$PROSE" pc5 protect --enc-alg 2 --int-alg 2 --pek $PEK --kd-sess-id 0101 -
      --sdu-type 0 --in 45000014)
 expect_eq "user plane PDU length (no MAC-I)" "${#up}" "$(( (5 + 4) * 2 ))"
 back=$("$PROSE" pc5 unprotect --enc-alg 2 --int-alg 2 --pek $PEK --count 5 --bearer 3 --direction 0 --in "$up" --json)
-sdu=$(printf '%s' "$back" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["sdu"], d["COUNT"], d["integrity checked"])')
-expect_eq "unprotect --json" "$sdu" "45000014 5 False"
+sdu=$(printf '%s' "$back" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["sdu"], d["count"], d["integrity_checked"])')
+expect_eq "unprotect --json" "$sdu" "45000014 00000005 False"
 # Unprotected PDU.
 plain=$("$PROSE" pc5 protect --enc-alg 0 --int-alg 0 --kd-sess-id 0 --count 0 --bearer 0 --direction 0 --sdu-type 2 \
         --in "$DCR")
@@ -103,6 +103,50 @@ expect_exit "reserved --sdu-type" 2 "--sdu-type" "$PROSE" pc5 protect --enc-alg 
 expect_exit "KD-sess ID 0 with ciphering" 2 "--kd-sess-id" "$PROSE" pc5 protect --enc-alg 2 --int-alg 0 --pek $PEK \
   --kd-sess-id 0 --count 0 --bearer 0 --direction 0 --sdu-type 0 --in 00
 "$PROSE" pc5 --help >/dev/null && pass "pc5 --help" || failt "pc5 --help"
+
+# --- pc5 example: every sample decodes, one per message type -------------------------------------------------------
+n=0
+while read -r name hex; do
+  n=$((n + 1))
+  got=$("$PROSE" pc5 decode "$hex" | head -1)
+  expect_contains "example $name decodes" "$got" "$name"
+done < <("$PROSE" pc5 example)
+types=$("$PROSE" pc5 example | cut -d' ' -f1 | sort -u | wc -l)
+expect_eq "pc5 example: one per message type" "$types" "15"
+expect_eq "pc5 example TYPE prints only its hex" "$("$PROSE" pc5 example direct-security-mode-complete)" "0d090a0f1234"
+expect_exit "pc5 example unknown type" 2 "unknown message type" "$PROSE" pc5 example NOPE
+
+# --- pc5 decode --frame: a frame built from the codec (layer-2 IDs, SL PDCP, PC5 signalling, MAC-I) --------------
+W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
+FPEK=000102030405060708090a0b0c0d0e0f; FPIK=101112131415161718191a1b1c1d1e1f
+DSMC=$("$PROSE" pc5 example DIRECT_SECURITY_MODE_COMMAND)
+FPDU=$("$PROSE" pc5 protect --enc-alg 2 --int-alg 2 --pek $FPEK --pik $FPIK --bearer 0 --direction 0 \
+  --kd-sess-id 0102 --count 3 --sdu-type 2 --in "$DSMC")
+echo "PC5_LINK 00ee01 00aa01 0102 2 2 $FPEK $FPIK" > "$W/keylog"
+FRAME=00ee0100aa01$FPDU
+out=$("$PROSE" pc5 decode --frame "$FRAME" --keylog "$W/keylog")
+expect_contains "frame: layer-2 source" "$out" "Layer-2 source ID: 0x00ee01"
+expect_contains "frame: KD-sess ID" "$out" "KD-sess ID: 0x0102"
+expect_contains "frame: MAC-I verified" "$out" "MAC-I correct: True"
+expect_contains "frame: deciphered PC5 signalling" "$out" "DIRECT_SECURITY_MODE_COMMAND"
+js=$("$PROSE" pc5 decode --json --frame "$FRAME" --keylog "$W/keylog" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+def find(n, f):
+    if n["field"] == f: return n["value"]
+    for c in n["children"]:
+        v = find(c, f)
+        if v is not None: return v
+vals = [find(l, f) for f in ("prose_sl.src", "prose_pdcp.kd_sess_id", "prose_pdcp.mac_ok") for l in d["frame"]["layers"]]
+print(d["ok"], [v for v in vals if v is not None])')
+expect_eq "frame --json: typed layers" "$js" "True ['00ee01', '0102', True]"
+TAMPERED=${FRAME:0:${#FRAME}-2}$(printf '%02x' $(( (0x${FRAME: -2} + 1) % 256 )))
+expect_exit "frame: tampered MAC-I reported, exit 2" 2 "does not verify" \
+  "$PROSE" pc5 decode --frame "$TAMPERED" --keylog "$W/keylog"
+code=$("$PROSE" pc5 decode --frame "$TAMPERED" --keylog "$W/keylog" --json 2>/dev/null |
+  python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ok"], d["error"]["code"], d["frame"] is not None)')
+expect_eq "frame --json: tampered MAC-I" "$code" "False frame_check_failed True"
+expect_exit "frame: too short" 2 "layer-2 header" "$PROSE" pc5 decode --frame 00ee01
 
 if [ $fails -ne 0 ]; then
   echo "$fails failure(s)"

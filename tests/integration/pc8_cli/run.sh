@@ -18,7 +18,7 @@ for k in $kinds; do
   "$XMLLINT" --noout --nonet --schema "$SCHEMA" "$f" 2> "$WORK/$k.xmllint" || { cat "$WORK/$k.xmllint"; fail "xmllint rejects $k"; }
   out=$("$PROSE" pc8 validate "$f") || fail "prose pc8 validate $k exited $?"
   echo "$out" | grep -q "^Kind: " || fail "validate $k: no Kind line"
-  "$PROSE" pc8 validate --json "$f" | grep -q '"Valid": true' || fail "validate --json $k"
+  "$PROSE" pc8 validate --json "$f" | grep -q '"valid": true' || fail "validate --json $k"
 done
 [ "$n" -ge 8 ] || fail "expected at least 8 example kinds, got $n"
 
