@@ -354,7 +354,9 @@ Result<std::unique_ptr<net::HttpsClient>> make_client(const PkmfClientConfig& p)
 Result<pc8::Response> pc8_exchange(net::HttpsClient& client, const pc8::Request& req) {
   PROSE_TRY(std::string body, pc8::Codec::encode(req));
   PROSE_TRY(net::HttpResponse resp, client.post("/prose/pc8", pc8::kContentType, body));
-  if (resp.status != 200)
+  // 503 carries a PC8 response too (temporarily-unavailable: the PKMF's store or HSS/BSF is unreachable).
+  const bool pc8_body = resp.status == 503 && resp.content_type.rfind(pc8::kContentType, 0) == 0;
+  if (resp.status != 200 && !pc8_body)
     return fail(Errc::kIo, "PKMF answered HTTP " + std::to_string(resp.status) + ": " + resp.body.substr(0, 200));
   return pc8::Codec::decode_response(resp.body);
 }

@@ -161,6 +161,21 @@ std::string Metrics::render() const {
       for (const auto& [table, rows] : *state->store_rows)
         add("prose_pkmf_store_rows{table=\"%s\"} %llu\n", table.c_str(), static_cast<unsigned long long>(rows));
     }
+    if (const auto& s = state->store_server) {
+      out += "# HELP prose_pkmf_store_connected 1 when the PKMF's last store connection was alive.\n";
+      out += "# TYPE prose_pkmf_store_connected gauge\n";
+      add("prose_pkmf_store_connected %d\n", s->connected ? 1 : 0);
+      out +=
+          "# HELP prose_pkmf_store_read_write 1 when the store accepts writes (PostgreSQL: a primary, not a "
+          "standby).\n";
+      out += "# TYPE prose_pkmf_store_read_write gauge\n";
+      add("prose_pkmf_store_read_write %d\n", s->read_write ? 1 : 0);
+      out +=
+          "# HELP prose_pkmf_store_failovers_total New store connections that reached another server of the URL "
+          "than the one before.\n";
+      out += "# TYPE prose_pkmf_store_failovers_total counter\n";
+      add("prose_pkmf_store_failovers_total %llu\n", static_cast<unsigned long long>(s->failovers));
+    }
   }
   if (https) net::render_https_stats(out, "prose_pkmf", *https);
   return out;

@@ -64,6 +64,15 @@ class Metrics {
   struct State {
     std::size_t mikey_pending = 0;
     std::optional<std::vector<std::pair<std::string, std::uint64_t>>> store_rows;
+    // The store's server: the pool holds a live connection, the server it reached accepts writes (a PostgreSQL
+    // primary, not a standby; SQLite always), and how often a new connection reached another server than the one
+    // before (PostgreSQL: a failover to a promoted standby through the multi-host URL; SQLite: never).
+    struct Server {
+      bool connected = false;
+      bool read_write = false;
+      std::uint64_t failovers = 0;
+    };
+    std::optional<Server> store_server;
   };
   void set_state_source(std::function<State()> source);
 

@@ -45,17 +45,24 @@ net::HttpResponse handle_http(PkmfService& service, Metrics& metrics, const net:
     log::error("pc8: cannot encode a response for {}: {}", peer.to_string(), xml.error().to_string());
     return net::make_error_response(500, "internal error");
   }
+  bool unavailable = false;
   std::visit(
       [&](const auto& r) {
         using T = std::decay_t<decltype(r)>;
         std::string outcome = "granted";
-        if (auto* e = std::get_if<pc8::ErrorCode>(&r.outcome)) outcome = std::string(pc8::error_code_name(*e));
+        if (auto* e = std::get_if<pc8::ErrorCode>(&r.outcome)) {
+          outcome = std::string(pc8::error_code_name(*e));
+          unavailable = *e == pc8::ErrorCode::kTemporarilyUnavailable;
+        }
         log::info("pc8: peer={} kind={} tid={} outcome={}", peer.to_string(),
                   pc8::kind_name(pc8::kind_of(pc8::Message(r.clone()))), r.transaction_id.value, outcome);
         (void)sizeof(T);
       },
       response);
-  net::HttpResponse out = net::make_response(200, std::string(pc8::kContentType), std::move(*xml));
+  // The store (or the HSS/BSF) is unreachable: HTTP 503 with the PC8 response (its temporarily-unavailable code) as
+  // the body, so HTTP-level clients and proxies see it too, and Retry-After.
+  net::HttpResponse out = net::make_response(unavailable ? 503 : 200, std::string(pc8::kContentType), std::move(*xml));
+  if (unavailable) out.headers.emplace_back("Retry-After", "1");
   return out;
 }
 
@@ -67,7 +74,8 @@ Status PkmfServer::start() {
   stores_ = std::make_unique<store::StorePool>(config_.store_url, config_.kek.clone());
   {
     PROSE_TRY(auto lease, stores_->acquire());  // opens and migrates the schema now, not on the first request
-    log::info("store: backend={} schema={}", lease->backend_name(), lease->schema_version());
+    log::info("store: backend={} schema={} server={}", lease->backend_name(), lease->schema_version(),
+              lease->server().empty() ? "embedded" : lease->server());
   }
   if (config_.hss) gba_ = std::make_unique<HssGbaPush>(*config_.hss);
   mikey_ = std::make_unique<UdpMikeySender>(config_.service.policy, metrics_);
@@ -105,8 +113,13 @@ Status PkmfServer::start() {
   metrics_.set_state_source([svc, stores = stores_.get()] {
     Metrics::State st;
     st.mikey_pending = svc->pending_verifications();
-    if (auto lease = stores->acquire(); lease.ok())
+    bool read_write = false;
+    if (auto lease = stores->acquire(); lease.ok()) {
       if (auto rows = (*lease)->row_counts(); rows.ok()) st.store_rows = std::move(*rows);
+      if (auto rw = (*lease)->read_write(); rw.ok()) read_write = *rw;
+    }  // the lease goes back first: a connection found lost shows as not connected
+    store::StorePool::Health h = stores->health();
+    st.store_server = Metrics::State::Server{h.connected, h.connected && read_write, h.failovers};
     return st;
   });
   PROSE_TRY(https_port_, https_->start());

@@ -24,6 +24,11 @@ class Db {
   virtual Dialect dialect() const = 0;
   // False once the connection to the server is lost (PostgreSQL); an embedded database is always connected.
   virtual bool connected() const { return true; }
+  // The server this connection reached, "host:port" (PostgreSQL: with a multi-host URL, the one libpq chose); empty
+  // for an embedded database.
+  virtual std::string server() const { return {}; }
+  // True when the server accepts writes (PostgreSQL: not a standby in recovery, not read-only by default).
+  virtual Result<bool> read_write() { return true; }
   // Runs one statement. Unique-constraint violations map to Errc::kConflict, busy/locked to Errc::kTimeout,
   // everything else to Errc::kIo with the server's message.
   virtual Result<std::vector<SqlRow>> query(const std::string& sql, const std::vector<SqlValue>& params = {}) = 0;

@@ -22,6 +22,19 @@ class PostgresDb final : public Db {
   ~PostgresDb() override { PQfinish(conn_); }
   Dialect dialect() const override { return Dialect::kPostgres; }
   bool connected() const override { return PQstatus(conn_) == CONNECTION_OK; }
+  std::string server() const override {
+    const char* host = PQhost(conn_);
+    const char* port = PQport(conn_);
+    return std::string(host ? host : "") + ":" + (port ? port : "");
+  }
+  Result<bool> read_write() override {
+    PROSE_TRY(auto rows, query("SELECT CASE WHEN pg_is_in_recovery() OR current_setting('transaction_read_only') = "
+                               "'on' THEN 0 ELSE 1 END::int8",
+                               {}));
+    if (rows.empty()) return fail(Errc::kInternal, "postgres: no answer to pg_is_in_recovery()");
+    PROSE_TRY(std::int64_t rw, col_int(rows[0], 0));
+    return rw == 1;
+  }
 
   Result<std::vector<SqlRow>> query(const std::string& sql, const std::vector<SqlValue>& params) override {
     std::vector<std::string> text(params.size());

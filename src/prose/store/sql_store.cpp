@@ -107,6 +107,8 @@ class SqlStore final : public Store {
 
   std::string backend_name() const override { return db_->dialect() == Dialect::kSqlite ? "sqlite" : "postgresql"; }
   bool connected() const override { return db_->connected(); }
+  std::string server() const override { return db_->server(); }
+  Result<bool> read_write() override { return db_->read_write(); }
   int schema_version() override {
     auto v = current_schema_version(*db_);
     return v.ok() ? *v : -1;

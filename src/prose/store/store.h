@@ -26,6 +26,10 @@ class Store {
   virtual int schema_version() = 0;
   // False once the database connection is lost (StorePool then opens a new one instead of reusing it).
   virtual bool connected() const = 0;
+  // The database server this connection reached ("host:port"; empty for SQLite), and whether it accepts writes
+  // (asks the server: a PostgreSQL standby does not).
+  virtual std::string server() const = 0;
+  virtual Result<bool> read_write() = 0;
 
   // --- Remote UEs ---
   // Adds or replaces the UE's authorisation (its Relay Service Codes); keeps its keys.

@@ -54,6 +54,7 @@ TEST(PkmfMetrics, StateAtScrapeTime) {
     Metrics::State s;
     s.mikey_pending = 3;
     if (store_ok) s.store_rows = std::vector<std::pair<std::string, std::uint64_t>>{{"ue", 5}, {"pruk", 7}};
+    s.store_server = Metrics::State::Server{store_ok, store_ok, 2};
     return s;
   });
   std::string r = m.render();
@@ -62,9 +63,14 @@ TEST(PkmfMetrics, StateAtScrapeTime) {
   EXPECT_TRUE(has(r, "prose_pkmf_store_up 1")) << r;
   EXPECT_TRUE(has(r, "prose_pkmf_store_rows{table=\"ue\"} 5")) << r;
   EXPECT_TRUE(has(r, "prose_pkmf_store_rows{table=\"pruk\"} 7")) << r;
+  EXPECT_TRUE(has(r, "prose_pkmf_store_connected 1")) << r;
+  EXPECT_TRUE(has(r, "prose_pkmf_store_read_write 1")) << r;
+  EXPECT_TRUE(has(r, "prose_pkmf_store_failovers_total 2")) << r;
   store_ok = false;
   r = m.render();
   EXPECT_TRUE(has(r, "prose_pkmf_store_up 0")) << r;
+  EXPECT_TRUE(has(r, "prose_pkmf_store_connected 0")) << r;
+  EXPECT_TRUE(has(r, "prose_pkmf_store_read_write 0")) << r;
   EXPECT_EQ(r.find("prose_pkmf_store_rows{"), std::string::npos) << r;
   m.set_state_source(nullptr);
   EXPECT_EQ(m.render().find("prose_pkmf_mikey_deliveries_pending"), std::string::npos);

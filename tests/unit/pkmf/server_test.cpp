@@ -18,6 +18,7 @@
 
 #include "prose/net/client.h"
 #include "prose/net/pki.h"
+#include "prose/pc8/codec.h"
 #include "prose/pkmf/audit_retention.h"
 #include "prose/util/random.h"
 
@@ -50,6 +51,36 @@ TEST(PkmfHttp, MetricsOnlyForOperators) {
   post.method = "POST";
   EXPECT_EQ(handle_http(service, metrics, op, post, 0).status, 405);
   EXPECT_EQ(handle_http(service, metrics, ue, post, 0).status, 403);
+}
+
+// A store that cannot be reached (here: a SQLite file in a directory that does not exist; on PostgreSQL a server
+// that is down or a standby) fails the request at once with HTTP 503 carrying the PC8 temporarily-unavailable code,
+// and the store's state in /metrics says not connected.
+TEST(PkmfHttp, AnUnreachableStoreIsHttp503WithThePc8Code) {
+  store::StorePool stores("sqlite:/nonexistent-prose-dir/" + std::to_string(random_u64()) + "/pkmf.db",
+                          random_secret(32));
+  Metrics metrics;
+  PkmfService service(ServiceConfig{}, stores, metrics, nullptr, nullptr);
+  pc8::KdRequest kd;
+  kd.transaction_id.value = 7;
+  kd.remote_ue = pc8::PrukId{0x0102030405060708ull};
+  kd.relay_service_code.value = 0x00abcd;
+  net::HttpRequest post;
+  post.method = "POST";
+  post.target = std::string(kPc8Path);
+  post.content_type = std::string(pc8::kContentType);
+  post.body = *pc8::Codec::encode(pc8::Request(kd));
+  auto r = handle_http(service, metrics, *net::PeerIdentity::relay("r1"), post, 0);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.content_type, pc8::kContentType);
+  EXPECT_EQ(r.header("Retry-After"), "1");
+  auto decoded = pc8::Codec::decode_response(r.body);
+  ASSERT_TRUE(decoded.ok()) << r.body;
+  const auto& kr = std::get<pc8::KdResponse>(*decoded);
+  ASSERT_TRUE(std::holds_alternative<pc8::ErrorCode>(kr.outcome));
+  EXPECT_EQ(std::get<pc8::ErrorCode>(kr.outcome), pc8::ErrorCode::kTemporarilyUnavailable);
+  EXPECT_EQ(kr.transaction_id.value, 7u);
+  EXPECT_FALSE(stores.health().connected);
 }
 
 // The PKMF from `prose pkmf example-config` on ephemeral ports.

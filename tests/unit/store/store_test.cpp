@@ -250,6 +250,9 @@ TEST_P(StoreTest, PoolReusesConnectionsAndDropsALostOne) {
     EXPECT_TRUE((*a)->connected());
   }
   EXPECT_EQ(pool.idle(), 2u) << "both connections are given back";
+  EXPECT_TRUE(pool.health().connected);
+  EXPECT_EQ(pool.health().failovers, 0u);
+  EXPECT_EQ(pool.health().server.empty(), GetParam() == "sqlite") << pool.health().server;
   {
     auto c = pool.acquire();
     ASSERT_TRUE(c.ok());
@@ -257,7 +260,14 @@ TEST_P(StoreTest, PoolReusesConnectionsAndDropsALostOne) {
   }
   if (GetParam() != "postgres") return;
   // The server ends every other session (as on a restart): the pooled connections are lost. The lease that sees
-  // it fails once and its connection is not given back; the next lease opens a new one.
+  // it fails once; its connection is not given back and the other idle one (of the same server) is closed with it;
+  // the next lease opens a new one.
+  const std::string server = pool.health().server;
+  {
+    auto rw = (*pool.acquire())->read_write();
+    ASSERT_TRUE(rw.ok()) << rw.error().to_string();
+    EXPECT_TRUE(*rw) << "a primary accepts writes";
+  }
   PGconn* admin = PQconnectdb(url_.c_str());
   ASSERT_EQ(PQstatus(admin), CONNECTION_OK);
   PQclear(PQexec(admin,
@@ -265,16 +275,21 @@ TEST_P(StoreTest, PoolReusesConnectionsAndDropsALostOne) {
                  "WHERE datname = current_database() AND pid <> pg_backend_pid()"));
   PQfinish(admin);
   store_.reset();  // the fixture's connection was ended too
-  while (pool.idle() > 0) {
+  ASSERT_EQ(pool.idle(), 2u);
+  {
     auto lost = pool.acquire();
     ASSERT_TRUE(lost.ok());
     EXPECT_FALSE((*lost)->find_ue("001010000000001").ok()) << "the connection was terminated";
     EXPECT_FALSE((*lost)->connected());
   }
-  EXPECT_EQ(pool.idle(), 0u) << "lost connections are not pooled";
+  EXPECT_EQ(pool.idle(), 0u) << "lost connections are not pooled, and the other one of their time is closed";
+  EXPECT_FALSE(pool.health().connected);
   auto fresh = pool.acquire();
   ASSERT_TRUE(fresh.ok());
   EXPECT_TRUE((*fresh)->find_ue("001010000000001").ok());
+  EXPECT_TRUE(pool.health().connected);
+  EXPECT_EQ(pool.health().server, server);
+  EXPECT_EQ(pool.health().failovers, 0u) << "the same server again is no failover";
 }
 
 TEST_P(StoreTest, KdLookupReadsRelayPrukAndUeAuthorisationTogether) {
