@@ -1,9 +1,10 @@
 // Issue 18, replication and failover: two `prose pkmf` processes on a PostgreSQL primary with a synchronous standby
 // (scripts/pg-test-pair), reached through the libpq multi-host URL. Remote UEs make Key Requests (and verify their
 // MIKEY PRUK), relays make KD requests, continuously; the primary gets SIGKILL, the standby is promoted. Checked:
-// no acknowledged PRUK is lost, no PRUK ID is issued twice, every request during the outage got HTTP 503 with the
-// PC8 temporarily-unavailable code within the client's timeout, and KD requests succeed again on both PKMFs (the
-// time until then is the outage). PROSE_FAILOVER_RUNS=N repeats it N times and reports the median and the maximum.
+// no acknowledged PRUK is lost, no PRUK ID is issued twice, no PSDK is forked, every request during the outage got HTTP
+// 503 with the PC8 temporarily-unavailable code within the client's timeout, and KD requests succeed again on both
+// PKMFs (the time until then is the outage). PROSE_FAILOVER_RUNS=N repeats it N times and reports the median and the
+// maximum.
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -61,6 +62,30 @@ KdOutcome kd_request(net::HttpsClient& relay, std::uint64_t pruk_id) {
   out.granted = true;
   out.grant = std::get<pc8::KdGrant>(kr.outcome).clone();
   return out;
+}
+
+// The relay's PSDK for RSC 00abcd: (PSDK ID, PSDK), or nothing when it was not granted (`why` says what came).
+std::optional<std::pair<std::string, Bytes>> psdk_request(net::HttpsClient& relay, std::string* why) {
+  pc8::DiscoveryKeyRequest r;
+  r.transaction_id.value = random_u32();
+  r.relay_service_codes.push_back(pc8::RelayServiceCode{0x00abcd});
+  auto resp = relay.post("/prose/pc8", pc8::kContentType, *pc8::Codec::encode(pc8::Request(r)));
+  if (!resp.ok()) {
+    *why = resp.error().to_string();
+    return std::nullopt;
+  }
+  auto decoded = pc8::Codec::decode_response(resp->body);
+  const auto* dr = decoded.ok() ? std::get_if<pc8::DiscoveryKeyResponse>(&*decoded) : nullptr;
+  const auto* results = dr ? std::get_if<std::vector<pc8::DiscoveryKeyResult>>(&dr->outcome) : nullptr;
+  const auto* grant =
+      results && results->size() == 1 ? std::get_if<pc8::DiscoveryKeyGrant>(&results->front().outcome) : nullptr;
+  if (grant == nullptr) {
+    *why = "HTTP " + std::to_string(resp->status) + ": " + resp->body.substr(0, 300);
+    return std::nullopt;
+  }
+  const auto psdk = grant->psdk.view();
+  return std::make_pair(grant->psdk_id ? std::to_string(grant->psdk_id->value) : std::string("-"),
+                        Bytes(psdk.begin(), psdk.end()));
 }
 
 class PkmfFailoverTest : public PkmfProcessTest {
@@ -195,6 +220,11 @@ double PkmfFailoverTest::failover(int run_no) {
 
   std::this_thread::sleep_for(1500ms);
   const int granted_before = kd_granted.load();
+  // The PSDK for the relay's RSC is created by its first request, the last thing before the kill: the PKMFs must
+  // give the same PSDK afterwards (none forked on the promoted standby).
+  std::string why;
+  auto psdk_before = psdk_request(*Ue::make_client(pki, "relay-r1", port_a), &why);
+  EXPECT_TRUE(psdk_before.has_value()) << "no PSDK before the kill: " << why;
   pair("kill-primary", state);  // returns once the primary's processes are gone
   killed_at_ns = now_ns();
   pair("promote", state);
@@ -232,6 +262,14 @@ double PkmfFailoverTest::failover(int run_no) {
   };
   for (const auto& [who, idx] : newest) verify(acked[idx].first, acked[idx].second, who);
   for (const auto& [id, pruk] : kd_pruks) verify(id, pruk, "KD UE");
+  for (net::HttpsClient* relay : {relay_a.get(), relay_b.get()}) {
+    auto psdk_after = psdk_request(*relay, &why);
+    EXPECT_TRUE(psdk_after.has_value()) << "no PSDK after the failover: " << why;
+    if (psdk_before && psdk_after) {
+      EXPECT_EQ(psdk_after->first, psdk_before->first) << "PSDK ID changed in the failover";
+      EXPECT_TRUE(psdk_after->second == psdk_before->second) << "a PSDK forked in the failover";
+    }
+  }
   std::cout << "failover run " << run_no << ": outage " << static_cast<long>(outage_ms)
             << " ms (from the primary gone by SIGKILL until a KD request sent after it is granted by both PKMFs; "
                "promotion included); "
