@@ -6,6 +6,9 @@ CMAKE_FLAGS ?=
 # ccache makes rebuilds (and CI on a machine that built before) fast.
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
+# The prose command is compiled with a precompiled header (apps/prose/CMakeLists.txt): ccache caches its users only
+# with these sloppiness settings.
+export CCACHE_SLOPPINESS := pch_defines,time_macros
 LAUNCHER := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
 # Configured at every build (a second or two when nothing changed), so that packages installed since the last

@@ -9,9 +9,15 @@ find_package(Boost 1.81 REQUIRED)
 # and the linker keeps one of them (an ODR violation ASan found as a stack-buffer-overflow in HttpsServer::start when
 # a test program mixed prose_net with Asio code compiled without these definitions). Every target whose sources
 # include Asio or Beast links prose_asio; src/prose/util/asio_config.h refuses to compile without it.
-add_library(prose_asio INTERFACE)
-target_link_libraries(prose_asio INTERFACE Boost::headers)
-target_compile_definitions(prose_asio INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+# Separate compilation: the libraries' non-template functions are compiled once, in src/prose/asio/compiled.cpp,
+# instead of inline in every translation unit that includes them (the Beast TUs were the slowest of the build).
+add_library(prose_asio STATIC ${PROJECT_SOURCE_DIR}/src/prose/asio/compiled.cpp)
+target_include_directories(prose_asio PUBLIC ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(prose_asio PUBLIC Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+target_compile_definitions(prose_asio PUBLIC BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW
+                                             BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION)
+set_target_properties(prose_asio PROPERTIES POSITION_INDEPENDENT_CODE ON)
+prose_apply_common(prose_asio)
 find_package(LibXml2 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(spdlog REQUIRED)
