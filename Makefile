@@ -6,21 +6,33 @@ CMAKE_FLAGS ?=
 # ccache makes rebuilds (and CI on a machine that built before) fast.
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
+# The prose command is compiled with a precompiled header (apps/prose/CMakeLists.txt): ccache caches its users only
+# with these sloppiness settings.
+export CCACHE_SLOPPINESS := pch_defines,time_macros
 LAUNCHER := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
-.PHONY: deps build demo wireshark test test-asan bench fuzz format clean package
+# Configured at every build (a second or two when nothing changed), so that packages installed since the last
+# configure are found: a tree first configured by `make demo` gets its tests on the next `make build`.
+CONFIGURE = cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER) $(CMAKE_FLAGS)
 
+.PHONY: deps demo-deps build demo wireshark test test-asan bench fuzz format clean package
+
+# Everything: the demo's packages and those of the tests, benchmarks, ASan build, Wireshark plugin and package.
 deps:
-	@scripts/install-deps
+	@scripts/install-deps --for test
 
-$(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER) $(CMAKE_FLAGS)
+# Only what building and running the demo needs.
+demo-deps:
+	@scripts/install-deps --for demo
 
-build: deps $(BUILD)/build.ninja
+build: deps
+	$(CONFIGURE) -DPROSE_REQUIRE_TEST_DEPS=ON
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The demo needs only the prose program: build that target, not the tests and benchmarks.
-demo: deps $(BUILD)/build.ninja
+# The demo needs only the prose program: its packages, and that target, not the tests and benchmarks (which are
+# configured when their packages happen to be there, and left out otherwise).
+demo: demo-deps
+	$(CONFIGURE) -DPROSE_REQUIRE_TEST_DEPS=OFF
 	cmake --build $(BUILD) -j $(JOBS) --target prose
 	$(BUILD)/bin/prose demo
 
@@ -47,7 +59,8 @@ test-asan: deps
 
 # The Debian package (CPack): build/prose_<version>_<arch>.deb with the program, schemas, docs, example
 # configurations and systemd units (docs/install.md).
-package: deps $(BUILD)/build.ninja
+package: deps
+	$(CONFIGURE) -DPROSE_REQUIRE_TEST_DEPS=ON
 	cmake --build $(BUILD) -j $(JOBS) --target prose
 	cd $(BUILD) && cpack -G DEB
 

@@ -9,9 +9,15 @@ find_package(Boost 1.81 REQUIRED)
 # and the linker keeps one of them (an ODR violation ASan found as a stack-buffer-overflow in HttpsServer::start when
 # a test program mixed prose_net with Asio code compiled without these definitions). Every target whose sources
 # include Asio or Beast links prose_asio; src/prose/util/asio_config.h refuses to compile without it.
-add_library(prose_asio INTERFACE)
-target_link_libraries(prose_asio INTERFACE Boost::headers)
-target_compile_definitions(prose_asio INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+# Separate compilation: the libraries' non-template functions are compiled once, in src/prose/asio/compiled.cpp,
+# instead of inline in every translation unit that includes them (the Beast TUs were the slowest of the build).
+add_library(prose_asio STATIC ${PROJECT_SOURCE_DIR}/src/prose/asio/compiled.cpp)
+target_include_directories(prose_asio PUBLIC ${PROJECT_SOURCE_DIR}/src)
+target_link_libraries(prose_asio PUBLIC Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+target_compile_definitions(prose_asio PUBLIC BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW
+                                             BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION)
+set_target_properties(prose_asio PROPERTIES POSITION_INDEPENDENT_CODE ON)
+prose_apply_common(prose_asio)
 find_package(LibXml2 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(spdlog REQUIRED)
@@ -28,10 +34,31 @@ set_target_properties(ipsec_mb::ipsec_mb PROPERTIES
   IMPORTED_LOCATION "${IPSEC_MB_LIBRARY}"
   INTERFACE_INCLUDE_DIRECTORIES "${IPSEC_MB_INCLUDE_DIR}")
 
+# The tests' and benchmarks' own packages (scripts/install-deps --for test). The full build requires them; `make demo`
+# configures with PROSE_REQUIRE_TEST_DEPS=OFF, so that a machine with only the demo's packages (install-deps --for
+# demo) configures: the tests or benchmarks whose packages are missing are left out with a message, and since a
+# package not found is searched again at every configure, the next full build (which configures again) finds them.
+option(PROSE_REQUIRE_TEST_DEPS "Fail the configure when a test or benchmark package is missing (else leave them out)" ON)
+set(PROSE_TESTS_ENABLED OFF)
+set(PROSE_BENCH_ENABLED OFF)
+if(PROSE_REQUIRE_TEST_DEPS)
+  set(test_deps_required REQUIRED)
+endif()
 if(PROSE_BUILD_TESTS)
-  find_package(GTest REQUIRED)
-  include(GoogleTest)
+  find_package(GTest ${test_deps_required})
+  find_program(XMLLINT xmllint ${test_deps_required})  # the PC8 and PC3 schema checks (tests/integration/pc8_cli)
+  if(GTest_FOUND AND XMLLINT)
+    include(GoogleTest)
+    set(PROSE_TESTS_ENABLED ON)
+  else()
+    message(STATUS "tests: left out, GoogleTest or xmllint is missing (scripts/install-deps --for test installs them)")
+  endif()
 endif()
 if(PROSE_BUILD_BENCH)
-  find_package(benchmark REQUIRED)
+  find_package(benchmark ${test_deps_required})
+  if(benchmark_FOUND)
+    set(PROSE_BENCH_ENABLED ON)
+  else()
+    message(STATUS "benchmarks: left out, Google Benchmark is missing (scripts/install-deps --for test installs it)")
+  endif()
 endif()

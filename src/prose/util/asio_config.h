@@ -3,6 +3,7 @@
 // instantiated with different object layouts in different translation units (an ODR violation).
 #pragma once
 
-#if !defined(BOOST_ASIO_NO_DEPRECATED) || !defined(BOOST_BEAST_USE_STD_STRING_VIEW)
+#if !defined(BOOST_ASIO_NO_DEPRECATED) || !defined(BOOST_BEAST_USE_STD_STRING_VIEW) || \
+    !defined(BOOST_ASIO_SEPARATE_COMPILATION) || !defined(BOOST_BEAST_SEPARATE_COMPILATION)
 #error "this file uses Asio: link its CMake target to prose_asio (cmake/ProseDependencies.cmake)"
 #endif
