@@ -8,6 +8,7 @@
 #include <iterator>
 #include <map>
 
+#include "guide.h"
 #include "prose/util/hex.h"
 
 namespace prose::cli {
@@ -113,20 +114,6 @@ const JsonSpec* g_active = nullptr;  // the running command's declaration
 nlohmann::ordered_json g_result = nlohmann::ordered_json::object();  // its fields so far
 bool g_own_printed = false;  // a command declared with add_own_json_flag printed its object
 
-// The deepest subcommand the command line reached.
-const CLI::App* leaf(const CLI::App& root) {
-  const CLI::App* a = &root;
-  for (;;) {
-    auto subs = a->get_subcommands();
-    if (subs.empty()) return a;
-    a = subs.front();
-  }
-}
-std::string command_path(const CLI::App* a) {
-  std::string p;
-  for (; a != nullptr; a = a->get_parent()) p = a->get_name() + (p.empty() ? "" : " " + p);
-  return p;
-}
 const JsonSpec* spec_of(const CLI::App* a) {
   auto it = specs().find(a);
   return it == specs().end() ? nullptr : &it->second;
@@ -352,21 +339,21 @@ const std::vector<std::string>* json_keys(const CLI::App* sub) {
 
 void check_json_command(const CLI::App& root) {
   if (!g_json) return;
-  const CLI::App* l = leaf(root);
+  const CLI::App* l = reached_command(root);
   g_active = spec_of(l);
   if (g_active == nullptr) throw Exit(kExitBadInput, "--json: `" + command_path(l) + "` has no JSON output", "usage");
 }
 
 void print_json_success(const CLI::App& root) {
   if (!g_json) return;
-  const JsonSpec* spec = g_active != nullptr ? g_active : spec_of(leaf(root));
+  const JsonSpec* spec = g_active != nullptr ? g_active : spec_of(reached_command(root));
   if (spec == nullptr || spec->lines || spec->self) return;
   emit(spec, compose(spec, g_result, nullptr, nullptr));
 }
 
 void print_json_failure(const CLI::App& root, const std::string& code, const std::string& message) {
   if (!g_json || g_own_printed) return;
-  const JsonSpec* spec = g_active != nullptr ? g_active : spec_of(leaf(root));
+  const JsonSpec* spec = g_active != nullptr ? g_active : spec_of(reached_command(root));
   emit(spec, compose(spec, g_result, &code, &message));
 }
 

@@ -22,22 +22,6 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-// The deepest subcommand the parser entered.
-const CLI::App* reached(const CLI::App& root) {
-  const CLI::App* at = &root;
-  for (;;) {
-    auto parsed = at->get_subcommands();
-    if (parsed.empty()) return at;
-    at = parsed.back();
-  }
-}
-
-std::string path_of(const CLI::App* app) {
-  std::string p;
-  for (const CLI::App* a = app; a != nullptr; a = a->get_parent()) p = a->get_name() + (p.empty() ? "" : " " + p);
-  return p;
-}
-
 std::vector<std::string> command_names(const CLI::App& app) {
   std::vector<std::string> out;
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); }))
@@ -83,8 +67,8 @@ std::vector<std::string> closest(const std::string& word, const std::vector<std:
 }
 
 int report_parse_error(const CLI::App& root, const CLI::ParseError& e, std::ostream& err) {
-  const CLI::App* at = reached(root);
-  const std::string where = path_of(at);
+  const CLI::App* at = reached_command(root);
+  const std::string where = command_path(at);
   // An unknown word explains most errors (a missing subcommand or option is often a misspelt one): name it first.
   std::string message;
   for (const std::string& w : at->remaining()) {
@@ -104,9 +88,24 @@ int report_parse_error(const CLI::App& root, const CLI::ParseError& e, std::ostr
                                std::string(e.what()).find("subcommand") != std::string::npos;
     message = needs_command ? "'" + where + "' needs a command" : e.what();
   }
-  const std::string parent = at->get_parent() != nullptr ? path_of(at->get_parent()) : "";
+  const std::string parent = at->get_parent() != nullptr ? command_path(at->get_parent()) : "";
   err << "prose: " << message << "\n\n" << at->help(parent) << std::flush;
   return kExitBadInput;
+}
+
+const CLI::App* reached_command(const CLI::App& root) {
+  const CLI::App* at = &root;
+  for (;;) {
+    auto parsed = at->get_subcommands();
+    if (parsed.empty()) return at;
+    at = parsed.back();
+  }
+}
+
+std::string command_path(const CLI::App* app) {
+  std::string p;
+  for (const CLI::App* a = app; a != nullptr; a = a->get_parent()) p = a->get_name() + (p.empty() ? "" : " " + p);
+  return p;
 }
 
 }  // namespace prose::cli

@@ -13,6 +13,10 @@ namespace prose::cli {
 // a prefix of), sorted; empty when none is close.
 std::vector<std::string> closest(const std::string& word, const std::vector<std::string>& candidates);
 
+// The deepest subcommand the parser entered, and its words from the program name ("prose crypto kd").
+const CLI::App* reached_command(const CLI::App& root);
+std::string command_path(const CLI::App* app);
+
 // Prints the message for a parse error of `root` (after root.parse threw `e`) to `err`; returns the exit code.
 int report_parse_error(const CLI::App& root, const CLI::ParseError& e, std::ostream& err);
 
