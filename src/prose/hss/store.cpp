@@ -5,6 +5,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "prose/store/sqlite_stmt.h"
+
 namespace prose::hss {
 
 namespace {
@@ -21,32 +23,7 @@ CREATE TABLE IF NOT EXISTS subscribers (
 PRAGMA user_version = 1;
 )sql";
 
-// RAII statement.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &st_, nullptr); }
-  ~Stmt() { sqlite3_finalize(st_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return rc_ == SQLITE_OK; }
-  sqlite3_stmt* get() { return st_; }
-  void text(int i, std::string_view s) {
-    sqlite3_bind_text(st_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-  }
-  void blob(int i, ByteView b) { sqlite3_bind_blob(st_, i, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT); }
-  void i64(int i, std::int64_t v) { sqlite3_bind_int64(st_, i, v); }
-  int step() { return sqlite3_step(st_); }
-  Bytes col_blob(int i) {
-    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(st_, i));
-    int n = sqlite3_column_bytes(st_, i);
-    return p ? Bytes(p, p + n) : Bytes{};
-  }
-  std::int64_t col_i64(int i) { return sqlite3_column_int64(st_, i); }
-
- private:
-  sqlite3_stmt* st_ = nullptr;
-  int rc_;
-};
+using Stmt = store::SqliteStmt;
 
 Error db_error(sqlite3* db, const std::string& what) { return make_error(Errc::kIo, what + ": " + sqlite3_errmsg(db)); }
 

@@ -5,8 +5,10 @@
 #include <map>
 #include <memory>
 #include <regex>
+#include <utility>
 
 #include "prose/store/db.h"
+#include "prose/store/sqlite_stmt.h"
 
 namespace prose::store {
 namespace {
@@ -15,66 +17,29 @@ class SqliteDb final : public Db {
  public:
   explicit SqliteDb(sqlite3* db) : db_(db) {}
   ~SqliteDb() override {
-    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    cache_.clear();  // finalised before the connection closes
     sqlite3_close_v2(db_);
   }
   Dialect dialect() const override { return Dialect::kSqlite; }
 
   Result<std::vector<SqlRow>> query(const std::string& sql, const std::vector<SqlValue>& params) override {
-    PROSE_TRY(sqlite3_stmt * stmt, prepare(sql));
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
+    PROSE_TRY(SqliteStmt * stmt, prepare(sql));
+    stmt->reset();
     for (std::size_t i = 0; i < params.size(); ++i) {
-      int idx = static_cast<int>(i + 1);
-      int rc = std::visit(
-          [&](const auto& v) -> int {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::monostate>)
-              return sqlite3_bind_null(stmt, idx);
-            else if constexpr (std::is_same_v<T, std::int64_t>)
-              return sqlite3_bind_int64(stmt, idx, v);
-            else if constexpr (std::is_same_v<T, std::string>)
-              return sqlite3_bind_text(stmt, idx, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-            else
-              return sqlite3_bind_blob(stmt, idx, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-          },
-          params[i]);
-      if (rc != SQLITE_OK) return error("bind");
+      if (stmt->bind(static_cast<int>(i + 1), params[i]) != SQLITE_OK) return error("bind");
     }
     std::vector<SqlRow> rows;
     for (;;) {
-      int rc = sqlite3_step(stmt);
+      int rc = stmt->step();
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) {
         Error e = error("step");
-        sqlite3_reset(stmt);
+        stmt->reset();
         return e;
       }
-      int n = sqlite3_column_count(stmt);
-      SqlRow row;
-      row.reserve(static_cast<std::size_t>(n));
-      for (int c = 0; c < n; ++c) {
-        switch (sqlite3_column_type(stmt, c)) {
-          case SQLITE_NULL:
-            row.emplace_back(std::monostate{});
-            break;
-          case SQLITE_INTEGER:
-            row.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, c)));
-            break;
-          case SQLITE_BLOB: {
-            auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt, c));
-            row.emplace_back(Bytes(p, p + sqlite3_column_bytes(stmt, c)));
-            break;
-          }
-          default: {
-            auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-            row.emplace_back(std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
-          }
-        }
-      }
-      rows.push_back(std::move(row));
+      rows.push_back(stmt->row());
     }
-    sqlite3_reset(stmt);
+    stmt->reset();
     return rows;
   }
 
@@ -92,16 +57,15 @@ class SqliteDb final : public Db {
   void rollback() override { (void)exec_script("ROLLBACK"); }
 
  private:
-  Result<sqlite3_stmt*> prepare(const std::string& sql) {
+  Result<SqliteStmt*> prepare(const std::string& sql) {
     auto it = cache_.find(sql);
-    if (it != cache_.end()) return it->second;
+    if (it != cache_.end()) return &it->second;
     // $N -> ?N (numbered parameters in SQLite's syntax).
     static const std::regex kParam(R"(\$([0-9]+))");
     std::string native = std::regex_replace(sql, kParam, "?$1");
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, native.c_str(), -1, &stmt, nullptr) != SQLITE_OK) return error("prepare");
-    cache_.emplace(sql, stmt);
-    return stmt;
+    SqliteStmt stmt(db_, native.c_str());
+    if (!stmt.ok()) return error("prepare");
+    return &cache_.emplace(sql, std::move(stmt)).first->second;
   }
   Error error(const char* where) const {
     int ext = sqlite3_extended_errcode(db_);
@@ -114,7 +78,7 @@ class SqliteDb final : public Db {
   }
 
   sqlite3* db_;
-  std::map<std::string, sqlite3_stmt*> cache_;
+  std::map<std::string, SqliteStmt> cache_;
 };
 
 }  // namespace
