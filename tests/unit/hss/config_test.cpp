@@ -54,5 +54,27 @@ TEST(HssConfig, Errors) {
   bad("[database]\npath=\"a.db\"\n[server]\nwatchdog_interval = 5\n" + naf, "server.watchdog_interval");  // Tw >= 6 s
 }
 
+// The messages read like the PKMF's and the ProSe Function's (config::TomlReader): "<file>: <key>: <problem>".
+TEST(HssConfig, MessagesNameTheFileAndTheKey) {
+  const std::string rest = "[database]\npath=\"a.db\"\n[[bsf.naf]]\nfqdn = \"p.lab\"\n";
+  auto type = parse_config("[server]\nlisten_port = \"x\"\n" + rest, "/etc/prose/hss.toml");
+  ASSERT_FALSE(type.ok());
+  EXPECT_EQ(type.error().message, "/etc/prose/hss.toml: server.listen_port: wrong type");
+  auto section = parse_config("[bogus]\n" + rest, "");
+  ASSERT_FALSE(section.ok());
+  EXPECT_EQ(section.error().message, "config: unknown section [bogus]");
+  auto empty = parse_config("[server]\norigin_host = \"\"\n" + rest, "");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().message, "config: server.origin_host: must not be empty");
+  auto naf = parse_config("[database]\npath=\"a.db\"\n[[bsf.naf]]\nfqdn = \"p\"\nport = 1\n", "");
+  ASSERT_FALSE(naf.ok());
+  EXPECT_EQ(naf.error().message, "config: bsf.naf[0].port: unknown key");
+  auto lifetimes = parse_config(
+      "[database]\npath=\"a.db\"\n[bsf]\ndefault_key_lifetime = 10\nmax_key_lifetime = 5\n[[bsf.naf]]\nfqdn = \"p\"\n",
+      "");
+  ASSERT_FALSE(lifetimes.ok());
+  EXPECT_EQ(lifetimes.error().message, "config: bsf.default_key_lifetime: larger than bsf.max_key_lifetime");
+}
+
 }  // namespace
 }  // namespace prose::hss
