@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,6 +30,8 @@
 #include "demo_steps.h"
 #include "prose/diameter/constants.h"
 #include "prose/diameter/message.h"
+#include "prose/testbed/ports.h"
+#include "prose/testbed/process.h"
 #include "prose/util/hex.h"
 #include "prose/util/pcap_writer.h"
 #include "prose/util/random.h"
@@ -41,43 +42,11 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::uint16_t free_port(int type) {
-  int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-std::string self_exe() { return fs::read_symlink("/proc/self/exe").string(); }
-
+// Runs a command to its end: its exit code (-1 when it could not run or died of a signal) and its output.
 std::pair<int, std::string> run(const std::vector<std::string>& args) {
-  int p[2];
-  if (::pipe(p) != 0) return {-1, "pipe failed"};
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(p[1], 1);
-    ::dup2(p[1], 2);
-    ::close(p[0]);
-    std::vector<char*> av;
-    for (const auto& a : args) av.push_back(const_cast<char*>(a.c_str()));
-    av.push_back(nullptr);
-    ::execv(av[0], av.data());
-    std::_Exit(127);
-  }
-  ::close(p[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(p[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-  ::close(p[0]);
-  int st = 0;
-  ::waitpid(pid, &st, 0);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+  auto r = testbed::run(args);
+  if (!r.ok()) return {-1, r.error().message};
+  return {r->status.signalled ? -1 : r->status.code, r->output};
 }
 
 std::int64_t now_us() {
@@ -275,9 +244,9 @@ class Demo {
     // Key logs are appended to by every agent: a rerun into the same directory starts them afresh.
     fs::remove(out_ / "tls-keys.log");
     fs::remove(out_ / "pc5-keys.log");
-    exe_ = self_exe();
-    hss_port_ = free_port(SOCK_STREAM);
-    pkmf_port_ = free_port(SOCK_STREAM);
+    exe_ = testbed::self_exe();
+    hss_port_ = testbed::free_port_or_zero(testbed::Proto::kTcp);
+    pkmf_port_ = testbed::free_port_or_zero(testbed::Proto::kTcp);
     auto record = [this](const UdpEndpoint& a, const UdpEndpoint& b, const TcpSegment& seg, ByteView p) {
       std::lock_guard<std::mutex> lock(cap_mu_);
       auto f = ethernet_ipv4_tcp_frame(a, b, seg, p, ip_id_++);
@@ -324,10 +293,10 @@ class Demo {
     start("HSS", {exe_, "hss", "--config", (hdir / "hss.toml").string()}, false);
     start("PKMF", {exe_, "pkmf", "--config", pcfg}, false);
     echo_port_ = start_echo();
-    relay_port_ = free_port(SOCK_DGRAM);
+    relay_port_ = testbed::free_port_or_zero(testbed::Proto::kUdp);
     for (auto& u : ues_) {
-      u.sl_port = free_port(SOCK_DGRAM);
-      u.app_port = free_port(SOCK_DGRAM);
+      u.sl_port = testbed::free_port_or_zero(testbed::Proto::kUdp);
+      u.app_port = testbed::free_port_or_zero(testbed::Proto::kUdp);
     }
     // Wait for the PKMF's HTTPS port.
     for (int i = 0; i < 100; ++i) {
@@ -453,54 +422,34 @@ class Demo {
 
   // ---- children ----
   struct Child {
-    pid_t pid = -1;
-    int fd = -1;
+    testbed::Process process;
+    int fd = -1;  // its stdout (piped agents)
     std::string name;
     int log = -1;  // <name>.log: the agent's lines (the demo writes them there as it reads them)
   };
 
   void start(const std::string& name, std::vector<std::string> args, bool piped) {
-    int p[2] = {-1, -1};
-    if (piped && ::pipe(p) != 0) return;
-    std::string log = (out_ / (name + ".log")).string();
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      ::chdir(out_.c_str());
-      ::setenv("PROSE_LINE_TIMES", "1", 1);  // the agents stamp their lines: the trace merges them in time order
-      int lf = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      ::dup2(lf, 2);
-      if (piped) {
-        ::dup2(p[1], 1);
-        ::close(p[0]);
-      } else {
-        ::dup2(lf, 1);
-      }
-      std::vector<char*> av;
-      for (auto& a : args) av.push_back(a.data());
-      av.push_back(nullptr);
-      ::execv(av[0], av.data());
-      std::_Exit(127);
+    const std::string log = (out_ / (name + ".log")).string();
+    testbed::SpawnOptions o;
+    o.argv = std::move(args);
+    o.env = {{"PROSE_LINE_TIMES", "1"}};  // the agents stamp their lines: the trace merges them in time order
+    o.cwd = out_.string();
+    o.log = log;
+    o.append_log = true;
+    o.pipe_stdout = piped;
+    auto p = testbed::Process::spawn(std::move(o));
+    if (!p.ok()) {
+      step_fail(name + ": " + p.error().message);
+      return;
     }
-    if (piped) ::close(p[1]);
+    const int fd = p->release_stdout();
     const int lf = piped ? ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644) : -1;
-    children_.push_back(Child{pid, piped ? p[0] : -1, name, lf});
+    children_.push_back(Child{std::move(*p), fd, name, lf});
     logs_[name] = log;
   }
 
   void stop_all() {
-    for (auto& c : children_) {
-      if (c.pid > 0) {
-        ::kill(c.pid, SIGTERM);
-        int st = 0;
-        for (int i = 0; i < 20 && ::waitpid(c.pid, &st, WNOHANG) == 0; ++i)
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        if (::waitpid(c.pid, &st, WNOHANG) == 0) {
-          ::kill(c.pid, SIGKILL);
-          ::waitpid(c.pid, &st, 0);
-        }
-        c.pid = -1;
-      }
-    }
+    for (auto& c : children_) c.process.stop(std::chrono::seconds(1));
     // Every line the agents wrote before they ended (their last CAP and PC5 lines) is read to the end of the pipes.
     for (int i = 0;
          i < 200 && std::any_of(children_.begin(), children_.end(), [](const Child& c) { return c.fd >= 0; }); ++i)

@@ -28,6 +28,8 @@
 #include "prose/mikey/delivery.h"
 #include "prose/net/client.h"
 #include "prose/pc8/codec.h"
+#include "prose/testbed/ports.h"
+#include "prose/testbed/process.h"
 #include "prose/util/random.h"
 
 namespace prose {
@@ -51,38 +53,31 @@ std::pair<int, std::string> run(const std::string& cmd) {
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
 
-// A `prose pkmf --config` child process.
+// A `prose pkmf --config` child process (stdout and stderr appended to the log).
 class PkmfProcess {
  public:
   PkmfProcess(std::string config, std::string log) : config_(std::move(config)), log_(std::move(log)) {}
   ~PkmfProcess() { kill(SIGKILL); }
   void start() {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      FILE* f = std::freopen(log_.c_str(), "a", stdout);
-      (void)f;
-      ::dup2(::fileno(stdout), 2);
-      std::string bin = env("PROSE_BIN");
-      ::execl(bin.c_str(), bin.c_str(), "pkmf", "--config", config_.c_str(), static_cast<char*>(nullptr));
-      std::_Exit(127);
-    }
+    testbed::SpawnOptions o;
+    o.argv = {env("PROSE_BIN"), "pkmf", "--config", config_};
+    o.log = log_;
+    o.append_log = true;
+    auto p = testbed::Process::spawn(std::move(o));
+    ASSERT_TRUE(p.ok()) << p.error().to_string();
+    process_ = std::move(*p);
   }
   // Sends `sig` and leaves the process running (SIGHUP).
-  void signal(int sig) {
-    if (pid_ > 0) ::kill(pid_, sig);
-  }
+  void signal(int sig) { process_.signal(sig); }
+  // Sends `sig` and waits until the process has ended.
   void kill(int sig) {
-    if (pid_ > 0) {
-      ::kill(pid_, sig);
-      int st = 0;
-      ::waitpid(pid_, &st, 0);
-      pid_ = -1;
-    }
+    process_.signal(sig);
+    if (!process_.wait(std::chrono::minutes(5))) process_.stop();
   }
 
  private:
   std::string config_, log_;
-  pid_t pid_ = -1;
+  testbed::Process process_;
 };
 
 // A UDP socket bound to ip:port (port 0: an ephemeral one).
@@ -99,16 +94,9 @@ int bound_udp(const char* ip, std::uint16_t port) {
 // A TCP port that was free a moment ago (the kernel's choice for port 0), for a PKMF that must keep its port over a
 // restart; other checkouts running these tests at the same time get other ports.
 std::uint16_t free_tcp_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-    ADD_FAILURE() << "no free port";
-  ::close(fd);
-  return ntohs(a.sin_port);
+  auto port = testbed::free_port(testbed::Proto::kTcp);
+  if (!port.ok()) ADD_FAILURE() << port.error().to_string();
+  return port.ok() ? *port : 0;
 }
 
 // A Remote UE: its client certificate, a UDP socket for MIKEY and the MIKEY receiver.

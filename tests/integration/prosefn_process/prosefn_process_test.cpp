@@ -24,6 +24,9 @@
 #include "prose/prosefn/codec.h"
 #include "prose/prosefn/constants.h"
 #include "prose/prosefn/examples.h"
+#include "prose/testbed/ports.h"
+#include "prose/testbed/process.h"
+#include "prose/testbed/wait.h"
 #include "prose/util/random.h"
 
 namespace prose {
@@ -49,62 +52,26 @@ std::pair<int, std::string> run(const std::string& cmd) {
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+std::uint16_t free_port() { return testbed::free_port_or_zero(testbed::Proto::kTcp); }
 
-bool wait_listening(std::uint16_t port) {
-  for (int i = 0; i < 200; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    if (ok) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
-}
+bool wait_listening(std::uint16_t port) { return testbed::wait_for_tcp(port, 10s).ok(); }
 
-// A `prose <args...>` child process, killed at the end.
+// A `prose <args...>` child process (stdout and stderr appended to `log`), stopped at the end.
 class Process {
  public:
-  Process(std::vector<std::string> args, std::string log) : args_(std::move(args)), log_(std::move(log)) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      FILE* f = std::freopen(log_.c_str(), "a", stdout);
-      (void)f;
-      ::dup2(::fileno(stdout), 2);
-      std::string bin = env("PROSE_BIN");
-      std::vector<char*> argv{bin.data()};
-      for (auto& a : args_) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(bin.c_str(), argv.data());
-      std::_Exit(127);
-    }
-  }
-  ~Process() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int st = 0;
-      ::waitpid(pid_, &st, 0);
-    }
+  Process(std::vector<std::string> args, std::string log) {
+    testbed::SpawnOptions o;
+    o.argv = {env("PROSE_BIN")};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    o.log = std::move(log);
+    o.append_log = true;
+    auto p = testbed::Process::spawn(std::move(o));
+    EXPECT_TRUE(p.ok()) << p.error().to_string();
+    if (p.ok()) process_ = std::move(*p);
   }
 
  private:
-  std::vector<std::string> args_;
-  std::string log_;
-  pid_t pid_ = -1;
+  testbed::Process process_;
 };
 
 class ProsefnProcess : public ::testing::Test {

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "prose/testbed/ports.h"
 #include "test_util.h"
 
 namespace prose::net {
@@ -36,20 +37,7 @@ std::size_t at(HandshakeFailure f) { return static_cast<std::size_t>(f); }
 // A TCP connection to 127.0.0.1:port from 127.0.0.<source> that sends nothing (or what the test writes).
 class RawConnection {
  public:
-  RawConnection(int source, std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    from.sin_addr.s_addr = htonl(0x7f000000u | static_cast<std::uint32_t>(source));
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0 &&
-                 ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
-  }
+  RawConnection(int source, std::uint16_t port) : fd_(testbed::connect_from(source, port)) { connected_ = fd_ >= 0; }
   ~RawConnection() {
     if (fd_ >= 0) ::close(fd_);
   }

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <thread>
 
+#include "prose/testbed/ports.h"
+#include "prose/testbed/wait.h"
 #include "prose/util/hex.h"
 #include "test_util.h"
 
@@ -134,32 +136,9 @@ TEST(Psk, OpensslSClientAgainstOurServer) {
   }
 }
 
-std::uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+std::uint16_t free_port() { return testbed::free_port_or_zero(testbed::Proto::kTcp); }
 
-bool wait_listening(std::uint16_t port) {
-  for (int i = 0; i < 100; ++i) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    close(fd);
-    if (ok) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
-}
+bool wait_listening(std::uint16_t port) { return testbed::wait_for_tcp(port, 5s).ok(); }
 
 // Our client against `openssl s_server -psk ... -www` (answers GET / with an HTML status page).
 TEST(Psk, OurClientAgainstOpensslSServer) {

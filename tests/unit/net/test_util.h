@@ -6,7 +6,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,9 +18,8 @@
 #include "prose/net/client.h"
 #include "prose/net/pki.h"
 #include "prose/net/server.h"
+#include "prose/testbed/process.h"
 #include "prose/util/bytes.h"
-
-extern char** environ;
 
 namespace prose::net::test {
 
@@ -118,32 +116,17 @@ inline std::pair<int, std::string> run_shell(const std::string& cmd) {
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
 
-// A child process killed (SIGTERM) on destruction.
+// A child process (output discarded) stopped on destruction.
 class Child {
  public:
   explicit Child(const std::vector<std::string>& argv) {
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    if (posix_spawnp(&pid_, a[0], &fa, nullptr, a.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
+    auto p = testbed::Process::spawn(testbed::SpawnOptions{argv});
+    if (p.ok()) process_ = std::move(*p);
   }
-  ~Child() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int st;
-      waitpid(pid_, &st, 0);
-    }
-  }
-  bool ok() const { return pid_ > 0; }
+  bool ok() const { return process_.pid() > 0; }
 
  private:
-  pid_t pid_ = -1;
+  testbed::Process process_;
 };
 
 }  // namespace prose::net::test
