@@ -47,6 +47,19 @@ int open_fds(pid_t pid) {
   return n;
 }
 
+int open_sockets(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec);
+  if (ec) return -1;
+  int n = 0;
+  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (ec) return -1;
+    std::error_code lec;
+    if (std::filesystem::read_symlink(it->path(), lec).string().rfind("socket:", 0) == 0) ++n;
+  }
+  return n;
+}
+
 ProcStats proc_stats(pid_t pid) {
   return ProcStats{vm_kib(pid, "VmRSS"), vm_kib(pid, "VmHWM"), cpu_seconds(pid), open_fds(pid)};
 }

@@ -15,6 +15,8 @@ long vm_kib(pid_t pid, const std::string& field);
 double cpu_seconds(pid_t pid);
 // Entries of /proc/PID/fd; -1 when they cannot be listed.
 int open_fds(pid_t pid);
+// Those of them that are sockets; -1 when they cannot be listed.
+int open_sockets(pid_t pid);
 
 struct ProcStats {
   long rss_kib = -1;

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,8 +85,9 @@ Result<Process> Process::spawn(SpawnOptions o) {
       (void)n;
       ::_exit(127);
     };
+    if (o.die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (!o.cwd.empty() && ::chdir(o.cwd.c_str()) != 0) die(0);
-    int lf = ::open(log.c_str(), log_flags, 0644);
+    int lf = ::open(log.c_str(), log_flags, static_cast<mode_t>(o.log_mode));
     if (lf < 0) die(1);
     int in = ::open("/dev/null", O_RDONLY);
     if (in >= 0) ::dup2(in, 0);
@@ -95,6 +98,10 @@ Result<Process> Process::spawn(SpawnOptions o) {
       ::dup2(lf, 2);
     if (lf > 2) ::close(lf);
     if (in > 2) ::close(in);
+    if (o.close_other_fds) {  // all but the report pipe, which closes itself at exec
+      if (report[1] > 3) ::syscall(SYS_close_range, 3u, static_cast<unsigned>(report[1]) - 1, 0u);
+      ::syscall(SYS_close_range, static_cast<unsigned>(report[1]) + 1, ~0u, 0u);
+    }
     ::execvpe(argv[0], argv.data(), envp.data());
     die(2);
   }
@@ -200,6 +207,12 @@ Result<RunOutput> run(std::vector<std::string> argv) {
   auto st = p->wait(std::chrono::seconds(10));
   r.status = st ? *st : p->stop().value_or(ExitStatus{true, SIGKILL});
   return r;
+}
+
+std::pair<int, std::string> run_shell(const std::string& command) {
+  auto r = run({"/bin/sh", "-c", command});
+  if (!r.ok()) return {-1, r.error().message};
+  return {r->status.signalled ? -1 : r->status.code, std::move(r->output)};
 }
 
 std::string self_exe() { return std::filesystem::read_symlink("/proc/self/exe").string(); }

@@ -21,12 +21,17 @@ struct SpawnOptions {
   // stdout and stderr go to this file ("": /dev/null), truncated unless append_log.
   std::string log;
   bool append_log = false;
+  int log_mode = 0644;  // permissions of a log file it creates
   // stderr stays this process's stderr (only stdout goes to `log`).
   bool keep_stderr = false;
   // stdout to a pipe instead (read it with Process::stdout_fd()); stderr still goes to `log`.
   bool pipe_stdout = false;
   // stderr goes where stdout goes (with pipe_stdout: into the pipe too).
   bool merge_stderr = false;
+  // SIGKILL when this process dies (it never outlives a campaign that crashed).
+  bool die_with_parent = false;
+  // Descriptors above 2 are closed in the child, not only the close-on-exec ones (no socket of ours stays open).
+  bool close_other_fds = false;
 };
 
 // How a child ended: its exit code, or the signal that ended it.
@@ -80,6 +85,9 @@ struct RunOutput {
   std::string output;
 };
 Result<RunOutput> run(std::vector<std::string> argv);
+// `sh -c command` to its end: its exit code (-1 when it could not run or ended by a signal) and what it printed on
+// stdout and stderr.
+std::pair<int, std::string> run_shell(const std::string& command);
 
 // The path of the running program (/proc/self/exe), to start another instance of it.
 std::string self_exe();

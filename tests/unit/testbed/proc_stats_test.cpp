@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <sstream>
@@ -20,8 +22,14 @@ TEST(ProcStats, OfThisProcess) {
   EXPECT_GE(s.cpu_s, 0.0);
   int before = s.open_fds;
   EXPECT_GE(before, 3);
+  const int sockets = open_sockets(::getpid());
+  EXPECT_GE(sockets, 0);
   int fd = ::open("/dev/null", O_RDONLY);
   EXPECT_EQ(open_fds(::getpid()), before + 1);
+  EXPECT_EQ(open_sockets(::getpid()), sockets);
+  int sock = ::socket(AF_INET, SOCK_DGRAM, 0);
+  EXPECT_EQ(open_sockets(::getpid()), sockets + 1);
+  ::close(sock);
   ::close(fd);
   EXPECT_EQ(block[12345], 1);
 }
@@ -36,6 +44,7 @@ TEST(ProcStats, OfAProcessThatIsGone) {
   EXPECT_EQ(s.peak_rss_kib, -1);
   EXPECT_EQ(s.cpu_s, -1);
   EXPECT_EQ(s.open_fds, -1);
+  EXPECT_EQ(open_sockets(pid), -1);
 }
 
 TEST(ProcStats, LoadAverage) {

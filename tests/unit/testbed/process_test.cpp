@@ -1,5 +1,6 @@
 #include "prose/testbed/process.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -146,6 +147,22 @@ TEST_F(ProcessTest, DestructorStopsAndSignalLeavesRunning) {
   EXPECT_NE(::kill(pid, 0), 0);  // reaped: no such process any more
 }
 
+TEST_F(ProcessTest, OtherDescriptorsAreClosedWhenAsked) {
+  const int fd = ::open("/dev/null", O_RDONLY);  // inherited: not close-on-exec
+  ASSERT_GT(fd, 2);
+  const std::string script = "if [ -e /proc/$$/fd/" + std::to_string(fd) + " ]; then echo open; else echo closed; fi";
+  for (bool close_them : {false, true}) {
+    SpawnOptions o;
+    o.log = (dir_ / "fds.log").string();
+    o.close_other_fds = close_them;
+    o.die_with_parent = true;
+    Process p = sh(script, o);
+    ASSERT_TRUE(p.wait(10s).has_value());
+    EXPECT_EQ(read(dir_ / "fds.log"), close_them ? "closed\n" : "open\n");
+  }
+  ::close(fd);
+}
+
 TEST_F(ProcessTest, RunCapturesStdoutAndStderrTogether) {
   auto r = run({"/bin/sh", "-c", "echo out; echo err >&2; exit 5"});
   ASSERT_TRUE(r.ok()) << r.error().to_string();
@@ -153,6 +170,10 @@ TEST_F(ProcessTest, RunCapturesStdoutAndStderrTogether) {
   EXPECT_EQ(r->status.code, 5);
   EXPECT_FALSE(r->status.signalled);
   EXPECT_FALSE(run({(dir_ / "nothing-here").string()}).ok());
+  auto [code, out] = run_shell("echo via-sh; exit 7");
+  EXPECT_EQ(code, 7);
+  EXPECT_EQ(out, "via-sh\n");
+  EXPECT_EQ(run_shell("kill -9 $$").first, -1);
 }
 
 TEST_F(ProcessTest, ReleasedStdoutIsTheCallersToClose) {
