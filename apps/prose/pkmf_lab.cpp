@@ -1,14 +1,9 @@
 #include "pkmf_lab.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +14,7 @@
 #include "cli.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/pc8/codec.h"
+#include "prose/testbed/process.h"
 #include "prose/util/hex.h"
 #include "prose/util/random.h"
 
@@ -79,40 +75,28 @@ std::unique_ptr<store::Store> Lab::open_store() const {
 }
 
 Result<std::uint16_t> PkmfChild::start(std::chrono::milliseconds timeout) {
-  if (pid_ > 0) return fail(Errc::kState, "the PKMF is running");
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return fail(Errc::kIo, "pipe");
-  const std::string config = config_, log = log_;  // nothing but system calls after fork
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    return fail(Errc::kIo, "fork");
-  }
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the campaign
-    ::dup2(pipe_fds[1], 1);
-    int lf = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (lf >= 0) ::dup2(lf, 2);
-    ::syscall(SYS_close_range, 3u, ~0u, 0u);  // no client socket of ours stays open in the PKMF
-    ::execl("/proc/self/exe", "prose", "pkmf", "--config", config.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  pid_ = pid;
-  out_ = pipe_fds[0];
+  if (process_.pid() > 0) return fail(Errc::kState, "the PKMF is running");
+  testbed::SpawnOptions o;
+  o.argv = {testbed::self_exe(), "pkmf", "--config", config_};
+  o.log = log_;  // stderr; stdout is read here
+  o.append_log = true;
+  o.log_mode = 0600;
+  o.pipe_stdout = true;
+  o.die_with_parent = true;  // never outlive the campaign
+  o.close_other_fds = true;  // no client socket of ours stays open in the PKMF
+  PROSE_TRY(process_, testbed::Process::spawn(std::move(o)));
   // "pkmf: listening on https port N, mikey port M"
   std::string line;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (line.find('\n') == std::string::npos) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd p{out_, POLLIN, 0};
+    pollfd p{process_.stdout_fd(), POLLIN, 0};
     if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
       stop(SIGKILL);
       return fail(Errc::kTimeout, "the PKMF did not start within " + std::to_string(timeout.count()) + " ms");
     }
     char buf[256];
-    ssize_t n = ::read(out_, buf, sizeof buf);
+    ssize_t n = ::read(process_.stdout_fd(), buf, sizeof buf);
     if (n <= 0) {
       stop(SIGKILL);
       return fail(Errc::kIo, "the PKMF exited at start (see " + log_ + ")");
@@ -128,38 +112,10 @@ Result<std::uint16_t> PkmfChild::start(std::chrono::milliseconds timeout) {
 }
 
 void PkmfChild::stop(int sig) {
-  if (pid_ <= 0) return;
-  ::kill(pid_, sig);
-  int st = 0;
-  ::waitpid(pid_, &st, 0);
-  pid_ = -1;
-  ::close(out_);
-  out_ = -1;
-}
-
-long proc_status_kib(pid_t pid, const char* field) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-  std::string line, prefix = std::string(field) + ":";
-  while (std::getline(f, line))
-    if (line.rfind(prefix, 0) == 0) return std::stol(line.substr(prefix.size()));
-  return -1;
-}
-
-FdCount open_fds(pid_t pid) {
-  const std::string dir = "/proc/" + std::to_string(pid) + "/fd/";
-  DIR* d = ::opendir(dir.c_str());
-  FdCount out;
-  if (d == nullptr) return out;
-  out.total = out.sockets = 0;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    ++out.total;
-    char target[64];
-    ssize_t n = ::readlink((dir + e->d_name).c_str(), target, sizeof target - 1);
-    if (n > 0 && std::string_view(target, static_cast<std::size_t>(n)).rfind("socket:", 0) == 0) ++out.sockets;
-  }
-  ::closedir(d);
-  return out;
+  if (process_.pid() <= 0) return;
+  process_.signal(sig);
+  if (!process_.wait(std::chrono::minutes(10))) process_.stop();
+  process_ = testbed::Process();  // closes its stdout
 }
 
 RemoteUe::RemoteUe(std::string imsi) : imsi_(std::move(imsi)) {

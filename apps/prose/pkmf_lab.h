@@ -21,6 +21,7 @@
 #include "prose/pc8/error_codes.h"
 #include "prose/pkmf/config.h"
 #include "prose/store/store.h"
+#include "prose/testbed/process.h"
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
 
@@ -75,22 +76,12 @@ class PkmfChild {
   Result<std::uint16_t> start(std::chrono::milliseconds timeout);
   // Sends `sig` and reaps it (no-op when not running).
   void stop(int sig);
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return process_.pid(); }
 
  private:
   std::string config_, log_;
-  pid_t pid_ = -1;
-  int out_ = -1;  // its standard output
+  testbed::Process process_;  // its stdout piped here, its stderr appended to the log
 };
-
-// From /proc: a VmRSS-style field of /proc/PID/status in KiB (-1 on error); its open file descriptors, and how
-// many of them are sockets.
-long proc_status_kib(pid_t pid, const char* field);
-struct FdCount {
-  long total = -1;
-  long sockets = -1;
-};
-FdCount open_fds(pid_t pid);
 
 struct Pruk {
   std::uint64_t id = 0;

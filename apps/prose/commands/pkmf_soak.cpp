@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "pkmf_lab.h"
+#include "prose/testbed/proc_stats.h"
 #include "prose/util/random.h"
 
 namespace prose::cli {
@@ -21,6 +22,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
+
+// The PKMF's open descriptors, and how many of them are sockets (-1 when /proc cannot tell).
+struct FdCount {
+  long total = -1;
+  long sockets = -1;
+};
+FdCount fd_count(pid_t pid) { return FdCount{testbed::open_fds(pid), testbed::open_sockets(pid)}; }
 
 struct SoakOptions {
   int clients = 1000;
@@ -129,8 +137,8 @@ int run_soak(const SoakOptions& o) {
   lab::PkmfChild pkmf(lab.config_path(), lab.log_path());
   const std::uint16_t port = or_exit(pkmf.start(30s), "start the PKMF", kExitFailure);
   std::this_thread::sleep_for(200ms);
-  const lab::FdCount fds_before = lab::open_fds(pkmf.pid());
-  const double rss_before = static_cast<double>(lab::proc_status_kib(pkmf.pid(), "VmRSS")) / 1024;
+  const FdCount fds_before = fd_count(pkmf.pid());
+  const double rss_before = static_cast<double>(testbed::vm_kib(pkmf.pid(), "VmRSS")) / 1024;
 
   Totals totals;
   const auto start = Clock::now();
@@ -215,8 +223,8 @@ int run_soak(const SoakOptions& o) {
     std::this_thread::sleep_until(at);
     Sample s;
     s.t = std::chrono::duration<double>(Clock::now() - start).count();
-    s.rss_mib = static_cast<double>(lab::proc_status_kib(pkmf.pid(), "VmRSS")) / 1024;
-    auto f = lab::open_fds(pkmf.pid());
+    s.rss_mib = static_cast<double>(testbed::vm_kib(pkmf.pid(), "VmRSS")) / 1024;
+    auto f = fd_count(pkmf.pid());
     s.fds = f.total;
     s.sockets = f.sockets;
     s.requests = totals.done.load();
@@ -231,13 +239,13 @@ int run_soak(const SoakOptions& o) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
 
   // After the clients have gone: the sockets must be back to where they were before them.
-  lab::FdCount fds_after = lab::open_fds(pkmf.pid());
+  FdCount fds_after = fd_count(pkmf.pid());
   for (auto deadline = Clock::now() + 15s; fds_after.sockets > fds_before.sockets && Clock::now() < deadline;) {
     std::this_thread::sleep_for(200ms);
-    fds_after = lab::open_fds(pkmf.pid());
+    fds_after = fd_count(pkmf.pid());
   }
-  const double rss_after = static_cast<double>(lab::proc_status_kib(pkmf.pid(), "VmRSS")) / 1024;
-  const double rss_peak = static_cast<double>(lab::proc_status_kib(pkmf.pid(), "VmHWM")) / 1024;
+  const double rss_after = static_cast<double>(testbed::vm_kib(pkmf.pid(), "VmRSS")) / 1024;
+  const double rss_peak = static_cast<double>(testbed::vm_kib(pkmf.pid(), "VmHWM")) / 1024;
   pkmf.stop(SIGTERM);
   auto check = lab.open_store()->check();
 

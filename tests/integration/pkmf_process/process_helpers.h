@@ -43,15 +43,8 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
-// Runs a command to completion; returns its exit status and output.
-std::pair<int, std::string> run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-  int st = p ? ::pclose(p) : -1;
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+// Runs a shell command to completion; returns its exit status and output.
+std::pair<int, std::string> run(const std::string& cmd) { return testbed::run_shell(cmd); }
 
 // A `prose pkmf --config` child process (stdout and stderr appended to the log).
 class PkmfProcess {

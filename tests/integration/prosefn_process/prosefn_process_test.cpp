@@ -43,14 +43,7 @@ std::string env(const char* name) {
   return v ? v : "";
 }
 
-std::pair<int, std::string> run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
-  int st = p ? ::pclose(p) : -1;
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+std::pair<int, std::string> run(const std::string& cmd) { return testbed::run_shell(cmd); }
 
 std::uint16_t free_port() { return testbed::free_port_or_zero(testbed::Proto::kTcp); }
 

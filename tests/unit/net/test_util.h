@@ -105,16 +105,7 @@ inline HttpResponse echo(const PeerIdentity& who, const HttpRequest& req) {
 }
 
 // Runs a shell command, returns its stdout+stderr and exit status.
-inline std::pair<int, std::string> run_shell(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  if (f == nullptr) return {-1, ""};
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  int st = pclose(f);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+inline std::pair<int, std::string> run_shell(const std::string& cmd) { return testbed::run_shell(cmd); }
 
 // A child process (output discarded) stopped on destruction.
 class Child {
