@@ -35,19 +35,10 @@ double cpu_seconds(pid_t pid) {
   return static_cast<double>(ut + st) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-int open_fds(pid_t pid) {
-  std::error_code ec;
-  std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec);
-  if (ec) return -1;
-  int n = 0;
-  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    if (ec) return -1;
-    ++n;
-  }
-  return n;
-}
+namespace {
 
-int open_sockets(pid_t pid) {
+// Entries of /proc/PID/fd that `count` accepts (given each link's target); -1 when they cannot be listed.
+int count_fds(pid_t pid, bool (*count)(const std::string& target)) {
   std::error_code ec;
   std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec);
   if (ec) return -1;
@@ -55,9 +46,19 @@ int open_sockets(pid_t pid) {
   for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
     if (ec) return -1;
     std::error_code lec;
-    if (std::filesystem::read_symlink(it->path(), lec).string().rfind("socket:", 0) == 0) ++n;
+    if (count(std::filesystem::read_symlink(it->path(), lec).string())) ++n;
   }
   return n;
+}
+
+}  // namespace
+
+int open_fds(pid_t pid) {
+  return count_fds(pid, [](const std::string&) { return true; });
+}
+
+int open_sockets(pid_t pid) {
+  return count_fds(pid, [](const std::string& target) { return target.rfind("socket:", 0) == 0; });
 }
 
 ProcStats proc_stats(pid_t pid) {
