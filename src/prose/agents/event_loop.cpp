@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -43,17 +44,17 @@ int poll_timeout(std::optional<link::TimePoint> t, int cap_ms) {
   return static_cast<int>(std::min<long long>(d, cap_ms));
 }
 
-Epoll::~Epoll() {
+EventLoop::~EventLoop() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status Epoll::open() {
+Status EventLoop::open() {
   fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (fd_ < 0) return fail(Errc::kIo, std::string("epoll_create1 failed: ") + std::strerror(errno));
   return {};
 }
 
-Status Epoll::add(int fd, std::uint64_t tag) {
+Status EventLoop::watch(int fd, std::uint64_t tag) {
   epoll_event e{};
   e.events = EPOLLIN;
   e.data.u64 = tag;
@@ -62,6 +63,14 @@ Status Epoll::add(int fd, std::uint64_t tag) {
   return {};
 }
 
-void Epoll::remove(int fd) { (void)::epoll_ctl(fd_, EPOLL_CTL_DEL, fd, nullptr); }
+void EventLoop::unwatch(int fd) { (void)::epoll_ctl(fd_, EPOLL_CTL_DEL, fd, nullptr); }
+
+const std::vector<std::uint64_t>& EventLoop::wait(std::optional<link::TimePoint> deadline, int cap_ms) {
+  std::array<epoll_event, 256> events{};
+  const int n = ::epoll_wait(fd_, events.data(), static_cast<int>(events.size()), poll_timeout(deadline, cap_ms));
+  ready_.clear();
+  for (int i = 0; i < n; ++i) ready_.push_back(events[static_cast<std::size_t>(i)].data.u64);
+  return ready_;
+}
 
 }  // namespace prose::agents

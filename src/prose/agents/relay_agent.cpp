@@ -1,9 +1,6 @@
 // The relay agent (docs/agents.md "Relay"): discovery (announcements, protected solicitations and responses) and
 // the I/O of prose/service's RelayService: the sidelink, one upstream socket per link, the PKMF workers, one epoll
 // loop. The protocol decisions (link machines, KD requests, PC8 errors to PC5 causes) are the service's.
-#include <sys/epoll.h>
-
-#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,13 +42,12 @@ class RelayAgent {
     }
     service_ = std::make_unique<service::RelayService>(
         service::RelayServiceConfig{cfg_.name, cfg_.l2_id, cfg_.relay_service_code, cfg_.upstream_port, keylog_on()});
-    PROSE_TRY_STATUS(ep_.open());
+    PROSE_TRY_STATUS(loop_.open());
     g_flush_each_line = false;
-    PROSE_TRY_STATUS(ep_.add(sl_.fd(), kSidelinkTag));
-    if (kd_workers_) PROSE_TRY_STATUS(ep_.add(kd_workers_->fd(), kKdTag));
+    PROSE_TRY_STATUS(loop_.watch(sl_.fd(), kSidelinkTag));
+    if (kd_workers_) PROSE_TRY_STATUS(loop_.watch(kd_workers_->fd(), kKdTag));
     // Work per wake-up is proportional to what happened (docs/performance/agents.md): epoll reports the sockets
     // with something to read, the service's timer queue the due timers; links that are idle cost nothing.
-    std::array<epoll_event, 256> events{};
     std::vector<std::uint32_t> readable;
     auto next_announce = now();
     while (!g_stop) {
@@ -63,12 +59,11 @@ class RelayAgent {
       std::optional<link::TimePoint> earliest = next_announce;
       if (auto t = service_->next_deadline(); t && *t < *earliest) earliest = t;
       flush_lines();
-      const int n = ::epoll_wait(ep_.fd(), events.data(), static_cast<int>(events.size()), poll_timeout(earliest, 500));
+      const auto& ready = loop_.wait(earliest, 500);
       run_actions(service_->on_time(now()));
       bool sidelink_readable = false, kd_done = false;
       readable.clear();
-      for (int i = 0; i < n; ++i) {
-        const std::uint64_t tag = events[static_cast<std::size_t>(i)].data.u64;
+      for (const std::uint64_t tag : ready) {
         if (tag == kSidelinkTag)
           sidelink_readable = true;
         else if (tag == kKdTag)
@@ -116,7 +111,7 @@ class RelayAgent {
                             : service_->upstream_failed(now(), o->l2, st.error().message));
       } else if (auto* c = std::get_if<service::CloseUpstream>(&a)) {
         if (auto it = upstreams_.find(c->l2); it != upstreams_.end()) {
-          ep_.remove(it->second->fd());
+          loop_.unwatch(it->second->fd());
           upstreams_.erase(it);
         }
       } else if (auto* s = std::get_if<service::SendUpstream>(&a)) {
@@ -137,7 +132,7 @@ class RelayAgent {
   Status open_upstream(std::uint32_t l2) {
     auto u = std::make_unique<LoopbackUdp>();
     PROSE_TRY_STATUS(u->bind(0));
-    PROSE_TRY_STATUS(ep_.add(u->fd(), l2));
+    PROSE_TRY_STATUS(loop_.watch(u->fd(), l2));
     upstreams_[l2] = std::move(u);
     return {};
   }
@@ -230,7 +225,7 @@ class RelayAgent {
   std::unique_ptr<net::HttpsClient> client_;  // discovery keys (rare, on the loop)
   std::unique_ptr<PkmfWorkers> kd_workers_;   // KD requests (off the loop)
   std::unique_ptr<service::RelayService> service_;
-  Epoll ep_;                                                         // before upstreams_: outlives their sockets
+  EventLoop loop_;                                                   // before upstreams_: outlives their sockets
   std::map<std::uint32_t, std::unique_ptr<LoopbackUdp>> upstreams_;  // per link, by the Remote UE's L2 ID
   std::unique_ptr<ProtectedDiscovery> pd_;                           // with a ProSe Function: protected discovery only
   IgnoredLog ignored_;

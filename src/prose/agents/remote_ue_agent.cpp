@@ -2,7 +2,6 @@
 // the application and MIKEY sockets, PC8 to the PKMF, the key store file), the ProSe Function and discovery. The
 // protocol decisions (Key Request and MIKEY, key store rules, link setup, IMSI fallback, attempts) are the
 // service's.
-#include <poll.h>
 #include <unistd.h>
 
 #include <memory>
@@ -40,6 +39,10 @@ class RemoteUeAgent {
     PROSE_TRY_STATUS(app_.bind(cfg_.app_port));
     mikey_ = std::make_unique<LoopbackUdp>();
     PROSE_TRY_STATUS(mikey_->bind(cfg_.mikey_port));
+    // The loop watches what the phase reads: MIKEY from the start, the sidelink from discovery on, the
+    // application's socket once there is a link.
+    PROSE_TRY_STATUS(loop_.open());
+    PROSE_TRY_STATUS(loop_.watch(mikey_->fd(), kMikeyTag));
     evt("start", cfg_.name + " IMSI " + cfg_.imsi + " L2 " + hex24(cfg_.l2_id) + " app port " +
                      std::to_string(app_.port()) + " MIKEY address 127.0.0.1:" + std::to_string(mikey_->port()));
     if (cfg_.prose_function) {
@@ -138,8 +141,7 @@ class RemoteUeAgent {
       if (held) return {};
       auto deadline = now() + link::Millis(10000);
       while (!g_stop && now() < deadline) {
-        pollfd p{mikey_->fd(), POLLIN, 0};
-        ::poll(&p, 1, 100);
+        (void)loop_.wait(std::nullopt, 100);
         PROSE_TRY_STATUS(on_mikey());
         const StoredPruk* cur = svc_->store().current(cfg_.pkmf.fqdn);
         if (cur && cur->pruk_id != before_id) return {};
@@ -180,6 +182,8 @@ class RemoteUeAgent {
     auto fresh = std::make_unique<LoopbackUdp>();
     PROSE_TRY_STATUS(fresh->bind(0));
     const std::uint16_t old_port = mikey_->port();
+    loop_.unwatch(mikey_->fd());
+    PROSE_TRY_STATUS(loop_.watch(fresh->fd(), kMikeyTag));
     mikey_ = std::move(fresh);
     evt("address", "UE address changed: MIKEY now at 127.0.0.1:" + std::to_string(mikey_->port()) + " (was " +
                        std::to_string(old_port) + ")");
@@ -204,6 +208,7 @@ class RemoteUeAgent {
   }
 
   Status discover() {
+    PROSE_TRY_STATUS(loop_.watch(sl_.fd(), kSidelinkTag));
     auto deadline = now() + link::Millis(30000);
     auto next_solicit = now();
     std::optional<std::uint32_t> last_counter;  // a protected solicitation at most once per counter value
@@ -213,8 +218,7 @@ class RemoteUeAgent {
         send_solicitation(last_counter);
         next_solicit = now() + link::Millis(pd_ ? 1000 : 500);
       }
-      pollfd ps[2] = {{sl_.fd(), POLLIN, 0}, {mikey_->fd(), POLLIN, 0}};
-      ::poll(ps, 2, 100);
+      (void)loop_.wait(std::nullopt, 100);
       PROSE_TRY_STATUS(service());
       while (auto f = sl_.recv()) {
         if (f->dst != kBroadcastL2Id && f->dst != cfg_.l2_id) continue;
@@ -293,6 +297,7 @@ class RemoteUeAgent {
   }
 
   Status link_loop() {
+    PROSE_TRY_STATUS(loop_.watch(app_.fd(), kAppTag));
     for (int attempt = 1;; ++attempt) {
       Status st = link_attempt();
       if (st.ok() || g_stop || !svc_->try_again(attempt)) return st;
@@ -305,8 +310,7 @@ class RemoteUeAgent {
     PROSE_TRY(auto started, svc_->start_link(now(), relay_l2_));
     PROSE_TRY_STATUS(run_actions(std::move(started)));
     while (!g_stop && !svc_->link_done()) {
-      pollfd ps[3] = {{sl_.fd(), POLLIN, 0}, {app_.fd(), POLLIN, 0}, {mikey_->fd(), POLLIN, 0}};
-      ::poll(ps, 3, poll_timeout(svc_->next_deadline(), 500));
+      (void)loop_.wait(svc_->next_deadline(), 500);
       PROSE_TRY_STATUS(service());
       PROSE_TRY_STATUS(run_actions(svc_->on_time(now())));
       while (auto f = sl_.recv()) PROSE_TRY_STATUS(run_actions(svc_->on_frame(now(), f->src, f->dst, f->pdu)));
@@ -319,8 +323,11 @@ class RemoteUeAgent {
     return svc_->failure().empty() ? Status{} : Status(fail(Errc::kDenied, svc_->failure()));
   }
 
+  static constexpr std::uint64_t kMikeyTag = 1, kSidelinkTag = 2, kAppTag = 3;
+
   RemoteUeAgentConfig cfg_;
   Bytes k_, opc_;
+  EventLoop loop_;  // before the sockets: outlives them
   Sidelink sl_;
   LoopbackUdp app_;
   std::unique_ptr<LoopbackUdp> mikey_;  // replaced when the UE's address changes
