@@ -101,9 +101,12 @@ RelayActions RelayService::on_upstream(link::TimePoint now, std::uint32_t l2, By
 RelayActions RelayService::on_kd_response(link::TimePoint now, std::uint64_t request,
                                           const Result<pc8::Response>& response) {
   RelayActions out;
-  auto it = std::find_if(peers_.begin(), peers_.end(),
-                         [&](const auto& e) { return request != 0 && e.second.kd_request == request; });
-  if (it == peers_.end()) return out;  // link gone or asked again meanwhile
+  auto req = requests_.find(request);
+  if (req == requests_.end()) return out;  // unknown, or answered before
+  const std::uint32_t l2 = req->second;
+  requests_.erase(req);
+  auto it = peers_.find(l2);
+  if (it == peers_.end() || it->second.kd_request != request) return out;  // link gone or asked again meanwhile
   it->second.kd_request = 0;
   handle(out, now, it->first, kd_outcome(out, now, it->first, it->second, response));
   return out;
@@ -220,6 +223,7 @@ void RelayService::request_kd(RelayActions& out, std::uint32_t l2, Peer& p, cons
   msc(out, ue_name(l2), cfg_.name, "(Direct Communication Request received: " + who + ")");
   msc(out, cfg_.name, "PKMF", "PC8 Key Request (" + who + ", RSC " + hex24(cfg_.relay_service_code) + ")");
   p.kd_request = next_request_++;
+  requests_.emplace(p.kd_request, l2);
   out.emplace_back(RequestKd{p.kd_request, l2, pc8::Request(std::move(r))});
 }
 

@@ -113,6 +113,7 @@ class RelayService {
   TimerQueue timers_;                // the timers of every link in peers_
   std::vector<std::uint32_t> dead_;  // links marked dead since the last sweep
   std::uint64_t next_request_ = 1;
+  std::map<std::uint64_t, std::uint32_t> requests_;  // PC8 requests not yet answered -> the link that asked
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
 };
 
