@@ -1,7 +1,5 @@
 // The agents' TOML configuration: the key tables (docs/agents.md "Config"), the loaders and the example
 // configurations of `prose relay example-config` / `prose remote-ue example-config`.
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -9,6 +7,7 @@
 
 #include "prose/agents/agents.h"
 #include "prose/agents/frame.h"
+#include "prose/config/toml_reader.h"
 #include "prose/util/random.h"
 
 namespace prose::agents {
@@ -90,14 +89,15 @@ bool has_section(std::span<const ConfigKey> keys, const std::string& section) {
   });
 }
 
-struct TomlReader {
-  std::string file;
+// The agents' key table on config::TomlReader (which records the first problem as "<file>: <key>: <problem>"):
+// every key read must be in the table, and unknown_keys() refuses every section and key of the file that is not.
+// Sections are read by name (`sec`, `key`), with the agents' messages for each type.
+struct KeyTableReader {
+  config::TomlReader r;
   const toml::table* t = nullptr;
   std::span<const ConfigKey> keys;
-  std::string err;
-  void bad(const std::string& key, const std::string& what) {
-    if (err.empty()) err = file + ": " + key + ": " + what;
-  }
+
+  void bad(const std::string& key, const std::string& what) { r.bad(key, what); }
   const toml::node* node(const std::string& sec, const std::string& key) {
     // A key read here but missing from the table would be refused in every file by unknown_keys(): caught by
     // any test that loads a configuration.
@@ -145,14 +145,16 @@ struct TomlReader {
     if (!v) bad(sec + "." + key, "must be true or false");
     return v.value_or(def);
   }
+  // Relative to the directory of the configuration file as it was named.
   std::string path(const std::string& sec, const std::string& key, bool required) {
     std::string p = str(sec, key, "", required);
     if (p.empty() || fs::path(p).is_absolute()) return p;
-    return (fs::path(file).parent_path() / p).string();
+    return (fs::path(r.file()).parent_path() / p).string();
   }
+  Status status() const { return r.ok() ? Status{} : Status(*r.error()); }
 };
 
-Status read_common(TomlReader& r, PkmfClientConfig& p, SidelinkConfig& s, LogConfig& lg,
+Status read_common(KeyTableReader& r, PkmfClientConfig& p, SidelinkConfig& s, LogConfig& lg,
                    std::optional<ProseFunctionClientConfig>& pf) {
   const toml::node* pfn = r.t->get("prose_function");
   if (pfn && !pfn->is_table()) r.bad("prose_function", "must be a table");
@@ -212,7 +214,7 @@ Status read_common(TomlReader& r, PkmfClientConfig& p, SidelinkConfig& s, LogCon
 }
 
 // Every section and key of the file must be in the table: "<file>: <name>: unknown section|key".
-void unknown_keys(TomlReader& r) {
+void unknown_keys(KeyTableReader& r) {
   for (const auto& [sec, node] : *r.t) {
     const std::string s(sec.str());
     const toml::table* st = node.as_table();
@@ -228,19 +230,11 @@ void unknown_keys(TomlReader& r) {
   }
 }
 
-Result<toml::table> parse_toml(const std::string& path) {
-  try {
-    return toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    return fail(Errc::kInvalidArgument, path + ": " + std::string(e.description()));
-  }
-}
-
 }  // namespace
 
 Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
-  PROSE_TRY(toml::table t, parse_toml(path));
-  TomlReader r{path, &t, remote_ue_config_keys(), {}};
+  PROSE_TRY(toml::table t, config::parse_file(path));
+  KeyTableReader r{config::TomlReader(path), &t, remote_ue_config_keys()};
   RemoteUeAgentConfig c;
   c.name = r.str("ue", "name", "ue");
   c.imsi = r.str("ue", "imsi", "", true);
@@ -262,7 +256,7 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
   c.mikey_accept_rfc3830_defaults = r.boolean("mikey", "accept_rfc3830_defaults", false);
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
   unknown_keys(r);
-  if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
+  PROSE_TRY_STATUS(r.status());
   auto k = SecretBytes::from_hex_exact(kek, 32, "ue.kek");
   if (!k.ok()) return fail(Errc::kInvalidArgument, path + ": ue.kek: must be 64 hex digits");
   c.kek = std::move(*k);
@@ -270,8 +264,8 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
 }
 
 Result<RelayAgentConfig> load_relay_config(const std::string& path) {
-  PROSE_TRY(toml::table t, parse_toml(path));
-  TomlReader r{path, &t, relay_config_keys(), {}};
+  PROSE_TRY(toml::table t, config::parse_file(path));
+  KeyTableReader r{config::TomlReader(path), &t, relay_config_keys()};
   RelayAgentConfig c;
   c.name = r.str("relay", "name", "relay");
   c.l2_id = static_cast<std::uint32_t>(r.num("relay", "l2_id", 0, 1, kMaxL2Id - 1, true));
@@ -282,7 +276,7 @@ Result<RelayAgentConfig> load_relay_config(const std::string& path) {
   c.upstream_port = static_cast<std::uint16_t>(r.num("upstream", "port", 0, 1, 65535, true));
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
   unknown_keys(r);
-  if (!r.err.empty()) return fail(Errc::kInvalidArgument, r.err);
+  PROSE_TRY_STATUS(r.status());
   return c;
 }
 

@@ -32,7 +32,7 @@ PkmfWorkers::~PkmfWorkers() {
   ::close(event_fd_);
 }
 
-std::uint64_t PkmfWorkers::submit(std::uint32_t owner, pc8::Request request) {
+std::uint64_t PkmfWorkers::submit(std::uint64_t owner, pc8::Request request) {
   std::uint64_t id;
   {
     std::lock_guard<std::mutex> lock(mu_);

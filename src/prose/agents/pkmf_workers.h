@@ -24,7 +24,7 @@ class PkmfWorkers {
   using Call = std::function<Result<pc8::Response>(net::HttpsClient&, const pc8::Request&)>;
   struct Done {
     std::uint64_t job = 0;
-    std::uint32_t owner = 0;  // what the caller said the job was for (the relay: the Remote UE's L2 ID)
+    std::uint64_t owner = 0;  // what the caller said the job was for (the relay: its service's request number)
     Result<pc8::Response> response;
   };
 
@@ -34,7 +34,7 @@ class PkmfWorkers {
   PkmfWorkers(const PkmfWorkers&) = delete;
   PkmfWorkers& operator=(const PkmfWorkers&) = delete;
 
-  std::uint64_t submit(std::uint32_t owner, pc8::Request request);  // the job number (never 0)
+  std::uint64_t submit(std::uint64_t owner, pc8::Request request);  // the job number (never 0)
   int fd() const { return event_fd_; }                              // readable while finished jobs wait
   std::vector<Done> take();                                         // the finished jobs, oldest first
   std::size_t in_flight() const;                                    // submitted and not yet taken
@@ -42,7 +42,7 @@ class PkmfWorkers {
  private:
   struct Job {
     std::uint64_t id;
-    std::uint32_t owner;
+    std::uint64_t owner;
     pc8::Request request;
   };
   PkmfWorkers(Connect connect, Call call, int event_fd);

@@ -46,17 +46,6 @@ const char* relay_input_name(RelayInput i) {
   return n[static_cast<std::size_t>(i)];
 }
 
-pc5::Cause cause_for_pkmf_error(Errc e) {
-  switch (e) {
-    case Errc::kNotFound:
-      return pc5::Cause::kAuthenticationFailure;
-    case Errc::kDenied:
-      return pc5::Cause::kDirectCommunicationNotAllowed;
-    default:
-      return pc5::Cause::kLinkSetupFailureOtherErrors;
-  }
-}
-
 Status Relay::dispatch(Step& s, RelayInput in) {
   return detail::dispatch_by_table(*this, table(), state_, in, s, relay_state_name, relay_input_name);
 }

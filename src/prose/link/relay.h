@@ -37,12 +37,6 @@ struct KdGrant {
   std::optional<Bytes> gpi;
 };
 
-// The PC5 cause for a PKMF failure (provisional mapping, docs/conformance/link.md):
-// kNotFound (unknown PRUK ID / IMSI) -> #2 authentication failure (the Remote UE then falls back to its IMSI);
-// kDenied (relay not authorised for this UE / RSC) -> #1 direct communication not allowed;
-// anything else (PKMF unreachable, internal) -> #6 link setup failure due to other errors.
-pc5::Cause cause_for_pkmf_error(Errc e);
-
 enum class RelayState : std::uint8_t {
   kIdle,               // waiting for a DCR
   kWaitKd,             // NeedKd emitted

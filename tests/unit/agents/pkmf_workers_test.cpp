@@ -3,10 +3,11 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -103,14 +104,24 @@ TEST(PkmfWorkers, BadThreadCountAndStopWithQueuedJobs) {
       PkmfWorkers::start(0, idle_client, [](net::HttpsClient&, const pc8::Request& r) { return echo(r); }).ok());
   EXPECT_FALSE(
       PkmfWorkers::start(65, idle_client, [](net::HttpsClient&, const pc8::Request& r) { return echo(r); }).ok());
-  auto w = PkmfWorkers::start(1, idle_client, [](net::HttpsClient&, const pc8::Request& r) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // The first call blocks until the test lets it go, while the test is already stopping the workers: whatever the
+  // scheduling, at most that call runs, and the 49 queued behind it must be dropped.
+  std::atomic<int> calls{0};
+  std::atomic<bool> release{false};
+  auto w = PkmfWorkers::start(1, idle_client, [&](net::HttpsClient&, const pc8::Request& r) {
+    ++calls;
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return echo(r);
   });
   ASSERT_TRUE(w.ok());
   for (std::uint32_t i = 0; i < 50; ++i) (*w)->submit(i, kd_request(i));
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    release = true;
+  });
   w->reset();  // joins: the running call finishes, the queued ones are dropped
-  SUCCEED();
+  releaser.join();
+  EXPECT_LE(calls.load(), 1) << "queued jobs were run instead of dropped";
 }
 
 }  // namespace

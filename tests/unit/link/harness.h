@@ -53,6 +53,19 @@ struct Subscriber {
   Subscriber() { usim = std::make_unique<crypto::Usim>(crypto::Usim::create(k, opc).value()); }
 };
 
+// The PC5 cause the relay sends for the stand-in's failures, as prose/service/pc8_causes.h maps the PC8 error codes
+// behind them: unknown PRUK ID / IMSI -> #2, not authorised -> #1, anything else -> #6.
+inline pc5::Cause cause_for_pkmf_error(Errc e) {
+  switch (e) {
+    case Errc::kNotFound:
+      return pc5::Cause::kAuthenticationFailure;
+    case Errc::kDenied:
+      return pc5::Cause::kDirectCommunicationNotAllowed;
+    default:
+      return pc5::Cause::kLinkSetupFailureOtherErrors;
+  }
+}
+
 // The PKMF stand-in: PRUKs by PRUK ID; GBA Push for IMSIs (or when refresh is forced).
 struct FakePkmf {
   std::map<PrukId, SecretBytes> pruks;

@@ -7,6 +7,7 @@
 
 #include "harness.h"
 #include "prose/keys/prose_keys.h"
+#include "prose/pc5/protection_policy.h"
 
 namespace prose::link::test {
 namespace {
@@ -210,33 +211,118 @@ TEST(StateTable, LocalRequestsOutsideTheTableAreRefusedAndChangeNothing) {
   EXPECT_EQ(h.ue->state(), RemoteState::kWaitDsmc);
 }
 
+// The UE in `state` (every state of RemoteState), with a PKMF that refuses for FAILED.
+std::unique_ptr<Harness> ue_in(RemoteState state) {
+  auto h = std::make_unique<Harness>();
+  h->make_with_pruk();
+  switch (state) {
+    case RemoteState::kIdle:
+      break;
+    case RemoteState::kWaitDsmc:
+      h->from_ue(h->ue->start(h->now).value());  // the DCR stays queued
+      break;
+    case RemoteState::kWaitDca:
+      h->filter = [](Dir d, Bytes& p) {
+        return !(d == Dir::kToUe && peek_type(p) != pc5::MessageType::kDirectSecurityModeCommand);
+      };
+      h->from_ue(h->ue->start(h->now).value());
+      h->pump();
+      h->filter = nullptr;
+      break;
+    case RemoteState::kEstablished:
+      EXPECT_TRUE(h->handshake());
+      break;
+    case RemoteState::kRekeying:
+      EXPECT_TRUE(h->handshake());
+      (void)h->ue->rekey(h->now, false).value();  // the DRRq is not delivered
+      break;
+    case RemoteState::kReleasing:
+      EXPECT_TRUE(h->handshake());
+      (void)h->ue->release(h->now).value();  // the Release is not delivered
+      break;
+    case RemoteState::kReleased:
+      EXPECT_TRUE(h->handshake());
+      h->from_ue(h->ue->release(h->now).value());
+      h->pump();
+      break;
+    case RemoteState::kFailed:
+      h->pkmf.deny = true;
+      h->from_ue(h->ue->start(h->now).value());
+      h->pump();
+      break;
+  }
+  EXPECT_EQ(h->ue->state(), state) << remote_state_name(state);
+  return h;
+}
+
 TEST(StateTable, EveryMessageTypeOutsideTheTableIsDroppedInEveryUeState) {
-  // Drive a UE through its states and feed it each PC5 message the relay could send unprotected; only the table's
-  // rows may have an effect.
-  Harness h;
-  h.make_with_pruk();
-  std::vector<pc5::Message> msgs{
+  // In every UE state, each PC5 message the relay could send that has no row in the UE's state table (as
+  // RemoteUe::state_table() lists it) is dropped by the table, and the state does not change. Once a security
+  // context exists the messages are protected with the relay's context, so that the table, not a bad MAC, drops them.
+  const auto table = RemoteUe::state_table();
+  std::set<std::pair<std::string, std::string>> rows;
+  std::set<std::string> inputs;
+  for (const auto& r : table) {
+    rows.insert({r.state, r.input});
+    inputs.insert(r.input);
+  }
+  const std::vector<pc5::Message> msgs{
       pc5::DirectCommunicationAccept{1, pc5::IpAddressConfig::kIpv6Router, std::nullopt},
+      pc5::DirectCommunicationReject{1, pc5::Cause::kUnspecifiedError},
       pc5::DirectCommunicationKeepalive{1, 5, std::nullopt},
+      pc5::DirectCommunicationKeepaliveAck{1, 5},
       pc5::DirectCommunicationRelease{1, pc5::ReleaseReason::kNoLongerNeeded},
+      pc5::DirectCommunicationReleaseAccept{1},
       pc5::DirectSecurityModeComplete{1, std::nullopt},
       pc5::DirectRekeyingTrigger{1},
       pc5::DirectRekeyingResponse{1},
   };
-  for (auto phase = 0; phase < 2; ++phase) {
-    if (phase == 1) {
-      ASSERT_TRUE(h.handshake());
-    }
-    const auto st = h.ue->state();
+  // Each message goes with the protection the policy (pc5/protection_policy.h) gives it. A message that must be
+  // protected cannot reach the table of a state without a security context: it is dropped by the protection check
+  // (also checked, but not counted as a check of the table).
+  std::size_t by_table = 0;
+  std::set<std::string> states_fed, states_by_table;
+  for (std::size_t si = 0; si < kRemoteStateCount; ++si) {
+    const auto state = static_cast<RemoteState>(si);
+    const std::string state_name = remote_state_name(state);
     for (const auto& m : msgs) {
-      auto pdu = pdcp::encode_unprotected(pdcp::SduType::kPc5Signalling, 0, pc5::encode(m).value());
-      auto out = h.ue->on_pdu(h.now, pdu);
+      std::string input = std::string("rx ") + detail::message_name(m);
+      if (!inputs.contains(input)) input = "rx other PC5 signalling";
+      if (rows.contains({state_name, input})) continue;  // in the table: not this test's business
+      SCOPED_TRACE(state_name + " / " + input);
+      auto h = ue_in(state);
+      const Bytes msg = pc5::encode(m).value();
+      const auto policy = pc5::signalling_protection(pc5::message_type(m));
+      ASSERT_TRUE(policy);
+      auto* ctx = const_cast<SessionContext*>(h->relay->current_context());
+      const bool has_context = ctx != nullptr && state != RemoteState::kIdle && state != RemoteState::kWaitDsmc &&
+                               state != RemoteState::kReleased && state != RemoteState::kFailed;
+      const bool unprotected = policy->protection == pc5::PdcpProtection::kNone;
+      const Bytes pdu =
+          unprotected || !has_context
+              ? pdcp::encode_unprotected(pdcp::SduType::kPc5Signalling, 0, msg)
+              : ctx->protect_signalling(msg, pdcp::ProtectionMode{pc5::uses_integrity(policy->protection),
+                                                                  pc5::uses_ciphering(policy->protection)})
+                    .value();
+      auto out = h->ue->on_pdu(h->now, pdu);
       EXPECT_TRUE(out.pdus.empty());
-      EXPECT_NE(out.find<PduDropped>(), nullptr) << detail::message_name(m);
-      EXPECT_EQ(h.ue->state(), st);
+      auto* d = out.find<PduDropped>();
+      ASSERT_NE(d, nullptr);
+      EXPECT_EQ(h->ue->state(), state);
+      states_fed.insert(state_name);
+      if (unprotected || has_context) {
+        EXPECT_NE(d->detail.find(input + " not allowed in state " + state_name), std::string::npos) << d->detail;
+        ++by_table;
+        states_by_table.insert(state_name);
+      }
     }
   }
-  EXPECT_TRUE(h.exchange_data());
+  EXPECT_EQ(states_fed.size(), kRemoteStateCount);
+  // WAIT_DSMC's table takes the only message that may come unprotected (the reject); all other states drop some
+  // message by their table.
+  EXPECT_EQ(states_by_table.size(), kRemoteStateCount - 1);
+  EXPECT_FALSE(states_by_table.contains("WAIT_DSMC"));
+  EXPECT_GT(by_table, 20u);
 }
 
 TEST(StateTable, TablesAreListedForTheDocs) {

@@ -1,8 +1,8 @@
-#include "prose/agents/timer_queue.h"
+#include "prose/service/timer_queue.h"
 
 #include <gtest/gtest.h>
 
-namespace prose::agents {
+namespace prose::service {
 namespace {
 
 using link::Millis;
@@ -77,4 +77,4 @@ TEST(TimerQueue, ManyLinksOnlyDueOnesReturned) {
 }
 
 }  // namespace
-}  // namespace prose::agents
+}  // namespace prose::service

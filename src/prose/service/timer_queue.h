@@ -1,5 +1,6 @@
-// The relay agent's timers of all its links, ordered by deadline, so that a wake-up of its event loop costs
-// O(log n) per due or changed timer instead of a scan of every link (docs/performance/agents.md, issue 1).
+// The link timers of a service (every link of a relay, the one link of a Remote UE), ordered by deadline, so that a
+// wake-up of the agent's event loop costs O(log n) per due or changed timer instead of a scan of every link
+// (docs/performance/agents.md, issue 1).
 // Arming a timer that is already armed moves it; cancelling one that is not armed does nothing.
 #pragma once
 
@@ -13,7 +14,7 @@
 
 #include "prose/link/timers.h"
 
-namespace prose::agents {
+namespace prose::service {
 
 class TimerQueue {
  public:
@@ -82,4 +83,4 @@ class TimerQueue {
   std::set<Entry> by_deadline_;
 };
 
-}  // namespace prose::agents
+}  // namespace prose::service

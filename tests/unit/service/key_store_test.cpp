@@ -10,10 +10,10 @@
 #include <sstream>
 #include <string>
 
-#include "prose/agents/key_store.h"
+#include "prose/service/key_store.h"
 #include "prose/util/random.h"
 
-namespace prose::agents {
+namespace prose::service {
 namespace {
 
 SecretBytes key(std::uint8_t b) { return SecretBytes(Bytes(32, b)); }
@@ -156,4 +156,4 @@ TEST(KeyStore, EncryptedAtRest) {
 }
 
 }  // namespace
-}  // namespace prose::agents
+}  // namespace prose::service

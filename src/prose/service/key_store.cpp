@@ -1,4 +1,4 @@
-#include "prose/agents/key_store.h"
+#include "prose/service/key_store.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -9,7 +9,7 @@
 #include "prose/util/byte_reader.h"
 #include "prose/util/byte_writer.h"
 
-namespace prose::agents {
+namespace prose::service {
 namespace {
 constexpr std::uint8_t kVersion = 1;
 constexpr std::string_view kLabel = "prose-agents-key-store";
@@ -162,4 +162,4 @@ Result<KeyStore> KeyStore::load(const std::string& path, const SecretBytes& kek)
   return parse(plain.view());
 }
 
-}  // namespace prose::agents
+}  // namespace prose::service

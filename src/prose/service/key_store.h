@@ -14,7 +14,7 @@
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
 
-namespace prose::agents {
+namespace prose::service {
 
 enum class PrukSource : std::uint8_t { kMikey = 1, kGbaPush = 2 };
 
@@ -55,4 +55,4 @@ class KeyStore {
   std::map<std::string, PkmfKeys> pkmfs_;
 };
 
-}  // namespace prose::agents
+}  // namespace prose::service

@@ -1,0 +1,41 @@
+#include "prose/agents/pkmf_client.h"
+
+#include <chrono>
+#include <string>
+
+#include "prose/agents/trace.h"
+#include "prose/pc8/codec.h"
+#include "prose/pc8/constants.h"
+
+namespace prose::agents {
+
+Result<std::unique_ptr<net::HttpsClient>> make_client(const PkmfClientConfig& p) {
+  net::HttpsClientConfig c;
+  c.host = p.host;
+  c.port = p.port;
+  c.tls.ca_file = p.ca_file;
+  c.tls.cert_file = p.cert_file;
+  c.tls.key_file = p.key_file;
+  c.tls.server_name = p.server_name;
+  c.tls.keylog_file = p.keylog_file;
+  c.tls.keylog_from_env = false;
+  c.connect_timeout = std::chrono::milliseconds(2000);
+  return net::HttpsClient::create(c);
+}
+
+Result<pc8::Response> pc8_exchange(net::HttpsClient& client, const pc8::Request& req) {
+  PROSE_TRY(std::string body, pc8::Codec::encode(req));
+  PROSE_TRY(net::HttpResponse resp, client.post("/prose/pc8", pc8::kContentType, body));
+  // 503 carries a PC8 response too (temporarily-unavailable: the PKMF's store or HSS/BSF is unreachable).
+  const bool pc8_body = resp.status == 503 && resp.content_type.rfind(pc8::kContentType, 0) == 0;
+  if (resp.status != 200 && !pc8_body)
+    return fail(Errc::kIo, "PKMF answered HTTP " + std::to_string(resp.status) + ": " + resp.body.substr(0, 200));
+  return pc8::Codec::decode_response(resp.body);
+}
+
+Result<pc8::Response> pc8_call(net::HttpsClient& client, const pc8::Request& req) {
+  flush_lines();  // the lines before a (possibly slow) PKMF call are out before it
+  return pc8_exchange(client, req);
+}
+
+}  // namespace prose::agents

@@ -1,0 +1,43 @@
+// The ProSe Function (PC3 service authorisation) and the discovery keys from the PKMF (PC8 Discovery Key Request),
+// as both agents use them before and during discovery (docs/agents.md "ProSe Function").
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "prose/agents/agents.h"
+#include "prose/agents/protected_discovery.h"
+#include "prose/net/client.h"
+#include "prose/prosefn/client.h"
+#include "prose/util/result.h"
+
+namespace prose::agents {
+
+Result<std::unique_ptr<net::HttpsClient>> make_pf_client(const ProseFunctionClientConfig& p);
+
+// Step 0: the parameters of `role` for `rsc` from the ProSe Function; retried every second while it cannot be
+// reached. kDenied (logged as EVT|failed) when it refuses.
+Result<prosefn::RelayServiceParameters> authorise(const std::string& name, const ProseFunctionClientConfig& pf,
+                                                  prosefn::Role role, std::uint32_t rsc);
+void use_pf_parameters(const prosefn::RelayServiceParameters& p, PkmfClientConfig& pkmf);
+DiscoverySecuritySettings security_settings(const prosefn::RelayServiceParameters& p,
+                                            const ProseFunctionClientConfig& pf);
+
+// Before using discovery keys: ask the PKMF when they are missing, expired or about to expire. A refusal by the
+// PKMF is returned (kDenied, logged as EVT|failed); other failures are logged and retried later.
+Status refresh_discovery_keys(const std::string& name, net::HttpsClient& client, ProtectedDiscovery& pd);
+
+// Ignored discovery PDUs (forged, replayed, undecodable, out of the window): one debug line each, at most
+// kMaxIgnoredLogged lines, then only counted.
+class IgnoredLog {
+ public:
+  void note(std::uint32_t src, const Error& e);
+  std::uint64_t count() const { return count_; }
+
+ private:
+  static constexpr std::uint64_t kMaxIgnoredLogged = 200;
+  std::uint64_t count_ = 0;
+};
+
+}  // namespace prose::agents
