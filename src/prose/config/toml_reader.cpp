@@ -89,10 +89,11 @@ bool TomlReader::flag(const toml::table* t, const std::string& where, const std:
 }
 
 void TomlReader::check_file(const std::string& key, const std::string& p) {
+  std::error_code ec;  // the non-throwing overload: a name the file system refuses (too long) is an error, not a throw
   if (p.empty())
     bad(key, "missing");
-  else if (!fs::exists(p))
-    bad(key, "no such file " + p);
+  else if (!fs::exists(p, ec))
+    bad(key, ec ? "cannot use " + p + ": " + ec.message() : "no such file " + p);
 }
 
 void read_tls(TomlReader& r, const toml::table* t, const std::string& where, net::TlsServerSettings& tls) {

@@ -82,7 +82,8 @@ struct Reader : config::TomlReader {
 }  // namespace
 
 Result<ProseFunctionConfig> load_config(const std::string& path) {
-  if (!fs::exists(path)) return fail(Errc::kInvalidArgument, path + ": no such file");
+  std::error_code ec;  // non-throwing: a path the file system refuses (too long) is a clear error
+  if (!fs::exists(path, ec)) return fail(Errc::kInvalidArgument, path + (ec ? ": " + ec.message() : ": no such file"));
   PROSE_TRY(toml::table t, config::parse_file(path));
   PROSE_TRY_STATUS(config::check_sections(t, path, {"prose_function", "tls", "store", "pkmf", "discovery"}));
   Reader R(path);

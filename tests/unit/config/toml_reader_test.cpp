@@ -148,6 +148,16 @@ TEST_F(TomlReaderTest, CheckFile) {
   EXPECT_EQ(message(n), file_ + ": k: no such file " + absent);
 }
 
+// Found by the fuzz campaign (config_reader): a name longer than the file system allows made std::filesystem throw
+// out of the reader, which ended the process instead of giving one error message.
+TEST_F(TomlReaderTest, CheckFileWithANameTheFileSystemRefusesIsAnError) {
+  TomlReader r(file_);
+  std::string too_long = (dir_ / std::string(5000, 'a')).string();
+  EXPECT_NO_THROW(r.check_file("k", too_long));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(message(r), file_ + ": k: cannot use " + too_long + ": File name too long");
+}
+
 TEST_F(TomlReaderTest, TlsBlock) {
   fs::create_directories(dir_ / "pki");
   for (const char* f : {"pki/c.pem", "pki/k.pem", "pki/ca.pem"}) touch(f);

@@ -57,6 +57,13 @@ TEST_F(ProsefnConfig, ExampleLoads) {
   EXPECT_FALSE(write_example_config({dir_.string()}).ok());  // refuses to overwrite
 }
 
+TEST_F(ProsefnConfig, AMissingOrUnusableConfigPathIsAnErrorNotAThrow) {
+  std::string absent = (dir_ / "absent.toml").string();
+  EXPECT_EQ(message(load_config(absent)), absent + ": no such file");
+  std::string too_long = (dir_ / std::string(5000, 'a')).string();  // std::filesystem throws on this name
+  EXPECT_EQ(message(load_config(too_long)), too_long + ": File name too long");
+}
+
 TEST_F(ProsefnConfig, PerRscSettingsOverrideTheDefaults) {
   auto c = load_with("announce_ms = 500\n",
                      "announce_ms = 500\n[discovery.rsc.00ABCD]\nmodel_a = false\n"
