@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "prose/diameter/constants.h"
+#include "prose/net/plain_server.h"
 #include "prose/util/hex.h"
 
 namespace prose::hss {
@@ -126,7 +127,15 @@ Result<HssConfig> parse_config(std::string_view text, const std::string& path) {
   }
   PROSE_TRY_STATUS(st);
   if (const toml::table* b = get_table(root, "bsf", st)) {
-    PROSE_TRY_STATUS(check_keys(*b, "bsf", {"default_key_lifetime", "max_key_lifetime", "naf"}));
+    PROSE_TRY_STATUS(check_keys(
+        *b, "bsf", {"default_key_lifetime", "max_key_lifetime", "naf", "ub_listen", "bsf_host", "bootstrap_lifetime"}));
+    PROSE_TRY(c.ub_listen, get_string(*b, "bsf", "ub_listen", c.ub_listen));
+    if (!c.ub_listen.empty() && !net::parse_loopback_endpoint(c.ub_listen).ok())
+      return Unexpected{cfg_error("bsf.ub_listen", "must be HOST:PORT with a loopback HOST, e.g. \"127.0.0.1:8080\"")};
+    PROSE_TRY(c.bsf_host, get_string(*b, "bsf", "bsf_host", c.bsf_host));
+    if (c.bsf_host.empty()) return Unexpected{cfg_error("bsf.bsf_host", "must not be empty")};
+    PROSE_TRY(auto boot, get_int(*b, "bsf", "bootstrap_lifetime", c.bootstrap_lifetime, 1, 0xffffffffLL));
+    c.bootstrap_lifetime = static_cast<std::uint32_t>(boot);
     PROSE_TRY(auto def, get_int(*b, "bsf", "default_key_lifetime", c.default_key_lifetime, 1, 0xffffffffLL));
     PROSE_TRY(auto mx, get_int(*b, "bsf", "max_key_lifetime", c.max_key_lifetime, 1, 0xffffffffLL));
     if (def > mx) return Unexpected{cfg_error("bsf.default_key_lifetime", "larger than bsf.max_key_lifetime")};
@@ -190,6 +199,10 @@ std::string example_config(std::uint16_t port) {
         "[bsf]\n"
         "default_key_lifetime = 86400    # seconds\n"
         "max_key_lifetime = 604800\n"
+        "# GBA bootstrapping: Ub (HTTP Digest AKA) on this loopback address, and Zn (BIR/BIA) on the Diameter port\n"
+        "# ub_listen = \"127.0.0.1:8080\"\n"
+        "bsf_host = \"bsf.prose.lab\"         # Digest realm and the host part of every B-TID\n"
+        "bootstrap_lifetime = 3600       # seconds a B-TID and its NAF keys live\n"
         "\n"
         "[[bsf.naf]]                     # NAFs (PKMFs) allowed to ask for GPIs over Zpn\n"
         "fqdn = \"pkmf.prose.test\"             # the PKMF's default [pkmf] fqdn\n"
