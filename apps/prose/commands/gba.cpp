@@ -129,7 +129,8 @@ void add_decode(CLI::App* gba) {
 }  // namespace
 
 void register_gba(CLI::App& app) {
-  CLI::App* gba = subcommand_group(app, "gba", "GBA Push: GBA Push Info creation (NAF side) and processing (UE side)");
+  CLI::App* gba = subcommand_group(
+      app, "gba", "GBA: bootstrapping over Ub (UE side), GBA Push Info creation (NAF side) and processing (UE side)");
   add_create(gba);
   add_open(gba);
   add_decode(gba);

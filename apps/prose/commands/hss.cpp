@@ -1,16 +1,20 @@
-// prose hss: the HSS/BSF emulator (Diameter Zh-style MAR/MAA and Zpn GPR/GPA on TCP).
+// prose hss: the HSS/BSF emulator (Diameter Zh-style MAR/MAA, Zpn GPR/GPA and Zn BIR/BIA on TCP; Ub over HTTP).
 //   prose hss --config FILE                      run the server until SIGINT/SIGTERM
 //   prose hss add-subscriber --config FILE --imsi DIGITS --k HEX --opc HEX [--sqn HEX] [--amf HEX] [--replace]
 //   prose hss example-config --dir DIR [--port N] write a loopback configuration, print its path
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "cli.h"
 #include "prose/hss/config.h"
 #include "prose/hss/server.h"
 #include "prose/hss/service.h"
 #include "prose/hss/store.h"
+#include "prose/hss/ub_service.h"
+#include "prose/net/plain_server.h"
 #include "prose/util/hex.h"
 #include "prose/util/log.h"
 
@@ -32,6 +36,31 @@ void run_server(const std::string& config_path, bool json) {
   auto store = or_exit(hss::SubscriberStore::open(cfg.database_path, cfg.sqn), "database", kExitFailure);
   auto count = or_exit(store->count(), "database", kExitFailure);
   hss::HssService service(cfg, *store);
+  // GBA bootstrapping: Ub over loopback HTTP, Zn BIR/BIA on the Diameter port, one table of sessions.
+  gba::BootstrapSessions sessions;
+  std::unique_ptr<hss::UbService> ub;
+  std::unique_ptr<net::LoopbackHttpServer> ub_http;
+  std::string ub_where;
+  if (!cfg.ub_listen.empty()) {
+    service.attach_bootstrap_sessions(&sessions);
+    ub = std::make_unique<hss::UbService>(hss::UbConfig{cfg.bsf_host, cfg.bootstrap_lifetime}, *store, sessions);
+    auto ep = or_exit(net::parse_loopback_endpoint(cfg.ub_listen), "bsf.ub_listen");
+    net::LoopbackHttpServerConfig hc;
+    hc.bind_address = ep.address;
+    hc.port = ep.port;
+    hc.server_header = "prose-bsf";
+    ub_http = std::make_unique<net::LoopbackHttpServer>(hc, [u = ub.get()](const net::HttpRequest& req) {
+      std::string line;
+      net::HttpResponse r = u->handle(req, static_cast<std::int64_t>(std::time(nullptr)), line);
+      log_line(line);
+      return r;
+    });
+    auto port = or_exit(ub_http->start(), "Ub listen", kExitFailure);
+    ub_where = "http://" + (ep.address.find(':') != std::string::npos ? "[" + ep.address + "]" : ep.address) + ":" +
+               std::to_string(port) + "/";
+    log_line("Ub (GBA bootstrapping, HTTP Digest AKA) on " + ub_where + ", Zn " + std::to_string(diameter::app::kZn) +
+             " on the Diameter port, B-TID host " + cfg.bsf_host);
+  }
   auto server = or_exit(hss::DiameterServer::create(service, cfg.listen_address, cfg.listen_port, log_line), "listen",
                         kExitFailure);
   server->stop_on_signals();
@@ -42,21 +71,24 @@ void run_server(const std::string& config_path, bool json) {
   Output out(json);
   out.text("listening", "Listening", where);
   out.num("subscribers", "Subscribers", static_cast<std::int64_t>(count));
+  if (!ub_where.empty()) out.text("ub", "Ub", ub_where);
   out.print();
   std::cout.flush();
   server->run();
+  if (ub_http) ub_http->stop();
   log_line("stopped");
 }
 
 }  // namespace
 
 void register_hss(CLI::App& app) {
-  CLI::App* hss = app.add_subcommand(
-      "hss", "HSS/BSF emulator: serves authentication vectors (MAR/MAA) and GBA Push Info (GPR/GPA) over Diameter");
+  CLI::App* hss = app.add_subcommand("hss",
+                                     "HSS/BSF emulator: serves authentication vectors (MAR/MAA), GBA Push Info "
+                                     "(GPR/GPA) and GBA bootstrapping (Ub over HTTP, Zn BIR/BIA) over Diameter");
   hss->require_subcommand(0, 1);
   auto* config = new std::string;
   hss->add_option("--config", *config, "Configuration file (TOML); see `prose hss example-config`");
-  bool* json = add_json_lines_flag(hss, {"listening", "subscribers"});
+  bool* json = add_json_lines_flag(hss, {"listening", "subscribers", "ub"});
 
   CLI::App* add = hss->add_subcommand("add-subscriber", "Provision a subscriber (IMSI, K, OPc, SQN, AMF)");
   struct AddArgs {

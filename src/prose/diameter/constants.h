@@ -37,6 +37,7 @@ inline constexpr std::uint32_t kDeviceWatchdog = 280;        // DWR/DWA, RFC 673
 inline constexpr std::uint32_t kDisconnectPeer = 282;        // DPR/DPA, RFC 6733 5.4
 inline constexpr std::uint32_t kMultimediaAuth = 303;        // MAR/MAA, TS 29.229 6.1.7 (used on Zh, TS 29.109 4.2)
 inline constexpr std::uint32_t kGbaPushInfo = 312;           // GPR/GPA, TS 29.109 6.1 (Zpn)
+inline constexpr std::uint32_t kBootstrappingInfo = 310;     // BIR/BIA, TS 29.109 (Zn)
 }  // namespace cmd
 
 // Application identifiers.
@@ -79,10 +80,14 @@ inline constexpr std::uint32_t kOriginRealm = 296;
 inline constexpr std::uint32_t kExperimentalResult = 297;
 inline constexpr std::uint32_t kExperimentalResultCode = 298;
 // TS 29.109 6.3 (vendor 10415)
+inline constexpr std::uint32_t kGbaUserSecSettings = 400;
 inline constexpr std::uint32_t kTransactionIdentifier = 401;
 inline constexpr std::uint32_t kNafId = 402;
+inline constexpr std::uint32_t kGaaServiceIdentifier = 403;
 inline constexpr std::uint32_t kKeyExpiryTime = 404;
 inline constexpr std::uint32_t kMeKeyMaterial = 405;
+inline constexpr std::uint32_t kUiccKeyMaterial = 406;
+inline constexpr std::uint32_t kGbaUAwarenessIndicator = 407;
 inline constexpr std::uint32_t kBootstrapInfoCreationTime = 408;
 inline constexpr std::uint32_t kGussTimestamp = 409;
 inline constexpr std::uint32_t kGbaType = 410;
@@ -127,9 +132,10 @@ inline constexpr std::uint32_t kInvalidAvpLength = 5014;
 inline constexpr std::uint32_t kInvalidMessageLength = 5015;
 inline constexpr std::uint32_t kNoCommonSecurity = 5017;
 // Experimental-Result-Code with Vendor-Id 10415
-inline constexpr std::uint32_t kErrorUserUnknown = 5001;      // TS 29.229 6.2.2.1
-inline constexpr std::uint32_t kErrorIdentityUnknown = 5401;  // TS 29.109 6.2.2.1
-inline constexpr std::uint32_t kErrorNotAuthorized = 5402;    // TS 29.109 6.2.2.2
+inline constexpr std::uint32_t kErrorUserUnknown = 5001;                   // TS 29.229 6.2.2.1
+inline constexpr std::uint32_t kErrorIdentityUnknown = 5401;               // TS 29.109 6.2.2.1
+inline constexpr std::uint32_t kErrorNotAuthorized = 5402;                 // TS 29.109 6.2.2.2
+inline constexpr std::uint32_t kErrorTransactionIdentifierInvalid = 5403;  // TS 29.109 6.2.2.3 (unknown B-TID)
 }  // namespace rc
 
 // Enumerated values.
@@ -147,6 +153,7 @@ inline constexpr int kDuplicateWindowSeconds = 240;            // End-to-End Id 
 inline constexpr std::uint32_t kUeIdTypePrivate = 0;           // UE-Id-Type, TS 29.109
 inline constexpr std::uint32_t kUiccMeGbaMe = 0;               // UICC-ME, TS 29.109
 inline constexpr std::uint32_t kGbaType3g = 0;                 // GBA-Type, TS 29.109
+inline constexpr std::uint32_t kGbaUAwareNo = 0;               // GBA_U-Awareness-Indicator, TS 29.109
 inline constexpr const char* kAkaScheme = "Digest-AKAv1-MD5";  // SIP-Authentication-Scheme, TS 29.109 4.2.2
 
 }  // namespace prose::diameter

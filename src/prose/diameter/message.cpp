@@ -291,6 +291,9 @@ std::string command_name(std::uint32_t code, bool request) {
     case cmd::kGbaPushInfo:
       base = "GP";
       break;
+    case cmd::kBootstrappingInfo:
+      base = "BI";
+      break;
     default:
       return "command-" + std::to_string(code) + (request ? "-request" : "-answer");
   }

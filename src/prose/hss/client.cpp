@@ -43,6 +43,7 @@ constexpr ResultMapping kResultMap[] = {
     {d::rc::kErrorUserUnknown, true, Errc::kNotFound, "unknown user"},
     {d::rc::kErrorIdentityUnknown, true, Errc::kNotFound, "unknown user"},
     {d::rc::kErrorNotAuthorized, true, Errc::kDenied, "not authorised"},
+    {d::rc::kErrorTransactionIdentifierInvalid, true, Errc::kNotFound, "unknown or expired B-TID"},
 };
 
 d::Avp vendor_app(std::uint32_t app) {
@@ -353,7 +354,7 @@ Result<std::unique_ptr<HssClient>> HssClient::connect(const ClientConfig& config
   cer.avps.push_back(d::make_u32(d::avp::kVendorId, 0));
   cer.avps.push_back(d::make_str(d::avp::kProductName, kProductName, 0, false));
   cer.avps.push_back(d::make_u32(d::avp::kSupportedVendorId, d::kVendor3gpp));
-  for (std::uint32_t app : {d::app::kZh, d::app::kZpn}) cer.avps.push_back(vendor_app(app));
+  for (std::uint32_t app : {d::app::kZh, d::app::kZpn, d::app::kZn}) cer.avps.push_back(vendor_app(app));
   PROSE_TRY(d::Message cea, c->transact(std::move(cer)));
   Status st = c->check_result(cea, "CER");
   if (!st.ok()) return fail(Errc::kDenied, "capabilities exchange refused: " + st.error().message);
@@ -448,6 +449,13 @@ Result<GpiResponse> HssClient::get_gpi(std::string_view imsi, std::string_view i
   PROSE_TRY(d::Message ans, transact(gpr_request(impl_->cfg, imsi, impi, naf_id, pruk_id, lifetime_s, now)));
   PROSE_TRY_STATUS(check_result(ans, "GPR"));
   return gpa_response(ans, pruk_id, now);
+}
+
+Result<ZnKey> HssClient::get_naf_key(std::string_view btid, ByteView naf_id) {
+  std::lock_guard lock(mu_);
+  PROSE_TRY(d::Message ans, transact(bir_request(impl_->cfg, btid, naf_id)));
+  PROSE_TRY_STATUS(check_result(ans, "BIR"));
+  return bia_key(ans);
 }
 
 Status HssClient::watchdog() {

@@ -38,6 +38,14 @@ struct GpiResponse {
   std::uint32_t lifetime = 0;  // seconds, from Key-ExpiryTime
 };
 
+// Zn (TS 29.109): what the BSF returns for a B-TID and a NAF_Id.
+struct ZnKey {
+  std::string impi;          // User-Name
+  SecretBytes ks_naf;        // ME-Key-Material = Ks_(ext)_NAF
+  std::int64_t expires = 0;  // Key-ExpiryTime, Unix seconds
+  std::int64_t created = 0;  // BootstrapInfoCreationTime, Unix seconds (0 when absent)
+};
+
 // The outcome code of an answer: Result-Code, or Experimental-Result-Code when `experimental`.
 struct AnswerCode {
   std::uint32_t code = 0;
@@ -71,6 +79,8 @@ class HssClient {
   // GPR/GPA over Zpn. pruk_id 0 lets the BSF choose the P-TID. kNotFound (5401), kDenied (5402).
   Result<GpiResponse> get_gpi(std::string_view imsi, std::string_view impi, ByteView naf_id, std::uint64_t pruk_id,
                               std::uint32_t lifetime_s);
+  // BIR/BIA over Zn (zn_client.cpp): Ks_(ext)_NAF for a B-TID. kNotFound for an unknown or expired B-TID (5403).
+  Result<ZnKey> get_naf_key(std::string_view btid, ByteView naf_id);
   Status watchdog();    // DWR/DWA
   Status disconnect();  // DPR/DPA, then close
 
@@ -82,6 +92,9 @@ class HssClient {
   static diameter::Message gpr_request(const ClientConfig& cfg, std::string_view imsi, std::string_view impi,
                                        ByteView naf_id, std::uint64_t pruk_id, std::uint32_t lifetime_s,
                                        std::int64_t now);
+  static diameter::Message bir_request(const ClientConfig& cfg, std::string_view btid, ByteView naf_id);
+  // kMalformed when a success answer lacks User-Name, ME-Key-Material or Key-ExpiryTime.
+  static Result<ZnKey> bia_key(const diameter::Message& bia);
   static Result<GpiResponse> gpa_response(const diameter::Message& gpa, std::uint64_t pruk_id, std::int64_t now);
 
   AnswerCode last_answer_code() const { return last_; }

@@ -5,6 +5,7 @@
 
 #include "prose/config/toml_reader.h"
 #include "prose/diameter/constants.h"
+#include "prose/net/plain_server.h"
 #include "prose/util/hex.h"
 
 namespace prose::hss {
@@ -76,7 +77,13 @@ Result<HssConfig> parse_config(std::string_view text, const std::string& path) {
       r.num(q, "sqn", "delta", static_cast<std::int64_t>(c.sqn.delta), 1, std::int64_t{1} << 40));
 
   const toml::table* b = r.table(root, "bsf");
-  r.only(b, "bsf", {"default_key_lifetime", "max_key_lifetime", "naf"});
+  r.only(b, "bsf", {"default_key_lifetime", "max_key_lifetime", "naf", "ub_listen", "bsf_host", "bootstrap_lifetime"});
+  c.ub_listen = r.str(b, "bsf", "ub_listen", c.ub_listen);
+  if (!c.ub_listen.empty() && !net::parse_loopback_endpoint(c.ub_listen).ok())
+    r.bad("bsf.ub_listen", "must be HOST:PORT with a loopback HOST, e.g. \"127.0.0.1:8080\"");
+  c.bsf_host = str(b, "bsf", "bsf_host", c.bsf_host);
+  c.bootstrap_lifetime =
+      static_cast<std::uint32_t>(r.num(b, "bsf", "bootstrap_lifetime", c.bootstrap_lifetime, 1, 0xffffffffLL));
   auto def = r.num(b, "bsf", "default_key_lifetime", c.default_key_lifetime, 1, 0xffffffffLL);
   auto mx = r.num(b, "bsf", "max_key_lifetime", c.max_key_lifetime, 1, 0xffffffffLL);
   if (def > mx) r.bad("bsf.default_key_lifetime", "larger than bsf.max_key_lifetime");
@@ -141,6 +148,10 @@ std::string example_config(std::uint16_t port) {
         "[bsf]\n"
         "default_key_lifetime = 86400    # seconds\n"
         "max_key_lifetime = 604800\n"
+        "# GBA bootstrapping: Ub (HTTP Digest AKA) on this loopback address, and Zn (BIR/BIA) on the Diameter port\n"
+        "# ub_listen = \"127.0.0.1:8080\"\n"
+        "bsf_host = \"bsf.prose.lab\"         # Digest realm and the host part of every B-TID\n"
+        "bootstrap_lifetime = 3600       # seconds a B-TID and its NAF keys live\n"
         "\n"
         "[[bsf.naf]]                     # NAFs (PKMFs) allowed to ask for GPIs over Zpn\n"
         "fqdn = \"pkmf.prose.test\"             # the PKMF's default [pkmf] fqdn\n"

@@ -33,6 +33,11 @@ struct HssConfig {
   std::uint32_t default_key_lifetime = 86400;
   std::uint32_t max_key_lifetime = 7 * 86400;
   std::vector<NafEntry> nafs;  // NAFs authorised to request GPIs over Zpn
+  // GBA bootstrapping (Ub, hss/ub_service.h) and Zn: [bsf] ub_listen ("HOST:PORT" on loopback; empty: no Ub, no Zn),
+  // bsf_host (realm and B-TID host part), bootstrap_lifetime (seconds a B-TID and its keys live).
+  std::string ub_listen;
+  std::string bsf_host = "bsf.prose.lab";
+  std::uint32_t bootstrap_lifetime = 3600;
 
   bool naf_authorised(ByteView naf_id) const;
 };

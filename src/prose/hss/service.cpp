@@ -134,7 +134,11 @@ constexpr R kDictionary[] = {{d::avp::kSessionId},
                              {d::avp::kServerName, k3gpp},
                              {d::avp::kSipNumberAuthItems, k3gpp},
                              {d::avp::kSipAuthDataItem, k3gpp},
-                             {d::avp::kSupportedFeatures, k3gpp}};
+                             {d::avp::kSupportedFeatures, k3gpp},
+                             {d::avp::kGbaUserSecSettings, k3gpp},
+                             {d::avp::kGaaServiceIdentifier, k3gpp},
+                             {d::avp::kUiccKeyMaterial, k3gpp},
+                             {d::avp::kGbaUAwarenessIndicator, k3gpp}};
 
 bool is_protocol_error(std::uint32_t rc) { return rc >= 3000 && rc < 4000; }  // RFC 6733 7.1.3: E flag
 
@@ -178,7 +182,8 @@ d::Message HssService::error_answer(const d::Message& req, std::uint32_t result_
   if (protocol) a.flags |= d::kFlagError;  // answer-message format, RFC 6733 7.2
   // MAA/GPA grammar (TS 29.229 6.1.8, TS 29.109): Vendor-Specific-Application-Id and Auth-Session-State in every
   // answer.
-  const bool app = !protocol && (req.application_id == d::app::kZh || req.application_id == d::app::kZpn);
+  const bool app = !protocol && (req.application_id == d::app::kZh || req.application_id == d::app::kZpn ||
+                                 req.application_id == d::app::kZn);
   if (app) a.avps.push_back(vendor_app(req.application_id));
   a.avps.push_back(d::make_u32(d::avp::kResultCode, result_code));
   if (app) a.avps.push_back(d::make_u32(d::avp::kAuthSessionState, d::kNoStateMaintained));
@@ -221,6 +226,7 @@ d::Message HssService::cea(const d::Message& cer, std::uint32_t result, const st
   a.avps.push_back(d::make_u32(d::avp::kSupportedVendorId, d::kVendor3gpp));
   a.avps.push_back(vendor_app(d::app::kZh));
   a.avps.push_back(vendor_app(d::app::kZpn));
+  if (sessions_ != nullptr) a.avps.push_back(vendor_app(d::app::kZn));
   if (!msg.empty()) a.avps.push_back(d::make_str(d::avp::kErrorMessage, msg, 0, false));
   if (failed) a.avps.push_back(d::make_grouped(d::avp::kFailedAvp, {*failed}));
   return a;
@@ -242,6 +248,7 @@ d::Message HssService::handle_cer(const d::Message& cer, const std::string& host
   bool common = false;
   auto consider = [&](std::uint32_t id) {
     if (id == d::app::kZh || id == d::app::kZpn || id == 0xffffffffU) common = true;
+    if (id == d::app::kZn && sessions_ != nullptr) common = true;
   };
   for (const d::Avp* p : d::find_all(cer.avps, d::avp::kAuthApplicationId)) {
     if (auto v = d::as_u32(*p); v.ok()) consider(*v);
@@ -259,6 +266,8 @@ d::Message HssService::handle_cer(const d::Message& cer, const std::string& host
 }
 
 d::Message HssService::handle_request(const d::Message& req, std::string& log) {
+  if (req.application_id == d::app::kZn && req.command_code == d::cmd::kBootstrappingInfo && sessions_ != nullptr)
+    return handle_bir(req, log);  // a read: no duplicate cache needed
   const bool mar = req.application_id == d::app::kZh && req.command_code == d::cmd::kMultimediaAuth;
   const bool gpr = req.application_id == d::app::kZpn && req.command_code == d::cmd::kGbaPushInfo;
   if (mar || gpr) {
@@ -286,7 +295,7 @@ d::Message HssService::handle_request(const d::Message& req, std::string& log) {
     return a;
   }
   if (req.application_id != d::app::kZh && req.application_id != d::app::kZpn &&
-      req.application_id != d::app::kCommon) {
+      req.application_id != d::app::kCommon && (req.application_id != d::app::kZn || sessions_ == nullptr)) {
     log = "application " + std::to_string(req.application_id) + " unsupported";
     return error_answer(req, d::rc::kApplicationUnsupported, "application not supported");
   }

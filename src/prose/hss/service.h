@@ -11,7 +11,8 @@
 //  * Errors: unknown user -> Experimental-Result 5001 (MAR) / 5401 (GPR), NAF not authorised -> 5402, protocol
 //    errors -> Result-Code 3xxx with the E flag; grammar faults (grammar.h) -> 5001/5005/5009 with Failed-AVP;
 //    malformed AVPs -> 5014/3009 with Failed-AVP; invalid values -> 5004 with Failed-AVP.
-//  * Duplicate detection (RFC 6733 3, Appendix C): an MAR/GPR whose Origin-Host and End-to-End Identifier were seen in the
+//  * Duplicate detection (RFC 6733 3, Appendix C): an MAR/GPR whose Origin-Host and End-to-End Identifier were seen in
+//  the
 //    last 240 s gets the cached answer and changes nothing.
 #pragma once
 
@@ -29,6 +30,7 @@
 #include "prose/crypto/milenage.h"
 #include "prose/diameter/grammar.h"
 #include "prose/diameter/message.h"
+#include "prose/gba/bootstrap.h"
 #include "prose/hss/config.h"
 #include "prose/hss/store.h"
 
@@ -53,6 +55,8 @@ class HssService {
   // The error answer for the first grammar violation of `req`, or std::nullopt.
   std::optional<diameter::Message> check(const diameter::Message& req, std::span<const diameter::AvpRule> rules) const;
   const HssConfig& config() const { return config_; }
+  // Zn (zn_handler.cpp): BIR is served from this table of Ub bootstrapping sessions; without one BIR gets 3001.
+  void attach_bootstrap_sessions(gba::BootstrapSessions* sessions) { sessions_ = sessions; }
 
  private:
   // The subscriber's next authentication vector (SQN allocated with IND, fresh RAND); `sqn` gets the SQN used.
@@ -60,6 +64,7 @@ class HssService {
   Result<crypto::AuthVector> next_vector(const std::string& imsi, crypto::Sqn& sqn);
   diameter::Message handle_mar(const diameter::Message& req, std::string& log);
   diameter::Message handle_gpr(const diameter::Message& req, std::string& log);
+  diameter::Message handle_bir(const diameter::Message& req, std::string& log);  // zn_handler.cpp
   diameter::Message experimental_error(const diameter::Message& req, std::uint32_t code, const std::string& msg) const;
   diameter::Message cea(const diameter::Message& cer, std::uint32_t result, const std::string& host_ip,
                         const std::string& msg, const diameter::Avp* failed = nullptr) const;
@@ -68,6 +73,7 @@ class HssService {
   HssConfig config_;
   SubscriberStore& store_;
   Clock clock_;
+  gba::BootstrapSessions* sessions_ = nullptr;
   std::mutex dup_mu_;
   std::map<std::string, diameter::Message> dup_cache_;          // "Origin-Host#End-to-End" -> answer
   std::deque<std::pair<std::int64_t, std::string>> dup_order_;  // (expiry, key), oldest first

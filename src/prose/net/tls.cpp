@@ -228,6 +228,7 @@ bool is_revoked(const Revocation& rev, X509* cert) {
 // ---- per-context data, freed with the SSL_CTX ----
 struct CtxData {
   PskServerCallback psk_server;
+  PskServerGrantCallback psk_grant;
   PskClientCallback psk_client;
   std::shared_ptr<KeyLogWriter> keylog;
   std::mutex m;
@@ -242,15 +243,15 @@ struct CtxData {
 };
 
 void free_ctx_data(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<CtxData*>(ptr); }
-void free_ssl_string(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<std::string*>(ptr); }
+void free_ssl_peer(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<PeerIdentity*>(ptr); }
 
 int ctx_index() {
   static const int idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL_CTX, 0, nullptr, nullptr, nullptr, free_ctx_data);
   return idx;
 }
-// Per connection: the PSK identity the server callback accepted.
+// Per connection: the peer identity bound to the PSK the server callback accepted.
 int ssl_psk_index() {
-  static const int idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nullptr, nullptr, nullptr, free_ssl_string);
+  static const int idx = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, nullptr, nullptr, nullptr, free_ssl_peer);
   return idx;
 }
 
@@ -325,20 +326,37 @@ int client_hello_cb(SSL* ssl, int* alert, void*) {
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 
+PskContext psk_context(SSL* ssl) {
+  PskContext c;
+  c.version = SSL_version(ssl) == TLS1_3_VERSION ? TlsVersion::kTls13 : TlsVersion::kTls12;
+  if (c.version == TlsVersion::kTls12) {
+    const SSL_CIPHER* cipher = SSL_get_pending_cipher(ssl);
+    if (cipher == nullptr) cipher = SSL_get_current_cipher(ssl);
+    if (cipher != nullptr) c.cipher_suite = SSL_CIPHER_get_protocol_id(cipher);
+  }
+  return c;
+}
+
 unsigned int psk_server_cb(SSL* ssl, const char* identity, unsigned char* psk, unsigned int max_psk_len) {
   CtxData* d = ssl_ctx_data(ssl);
-  if (d == nullptr || !d->psk_server || identity == nullptr) return 0;
+  if (d == nullptr || (!d->psk_server && !d->psk_grant) || identity == nullptr) return 0;
   std::string_view id(identity);
-  if (!PeerIdentity::psk(id).ok()) return 0;
-  auto key = d->psk_server(id);
-  if (!key || key->empty() || key->size() > max_psk_len) return 0;
-  std::memcpy(psk, key->data(), key->size());
-  auto* stored = new std::string(id);
+  auto as_psk = PeerIdentity::psk(id);
+  if (!as_psk.ok()) return 0;
+  std::optional<PskGrant> grant;
+  if (d->psk_grant) {
+    grant = d->psk_grant(id, psk_context(ssl));
+  } else if (auto key = d->psk_server(id)) {
+    grant = PskGrant{std::move(*key), std::nullopt};
+  }
+  if (!grant || grant->key.empty() || grant->key.size() > max_psk_len) return 0;
+  std::memcpy(psk, grant->key.data(), grant->key.size());
+  auto* stored = new PeerIdentity(grant->peer ? std::move(*grant->peer) : std::move(*as_psk));
   if (!SSL_set_ex_data(ssl, ssl_psk_index(), stored)) {
     delete stored;
     return 0;
   }
-  return static_cast<unsigned int>(key->size());
+  return static_cast<unsigned int>(grant->key.size());
 }
 
 unsigned int psk_client_cb(SSL* ssl, const char* hint, char* identity, unsigned int max_identity_len,
@@ -373,10 +391,11 @@ Result<SSL_CTX*> make_server_ctx(const TlsServerSettings& s) {
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
   if (!ctx) return fail(Errc::kInternal, "SSL_CTX_new: " + openssl_errors());
   PROSE_TRY(CtxData * d, common_setup(ctx.get(), s.min_version, s.max_version, s.keylog_file, s.keylog_from_env));
-  if (s.psk) {
+  if (s.psk || s.psk_grant) {
     // GBA Ua: PSK only. Every connection runs a full PSK handshake (no tickets), so the identity always comes
     // from the callback.
     d->psk_server = s.psk;
+    d->psk_grant = s.psk_grant;
     SSL_CTX_set_psk_server_callback(ctx.get(), psk_server_cb);
     if (!s.psk_identity_hint.empty() && !SSL_CTX_use_psk_identity_hint(ctx.get(), s.psk_identity_hint.c_str()))
       return fail(Errc::kInvalidArgument, "bad PSK identity hint");
@@ -479,9 +498,8 @@ Status prepare_client_ssl(SSL* ssl, const std::string& host, const TlsClientSett
 }
 
 Result<PeerIdentity> peer_identity(SSL* ssl) {
-  if (auto* id = static_cast<std::string*>(SSL_get_ex_data(ssl, ssl_psk_index())); id != nullptr)
-    return PeerIdentity::psk(*id);
-  if (CtxData* d = ssl_ctx_data(ssl); d != nullptr && d->psk_server)
+  if (auto* id = static_cast<PeerIdentity*>(SSL_get_ex_data(ssl, ssl_psk_index())); id != nullptr) return *id;
+  if (CtxData* d = ssl_ctx_data(ssl); d != nullptr && (d->psk_server || d->psk_grant))
     return fail(Errc::kDenied, "PSK connection without an accepted PSK identity");
   X509* cert = SSL_get0_peer_certificate(ssl);
   if (cert == nullptr) return fail(Errc::kDenied, "no client certificate");

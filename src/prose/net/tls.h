@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "prose/net/identity.h"
 #include "prose/util/secret.h"
 
 namespace prose::net {
@@ -25,6 +26,20 @@ enum class TlsVersion { kTls12, kTls13 };
 // Server side: the key for a PSK identity (e.g. Ks_(ext)_NAF for a B-TID), or nullopt for an unknown identity
 // (the handshake then fails). Called on a server I/O thread.
 using PskServerCallback = std::function<std::optional<SecretBytes>(std::string_view identity)>;
+
+// What the server knows of the handshake when it looks a PSK identity up: GBA keys depend on it (the Ua security
+// protocol identifier of TS 33.220 H.3 names the TLS version and, for TLS 1.2, the cipher suite).
+struct PskContext {
+  TlsVersion version = TlsVersion::kTls12;
+  std::uint16_t cipher_suite = 0;  // IANA TLS cipher suite value chosen (TLS 1.2); 0 for TLS 1.3
+};
+struct PskGrant {
+  SecretBytes key;
+  // The identity the connection's requests carry; empty: PeerIdentity::psk(identity).
+  std::optional<PeerIdentity> peer;
+};
+// Server side, GBA NAF: key and peer for an identity in a context, or nullopt (the handshake fails).
+using PskServerGrantCallback = std::function<std::optional<PskGrant>(std::string_view identity, const PskContext&)>;
 
 struct PskClientCredential {
   std::string identity;
@@ -46,6 +61,7 @@ struct TlsServerSettings {
   std::string crl_file;
   // PSK mode: when set, the server authenticates with PSK only and needs no certificate.
   PskServerCallback psk;
+  PskServerGrantCallback psk_grant;  // PSK mode too; takes precedence over `psk`
   std::string psk_identity_hint = std::string(kGbaPskIdentityHint);
   TlsVersion min_version = TlsVersion::kTls12;
   TlsVersion max_version = TlsVersion::kTls13;

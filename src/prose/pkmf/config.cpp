@@ -106,7 +106,17 @@ Result<PkmfConfig> load_config(const std::string& path) {
 
   read_connections(L, sec("connections"), c.https);
 
-  config::read_tls(L, sec("tls"), "tls", c.https.tls);
+  const std::string tls_mode = L.str(sec("tls"), "tls", "mode", "certificate");
+  if (tls_mode == "gba") {
+    c.gba_naf_fqdn = L.str(sec("tls"), "tls", "naf_fqdn", c.service.fqdn);
+    if (c.gba_naf_fqdn->empty()) L.bad("tls.naf_fqdn", "must not be empty");
+    c.https.tls.keylog_file = L.path(L.str(sec("tls"), "tls", "keylog", ""));
+    if (t.get("hss") == nullptr) L.bad("tls.mode", "\"gba\" needs an [hss] section (the BSF, reached over Zn)");
+  } else if (tls_mode == "certificate") {
+    config::read_tls(L, sec("tls"), "tls", c.https.tls);
+  } else {
+    L.bad("tls.mode", "must be \"certificate\" or \"gba\"");
+  }
   auto store = config::read_store(L, sec("store"), "store");
   c.store_url = std::move(store.url);
   c.kek = std::move(store.kek);

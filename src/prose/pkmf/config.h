@@ -31,6 +31,9 @@ struct PkmfConfig {
   std::string mikey_bind = "127.0.0.1";
   std::uint16_t mikey_port = 0;
   std::optional<HssGbaPushConfig> hss;
+  // [tls] mode = "gba": PSK-TLS (TS 33.222) with B-TID and Ks_(ext)_NAF from the BSF over Zn (prose/gba_naf) at
+  // the [hss] peer, NAF FQDN [tls] naf_fqdn (default [pkmf] fqdn), instead of client certificates.
+  std::optional<std::string> gba_naf_fqdn;
   std::string log_level = "info";
   log::Format log_format = log::Format::kText;  // [pkmf] log_format: "text" or "json" (one JSON object per line)
   // [prose_function]: the PKMF also serves PC3 service authorisation (prose/prosefn) on its HTTPS port.

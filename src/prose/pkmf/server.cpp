@@ -94,6 +94,11 @@ Status PkmfServer::start() {
     PROSE_TRY_STATUS(pf_directory_->open());
     pf = &pf_live_;
   }
+  if (config_.gba_naf_fqdn && config_.hss) {
+    naf_keys_ = std::make_unique<gba_naf::NafKeys>(*config_.gba_naf_fqdn, gba_naf::zn_fetch(config_.hss->diameter));
+    config_.https.tls.psk_grant = naf_keys_->callback([](const std::string& line) { log::warn("{}", line); });
+    log::info("tls: mode=gba naf_fqdn={} (PSK-TLS, B-TID keys from the BSF over Zn)", *config_.gba_naf_fqdn);
+  }
   https_ = std::make_unique<net::HttpsServer>(
       config_.https, [svc, metrics, pf](const net::PeerIdentity& peer, const net::HttpRequest& req) {
         if (pf != nullptr && req.target == prosefn::kHttpPath) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string_view>
 
+#include "prose/gba_naf/naf_keys.h"
 #include "prose/net/metrics_text.h"
 #include "prose/net/plain_server.h"
 #include "prose/net/server.h"
@@ -48,6 +49,7 @@ class PkmfServer {
   Metrics metrics_;
   std::unique_ptr<store::StorePool> stores_;
   std::unique_ptr<HssGbaPush> gba_;
+  std::unique_ptr<gba_naf::NafKeys> naf_keys_;  // [tls] mode = "gba"
   std::unique_ptr<UdpMikeySender> mikey_;
   std::unique_ptr<PkmfService> service_;
   std::unique_ptr<net::HttpsServer> https_;

@@ -32,7 +32,7 @@ DIGIT_IDS = {"imsi", "imei", "identity", "ue_id", "idr", "idi", "step"}  # ident
 # here they run where they fail, which still checks the whole shape (same declared keys on success and failure).
 FAILURE_ONLY = {
     "prose pkmf-load", "prose pkmf-soak", "prose pkmf-crash", "prose relay-load", "prose relay", "prose remote-ue",
-    "prose hss",
+    "prose hss", "prose gba bootstrap",
     "prose prose-function query", "prose admin trigger-key-request",
 }
 # Commands not yet written to the convention, with the reason; the test fails when a pending command already
@@ -238,6 +238,9 @@ CASES = {
                              NAF, "--gpi", GPI, "--json"], True),
                            (["gba", "gpi-open", "--k", K, "--opc", OPC, "--sqn", "0", "--impi", "u@y", "--naf-id",
                              NAF, "--gpi", GPI, "--json"], False)],
+    # success: integration.gba_bootstrap (needs a running BSF); here a BSF that is not there
+    "prose gba bootstrap": [(["gba", "bootstrap", "--bsf", "http://127.0.0.1:1/", "--imsi", "001010000000001", "--k", K,
+                              "--opc", OPC, "--json"], False)],
     "prose gba gpi-decode": [(["gba", "gpi-decode", "--gpi", GPI, "--json"], True),
                              (["gba", "gpi-decode", "--gpi", "01", "--json"], False)],
     "prose hss add-subscriber": [(["hss", "add-subscriber", "--config", W + "/hss/hss.toml", "--imsi", "001010000000001",
