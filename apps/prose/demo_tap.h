@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "prose/util/bytes.h"
+#include "prose/util/loopback.h"
 #include "prose/util/pcap_writer.h"
 #include "prose/util/random.h"
 
@@ -33,7 +34,7 @@ class TcpTap {
     lfd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     ::setsockopt(lfd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a = loopback(0);
+    sockaddr_in a = loopback_address(0);
     ::bind(lfd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
     ::listen(lfd_, 64);
     socklen_t len = sizeof a;
@@ -57,13 +58,6 @@ class TcpTap {
     UdpEndpoint ce, se;
     std::uint32_t cseq = 0, sseq = 0;
   };
-  static sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    return a;
-  }
   static bool write_all(int fd, const char* p, std::size_t n) {
     while (n > 0) {
       ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
@@ -84,7 +78,7 @@ class TcpTap {
     int cfd = ::accept(lfd_, reinterpret_cast<sockaddr*>(&peer), &len);
     if (cfd < 0) return;
     int sfd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in t = loopback(target_);
+    sockaddr_in t = loopback_address(target_);
     if (::connect(sfd, reinterpret_cast<sockaddr*>(&t), sizeof t) != 0) {
       ::close(sfd);
       ::close(cfd);

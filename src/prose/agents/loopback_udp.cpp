@@ -10,18 +10,9 @@
 #include <cstring>
 #include <string>
 
+#include "prose/util/loopback.h"
+
 namespace prose::agents {
-namespace {
-
-sockaddr_in loopback(std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  return a;
-}
-
-}  // namespace
 
 LoopbackUdp::~LoopbackUdp() {
   if (fd_ >= 0) ::close(fd_);
@@ -30,7 +21,7 @@ LoopbackUdp::~LoopbackUdp() {
 Status LoopbackUdp::bind(std::uint16_t port) {
   fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
   if (fd_ < 0) return fail(Errc::kIo, std::string("cannot open a UDP socket: ") + std::strerror(errno));
-  sockaddr_in a = loopback(port);
+  sockaddr_in a = loopback_address(port);
   if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
     return fail(Errc::kIo, "cannot bind UDP 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno));
   socklen_t len = sizeof a;
@@ -45,7 +36,7 @@ void LoopbackUdp::set_buffers(int bytes) const {
 }
 
 bool LoopbackUdp::send_to(std::uint16_t port, ByteView b) const {
-  sockaddr_in a = loopback(port);
+  sockaddr_in a = loopback_address(port);
   return ::sendto(fd_, b.data(), b.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a) ==
          static_cast<ssize_t>(b.size());
 }

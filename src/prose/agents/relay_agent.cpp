@@ -56,10 +56,12 @@ class RelayAgent {
         announce();
         next_announce = now() + link::Millis(cfg_.announce_ms);
       }
-      std::optional<link::TimePoint> earliest = next_announce;
-      if (auto t = service_->next_deadline(); t && *t < *earliest) earliest = t;
+      // The loop sleeps until the next announcement, the service's next timer, the next Discovery Key Request, a
+      // readable socket or a signal.
+      const auto deadline = earliest(
+          {next_announce, service_->next_deadline(), pd_ ? std::optional(at_unix(pd_->next_refresh())) : std::nullopt});
       flush_lines();
-      const auto& ready = loop_.wait(earliest, 500);
+      const auto& ready = loop_.wait(deadline);
       run_actions(service_->on_time(now()));
       bool sidelink_readable = false, kd_done = false;
       readable.clear();
@@ -238,7 +240,7 @@ class RelayAgent {
 }  // namespace
 
 Status run_relay(RelayAgentConfig cfg) {
-  install_signals();
+  PROSE_TRY_STATUS(install_signals());
   g_capture = cfg.log.capture;
   PROSE_TRY_STATUS(open_keylog(cfg.log));
   RelayAgent a(std::move(cfg));

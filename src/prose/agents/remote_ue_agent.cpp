@@ -141,7 +141,7 @@ class RemoteUeAgent {
       if (held) return {};
       auto deadline = now() + link::Millis(10000);
       while (!g_stop && now() < deadline) {
-        (void)loop_.wait(std::nullopt, 100);
+        (void)loop_.wait(deadline);
         PROSE_TRY_STATUS(on_mikey());
         const StoredPruk* cur = svc_->store().current(cfg_.pkmf.fqdn);
         if (cur && cur->pruk_id != before_id) return {};
@@ -192,7 +192,6 @@ class RemoteUeAgent {
   }
 
   // Work that is due whatever the UE is doing (discovery, link): address change, PRUK delivery stop, a Key Request
-  // Work that is due whatever the UE is doing (discovery, link): address change, PRUK delivery stop, a Key Request
   // to retry, MIKEY pushes.
   Status service() {
     if (g_rebind.exchange(false)) PROSE_TRY_STATUS(change_address());
@@ -207,6 +206,9 @@ class RemoteUeAgent {
     return on_mikey();
   }
 
+  // When service() has work next without a socket to wake the loop: a Key Request to retry.
+  std::optional<link::TimePoint> service_deadline() const { return svc_->key_request_due(); }
+
   Status discover() {
     PROSE_TRY_STATUS(loop_.watch(sl_.fd(), kSidelinkTag));
     auto deadline = now() + link::Millis(30000);
@@ -218,7 +220,11 @@ class RemoteUeAgent {
         send_solicitation(last_counter);
         next_solicit = now() + link::Millis(pd_ ? 1000 : 500);
       }
-      (void)loop_.wait(std::nullopt, 100);
+      // Until the next solicitation (Model B), Discovery Key Request, Key Request retry, frame, MIKEY message or
+      // signal.
+      (void)loop_.wait(
+          earliest({deadline, cfg_.discovery == "B" ? std::optional(next_solicit) : std::nullopt,
+                    pd_ ? std::optional(at_unix(pd_->next_refresh())) : std::nullopt, service_deadline()}));
       PROSE_TRY_STATUS(service());
       while (auto f = sl_.recv()) {
         if (f->dst != kBroadcastL2Id && f->dst != cfg_.l2_id) continue;
@@ -310,7 +316,7 @@ class RemoteUeAgent {
     PROSE_TRY(auto started, svc_->start_link(now(), relay_l2_));
     PROSE_TRY_STATUS(run_actions(std::move(started)));
     while (!g_stop && !svc_->link_done()) {
-      (void)loop_.wait(svc_->next_deadline(), 500);
+      (void)loop_.wait(earliest({svc_->next_deadline(), service_deadline()}));
       PROSE_TRY_STATUS(service());
       PROSE_TRY_STATUS(run_actions(svc_->on_time(now())));
       while (auto f = sl_.recv()) PROSE_TRY_STATUS(run_actions(svc_->on_frame(now(), f->src, f->dst, f->pdu)));
@@ -342,7 +348,7 @@ class RemoteUeAgent {
 }  // namespace
 
 Status run_remote_ue(RemoteUeAgentConfig cfg) {
-  install_signals();
+  PROSE_TRY_STATUS(install_signals());
   g_capture = cfg.log.capture;
   PROSE_TRY_STATUS(open_keylog(cfg.log));
   RemoteUeAgent a(std::move(cfg));
