@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "prose/agents/frame.h"
-#include "prose/agents/key_store.h"
+#include "prose/service/key_store.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace prose;
@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!e.ok() || *e != f->pdu) std::abort();
     }
   }
-  if (auto ks = agents::KeyStore::parse(in); ks.ok()) {
+  if (auto ks = service::KeyStore::parse(in); ks.ok()) {
     if (ks->serialize().empty()) std::abort();
   }
   return 0;
