@@ -4,6 +4,7 @@
 
 #include <deque>
 
+#include "actions.h"
 #include "fake_pkmf.h"
 #include "prose/link/gba_gpi_processor.h"
 #include "prose/link/remote_ue.h"
@@ -23,18 +24,8 @@ constexpr std::uint32_t kUeL2 = 0x00ee01;
 constexpr std::uint32_t kRsc = 0x00abcd;
 constexpr std::uint64_t kPrukId = 0x1122334455667788ull;
 
-template <typename A>
-std::vector<const A*> all(const RelayActions& as) {
-  std::vector<const A*> r;
-  for (const auto& a : as)
-    if (const auto* p = std::get_if<A>(&a)) r.push_back(p);
-  return r;
-}
-bool has_message(const RelayActions& as, const std::string& text_start) {
-  for (const auto* m : all<TraceMessage>(as))
-    if (m->text.rfind(text_start, 0) == 0) return true;
-  return false;
-}
+using test::all;
+using test::has_message;
 
 // A Remote UE link machine on one side, the relay service on the other, the fake PKMF answering the service's PC8
 // requests (at once, or held back when `hold` is set). Upstream sockets open unless `upstream_fails`.

@@ -4,6 +4,7 @@
 
 #include <deque>
 
+#include "actions.h"
 #include "fake_pkmf.h"
 #include "prose/mikey/delivery.h"
 #include "prose/service/relay_service.h"
@@ -23,25 +24,9 @@ constexpr std::uint64_t kPmkId = 0x0102030405060708ull;
 constexpr std::uint32_t kKeyTypeId = 0x11223344;
 const mikey::NtpTime kNtp = mikey::ntp_from_unix(1'800'000'000);
 
-template <typename A, typename V>
-std::vector<const A*> all(const V& as) {
-  std::vector<const A*> r;
-  for (const auto& a : as)
-    if (const auto* p = std::get_if<A>(&a)) r.push_back(p);
-  return r;
-}
-template <typename V>
-bool has_event(const V& as, const std::string& name) {
-  for (const auto* e : all<TraceEvent>(as))
-    if (e->name == name) return true;
-  return false;
-}
-template <typename V>
-bool has_message(const V& as, const std::string& text_start) {
-  for (const auto* m : all<TraceMessage>(as))
-    if (m->text.rfind(text_start, 0) == 0) return true;
-  return false;
-}
+using test::all;
+using test::has_event;
+using test::has_message;
 
 // A Remote UE service and a relay service joined in memory, the fake PKMF behind the relay (and answering the
 // UE's PRUK Key Requests with a PMK), MIKEY deliveries built as the PKMF builds them.
