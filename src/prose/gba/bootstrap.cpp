@@ -73,12 +73,27 @@ Result<std::int64_t> parse_utc(std::string_view text) {
   tm.tm_hour = h;
   tm.tm_min = mi;
   tm.tm_sec = s;
-  return static_cast<std::int64_t>(timegm(&tm));
+  const auto t = static_cast<std::int64_t>(timegm(&tm));
+  // Only the canonical form is a lifetime: no day 31 of a 30-day month, no leap second, no year before 1000 (which
+  // format_utc could not write back), no sign or space in a field.
+  if (format_utc(t) != text) return fail(Errc::kMalformed, "lifetime: not a valid UTC date and time: " + str);
+  return t;
 }
 
 std::string encode_bootstrapping_info(const BootstrappingInfo& info) {
+  std::string btid;  // escaped: the B-TID's host part comes from configuration
+  for (char c : info.btid) {
+    if (c == '<')
+      btid += "&lt;";
+    else if (c == '&')
+      btid += "&amp;";
+    else if (c == '>')
+      btid += "&gt;";
+    else
+      btid += c;
+  }
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<BootstrappingInfo xmlns=\"" + std::string(kBsfXmlNamespace) +
-         "\">\n  <btid>" + info.btid + "</btid>\n  <lifetime>" + format_utc(info.lifetime) +
+         "\">\n  <btid>" + btid + "</btid>\n  <lifetime>" + format_utc(info.lifetime) +
          "</lifetime>\n</BootstrappingInfo>\n";
 }
 

@@ -162,6 +162,20 @@ TEST(Bootstrap, XmlRoundTripAndRejections) {
   EXPECT_FALSE(decode_bootstrapping_info("<not xml").ok());
 }
 
+// Found by fuzz/gba_ub_parse: a lifetime that parsed but could not be written back (year 0354), and a B-TID with
+// markup characters written into the XML unescaped.
+TEST(Bootstrap, OnlyCanonicalLifetimesParseAndTheBtidIsEscaped) {
+  EXPECT_TRUE(parse_utc("2026-12-07T15:45:00Z").ok());
+  EXPECT_TRUE(parse_utc("2028-02-29T00:00:00Z").ok());
+  for (const char* bad : {"0354-12-07T15:45:00Z", "2026-02-31T00:00:00Z", "2026-12-07T23:59:60Z",
+                          "2026-12- 7T15:45:00Z", "2026-12-+7T15:45:00Z", "2027-02-29T00:00:00Z"})
+    EXPECT_FALSE(parse_utc(bad).ok()) << bad;
+  BootstrappingInfo info{"a<b&c>d@bsf.prose.lab", 1796601600};
+  auto back = decode_bootstrapping_info(encode_bootstrapping_info(info));
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->btid, info.btid);
+}
+
 TEST(UaIds, TableValues) {
   EXPECT_EQ(ua_id_tls12(0x008C), (UaId{0x01, 0x00, 0x01, 0x00, 0x8C}));
   EXPECT_EQ(kUaTls13, (UaId{0x01, 0x00, 0x00, 0x00, 0x07}));
