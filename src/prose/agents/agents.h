@@ -38,6 +38,7 @@ struct SidelinkConfig {
 // empty: the PROSE_KEYLOGFILE environment variable, if set. Off by default; a warning line says when it is on.
 struct LogConfig {
   bool capture = true;
+  bool user_data = true;  // the relay's MSC line per user datagram carried (off for load tests: work per datagram)
   std::string pc5_keylog;
 };
 

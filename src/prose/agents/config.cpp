@@ -50,6 +50,7 @@ constexpr ConfigKey kRelayKeys[] = {
     {"relay.pkmf_connections", "integer", "4", "no"},
     {"upstream.host", "string", "\"127.0.0.1\"", "no"},
     {"upstream.port", "integer", "", "yes"},
+    {"log.user_data", "boolean", "true", "no"},
 };
 
 constexpr ConfigKey kRemoteUeKeys[] = {
@@ -274,6 +275,7 @@ Result<RelayAgentConfig> load_relay_config(const std::string& path) {
   c.pkmf_connections = static_cast<std::uint32_t>(r.num("relay", "pkmf_connections", 4, 0, 64));
   c.upstream_host = r.str("upstream", "host", "127.0.0.1");
   c.upstream_port = static_cast<std::uint16_t>(r.num("upstream", "port", 0, 1, 65535, true));
+  c.log.user_data = r.boolean("log", "user_data", c.log.user_data);
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
   unknown_keys(r);
   PROSE_TRY_STATUS(r.status());
@@ -388,7 +390,9 @@ std::string relay_example_config(const ExampleOptions& o) {
        "port = "
     << o.upstream_port << "\n\n"
     << common_sections(o, "relay-" + id, o.sidelink_port ? o.sidelink_port : 5001,
-                       o.peers.empty() ? std::vector<std::uint16_t>{5002} : o.peers);
+                       o.peers.empty() ? std::vector<std::uint16_t>{5002} : o.peers)
+    << "# An MSC line per user datagram carried, in each direction (off for load tests: it is work per datagram).\n"
+       "# user_data = true\n";
   return f.str();
 }
 

@@ -22,10 +22,20 @@ struct Frame {
   Bytes pdu;
 };
 
+// A received frame without a copy: `pdu` points into the buffer it was decoded from.
+struct FrameView {
+  std::uint32_t src = 0;
+  std::uint32_t dst = 0;
+  ByteView pdu;
+};
+
 // kInvalidArgument for IDs above 24 bits or an oversize PDU.
 Result<Bytes> encode_frame(const Frame& f);
+// The same octets written to `out` (at least kMaxFrameSize octets); their number.
+Result<std::size_t> encode_frame_into(std::uint32_t src, std::uint32_t dst, ByteView pdu, std::uint8_t* out);
 // kTruncated when shorter than the header, kMalformed for an empty PDU or an oversize frame.
 Result<Frame> decode_frame(ByteView b);
+Result<FrameView> decode_frame_view(ByteView b);
 
 enum class DiscoveryType : std::uint8_t {
   kAnnouncement = 1,  // Model A: relay -> all

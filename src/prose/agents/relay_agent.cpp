@@ -14,6 +14,7 @@
 #include "prose/agents/prose_function.h"
 #include "prose/agents/sidelink.h"
 #include "prose/agents/trace.h"
+#include "prose/agents/udp_batch.h"
 #include "prose/service/relay_service.h"
 
 namespace prose::agents {
@@ -21,7 +22,7 @@ namespace {
 
 class RelayAgent {
  public:
-  explicit RelayAgent(RelayAgentConfig c) : cfg_(std::move(c)), sl_(cfg_.sidelink) {}
+  explicit RelayAgent(RelayAgentConfig c) : cfg_(std::move(c)), sl_(cfg_.sidelink) { sl_.set_batching(true); }
 
   Status run() {
     PROSE_TRY_STATUS(sl_.open());
@@ -40,8 +41,8 @@ class RelayAgent {
       PROSE_TRY(kd_workers_, PkmfWorkers::start(
                                  cfg_.pkmf_connections, [this] { return make_client(cfg_.pkmf); }, pc8_exchange));
     }
-    service_ = std::make_unique<service::RelayService>(
-        service::RelayServiceConfig{cfg_.name, cfg_.l2_id, cfg_.relay_service_code, cfg_.upstream_port, keylog_on()});
+    service_ = std::make_unique<service::RelayService>(service::RelayServiceConfig{
+        cfg_.name, cfg_.l2_id, cfg_.relay_service_code, cfg_.upstream_port, keylog_on(), cfg_.log.user_data});
     PROSE_TRY_STATUS(loop_.open());
     g_flush_each_line = false;
     PROSE_TRY_STATUS(loop_.watch(sl_.fd(), kSidelinkTag));
@@ -61,6 +62,7 @@ class RelayAgent {
       const auto deadline = earliest(
           {next_announce, service_->next_deadline(), pd_ ? std::optional(at_unix(pd_->next_refresh())) : std::nullopt});
       flush_lines();
+      sl_.flush();
       const auto& ready = loop_.wait(deadline);
       run_actions(service_->on_time(now()));
       bool sidelink_readable = false, kd_done = false;
@@ -75,18 +77,19 @@ class RelayAgent {
       }
       if (kd_done)
         for (auto& d : kd_workers_->take()) run_actions(service_->on_kd_response(now(), d.owner, d.response));
-      if (sidelink_readable)
-        while (auto f = sl_.recv()) on_frame(*f);
-      for (std::uint32_t l2 : readable) {
-        auto it = upstreams_.find(l2);
-        if (it == upstreams_.end()) continue;
-        while (auto u = it->second->recv()) {
-          run_actions(service_->on_upstream(now(), l2, u->first));
-          if (!upstreams_.contains(l2)) break;
+      // Each readable socket is drained with one recvmmsg per kUdpBatchSlots datagrams; what the frames and
+      // datagrams cause to be sent on the sidelink leaves in sendmmsg batches (sl_.flush() before the next wait).
+      if (sidelink_readable) {
+        bool more = true;
+        while (more) {
+          more = sl_.receive(frames_);
+          for (const FrameView& f : frames_) on_frame(f);
         }
       }
+      for (std::uint32_t l2 : readable) drain_upstream(l2);
       run_actions(service_->sweep());
     }
+    sl_.flush();
     evt("stop", "relayed " + std::to_string(service_->bytes_up()) + " octets up, " +
                     std::to_string(service_->bytes_down()) + " down" +
                     (pd_ ? ", " + std::to_string(ignored_.count()) + " discovery PDUs ignored" : ""));
@@ -120,13 +123,30 @@ class RelayAgent {
         if (auto it = upstreams_.find(s->l2); it != upstreams_.end()) it->second->send_to(cfg_.upstream_port, s->data);
       } else if (auto* r = std::get_if<service::RequestKd>(&a)) {
         flush_lines();  // out before the PKMF (and the HSS/BSF behind it) sees the request
-        if (kd_workers_)
+        if (kd_workers_) {
           (void)kd_workers_->submit(r->request, std::move(r->pc8));
-        else
+        } else {
+          sl_.flush();  // the frames queued so far do not wait for the PKMF's answer
           run_actions(service_->on_kd_response(now(), r->request, pc8_call(*client_, r->pc8)));  // on the loop
+        }
       } else if (auto* k = std::get_if<service::ExportLinkKeys>(&a)) {
         log_link_keys(k->keys);
       }
+    }
+  }
+
+  // The datagrams queued on a link's upstream socket, until it is empty or the service closed it.
+  void drain_upstream(std::uint32_t l2) {
+    for (;;) {
+      auto it = upstreams_.find(l2);
+      if (it == upstreams_.end()) return;
+      const std::size_t n = upstream_in_.receive(*it->second);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (upstream_in_.truncated(i)) continue;  // larger than any UDP payload: cannot happen on loopback
+        run_actions(service_->on_upstream(now(), l2, upstream_in_.datagram(i)));
+        if (!upstreams_.contains(l2)) return;
+      }
+      if (n < upstream_in_.slots()) return;
     }
   }
 
@@ -183,7 +203,7 @@ class RelayAgent {
   }
 
   // Model B: a protected solicitation for our RSC gets a protected response to the soliciting UE.
-  void on_protected_discovery(const Frame& f) {
+  void on_protected_discovery(const FrameView& f) {
     const std::int64_t t = unix_now();
     auto m = pd_->accept(f.pdu, t);
     if (!m.ok()) {
@@ -204,7 +224,7 @@ class RelayAgent {
     sl_.send(cfg_.l2_id, f.src, *pdu);
   }
 
-  void on_frame(const Frame& f) {
+  void on_frame(const FrameView& f) {
     if (f.dst == kBroadcastL2Id && pd_) {
       on_protected_discovery(f);
       return;
@@ -229,6 +249,8 @@ class RelayAgent {
   std::unique_ptr<service::RelayService> service_;
   EventLoop loop_;                                                   // before upstreams_: outlives their sockets
   std::map<std::uint32_t, std::unique_ptr<LoopbackUdp>> upstreams_;  // per link, by the Remote UE's L2 ID
+  std::vector<FrameView> frames_;                                    // one sidelink batch
+  UdpReceiveBatch upstream_in_{kMaxUdpPayload};                      // one upstream batch
   std::unique_ptr<ProtectedDiscovery> pd_;                           // with a ProSe Function: protected discovery only
   IgnoredLog ignored_;
   bool model_a_ = true, model_b_ = true;  // discovery models the ProSe Function allows

@@ -109,19 +109,55 @@ Status Sidelink::open() {
 }
 
 void Sidelink::send(std::uint32_t src, std::uint32_t dst, ByteView pdu) {
-  auto f = encode_frame(Frame{src, dst, Bytes(pdu.begin(), pdu.end())});
-  if (!f.ok() || cfg_.peers.empty()) return;
-  auto heard = ports_.find(dst);
-  cap(udp_.port(), heard != ports_.end() ? heard->second : cfg_.peers.front(), *f);
+  if (cfg_.peers.empty()) return;
+  std::uint8_t buf[kMaxFrameSize];
+  auto n = encode_frame_into(src, dst, pdu, buf);
+  if (!n.ok()) return;
+  const ByteView f(buf, *n);
+  if (g_capture) {
+    auto heard = ports_.find(dst);
+    cap(udp_.port(), heard != ports_.end() ? heard->second : cfg_.peers.front(), f);
+  }
   for (auto p : cfg_.peers) {
     if (cfg_.loss > 0 && static_cast<double>(random_u32()) / 4294967296.0 < cfg_.loss) continue;
     if (delay_) {
       std::uint32_t extra = cfg_.jitter_ms > 0 ? random_u32() % (cfg_.jitter_ms + 1) : 0;
-      delay_->push(DelayLine::Clock::now() + std::chrono::milliseconds(cfg_.delay_ms + extra), p, *f);
+      delay_->push(DelayLine::Clock::now() + std::chrono::milliseconds(cfg_.delay_ms + extra), p,
+                   Bytes(f.begin(), f.end()));
       continue;
     }
-    udp_.send_to(p, *f);
+    transmit(p, f);
   }
+}
+
+void Sidelink::transmit(std::uint16_t port, ByteView frame) {
+  if (!batching_) {
+    udp_.send_to(port, frame);
+    return;
+  }
+  if (!out_) out_ = std::make_unique<UdpSendBatch>(kMaxFrameSize);
+  out_->add(udp_, port, frame);
+}
+
+void Sidelink::flush() {
+  if (out_ && !out_->empty()) out_->flush(udp_);
+}
+
+bool Sidelink::receive(std::vector<FrameView>& out) {
+  out.clear();
+  if (!in_) in_ = std::make_unique<UdpReceiveBatch>(kMaxFrameSize);
+  const std::size_t n = in_->receive(udp_);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (in_->truncated(i)) continue;
+    auto f = decode_frame_view(in_->datagram(i));
+    if (!f.ok()) continue;
+    if (g_capture && f->src != kBroadcastL2Id) {  // the capture's destination ports
+      auto [it, added] = ports_.try_emplace(f->src, in_->from_port(i));
+      if (!added) it->second = in_->from_port(i);
+    }
+    out.push_back(*f);
+  }
+  return n == in_->slots();
 }
 
 std::optional<Frame> Sidelink::recv() {

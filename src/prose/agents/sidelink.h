@@ -6,10 +6,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "prose/agents/agents.h"
 #include "prose/agents/frame.h"
 #include "prose/agents/loopback_udp.h"
+#include "prose/agents/udp_batch.h"
 #include "prose/link/io.h"
 
 namespace prose::agents {
@@ -23,13 +25,25 @@ class Sidelink {
   Status open();
   // The frame goes to every peer (the shared sidelink) but is one transmission: it is captured once, addressed to
   // the port its destination L2 ID was last heard from (else the first peer).
+  // With batching on, frames wait in an outbox until flush() (or until it is full) and leave in one sendmmsg.
   void send(std::uint32_t src, std::uint32_t dst, ByteView pdu);
   std::optional<Frame> recv();
+  // The frames queued on the socket, up to kUdpBatchSlots of them in one recvmmsg, into `out` (cleared first);
+  // undecodable datagrams are skipped. The views stay valid until the next receive(). False when the socket's queue
+  // was empty by the end of the call (nothing more to read now).
+  bool receive(std::vector<FrameView>& out);
+  void set_batching(bool on) { batching_ = on; }
+  void flush();
   int fd() const { return udp_.fd(); }
 
  private:
+  void transmit(std::uint16_t port, ByteView frame);
+
   SidelinkConfig cfg_;
   LoopbackUdp udp_;
+  bool batching_ = false;
+  std::unique_ptr<UdpReceiveBatch> in_;  // made on first use
+  std::unique_ptr<UdpSendBatch> out_;
   std::map<std::uint32_t, std::uint16_t> ports_;  // L2 ID -> the UDP port its frames came from (capture only)
   std::unique_ptr<DelayLine> delay_;              // after udp_: destroyed (thread joined) before the socket closes
 };

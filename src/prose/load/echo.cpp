@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "prose/agents/udp_batch.h"
 #include "prose/load/abort.h"
 #include "prose/util/random.h"
 
@@ -44,14 +45,18 @@ void InFlight::expire(Clock::duration after, std::uint64_t& lost) {
 
 void EchoServer::start() {
   open_udp(sock_);
+  // recvmmsg in, sendmmsg out: the same calls the relay uses, so the direct echo baseline is UDP at its best.
   thread_ = std::thread([this] {
-    std::uint8_t buf[65536];
+    agents::UdpReceiveBatch in(agents::kMaxUdpPayload);
+    agents::UdpSendBatch out(agents::kMaxUdpPayload);
     while (!stop_) {
       if (!sock_.wait(100)) continue;
-      std::uint16_t from = 0;
-      while (std::size_t n = sock_.recv_into(buf, sizeof buf, &from)) {
-        sock_.send_to(from, ByteView(buf, n));
-        ++echoed_;
+      for (bool more = true; more;) {
+        const std::size_t n = in.receive(sock_);
+        more = n == in.slots();
+        for (std::size_t i = 0; i < n; ++i) out.add(sock_, in.from_port(i), in.datagram(i));
+        out.flush(sock_);
+        echoed_ += n;
       }
     }
   });
@@ -69,7 +74,8 @@ EchoStats direct_echo(std::uint16_t port, const DirectEchoPlan& plan, const std:
   const std::uint64_t total = static_cast<std::uint64_t>(plan.ues) * plan.datagrams;
   InFlight flight;
   const auto loss_after = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(plan.loss_timeout));
-  std::uint8_t buf[65536];
+  agents::UdpReceiveBatch in(agents::kMaxUdpPayload);
+  agents::UdpSendBatch out(agents::kMaxUdpPayload);
   std::uint64_t k = 0;
   auto t0 = Clock::now();
   while (k < total || !flight.pending.empty()) {
@@ -79,29 +85,35 @@ EchoStats direct_echo(std::uint16_t port, const DirectEchoPlan& plan, const std:
       Bytes p = make_payload(ue, seq, plan.size);
       auto key = payload_key(p);
       auto now = Clock::now();
-      s.send_to(port, p);
+      out.add(s, port, p);
       flight.add(key, std::move(p), now);
       ++st.sent;
       ++k;
     }
+    out.flush(s);
     s.wait(10);
-    while (std::size_t n = s.recv_into(buf, sizeof buf)) {
+    for (bool more = true; more;) {
+      const std::size_t n = in.receive(s);
+      more = n == in.slots();
       auto now = Clock::now();
-      if (n < 8) {
-        ++st.corrupt;
-        continue;
+      for (std::size_t i = 0; i < n; ++i) {
+        const ByteView d = in.datagram(i);
+        if (d.size() < 8) {
+          ++st.corrupt;
+          continue;
+        }
+        auto it = flight.pending.find(payload_key(d));
+        if (it == flight.pending.end()) {
+          ++st.late;
+          continue;
+        }
+        if (!std::equal(d.begin(), d.end(), it->second.payload.begin(), it->second.payload.end()))
+          ++st.corrupt;
+        else
+          ++st.received;
+        st.rtt.push_back(secs(now - it->second.sent));
+        flight.pending.erase(it);
       }
-      auto it = flight.pending.find(payload_key(ByteView(buf, n)));
-      if (it == flight.pending.end()) {
-        ++st.late;
-        continue;
-      }
-      if (it->second.payload.size() != n || !std::equal(buf, buf + n, it->second.payload.begin()))
-        ++st.corrupt;
-      else
-        ++st.received;
-      st.rtt.push_back(secs(now - it->second.sent));
-      flight.pending.erase(it);
     }
     flight.expire(loss_after, st.lost);
   }

@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "prose/agents/frame.h"
 #include "prose/agents/loopback_udp.h"
+#include "prose/agents/udp_batch.h"
 #include "prose/link/remote_ue.h"
 #include "prose/load/echo.h"
 #include "prose/load/pkmf_setup.h"
@@ -65,6 +67,7 @@ class RelayLoad {
   void finish_measurements();
   // relay_ues.cpp
   void send_frame(const Ue& u, ByteView pdu);
+  void flush_frames();
   void fail(std::uint32_t i, const std::string& why);
   void handle(std::uint32_t i, link::Output o);
   void pump(int max_wait_ms);
@@ -90,6 +93,8 @@ class RelayLoad {
   testbed::Process pkmf_, relay_;
   EchoServer echo_;
   agents::LoopbackUdp sl_;
+  agents::UdpSendBatch sl_out_{agents::kMaxFrameSize};  // the UEs' frames, sent at the start of each pump()
+  agents::UdpReceiveBatch sl_in_{agents::kMaxFrameSize};
   std::vector<Ue> ues_;
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
   std::size_t in_flight_ = 0, releasing_ = 0;

@@ -143,7 +143,7 @@ void RelayLoad::start_relay() {
                     << (pki / "ca.pem").string() << "\"\ncert = \"" << (pki / "relay-r1.pem").string() << "\"\nkey = \""
                     << (pki / "relay-r1.key").string() << "\"\n[sidelink]\nport = " << relay_port_ << "\npeers = ["
                     << sl_.port() << "]\n"
-                    << "[log]\ncapture = false\n";  // no CAP line (frame hex) per PC5 frame
+                    << "[log]\ncapture = false\nuser_data = false\n";  // no CAP or MSC line per frame or datagram
   relay_ = start({exe_, "relay", "--config", rc.string()}, (dir_ / "relay.log").string(), dir_.string());
   // The relay announces its RSC as soon as its loop runs: that announcement is the readiness signal.
   auto end = Clock::now() + std::chrono::seconds(10);

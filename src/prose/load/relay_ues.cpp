@@ -9,9 +9,14 @@
 
 namespace prose::load {
 
+// Frames leave in sendmmsg batches, as the relay's do: at the start of each pump() and when the batch is full.
 void RelayLoad::send_frame(const Ue& u, ByteView pdu) {
-  auto f = agents::encode_frame(agents::Frame{u.l2, kRelayL2, Bytes(pdu.begin(), pdu.end())});
-  if (f.ok() && sl_.send_to(relay_port_, *f)) ++frames_sent_;
+  if (sl_out_.full()) flush_frames();
+  if (auto n = agents::encode_frame_into(u.l2, kRelayL2, pdu, sl_out_.slot()); n.ok()) sl_out_.commit(relay_port_, *n);
+}
+
+void RelayLoad::flush_frames() {
+  if (!sl_out_.empty()) frames_sent_ += sl_out_.flush(sl_);
 }
 
 void RelayLoad::fail(std::uint32_t i, const std::string& why) {
@@ -58,6 +63,7 @@ void RelayLoad::handle(std::uint32_t i, link::Output o) {
 
 // Timers due, then every frame queued on the sidelink socket; waits at most max_wait_ms for something to do.
 void RelayLoad::pump(int max_wait_ms) {
+  flush_frames();
   int wait = max_wait_ms;
   if (!timers_.empty()) {
     auto d = std::chrono::duration_cast<std::chrono::milliseconds>(timers_.top().at - link_now()).count();
@@ -75,16 +81,19 @@ void RelayLoad::pump(int max_wait_ms) {
     if (u.st == Ue::St::kReleasing) release_retx_ += o.pdus.size();
     handle(t.ue, std::move(o));
   }
-  static std::uint8_t buf[agents::kMaxFrameSize + 64];
-  while (std::size_t n = sl_.recv_into(buf, sizeof buf)) {
-    auto f = agents::decode_frame(ByteView(buf, n));
-    if (!f.ok() || f->src != kRelayL2) continue;
-    if (f->dst < kUeL2Base || f->dst - kUeL2Base >= ues_.size()) continue;  // the broadcast announcement
-    auto i = f->dst - kUeL2Base;
-    Ue& u = ues_[i];
-    if (!u.m) continue;
-    ++frames_received_;
-    handle(i, u.m->on_pdu(link_now(), f->pdu));
+  for (bool more = true; more;) {
+    const std::size_t n = sl_in_.receive(sl_);
+    more = n == sl_in_.slots();
+    for (std::size_t k = 0; k < n; ++k) {
+      auto f = agents::decode_frame_view(sl_in_.datagram(k));
+      if (sl_in_.truncated(k) || !f.ok() || f->src != kRelayL2) continue;
+      if (f->dst < kUeL2Base || f->dst - kUeL2Base >= ues_.size()) continue;  // the broadcast announcement
+      auto i = f->dst - kUeL2Base;
+      Ue& u = ues_[i];
+      if (!u.m) continue;
+      ++frames_received_;
+      handle(i, u.m->on_pdu(link_now(), f->pdu));
+    }
   }
 }
 

@@ -92,8 +92,9 @@ RelayActions RelayService::on_upstream(link::TimePoint now, std::uint32_t l2, By
   auto r = it->second.machine->send_data(now, datagram);
   if (!r.ok()) return out;
   bytes_down_ += datagram.size();
-  msc(out, cfg_.name, ue_name(l2),
-      "user data from upstream (" + std::to_string(datagram.size()) + " octets, protected)");
+  if (cfg_.trace_user_data)
+    msc(out, cfg_.name, ue_name(l2),
+        "user data from upstream (" + std::to_string(datagram.size()) + " octets, protected)");
   handle(out, now, l2, std::move(*r));
   return out;
 }
@@ -159,9 +160,10 @@ void RelayService::handle(RelayActions& out, link::TimePoint /*now*/, std::uint3
       request_kd(out, l2, p, *n);
     } else if (auto* d = std::get_if<link::DataReceived>(&e)) {
       bytes_up_ += d->data.size();
-      msc(out, cfg_.name, "upstream",
-          "user data of " + ue_name(l2) + " (" + std::to_string(d->data.size()) +
-              " octets) to 127.0.0.1:" + std::to_string(cfg_.upstream_port));
+      if (cfg_.trace_user_data)
+        msc(out, cfg_.name, "upstream",
+            "user data of " + ue_name(l2) + " (" + std::to_string(d->data.size()) +
+                " octets) to 127.0.0.1:" + std::to_string(cfg_.upstream_port));
       out.emplace_back(SendUpstream{l2, std::move(d->data)});
     } else if (auto* s = std::get_if<link::LinkSecured>(&e)) {
       if (const auto* ctx = p.machine->current_context(); cfg_.export_link_keys && ctx != nullptr) {

@@ -151,6 +151,13 @@ TEST_F(AgentConfig, LogCapture) {
   auto bad = load_relay_config(write(relay() + pkmf + "[log]\ncapture = \"no\"\n"));
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("log.capture: must be true or false"), std::string::npos) << bad.error().message;
+  EXPECT_TRUE(def->log.user_data) << "the relay's MSC line per datagram is on by default";
+  auto quiet = load_relay_config(write(relay() + pkmf + "[log]\nuser_data = false\n"));
+  ASSERT_TRUE(quiet.ok()) << quiet.error().to_string();
+  EXPECT_FALSE(quiet->log.user_data);
+  auto ue_quiet = load_remote_ue_config(write(ue() + pkmf + "[log]\nuser_data = false\n"));
+  ASSERT_FALSE(ue_quiet.ok()) << "a relay-only key";
+  EXPECT_NE(ue_quiet.error().message.find("log.user_data: unknown key"), std::string::npos) << ue_quiet.error().message;
   EXPECT_TRUE(def->log.pc5_keylog.empty()) << "the PC5 key log is off unless asked for";
   auto keylog = load_remote_ue_config(write(ue() + pkmf + "[log]\npc5_keylog = \"keys/pc5.log\"\n"));
   ASSERT_TRUE(keylog.ok()) << keylog.error().to_string();

@@ -33,7 +33,7 @@ struct Bed {
   link::TimePoint now{link::Millis{5'000'000}};
   Subscriber sub;
   FakePkmf pkmf;
-  RelayService relay{RelayServiceConfig{"relay", kRelayL2, kRsc, 7000, true}};
+  RelayService relay;
   std::unique_ptr<link::RemoteUe> ue;
   std::vector<link::Event> ue_events;
   RelayActions log;  // every action of the service, in order
@@ -43,7 +43,7 @@ struct Bed {
   bool upstream_fails = false;
   std::vector<Bytes> upstream;
 
-  Bed() { pkmf.sub = &sub; }
+  explicit Bed(RelayServiceConfig c = {"relay", kRelayL2, kRsc, 7000, true}) : relay(std::move(c)) { pkmf.sub = &sub; }
   void make_ue(bool with_pruk) {
     link::RemoteUeConfig c;
     c.imsi = test::kImsi;
@@ -132,6 +132,25 @@ TEST(RelayService, SetupWithPrukIdThenDataBothWays) {
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->data, (Bytes{9, 9}));
   EXPECT_EQ(b.relay.bytes_down(), 2u);
+  EXPECT_TRUE(has_message(b.log, "user data of ue@0x00ee01 (3 octets) to 127.0.0.1:7000"));
+  EXPECT_TRUE(has_message(b.log, "user data from upstream (2 octets, protected)"));
+}
+
+// [log] user_data = false (prose relay-load): the data still flows both ways, with no trace line per datagram.
+TEST(RelayService, UserDataWithoutATraceLinePerDatagram) {
+  RelayServiceConfig c{"relay", kRelayL2, kRsc, 7000, false};
+  c.trace_user_data = false;
+  Bed b(c);
+  b.make_ue(true);
+  b.start();
+  ASSERT_EQ(b.ue->state(), link::RemoteState::kEstablished);
+  const std::size_t traced = all<TraceMessage>(b.log).size();
+  b.from_ue(b.ue->send_data(b.now, Bytes{1, 2, 3}).value());
+  b.run(b.relay.on_upstream(b.now, kUeL2, Bytes{9, 9}));
+  b.pump();
+  ASSERT_EQ(b.upstream.size(), 1u);
+  ASSERT_NE(b.ue_event<link::DataReceived>(), nullptr);
+  EXPECT_EQ(all<TraceMessage>(b.log).size(), traced);
 }
 
 TEST(RelayService, ImsiGetsGbaPushAndTheUeLearnsItsPruk) {
