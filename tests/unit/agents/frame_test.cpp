@@ -22,5 +22,22 @@ TEST(Frame, RoundTripAndErrors) {
   EXPECT_EQ(d->relay_service_code, 0xabcdu);
 }
 
+TEST(Frame, EncodeIntoAndViewMatchTheCopyingForms) {
+  std::uint8_t buf[kMaxFrameSize];
+  auto n = encode_frame_into(0x00aa01, 0x00ee02, Bytes{7, 8}, buf);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(Bytes(buf, buf + *n), *encode_frame(Frame{0x00aa01, 0x00ee02, Bytes{7, 8}}));
+  auto v = decode_frame_view(ByteView(buf, *n));
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->src, 0x00aa01u);
+  EXPECT_EQ(v->dst, 0x00ee02u);
+  EXPECT_EQ(v->pdu.data(), buf + kFrameHeaderSize) << "a view into the buffer, not a copy";
+  EXPECT_EQ(v->pdu.size(), 2u);
+  EXPECT_FALSE(encode_frame_into(1, 2, Bytes{}, buf).ok());
+  EXPECT_FALSE(encode_frame_into(1, 2, Bytes(kMaxFrameSize - kFrameHeaderSize + 1, 0), buf).ok());
+  EXPECT_FALSE(encode_frame_into(0x1000000, 2, Bytes{1}, buf).ok());
+  EXPECT_FALSE(decode_frame_view(Bytes(kMaxFrameSize + 1, 0)).ok());
+}
+
 }  // namespace
 }  // namespace prose::agents
