@@ -21,6 +21,9 @@ void register_relay_load(CLI::App& app) {
       ->check(CLI::Range(0, 1000000));
   cmd->add_option("--size", o->size, "Datagram size in octets")->check(CLI::Range(8, 8000));
   cmd->add_option("--window", o->window, "Datagrams in flight at a time (all UEs)")->check(CLI::Range(1, 100000));
+  cmd->add_option("--algorithms", o->algorithms,
+                  "Every link's 128-EEA n and 128-EIA n: 1 SNOW 3G, 2 AES, 3 ZUC (the only pair the UEs offer)")
+      ->check(CLI::Range(1, 3));
   cmd->add_option("--baseline-iterations", o->baseline_iterations,
                   "Samples of the in-memory handshake and of the direct PKMF KD request baselines")
       ->check(CLI::Range(1, 1000000));
@@ -45,6 +48,7 @@ void register_relay_load(CLI::App& app) {
                       "ues_failed",
                       "setups_measured_ues_2_n",
                       "datagram_size",
+                      "eea_and_eia",
                       "datagrams_per_ue",
                       "window",
                       "datagrams_sent",

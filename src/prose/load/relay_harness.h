@@ -68,6 +68,7 @@ class RelayLoad {
   // relay_ues.cpp
   void send_frame(const Ue& u, ByteView pdu);
   void flush_frames();
+  link::AlgorithmPolicy algorithm_policy() const;
   void fail(std::uint32_t i, const std::string& why);
   void handle(std::uint32_t i, link::Output o);
   void pump(int max_wait_ms);

@@ -29,6 +29,7 @@ struct RelayLoadOptions {
   std::size_t baseline_iterations = 1000;
   std::size_t unauthorised = 0;  // the last K UEs are authorised for another RSC only (their setups must fail)
   std::size_t relay_pkmf_connections = 4;  // the relay's [relay] pkmf_connections (0: KD requests on its loop)
+  unsigned algorithms = 2;  // every link's 128-EEA n and 128-EIA n: 1 SNOW 3G, 2 AES, 3 ZUC (what the UEs offer)
   double loss_timeout = 2.0;
   double max_loss = 0.0;
   double timeout = 900;

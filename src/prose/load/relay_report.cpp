@@ -52,6 +52,7 @@ int RelayLoad::report() {
   ratio("Setup median / in-memory handshake median", setup_med, base_med);
   ratio("Setup median / PKMF KD request median", setup_med, percentile_ms(base_pkmf_, 0.5));
   out.integer("Datagram size", static_cast<std::int64_t>(o_.size));
+  out.integer("EEA and EIA", static_cast<std::int64_t>(o_.algorithms));
   out.integer("Datagrams per UE", static_cast<std::int64_t>(o_.datagrams));
   out.integer("Window", static_cast<std::int64_t>(o_.window));
   out.integer("Datagrams sent", static_cast<std::int64_t>(relayed_.sent));

@@ -178,6 +178,7 @@ void RelayLoad::baseline_handshake() {
     uc.pruk_id = 0x1122334455667788ull;
     uc.pruk = pruk.clone();
     uc.ids = ue_ids;
+    uc.policy = algorithm_policy();
     link::RelayConfig rc;
     rc.relay_service_code = kRelayRsc;
     rc.ids = relay_ids;

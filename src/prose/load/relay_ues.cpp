@@ -19,6 +19,14 @@ void RelayLoad::flush_frames() {
   if (!sl_out_.empty()) frames_sent_ += sl_out_.flush(sl_);
 }
 
+// The UEs offer only --algorithms (128-EEA n, 128-EIA n), so the relay chooses that pair for every link.
+link::AlgorithmPolicy RelayLoad::algorithm_policy() const {
+  link::AlgorithmPolicy p;
+  p.ciphering = {static_cast<cipher::Eea>(o_.algorithms)};
+  p.integrity = {static_cast<cipher::Eia>(o_.algorithms)};
+  return p;
+}
+
 void RelayLoad::fail(std::uint32_t i, const std::string& why) {
   Ue& u = ues_[i];
   if (u.st == Ue::St::kSetup) --in_flight_;
@@ -111,6 +119,7 @@ void RelayLoad::start_ue(std::uint32_t i) {
   c.relay_service_code = kRelayRsc;
   c.pruk_id = u.pruk_id;
   c.pruk = u.pruk.clone();
+  c.policy = algorithm_policy();
   auto m = link::RemoteUe::create(std::move(c));
   if (!m.ok()) {
     failures_.push_back("ue@" + hex24(u.l2) + ": " + m.error().to_string());
