@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli.h"
+#include "prose/gba_naf/naf_keys.h"
 #include "prose/prosefn/client.h"
 #include "prose/prosefn/codec.h"
 #include "prose/prosefn/constants.h"
@@ -174,6 +175,21 @@ void register_prose_function(CLI::App& app) {
     auto cfg = or_exit(prosefn::load_config(*config), "bad configuration");
     block_stop_signals();  // before any thread starts
     log::setup("prose-function", cfg.log_level, cfg.log_format);
+    std::unique_ptr<gba_naf::NafKeys> naf_keys;  // [tls] mode = "gba": outlives the server
+    if (cfg.gba) {
+      hss::ClientConfig zn;
+      zn.host = cfg.gba->hss_host;
+      zn.port = cfg.gba->hss_port;
+      zn.origin_host = cfg.gba->origin_host;
+      zn.origin_realm = cfg.gba->origin_realm;
+      zn.destination_realm = cfg.gba->destination_realm;
+      zn.timeout = std::chrono::milliseconds(cfg.gba->timeout_ms);
+      naf_keys = std::make_unique<gba_naf::NafKeys>(cfg.gba->naf_fqdn, gba_naf::zn_fetch(zn));
+      naf_keys->set_relays(cfg.gba->relay_by_imsi);
+      cfg.https.tls.psk_grant = naf_keys->callback([](const std::string& line) { log::warn("{}", line); });
+      log::info("tls: mode=gba naf_fqdn={} (PSK-TLS, B-TID keys from the BSF over Zn at {}:{})", cfg.gba->naf_fqdn,
+                zn.host, zn.port);
+    }
     prosefn::ProseFunctionServer server(std::move(cfg));
     or_exit(server.start(), "cannot start the ProSe Function", kExitFailure);
     std::cout << "prose-function: listening on https port " << server.https_port() << std::endl;

@@ -42,6 +42,15 @@ struct LogConfig {
   std::string pc5_keylog;
 };
 
+// `[gba]`: the agent reaches the PKMF and the ProSe Function with GBA PSK-TLS (gba_ue.h, docs/agents.md "GBA")
+// instead of a client certificate: it bootstraps over Ub with the BSF at bsf_url as `impi` with the USIM k/opc.
+struct GbaClientConfig {
+  std::string bsf_url;  // "http://HOST:PORT/"
+  std::string imsi;     // the relay's subscriber (a Remote UE's is [ue] imsi)
+  std::string impi;
+  std::string k_hex, opc_hex;  // the USIM (a Remote UE's are [ue] k/opc)
+};
+
 struct PkmfClientConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
@@ -60,6 +69,7 @@ struct ProseFunctionClientConfig {
   std::uint16_t port = 0;
   std::string server_name = "pkmf.prose.test";
   std::string ca_file, cert_file, key_file, keylog_file;
+  std::string naf_fqdn;                      // GBA: the NAF FQDN of its Ks_(ext)_NAF (empty: server_name)
   std::int64_t psdk_refresh_before_s = 300;  // ask for discovery keys again this long before the PSDK expires
 };
 
@@ -93,6 +103,7 @@ struct RemoteUeAgentConfig {
   SidelinkConfig sidelink;
   LogConfig log;
   std::optional<ProseFunctionClientConfig> prose_function;
+  std::optional<GbaClientConfig> gba;
 };
 
 struct RelayAgentConfig {
@@ -110,6 +121,7 @@ struct RelayAgentConfig {
   SidelinkConfig sidelink;
   LogConfig log;
   std::optional<ProseFunctionClientConfig> prose_function;
+  std::optional<GbaClientConfig> gba;
 };
 
 // TOML loaders (src/prose/agents/config.cpp): kInvalidArgument naming file and key, also for a section or key that

@@ -19,25 +19,27 @@ namespace fs = std::filesystem;
 constexpr ConfigKey kCommonKeys[] = {
     {"pkmf.host", "string", "\"127.0.0.1\"", "no"},
     {"pkmf.port", "integer", "", "without [prose_function]"},
-    {"pkmf.ca", "path", "", "without [prose_function]"},
-    {"pkmf.cert", "path", "", "without [prose_function]"},
-    {"pkmf.key", "path", "", "without [prose_function]"},
+    {"pkmf.ca", "path", "", "without [prose_function] or gba.bsf"},
+    {"pkmf.cert", "path", "", "without [prose_function] or gba.bsf"},
+    {"pkmf.key", "path", "", "without [prose_function] or gba.bsf"},
     {"pkmf.server_name", "string", "\"pkmf.prose.test\"", "no"},
     {"pkmf.fqdn", "string", "\"pkmf.prose.test\"", "no"},
     {"pkmf.keylog", "path", "", "no"},
     {"prose_function.host", "string", "\"127.0.0.1\"", "no"},
     {"prose_function.port", "integer", "", "with [prose_function]"},
     {"prose_function.server_name", "string", "\"pkmf.prose.test\"", "no"},
-    {"prose_function.ca", "path", "", "unless in [pkmf]"},
-    {"prose_function.cert", "path", "", "unless in [pkmf]"},
-    {"prose_function.key", "path", "", "unless in [pkmf]"},
+    {"prose_function.ca", "path", "", "unless in [pkmf] or with gba.bsf"},
+    {"prose_function.cert", "path", "", "unless in [pkmf] or with gba.bsf"},
+    {"prose_function.key", "path", "", "unless in [pkmf] or with gba.bsf"},
     {"prose_function.keylog", "path", "", "no"},
+    {"prose_function.naf_fqdn", "string", "server_name", "no"},
     {"prose_function.psdk_refresh_before_s", "integer", "300", "no"},
     {"sidelink.port", "integer", "", "yes"},
     {"sidelink.peers", "array of integers", "[]", "no"},
     {"sidelink.loss", "number", "0.0", "no"},
     {"sidelink.delay_ms", "integer", "0", "no"},
     {"sidelink.jitter_ms", "integer", "0", "no"},
+    {"gba.bsf", "string", "", "no (set: GBA instead of certificates)"},
     {"log.capture", "boolean", "true", "no"},
     {"log.pc5_keylog", "path", "", "no"},
 };
@@ -50,6 +52,10 @@ constexpr ConfigKey kRelayKeys[] = {
     {"relay.pkmf_connections", "integer", "4", "no"},
     {"upstream.host", "string", "\"127.0.0.1\"", "no"},
     {"upstream.port", "integer", "", "yes"},
+    {"gba.imsi", "string", "", "with gba.bsf"},
+    {"gba.impi", "string", "\"{imsi}@ims.mnc001.mcc001.3gppnetwork.org\"", "no"},
+    {"gba.k", "string", "", "with gba.bsf"},
+    {"gba.opc", "string", "", "with gba.bsf"},
     {"log.user_data", "boolean", "true", "no"},
 };
 
@@ -71,6 +77,7 @@ constexpr ConfigKey kRemoteUeKeys[] = {
     {"ue.mikey_port", "integer", "0", "no"},
     {"ue.stop_pruk_delivery_on_exit", "boolean", "false", "no"},
     {"mikey.accept_rfc3830_defaults", "boolean", "false", "no"},
+    {"gba.impi", "string", "ue.impi_template", "no"},
 };
 
 std::vector<ConfigKey> with_common(std::span<const ConfigKey> own) {
@@ -155,17 +162,45 @@ struct KeyTableReader {
   Status status() const { return r.ok() ? Status{} : Status(*r.error()); }
 };
 
+bool has_table(KeyTableReader& r, const char* name) {
+  const toml::node* n = r.t->get(name);
+  if (n && !n->is_table()) r.bad(name, "must be a table");
+  return n && n->is_table();
+}
+
+// GBA mode: `[gba] bsf` is set (a [gba] section with its keys commented out, as in the examples, is not).
+bool gba_on(KeyTableReader& r) {
+  if (!has_table(r, "gba")) return false;
+  const toml::node* n = r.node("gba", "bsf");
+  if (n != nullptr && !n->is_string()) r.bad("gba.bsf", "must be a string");  // named before what it requires
+  return n != nullptr;
+}
+
+// `[gba]` bsf and impi ("{imsi}" replaced); the USIM and IMSI are the caller's. nullopt without gba.bsf.
+std::optional<GbaClientConfig> read_gba(KeyTableReader& r, const std::string& imsi, const std::string& default_impi) {
+  GbaClientConfig g;
+  g.bsf_url = r.str("gba", "bsf", "");
+  g.imsi = imsi;
+  g.impi = r.str("gba", "impi", default_impi);
+  if (auto at = g.impi.find("{imsi}"); at != std::string::npos) g.impi.replace(at, 6, imsi);
+  if (!gba_on(r)) return std::nullopt;
+  if (g.bsf_url.empty()) r.bad("gba.bsf", "must not be empty");
+  if (g.impi.empty() || g.impi.find('@') == std::string::npos) r.bad("gba.impi", "must be <IMSI>@<domain>");
+  return g;
+}
+
 Status read_common(KeyTableReader& r, PkmfClientConfig& p, SidelinkConfig& s, LogConfig& lg,
                    std::optional<ProseFunctionClientConfig>& pf) {
-  const toml::node* pfn = r.t->get("prose_function");
-  if (pfn && !pfn->is_table()) r.bad("prose_function", "must be a table");
-  const bool with_pf = pfn && pfn->is_table();
+  const bool with_pf = has_table(r, "prose_function");
+  // With GBA the agent authenticates with PSK-TLS: no client certificate, no CA (the server proves Ks_NAF).
+  const bool with_gba = gba_on(r);
+  const bool files = !with_pf && !with_gba;
   // With a ProSe Function the PKMF address comes from its answer: [pkmf] and its address are optional.
   p.host = r.str("pkmf", "host", "127.0.0.1");
   p.port = static_cast<std::uint16_t>(r.num("pkmf", "port", 0, 1, 65535, !with_pf));
-  p.ca_file = r.path("pkmf", "ca", !with_pf);
-  p.cert_file = r.path("pkmf", "cert", !with_pf);
-  p.key_file = r.path("pkmf", "key", !with_pf);
+  p.ca_file = r.path("pkmf", "ca", files);
+  p.cert_file = r.path("pkmf", "cert", files);
+  p.key_file = r.path("pkmf", "key", files);
   p.server_name = r.str("pkmf", "server_name", p.server_name);
   p.fqdn = r.str("pkmf", "fqdn", p.fqdn);
   p.keylog_file = r.path("pkmf", "keylog", false);
@@ -174,10 +209,11 @@ Status read_common(KeyTableReader& r, PkmfClientConfig& p, SidelinkConfig& s, Lo
     c.host = r.str("prose_function", "host", c.host);
     c.port = static_cast<std::uint16_t>(r.num("prose_function", "port", 0, 1, 65535, true));
     c.server_name = r.str("prose_function", "server_name", c.server_name);
-    c.ca_file = r.path("prose_function", "ca", p.ca_file.empty());
-    c.cert_file = r.path("prose_function", "cert", p.cert_file.empty());
-    c.key_file = r.path("prose_function", "key", p.key_file.empty());
+    c.ca_file = r.path("prose_function", "ca", p.ca_file.empty() && !with_gba);
+    c.cert_file = r.path("prose_function", "cert", p.cert_file.empty() && !with_gba);
+    c.key_file = r.path("prose_function", "key", p.key_file.empty() && !with_gba);
     c.keylog_file = r.path("prose_function", "keylog", false);
+    c.naf_fqdn = r.str("prose_function", "naf_fqdn", c.server_name);
     c.psdk_refresh_before_s =
         r.num("prose_function", "psdk_refresh_before_s", c.psdk_refresh_before_s, 0, 366LL * 86400);
     // One set of TLS files for both servers: [prose_function] fills what [pkmf] leaves out and the other way round.
@@ -256,6 +292,11 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
   c.stop_pruk_delivery_on_exit = r.boolean("ue", "stop_pruk_delivery_on_exit", false);
   c.mikey_accept_rfc3830_defaults = r.boolean("mikey", "accept_rfc3830_defaults", false);
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
+  c.gba = read_gba(r, c.imsi, c.impi_template);
+  if (c.gba) {
+    c.gba->k_hex = c.k_hex;  // one USIM for Ub and GBA Push
+    c.gba->opc_hex = c.opc_hex;
+  }
   unknown_keys(r);
   PROSE_TRY_STATUS(r.status());
   auto k = SecretBytes::from_hex_exact(kek, 32, "ue.kek");
@@ -277,6 +318,18 @@ Result<RelayAgentConfig> load_relay_config(const std::string& path) {
   c.upstream_port = static_cast<std::uint16_t>(r.num("upstream", "port", 0, 1, 65535, true));
   c.log.user_data = r.boolean("log", "user_data", c.log.user_data);
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
+  const bool with_gba = gba_on(r);
+  const std::string imsi = r.str("gba", "imsi", "", with_gba);
+  if (!imsi.empty() &&
+      (imsi.size() < 6 || imsi.size() > 15 || imsi.find_first_not_of("0123456789") != std::string::npos))
+    r.bad("gba.imsi", "must be 6 to 15 decimal digits");
+  const std::string k = r.str("gba", "k", "", with_gba);
+  const std::string opc = r.str("gba", "opc", "", with_gba);
+  c.gba = read_gba(r, imsi, "{imsi}@ims.mnc001.mcc001.3gppnetwork.org");
+  if (c.gba) {
+    c.gba->k_hex = k;
+    c.gba->opc_hex = opc;
+  }
   unknown_keys(r);
   PROSE_TRY_STATUS(r.status());
   return c;
@@ -307,9 +360,28 @@ std::string ports(const std::vector<std::uint16_t>& v) {
   return s + "]";
 }
 
-// [pkmf], [prose_function], [sidelink] and [log]: `cert` names the client credential in the PKI directory.
+// [gba], commented out: certificate mode unless bsf is set.
+std::string gba_section(bool relay) {
+  std::string s =
+      "# GBA instead of the certificate (docs/agents.md): bootstrap over Ub with the BSF and reach the ProSe\n"
+      "# Function and the PKMF with PSK-TLS (B-TID, Ks_(ext)_NAF). Setting bsf turns it on.\n"
+      "[gba]\n"
+      "# bsf = \"http://127.0.0.1:8080/\"\n";
+  if (relay)
+    s += "# The relay's own subscription (the PKMF maps the IMSI to this relay: [tls] relay_imsis).\n"
+         "# imsi = \"001010000000901\"\n"
+         "# k = \"<32 hex digits>\"\n"
+         "# opc = \"<32 hex digits>\"\n"
+         "# impi = \"{imsi}@ims.mnc001.mcc001.3gppnetwork.org\"\n\n";
+  else
+    s += "# The IMPI bootstrapped as (default ue.impi_template); the USIM is [ue] k and opc.\n"
+         "# impi = \"{imsi}@ims.mnc001.mcc001.3gppnetwork.org\"\n\n";
+  return s;
+}
+
+// [prose_function], [gba], [pkmf], [sidelink] and [log]: `cert` names the client credential in the PKI directory.
 std::string common_sections(const ExampleOptions& o, const std::string& cert, std::uint16_t sidelink_port,
-                            const std::vector<std::uint16_t>& peers) {
+                            const std::vector<std::uint16_t>& peers, bool relay) {
   std::ostringstream f;
   f << "# Where the agent asks for its parameters (PC3 service authorisation over mutual TLS): its role, the PKMF\n"
        "# address and the discovery settings. With this section discovery is protected (PSDK from the PKMF).\n"
@@ -328,9 +400,12 @@ std::string common_sections(const ExampleOptions& o, const std::string& cert, st
     << ".key\"\n"
        "# TLS key log (NSS format, for Wireshark); off unless set.\n"
        "# keylog = \"tls-keys.log\"\n"
+       "# GBA (gba.bsf set): the NAF FQDN of the ProSe Function's PSK-TLS key; default: server_name.\n"
+       "# naf_fqdn = \"prose-function.prose.test\"\n"
        "# Ask the PKMF for discovery keys again this long before the PSDK expires.\n"
        "psdk_refresh_before_s = 300\n\n"
-       "# The PKMF: with [prose_function] its address comes from the ProSe Function's answer and the TLS files from\n"
+    << gba_section(relay)
+    << "# The PKMF: with [prose_function] its address comes from the ProSe Function's answer and the TLS files from\n"
        "# [prose_function], so every key here is optional. Without [prose_function], port, ca, cert and key are\n"
        "# required (and discovery is unprotected, emulation format).\n"
        "[pkmf]\n"
@@ -357,6 +432,9 @@ std::string common_sections(const ExampleOptions& o, const std::string& cert, st
        "capture = false\n"
        "# Append the PC5 keys (PEK/PIK, discovery keys) to this file so Wireshark can decrypt; off unless set.\n"
        "# pc5_keylog = \"pc5-keys.log\"\n";
+  if (relay)
+    f << "# An MSC line per user datagram carried, in each direction (off for load tests: it is work per datagram).\n"
+         "# user_data = true\n";
   return f.str();
 }
 
@@ -390,9 +468,7 @@ std::string relay_example_config(const ExampleOptions& o) {
        "port = "
     << o.upstream_port << "\n\n"
     << common_sections(o, "relay-" + id, o.sidelink_port ? o.sidelink_port : 5001,
-                       o.peers.empty() ? std::vector<std::uint16_t>{5002} : o.peers)
-    << "# An MSC line per user datagram carried, in each direction (off for load tests: it is work per datagram).\n"
-       "# user_data = true\n";
+                       o.peers.empty() ? std::vector<std::uint16_t>{5002} : o.peers, true);
   return f.str();
 }
 
@@ -452,7 +528,7 @@ std::string remote_ue_example_config(const ExampleOptions& o) {
        "# Also accept MIKEY with the RFC 3830 default algorithms (PRF MIKEY-1, HMAC-SHA-1-160).\n"
        "accept_rfc3830_defaults = false\n\n"
     << common_sections(o, "ue-" + o.imsi, o.sidelink_port ? o.sidelink_port : 5002,
-                       o.peers.empty() ? std::vector<std::uint16_t>{5001} : o.peers);
+                       o.peers.empty() ? std::vector<std::uint16_t>{5001} : o.peers, false);
   return f.str();
 }
 

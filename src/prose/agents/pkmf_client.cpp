@@ -9,7 +9,7 @@
 
 namespace prose::agents {
 
-Result<std::unique_ptr<net::HttpsClient>> make_client(const PkmfClientConfig& p) {
+Result<std::unique_ptr<net::HttpsClient>> make_client(const PkmfClientConfig& p, GbaUe* gba) {
   net::HttpsClientConfig c;
   c.host = p.host;
   c.port = p.port;
@@ -20,12 +20,14 @@ Result<std::unique_ptr<net::HttpsClient>> make_client(const PkmfClientConfig& p)
   c.tls.keylog_file = p.keylog_file;
   c.tls.keylog_from_env = false;
   c.connect_timeout = std::chrono::milliseconds(2000);
+  if (gba != nullptr) gba->configure(c.tls, p.fqdn);  // the PKMF is the NAF of its FQDN
   return net::HttpsClient::create(c);
 }
 
-Result<pc8::Response> pc8_exchange(net::HttpsClient& client, const pc8::Request& req) {
+Result<pc8::Response> pc8_exchange(net::HttpsClient& client, const pc8::Request& req, GbaUe* gba) {
   PROSE_TRY(std::string body, pc8::Codec::encode(req));
-  PROSE_TRY(net::HttpResponse resp, client.post("/prose/pc8", pc8::kContentType, body));
+  auto post = [&]() -> Result<net::HttpResponse> { return client.post("/prose/pc8", pc8::kContentType, body); };
+  PROSE_TRY(net::HttpResponse resp, gba != nullptr ? gba->call<net::HttpResponse>(post) : post());
   // 503 carries a PC8 response too (temporarily-unavailable: the PKMF's store or HSS/BSF is unreachable).
   const bool pc8_body = resp.status == 503 && resp.content_type.rfind(pc8::kContentType, 0) == 0;
   if (resp.status != 200 && !pc8_body)
@@ -33,9 +35,9 @@ Result<pc8::Response> pc8_exchange(net::HttpsClient& client, const pc8::Request&
   return pc8::Codec::decode_response(resp.body);
 }
 
-Result<pc8::Response> pc8_call(net::HttpsClient& client, const pc8::Request& req) {
+Result<pc8::Response> pc8_call(net::HttpsClient& client, const pc8::Request& req, GbaUe* gba) {
   flush_lines();  // the lines before a (possibly slow) PKMF call are out before it
-  return pc8_exchange(client, req);
+  return pc8_exchange(client, req, gba);
 }
 
 }  // namespace prose::agents

@@ -15,7 +15,7 @@
 
 namespace prose::agents {
 
-Result<std::unique_ptr<net::HttpsClient>> make_pf_client(const ProseFunctionClientConfig& p) {
+Result<std::unique_ptr<net::HttpsClient>> make_pf_client(const ProseFunctionClientConfig& p, GbaUe* gba) {
   PkmfClientConfig c;
   c.host = p.host;
   c.port = p.port;
@@ -24,7 +24,8 @@ Result<std::unique_ptr<net::HttpsClient>> make_pf_client(const ProseFunctionClie
   c.key_file = p.key_file;
   c.server_name = p.server_name;
   c.keylog_file = p.keylog_file;
-  return make_client(c);
+  c.fqdn = p.naf_fqdn.empty() ? p.server_name : p.naf_fqdn;  // the NAF FQDN for GBA
+  return make_client(c, gba);
 }
 
 namespace {
@@ -34,15 +35,21 @@ std::string yes_no(bool b) { return b ? "on" : "off"; }
 // Step 0: the parameters of `role` for `rsc` from the ProSe Function; retried every second while it cannot be
 // reached. kDenied (logged as EVT|failed) when it refuses.
 Result<prosefn::RelayServiceParameters> authorise(const std::string& name, const ProseFunctionClientConfig& pf,
-                                                  prosefn::Role role, std::uint32_t rsc) {
-  PROSE_TRY(auto client, make_pf_client(pf));
+                                                  prosefn::Role role, std::uint32_t rsc, GbaUe* gba) {
+  PROSE_TRY(auto client, make_pf_client(pf, gba));
   const std::string role_s(prosefn::role_name(role));
   while (!g_stop) {
     msc(name, "ProSe Function",
         "PC3 Service Authorisation Request (role " + role_s + ", RSC " + hex24(rsc) + ") to https://" + pf.host + ":" +
             std::to_string(pf.port));
-    auto r = prosefn::fetch_service_parameters(*client, role, {rsc});
+    using Params = std::vector<prosefn::RelayServiceParameters>;
+    auto fetch = [&]() -> Result<Params> { return prosefn::fetch_service_parameters(*client, role, {rsc}); };
+    auto r = gba != nullptr ? gba->call<Params>(fetch) : fetch();
     if (!r.ok()) {
+      if (gba != nullptr && r.error().code == Errc::kAuthFailed) {  // the BSF refused us: no retry helps
+        evt("failed", r.error().message);
+        return fail(Errc::kDenied, r.error().message);
+      }
       if (r.error().code == Errc::kIo || r.error().code == Errc::kTimeout) {
         evt("error", "ProSe Function unreachable or failed: " + r.error().to_string() + " (retrying)");
         ::sleep(1);
@@ -91,7 +98,7 @@ namespace {
 
 // A PC8 Discovery Key Request for the RSC; the PSDK goes into `pd`. Errors are logged; the caller defers.
 Status fetch_discovery_keys(const std::string& name, net::HttpsClient& client, ProtectedDiscovery& pd,
-                            const std::string& why) {
+                            const std::string& why, GbaUe* gba) {
   const std::uint32_t rsc = pd.relay_service_code();
   pc8::DiscoveryKeyRequest r;
   r.transaction_id.value = random_u32();
@@ -100,7 +107,7 @@ Status fetch_discovery_keys(const std::string& name, net::HttpsClient& client, P
   for (const auto& b : pc8::kSecurityCapabilityBits) caps |= b.mask;
   r.security_capabilities = caps;
   msc(name, "PKMF", "PC8 Discovery Key Request (RSC " + hex24(rsc) + ", " + why + ")");
-  auto resp = pc8_call(client, pc8::Request(std::move(r)));
+  auto resp = pc8_call(client, pc8::Request(std::move(r)), gba);
   if (!resp.ok()) return fail(Errc::kIo, "PKMF unreachable or failed: " + resp.error().to_string());
   auto* dr = std::get_if<pc8::DiscoveryKeyResponse>(&*resp);
   if (!dr) return fail(Errc::kMalformed, "PKMF answered with another response type");
@@ -156,13 +163,13 @@ Status fetch_discovery_keys(const std::string& name, net::HttpsClient& client, P
 
 // Before using discovery keys: ask the PKMF when they are missing, expired or about to expire. A refusal by the
 // PKMF is returned (kDenied, logged as EVT|failed); other failures are logged and retried later.
-Status refresh_discovery_keys(const std::string& name, net::HttpsClient& client, ProtectedDiscovery& pd) {
+Status refresh_discovery_keys(const std::string& name, net::HttpsClient& client, ProtectedDiscovery& pd, GbaUe* gba) {
   const std::int64_t t = unix_now();
   if (!pd.refresh_due(t)) return {};
   std::string why = !pd.psdk_id() && pd.expiry() == 0 ? "no PSDK yet"
                     : t >= pd.expiry()                ? "PSDK expired"
                                                       : "PSDK expires in " + std::to_string(pd.expiry() - t) + " s";
-  Status st = fetch_discovery_keys(name, client, pd, why);
+  Status st = fetch_discovery_keys(name, client, pd, why, gba);
   if (st.ok()) return {};
   if (st.error().code == Errc::kDenied) {
     evt("failed", st.error().message);

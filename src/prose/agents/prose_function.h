@@ -7,6 +7,7 @@
 #include <string>
 
 #include "prose/agents/agents.h"
+#include "prose/agents/gba_ue.h"
 #include "prose/agents/protected_discovery.h"
 #include "prose/net/client.h"
 #include "prose/prosefn/client.h"
@@ -14,19 +15,21 @@
 
 namespace prose::agents {
 
-Result<std::unique_ptr<net::HttpsClient>> make_pf_client(const ProseFunctionClientConfig& p);
+// `gba` (null: certificate mode): PSK-TLS with Ks_(ext)_NAF of p.naf_fqdn.
+Result<std::unique_ptr<net::HttpsClient>> make_pf_client(const ProseFunctionClientConfig& p, GbaUe* gba = nullptr);
 
 // Step 0: the parameters of `role` for `rsc` from the ProSe Function; retried every second while it cannot be
 // reached. kDenied (logged as EVT|failed) when it refuses.
 Result<prosefn::RelayServiceParameters> authorise(const std::string& name, const ProseFunctionClientConfig& pf,
-                                                  prosefn::Role role, std::uint32_t rsc);
+                                                  prosefn::Role role, std::uint32_t rsc, GbaUe* gba = nullptr);
 void use_pf_parameters(const prosefn::RelayServiceParameters& p, PkmfClientConfig& pkmf);
 DiscoverySecuritySettings security_settings(const prosefn::RelayServiceParameters& p,
                                             const ProseFunctionClientConfig& pf);
 
 // Before using discovery keys: ask the PKMF when they are missing, expired or about to expire. A refusal by the
 // PKMF is returned (kDenied, logged as EVT|failed); other failures are logged and retried later.
-Status refresh_discovery_keys(const std::string& name, net::HttpsClient& client, ProtectedDiscovery& pd);
+Status refresh_discovery_keys(const std::string& name, net::HttpsClient& client, ProtectedDiscovery& pd,
+                              GbaUe* gba = nullptr);
 
 // Ignored discovery PDUs (forged, replayed, undecodable, out of the window): one debug line each, at most
 // kMaxIgnoredLogged lines, then only counted.

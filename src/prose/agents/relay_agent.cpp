@@ -16,6 +16,7 @@
 #include "prose/agents/trace.h"
 #include "prose/agents/udp_batch.h"
 #include "prose/service/relay_service.h"
+#include "prose/util/hex.h"
 
 namespace prose::agents {
 namespace {
@@ -27,8 +28,14 @@ class RelayAgent {
   Status run() {
     PROSE_TRY_STATUS(sl_.open());
     evt("start", cfg_.name + " L2 " + hex24(cfg_.l2_id) + " RSC " + hex24(cfg_.relay_service_code));
+    if (cfg_.gba) {
+      PROSE_TRY(Bytes k, from_hex_exact(cfg_.gba->k_hex, 16, "gba.k"));
+      PROSE_TRY(Bytes opc, from_hex_exact(cfg_.gba->opc_hex, 16, "gba.opc"));
+      PROSE_TRY(crypto::Usim usim, crypto::Usim::create(k, opc));
+      PROSE_TRY(gba_, GbaUe::create(cfg_.name, *cfg_.gba, std::make_shared<crypto::Usim>(std::move(usim))));
+    }
     if (cfg_.prose_function) {
-      auto p = authorise(cfg_.name, *cfg_.prose_function, prosefn::Role::kRelay, cfg_.relay_service_code);
+      auto p = authorise(cfg_.name, *cfg_.prose_function, prosefn::Role::kRelay, cfg_.relay_service_code, gba_.get());
       if (!p.ok()) return g_stop ? Status{} : Status(p.error());
       use_pf_parameters(*p, cfg_.pkmf);
       if (p->announce_ms != 0) cfg_.announce_ms = p->announce_ms;
@@ -36,10 +43,13 @@ class RelayAgent {
       model_b_ = p->model_b;
       pd_ = std::make_unique<ProtectedDiscovery>(cfg_.relay_service_code, security_settings(*p, *cfg_.prose_function));
     }
-    PROSE_TRY(client_, make_client(cfg_.pkmf));
+    PROSE_TRY(client_, make_client(cfg_.pkmf, gba_.get()));
     if (cfg_.pkmf_connections > 0) {
-      PROSE_TRY(kd_workers_, PkmfWorkers::start(
-                                 cfg_.pkmf_connections, [this] { return make_client(cfg_.pkmf); }, pc8_exchange));
+      GbaUe* gba = gba_.get();
+      PROSE_TRY(kd_workers_,
+                PkmfWorkers::start(
+                    cfg_.pkmf_connections, [this] { return make_client(cfg_.pkmf, gba_.get()); },
+                    [gba](net::HttpsClient& c, const pc8::Request& r) { return pc8_exchange(c, r, gba); }));
     }
     service_ = std::make_unique<service::RelayService>(service::RelayServiceConfig{
         cfg_.name, cfg_.l2_id, cfg_.relay_service_code, cfg_.upstream_port, keylog_on(), cfg_.log.user_data});
@@ -52,7 +62,7 @@ class RelayAgent {
     std::vector<std::uint32_t> readable;
     auto next_announce = now();
     while (!g_stop) {
-      if (pd_) PROSE_TRY_STATUS(refresh_discovery_keys(cfg_.name, *client_, *pd_));
+      if (pd_) PROSE_TRY_STATUS(refresh_discovery_keys(cfg_.name, *client_, *pd_, gba_.get()));
       if (now() >= next_announce) {
         announce();
         next_announce = now() + link::Millis(cfg_.announce_ms);
@@ -127,7 +137,8 @@ class RelayAgent {
           (void)kd_workers_->submit(r->request, std::move(r->pc8));
         } else {
           sl_.flush();  // the frames queued so far do not wait for the PKMF's answer
-          run_actions(service_->on_kd_response(now(), r->request, pc8_call(*client_, r->pc8)));  // on the loop
+          run_actions(
+              service_->on_kd_response(now(), r->request, pc8_call(*client_, r->pc8, gba_.get())));  // on the loop
         }
       } else if (auto* k = std::get_if<service::ExportLinkKeys>(&a)) {
         log_link_keys(k->keys);
@@ -244,6 +255,7 @@ class RelayAgent {
 
   RelayAgentConfig cfg_;
   Sidelink sl_;
+  std::unique_ptr<GbaUe> gba_;                // [gba]: before the clients, which use it
   std::unique_ptr<net::HttpsClient> client_;  // discovery keys (rare, on the loop)
   std::unique_ptr<PkmfWorkers> kd_workers_;   // KD requests (off the loop)
   std::unique_ptr<service::RelayService> service_;

@@ -45,8 +45,14 @@ class RemoteUeAgent {
     PROSE_TRY_STATUS(loop_.watch(mikey_->fd(), kMikeyTag));
     evt("start", cfg_.name + " IMSI " + cfg_.imsi + " L2 " + hex24(cfg_.l2_id) + " app port " +
                      std::to_string(app_.port()) + " MIKEY address 127.0.0.1:" + std::to_string(mikey_->port()));
+    PROSE_TRY(crypto::Usim usim, crypto::Usim::create(k_, opc_));
+    usim_ = std::make_shared<crypto::Usim>(std::move(usim));
+    if (cfg_.gba) {
+      PROSE_TRY(gba_, GbaUe::create(cfg_.name, *cfg_.gba, usim_));
+    }
     if (cfg_.prose_function) {
-      auto p = authorise(cfg_.name, *cfg_.prose_function, prosefn::Role::kRemoteUe, cfg_.relay_service_code);
+      auto p =
+          authorise(cfg_.name, *cfg_.prose_function, prosefn::Role::kRemoteUe, cfg_.relay_service_code, gba_.get());
       if (!p.ok()) return g_stop ? Status{} : Status(p.error());
       use_pf_parameters(*p, cfg_.pkmf);
       if ((cfg_.discovery == "A" && !p->model_a) || (cfg_.discovery == "B" && !p->model_b)) {
@@ -64,6 +70,7 @@ class RemoteUeAgent {
     sc.relay_service_code = cfg_.relay_service_code;
     sc.k = k_;
     sc.opc = opc_;
+    sc.usim = usim_;
     sc.impi = replace_imsi(cfg_.impi_template);
     sc.pkmf_fqdn = cfg_.pkmf.fqdn;
     sc.mikey_accept_rfc3830_defaults = cfg_.mikey_accept_rfc3830_defaults;
@@ -71,7 +78,7 @@ class RemoteUeAgent {
     sc.rekey_auth = cfg_.rekey_auth;
     sc.export_link_keys = keylog_on();
     PROSE_TRY(svc_, service::RemoteUeService::create(std::move(sc), std::move(store)));
-    PROSE_TRY(client_, make_client(cfg_.pkmf));
+    PROSE_TRY(client_, make_client(cfg_.pkmf, gba_.get()));
     Status st = run_steps();
     // Giving up PRUK delivery (the agent stops): tell the PKMF first.
     if (cfg_.stop_pruk_delivery_on_exit && svc_->delivery_on()) (void)stop_delivery();
@@ -116,7 +123,7 @@ class RemoteUeAgent {
     service::RemoteUeActions out;
     pc8::Request r = svc_->key_request(out, delivery, mikey_->port());
     PROSE_TRY_STATUS(run_actions(std::move(out)));
-    auto resp = pc8_call(*client_, r);
+    auto resp = pc8_call(*client_, r, gba_.get());
     out.clear();
     Status st = svc_->on_key_response(out, delivery, resp);
     PROSE_TRY_STATUS(run_actions(std::move(out)));
@@ -215,7 +222,7 @@ class RemoteUeAgent {
     auto next_solicit = now();
     std::optional<std::uint32_t> last_counter;  // a protected solicitation at most once per counter value
     while (!g_stop && now() < deadline) {
-      if (pd_) PROSE_TRY_STATUS(refresh_discovery_keys(cfg_.name, *client_, *pd_));
+      if (pd_) PROSE_TRY_STATUS(refresh_discovery_keys(cfg_.name, *client_, *pd_, gba_.get()));
       if (cfg_.discovery == "B" && now() >= next_solicit) {
         send_solicitation(last_counter);
         next_solicit = now() + link::Millis(pd_ ? 1000 : 500);
@@ -337,6 +344,8 @@ class RemoteUeAgent {
   Sidelink sl_;
   LoopbackUdp app_;
   std::unique_ptr<LoopbackUdp> mikey_;  // replaced when the UE's address changes
+  std::shared_ptr<crypto::Usim> usim_;  // one USIM for GBA Push (the service) and Ub bootstrapping (gba_)
+  std::unique_ptr<GbaUe> gba_;          // [gba]: before client_, which uses it
   std::unique_ptr<net::HttpsClient> client_;
   std::unique_ptr<service::RemoteUeService> svc_;
   std::unique_ptr<ProtectedDiscovery> pd_;  // with a ProSe Function: protected discovery only

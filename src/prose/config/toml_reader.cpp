@@ -108,6 +108,33 @@ void read_tls(TomlReader& r, const toml::table* t, const std::string& where, net
   if (!tls.crl_file.empty()) r.check_file(where + ".crl", tls.crl_file);
 }
 
+GbaTlsSettings read_gba_tls(TomlReader& r, const toml::table* t, const std::string& where,
+                            const std::string& default_fqdn, net::TlsServerSettings& tls) {
+  r.only(t, where, {"mode", "naf_fqdn", "keylog", "relay_imsis"});
+  GbaTlsSettings g;
+  g.naf_fqdn = r.str(t, where, "naf_fqdn", default_fqdn);
+  if (g.naf_fqdn.empty()) r.bad(where + ".naf_fqdn", "must not be empty");
+  tls.keylog_file = r.path(r.str(t, where, "keylog", ""));
+  const toml::table* relays = r.subtable(t, where, "relay_imsis");
+  if (relays == nullptr) return g;
+  for (const auto& [id, node] : *relays) {
+    const std::string key = where + ".relay_imsis." + std::string(id.str());
+    const auto imsi = node.value<std::string>();
+    const bool digits =
+        imsi && imsi->size() >= 6 && imsi->size() <= 15 && imsi->find_first_not_of("0123456789") == std::string::npos;
+    if (!node.is_string() || !digits) {
+      r.bad(key, "must be an IMSI (6 to 15 digits, as a string)");
+      continue;
+    }
+    if (!net::PeerIdentity::relay(id.str()).ok()) {
+      r.bad(key, "not a relay id");
+      continue;
+    }
+    if (!g.relay_by_imsi.emplace(*imsi, std::string(id.str())).second) r.bad(key, "IMSI given to two relays");
+  }
+  return g;
+}
+
 std::optional<net::LoopbackEndpoint> read_metrics_listen(TomlReader& r, const toml::table* t,
                                                          const std::string& where) {
   std::string text = r.str(t, where, "metrics_listen", "");

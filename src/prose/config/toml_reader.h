@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -101,6 +102,16 @@ class TomlReader {
 // [tls] (at `where`): cert, key, ca (required, must exist), crl (optional, must exist when given) and keylog,
 // relative to the configuration file.
 void read_tls(TomlReader& r, const toml::table* t, const std::string& where, net::TlsServerSettings& tls);
+
+// [tls] mode = "gba" (a GBA NAF, TS 33.222 PSK-TLS; at `where`): naf_fqdn (default `default_fqdn`, not empty),
+// keylog, and relay_imsis = { <relay id> = "<IMSI>", ... }: the relays that bootstrap with a USIM, so that the
+// connection of that IMSI is the relay's. Other keys of the table (but `mode`) are refused.
+struct GbaTlsSettings {
+  std::string naf_fqdn;
+  std::map<std::string, std::string, std::less<>> relay_by_imsi;  // IMSI -> relay id
+};
+GbaTlsSettings read_gba_tls(TomlReader& r, const toml::table* t, const std::string& where,
+                            const std::string& default_fqdn, net::TlsServerSettings& tls);
 
 // metrics_listen (at `where`): "HOST:PORT" on a loopback address (net::parse_loopback_endpoint), nullopt when absent
 // or empty; "<where>.metrics_listen: <why>" otherwise.

@@ -42,9 +42,14 @@ Result<net::PskGrant> NafKeys::lookup(std::string_view psk_identity, const net::
     if (cache_.size() < max_) cache_.insert_or_assign(key, std::move(z));
   }
   const auto at = found->impi.find('@');
-  auto peer = net::PeerIdentity::ue(found->impi.substr(0, at));
+  const std::string imsi = found->impi.substr(0, at);
+  auto peer = net::PeerIdentity::ue(imsi);
   if (at == std::string::npos || !peer.ok())
     return fail(Errc::kDenied, "the IMPI the BSF returned does not start with an IMSI");
+  if (auto it = relays_.find(imsi); it != relays_.end()) {
+    peer = net::PeerIdentity::relay(it->second);
+    if (!peer.ok()) return fail(Errc::kDenied, "relay id " + it->second + " for IMSI " + imsi + ": not a relay id");
+  }
   return net::PskGrant{std::move(found->ks_naf), std::move(*peer)};
 }
 

@@ -35,8 +35,13 @@ class NafKeys {
 
   NafKeys(std::string naf_fqdn, Fetch fetch, Clock clock = {}, std::size_t max_entries = 100000);
 
-  // The key and the UE identity for a PSK identity, or an error (kNotFound: unknown or expired B-TID; kDenied: an
-  // IMPI without an IMSI; others: Zn unreachable). Errors end the handshake.
+  // Relays bootstrap with a USIM too: the connection of an IMSI listed here (IMSI -> relay id) carries
+  // PeerIdentity::relay(id) instead of the UE identity, so the relay is authorised as with its relay certificate.
+  // Set before the server starts.
+  void set_relays(std::map<std::string, std::string, std::less<>> imsi_to_relay) { relays_ = std::move(imsi_to_relay); }
+
+  // The key and the peer identity (the UE, or the relay of set_relays()) for a PSK identity, or an error (kNotFound:
+  // unknown or expired B-TID; kDenied: an IMPI without an IMSI; others: Zn unreachable). Errors end the handshake.
   Result<net::PskGrant> lookup(std::string_view psk_identity, const net::PskContext& ctx);
   // The TLS server callback (TlsServerSettings::psk_grant); `log` gets one line per refused identity.
   net::PskServerGrantCallback callback(std::function<void(const std::string&)> log = {});
@@ -48,7 +53,8 @@ class NafKeys {
   Clock clock_;
   std::size_t max_;
   std::mutex mu_;
-  std::map<std::string, hss::ZnKey> cache_;  // B-TID "#" hex(NAF_Id) -> answer
+  std::map<std::string, hss::ZnKey> cache_;                 // B-TID "#" hex(NAF_Id) -> answer
+  std::map<std::string, std::string, std::less<>> relays_;  // IMSI -> relay id
 };
 
 // A Fetch over one Diameter connection to the BSF, reconnected when it fails.

@@ -108,9 +108,9 @@ Result<PkmfConfig> load_config(const std::string& path) {
 
   const std::string tls_mode = L.str(sec("tls"), "tls", "mode", "certificate");
   if (tls_mode == "gba") {
-    c.gba_naf_fqdn = L.str(sec("tls"), "tls", "naf_fqdn", c.service.fqdn);
-    if (c.gba_naf_fqdn->empty()) L.bad("tls.naf_fqdn", "must not be empty");
-    c.https.tls.keylog_file = L.path(L.str(sec("tls"), "tls", "keylog", ""));
+    auto g = config::read_gba_tls(L, sec("tls"), "tls", c.service.fqdn, c.https.tls);
+    c.gba_naf_fqdn = std::move(g.naf_fqdn);
+    c.gba_relays = std::move(g.relay_by_imsi);
     if (t.get("hss") == nullptr) L.bad("tls.mode", "\"gba\" needs an [hss] section (the BSF, reached over Zn)");
   } else if (tls_mode == "certificate") {
     config::read_tls(L, sec("tls"), "tls", c.https.tls);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -34,6 +35,8 @@ struct PkmfConfig {
   // [tls] mode = "gba": PSK-TLS (TS 33.222) with B-TID and Ks_(ext)_NAF from the BSF over Zn (prose/gba_naf) at
   // the [hss] peer, NAF FQDN [tls] naf_fqdn (default [pkmf] fqdn), instead of client certificates.
   std::optional<std::string> gba_naf_fqdn;
+  // [tls] relay_imsis (gba mode): IMSI -> relay id of the relays that bootstrap with a USIM.
+  std::map<std::string, std::string, std::less<>> gba_relays;
   std::string log_level = "info";
   log::Format log_format = log::Format::kText;  // [pkmf] log_format: "text" or "json" (one JSON object per line)
   // [prose_function]: the PKMF also serves PC3 service authorisation (prose/prosefn) on its HTTPS port.

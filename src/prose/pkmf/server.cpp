@@ -96,6 +96,7 @@ Status PkmfServer::start() {
   }
   if (config_.gba_naf_fqdn && config_.hss) {
     naf_keys_ = std::make_unique<gba_naf::NafKeys>(*config_.gba_naf_fqdn, gba_naf::zn_fetch(config_.hss->diameter));
+    naf_keys_->set_relays(config_.gba_relays);
     config_.https.tls.psk_grant = naf_keys_->callback([](const std::string& line) { log::warn("{}", line); });
     log::info("tls: mode=gba naf_fqdn={} (PSK-TLS, B-TID keys from the BSF over Zn)", *config_.gba_naf_fqdn);
   }

@@ -85,7 +85,7 @@ Result<ProseFunctionConfig> load_config(const std::string& path) {
   std::error_code ec;  // non-throwing: a path the file system refuses (too long) is a clear error
   if (!fs::exists(path, ec)) return fail(Errc::kInvalidArgument, path + (ec ? ": " + ec.message() : ": no such file"));
   PROSE_TRY(toml::table t, config::parse_file(path));
-  PROSE_TRY_STATUS(config::check_sections(t, path, {"prose_function", "tls", "store", "pkmf", "discovery"}));
+  PROSE_TRY_STATUS(config::check_sections(t, path, {"prose_function", "tls", "store", "pkmf", "discovery", "hss"}));
   Reader R(path);
   ProseFunctionConfig c;
   c.config_path = path;
@@ -102,8 +102,30 @@ Result<ProseFunctionConfig> load_config(const std::string& path) {
   c.metrics_listen = config::read_metrics_listen(R, pf, "prose_function");
 
   const toml::table* tls = R.table(t, "tls");
-  R.only(tls, "tls", {"cert", "key", "ca", "crl", "keylog"});
-  config::read_tls(R, tls, "tls", c.https.tls);
+  const std::string mode = R.str(tls, "tls", "mode", "certificate");
+  const toml::table* hss = R.table(t, "hss");
+  if (mode == "gba") {
+    const toml::table* pk0 = R.table(t, "pkmf");
+    GbaNafConfig g;
+    auto s = config::read_gba_tls(R, tls, "tls", R.str(pk0, "pkmf", "fqdn", "pkmf.prose.test"), c.https.tls);
+    g.naf_fqdn = std::move(s.naf_fqdn);
+    g.relay_by_imsi = std::move(s.relay_by_imsi);
+    if (hss == nullptr) R.bad("tls.mode", "\"gba\" needs an [hss] section (the BSF, reached over Zn)");
+    R.only(hss, "hss", {"host", "port", "origin_host", "origin_realm", "destination_realm", "timeout_ms"});
+    g.hss_host = R.str(hss, "hss", "host", g.hss_host);
+    g.hss_port = static_cast<std::uint16_t>(R.num(hss, "hss", "port", g.hss_port, 1, 65535));
+    g.origin_host = R.str(hss, "hss", "origin_host", g.origin_host);
+    g.origin_realm = R.str(hss, "hss", "origin_realm", g.origin_realm);
+    g.destination_realm = R.str(hss, "hss", "destination_realm", g.destination_realm);
+    g.timeout_ms = R.num(hss, "hss", "timeout_ms", g.timeout_ms, 100, 600000);
+    c.gba = std::move(g);
+  } else if (mode == "certificate") {
+    R.only(tls, "tls", {"mode", "cert", "key", "ca", "crl", "keylog"});
+    config::read_tls(R, tls, "tls", c.https.tls);
+    if (hss != nullptr) R.bad("hss", "only with [tls] mode = \"gba\"");
+  } else {
+    R.bad("tls.mode", "must be \"certificate\" or \"gba\"");
+  }
 
   const toml::table* st = R.table(t, "store");
   R.only(st, "store", {"url", "kek", "kek_env"});

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,20 @@
 
 namespace prose::prosefn {
 
+// [tls] mode = "gba" of the standalone process: a GBA NAF (TS 33.222 PSK-TLS, B-TID and Ks_(ext)_NAF from the BSF
+// over Zn) instead of client certificates. `prose prose-function` wires gba_naf::NafKeys with these into
+// https.tls.psk_grant; [hss] is the BSF's Diameter peer.
+struct GbaNafConfig {
+  std::string naf_fqdn;                                           // [tls] naf_fqdn (default [pkmf] fqdn)
+  std::map<std::string, std::string, std::less<>> relay_by_imsi;  // [tls] relay_imsis
+  std::string hss_host = "127.0.0.1";                             // [hss] host, port, origin_host, origin_realm,
+  std::uint16_t hss_port = 3868;                                  // destination_realm, timeout_ms
+  std::string origin_host = "prose-function.prose.lab";
+  std::string origin_realm = "prose.lab";
+  std::string destination_realm = "prose.lab";
+  std::int64_t timeout_ms = 5000;
+};
+
 // The standalone process.
 struct ProseFunctionConfig {
   std::string config_path;
@@ -29,6 +44,7 @@ struct ProseFunctionConfig {
   // [prose_function] metrics_listen: also serve /metrics over plain HTTP on this loopback address. Over HTTPS
   // /metrics is served to operator certificates only.
   std::optional<net::LoopbackEndpoint> metrics_listen;
+  std::optional<GbaNafConfig> gba;
 };
 
 // kInvalidArgument with "<file>: <key>: <problem>"; nothing is half-applied.

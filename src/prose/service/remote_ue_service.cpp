@@ -30,11 +30,15 @@ void evt(Out& out, std::string name, std::string text) {
 }  // namespace
 
 Result<std::unique_ptr<RemoteUeService>> RemoteUeService::create(RemoteUeServiceConfig cfg, KeyStore store) {
-  PROSE_TRY(auto usim, crypto::Usim::create(cfg.k, cfg.opc));
+  std::shared_ptr<crypto::Usim> usim = cfg.usim;
+  if (!usim) {
+    PROSE_TRY(auto fresh, crypto::Usim::create(cfg.k, cfg.opc));
+    usim = std::make_shared<crypto::Usim>(std::move(fresh));
+  }
   return std::unique_ptr<RemoteUeService>(new RemoteUeService(std::move(cfg), std::move(store), std::move(usim)));
 }
 
-RemoteUeService::RemoteUeService(RemoteUeServiceConfig cfg, KeyStore store, crypto::Usim usim)
+RemoteUeService::RemoteUeService(RemoteUeServiceConfig cfg, KeyStore store, std::shared_ptr<crypto::Usim> usim)
     : cfg_(std::move(cfg)), store_(std::move(store)), usim_(std::move(usim)) {}
 
 // ---- PRUK provisioning -----------------------------------------------------------------------------------------
@@ -180,7 +184,7 @@ Result<RemoteUeActions> RemoteUeService::start_link(link::TimePoint now, std::ui
     mc.pruk = p->pruk.clone();
   }
   mc.pruk_id_rejected_before = pruk_id_rejected_;
-  mc.gpi_processor = link::make_gba_gpi_processor(usim_, cfg_.impi, keys::make_pkmf_naf_id(cfg_.pkmf_fqdn));
+  mc.gpi_processor = link::make_gba_gpi_processor(*usim_, cfg_.impi, keys::make_pkmf_naf_id(cfg_.pkmf_fqdn));
   mc.timers.value[static_cast<std::size_t>(link::TimerId::kT4100)] = link::Millis(2500);
   mc.timers.max_retransmissions[static_cast<std::size_t>(link::TimerId::kT4100)] = 6;
   mc.timers.retransmit_jitter = link::Millis(250);  // UEs that lost frames in one burst do not retransmit in step

@@ -29,7 +29,10 @@ struct RemoteUeServiceConfig {
   std::string imsi;
   std::uint32_t l2_id = 0;
   std::uint32_t relay_service_code = 0;
-  Bytes k, opc;           // the emulated USIM (16 octets each)
+  Bytes k, opc;  // the emulated USIM (16 octets each)
+  // The USIM to use instead of a fresh one from k/opc: the agent's, which also bootstraps over Ub (GBA), so that
+  // GBA Push and GBA bootstrapping share one SQN space. Used on the caller's thread only.
+  std::shared_ptr<crypto::Usim> usim;
   std::string impi;       // the IMPI for GBA Push
   std::string pkmf_fqdn;  // the key store's and MIKEY's name of the PKMF
   bool mikey_accept_rfc3830_defaults = false;
@@ -104,13 +107,13 @@ class RemoteUeService {
   std::uint64_t bytes_down() const { return bytes_down_; }
 
  private:
-  RemoteUeService(RemoteUeServiceConfig cfg, KeyStore store, crypto::Usim usim);
+  RemoteUeService(RemoteUeServiceConfig cfg, KeyStore store, std::shared_ptr<crypto::Usim> usim);
   void handle(RemoteUeActions& out, link::Output o);
   void on_new_pruk(RemoteUeActions& out, link::NewPruk& n);
 
   RemoteUeServiceConfig cfg_;
   KeyStore store_;
-  crypto::Usim usim_;
+  std::shared_ptr<crypto::Usim> usim_;
   std::unique_ptr<mikey::Receiver> mikey_rx_;
   std::uint64_t mikey_pmk_id_ = 0;
   std::uint32_t mikey_key_type_ = 0;

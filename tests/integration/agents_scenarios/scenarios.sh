@@ -2,7 +2,7 @@
 # Agent scenarios of issue 8 as separate processes on loopback (docs/agents.md "What is tested"):
 #   scenarios.sh PROSE_BINARY SCENARIO [PORT_BASE]
 # SCENARIO: relay-not-authorised | ue-not-authorised | pkmf-down | loss | delay | rekey | address-change | stop-delivery |
-#           key-request-trigger | pf-discovery | psdk-refresh | pf-not-authorised
+#           key-request-trigger | pf-discovery | psdk-refresh | pf-not-authorised | gba | gba-rebootstrap
 # Ports PORT_BASE .. PORT_BASE+19 on 127.0.0.1. Without PORT_BASE (as ctest runs it) a range of 20 ports that are
 # all free for TCP and UDP at the start is drawn at random, so that scenarios of several checkouts run at once.
 set -u
@@ -485,6 +485,87 @@ key-request-trigger)
   rc=$?
   ((rc == 2)) || fail "trigger after the stop exited $rc, expected 2: $out"
   grep -q 'has stopped PRUK delivery' <<<"$out" || fail "no clear reason after the stop: $out"
+  ;;
+gba | gba-rebootstrap)
+  # Issue 21: the agents authenticate with GBA instead of client certificates. The HSS/BSF serves Ub; the agents
+  # bootstrap with their USIM and reach the ProSe Function (hosted in the PKMF, PC3) and the PKMF (PC8) with
+  # PSK-TLS 1.3 (B-TID, Ks_(ext)_NAF); the PKMF takes the keys from the BSF over Zn. The relay bootstraps with its own
+  # subscription, mapped to relay r1 by the PKMF's [tls] relay_imsis.
+  UB_PORT=$((BASE + 10)) RELAY_IMSI=001010000000901
+  RELAY_K=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n') RELAY_OPC=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+  sed -i "s|^# ub_listen = .*|ub_listen = \"127.0.0.1:$UB_PORT\"|" "$DIR/hss/hss.toml"
+  grep -q '^ub_listen' "$DIR/hss/hss.toml" || fail "the HSS example config has no ub_listen line to enable"
+  "$PROSE" hss add-subscriber --config "$DIR/hss/hss.toml" --imsi "$RELAY_IMSI" --k "$RELAY_K" --opc "$RELAY_OPC" \
+    >/dev/null || fail "hss add-subscriber (relay)"
+  kill "${PIDS[0]}" 2>/dev/null
+  wait "${PIDS[0]}" 2>/dev/null
+  start_hss  # again, with Ub
+  HSS_PID=$LAST
+  admin ue-add --imsi "${IMSI[ue1]}" --rsc abcd
+  admin ue-add --imsi "${IMSI[ue2]}" --rsc abcd
+  admin relay-add --id r1 --rsc abcd
+  # The PKMF's [tls]: gba mode instead of the certificate files; the hosted ProSe Function is served on it too.
+  python3 - "$PCFG" "$RELAY_IMSI" <<'PY' || fail "could not switch the PKMF to [tls] mode = gba"
+import re, sys
+path, relay_imsi = sys.argv[1], sys.argv[2]
+text = open(path).read()
+gba = '[tls]\nmode = "gba"\nnaf_fqdn = "pkmf.prose.test"\nrelay_imsis = { r1 = "%s" }\n\n' % relay_imsi
+text, n = re.subn(r'(?ms)^\[tls\]\n.*?(?=^\[)', gba, text)
+if n != 1:
+    sys.exit("no [tls] section")
+open(path, "w").write(text + '\n[prose_function]\nenabled = true\n')
+PY
+  pkmf_section() {  # replaces [pkmf]: the ProSe Function's address and [gba] (no certificate files)
+    printf '[prose_function]\nhost = "127.0.0.1"\nport = %s\n[gba]\nbsf = "http://127.0.0.1:%s/"\n' "$PKMF_PORT" "$UB_PORT"
+    [[ $1 == relay-r1 ]] && printf 'imsi = "%s"\nk = "%s"\nopc = "%s"\n' "$RELAY_IMSI" "$RELAY_K" "$RELAY_OPC"
+    true
+  }
+  start_pkmf
+  start_relay
+  wait_for "$DIR/relay.log" '^EVT\|authorised\|relay for RSC 0x00abcd' 15 || fail "relay not authorised over PC3 with GBA"
+  grep -E '^MSC\|BSF\|relay\|Ub 401 Unauthorized' "$DIR/relay.log" >/dev/null || fail "relay log shows no Ub challenge"
+  grep -E '^EVT\|gba\|bootstrapped as 001010000000901@' "$DIR/relay.log" || fail "relay did not bootstrap"
+  wait_for "$DIR/relay.log" '^EVT\|psdk\|RSC 0x00abcd PSDK ID ' 10 || fail "relay got no PSDK over PC8 with GBA"
+  step "ue1 (Key Request over PC8 with GBA, PRUK by MIKEY) -> relay KD request -> DSM"
+  start_ue ue1 true
+  UE1=$LAST
+  wait_for "$DIR/ue1.log" '^EVT\|pruk\|' 20 || fail "ue1 got no PRUK"
+  grep -E "^EVT\|gba\|bootstrapped as ${IMSI[ue1]}@.*: B-TID [A-Za-z0-9+/=]+@bsf\.prose\.lab until " "$DIR/ue1.log" ||
+    fail "ue1 did not bootstrap"
+  wait_for "$DIR/ue1.log" '^EVT\|ready\|' 20 || fail "ue1 link not secured"
+  grep -E '^MSC\|relay\|PKMF\|PC8 Key Request' "$DIR/relay.log" >/dev/null || fail "relay sent no KD request"
+  data_through ue1 3
+  grep -E 'gba: PSK identity .* refused' "$DIR/pkmf.log" && fail "the PKMF refused a B-TID in the normal flow"
+  grep -E "Ub GET / impi=${IMSI[ue1]}@.* -> 200 btid=" "$DIR/hss.log" >/dev/null || fail "the BSF logged no Ub 200 for ue1"
+  if [[ $SCENARIO == gba ]]; then
+    step "ue2 (IMSI, GBA Push through the relay) shares its USIM between Ub and GBA Push: no SQN failure"
+    start_ue ue2 false
+    wait_for "$DIR/ue2.log" '^EVT\|ready\|.*\(from GPI\)' 30 || fail "ue2 did not secure a link with a GBA Push PRUK"
+    grep -E "^EVT\|gba\|bootstrapped as ${IMSI[ue2]}@" "$DIR/ue2.log" || fail "ue2 did not bootstrap"
+    grep -qi 'sync' "$DIR/ue2.log" && fail "ue2 saw an SQN failure"
+    data_through ue2 3
+  else
+    step "the HSS/BSF and the PKMF restart: the B-TIDs the agents hold are unknown; the next request re-bootstraps"
+    kill "$HSS_PID" "$PKMF_PID"
+    wait "$HSS_PID" "$PKMF_PID" 2>/dev/null
+    start_hss
+    start_pkmf
+    for _ in $(seq 50); do grep -q "^Ub:" "$DIR/hss.log" && break; sleep 0.1; done
+    responses=$(grep -c '^MSC|PKMF|ue1|PC8 Key Response' "$DIR/ue1.log")
+    step "ue1's address changes (SIGHUP): its new Key Request meets the restarted PKMF with the old B-TID"
+    kill -HUP "$UE1"
+    wait_for "$DIR/ue1.log" '^EVT\|gba\|the NAF refused B-TID .*: bootstrapping again' 15 ||
+      fail "ue1 did not notice that the PKMF refused its B-TID"
+    wait_for "$DIR/ue1.log" '^EVT\|gba\|bootstrapped as .* \(replaces .*\)' 10 || fail "ue1 did not bootstrap again"
+    for _ in $(seq 100); do
+      (($(grep -c '^MSC|PKMF|ue1|PC8 Key Response' "$DIR/ue1.log") > responses)) && break
+      sleep 0.1
+    done
+    (($(grep -c '^MSC|PKMF|ue1|PC8 Key Response' "$DIR/ue1.log") > responses)) ||
+      fail "ue1's Key Request got no answer after the new bootstrap"
+    grep -E 'gba: PSK identity .* refused' "$DIR/pkmf.log" >/dev/null || fail "the PKMF logged no refused B-TID"
+    (($(grep -c '^EVT|gba|bootstrapped' "$DIR/ue1.log") == 2)) || fail "ue1 bootstrapped more than once again"
+  fi
   ;;
 pf-discovery | psdk-refresh | pf-not-authorised)
   # Issue 9: agents that know only the ProSe Function (hosted in the PKMF process): PC3 service authorisation gives

@@ -71,6 +71,46 @@ TEST_F(AgentConfig, ProseFunctionOnly) {
   EXPECT_EQ(c->pkmf.ca_file, (dir_ / "ca.pem").string());
 }
 
+TEST_F(AgentConfig, GbaReplacesTheClientCertificate) {
+  // Remote UE: [gba] needs only the BSF; the IMPI comes from ue.impi_template, the USIM is [ue] k/opc.
+  auto c = load_remote_ue_config(write(ue() + "[gba]\nbsf = \"http://127.0.0.1:8080/\"\n" +
+                                       "[prose_function]\nport = 8443\nserver_name = \"pf.lab\"\n"));
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  ASSERT_TRUE(c->gba.has_value());
+  EXPECT_EQ(c->gba->bsf_url, "http://127.0.0.1:8080/");
+  EXPECT_EQ(c->gba->impi, "001010000000001@ims.mnc001.mcc001.3gppnetwork.org");
+  EXPECT_EQ(c->gba->k_hex, "00");
+  EXPECT_EQ(c->prose_function->naf_fqdn, "pf.lab");  // default: the server name
+  EXPECT_TRUE(c->pkmf.cert_file.empty());
+  // Relay: its own subscriber and USIM in [gba]; the PKMF alone, without certificate files.
+  auto r = load_relay_config(write(relay() +
+                                   "[pkmf]\nport = 8443\n[gba]\nbsf = \"http://127.0.0.1:8080/\"\n"
+                                   "imsi = \"001010000000901\"\nk = \"11\"\nopc = \"22\"\nimpi = \"{imsi}@lab\"\n"));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->gba->impi, "001010000000901@lab");
+  EXPECT_EQ(r->gba->opc_hex, "22");
+  // Without [gba] the certificate stays required; [gba] without bsf, a relay without its IMSI: named errors.
+  auto no_files = load_relay_config(write(relay() + "[pkmf]\nport = 8443\n"));
+  ASSERT_FALSE(no_files.ok());
+  EXPECT_NE(no_files.error().message.find("pkmf.ca: required"), std::string::npos) << no_files.error().message;
+  // An empty [gba] (its keys commented out, as in the examples) leaves certificate mode on.
+  auto no_bsf = load_remote_ue_config(write(ue() + "[pkmf]\nport = 8443\n[gba]\n"));
+  ASSERT_FALSE(no_bsf.ok());
+  EXPECT_NE(no_bsf.error().message.find("pkmf.ca: required"), std::string::npos) << no_bsf.error().message;
+  auto empty_bsf = load_remote_ue_config(write(ue() + "[pkmf]\nport = 8443\n[gba]\nbsf = \"\"\n"));
+  ASSERT_FALSE(empty_bsf.ok());
+  EXPECT_NE(empty_bsf.error().message.find("gba.bsf: must not be empty"), std::string::npos)
+      << empty_bsf.error().message;
+  auto no_imsi =
+      load_relay_config(write(relay() + "[pkmf]\nport = 8443\n[gba]\nbsf = \"http://h/\"\nk = \"11\"\nopc = \"22\"\n"));
+  ASSERT_FALSE(no_imsi.ok());
+  EXPECT_NE(no_imsi.error().message.find("gba.imsi: required"), std::string::npos) << no_imsi.error().message;
+  // The Remote UE's USIM is [ue]'s: gba.k is not one of its keys.
+  auto ue_k = load_remote_ue_config(write(ue() + "[pkmf]\nport = 8443\n[gba]\nbsf = \"http://h/\"\nk = \"11\"\n"));
+  ASSERT_FALSE(ue_k.ok());
+  EXPECT_NE(ue_k.error().message.find("gba.k: unknown key"), std::string::npos) << ue_k.error().message;
+}
+
 TEST_F(AgentConfig, ProseFunctionTakesTlsFilesFromPkmf) {
   auto c = load_remote_ue_config(write(ue() + "[pkmf]\nca = \"/abs/ca.pem\"\ncert = \"u.pem\"\nkey = \"u.key\"\n" +
                                        "[prose_function]\nhost = \"pf.example\"\nport = 9443\n"));

@@ -71,5 +71,23 @@ TEST(NafKeys, RefusesUnknownBtidsAndImpisWithoutImsi) {
   EXPECT_EQ(keys.lookup(kBtid, {net::TlsVersion::kTls13, 0}).error().code, Errc::kDenied);
 }
 
+TEST(NafKeys, ARelayImsiIsGrantedAsThatRelay) {
+  FakeZn zn;
+  zn.impi = "001010000000901@ims.mnc001.mcc001.3gppnetwork.org";
+  NafKeys keys("pkmf.prose.lab", zn.fetch(), [] { return std::int64_t{100}; });
+  keys.set_relays({{"001010000000901", "r1"}});
+  auto g = keys.lookup(kBtid, {net::TlsVersion::kTls13, 0});
+  ASSERT_TRUE(g.ok()) << g.error().to_string();
+  ASSERT_TRUE(g->peer.has_value());
+  EXPECT_EQ(g->peer->kind(), net::PeerKind::kRelay);
+  EXPECT_EQ(g->peer->id(), "r1");
+  zn.impi = "001010000000001@ims.mnc001.mcc001.3gppnetwork.org";  // another IMSI stays a UE
+  NafKeys other("pkmf.prose.lab", zn.fetch(), [] { return std::int64_t{100}; });
+  other.set_relays({{"001010000000901", "r1"}});
+  auto u = other.lookup(kBtid, {net::TlsVersion::kTls13, 0});
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->peer->kind(), net::PeerKind::kUe);
+}
+
 }  // namespace
 }  // namespace prose::gba_naf

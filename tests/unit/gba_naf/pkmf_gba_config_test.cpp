@@ -39,6 +39,23 @@ TEST(PkmfGbaConfig, GbaModeNeedsHssAndDefaultsTheNafFqdn) {
   EXPECT_NE(bad.error().message.find("tls.mode"), std::string::npos) << bad.error().message;
 }
 
+TEST(PkmfGbaConfig, RelayImsisMapRelaysThatBootstrapWithAUsim) {
+  auto c = load("[tls]\nmode = \"gba\"\nrelay_imsis = { r1 = \"001010000000901\" }\n[hss]\nport = 3868\n");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  ASSERT_EQ(c->gba_relays.size(), 1u);
+  EXPECT_EQ(c->gba_relays.at("001010000000901"), "r1");
+  auto bad = load("[tls]\nmode = \"gba\"\nrelay_imsis = { r1 = \"12ab\" }\n[hss]\nport = 3868\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("tls.relay_imsis.r1"), std::string::npos) << bad.error().message;
+  auto twice = load(
+      "[tls]\nmode = \"gba\"\nrelay_imsis = { r1 = \"001010000000901\", r2 = \"001010000000901\" }\n"
+      "[hss]\nport = 3868\n");
+  ASSERT_FALSE(twice.ok());
+  auto typo = load("[tls]\nmode = \"gba\"\nnaf_fqnd = \"x\"\n[hss]\nport = 3868\n");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.error().message.find("tls.naf_fqnd"), std::string::npos) << typo.error().message;
+}
+
 TEST(PkmfGbaConfig, CertificateModeIsTheDefaultAndStillNeedsItsFiles) {
   auto c = load("[tls]\ncert = \"/nonexistent/c.pem\"\nkey = \"/nonexistent/k.pem\"\nca = \"/nonexistent/ca.pem\"\n");
   ASSERT_FALSE(c.ok());  // the certificate files are checked as before

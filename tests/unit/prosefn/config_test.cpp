@@ -57,6 +57,31 @@ TEST_F(ProsefnConfig, ExampleLoads) {
   EXPECT_FALSE(write_example_config({dir_.string()}).ok());  // refuses to overwrite
 }
 
+// [tls] mode = "gba": the standalone ProSe Function is a GBA NAF (keys over Zn from the [hss] peer), no files.
+TEST_F(ProsefnConfig, GbaModeNeedsHssAndTakesNafFqdnAndRelays) {
+  auto at = text_.find("[tls]\n");
+  ASSERT_NE(at, std::string::npos);
+  const std::string tls = text_.substr(at, text_.find("\n[", at + 1) - at + 1);
+  auto c = load_with(tls,
+                     "[tls]\nmode = \"gba\"\nnaf_fqdn = \"prose-function.prose.test\"\n"
+                     "relay_imsis = { r1 = \"001010000000901\" }\n[hss]\nport = 3999\n");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  ASSERT_TRUE(c->gba.has_value());
+  EXPECT_EQ(c->gba->naf_fqdn, "prose-function.prose.test");
+  EXPECT_EQ(c->gba->hss_port, 3999);
+  EXPECT_EQ(c->gba->relay_by_imsi.at("001010000000901"), "r1");
+  EXPECT_TRUE(c->https.tls.cert_file.empty());
+  auto dflt = load_with(tls, "[tls]\nmode = \"gba\"\n[hss]\nport = 3999\n");
+  ASSERT_TRUE(dflt.ok()) << dflt.error().to_string();
+  EXPECT_EQ(dflt->gba->naf_fqdn, "pkmf.prose.test");  // [pkmf] fqdn of the example
+  EXPECT_NE(message(load_with(tls, "[tls]\nmode = \"gba\"\n")).find("tls.mode"), std::string::npos);
+  EXPECT_NE(message(load_with(tls, "[tls]\nmode = \"psk\"\n")).find("tls.mode"), std::string::npos);
+  EXPECT_NE(message(load_with(tls, tls + "[hss]\nport = 3999\n")).find("hss"), std::string::npos);
+  auto cert = load_config(path_);
+  ASSERT_TRUE(cert.ok());
+  EXPECT_FALSE(cert->gba.has_value());
+}
+
 TEST_F(ProsefnConfig, AMissingOrUnusableConfigPathIsAnErrorNotAThrow) {
   std::string absent = (dir_ / "absent.toml").string();
   EXPECT_EQ(message(load_config(absent)), absent + ": no such file");
