@@ -5,29 +5,29 @@
 
 #include <string>
 
-#include "prose/prosefn/codec.h"
-#include "prose/prosefn/examples.h"
-#include "prose/prosefn/schema.h"
+#include "prose/pc3/codec.h"
+#include "prose/pc3/examples.h"
+#include "prose/pc3/schema.h"
 
 namespace {
 
 using namespace prose;
 
 std::string document(const char* name) {
-  auto m = prosefn::example(name);
+  auto m = pc3::example(name);
   if (!m.ok()) return {};
-  auto x = prosefn::Codec::encode(*m);
+  auto x = pc3::Codec::encode(*m);
   return x.ok() ? *x : std::string();
 }
 
 void BM_Decode(benchmark::State& st, const char* name) {
   const std::string xml = document(name);
-  if (xml.empty() || !prosefn::Codec::decode(xml).ok()) {
+  if (xml.empty() || !pc3::Codec::decode(xml).ok()) {
     st.SkipWithError("example does not decode");
     return;
   }
   for (auto _ : st) {
-    auto m = prosefn::Codec::decode(xml);
+    auto m = pc3::Codec::decode(xml);
     benchmark::DoNotOptimize(m);
   }
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * xml.size()));
@@ -36,7 +36,7 @@ void BM_Decode(benchmark::State& st, const char* name) {
 void BM_SchemaValidate(benchmark::State& st, const char* name) {
   const std::string xml = document(name);
   for (auto _ : st) {
-    auto s = prosefn::schema_validate(xml);
+    auto s = pc3::schema_validate(xml);
     benchmark::DoNotOptimize(s);
   }
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * xml.size()));

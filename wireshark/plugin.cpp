@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "prose/dissect/dissect.h"
+#include "prose/pc3/constants.h"
 #include "prose/pc8/constants.h"
-#include "prose/prosefn/constants.h"
 #include "prose/util/hex.h"
 
 // What Wireshark's plugin loader looks up (C linkage; `extern` because a C++ const would be internal).
@@ -309,7 +309,7 @@ void register_handoff() {
   g_arp_handle = find_dissector_add_dependency("arp", proto_of(pd::Proto::kPdcp));
   g_data_handle = find_dissector_add_dependency("data", proto_of(pd::Proto::kPdcp));
   dissector_handle_t xml = create_dissector_handle(dissect_prose_xml, gpi);
-  static const std::string pc8(prose::pc8::kContentType), pc3(prose::prosefn::kContentType);
+  static const std::string pc8(prose::pc8::kContentType), pc3(prose::pc3::kContentType);
   dissector_add_string("media_type", pc8.c_str(), xml);
   dissector_add_string("media_type", pc3.c_str(), xml);
 }

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli.h"
-#include "prose/pkmf/server.h"
+#include "prose/pkmf_host/host.h"
 #include "prose/util/log.h"
 #include "stop_signals.h"
 
@@ -46,11 +46,12 @@ void register_pkmf(CLI::App& app) {
   cmd->callback([cmd, config] {
     if (!cmd->get_subcommands().empty()) return;
     if (config->empty()) bad_input("--config FILE is required (see `prose pkmf example-config --dir DIR`)");
-    auto cfg = or_exit(pkmf::load_config(*config), "bad configuration");
+    auto cfg = or_exit(pkmf_host::load_config(*config), "bad configuration");
     block_stop_signals();  // before any thread starts
-    log::setup("pkmf", cfg.log_level, cfg.log_format);
-    pkmf::PkmfServer server(std::move(cfg));
-    or_exit(server.start(), "cannot start the PKMF", kExitFailure);
+    log::setup("pkmf", cfg.pkmf.log_level, cfg.pkmf.log_format);
+    pkmf_host::PkmfHost host(std::move(cfg));  // the PKMF, and the ProSe Function with [prose_function]
+    or_exit(host.start(), "cannot start the PKMF", kExitFailure);
+    pkmf::PkmfServer& server = host.pkmf();
     std::cout << "pkmf: listening on https port " << server.https_port() << ", mikey port " << server.mikey_port()
               << std::endl;
     int sig = wait_for_stop_signal([&server] {
@@ -58,7 +59,7 @@ void register_pkmf(CLI::App& app) {
       (void)server.reload_crl();  // logs what happened
     });
     log::info("pkmf: signal {}, shutting down", sig);
-    server.stop();
+    host.stop();
   });
 }
 

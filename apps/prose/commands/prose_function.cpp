@@ -7,12 +7,13 @@
 #include <memory>
 
 #include "cli.h"
+#include "prose/diameter_client/client.h"
 #include "prose/gba_naf/naf_keys.h"
+#include "prose/pc3/codec.h"
+#include "prose/pc3/constants.h"
+#include "prose/pc3/examples.h"
+#include "prose/pc3/schema.h"
 #include "prose/prosefn/client.h"
-#include "prose/prosefn/codec.h"
-#include "prose/prosefn/constants.h"
-#include "prose/prosefn/examples.h"
-#include "prose/prosefn/schema.h"
 #include "prose/prosefn/server.h"
 #include "prose/util/log.h"
 #include "stop_signals.h"
@@ -47,7 +48,7 @@ void add_query(CLI::App* cmd) {
   sub->add_option("--rsc", o->rscs, "Relay Service Code, 6 hex digits (repeat)")->required();
   o->json = add_json_flag(sub, {"parameters"});
   sub->callback([o] {
-    auto role = prosefn::role_from_name(o->role);
+    auto role = pc3::role_from_name(o->role);
     if (!role) bad_input("--role: expected remote-ue or relay, got '" + o->role + "'");
     std::vector<std::uint32_t> rscs;
     for (const auto& r : o->rscs) rscs.push_back(static_cast<std::uint32_t>(hex_uint_option("--rsc", r, 24)));
@@ -70,7 +71,7 @@ void add_query(CLI::App* cmd) {
       for (const auto& p : *params) {
         nlohmann::ordered_json j;
         j["relay_service_code"] = rsc_hex(p.relay_service_code);
-        j["role"] = std::string(prosefn::role_name(p.role));
+        j["role"] = std::string(pc3::role_name(p.role));
         j["pkmf"] = {
             {"host", p.pkmf.host}, {"port", p.pkmf.port}, {"server_name", p.pkmf.server_name}, {"fqdn", p.pkmf.fqdn}};
         j["model_a"] = p.model_a;
@@ -79,7 +80,7 @@ void add_query(CLI::App* cmd) {
         j["dusk"] = p.use_dusk;
         j["duck"] = p.use_duck;
         j["max_offset"] = p.max_offset;
-        j["announce_ms"] = p.role == prosefn::Role::kRelay ? nlohmann::ordered_json(p.announce_ms) : nullptr;
+        j["announce_ms"] = p.role == pc3::Role::kRelay ? nlohmann::ordered_json(p.announce_ms) : nullptr;
         arr.push_back(j);
       }
       Output(true).raw("parameters", arr).print();
@@ -87,7 +88,7 @@ void add_query(CLI::App* cmd) {
     }
     for (const auto& p : *params) {
       std::cout << "Relay Service Code: " << rsc_hex(p.relay_service_code) << "\n"
-                << "Role: " << prosefn::role_name(p.role) << "\n"
+                << "Role: " << pc3::role_name(p.role) << "\n"
                 << "PKMF: https://" << p.pkmf.host << ":" << p.pkmf.port << " (server name " << p.pkmf.server_name
                 << ", fqdn " << p.pkmf.fqdn << ")\n"
                 << "Discovery models: " << (p.model_a ? "A" : "") << (p.model_a && p.model_b ? "," : "")
@@ -95,7 +96,7 @@ void add_query(CLI::App* cmd) {
                 << "Discovery keys: " << (p.use_duik ? "DUIK " : "") << (p.use_dusk ? "DUSK " : "")
                 << (p.use_duck ? "DUCK" : "") << "\n"
                 << "Max UTC counter offset: " << p.max_offset << "\n";
-      if (p.role == prosefn::Role::kRelay) std::cout << "Announce period ms: " << p.announce_ms << "\n";
+      if (p.role == pc3::Role::kRelay) std::cout << "Announce period ms: " << p.announce_ms << "\n";
     }
   });
 }
@@ -136,16 +137,16 @@ void register_prose_function(CLI::App& app) {
   ex->add_flag("--list", *list, "List the kinds");
   ex->callback([kind, list] {
     if (*list) {
-      for (const auto& e : prosefn::example_list()) std::cout << e.name << "  " << e.description << "\n";
+      for (const auto& e : pc3::example_list()) std::cout << e.name << "  " << e.description << "\n";
       return;
     }
     if (kind->empty()) bad_input("KIND is required (see --list)");
-    auto m = or_exit(prosefn::example(*kind), "example");
-    std::cout << or_exit(prosefn::Codec::encode(m), "example");
+    auto m = or_exit(pc3::example(*kind), "example");
+    std::cout << or_exit(pc3::Codec::encode(m), "example");
   });
 
   auto* schema = cmd->add_subcommand("schema", "Print the PC3 XML schema (schema/pc3.xsd) built into the binary");
-  schema->callback([] { std::cout << prosefn::schema_text(); });
+  schema->callback([] { std::cout << pc3::schema_text(); });
 
   auto* validate = cmd->add_subcommand(
       "validate", "Check a PC3 message against schema/pc3.xsd (libxml2) and the codec; exit 2 with the reason");
@@ -153,18 +154,18 @@ void register_prose_function(CLI::App& app) {
   validate->add_option("file", *vfile, "XML file, or - for standard input")->required();
   bool* vjson = add_json_flag(validate, {"valid", "message", "transaction_id"});
   validate->callback([vfile, vjson] {
-    std::string xml = read_document(*vfile, prosefn::kMaxBodySize + 1);
-    if (auto st = prosefn::validate_document(xml); !st.ok()) {
+    std::string xml = read_document(*vfile, pc3::kMaxBodySize + 1);
+    if (auto st = pc3::validate_document(xml); !st.ok()) {
       Output(*vjson).flag("valid", "Valid", false).print();
       throw Exit(kExitBadInput, *vfile + ": " + st.error().to_string(), "invalid_document");
     }
-    auto m = or_exit(prosefn::Codec::decode(xml), *vfile);
-    bool request = std::holds_alternative<prosefn::ServiceAuthorisationRequest>(m);
-    std::uint32_t tid = request ? std::get<prosefn::ServiceAuthorisationRequest>(m).transaction_id
-                                : std::get<prosefn::ServiceAuthorisationResponse>(m).transaction_id;
+    auto m = or_exit(pc3::Codec::decode(xml), *vfile);
+    bool request = std::holds_alternative<pc3::ServiceAuthorisationRequest>(m);
+    std::uint32_t tid = request ? std::get<pc3::ServiceAuthorisationRequest>(m).transaction_id
+                                : std::get<pc3::ServiceAuthorisationResponse>(m).transaction_id;
     Output(*vjson)
         .flag("valid", "Valid", true)
-        .text("message", "Message", request ? std::string(prosefn::kRootRequest) : std::string(prosefn::kRootResponse))
+        .text("message", "Message", request ? std::string(pc3::kRootRequest) : std::string(pc3::kRootResponse))
         .num("transaction_id", "Transaction ID", static_cast<std::int64_t>(tid))
         .print();
   });
@@ -177,7 +178,7 @@ void register_prose_function(CLI::App& app) {
     log::setup("prose-function", cfg.log_level, cfg.log_format);
     std::unique_ptr<gba_naf::NafKeys> naf_keys;  // [tls] mode = "gba": outlives the server
     if (cfg.gba) {
-      hss::ClientConfig zn;
+      diameter::ClientConfig zn;
       zn.host = cfg.gba->hss_host;
       zn.port = cfg.gba->hss_port;
       zn.origin_host = cfg.gba->origin_host;

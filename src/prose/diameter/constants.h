@@ -150,6 +150,7 @@ inline constexpr int kWatchdogMinSeconds = 6;                  // Tw lower bound
 inline constexpr int kWatchdogDefaultSeconds = 30;             // Tw default, RFC 3539 3.4.1
 inline constexpr int kWatchdogJitterSeconds = 2;               // Tw jitter +-2 s, RFC 3539 3.4.1
 inline constexpr int kDuplicateWindowSeconds = 240;            // End-to-End Id unique for 4 minutes, RFC 6733 3
+inline constexpr std::uint32_t kNtpUnixOffset = 2208988800U;   // Time: 1900-01-01 to 1970-01-01, RFC 6733 4.3.1
 inline constexpr std::uint32_t kUeIdTypePrivate = 0;           // UE-Id-Type, TS 29.109
 inline constexpr std::uint32_t kUiccMeGbaMe = 0;               // UICC-ME, TS 29.109
 inline constexpr std::uint32_t kGbaType3g = 0;                 // GBA-Type, TS 29.109

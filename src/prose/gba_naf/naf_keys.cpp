@@ -27,17 +27,17 @@ Result<net::PskGrant> NafKeys::lookup(std::string_view psk_identity, const net::
   const Bytes naf_id = naf_id_for(fqdn_, ctx);
   const std::string key = std::string(btid) + "#" + to_hex(naf_id);
   const std::int64_t now = clock_();
-  std::optional<hss::ZnKey> found;
+  std::optional<diameter::ZnKey> found;
   {
     std::lock_guard lock(mu_);
     std::erase_if(cache_, [now](const auto& kv) { return kv.second.expires <= now; });
     if (auto it = cache_.find(key); it != cache_.end())
-      found = hss::ZnKey{it->second.impi, it->second.ks_naf.clone(), it->second.expires, it->second.created};
+      found = diameter::ZnKey{it->second.impi, it->second.ks_naf.clone(), it->second.expires, it->second.created};
   }
   if (!found) {
-    PROSE_TRY(hss::ZnKey z, fetch_(btid, naf_id));
+    PROSE_TRY(diameter::ZnKey z, fetch_(btid, naf_id));
     if (z.expires <= now) return fail(Errc::kNotFound, "the BSF returned an expired key for this B-TID");
-    found = hss::ZnKey{z.impi, z.ks_naf.clone(), z.expires, z.created};
+    found = diameter::ZnKey{z.impi, z.ks_naf.clone(), z.expires, z.created};
     std::lock_guard lock(mu_);
     if (cache_.size() < max_) cache_.insert_or_assign(key, std::move(z));
   }
@@ -70,19 +70,19 @@ std::size_t NafKeys::cached() {
   return cache_.size();
 }
 
-NafKeys::Fetch zn_fetch(hss::ClientConfig config) {
+NafKeys::Fetch zn_fetch(diameter::ClientConfig config) {
   struct State {
-    hss::ClientConfig cfg;
+    diameter::ClientConfig cfg;
     std::mutex mu;
-    std::unique_ptr<hss::HssClient> client;
+    std::unique_ptr<diameter::HssClient> client;
   };
   auto st = std::make_shared<State>();
   st->cfg = std::move(config);
-  return [st](std::string_view btid, ByteView naf_id) -> Result<hss::ZnKey> {
+  return [st](std::string_view btid, ByteView naf_id) -> Result<diameter::ZnKey> {
     std::lock_guard lock(st->mu);
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!st->client || !st->client->alive()) {
-        auto c = hss::HssClient::connect(st->cfg);
+        auto c = diameter::HssClient::connect(st->cfg);
         if (!c.ok()) return fail(c.error().code, "Zn: cannot reach the BSF: " + c.error().message);
         st->client = std::move(*c);
       }

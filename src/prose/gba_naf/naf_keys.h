@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "prose/hss/client.h"
+#include "prose/diameter_client/client.h"
 #include "prose/net/tls.h"
 #include "prose/util/bytes.h"
 
@@ -31,7 +31,7 @@ class NafKeys {
  public:
   using Clock = std::function<std::int64_t()>;  // Unix seconds
   // Zn: (B-TID, NAF_Id) -> key, IMPI, expiry. kNotFound for an unknown or expired B-TID.
-  using Fetch = std::function<Result<hss::ZnKey>(std::string_view btid, ByteView naf_id)>;
+  using Fetch = std::function<Result<diameter::ZnKey>(std::string_view btid, ByteView naf_id)>;
 
   NafKeys(std::string naf_fqdn, Fetch fetch, Clock clock = {}, std::size_t max_entries = 100000);
 
@@ -53,11 +53,11 @@ class NafKeys {
   Clock clock_;
   std::size_t max_;
   std::mutex mu_;
-  std::map<std::string, hss::ZnKey> cache_;                 // B-TID "#" hex(NAF_Id) -> answer
+  std::map<std::string, diameter::ZnKey> cache_;           // B-TID "#" hex(NAF_Id) -> answer
   std::map<std::string, std::string, std::less<>> relays_;  // IMSI -> relay id
 };
 
 // A Fetch over one Diameter connection to the BSF, reconnected when it fails.
-NafKeys::Fetch zn_fetch(hss::ClientConfig config);
+NafKeys::Fetch zn_fetch(diameter::ClientConfig config);
 
 }  // namespace prose::gba_naf

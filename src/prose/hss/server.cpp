@@ -6,6 +6,7 @@
 #include <csignal>
 #include <deque>
 #include <set>
+#include "prose/diameter/time.h"
 #include "prose/util/asio_config.h"  // the project's one Asio configuration
 
 namespace prose::hss {
@@ -65,7 +66,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // failed and the connection is closed.
   void arm_watchdog() {
     if (stopping_ || closed_) return;
-    timer_.expires_after(watchdog_delay(tw_));
+    timer_.expires_after(d::watchdog_delay(tw_));
     timer_.async_wait([this, self = shared_from_this()](boost::system::error_code ec) {
       if (ec || stopping_ || closed_) return;
       if (dwr_outstanding_) {

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "prose/crypto/milenage.h"
+#include "prose/diameter/time.h"
 #include "prose/gba/gba.h"
 #include "prose/util/random.h"
 
@@ -13,7 +14,6 @@ namespace d = prose::diameter;
 
 namespace {
 
-constexpr std::uint32_t kNtpUnixOffset = 2208988800U;  // seconds from 1900-01-01 to 1970-01-01 (RFC 5905)
 constexpr std::uint32_t kMaxAuthItems = 5;
 constexpr const char* kProductName = "prose-hss";
 
@@ -143,21 +143,6 @@ constexpr R kDictionary[] = {{d::avp::kSessionId},
 bool is_protocol_error(std::uint32_t rc) { return rc >= 3000 && rc < 4000; }  // RFC 6733 7.1.3: E flag
 
 }  // namespace
-
-std::chrono::milliseconds watchdog_delay(std::chrono::seconds tw) {
-  const auto jitter = static_cast<std::int64_t>(random_u32() % (2 * d::kWatchdogJitterSeconds * 1000 + 1)) -
-                      d::kWatchdogJitterSeconds * 1000;
-  return std::chrono::duration_cast<std::chrono::milliseconds>(tw) + std::chrono::milliseconds(jitter);
-}
-
-std::uint32_t unix_to_ntp(std::int64_t unix_seconds) {
-  return static_cast<std::uint32_t>(static_cast<std::uint64_t>(unix_seconds) + kNtpUnixOffset);
-}
-std::int64_t ntp_to_unix(std::uint32_t ntp) {
-  // Era 0 ends in 2036; values below the offset belong to era 1 (RFC 6733 4.3.1 / RFC 5905).
-  if (ntp >= kNtpUnixOffset) return static_cast<std::int64_t>(ntp) - kNtpUnixOffset;
-  return static_cast<std::int64_t>(ntp) + (std::int64_t{1} << 32) - kNtpUnixOffset;
-}
 
 HssService::HssService(HssConfig config, SubscriberStore& store, Clock clock)
     : config_(std::move(config)), store_(store), clock_(std::move(clock)) {
@@ -434,7 +419,7 @@ d::Message HssService::handle_gpr(const d::Message& req, std::string& log) {
   if (const d::Avp* rl = d::find(req.avps, d::avp::kRequestedKeyLifetime, d::kVendor3gpp)) {
     auto v = d::as_u32(*rl);
     if (!v.ok()) return error_answer(req, d::rc::kInvalidAvpLength, "Requested-Key-Lifetime must be 4 octets", rl);
-    const std::int64_t want = ntp_to_unix(*v) - now;
+    const std::int64_t want = d::ntp_to_unix(*v) - now;
     if (want <= 0) return error_answer(req, d::rc::kInvalidAvpValue, "Requested-Key-Lifetime is in the past", rl);
     lifetime = static_cast<std::uint32_t>(std::min<std::int64_t>(want, config_.max_key_lifetime));
   }
@@ -473,8 +458,8 @@ d::Message HssService::handle_gpr(const d::Message& req, std::string& log) {
   a.avps.push_back(d::make_str(d::avp::kOriginRealm, config_.origin_realm));
   a.avps.push_back(d::make_avp(d::avp::kGbaPushInfo, gpi->gpi, d::kVendor3gpp));
   a.avps.push_back(d::make_avp(d::avp::kMeKeyMaterial, gpi->pruk.view(), d::kVendor3gpp));
-  a.avps.push_back(d::make_u32(d::avp::kKeyExpiryTime, unix_to_ntp(now + gpi->lifetime), d::kVendor3gpp));
-  a.avps.push_back(d::make_u32(d::avp::kBootstrapInfoCreationTime, unix_to_ntp(now), d::kVendor3gpp));
+  a.avps.push_back(d::make_u32(d::avp::kKeyExpiryTime, d::unix_to_ntp(now + gpi->lifetime), d::kVendor3gpp));
+  a.avps.push_back(d::make_u32(d::avp::kBootstrapInfoCreationTime, d::unix_to_ntp(now), d::kVendor3gpp));
   a.avps.push_back(d::make_u64(d::avp::kNafSaIdentifier, gpi->pruk_id, d::kVendor3gpp));
   a.avps.push_back(d::make_u32(d::avp::kGbaType, d::kGbaType3g, d::kVendor3gpp));
   a.avps.push_back(d::make_u32(d::avp::kUiccMe, d::kUiccMeGbaMe, d::kVendor3gpp));

@@ -3,6 +3,7 @@
 // ME-Key-Material (Ks_(ext)_NAF = KDF(Ks, "gba-me", RAND, IMPI, NAF_Id), TS 33.220 B.3), Key-ExpiryTime,
 // BootstrapInfoCreationTime and GBA-Type 3G. An unknown or expired B-TID is answered with Experimental-Result
 // 5403 DIAMETER_ERROR_TRANSACTION_IDENTIFIER_INVALID; a NAF-Id whose FQDN part is empty with 5004.
+#include "prose/diameter/time.h"
 #include "prose/hss/service.h"
 
 namespace prose::hss {
@@ -70,8 +71,8 @@ d::Message HssService::handle_bir(const d::Message& req, std::string& log) {
   a.avps.push_back(d::make_str(d::avp::kOriginRealm, config_.origin_realm));
   a.avps.push_back(d::make_str(d::avp::kUserName, s->impi));
   a.avps.push_back(d::make_avp(d::avp::kMeKeyMaterial, key->view(), k3gpp));
-  a.avps.push_back(d::make_u32(d::avp::kKeyExpiryTime, unix_to_ntp(s->expires), k3gpp));
-  a.avps.push_back(d::make_u32(d::avp::kBootstrapInfoCreationTime, unix_to_ntp(s->created), k3gpp));
+  a.avps.push_back(d::make_u32(d::avp::kKeyExpiryTime, d::unix_to_ntp(s->expires), k3gpp));
+  a.avps.push_back(d::make_u32(d::avp::kBootstrapInfoCreationTime, d::unix_to_ntp(s->created), k3gpp));
   a.avps.push_back(d::make_u32(d::avp::kGbaType, d::kGbaType3g, k3gpp));
   log += " impi=" + s->impi + " -> 2001";
   return a;

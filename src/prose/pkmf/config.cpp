@@ -2,12 +2,12 @@
 
 #include <toml++/toml.h>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "prose/config/example_file.h"
 #include "prose/config/toml_reader.h"
 #include "prose/diameter/constants.h"
-#include "prose/prosefn/toml_section.h"
 #include "prose/util/hex.h"
 #include "prose/util/random.h"
 
@@ -85,8 +85,9 @@ void read_connections(config::TomlReader& L, const toml::table* co, net::HttpsSe
 
 Result<PkmfConfig> load_config(const std::string& path) {
   PROSE_TRY(toml::table t, config::parse_file(path));
-  PROSE_TRY_STATUS(config::check_sections(
-      t, path, {"pkmf", "connections", "tls", "store", "mikey", "policy", "hss", "discovery", "prose_function"}));
+  std::set<std::string> sections = {"pkmf", "connections", "tls", "store", "mikey", "policy", "hss", "discovery"};
+  sections.insert(std::begin(kHostedSections), std::end(kHostedSections));
+  PROSE_TRY_STATUS(config::check_sections(t, path, sections));
   // Sections are read leniently (one that is not a table reads as absent) and keys with toml++'s conversions.
   config::TomlReader L(path, config::TomlReader::Types::kPermissive);
   auto sec = [&t](const char* name) { return t[name].as_table(); };
@@ -206,13 +207,6 @@ Result<PkmfConfig> load_config(const std::string& path) {
     h.impi_template = L.str(hs, "hss", "impi_template", h.impi_template);
     h.pkmf_fqdn = c.service.fqdn;
     c.hss = std::move(h);
-  }
-  if (L.ok()) {
-    auto pf = prosefn::parse_hosted_section(t, path, c.https.bind_address, c.https.port, c.service.fqdn);
-    if (!pf.ok())
-      L.fail(pf.error());
-    else
-      c.prose_function = std::move(*pf);
   }
   if (!L.ok()) return *L.error();
   return c;

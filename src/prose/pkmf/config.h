@@ -6,13 +6,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "prose/net/plain_server.h"
 #include "prose/net/server.h"
 #include "prose/pkmf/audit_retention.h"
 #include "prose/pkmf/hss_gba_push.h"
 #include "prose/pkmf/service.h"
-#include "prose/prosefn/config.h"
 #include "prose/util/log.h"
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
@@ -39,12 +39,13 @@ struct PkmfConfig {
   std::map<std::string, std::string, std::less<>> gba_relays;
   std::string log_level = "info";
   log::Format log_format = log::Format::kText;  // [pkmf] log_format: "text" or "json" (one JSON object per line)
-  // [prose_function]: the PKMF also serves PC3 service authorisation (prose/prosefn) on its HTTPS port.
-  std::optional<prosefn::HostedConfig> prose_function;
 };
 
-// kInvalidArgument with "<file>: <key>: <problem>" for anything wrong; nothing is half-applied.
+// kInvalidArgument with "<file>: <key>: <problem>" for anything wrong; nothing is half-applied. The sections of
+// services a process hosts next to the PKMF (kHostedSections) are accepted and left to that process to read.
 Result<PkmfConfig> load_config(const std::string& path);
+// [prose_function]: the ProSe Function served on the PKMF's HTTPS port (read by pkmf_host/).
+inline constexpr std::string_view kHostedSections[] = {"prose_function"};
 
 // Writes DIR/pkmf.toml with a test PKI in DIR/pki (CA, PKMF server certificate, the given UE, relay and operator
 // client certificates, an empty CRL) and an SQLite store path inside DIR; returns the config file's path.

@@ -29,13 +29,13 @@ HssGbaPushStats HssGbaPush::stats() const {
   return stats_;
 }
 
-Result<hss::HssClient*> HssGbaPush::client() {
+Result<diameter::HssClient*> HssGbaPush::client() {
   if (client_ && !client_->alive()) client_.reset();
   if (!client_) {
-    hss::ClientConfig cc = config_.diameter;
+    diameter::ClientConfig cc = config_.diameter;
     cc.host = peers_[peer_].host;
     cc.port = peers_[peer_].port;
-    PROSE_TRY(client_, hss::HssClient::connect(cc));
+    PROSE_TRY(client_, diameter::HssClient::connect(cc));
     ++stats_.connections;
   }
   return client_.get();
@@ -49,7 +49,7 @@ void HssGbaPush::next_peer() {
 }
 
 Result<d::Message> HssGbaPush::exchange(d::Message req) {
-  req.end_to_end = hss::next_end_to_end();
+  req.end_to_end = diameter::next_end_to_end();
   Error last = make_error(Errc::kIo, "HSS/BSF unreachable");
   std::chrono::milliseconds backoff = config_.retry_backoff;
   for (int attempt = 0; attempt < config_.max_attempts; ++attempt) {
@@ -71,9 +71,9 @@ Result<d::Message> HssGbaPush::exchange(d::Message req) {
       if (!(*c)->alive()) next_peer();  // failover
       continue;
     }
-    hss::AnswerCode code;
-    (void)hss::answer_status(*ans, "answer", code);
-    if (hss::retry_elsewhere(code)) {
+    diameter::AnswerCode code;
+    (void)diameter::answer_status(*ans, "answer", code);
+    if (diameter::retry_elsewhere(code)) {
       last = make_error(Errc::kTimeout, d::command_name(req.command_code, true) + ": Result-Code " +
                                             std::to_string(code.code) + " from every peer tried");
       ++stats_.redirected;
@@ -81,7 +81,7 @@ Result<d::Message> HssGbaPush::exchange(d::Message req) {
       std::this_thread::sleep_for(backoff);
       backoff *= 2;
       // Not delivered, so not a duplicate: a new request (RFC 6733 7.1.3).
-      req.end_to_end = hss::next_end_to_end();
+      req.end_to_end = diameter::next_end_to_end();
       req.flags &= static_cast<std::uint8_t>(~d::kFlagRetransmit);
       continue;
     }
@@ -96,18 +96,18 @@ Result<gba::CreatedGpi> HssGbaPush::push(const std::string& imsi, std::uint64_t 
   const std::string impi = impi_for(config_.impi_template, imsi);
   if (config_.mode == GbaPushMode::kZpn) {
     const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
-    PROSE_TRY(d::Message ans,
-              exchange(hss::HssClient::gpr_request(config_.diameter, imsi, impi, naf_id_, pruk_id, lifetime_s, now)));
-    hss::AnswerCode code;
-    PROSE_TRY_STATUS(hss::answer_status(ans, "GPR", code));
-    PROSE_TRY(auto r, hss::HssClient::gpa_response(ans, pruk_id, now));
+    PROSE_TRY(d::Message ans, exchange(diameter::HssClient::gpr_request(config_.diameter, imsi, impi, naf_id_, pruk_id,
+                                                                        lifetime_s, now)));
+    diameter::AnswerCode code;
+    PROSE_TRY_STATUS(diameter::answer_status(ans, "GPR", code));
+    PROSE_TRY(auto r, diameter::HssClient::gpa_response(ans, pruk_id, now));
     if (r.pruk_id != pruk_id) return fail(Errc::kState, "BSF answered with another P-TID than requested");
     return gba::CreatedGpi{std::move(r.gpi), r.pruk_id, std::move(r.pruk), r.lifetime};
   }
-  PROSE_TRY(d::Message ans, exchange(hss::HssClient::mar_request(config_.diameter, imsi, std::nullopt)));
-  hss::AnswerCode code;
-  PROSE_TRY_STATUS(hss::answer_status(ans, "MAR", code));
-  PROSE_TRY(auto av, hss::HssClient::maa_vector(ans));
+  PROSE_TRY(d::Message ans, exchange(diameter::HssClient::mar_request(config_.diameter, imsi, std::nullopt)));
+  diameter::AnswerCode code;
+  PROSE_TRY_STATUS(diameter::answer_status(ans, "MAR", code));
+  PROSE_TRY(auto av, diameter::HssClient::maa_vector(ans));
   return gba::create_gpi(av, impi, naf_id_, pruk_id, lifetime_s);
 }
 
@@ -115,9 +115,9 @@ Status HssGbaPush::resync(const std::string& imsi, ByteView rand, ByteView auts)
   if (rand.size() != 16) return fail(Errc::kInvalidArgument, "RAND must be 16 octets");
   if (auts.size() != crypto::kAutsSize) return fail(Errc::kInvalidArgument, "AUTS must be 14 octets");
   std::lock_guard<std::mutex> lock(mu_);
-  PROSE_TRY(d::Message ans, exchange(hss::HssClient::mar_request(config_.diameter, imsi, concat({rand, auts}))));
-  hss::AnswerCode code;
-  PROSE_TRY_STATUS(hss::answer_status(ans, "MAR (resync)", code));
+  PROSE_TRY(d::Message ans, exchange(diameter::HssClient::mar_request(config_.diameter, imsi, concat({rand, auts}))));
+  diameter::AnswerCode code;
+  PROSE_TRY_STATUS(diameter::answer_status(ans, "MAR (resync)", code));
   return ok_status();
 }
 

@@ -1,4 +1,4 @@
-// GbaPush over the network to the HSS/BSF (Diameter, prose::hss::HssClient), in either of the requirement's
+// GbaPush over the network to the HSS/BSF (Diameter, prose::diameter::HssClient), in either of the requirement's
 // two ways (step 4b):
 //  * kZpn:  ask the UE's BSF for a GPI with the PRUK ID in the P-TID field; PRUK = Ks_(ext)_NAF from the BSF.
 //  * kPc4a: ask the HSS for an authentication vector and form the GPI here (gba::create_gpi).
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "prose/hss/client.h"
+#include "prose/diameter_client/client.h"
 #include "prose/pkmf/providers.h"
 
 namespace prose::pkmf {
@@ -30,7 +30,7 @@ struct DiameterPeer {
 };
 
 struct HssGbaPushConfig {
-  hss::ClientConfig diameter;                 // the first peer (host, port) and the local identity
+  diameter::ClientConfig diameter;            // the first peer (host, port) and the local identity
   std::vector<DiameterPeer> alternate_peers;  // tried in order after the first one
   int max_attempts = 3;
   std::chrono::milliseconds retry_backoff{200};  // doubled after every 3002/3004
@@ -59,7 +59,7 @@ class HssGbaPush final : public GbaPush {
   HssGbaPushStats stats() const;
 
  private:
-  Result<hss::HssClient*> client();
+  Result<diameter::HssClient*> client();
   void drop_client();
   void next_peer();
   // Sends `req` (built on the current client) with the retry rules above; the answer is checked by the caller.
@@ -69,7 +69,7 @@ class HssGbaPush final : public GbaPush {
   std::size_t peer_ = 0;
   Bytes naf_id_;
   mutable std::mutex mu_;
-  std::unique_ptr<hss::HssClient> client_;
+  std::unique_ptr<diameter::HssClient> client_;
   HssGbaPushStats stats_;
 };
 

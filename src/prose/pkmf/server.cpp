@@ -3,7 +3,6 @@
 #include <chrono>
 
 #include "prose/pc8/codec.h"
-#include "prose/prosefn/constants.h"
 #include "prose/util/log.h"
 
 namespace prose::pkmf {
@@ -70,6 +69,8 @@ PkmfServer::PkmfServer(PkmfConfig config) : config_(std::move(config)) {}
 
 PkmfServer::~PkmfServer() { stop(); }
 
+void PkmfServer::add_route(HostedRoute route) { routes_.push_back(std::move(route)); }
+
 Status PkmfServer::start() {
   stores_ = std::make_unique<store::StorePool>(config_.store_url, config_.kek.clone());
   {
@@ -88,12 +89,6 @@ Status PkmfServer::start() {
                              [svc](const std::vector<MikeyProgress>& p) { svc->on_delivery_progress(p); }));
   svc->start_resuming();  // deliveries a killed PKMF left behind (issue 17 defect 7)
   Metrics* metrics = &metrics_;
-  std::atomic<prosefn::ProseFunctionService*>* pf = nullptr;
-  if (config_.prose_function) {
-    pf_directory_ = std::make_unique<prosefn::StoreDirectory>(config_.store_url, config_.kek.clone());
-    PROSE_TRY_STATUS(pf_directory_->open());
-    pf = &pf_live_;
-  }
   if (config_.gba_naf_fqdn && config_.hss) {
     naf_keys_ = std::make_unique<gba_naf::NafKeys>(*config_.gba_naf_fqdn, gba_naf::zn_fetch(config_.hss->diameter));
     naf_keys_->set_relays(config_.gba_relays);
@@ -101,14 +96,12 @@ Status PkmfServer::start() {
     log::info("tls: mode=gba naf_fqdn={} (PSK-TLS, B-TID keys from the BSF over Zn)", *config_.gba_naf_fqdn);
   }
   https_ = std::make_unique<net::HttpsServer>(
-      config_.https, [svc, metrics, pf](const net::PeerIdentity& peer, const net::HttpRequest& req) {
-        if (pf != nullptr && req.target == prosefn::kHttpPath) {
-          prosefn::ProseFunctionService* s = pf->load();
-          if (s == nullptr) return net::make_error_response(503, "starting");
+      config_.https, [svc, metrics, routes = routes_](const net::PeerIdentity& peer, const net::HttpRequest& req) {
+        for (const HostedRoute& route : routes) {
+          if (req.target != route.path) continue;
           const auto t0 = std::chrono::steady_clock::now();
-          net::HttpResponse resp = prosefn::handle_http(*s, peer, req, std::time(nullptr));
-          metrics->request(Exchange::kServiceAuthorisation,
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+          net::HttpResponse resp = route.handler(peer, req);
+          metrics->request(route.exchange, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                            resp.status == 200 ? std::nullopt : std::optional(pc8::ErrorCode::kMalformedRequest));
           if (resp.status != 200) metrics->http_error(resp.status);
           return resp;
@@ -140,14 +133,6 @@ Status PkmfServer::start() {
     PROSE_TRY(metrics_port_, metrics_http_->start());
   }
   audit_retention_ = std::make_unique<AuditRetention>(*stores_, config_.audit_retention_days);
-  if (config_.prose_function) {
-    prosefn::ParameterDefaults params = config_.prose_function->parameters;
-    if (config_.prose_function->pkmf_port_from_server) params.pkmf.port = https_port_;
-    pf_service_ = std::make_unique<prosefn::ProseFunctionService>(params, *pf_directory_);
-    pf_live_.store(pf_service_.get());
-    log::info("pkmf: hosting the ProSe Function at {} (PKMF address https://{}:{}, server name {}, fqdn {})",
-              prosefn::kHttpPath, params.pkmf.host, params.pkmf.port, params.pkmf.server_name, params.pkmf.fqdn);
-  }
   log::info("pkmf: fqdn={} https={}:{} mikey={}:{} hss={}", config_.service.fqdn, config_.https.bind_address,
             https_port_, config_.mikey_bind, mikey_port_,
             config_.hss ? config_.hss->diameter.host + ":" + std::to_string(config_.hss->diameter.port) : "none");

@@ -3,9 +3,11 @@
 // pool, audit retention and the HSS/BSF connection, wired from a PkmfConfig.
 #pragma once
 
-#include <atomic>
+#include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "prose/gba_naf/naf_keys.h"
 #include "prose/net/metrics_text.h"
@@ -14,8 +16,6 @@
 #include "prose/pkmf/audit_retention.h"
 #include "prose/pkmf/config.h"
 #include "prose/pkmf/mikey_sender.h"
-#include "prose/prosefn/directory.h"
-#include "prose/prosefn/service.h"
 
 namespace prose::pkmf {
 
@@ -28,10 +28,21 @@ using net::kMetricsPath;
 net::HttpResponse handle_http(PkmfService& service, Metrics& metrics, const net::PeerIdentity& peer,
                               const net::HttpRequest& req, std::int64_t now);
 
+// A service the process hosts on the PKMF's HTTPS port next to PC8 (pkmf_host/ adds the ProSe Function's PC3 path):
+// requests whose target is `path` go to `handler`. Each is counted in the metrics as one `exchange`; an answer
+// other than 200 also as a malformed request and an HTTP error of its status.
+struct HostedRoute {
+  std::string path;
+  Exchange exchange;
+  std::function<net::HttpResponse(const net::PeerIdentity&, const net::HttpRequest&)> handler;
+};
+
 class PkmfServer {
  public:
   explicit PkmfServer(PkmfConfig config);
   ~PkmfServer();
+  // Before start(): serve `route` on the HTTPS port too.
+  void add_route(HostedRoute route);
   // Opens the store (and migrates it), binds HTTPS and MIKEY sockets, starts the threads.
   Status start();
   void stop();  // graceful
@@ -58,11 +69,7 @@ class PkmfServer {
   std::uint16_t https_port_ = 0;
   std::uint16_t mikey_port_ = 0;
   std::uint16_t metrics_port_ = 0;
-  // The hosted ProSe Function ([prose_function]): PC3 at prosefn::kHttpPath on the same HTTPS port. Published
-  // once the HTTPS port is known (it may be the PKMF address's port); until then PC3 requests get 503.
-  std::unique_ptr<prosefn::StoreDirectory> pf_directory_;
-  std::unique_ptr<prosefn::ProseFunctionService> pf_service_;
-  std::atomic<prosefn::ProseFunctionService*> pf_live_{nullptr};
+  std::vector<HostedRoute> routes_;
 };
 
 }  // namespace prose::pkmf

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "prose/net/client.h"
-#include "prose/prosefn/messages.h"
+#include "prose/pc3/messages.h"
 #include "prose/util/result.h"
 
 namespace prose::prosefn {
@@ -16,7 +16,12 @@ namespace prose::prosefn {
 // (kIo, kTimeout), kMalformed (not a 200 with a valid response echoing the transaction ID and the entries asked
 // for), kDenied when the ProSe Function refused the request or any entry; the message names the PF's cause,
 // e.g. "prose function refused relay service code 00abcd as relay: relay-service-code-not-authorised".
-Result<std::vector<RelayServiceParameters>> fetch_service_parameters(net::HttpsClient& client, Role role,
-                                                                     const std::vector<std::uint32_t>& rscs);
+Result<std::vector<pc3::RelayServiceParameters>> fetch_service_parameters(net::HttpsClient& client, pc3::Role role,
+                                                                          const std::vector<std::uint32_t>& rscs);
+
+// The PC3 names as the agents (agents/prose_function.h) spell them; to go once the agents say pc3:: themselves.
+using pc3::RelayServiceParameters;
+using pc3::Role;
+using pc3::role_name;
 
 }  // namespace prose::prosefn

@@ -8,7 +8,7 @@
 #include "prose/config/example_file.h"
 #include "prose/config/toml_reader.h"
 #include "prose/net/pki.h"
-#include "prose/prosefn/constants.h"
+#include "prose/pc3/constants.h"
 #include "prose/prosefn/toml_section.h"
 #include "prose/util/random.h"
 
@@ -22,7 +22,7 @@ struct Reader : config::TomlReader {
   using config::TomlReader::TomlReader;
 
   // PKMF address keys: host, port, server_name, fqdn.
-  void pkmf_address(const toml::table* t, const std::string& w, PkmfAddress& a) {
+  void pkmf_address(const toml::table* t, const std::string& w, pc3::PkmfAddress& a) {
     only(t, w, {"host", "port", "server_name", "fqdn"});
     a.host = str(t, w, "host", a.host);
     a.port = static_cast<std::uint16_t>(num(t, w, "port", a.port, 1, 65535));
@@ -54,10 +54,10 @@ struct Reader : config::TomlReader {
       o.use_dusk = get<bool>(r, where, "dusk");
       o.use_duck = get<bool>(r, where, "duck");
       if (r->get("max_offset") != nullptr) {
-        o.max_offset = static_cast<std::uint32_t>(num(r, where, "max_offset", 0, 0, kMaxUtcCounterOffset));
+        o.max_offset = static_cast<std::uint32_t>(num(r, where, "max_offset", 0, 0, pc3::kMaxUtcCounterOffset));
       }
       if (r->get("announce_ms") != nullptr) {
-        o.announce_ms = static_cast<std::uint32_t>(num(r, where, "announce_ms", 1, 1, kMaxAnnouncePeriodMs));
+        o.announce_ms = static_cast<std::uint32_t>(num(r, where, "announce_ms", 1, 1, pc3::kMaxAnnouncePeriodMs));
       }
       p.per_rsc[static_cast<std::uint32_t>(std::stoul(key, nullptr, 16))] = o;
     }
@@ -70,8 +70,8 @@ struct Reader : config::TomlReader {
     p.use_duik = flag(t, w, "duik", p.use_duik);
     p.use_dusk = flag(t, w, "dusk", p.use_dusk);
     p.use_duck = flag(t, w, "duck", p.use_duck);
-    p.max_offset = static_cast<std::uint32_t>(num(t, w, "max_offset", p.max_offset, 0, kMaxUtcCounterOffset));
-    p.announce_ms = static_cast<std::uint32_t>(num(t, w, "announce_ms", p.announce_ms, 1, kMaxAnnouncePeriodMs));
+    p.max_offset = static_cast<std::uint32_t>(num(t, w, "max_offset", p.max_offset, 0, pc3::kMaxUtcCounterOffset));
+    p.announce_ms = static_cast<std::uint32_t>(num(t, w, "announce_ms", p.announce_ms, 1, pc3::kMaxAnnouncePeriodMs));
   }
   void check_parameters(const ParameterDefaults& p, const std::string& w) {
     auto s = validate(p);
@@ -155,7 +155,7 @@ Result<std::optional<HostedConfig>> parse_hosted_section(const toml::table& root
   R.only(pf, "prose_function", {"enabled", "pkmf", "discovery"});
   bool enabled = R.flag(pf, "prose_function", "enabled", true);
   HostedConfig h;
-  PkmfAddress& a = h.parameters.pkmf;
+  pc3::PkmfAddress& a = h.parameters.pkmf;
   bool wildcard = pkmf_listen == "0.0.0.0" || pkmf_listen == "::" || pkmf_listen.empty();
   a.host = wildcard ? pkmf_fqdn : pkmf_listen;
   a.port = pkmf_port;

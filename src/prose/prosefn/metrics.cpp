@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <optional>
 
-#include "prose/prosefn/cause.h"
+#include "prose/pc3/cause.h"
 
 namespace prose::prosefn {
 
@@ -12,7 +12,7 @@ void Metrics::request(double seconds, const ProseFunctionService::Reply& reply) 
   const std::size_t r = reply.request_cause ? cause_value(*reply.request_cause) : 0;
   if (r < kCauses) requests_[r].fetch_add(1, std::memory_order_relaxed);
   entries_[0].fetch_add(reply.granted, std::memory_order_relaxed);
-  for (Cause c : reply.refused)
+  for (pc3::Cause c : reply.refused)
     if (cause_value(c) < kCauses) entries_[cause_value(c)].fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -44,14 +44,14 @@ std::string Metrics::render() const {
       "or the cause for the whole request).\n";
   out += "# TYPE prose_prosefn_requests_total counter\n";
   add("prose_prosefn_requests_total{outcome=\"answered\"} %llu\n", n(requests_[0].load()));
-  for (const auto& c : cause_table())
+  for (const auto& c : pc3::cause_table())
     if (c.scope == "request" && cause_value(c.cause) < kCauses)
       add("prose_prosefn_requests_total{outcome=\"%.*s\"} %llu\n", static_cast<int>(c.name.size()), c.name.data(),
           n(requests_[cause_value(c.cause)].load()));
   out += "# HELP prose_prosefn_entries_total Entries (role, Relay Service Code) of answered requests, by outcome.\n";
   out += "# TYPE prose_prosefn_entries_total counter\n";
   add("prose_prosefn_entries_total{outcome=\"granted\"} %llu\n", n(entries_[0].load()));
-  for (const auto& c : cause_table())
+  for (const auto& c : pc3::cause_table())
     if (c.scope == "entry" && cause_value(c.cause) < kCauses)
       add("prose_prosefn_entries_total{outcome=\"%.*s\"} %llu\n", static_cast<int>(c.name.size()), c.name.data(),
           n(entries_[cause_value(c.cause)].load()));

@@ -1,6 +1,6 @@
 // The standalone ProSe Function process: HTTPS with mutual TLS serving PC3 service authorisation at kHttpPath,
 // authorising from the PKMF's store, and Prometheus metrics at /metrics (operator certificates only; optionally also
-// plain HTTP on loopback). (The PKMF can host the PC3 endpoint: prose/pkmf/server.h.)
+// plain HTTP on loopback). (The `prose pkmf` process can host the PC3 endpoint: prose/pkmf_host/host.h.)
 #pragma once
 
 #include <cstdint>

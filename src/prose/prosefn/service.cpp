@@ -6,16 +6,16 @@
 #include <optional>
 #include <utility>
 
-#include "prose/prosefn/codec.h"
-#include "prose/prosefn/constants.h"
+#include "prose/pc3/codec.h"
+#include "prose/pc3/constants.h"
+#include "prose/pc3/syntax.h"
 #include "prose/prosefn/metrics.h"
-#include "prose/prosefn/syntax.h"
 #include "prose/util/log.h"
 
 namespace prose::prosefn {
 
-RelayServiceParameters ParameterDefaults::for_entry(Role role, std::uint32_t rsc) const {
-  RelayServiceParameters p;
+pc3::RelayServiceParameters ParameterDefaults::for_entry(pc3::Role role, std::uint32_t rsc) const {
+  pc3::RelayServiceParameters p;
   p.relay_service_code = rsc;
   p.role = role;
   p.pkmf = pkmf;
@@ -36,31 +36,32 @@ RelayServiceParameters ParameterDefaults::for_entry(Role role, std::uint32_t rsc
     p.max_offset = o.max_offset.value_or(p.max_offset);
     p.announce_ms = o.announce_ms.value_or(p.announce_ms);
   }
-  if (role != Role::kRelay) p.announce_ms = 0;
+  if (role != pc3::Role::kRelay) p.announce_ms = 0;
   return p;
 }
 
 namespace {
 
 Status validate_one(const ParameterDefaults& d) {
-  if (!detail::is_host(d.pkmf.host)) {
+  if (!pc3::detail::is_host(d.pkmf.host)) {
     return fail(Errc::kInvalidArgument, "pkmf host '" + d.pkmf.host + "' is not a DNS name or IP address");
   }
   if (d.pkmf.port == 0) return fail(Errc::kInvalidArgument, "pkmf port must be 1..65535");
-  if (!detail::is_host(d.pkmf.server_name)) {
+  if (!pc3::detail::is_host(d.pkmf.server_name)) {
     return fail(Errc::kInvalidArgument,
                 "pkmf server_name '" + d.pkmf.server_name + "' is not a DNS name or IP address");
   }
-  if (!detail::is_dns_name(d.pkmf.fqdn)) {
+  if (!pc3::detail::is_dns_name(d.pkmf.fqdn)) {
     return fail(Errc::kInvalidArgument, "pkmf fqdn '" + d.pkmf.fqdn + "' is not a DNS name");
   }
   if (!d.model_a && !d.model_b) return fail(Errc::kInvalidArgument, "discovery: allow model A, model B or both");
-  if (d.max_offset > kMaxUtcCounterOffset) {
+  if (d.max_offset > pc3::kMaxUtcCounterOffset) {
     return fail(Errc::kInvalidArgument,
-                "discovery max_offset must be at most " + std::to_string(kMaxUtcCounterOffset) + " s");
+                "discovery max_offset must be at most " + std::to_string(pc3::kMaxUtcCounterOffset) + " s");
   }
-  if (d.announce_ms < 1 || d.announce_ms > kMaxAnnouncePeriodMs) {
-    return fail(Errc::kInvalidArgument, "discovery announce_ms must be 1.." + std::to_string(kMaxAnnouncePeriodMs));
+  if (d.announce_ms < 1 || d.announce_ms > pc3::kMaxAnnouncePeriodMs) {
+    return fail(Errc::kInvalidArgument,
+                "discovery announce_ms must be 1.." + std::to_string(pc3::kMaxAnnouncePeriodMs));
   }
   return ok_status();
 }
@@ -72,10 +73,10 @@ Status validate(const ParameterDefaults& d) {
   for (const auto& [rsc, o] : d.per_rsc) {
     char hex[16];
     std::snprintf(hex, sizeof hex, "%06x", rsc);
-    if (rsc > kMaxRelayServiceCode) {
+    if (rsc > pc3::kMaxRelayServiceCode) {
       return fail(Errc::kInvalidArgument, std::string("discovery rsc ") + hex + " exceeds 24 bits");
     }
-    auto p = d.for_entry(Role::kRelay, rsc);
+    auto p = d.for_entry(pc3::Role::kRelay, rsc);
     ParameterDefaults one;
     one.pkmf = d.pkmf;
     one.model_a = p.model_a;
@@ -91,44 +92,44 @@ Status validate(const ParameterDefaults& d) {
 ProseFunctionService::ProseFunctionService(ParameterDefaults defaults, Directory& directory)
     : defaults_(std::move(defaults)), directory_(directory) {}
 
-ServiceAuthorisationResponse ProseFunctionService::authorise(const net::PeerIdentity& peer,
-                                                             const ServiceAuthorisationRequest& request) {
-  ServiceAuthorisationResponse out;
+pc3::ServiceAuthorisationResponse ProseFunctionService::authorise(const net::PeerIdentity& peer,
+                                                                  const pc3::ServiceAuthorisationRequest& request) {
+  pc3::ServiceAuthorisationResponse out;
   out.transaction_id = request.transaction_id;
-  Role allowed_role;
+  pc3::Role allowed_role;
   Result<std::optional<std::vector<std::uint32_t>>> rscs = std::optional<std::vector<std::uint32_t>>{};
   switch (peer.kind()) {
     case net::PeerKind::kUe:
-      allowed_role = Role::kRemoteUe;
+      allowed_role = pc3::Role::kRemoteUe;
       rscs = directory_.remote_ue_rscs(peer.id());
       break;
     case net::PeerKind::kRelay:
-      allowed_role = Role::kRelay;
+      allowed_role = pc3::Role::kRelay;
       rscs = directory_.relay_rscs(peer.id());
       break;
     default:  // a TLS-PSK peer: not an identity the ProSe Function knows
-      out.outcome = Cause::kUnknownIdentity;
+      out.outcome = pc3::Cause::kUnknownIdentity;
       return out;
   }
   if (!rscs.ok()) {
     log::warn("pc3: directory lookup for {} failed: {}", peer.to_string(), rscs.error().to_string());
-    out.outcome = Cause::kTemporarilyUnavailable;
+    out.outcome = pc3::Cause::kTemporarilyUnavailable;
     return out;
   }
   if (!rscs->has_value()) {
-    out.outcome = Cause::kUnknownIdentity;
+    out.outcome = pc3::Cause::kUnknownIdentity;
     return out;
   }
   const std::vector<std::uint32_t>& allowed = **rscs;
-  std::vector<RelayServiceAuthorisation> entries;
+  std::vector<pc3::RelayServiceAuthorisation> entries;
   for (const auto& s : request.services) {
-    RelayServiceAuthorisation e;
+    pc3::RelayServiceAuthorisation e;
     e.role = s.role;
     e.relay_service_code = s.relay_service_code;
     if (s.role != allowed_role) {
-      e.outcome = Cause::kRoleNotAuthorised;
+      e.outcome = pc3::Cause::kRoleNotAuthorised;
     } else if (std::find(allowed.begin(), allowed.end(), s.relay_service_code) == allowed.end()) {
-      e.outcome = Cause::kRelayServiceCodeNotAuthorised;
+      e.outcome = pc3::Cause::kRelayServiceCodeNotAuthorised;
     } else {
       e.outcome = defaults_.for_entry(s.role, s.relay_service_code);
     }
@@ -140,25 +141,25 @@ ServiceAuthorisationResponse ProseFunctionService::authorise(const net::PeerIden
 
 namespace {
 
-std::string summarise(const ServiceAuthorisationResponse& r) {
-  if (const auto* c = std::get_if<Cause>(&r.outcome)) return std::string(cause_name(*c));
-  const auto& v = std::get<std::vector<RelayServiceAuthorisation>>(r.outcome);
+std::string summarise(const pc3::ServiceAuthorisationResponse& r) {
+  if (const auto* c = std::get_if<pc3::Cause>(&r.outcome)) return std::string(pc3::cause_name(*c));
+  const auto& v = std::get<std::vector<pc3::RelayServiceAuthorisation>>(r.outcome);
   std::size_t granted = 0;
   std::string causes;
   for (const auto& e : v) {
-    if (std::holds_alternative<RelayServiceParameters>(e.outcome)) {
+    if (std::holds_alternative<pc3::RelayServiceParameters>(e.outcome)) {
       ++granted;
     } else {
-      causes += " " + std::string(cause_name(std::get<Cause>(e.outcome)));
+      causes += " " + std::string(pc3::cause_name(std::get<pc3::Cause>(e.outcome)));
     }
   }
   return "granted " + std::to_string(granted) + "/" + std::to_string(v.size()) + causes;
 }
 
-std::string reject_body(Cause c) {
-  ServiceAuthorisationResponse r;
+std::string reject_body(pc3::Cause c) {
+  pc3::ServiceAuthorisationResponse r;
   r.outcome = c;
-  auto xml = Codec::encode(r);
+  auto xml = pc3::Codec::encode(r);
   return xml.ok() ? std::move(*xml) : std::string();
 }
 
@@ -168,38 +169,38 @@ ProseFunctionService::Reply ProseFunctionService::handle(const net::PeerIdentity
                                                          std::int64_t now) {
   (void)now;
   Reply reply;
-  if (body.size() > kMaxBodySize) {
+  if (body.size() > pc3::kMaxBodySize) {
     reply.status = 413;
-    reply.body = reject_body(Cause::kMalformedRequest);
+    reply.body = reject_body(pc3::Cause::kMalformedRequest);
     reply.outcome = "body too large";
-    reply.request_cause = Cause::kMalformedRequest;
+    reply.request_cause = pc3::Cause::kMalformedRequest;
     return reply;
   }
-  auto request = Codec::decode_request(body);
+  auto request = pc3::Codec::decode_request(body);
   if (!request.ok()) {
     reply.status = 400;
-    reply.body = reject_body(Cause::kMalformedRequest);
+    reply.body = reject_body(pc3::Cause::kMalformedRequest);
     reply.outcome = request.error().to_string();
-    reply.request_cause = Cause::kMalformedRequest;
+    reply.request_cause = pc3::Cause::kMalformedRequest;
     return reply;
   }
-  ServiceAuthorisationResponse response = authorise(peer, *request);
-  auto xml = Codec::encode(response);
+  pc3::ServiceAuthorisationResponse response = authorise(peer, *request);
+  auto xml = pc3::Codec::encode(response);
   if (!xml.ok()) {  // only a bad configuration could cause this; validate(ParameterDefaults) prevents it
     log::error("pc3: cannot encode a response for {}: {}", peer.to_string(), xml.error().to_string());
-    ServiceAuthorisationResponse internal;
+    pc3::ServiceAuthorisationResponse internal;
     internal.transaction_id = request->transaction_id;
-    internal.outcome = Cause::kInternalError;
+    internal.outcome = pc3::Cause::kInternalError;
     response = std::move(internal);
-    xml = Codec::encode(response);
+    xml = pc3::Codec::encode(response);
   }
   reply.body = std::move(*xml);
   reply.outcome = summarise(response);
-  if (const auto* c = std::get_if<Cause>(&response.outcome)) {
+  if (const auto* c = std::get_if<pc3::Cause>(&response.outcome)) {
     reply.request_cause = *c;
   } else {
-    for (const auto& e : std::get<std::vector<RelayServiceAuthorisation>>(response.outcome)) {
-      if (const auto* ec = std::get_if<Cause>(&e.outcome))
+    for (const auto& e : std::get<std::vector<pc3::RelayServiceAuthorisation>>(response.outcome)) {
+      if (const auto* ec = std::get_if<pc3::Cause>(&e.outcome))
         reply.refused.push_back(*ec);
       else
         ++reply.granted;
@@ -214,9 +215,10 @@ net::HttpResponse handle_http(ProseFunctionService& service, const net::PeerIden
     if (metrics != nullptr) metrics->http_error(status);
     return net::make_error_response(status, why);
   };
-  if (req.target != kHttpPath) return refuse(404, "not found");
-  if (req.method != kHttpMethod) return refuse(405, "method not allowed");
-  if (!req.has_media_type(kContentType)) return refuse(415, "content type must be " + std::string(kContentType));
+  if (req.target != pc3::kHttpPath) return refuse(404, "not found");
+  if (req.method != pc3::kHttpMethod) return refuse(405, "method not allowed");
+  if (!req.has_media_type(pc3::kContentType))
+    return refuse(415, "content type must be " + std::string(pc3::kContentType));
   const auto t0 = std::chrono::steady_clock::now();
   auto r = service.handle(peer, req.body, now);
   if (metrics != nullptr) {
@@ -228,7 +230,7 @@ net::HttpResponse handle_http(ProseFunctionService& service, const net::PeerIden
   } else {
     log::warn("pc3: rejected a request from {}: {}", peer.to_string(), r.outcome);
   }
-  return net::make_response(r.status, std::string(kContentType), std::move(r.body));
+  return net::make_response(r.status, std::string(pc3::kContentType), std::move(r.body));
 }
 
 }  // namespace prose::prosefn

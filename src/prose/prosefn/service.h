@@ -15,8 +15,8 @@
 
 #include "prose/net/http.h"
 #include "prose/net/identity.h"
+#include "prose/pc3/messages.h"
 #include "prose/prosefn/directory.h"
-#include "prose/prosefn/messages.h"
 
 namespace prose::prosefn {
 
@@ -30,7 +30,7 @@ struct RscOverride {
 
 // What every authorised entry carries (from the configuration).
 struct ParameterDefaults {
-  PkmfAddress pkmf;
+  pc3::PkmfAddress pkmf;
   bool model_a = true, model_b = true;
   bool use_duik = true, use_dusk = true, use_duck = true;
   std::uint32_t max_offset = 2;                  // seconds
@@ -38,7 +38,7 @@ struct ParameterDefaults {
   std::map<std::uint32_t, RscOverride> per_rsc;  // by Relay Service Code
 
   // The parameters of an authorised (role, RSC): the defaults with that RSC's override applied.
-  RelayServiceParameters for_entry(Role role, std::uint32_t rsc) const;
+  pc3::RelayServiceParameters for_entry(pc3::Role role, std::uint32_t rsc) const;
 };
 // kInvalidArgument naming the field (PKMF host/name syntax, port, no discovery model, ranges), for the defaults
 // and for every RSC with its override applied.
@@ -49,7 +49,8 @@ class ProseFunctionService {
   ProseFunctionService(ParameterDefaults defaults, Directory& directory);
 
   // The decision for a decoded request.
-  ServiceAuthorisationResponse authorise(const net::PeerIdentity& peer, const ServiceAuthorisationRequest& request);
+  pc3::ServiceAuthorisationResponse authorise(const net::PeerIdentity& peer,
+                                              const pc3::ServiceAuthorisationRequest& request);
 
   // One PC3 request body -> response. 200 with a SERVICE_AUTHORISATION_RESPONSE (also for refusals: a cause for
   // the whole request or per entry); 400 with a response carrying transaction-ID 0 and malformed-request when the
@@ -60,9 +61,9 @@ class ProseFunctionService {
     std::string outcome;  // for the log line: "granted 2/3", a cause name, or the decode error
     // For the metrics: the cause for the whole request (none: answered entry by entry), the entries granted and
     // the causes of those refused.
-    std::optional<Cause> request_cause;
+    std::optional<pc3::Cause> request_cause;
     std::size_t granted = 0;
-    std::vector<Cause> refused;
+    std::vector<pc3::Cause> refused;
   };
   Reply handle(const net::PeerIdentity& peer, std::string_view body, std::int64_t now);
 

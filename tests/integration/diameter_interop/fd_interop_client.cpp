@@ -15,8 +15,8 @@
 #include "prose/util/asio_config.h"  // the project's one Asio configuration
 
 #include "prose/crypto/milenage.h"
+#include "prose/diameter_client/client.h"
 #include "prose/gba/gba.h"
-#include "prose/hss/client.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/pkmf/hss_gba_push.h"
 #include "prose/util/hex.h"
@@ -92,20 +92,20 @@ int gba_push(int argc, char** argv) {
 
 int unknown_avp(int argc, char** argv) {
   if (argc != 4) return 2;
-  hss::ClientConfig cc;
+  diameter::ClientConfig cc;
   cc.port = static_cast<std::uint16_t>(std::atoi(argv[2]));
-  auto client = hss::HssClient::connect(cc);
+  auto client = diameter::HssClient::connect(cc);
   check(client.ok(), "CER/CEA with the relay" + (client.ok() ? "" : ": " + client.error().to_string()));
   if (!client.ok()) return 1;
   auto av = (*client)->get_auth_vector(argv[3]);
   check(av.ok(), "MAR answered with a vector through the relay" + (av.ok() ? "" : ": " + av.error().to_string()));
-  d::Message mar = hss::HssClient::mar_request(cc, argv[3], std::nullopt);
+  d::Message mar = diameter::HssClient::mar_request(cc, argv[3], std::nullopt);
   mar.avps.push_back(d::make_u32(kUnknownAvp, 7));  // M bit set
   auto ans = (*client)->transact(mar);
   check(ans.ok(), "MAR with an unknown M-bit AVP answered" + (ans.ok() ? "" : ": " + ans.error().to_string()));
   if (ans.ok()) {
-    hss::AnswerCode code;
-    (void)hss::answer_status(*ans, "MAR", code);
+    diameter::AnswerCode code;
+    (void)diameter::answer_status(*ans, "MAR", code);
     const d::Avp* oh = d::find(ans->avps, d::avp::kOriginHost);
     check(code.code == d::rc::kAvpUnsupported && !code.experimental && failed_avp_names(*ans, kUnknownAvp),
           "answer is 5001 with the AVP in Failed-AVP, from " + (oh ? d::as_string(*oh) : std::string("?")) +
@@ -130,7 +130,7 @@ int cer_unknown_avp(int argc, char** argv) {
   cer.flags = d::kFlagRequest;
   cer.command_code = d::cmd::kCapabilitiesExchange;
   cer.hop_by_hop = 1;
-  cer.end_to_end = hss::next_end_to_end();
+  cer.end_to_end = diameter::next_end_to_end();
   cer.avps = {d::make_str(d::avp::kOriginHost, "probe.prose.lab"),
               d::make_str(d::avp::kOriginRealm, "prose.lab"),
               d::make_ipv4(d::avp::kHostIpAddress, 0x7f000001),
@@ -150,7 +150,7 @@ int cer_unknown_avp(int argc, char** argv) {
   std::copy(hdr.begin(), hdr.end(), raw.begin());
   asio::read(s, asio::buffer(raw.data() + 4, raw.size() - 4), ec);
   auto cea = d::decode(raw);
-  hss::AnswerCode code;
+  diameter::AnswerCode code;
   check(cea.ok() && !answer_status(*cea, "CER", code).ok() && code.code == d::rc::kAvpUnsupported &&
             failed_avp_names(*cea, kUnknownAvp),
         "CER with an unknown M-bit AVP answered 5001 with Failed-AVP");

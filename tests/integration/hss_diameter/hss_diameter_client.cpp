@@ -4,8 +4,8 @@
 #include <iostream>
 #include <string>
 
+#include "prose/diameter_client/client.h"
 #include "prose/gba/gba.h"
-#include "prose/hss/client.h"
 #include "prose/util/hex.h"
 
 using namespace prose;
@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: hss_diameter_client PORT IMSI IMPI K OPC NAF_FQDN\n";
     return 2;
   }
-  hss::ClientConfig cc;
+  diameter::ClientConfig cc;
   cc.port = static_cast<std::uint16_t>(std::atoi(argv[1]));
   const std::string imsi = argv[2], impi = argv[3];
   const Bytes k = hex_literal(argv[4]), opc = hex_literal(argv[5]);
@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   Bytes naf_id(fqdn.begin(), fqdn.end());
   naf_id.insert(naf_id.end(), {0x01, 0x00, 0x00, 0x01, 0x0a});
 
-  auto client = hss::HssClient::connect(cc);
+  auto client = diameter::HssClient::connect(cc);
   if (!client.ok()) {
     std::cerr << "connect: " << client.error().to_string() << "\n";
     return 1;

@@ -19,11 +19,11 @@
 #include <thread>
 
 #include "prose/net/client.h"
+#include "prose/pc3/codec.h"
+#include "prose/pc3/constants.h"
+#include "prose/pc3/examples.h"
 #include "prose/pc8/codec.h"
 #include "prose/prosefn/client.h"
-#include "prose/prosefn/codec.h"
-#include "prose/prosefn/constants.h"
-#include "prose/prosefn/examples.h"
 #include "prose/testbed/ports.h"
 #include "prose/testbed/process.h"
 #include "prose/testbed/wait.h"
@@ -125,7 +125,7 @@ class ProsefnProcess : public ::testing::Test {
   // Every authorisation outcome against the endpoint at `port`.
   void check_outcomes(std::uint16_t port, const std::string& name, bool model_b, std::uint32_t announce_ms) {
     auto ue = client(std::string("ue-") + kUe, port, name);
-    auto ok = prosefn::fetch_service_parameters(*ue, prosefn::Role::kRemoteUe, {0x00abcd, 0x000001});
+    auto ok = prosefn::fetch_service_parameters(*ue, pc3::Role::kRemoteUe, {0x00abcd, 0x000001});
     ASSERT_TRUE(ok.ok()) << ok.error().to_string();
     ASSERT_EQ(ok->size(), 2u);
     const auto& p = (*ok)[0];
@@ -137,23 +137,23 @@ class ProsefnProcess : public ::testing::Test {
     EXPECT_EQ(p.announce_ms, 0u);
 
     auto relay = client("relay-r1", port, name);
-    auto rp = prosefn::fetch_service_parameters(*relay, prosefn::Role::kRelay, {0x00abcd});
+    auto rp = prosefn::fetch_service_parameters(*relay, pc3::Role::kRelay, {0x00abcd});
     ASSERT_TRUE(rp.ok()) << rp.error().to_string();
     EXPECT_EQ((*rp)[0].announce_ms, announce_ms);
 
-    auto role = prosefn::fetch_service_parameters(*ue, prosefn::Role::kRelay, {0x00abcd});
+    auto role = prosefn::fetch_service_parameters(*ue, pc3::Role::kRelay, {0x00abcd});
     ASSERT_FALSE(role.ok());
     EXPECT_EQ(role.error().code, Errc::kDenied);
     EXPECT_NE(role.error().message.find("role-not-authorised"), std::string::npos) << role.error().message;
 
-    auto rsc = prosefn::fetch_service_parameters(*ue, prosefn::Role::kRemoteUe, {0x00abce});
+    auto rsc = prosefn::fetch_service_parameters(*ue, pc3::Role::kRemoteUe, {0x00abce});
     ASSERT_FALSE(rsc.ok());
     EXPECT_NE(rsc.error().message.find("relay-service-code-not-authorised"), std::string::npos);
 
     for (const std::string& base : {std::string("ue-") + kUnprovisionedUe, std::string("relay-r2")}) {
       auto c = client(base, port, name);
-      auto u = prosefn::fetch_service_parameters(*c, base[0] == 'u' ? prosefn::Role::kRemoteUe : prosefn::Role::kRelay,
-                                                 {0x00abcd});
+      auto u =
+          prosefn::fetch_service_parameters(*c, base[0] == 'u' ? pc3::Role::kRemoteUe : pc3::Role::kRelay, {0x00abcd});
       ASSERT_FALSE(u.ok()) << base;
       EXPECT_NE(u.error().message.find("unknown-identity"), std::string::npos) << u.error().message;
     }
@@ -161,16 +161,16 @@ class ProsefnProcess : public ::testing::Test {
 
   // curl with the UE's certificate: 200 and a schema-valid response; without a certificate: no response at all.
   void check_curl(std::uint16_t port, const std::string& name) {
-    auto m = prosefn::example("request");
+    auto m = pc3::example("request");
     ASSERT_TRUE(m.ok());
-    auto req = prosefn::Codec::encode(*m);
+    auto req = pc3::Codec::encode(*m);
     ASSERT_TRUE(req.ok());
     std::ofstream(dir_ / "req.xml") << *req;
     std::string pki = (dir_ / "pki").string();
     std::string base = "curl -sS --max-time 10 --cacert " + pki + "/ca.pem --resolve " + name + ":" +
-                       std::to_string(port) + ":127.0.0.1 -H 'Content-Type: " + std::string(prosefn::kContentType) +
+                       std::to_string(port) + ":127.0.0.1 -H 'Content-Type: " + std::string(pc3::kContentType) +
                        "' --data-binary @" + (dir_ / "req.xml").string() + " https://" + name + ":" +
-                       std::to_string(port) + std::string(prosefn::kHttpPath);
+                       std::to_string(port) + std::string(pc3::kHttpPath);
     auto with = run(base + " --cert " + pki + "/ue-" + kUe + ".pem --key " + pki + "/ue-" + kUe + ".key -o " +
                     (dir_ / "resp.xml").string() + " -w '%{http_code}'");
     ASSERT_EQ(with.first, 0) << with.second;
@@ -181,9 +181,9 @@ class ProsefnProcess : public ::testing::Test {
     EXPECT_EQ(v.first, 0) << v.second;
     std::ifstream f(dir_ / "resp.xml");
     std::string body((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    auto d = prosefn::Codec::decode_response(body);
+    auto d = pc3::Codec::decode_response(body);
     ASSERT_TRUE(d.ok()) << body;
-    EXPECT_EQ(std::get<std::vector<prosefn::RelayServiceAuthorisation>>(d->outcome).size(), 3u);
+    EXPECT_EQ(std::get<std::vector<pc3::RelayServiceAuthorisation>>(d->outcome).size(), 3u);
     auto without = run(base + " -o /dev/null");
     EXPECT_NE(without.first, 0) << without.second;  // the handshake (TLS 1.2) or the first read (TLS 1.3) fails
   }
@@ -214,7 +214,7 @@ TEST_F(ProsefnProcess, StandaloneProseFunction) {
                " --rsc 00abcd");
   ASSERT_EQ(r.first, 0) << r.second;
   auto c = client(std::string("ue-") + kUnprovisionedUe, pf_port_, "prose-function.prose.test");
-  EXPECT_TRUE(prosefn::fetch_service_parameters(*c, prosefn::Role::kRemoteUe, {0x00abcd}).ok());
+  EXPECT_TRUE(prosefn::fetch_service_parameters(*c, pc3::Role::kRemoteUe, {0x00abcd}).ok());
 }
 
 TEST_F(ProsefnProcess, HostedInThePkmfAndTheAddressReachesThePkmf) {
@@ -225,7 +225,7 @@ TEST_F(ProsefnProcess, HostedInThePkmfAndTheAddressReachesThePkmf) {
 
   // Step 0 then step 1a: a Remote UE takes the PKMF address from the ProSe Function and sends it a Key Request.
   auto ue = client(std::string("ue-") + kUe, pkmf_port_, "pkmf.prose.test");
-  auto params = prosefn::fetch_service_parameters(*ue, prosefn::Role::kRemoteUe, {0x00abcd});
+  auto params = prosefn::fetch_service_parameters(*ue, pc3::Role::kRemoteUe, {0x00abcd});
   ASSERT_TRUE(params.ok()) << params.error().to_string();
   const auto& a = (*params)[0].pkmf;
   net::HttpsClientConfig c;

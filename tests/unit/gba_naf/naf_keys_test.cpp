@@ -19,13 +19,13 @@ struct FakeZn {
   std::int64_t expires = 1000;
   Bytes last_naf_id;
   NafKeys::Fetch fetch() {
-    return [this](std::string_view btid, ByteView naf_id) -> Result<hss::ZnKey> {
+    return [this](std::string_view btid, ByteView naf_id) -> Result<diameter::ZnKey> {
       ++calls;
       last_naf_id.assign(naf_id.begin(), naf_id.end());
       if (btid != kBtid) return fail(Errc::kNotFound, "unknown B-TID");
       // A key that depends on the NAF_Id, as the real one does.
       Bytes k(32, static_cast<std::uint8_t>(naf_id.back()));
-      return hss::ZnKey{impi, SecretBytes(ByteView(k)), expires, 0};
+      return diameter::ZnKey{impi, SecretBytes(ByteView(k)), expires, 0};
     };
   }
 };

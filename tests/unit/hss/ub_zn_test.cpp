@@ -5,12 +5,12 @@
 
 #include <filesystem>
 
+#include "prose/diameter_client/client.h"
 #include "prose/gba/base64.h"
 #include "prose/gba/bootstrap.h"
 #include "prose/gba/digest_aka.h"
 #include "prose/gba/ua_ids.h"
 #include "prose/gba/ub_client.h"
-#include "prose/hss/client.h"
 #include "prose/hss/service.h"
 #include "prose/hss/ub_service.h"
 #include "prose/keys/prose_keys.h"
@@ -59,8 +59,8 @@ struct UbZnTest : ::testing::Test {
     return {std::move(done), std::move(ans).value()};
   }
   d::Message bir(const std::string& btid, ByteView naf_id) {
-    ClientConfig cc;
-    d::Message m = HssClient::bir_request(cc, btid, naf_id);
+    d::ClientConfig cc;
+    d::Message m = d::HssClient::bir_request(cc, btid, naf_id);
     m.hop_by_hop = 1;
     m.end_to_end = 2;
     return m;
@@ -95,7 +95,7 @@ TEST_F(UbZnTest, FullBootstrapThenZnGivesTheUesKey) {
   d::Message bia = service->handle_request(*req, log);
   EXPECT_EQ(bia.command_code, d::cmd::kBootstrappingInfo);
   EXPECT_EQ(bia.application_id, d::app::kZn);
-  auto key = HssClient::bia_key(bia);
+  auto key = d::HssClient::bia_key(bia);
   ASSERT_TRUE(key.ok()) << key.error().to_string() << " " << log;
   EXPECT_EQ(key->impi, kImpi);
   EXPECT_EQ(key->expires, kT0 + 3600);
@@ -160,7 +160,7 @@ TEST_F(UbZnTest, ExpiredSessionAndUnknownBtidGet5403) {
   const Bytes naf_id = keys::make_naf_id("pkmf.prose.lab", gba::ua_id_tls12(0x008C));
   std::string log;
   now = kT0 + 3599;
-  EXPECT_TRUE(HssClient::bia_key(service->handle_request(bir(info.btid, naf_id), log)).ok());
+  EXPECT_TRUE(d::HssClient::bia_key(service->handle_request(bir(info.btid, naf_id), log)).ok());
   now = kT0 + 3600;  // the lifetime has ended
   for (const std::string& btid : {info.btid, std::string("AAAAAAAAAAAAAAAAAAAAAA==@bsf.prose.lab")}) {
     d::Message bia = service->handle_request(bir(btid, naf_id), log);
@@ -168,7 +168,7 @@ TEST_F(UbZnTest, ExpiredSessionAndUnknownBtidGet5403) {
     ASSERT_NE(er, nullptr) << log;
     auto inner = *d::as_grouped(*er);
     EXPECT_EQ(*d::as_u32(*d::find(inner, d::avp::kExperimentalResultCode)), d::rc::kErrorTransactionIdentifierInvalid);
-    EXPECT_EQ(HssClient::bia_key(bia).error().code, Errc::kNotFound);
+    EXPECT_EQ(d::HssClient::bia_key(bia).error().code, Errc::kNotFound);
   }
 }
 

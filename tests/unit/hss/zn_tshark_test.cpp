@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "prose/diameter_client/client.h"
 #include "prose/gba/ua_ids.h"
 #include "prose/gba/ub_client.h"
-#include "prose/hss/client.h"
 #include "prose/hss/service.h"
 #include "prose/hss/ub_service.h"
 #include "prose/keys/prose_keys.h"
@@ -63,11 +63,11 @@ TEST(ZnTshark, BirAndBiaDecodeWithoutMalformed) {
   auto info = *gba::decode_bootstrapping_info(done.body);
 
   d::Message bir =
-      HssClient::bir_request(ClientConfig{}, info.btid, keys::make_naf_id("pkmf.prose.lab", gba::kUaTls13));
+      d::HssClient::bir_request(d::ClientConfig{}, info.btid, keys::make_naf_id("pkmf.prose.lab", gba::kUaTls13));
   bir.hop_by_hop = 7;
   bir.end_to_end = 8;
   d::Message bia = service.handle_request(bir, log);
-  ASSERT_TRUE(HssClient::bia_key(bia).ok()) << log;
+  ASSERT_TRUE(d::HssClient::bia_key(bia).ok()) << log;
   d::Message unknown = bir;
   unknown.hop_by_hop = 9;
   for (auto& a : unknown.avps)

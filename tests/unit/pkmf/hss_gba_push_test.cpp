@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "../hss/fake_diameter_peer.h"
+#include "../diameter_client/fake_diameter_peer.h"
 #include "prose/hss/service.h"
 #include "prose/pkmf/config.h"
 #include "prose/util/hex.h"

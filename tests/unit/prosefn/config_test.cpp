@@ -95,15 +95,15 @@ TEST_F(ProsefnConfig, PerRscSettingsOverrideTheDefaults) {
                      "announce_ms = 2000\n[discovery.rsc.000001]\ndusk = false\n");
   ASSERT_TRUE(c.ok()) << c.error().to_string();
   ASSERT_EQ(c->parameters.per_rsc.size(), 2u);
-  auto p = c->parameters.for_entry(Role::kRelay, 0x00abcd);
+  auto p = c->parameters.for_entry(pc3::Role::kRelay, 0x00abcd);
   EXPECT_FALSE(p.model_a);
   EXPECT_TRUE(p.model_b);
   EXPECT_EQ(p.announce_ms, 2000u);
   EXPECT_TRUE(p.use_dusk);
-  auto q = c->parameters.for_entry(Role::kRemoteUe, 0x000001);
+  auto q = c->parameters.for_entry(pc3::Role::kRemoteUe, 0x000001);
   EXPECT_FALSE(q.use_dusk);
   EXPECT_EQ(q.announce_ms, 0u);
-  auto d = c->parameters.for_entry(Role::kRelay, 0x000002);  // no override
+  auto d = c->parameters.for_entry(pc3::Role::kRelay, 0x000002);  // no override
   EXPECT_TRUE(d.model_a && d.use_dusk);
   EXPECT_EQ(d.announce_ms, 500u);
 

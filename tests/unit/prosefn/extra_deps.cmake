@@ -1,1 +1,1 @@
-target_link_libraries(unit_${m} PRIVATE prose_net prose_store prose_pkmf)
+target_link_libraries(unit_${m} PRIVATE prose_net prose_store)

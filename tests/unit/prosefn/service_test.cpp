@@ -7,13 +7,13 @@
 
 #include <filesystem>
 
+#include "../pc3/test_util.h"
 #include "prose/net/pki.h"
 #include "prose/net/server.h"
 #include "prose/prosefn/client.h"
 #include "prose/prosefn/metrics.h"
 #include "prose/prosefn/service.h"
 #include "prose/util/random.h"
-#include "test_util.h"
 
 namespace prose::prosefn {
 namespace {
@@ -45,18 +45,18 @@ class ProsefnService : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  ServiceAuthorisationResponse ask(const net::PeerIdentity& peer, std::vector<RelayServiceRequest> services) {
-    ServiceAuthorisationRequest r;
+  pc3::ServiceAuthorisationResponse ask(const net::PeerIdentity& peer, std::vector<pc3::RelayServiceRequest> services) {
+    pc3::ServiceAuthorisationRequest r;
     r.transaction_id = 42;
     r.services = std::move(services);
     // Through the whole path: encode, handle (decode, authorise, encode), decode.
-    auto reply = service_->handle(peer, test::encode_ok(Message{r}), 0);
+    auto reply = service_->handle(peer, pc3::test::encode_ok(pc3::Message{r}), 0);
     EXPECT_EQ(reply.status, 200);
-    EXPECT_TRUE(schema_validate(reply.body).ok()) << reply.body;
-    auto d = Codec::decode_response(reply.body);
+    EXPECT_TRUE(pc3::schema_validate(reply.body).ok()) << reply.body;
+    auto d = pc3::Codec::decode_response(reply.body);
     EXPECT_TRUE(d.ok()) << reply.body;
     EXPECT_EQ(d->transaction_id, 42u);
-    return d.ok() ? *d : ServiceAuthorisationResponse{};
+    return d.ok() ? *d : pc3::ServiceAuthorisationResponse{};
   }
 
   static net::PeerIdentity ue(const char* imsi = kImsi) { return *net::PeerIdentity::ue(imsi); }
@@ -70,14 +70,14 @@ class ProsefnService : public ::testing::Test {
   std::unique_ptr<ProseFunctionService> service_;
 };
 
-const RelayServiceAuthorisation& entry(const ServiceAuthorisationResponse& r, std::size_t i) {
-  return std::get<std::vector<RelayServiceAuthorisation>>(r.outcome).at(i);
+const pc3::RelayServiceAuthorisation& entry(const pc3::ServiceAuthorisationResponse& r, std::size_t i) {
+  return std::get<std::vector<pc3::RelayServiceAuthorisation>>(r.outcome).at(i);
 }
 
 TEST_F(ProsefnService, RemoteUeIsAuthorisedForItsRscWithTheParameters) {
-  auto r = ask(ue(), {{Role::kRemoteUe, kRsc}});
-  const auto& p = std::get<RelayServiceParameters>(entry(r, 0).outcome);
-  EXPECT_EQ(p.role, Role::kRemoteUe);
+  auto r = ask(ue(), {{pc3::Role::kRemoteUe, kRsc}});
+  const auto& p = std::get<pc3::RelayServiceParameters>(entry(r, 0).outcome);
+  EXPECT_EQ(p.role, pc3::Role::kRemoteUe);
   EXPECT_EQ(p.relay_service_code, kRsc);
   EXPECT_EQ(p.pkmf, defaults_.pkmf);
   EXPECT_TRUE(p.model_a && p.model_b && p.use_duik && !p.use_dusk && p.use_duck);
@@ -86,55 +86,57 @@ TEST_F(ProsefnService, RemoteUeIsAuthorisedForItsRscWithTheParameters) {
 }
 
 TEST_F(ProsefnService, RelayIsAuthorisedWithItsAnnouncePeriod) {
-  auto r = ask(relay(), {{Role::kRelay, kRsc}});
-  const auto& p = std::get<RelayServiceParameters>(entry(r, 0).outcome);
-  EXPECT_EQ(p.role, Role::kRelay);
+  auto r = ask(relay(), {{pc3::Role::kRelay, kRsc}});
+  const auto& p = std::get<pc3::RelayServiceParameters>(entry(r, 0).outcome);
+  EXPECT_EQ(p.role, pc3::Role::kRelay);
   EXPECT_EQ(p.announce_ms, 250u);
 }
 
 TEST_F(ProsefnService, UeAskingForTheRelayRoleIsRefusedForThatEntry) {
-  auto r = ask(ue(), {{Role::kRelay, kRsc}, {Role::kRemoteUe, kRsc}});
-  EXPECT_EQ(std::get<Cause>(entry(r, 0).outcome), Cause::kRoleNotAuthorised);
-  EXPECT_TRUE(std::holds_alternative<RelayServiceParameters>(entry(r, 1).outcome));
+  auto r = ask(ue(), {{pc3::Role::kRelay, kRsc}, {pc3::Role::kRemoteUe, kRsc}});
+  EXPECT_EQ(std::get<pc3::Cause>(entry(r, 0).outcome), pc3::Cause::kRoleNotAuthorised);
+  EXPECT_TRUE(std::holds_alternative<pc3::RelayServiceParameters>(entry(r, 1).outcome));
 }
 
 TEST_F(ProsefnService, RelayAskingForTheRemoteUeRoleIsRefused) {
-  auto r = ask(relay(), {{Role::kRemoteUe, kRsc}});
-  EXPECT_EQ(std::get<Cause>(entry(r, 0).outcome), Cause::kRoleNotAuthorised);
+  auto r = ask(relay(), {{pc3::Role::kRemoteUe, kRsc}});
+  EXPECT_EQ(std::get<pc3::Cause>(entry(r, 0).outcome), pc3::Cause::kRoleNotAuthorised);
 }
 
 TEST_F(ProsefnService, RscNotInTheRowIsRefusedPerEntry) {
-  auto r = ask(ue(), {{Role::kRemoteUe, kOtherRsc}, {Role::kRemoteUe, 0x000001}});
-  EXPECT_EQ(std::get<Cause>(entry(r, 0).outcome), Cause::kRelayServiceCodeNotAuthorised);
-  EXPECT_TRUE(std::holds_alternative<RelayServiceParameters>(entry(r, 1).outcome));
-  auto rr = ask(relay(), {{Role::kRelay, 0x000001}});
-  EXPECT_EQ(std::get<Cause>(entry(rr, 0).outcome), Cause::kRelayServiceCodeNotAuthorised);
+  auto r = ask(ue(), {{pc3::Role::kRemoteUe, kOtherRsc}, {pc3::Role::kRemoteUe, 0x000001}});
+  EXPECT_EQ(std::get<pc3::Cause>(entry(r, 0).outcome), pc3::Cause::kRelayServiceCodeNotAuthorised);
+  EXPECT_TRUE(std::holds_alternative<pc3::RelayServiceParameters>(entry(r, 1).outcome));
+  auto rr = ask(relay(), {{pc3::Role::kRelay, 0x000001}});
+  EXPECT_EQ(std::get<pc3::Cause>(entry(rr, 0).outcome), pc3::Cause::kRelayServiceCodeNotAuthorised);
 }
 
 TEST_F(ProsefnService, UnknownIdentitiesAreRefusedAsAWhole) {
-  EXPECT_EQ(std::get<Cause>(ask(ue("001010000000099"), {{Role::kRemoteUe, kRsc}}).outcome), Cause::kUnknownIdentity);
-  EXPECT_EQ(std::get<Cause>(ask(relay("r9"), {{Role::kRelay, kRsc}}).outcome), Cause::kUnknownIdentity);
-  EXPECT_EQ(std::get<Cause>(ask(*net::PeerIdentity::psk("btid@bsf"), {{Role::kRemoteUe, kRsc}}).outcome),
-            Cause::kUnknownIdentity);
+  EXPECT_EQ(std::get<pc3::Cause>(ask(ue("001010000000099"), {{pc3::Role::kRemoteUe, kRsc}}).outcome),
+            pc3::Cause::kUnknownIdentity);
+  EXPECT_EQ(std::get<pc3::Cause>(ask(relay("r9"), {{pc3::Role::kRelay, kRsc}}).outcome), pc3::Cause::kUnknownIdentity);
+  EXPECT_EQ(std::get<pc3::Cause>(ask(*net::PeerIdentity::psk("btid@bsf"), {{pc3::Role::kRemoteUe, kRsc}}).outcome),
+            pc3::Cause::kUnknownIdentity);
 }
 
 // /metrics of the standalone ProSe Function: every request through handle_http is counted by its outcome, its
 // entries by theirs, refused HTTP requests by status.
 TEST_F(ProsefnService, MetricsCountOutcomes) {
   Metrics m;
-  auto post = [&](const net::PeerIdentity& peer, std::vector<RelayServiceRequest> services) {
-    ServiceAuthorisationRequest r;
+  auto post = [&](const net::PeerIdentity& peer, std::vector<pc3::RelayServiceRequest> services) {
+    pc3::ServiceAuthorisationRequest r;
     r.transaction_id = 7;
     r.services = std::move(services);
     net::HttpRequest req;
     req.method = "POST";
-    req.target = std::string(kHttpPath);
-    req.content_type = std::string(kContentType);
-    req.body = test::encode_ok(Message{r});
+    req.target = std::string(pc3::kHttpPath);
+    req.content_type = std::string(pc3::kContentType);
+    req.body = pc3::test::encode_ok(pc3::Message{r});
     return handle_http(*service_, peer, req, 0, &m).status;
   };
-  EXPECT_EQ(post(ue(), {{Role::kRemoteUe, kRsc}, {Role::kRelay, kRsc}, {Role::kRemoteUe, kOtherRsc}}), 200);
-  EXPECT_EQ(post(ue("001010000000099"), {{Role::kRemoteUe, kRsc}}), 200);
+  EXPECT_EQ(post(ue(), {{pc3::Role::kRemoteUe, kRsc}, {pc3::Role::kRelay, kRsc}, {pc3::Role::kRemoteUe, kOtherRsc}}),
+            200);
+  EXPECT_EQ(post(ue("001010000000099"), {{pc3::Role::kRemoteUe, kRsc}}), 200);
   net::HttpRequest wrong;
   wrong.method = "POST";
   wrong.target = "/elsewhere";
@@ -156,48 +158,48 @@ TEST_F(ProsefnService, StoreChangesAreSeenAtOnce) {
   auto s = store::open_store(url_, kek_);
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE((*s)->upsert_ue(kImsi, {kOtherRsc}, 0).ok());
-  auto r = ask(ue(), {{Role::kRemoteUe, kRsc}, {Role::kRemoteUe, kOtherRsc}});
-  EXPECT_EQ(std::get<Cause>(entry(r, 0).outcome), Cause::kRelayServiceCodeNotAuthorised);
-  EXPECT_TRUE(std::holds_alternative<RelayServiceParameters>(entry(r, 1).outcome));
+  auto r = ask(ue(), {{pc3::Role::kRemoteUe, kRsc}, {pc3::Role::kRemoteUe, kOtherRsc}});
+  EXPECT_EQ(std::get<pc3::Cause>(entry(r, 0).outcome), pc3::Cause::kRelayServiceCodeNotAuthorised);
+  EXPECT_TRUE(std::holds_alternative<pc3::RelayServiceParameters>(entry(r, 1).outcome));
   ASSERT_TRUE((*s)->remove_ue(kImsi).ok());
-  EXPECT_EQ(std::get<Cause>(ask(ue(), {{Role::kRemoteUe, kOtherRsc}}).outcome), Cause::kUnknownIdentity);
+  EXPECT_EQ(std::get<pc3::Cause>(ask(ue(), {{pc3::Role::kRemoteUe, kOtherRsc}}).outcome), pc3::Cause::kUnknownIdentity);
 }
 
 TEST_F(ProsefnService, UnreachableStoreIsTemporarilyUnavailable) {
   StoreDirectory broken("sqlite:" + (dir_ / "no-such-dir" / "x.db").string(), kek_.clone());
   EXPECT_FALSE(broken.open().ok());
   ProseFunctionService svc(defaults_, broken);
-  ServiceAuthorisationRequest r;
-  r.services = {{Role::kRemoteUe, kRsc}};
-  auto reply = svc.handle(ue(), test::encode_ok(Message{r}), 0);
+  pc3::ServiceAuthorisationRequest r;
+  r.services = {{pc3::Role::kRemoteUe, kRsc}};
+  auto reply = svc.handle(ue(), pc3::test::encode_ok(pc3::Message{r}), 0);
   EXPECT_EQ(reply.status, 200);
-  auto d = Codec::decode_response(reply.body);
+  auto d = pc3::Codec::decode_response(reply.body);
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(std::get<Cause>(d->outcome), Cause::kTemporarilyUnavailable);
+  EXPECT_EQ(std::get<pc3::Cause>(d->outcome), pc3::Cause::kTemporarilyUnavailable);
 }
 
 TEST_F(ProsefnService, UndecodableBodyIs400WithMalformedRequest) {
   auto reply = service_->handle(ue(), "<SERVICE_AUTHORISATION_REQUEST/>", 0);
   EXPECT_EQ(reply.status, 400);
-  auto d = Codec::decode_response(reply.body);
+  auto d = pc3::Codec::decode_response(reply.body);
   ASSERT_TRUE(d.ok()) << reply.body;
-  EXPECT_EQ(std::get<Cause>(d->outcome), Cause::kMalformedRequest);
+  EXPECT_EQ(std::get<pc3::Cause>(d->outcome), pc3::Cause::kMalformedRequest);
   EXPECT_NE(reply.outcome.find("schema-invalid: line 1: Element 'SERVICE_AUTHORISATION_REQUEST'"), std::string::npos)
       << reply.outcome;
-  EXPECT_EQ(service_->handle(ue(), std::string(kMaxBodySize + 1, ' '), 0).status, 413);
+  EXPECT_EQ(service_->handle(ue(), std::string(pc3::kMaxBodySize + 1, ' '), 0).status, 413);
 }
 
 TEST_F(ProsefnService, HttpBindingChecksPathMethodAndContentType) {
   net::HttpRequest req;
   req.method = "POST";
-  req.target = std::string(kHttpPath);
-  req.content_type = std::string(kContentType) + "; charset=utf-8";
-  ServiceAuthorisationRequest r;
-  r.services = {{Role::kRemoteUe, kRsc}};
-  req.body = test::encode_ok(Message{r});
+  req.target = std::string(pc3::kHttpPath);
+  req.content_type = std::string(pc3::kContentType) + "; charset=utf-8";
+  pc3::ServiceAuthorisationRequest r;
+  r.services = {{pc3::Role::kRemoteUe, kRsc}};
+  req.body = pc3::test::encode_ok(pc3::Message{r});
   auto ok = handle_http(*service_, ue(), req, 0);
   EXPECT_EQ(ok.status, 200);
-  EXPECT_EQ(ok.content_type, kContentType);
+  EXPECT_EQ(ok.content_type, pc3::kContentType);
   auto wrong = req;
   wrong.target = "/prose/pc8";
   EXPECT_EQ(handle_http(*service_, ue(), wrong, 0).status, 404);
@@ -219,12 +221,12 @@ TEST_F(ProsefnService, PerRscOverridesApplyToTheirRscOnly) {
   defaults_.per_rsc[kRsc].model_b = false;
   defaults_.per_rsc[kRsc].announce_ms = 1234;
   service_ = std::make_unique<ProseFunctionService>(defaults_, *directory_);
-  auto r = ask(ue(), {{Role::kRemoteUe, kRsc}, {Role::kRemoteUe, 0x000001}});
-  EXPECT_FALSE(std::get<RelayServiceParameters>(entry(r, 0).outcome).model_b);
-  EXPECT_EQ(std::get<RelayServiceParameters>(entry(r, 0).outcome).announce_ms, 0u);
-  EXPECT_TRUE(std::get<RelayServiceParameters>(entry(r, 1).outcome).model_b);
-  auto rr = ask(relay(), {{Role::kRelay, kRsc}});
-  EXPECT_EQ(std::get<RelayServiceParameters>(entry(rr, 0).outcome).announce_ms, 1234u);
+  auto r = ask(ue(), {{pc3::Role::kRemoteUe, kRsc}, {pc3::Role::kRemoteUe, 0x000001}});
+  EXPECT_FALSE(std::get<pc3::RelayServiceParameters>(entry(r, 0).outcome).model_b);
+  EXPECT_EQ(std::get<pc3::RelayServiceParameters>(entry(r, 0).outcome).announce_ms, 0u);
+  EXPECT_TRUE(std::get<pc3::RelayServiceParameters>(entry(r, 1).outcome).model_b);
+  auto rr = ask(relay(), {{pc3::Role::kRelay, kRsc}});
+  EXPECT_EQ(std::get<pc3::RelayServiceParameters>(entry(rr, 0).outcome).announce_ms, 1234u);
   defaults_.per_rsc[kRsc].model_a = false;
   EXPECT_FALSE(validate(defaults_).ok());
 }
@@ -291,30 +293,30 @@ class ProsefnClient : public ProsefnService {
 
 TEST_F(ProsefnClient, FetchesParametersInTheOrderAsked) {
   auto c = client(std::string("ue-") + kImsi);
-  auto r = fetch_service_parameters(*c, Role::kRemoteUe, {0x000001, kRsc});
+  auto r = fetch_service_parameters(*c, pc3::Role::kRemoteUe, {0x000001, kRsc});
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ((*r)[0].relay_service_code, 0x000001u);
   EXPECT_EQ((*r)[1].relay_service_code, kRsc);
   EXPECT_EQ((*r)[1].pkmf, defaults_.pkmf);
   auto rc = client("relay-r1");
-  auto rr = fetch_service_parameters(*rc, Role::kRelay, {kRsc});
+  auto rr = fetch_service_parameters(*rc, pc3::Role::kRelay, {kRsc});
   ASSERT_TRUE(rr.ok()) << rr.error().to_string();
   EXPECT_EQ((*rr)[0].announce_ms, 250u);
 }
 
 TEST_F(ProsefnClient, RefusalsAreDeniedWithTheCauseName) {
   auto c = client(std::string("ue-") + kImsi);
-  auto role = fetch_service_parameters(*c, Role::kRelay, {kRsc});
+  auto role = fetch_service_parameters(*c, pc3::Role::kRelay, {kRsc});
   ASSERT_FALSE(role.ok());
   EXPECT_EQ(role.error().code, Errc::kDenied);
   EXPECT_NE(role.error().message.find("role-not-authorised"), std::string::npos) << role.error().message;
   EXPECT_NE(role.error().message.find("00abcd"), std::string::npos) << role.error().message;
-  auto rsc = fetch_service_parameters(*c, Role::kRemoteUe, {kOtherRsc});
+  auto rsc = fetch_service_parameters(*c, pc3::Role::kRemoteUe, {kOtherRsc});
   ASSERT_FALSE(rsc.ok());
   EXPECT_NE(rsc.error().message.find("relay-service-code-not-authorised"), std::string::npos);
   auto unknown = client("ue-001010000000099");
-  auto u = fetch_service_parameters(*unknown, Role::kRemoteUe, {kRsc});
+  auto u = fetch_service_parameters(*unknown, pc3::Role::kRemoteUe, {kRsc});
   ASSERT_FALSE(u.ok());
   EXPECT_EQ(u.error().code, Errc::kDenied);
   EXPECT_NE(u.error().message.find("unknown-identity"), std::string::npos) << u.error().message;
@@ -322,9 +324,9 @@ TEST_F(ProsefnClient, RefusalsAreDeniedWithTheCauseName) {
 
 TEST_F(ProsefnClient, BadArgumentsAreRefusedBeforeSending) {
   auto c = client(std::string("ue-") + kImsi);
-  EXPECT_EQ(fetch_service_parameters(*c, Role::kRemoteUe, {}).error().code, Errc::kInvalidArgument);
-  EXPECT_EQ(fetch_service_parameters(*c, Role::kRemoteUe, {1, 1}).error().code, Errc::kInvalidArgument);
-  EXPECT_EQ(fetch_service_parameters(*c, Role::kRemoteUe, {0x1000000}).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(fetch_service_parameters(*c, pc3::Role::kRemoteUe, {}).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(fetch_service_parameters(*c, pc3::Role::kRemoteUe, {1, 1}).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(fetch_service_parameters(*c, pc3::Role::kRemoteUe, {0x1000000}).error().code, Errc::kInvalidArgument);
   EXPECT_EQ(c->stats().requests, 0u);
 }
 

@@ -1,11 +1,11 @@
-// Shared helpers of the prosefn unit tests: sample messages.
+// Shared helpers of the PC3 codec tests (and the ProSe Function service tests): sample messages.
 #pragma once
 
-#include "prose/prosefn/codec.h"
-#include "prose/prosefn/constants.h"
-#include "prose/prosefn/schema.h"
+#include "prose/pc3/codec.h"
+#include "prose/pc3/constants.h"
+#include "prose/pc3/schema.h"
 
-namespace prose::prosefn::test {
+namespace prose::pc3::test {
 
 inline RelayServiceParameters sample_parameters(Role role, std::uint32_t rsc) {
   RelayServiceParameters p;
@@ -55,4 +55,4 @@ inline std::string encode_ok(const Message& m) {
   return *x;
 }
 
-}  // namespace prose::prosefn::test
+}  // namespace prose::pc3::test

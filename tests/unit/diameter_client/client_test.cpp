@@ -1,12 +1,12 @@
 // The PKMF's Diameter client against a scripted peer: it answers the peer's DWR and DPR while idle, names its real
 // address in Host-IP-Address, and maps answers to errors by meaning.
-#include "prose/hss/client.h"
+#include "prose/diameter_client/client.h"
 
 #include <gtest/gtest.h>
 
 #include "fake_diameter_peer.h"
 
-namespace prose::hss {
+namespace prose::diameter {
 namespace {
 
 namespace d = prose::diameter;
@@ -148,4 +148,4 @@ TEST(HssClient, EndToEndIdentifiersAreFresh) {
 }
 
 }  // namespace
-}  // namespace prose::hss
+}  // namespace prose::diameter

@@ -1,9 +1,9 @@
-#include "prose/prosefn/schema.h"
+#include "prose/pc3/schema.h"
 
-#include "prose/prosefn/codec.h"
+#include "prose/pc3/codec.h"
 #include "prose/xml/schema.h"
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 namespace detail {
 extern const std::string_view kEmbeddedSchema;  // generated from schema/pc3.xsd (xml/embed_xsd.cmake)
 }  // namespace detail
@@ -22,4 +22,4 @@ Status validate_document(std::string_view xml) {
   return xml::validate_both(schema_validate, "schema/pc3.xsd", xml, xml::decode_status<Codec>);
 }
 
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

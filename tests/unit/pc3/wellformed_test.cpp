@@ -6,11 +6,11 @@
 #include <cstdlib>
 
 #include "../xml/wellformed_cases.h"
-#include "prose/prosefn/codec.h"
-#include "prose/prosefn/examples.h"
+#include "prose/pc3/codec.h"
+#include "prose/pc3/examples.h"
 #include "test_util.h"
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 namespace {
 
 const std::string kXsd = std::string(PROSE_SOURCE_DIR) + "/schema/pc3.xsd";
@@ -21,7 +21,7 @@ std::vector<std::string> messages() {
   return out;
 }
 
-TEST(ProsefnWellFormed, CodecVerdicts) {
+TEST(Pc3WellFormed, CodecVerdicts) {
   for (const auto& m : messages()) {
     for (const auto& c : xml::test::wellformed_cases(m)) {
       SCOPED_TRACE(c.name);
@@ -31,7 +31,7 @@ TEST(ProsefnWellFormed, CodecVerdicts) {
   }
 }
 
-TEST(ProsefnWellFormed, NeverLaxerThanXmllint) {
+TEST(Pc3WellFormed, NeverLaxerThanXmllint) {
   if (!xml::test::xmllint_accepts("<a/>", kXsd).has_value()) GTEST_SKIP() << "xmllint not installed";
   // One message: each case runs xmllint once.
   for (const auto& m : {messages().front()}) {
@@ -53,4 +53,4 @@ TEST(ProsefnWellFormed, NeverLaxerThanXmllint) {
 }
 
 }  // namespace
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

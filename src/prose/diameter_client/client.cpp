@@ -1,4 +1,4 @@
-#include "prose/hss/client.h"
+#include "prose/diameter_client/client.h"
 
 #include <array>
 #include <atomic>
@@ -10,10 +10,10 @@
 #include <thread>
 #include "prose/util/asio_config.h"  // the project's one Asio configuration
 
-#include "prose/hss/service.h"
+#include "prose/diameter/time.h"
 #include "prose/util/random.h"
 
-namespace prose::hss {
+namespace prose::diameter {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -155,7 +155,7 @@ struct HssClient::Impl {
   // RFC 3539 3.4: DWR after Tw without traffic; the connection has failed when another Tw passes in silence.
   void arm_watchdog() {
     if (closed) return;
-    watchdog.expires_after(watchdog_delay(cfg.watchdog));
+    watchdog.expires_after(d::watchdog_delay(cfg.watchdog));
     watchdog.async_wait([this](boost::system::error_code ec) {
       if (ec || closed) return;
       if (dwr_outstanding) {
@@ -418,7 +418,7 @@ d::Message HssClient::gpr_request(const ClientConfig& cfg, std::string_view imsi
   req.avps.push_back(d::make_u32(d::avp::kUeIdType, d::kUeIdTypePrivate, d::kVendor3gpp));
   req.avps.push_back(d::make_avp(d::avp::kNafId, naf_id, d::kVendor3gpp));
   req.avps.push_back(d::make_u32(d::avp::kUiccMe, d::kUiccMeGbaMe, d::kVendor3gpp));
-  req.avps.push_back(d::make_u32(d::avp::kRequestedKeyLifetime, unix_to_ntp(now + lifetime_s), d::kVendor3gpp));
+  req.avps.push_back(d::make_u32(d::avp::kRequestedKeyLifetime, d::unix_to_ntp(now + lifetime_s), d::kVendor3gpp));
   if (pruk_id != 0) req.avps.push_back(d::make_u64(d::avp::kNafSaIdentifier, pruk_id, d::kVendor3gpp));
   return req;
 }
@@ -435,7 +435,7 @@ Result<GpiResponse> HssClient::gpa_response(const d::Message& ans, std::uint64_t
   PROSE_TRY(r.pruk_id, d::as_u64(*ptid));
   if (pruk_id != 0 && r.pruk_id != pruk_id) return fail(Errc::kMalformed, "GPA P-TID differs from the request");
   PROSE_TRY(std::uint32_t expiry, d::as_u32(*exp));
-  const std::int64_t left = ntp_to_unix(expiry) - now;
+  const std::int64_t left = d::ntp_to_unix(expiry) - now;
   r.lifetime = left > 0 ? static_cast<std::uint32_t>(left) : 0;
   r.pruk = SecretBytes(key->data);
   return r;
@@ -474,4 +474,4 @@ Status HssClient::disconnect() {
   return check_result(*ans, "DPR");
 }
 
-}  // namespace prose::hss
+}  // namespace prose::diameter

@@ -10,7 +10,7 @@ namespace prose::xml {
 class SchemaValidator;
 }  // namespace prose::xml
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 
 std::string_view schema_text();
 
@@ -21,4 +21,4 @@ Status schema_validate(std::string_view xml);
 // The schema and the codec (Codec::decode) both; the error says which failed.
 Status validate_document(std::string_view xml);
 
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

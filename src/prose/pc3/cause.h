@@ -9,7 +9,7 @@
 #include <span>
 #include <string_view>
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 
 enum class Cause : std::uint16_t {
   kMalformedRequest = 1,               // whole request
@@ -33,4 +33,4 @@ std::optional<Cause> cause_from_value(std::uint32_t v);
 inline std::uint16_t cause_value(Cause c) { return static_cast<std::uint16_t>(c); }
 std::string_view cause_name(Cause c);
 
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

@@ -1,4 +1,4 @@
-#include "prose/prosefn/messages.h"
+#include "prose/pc3/messages.h"
 
 #include <arpa/inet.h>
 
@@ -6,10 +6,10 @@
 #include <string>
 #include <utility>
 
-#include "prose/prosefn/constants.h"
-#include "prose/prosefn/syntax.h"
+#include "prose/pc3/constants.h"
+#include "prose/pc3/syntax.h"
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 
 namespace detail {
 
@@ -126,4 +126,4 @@ Status validate(const Message& m) {
   return std::visit([](const auto& x) { return validate(x); }, m);
 }
 
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

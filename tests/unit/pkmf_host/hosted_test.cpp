@@ -1,22 +1,23 @@
 // The PKMF hosting the ProSe Function ([prose_function] in its configuration): PC3 and PC8 on the same HTTPS
 // port; on an ephemeral port the PKMF address handed out carries the port actually bound.
+#include "prose/pkmf_host/host.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "prose/pc3/constants.h"
 #include "prose/pc8/codec.h"
-#include "prose/pkmf/server.h"
-#include "prose/prosefn/constants.h"
 #include "prose/prosefn/client.h"
 #include "prose/util/random.h"
 
-namespace prose::prosefn {
+namespace prose::pkmf_host {
 namespace {
 
 namespace fs = std::filesystem;
 
-TEST(ProsefnHostedInPkmf, ServesPc3NextToPc8WithTheBoundPort) {
+TEST(PkmfHostProseFunction, ServesPc3NextToPc8WithTheBoundPort) {
   fs::path dir = fs::temp_directory_path() / ("prose-prosefn-hosted-" + std::to_string(random_u64()));
   pkmf::ExampleConfigOptions o;
   o.dir = dir.string();
@@ -27,17 +28,18 @@ TEST(ProsefnHostedInPkmf, ServesPc3NextToPc8WithTheBoundPort) {
   auto path = pkmf::write_example_config(o);
   ASSERT_TRUE(path.ok()) << path.error().to_string();
   std::ofstream(*path, std::ios::app) << "\n[prose_function]\nenabled = true\n";
-  auto cfg = pkmf::load_config(*path);
+  auto cfg = load_config(*path);
   ASSERT_TRUE(cfg.ok()) << cfg.error().to_string();
   ASSERT_TRUE(cfg->prose_function.has_value());
   EXPECT_TRUE(cfg->prose_function->pkmf_port_from_server);
   {
-    auto s = store::open_store(cfg->store_url, cfg->kek);
+    auto s = store::open_store(cfg->pkmf.store_url, cfg->pkmf.kek);
     ASSERT_TRUE(s.ok());
     ASSERT_TRUE((*s)->upsert_ue("001010000000001", {0x00abcd}, 0).ok());
   }
-  pkmf::PkmfServer server(std::move(*cfg));
-  ASSERT_TRUE(server.start().ok());
+  PkmfHost host(std::move(*cfg));
+  ASSERT_TRUE(host.start().ok());
+  pkmf::PkmfServer& server = host.pkmf();
   ASSERT_NE(server.https_port(), 0);
 
   net::HttpsClientConfig c;
@@ -49,7 +51,7 @@ TEST(ProsefnHostedInPkmf, ServesPc3NextToPc8WithTheBoundPort) {
   c.tls.keylog_from_env = false;
   auto client = net::HttpsClient::create(c);
   ASSERT_TRUE(client.ok());
-  auto p = fetch_service_parameters(**client, Role::kRemoteUe, {0x00abcd});
+  auto p = prosefn::fetch_service_parameters(**client, pc3::Role::kRemoteUe, {0x00abcd});
   ASSERT_TRUE(p.ok()) << p.error().to_string();
   EXPECT_EQ((*p)[0].pkmf.port, server.https_port());
   EXPECT_EQ((*p)[0].pkmf.host, "127.0.0.1");
@@ -67,17 +69,17 @@ TEST(ProsefnHostedInPkmf, ServesPc3NextToPc8WithTheBoundPort) {
   EXPECT_EQ((*client)->stats().connections_opened, 1u);
 
   // The PKMF's /metrics counts the PC3 requests it served (and a malformed one as an HTTP error).
-  auto bad = (*client)->post(kHttpPath, kContentType, "<not-pc3/>");
+  auto bad = (*client)->post(pc3::kHttpPath, pc3::kContentType, "<not-pc3/>");
   ASSERT_TRUE(bad.ok());
   EXPECT_EQ(bad->status, 400);
   const std::string m = server.metrics().render();
   EXPECT_NE(m.find("prose_pkmf_requests_total{exchange=\"pc3-service-authorisation\"} 2"), std::string::npos) << m;
   EXPECT_NE(m.find("le=\"+Inf\"} 2"), std::string::npos) << m;
-  server.stop();
+  host.stop();
   fs::remove_all(dir);
 }
 
-TEST(ProsefnHostedInPkmf, WithoutTheSectionPc3IsNotServed) {
+TEST(PkmfHostProseFunction, WithoutTheSectionPc3IsNotServed) {
   fs::path dir = fs::temp_directory_path() / ("prose-prosefn-hosted-" + std::to_string(random_u64()));
   pkmf::ExampleConfigOptions o;
   o.dir = dir.string();
@@ -87,11 +89,12 @@ TEST(ProsefnHostedInPkmf, WithoutTheSectionPc3IsNotServed) {
   o.ue_imsis = {"001010000000001"};
   auto path = pkmf::write_example_config(o);
   ASSERT_TRUE(path.ok());
-  auto cfg = pkmf::load_config(*path);
+  auto cfg = load_config(*path);
   ASSERT_TRUE(cfg.ok());
   EXPECT_FALSE(cfg->prose_function.has_value());
-  pkmf::PkmfServer server(std::move(*cfg));
-  ASSERT_TRUE(server.start().ok());
+  PkmfHost host(std::move(*cfg));
+  ASSERT_TRUE(host.start().ok());
+  pkmf::PkmfServer& server = host.pkmf();
   net::HttpsClientConfig c;
   c.port = server.https_port();
   c.tls.ca_file = (dir / "pki" / "ca.pem").string();
@@ -101,13 +104,13 @@ TEST(ProsefnHostedInPkmf, WithoutTheSectionPc3IsNotServed) {
   c.tls.keylog_from_env = false;
   auto client = net::HttpsClient::create(c);
   ASSERT_TRUE(client.ok());
-  auto p = fetch_service_parameters(**client, Role::kRemoteUe, {0x00abcd});
+  auto p = prosefn::fetch_service_parameters(**client, pc3::Role::kRemoteUe, {0x00abcd});
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.error().code, Errc::kMalformed);  // 404 from the PKMF
   EXPECT_NE(p.error().message.find("HTTP 404"), std::string::npos) << p.error().message;
-  server.stop();
+  host.stop();
   fs::remove_all(dir);
 }
 
 }  // namespace
-}  // namespace prose::prosefn
+}  // namespace prose::pkmf_host

@@ -1,8 +1,8 @@
-#include "prose/prosefn/cause.h"
+#include "prose/pc3/cause.h"
 
 #include <array>
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 namespace {
 
 constexpr std::array<CauseInfo, 6> kTable{{
@@ -41,4 +41,4 @@ std::string_view cause_name(Cause c) {
   return i ? i->name : std::string_view("invalid");
 }
 
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

@@ -5,7 +5,7 @@
 
 #include "test_util.h"
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 namespace {
 
 std::string replace(std::string s, const std::string& from, const std::string& to) {
@@ -143,7 +143,7 @@ std::vector<Case> cases() {
   };
 }
 
-TEST(ProsefnNegative, EachClassNamedAndNeverLaxerThanTheSchema) {
+TEST(Pc3Negative, EachClassNamedAndNeverLaxerThanTheSchema) {
   ASSERT_TRUE(schema_validate(request_xml()).ok());
   ASSERT_TRUE(schema_validate(response_xml()).ok());
   for (const auto& c : cases()) {
@@ -160,7 +160,7 @@ TEST(ProsefnNegative, EachClassNamedAndNeverLaxerThanTheSchema) {
   }
 }
 
-TEST(ProsefnNegative, ErrorsNameTheElementAndLine) {
+TEST(Pc3Negative, ErrorsNameTheElementAndLine) {
   auto r = Codec::decode(replace(request_xml(), "00abcd", "00abcg"));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("line 6: Element 'relay-service-code'"), std::string::npos) << r.error().message;
@@ -170,7 +170,7 @@ TEST(ProsefnNegative, ErrorsNameTheElementAndLine) {
   EXPECT_TRUE(w.error().offset.has_value());
 }
 
-TEST(ProsefnNegative, BillionLaughsAndXxeAreRefusedBeforeParsing) {
+TEST(Pc3Negative, BillionLaughsAndXxeAreRefusedBeforeParsing) {
   std::string lol =
       "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;\">]>"
       "<SERVICE_AUTHORISATION_REQUEST xmlns=\"" +
@@ -186,12 +186,12 @@ TEST(ProsefnNegative, BillionLaughsAndXxeAreRefusedBeforeParsing) {
   EXPECT_EQ(decode_errc_of(Codec::decode(xxe).error()), DecodeErrc::kDtdForbidden);
 }
 
-TEST(ProsefnNegative, DecodeRequestRefusesAResponseAndViceVersa) {
+TEST(Pc3Negative, DecodeRequestRefusesAResponseAndViceVersa) {
   EXPECT_EQ(decode_errc_of(Codec::decode_request(response_xml()).error()), DecodeErrc::kWrongRoot);
   EXPECT_EQ(decode_errc_of(Codec::decode_response(request_xml()).error()), DecodeErrc::kWrongRoot);
 }
 
-TEST(ProsefnNegative, ThirtyThreeEntriesAreTooMany) {
+TEST(Pc3Negative, ThirtyThreeEntriesAreTooMany) {
   ServiceAuthorisationRequest r;
   for (std::uint32_t i = 0; i < kMaxServices; ++i) r.services.push_back({Role::kRelay, i});
   std::string xml = test::encode_ok(Message{r});
@@ -207,11 +207,11 @@ TEST(ProsefnNegative, ThirtyThreeEntriesAreTooMany) {
 }
 
 }  // namespace
-}  // namespace prose::prosefn
+}  // namespace prose::pc3
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 namespace {
-TEST(ProsefnNegative, ContentAfterTheRootIsRefused) {
+TEST(Pc3Negative, ContentAfterTheRootIsRefused) {
   const std::string x = test::encode_ok(Message{test::sample_request()}) + "\n<";
   auto r = Codec::decode(x);
   ASSERT_FALSE(r.ok()) << "accepted a document with content after the root";
@@ -219,4 +219,4 @@ TEST(ProsefnNegative, ContentAfterTheRootIsRefused) {
       << r.error().to_string();
 }
 }  // namespace
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

@@ -1,8 +1,8 @@
 // The NAF side of Zn (TS 29.109): BIR with Transaction-Identifier (B-TID) and NAF-Id, BIA read into a ZnKey.
-#include "prose/hss/client.h"
-#include "prose/hss/service.h"
+#include "prose/diameter/time.h"
+#include "prose/diameter_client/client.h"
 
-namespace prose::hss {
+namespace prose::diameter {
 
 namespace d = prose::diameter;
 
@@ -27,12 +27,12 @@ Result<ZnKey> HssClient::bia_key(const d::Message& bia) {
   k.impi = d::as_string(*user);
   k.ks_naf = SecretBytes(ByteView(key->data));
   PROSE_TRY(std::uint32_t ntp, d::as_u32(*expiry));
-  k.expires = ntp_to_unix(ntp);
+  k.expires = d::ntp_to_unix(ntp);
   if (const d::Avp* c = d::find(bia.avps, d::avp::kBootstrapInfoCreationTime, d::kVendor3gpp)) {
     PROSE_TRY(std::uint32_t cn, d::as_u32(*c));
-    k.created = ntp_to_unix(cn);
+    k.created = d::ntp_to_unix(cn);
   }
   return k;
 }
 
-}  // namespace prose::hss
+}  // namespace prose::diameter

@@ -1,15 +1,15 @@
-#include "prose/prosefn/codec.h"
+#include "prose/pc3/codec.h"
 
 #include <algorithm>
 #include <array>
 #include <utility>
 
-#include "prose/prosefn/constants.h"
-#include "prose/prosefn/schema.h"
-#include "prose/prosefn/syntax.h"
+#include "prose/pc3/constants.h"
+#include "prose/pc3/schema.h"
+#include "prose/pc3/syntax.h"
 #include "prose/xml/strict.h"
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 
 namespace {
 
@@ -321,4 +321,4 @@ Result<std::string> Codec::encode(const ServiceAuthorisationResponse& m) {
   return Encoder{}(m);
 }
 
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

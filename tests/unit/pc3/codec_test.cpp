@@ -6,11 +6,11 @@
 #include <regex>
 #include <set>
 
-#include "prose/prosefn/examples.h"
+#include "prose/pc3/examples.h"
 #include "prose/util/random.h"
 #include "test_util.h"
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 namespace {
 
 using test::encode_ok;
@@ -27,11 +27,11 @@ void expect_round_trip(const Message& m) {
   EXPECT_EQ(encode_ok(*back), xml);
 }
 
-TEST(ProsefnCodec, RequestRoundTrip) { expect_round_trip(Message{sample_request()}); }
+TEST(Pc3Codec, RequestRoundTrip) { expect_round_trip(Message{sample_request()}); }
 
-TEST(ProsefnCodec, ResponseRoundTrip) { expect_round_trip(Message{sample_response()}); }
+TEST(Pc3Codec, ResponseRoundTrip) { expect_round_trip(Message{sample_response()}); }
 
-TEST(ProsefnCodec, WholeRequestRejectRoundTrip) {
+TEST(Pc3Codec, WholeRequestRejectRoundTrip) {
   for (const auto& info : cause_table()) {
     ServiceAuthorisationResponse r;
     r.transaction_id = 0;
@@ -40,7 +40,7 @@ TEST(ProsefnCodec, WholeRequestRejectRoundTrip) {
   }
 }
 
-TEST(ProsefnCodec, RandomModelsRoundTrip) {
+TEST(Pc3Codec, RandomModelsRoundTrip) {
   for (int i = 0; i < 300; ++i) {
     ServiceAuthorisationResponse r;
     r.transaction_id = random_u32();
@@ -73,7 +73,7 @@ TEST(ProsefnCodec, RandomModelsRoundTrip) {
   }
 }
 
-TEST(ProsefnCodec, LargestMessagesFitTheBodyLimit) {
+TEST(Pc3Codec, LargestMessagesFitTheBodyLimit) {
   ServiceAuthorisationResponse r;
   std::vector<RelayServiceAuthorisation> v;
   for (std::uint32_t i = 0; i < kMaxServices; ++i) {
@@ -90,7 +90,7 @@ TEST(ProsefnCodec, LargestMessagesFitTheBodyLimit) {
   EXPECT_TRUE(Codec::decode_response(xml).ok());
 }
 
-TEST(ProsefnCodec, EncoderRefusesInvalidModels) {
+TEST(Pc3Codec, EncoderRefusesInvalidModels) {
   auto bad = [](auto mutate) {
     auto r = sample_response();
     mutate(std::get<RelayServiceParameters>(std::get<std::vector<RelayServiceAuthorisation>>(r.outcome)[1].outcome));
@@ -115,14 +115,14 @@ TEST(ProsefnCodec, EncoderRefusesInvalidModels) {
   EXPECT_FALSE(Codec::encode(r).ok());
 }
 
-TEST(ProsefnSchema, EmbeddedSchemaEqualsTheFile) {
+TEST(Pc3Schema, EmbeddedSchemaEqualsTheFile) {
   std::ifstream f(std::string(PROSE_SOURCE_DIR) + "/schema/pc3.xsd");
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(schema_text(), text);
 }
 
-TEST(ProsefnSchema, EnumeratesExactlyTheCauseTable) {
+TEST(Pc3Schema, EnumeratesExactlyTheCauseTable) {
   std::string xsd(schema_text());
   auto start = xsd.find("name=\"CauseType\"");
   auto end = xsd.find("</xs:simpleType>", start);
@@ -138,7 +138,7 @@ TEST(ProsefnSchema, EnumeratesExactlyTheCauseTable) {
   EXPECT_EQ(in_schema, in_table);
 }
 
-TEST(ProsefnSchema, ElementNamesOfTheCodecAppearInTheSchema) {
+TEST(Pc3Schema, ElementNamesOfTheCodecAppearInTheSchema) {
   std::string xsd(schema_text());
   for (auto n : {el::kTransactionId,  el::kRelayService,   el::kRole,     el::kRelayServiceCode, el::kAuthorisation,
                  el::kResponseAccept, el::kResponseReject, el::kCause,    el::kPkmfAddress,      el::kHost,
@@ -151,12 +151,12 @@ TEST(ProsefnSchema, ElementNamesOfTheCodecAppearInTheSchema) {
 }
 
 }  // namespace
-}  // namespace prose::prosefn
+}  // namespace prose::pc3
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 namespace {
 
-TEST(ProsefnExamples, EveryExampleRoundTripsAndIsSchemaValid) {
+TEST(Pc3Examples, EveryExampleRoundTripsAndIsSchemaValid) {
   for (const auto& e : example_list()) {
     SCOPED_TRACE(std::string(e.name));
     auto m = example(e.name);
@@ -168,4 +168,4 @@ TEST(ProsefnExamples, EveryExampleRoundTripsAndIsSchemaValid) {
 }
 
 }  // namespace
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

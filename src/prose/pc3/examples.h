@@ -5,9 +5,9 @@
 #include <span>
 #include <string_view>
 
-#include "prose/prosefn/messages.h"
+#include "prose/pc3/messages.h"
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 
 struct ExampleInfo {
   std::string_view name;
@@ -18,4 +18,4 @@ std::span<const ExampleInfo> example_list();
 // kInvalidArgument for an unknown kind (naming the kinds).
 Result<Message> example(std::string_view kind);
 
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

@@ -1,9 +1,9 @@
-#include "prose/prosefn/examples.h"
+#include "prose/pc3/examples.h"
 
 #include <array>
 #include <string>
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 namespace {
 
 constexpr std::array<ExampleInfo, 4> kExamples{{
@@ -75,4 +75,4 @@ Result<Message> example(std::string_view kind) {
   return fail(Errc::kInvalidArgument, "unknown example '" + std::string(kind) + "' (one of: " + names + ")");
 }
 
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

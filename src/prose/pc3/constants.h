@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 
 // Limits (schema/pc3.xsd has the same maxOccurs / maxLength).
 inline constexpr std::size_t kMaxServices = 32;                  // (role, RSC) entries in one request or response
@@ -51,4 +51,4 @@ inline constexpr std::string_view kMaxOffset = "max-UTC-counter-offset";
 inline constexpr std::string_view kAnnouncePeriod = "announce-period";
 }  // namespace el
 
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-namespace prose::prosefn::detail {
+namespace prose::pc3::detail {
 
 // LDH labels of 1..63 characters separated by dots, at most 253 characters (RFC 1035 / RFC 1123); an IPv4 dotted
 // quad also matches.
@@ -11,4 +11,4 @@ bool is_dns_name(std::string_view s);
 // A DNS name or an IPv6 address in text form without brackets (inet_pton).
 bool is_host(std::string_view s);
 
-}  // namespace prose::prosefn::detail
+}  // namespace prose::pc3::detail

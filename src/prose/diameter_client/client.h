@@ -19,7 +19,7 @@
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
 
-namespace prose::hss {
+namespace prose::diameter {
 
 struct ClientConfig {
   std::string host = "127.0.0.1";
@@ -121,4 +121,4 @@ class HssClient {
   AnswerCode last_;
 };
 
-}  // namespace prose::hss
+}  // namespace prose::diameter

@@ -1,4 +1,4 @@
-// XML codec for the PC3 service authorisation messages (prose/prosefn/messages.h). Same design as the PC8 codec:
+// XML codec for the PC3 service authorisation messages (prose/pc3/messages.h). Same design as the PC8 codec:
 // libxml2 parses the document and validates it against schema/pc3.xsd (element order, occurrence counts, exact
 // hex lengths, value ranges, the namespace, no repeated (role, RSC)); the codec adds the rules the schema cannot
 // express (body size, no DTD, XML 1.0 in UTF-8, no namespace prefix, attribute or processing instruction, IPv6
@@ -10,11 +10,11 @@
 #include <string>
 #include <string_view>
 
-#include "prose/prosefn/messages.h"
+#include "prose/pc3/messages.h"
 #include "prose/util/result.h"
 #include "prose/xml/errc.h"
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 
 // Classes of decode failure (shared by the strict codecs, prose/xml/errc.h). Error::message starts with the
 // class token ("schema-invalid: ..."); decode_errc_of() recovers the class from an Error of Codec::decode.
@@ -34,4 +34,4 @@ class Codec {
   static Result<std::string> encode(const ServiceAuthorisationResponse& m);
 };
 
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

@@ -11,10 +11,10 @@
 #include <variant>
 #include <vector>
 
-#include "prose/prosefn/cause.h"
+#include "prose/pc3/cause.h"
 #include "prose/util/result.h"
 
-namespace prose::prosefn {
+namespace prose::pc3 {
 
 // The role a UE asks to be authorised for.
 enum class Role : std::uint8_t { kRemoteUe = 1, kRelay = 2 };
@@ -80,4 +80,4 @@ Status validate(const ServiceAuthorisationRequest& m);
 Status validate(const ServiceAuthorisationResponse& m);
 Status validate(const Message& m);
 
-}  // namespace prose::prosefn
+}  // namespace prose::pc3

@@ -1,0 +1,1 @@
+target_link_libraries(unit_${m} PRIVATE LibXml2::LibXml2)

@@ -1,0 +1,1 @@
+target_link_libraries(unit_${m} PRIVATE prose_store)
