@@ -8,14 +8,16 @@ WORK=$2
 rm -rf "$WORK"
 mkdir -p "$WORK"
 HSS_PID=""
+TSHARK_PID=""
 cleanup() {
   [ -n "$HSS_PID" ] && kill "$HSS_PID" 2>/dev/null
+  [ -n "$TSHARK_PID" ] && kill "$TSHARK_PID" 2>/dev/null
   wait 2>/dev/null
 }
 trap cleanup EXIT
 die() {
   echo "FAIL: $*"
-  for f in "$WORK"/hss.err "$WORK"/boot.out "$WORK"/neg.err; do [ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }; done
+  for f in "$WORK"/hss.err "$WORK"/boot.out "$WORK"/neg.err "$WORK"/tshark.err "$WORK"/ub.txt; do [ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }; done
   exit 1
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -37,6 +39,12 @@ HSS_PID=$!
 for _ in $(seq 1 100); do grep -q "^Ub:" "$WORK/hss.out" 2>/dev/null && break; sleep 0.1; done
 grep -q "^Ub: http://127.0.0.1:$UB_PORT/" "$WORK/hss.out" || die "hss did not report its Ub URL"
 BSF="http://127.0.0.1:$UB_PORT/"
+
+# A live capture of Ub on loopback (tshark, a decoder we did not write) for the first bootstrap and the resync.
+tshark -i lo -f "tcp port $UB_PORT" -w "$WORK/ub.pcap" > /dev/null 2> "$WORK/tshark.err" &
+TSHARK_PID=$!
+for _ in $(seq 1 100); do grep -q "Capturing on" "$WORK/tshark.err" 2>/dev/null && break; sleep 0.1; done
+grep -q "Capturing on" "$WORK/tshark.err" || die "tshark did not start capturing"
 
 # --- a fresh USIM: B-TID and the PKMF's TLS 1.3 key -------------------------------------------------------------
 "$PROSE" gba bootstrap --bsf "$BSF" --imsi "$IMSI" --k "$K" --opc "$OPC" --naf-fqdn pkmf.prose.test --json \
@@ -68,6 +76,30 @@ python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o["ok"] and 
   "$WORK/sync.out" || die "resynchronised flag"
 grep -q "resync sqn_ms=" "$WORK/hss.err" || die "hss log has no resync"
 echo "ok   resynchronisation with AUTS"
+
+# --- tshark decodes the HTTP Digest AKA exchange ----------------------------------------------------------------------
+sleep 0.5
+kill -INT "$TSHARK_PID"
+wait "$TSHARK_PID" 2>/dev/null
+TSHARK_PID=""
+tshark -r "$WORK/ub.pcap" -d "tcp.port==$UB_PORT,http" -V > "$WORK/ub.txt" 2> "$WORK/ub.err" || die "tshark -r failed"
+grep -q "Malformed" "$WORK/ub.txt" && die "tshark marks a Ub frame as Malformed"
+fields() { tshark -r "$WORK/ub.pcap" -d "tcp.port==$UB_PORT,http" -Y "$1" -T fields -e "$2" 2> /dev/null; }
+# Three runs (TLS 1.3 key, TLS 1.2 key, resync): each a GET with the IMPI and no response, a 401 with the AKA
+# challenge, a GET with the response, a 200 with the B-TID; the resync adds a GET with auts and a second 401.
+CHALLENGES=$(fields 'http.response.code == 401' http.www_authenticate)
+[ "$(echo "$CHALLENGES" | grep -c 'algorithm=AKAv1-MD5')" -ge 4 ] || die "401s with AKAv1-MD5: $CHALLENGES"
+echo "$CHALLENGES" | grep -q 'nonce="[A-Za-z0-9+/=]\{44,\}"' || die "no base64(RAND || AUTN) nonce in: $CHALLENGES"
+echo "$CHALLENGES" | grep -q 'qop="auth-int"' || die "no qop auth-int in: $CHALLENGES"
+AUTHS=$(fields 'http.request.method == "GET"' http.authorization)
+echo "$AUTHS" | grep -q "username=\"$IMSI@ims.mnc001.mcc001.3gppnetwork.org\"" || die "no IMPI in: $AUTHS"
+echo "$AUTHS" | grep -q 'response="[0-9a-f]\{32\}"' || die "no Digest response in: $AUTHS"
+[ "$(echo "$AUTHS" | grep -c 'auts=')" -eq 1 ] || die "expected one request with auts: $AUTHS"
+[ "$(fields 'http.response.code == 200' http.content_type | grep -c '^application/vnd.3gpp.bsf+xml')" -eq 3 ] \
+  || die "expected three 200s with application/vnd.3gpp.bsf+xml"
+grep -q "Authentication-Info: .*rspauth=" "$WORK/ub.txt" || die "no rspauth in the 200s"
+grep -q "btid" "$WORK/ub.txt" || die "tshark's XML dissector shows no <btid>"
+echo "ok   tshark decodes Ub: $(echo "$CHALLENGES" | grep -c .) challenges, AKAv1-MD5, auts once, three 200s with the B-TID"
 
 # --- refusals and bad input ------------------------------------------------------------------------------------------
 expect_exit() {  # expect_exit CODE NEEDLE CMD...
