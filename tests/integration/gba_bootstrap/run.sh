@@ -9,7 +9,9 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 HSS_PID=""
 TSHARK_PID=""
+PF_PID=""
 cleanup() {
+  [ -n "$PF_PID" ] && kill "$PF_PID" 2>/dev/null
   [ -n "$HSS_PID" ] && kill "$HSS_PID" 2>/dev/null
   [ -n "$TSHARK_PID" ] && kill "$TSHARK_PID" 2>/dev/null
   wait 2>/dev/null
@@ -17,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 die() {
   echo "FAIL: $*"
-  for f in "$WORK"/hss.err "$WORK"/boot.out "$WORK"/neg.err "$WORK"/tshark.err "$WORK"/ub.txt; do [ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }; done
+  for f in "$WORK"/hss.err "$WORK"/boot.out "$WORK"/neg.err "$WORK"/tshark.err "$WORK"/ub.txt "$WORK"/pf.err "$WORK"/pc3.out; do [ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }; done
   exit 1
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -100,6 +102,49 @@ echo "$AUTHS" | grep -q 'response="[0-9a-f]\{32\}"' || die "no Digest response i
 grep -q "Authentication-Info: .*rspauth=" "$WORK/ub.txt" || die "no rspauth in the 200s"
 grep -q "btid" "$WORK/ub.txt" || die "tshark's XML dissector shows no <btid>"
 echo "ok   tshark decodes Ub: $(echo "$CHALLENGES" | grep -c .) challenges, AKAv1-MD5, auts once, three 200s with the B-TID"
+
+# --- the ProSe Function as a NAF: openssl s_client with the B-TID gets the PC3 answer for the subscriber ----------------
+# `prose prose-function` in [tls] mode = "gba" takes Ks_(ext)_NAF from this BSF over Zn (Diameter on $PORT) and
+# authorises the IMSI behind the IMPI the BSF returned; `openssl s_client` is the UE's TLS (a peer we did not write).
+PF_PORT=$(free_port)
+"$PROSE" pkmf example-config --dir "$WORK/pf" --hss-port "$PORT" > /dev/null || die "pkmf example-config"
+"$PROSE" prose-function example-config --dir "$WORK/pf" --port "$PF_PORT" > /dev/null || die "prose-function example-config"
+"$PROSE" admin --config "$WORK/pf/pkmf.toml" ue-add --imsi "$IMSI" --rsc 00abcd > /dev/null || die "admin ue-add"
+python3 - "$WORK/pf/prose-function.toml" "$PORT" <<'PY' || die "gba config"
+import re, sys
+path, port = sys.argv[1], sys.argv[2]
+text = open(path).read()
+text = re.sub(r"\[tls\]\n(?:[^\[]*\n)", '[tls]\nmode = "gba"\nnaf_fqdn = "pf.prose.test"\n\n', text, count=1)
+text += "\n[hss]\nhost = \"127.0.0.1\"\nport = %s\n" % port
+open(path, "w").write(text)
+PY
+"$PROSE" prose-function --config "$WORK/pf/prose-function.toml" > "$WORK/pf.out" 2> "$WORK/pf.err" &
+PF_PID=$!
+for _ in $(seq 1 100); do grep -q "listening" "$WORK/pf.out" 2>/dev/null && break; sleep 0.1; done
+grep -q "listening on https port $PF_PORT" "$WORK/pf.out" || die "prose-function did not start"
+"$PROSE" gba bootstrap --bsf "$BSF" --imsi "$IMSI" --k "$K" --opc "$OPC" --naf-fqdn pf.prose.test --json \
+  > "$WORK/pfboot.out" || die "bootstrap for the ProSe Function"
+BTID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["btid"])' "$WORK/pfboot.out")
+KS_NAF=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ks_naf"])' "$WORK/pfboot.out")
+"$PROSE" prose-function example request > "$WORK/pc3-request.xml" || die "example request"
+pc3() {  # pc3 IDENTITY KEY TLS-FLAG: one PC3 request over openssl s_client
+  { printf 'POST /prose/pc3 HTTP/1.1\r\nHost: pf\r\nContent-Type: application/vnd.3gpp.prose-pc3+xml\r\n'
+    printf 'Content-Length: %s\r\nConnection: close\r\n\r\n' "$(wc -c < "$WORK/pc3-request.xml")"
+    cat "$WORK/pc3-request.xml"; } | timeout 20 openssl s_client -connect "127.0.0.1:$PF_PORT" -psk_identity "$1" \
+    -psk "$2" "$3" -quiet 2>&1
+}
+pc3 "$BTID" "$KS_NAF" -tls1_3 > "$WORK/pc3.out"
+grep -q "^HTTP/1.1 200" "$WORK/pc3.out" || die "no 200 from the ProSe Function over PSK-TLS"
+sed -n '/<?xml/,$p' "$WORK/pc3.out" > "$WORK/pc3-response.xml"
+"$PROSE" prose-function validate "$WORK/pc3-response.xml" > /dev/null || die "the PC3 answer is not valid"
+grep -q "<authorised-rsc>00abcd\|<relay-service-code>00abcd" "$WORK/pc3-response.xml" || die "00abcd not authorised"
+grep -q "peer=imsi-$IMSI outcome=granted" "$WORK/pf.err" || die "the ProSe Function did not authorise the IMSI of the B-TID"
+pc3 "$BTID" 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff -tls1_3 > "$WORK/pc3-bad.out"
+grep -q "^HTTP/1.1" "$WORK/pc3-bad.out" && die "a wrong Ks_NAF got an answer"
+pc3 "AAAAAAAAAAAAAAAAAAAAAA==@bsf.prose.lab" "$KS_NAF" -tls1_3 > "$WORK/pc3-bad.out"
+grep -q "^HTTP/1.1" "$WORK/pc3-bad.out" && die "an unknown B-TID got an answer"
+grep -q "refused: .*5403" "$WORK/pf.err" || die "no Zn refusal (5403) logged for the unknown B-TID"
+echo "ok   ProSe Function in gba mode: openssl s_client with the B-TID gets the PC3 answer; wrong key, unknown B-TID refused"
 
 # --- refusals and bad input ------------------------------------------------------------------------------------------
 expect_exit() {  # expect_exit CODE NEEDLE CMD...
