@@ -53,7 +53,8 @@ bool Demo::setup_pkmf_tls(const std::string& pkmf_config) {
   std::string text = read_file(pkmf_config);
   // The [tls] section up to the next section: gba mode instead of the certificate files. The PKMF's own
   // certificate is no longer used; the agents trust it because it proves Ks_NAF.
-  const std::regex tls(R"((^|\n)\[tls\]\n(?:[^\[][^\n]*\n|\n)*)");
+  // Lines not starting a section; a blank line is only "\n" (so the next section header is never taken in).
+  const std::regex tls(R"((^|\n)\[tls\]\n(?:[^\[\n][^\n]*\n|\n)*)");
   if (!std::regex_search(text, tls)) return step_fail("the PKMF example configuration has no [tls]: " + pkmf_config);
   const std::string gba_tls =
       "$1[tls]\nmode = \"gba\"\nnaf_fqdn = \"pkmf.prose.test\"\nrelay_imsis = { r1 = \"" + relay_imsi_ + "\" }\n\n";
