@@ -1,6 +1,7 @@
 // `prose demo` (docs/demo.md): the whole requirement end to end as separate processes on loopback. One class, its
 // parts in files of one job each:
-//   demo_setup.cpp     the network functions: HSS, PKMF and ProSe Function, the capture taps, the UDP echo server
+//   demo_setup.cpp     the network functions: HSS/BSF, PKMF and ProSe Function, the capture taps, the UDP echo server
+//   demo_configs.cpp   the TLS part of the servers' and agents' configurations: GBA (default) or certificates
 //   demo_flow.cpp      the three phases of the flow and the checks between them
 //   demo_children.cpp  the agents' processes: starting, stopping, reading their lines
 //   demo_trace.cpp     the trace: the agents' lines and the Diameter messages in time order, the captures
@@ -39,16 +40,25 @@ inline std::int64_t now_us() {
 // Registered ports the capture shows the servers on (the taps map the real ports to these).
 constexpr std::uint16_t kHttpsPort = 443;      // PC3 and PC8 over TLS (IANA https)
 constexpr std::uint16_t kDiameterPort = 3868;  // IANA diameter
+constexpr std::uint16_t kHttpPort = 80;        // Ub (HTTP Digest AKA) to the BSF
+
+// How the agents authenticate to the ProSe Function and the PKMF (`prose demo --tls`).
+enum class TlsMode {
+  kGba,          // GBA: Ub bootstrap with the BSF, PSK-TLS with the B-TID (the PKMF takes Ks_NAF over Zn)
+  kCertificate,  // client certificates of the demo's test PKI
+};
 
 class Demo {
  public:
-  Demo(fs::path out, bool json) : out_(std::move(out)), json_(json), os_(json ? std::cerr : std::cout) {
+  Demo(fs::path out, bool json, TlsMode tls)
+      : out_(std::move(out)), json_(json), tls_(tls), os_(json ? std::cerr : std::cout) {
     tr_ = json ? stderr : stdout;
   }
   ~Demo() {
     stop_all();
     hss_tap_.reset();
     https_tap_.reset();
+    ub_tap_.reset();
   }
 
   // 0 when every step worked (and, with --json, the summary says so).
@@ -112,8 +122,17 @@ class Demo {
   // ---- the network functions (demo_setup.cpp) ----
   bool must(const std::vector<std::string>& args, const std::string& what);
   bool setup();
-  // The agents know only the ProSe Function's address (and their TLS files): the PKMF address, the discovery
-  // settings and, from the PKMF, the discovery keys come from there.
+
+  // ---- the TLS part of the configurations (demo_configs.cpp) ----
+  bool gba() const { return tls_ == TlsMode::kGba; }
+  const char* tls_name() const { return gba() ? "gba" : "certificate"; }
+  // GBA: the HSS/BSF serves Ub (through the demo's tap) and holds the relay's subscription.
+  bool setup_bsf(const fs::path& hss_config);
+  // GBA: the PKMF's [tls] in gba mode, the relay's IMSI mapped to relay r1.
+  bool setup_pkmf_tls(const std::string& pkmf_config);
+  // The agents know only the ProSe Function's address (and their TLS files, or with GBA the BSF's address and their
+  // USIM): the PKMF address, the discovery settings and, from the PKMF, the discovery keys come from there.
+  // `base` names the agent's certificate (relay-r1, ue-<IMSI>); the relay's USIM is the demo's relay subscription.
   std::string prose_function_section(const std::string& base);
   std::string sidelink(std::uint16_t port, std::vector<std::uint16_t> peers);
   std::uint16_t start_echo();
@@ -157,10 +176,13 @@ class Demo {
 
   fs::path out_;
   bool json_ = false;
+  TlsMode tls_ = TlsMode::kGba;
   std::ostream& os_;  // the trace: stdout, or stderr with --json (stdout then holds only the summary)
   std::FILE* tr_ = stdout;
   std::string exe_;
-  std::uint16_t hss_port_ = 0, pkmf_port_ = 0, echo_port_ = 0, relay_port_ = 0;
+  std::uint16_t hss_port_ = 0, pkmf_port_ = 0, echo_port_ = 0, relay_port_ = 0, ub_port_ = 0;
+  // The relay's subscription (GBA: it bootstraps with its own USIM, mapped to relay r1 by the PKMF).
+  std::string relay_imsi_ = "001010000000901", relay_k_, relay_opc_;
   std::vector<Ue> ues_{{"ue1", "001010000000101", 0x00b001, "", "", 0, 0},
                        {"ue2", "001010000000102", 0x00b002, "", "", 0, 0}};
   std::vector<Child> children_;
@@ -175,7 +197,7 @@ class Demo {
   std::mutex cap_mu_;  // frames_ and ip_id_: the taps' threads and the line reader add to them
   std::vector<Captured> frames_;
   std::uint16_t ip_id_ = 1;
-  std::unique_ptr<demo::TcpTap> hss_tap_, https_tap_;
+  std::unique_ptr<demo::TcpTap> hss_tap_, https_tap_, ub_tap_;
   std::map<std::string, int> pc5_sent_;  // PC5 signalling messages by type, from the agents' PC5 lines
   int echo_fd_ = -1;
   std::atomic<bool> echo_stop_{false};

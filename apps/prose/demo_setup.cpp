@@ -1,4 +1,4 @@
-// `prose demo`: the network functions the agents use: HSS, PKMF and ProSe Function (with their configuration
+// `prose demo`: the network functions the agents use: HSS/BSF, PKMF and ProSe Function (with their configuration
 // and subscribers), the capture taps in front of them, the upstream UDP echo server (demo_run.h).
 #include <poll.h>
 #include <sys/socket.h>
@@ -56,8 +56,10 @@ bool Demo::setup() {
   };
   hss_tap_ = std::make_unique<demo::TcpTap>(hss_port_, kDiameterPort, record_diameter);
   https_tap_ = std::make_unique<demo::TcpTap>(pkmf_port_, kHttpsPort, record);
-  os_ << "== Setup: HSS, PKMF (SQLite, test PKI), relay and Remote UEs as separate processes; output in "
-      << out_.string() << "\n";
+  os_ << "== Setup: HSS/BSF, PKMF (SQLite, test PKI), relay and Remote UEs as separate processes; TLS "
+      << (gba() ? "with GBA (Ub bootstrap with the BSF, PSK-TLS with the B-TID, Zn at the PKMF)"
+                : "with client certificates")
+      << "; output in " << out_.string() << "\n";
   fs::path hdir = out_ / "hss", pdir = out_ / "pkmf";
   if (!must({exe_, "hss", "example-config", "--dir", hdir.string(), "--port", std::to_string(hss_port_)},
             "hss example-config"))
@@ -70,12 +72,14 @@ bool Demo::setup() {
               "hss add-subscriber"))
       return false;
   }
+  if (gba() && !setup_bsf(hdir / "hss.toml")) return false;
   if (!must({exe_, "pkmf", "example-config", "--dir", pdir.string(), "--port", std::to_string(pkmf_port_),
              "--mikey-port", "0", "--hss-port", std::to_string(hss_tap_->port()), "--ue", ues_[0].imsi, "--ue",
              ues_[1].imsi, "--relay", "r1"},
             "pkmf example-config"))
     return false;
   std::string pcfg = (pdir / "pkmf.toml").string();
+  if (gba() && !setup_pkmf_tls(pcfg)) return false;
   for (auto& u : ues_)
     if (!must({exe_, "admin", "--config", pcfg, "ue-add", "--imsi", u.imsi, "--rsc", "abcd"}, "admin ue-add"))
       return false;
@@ -105,16 +109,13 @@ bool Demo::setup() {
   os_ << "   HSS on 127.0.0.1:" << hss_port_ << ", PKMF and ProSe Function on https://127.0.0.1:" << pkmf_port_
       << ", upstream UDP echo on 127.0.0.1:" << echo_port_
       << "; the demo's capture taps: Diameter via :" << hss_tap_->port() << " (shown as TCP " << kDiameterPort
-      << "), HTTPS via :" << https_tap_->port() << " (shown as TCP " << kHttpsPort << ")\n";
+      << "), HTTPS via :" << https_tap_->port() << " (shown as TCP " << kHttpsPort << ")";
+  if (gba())
+    os_ << ", Ub to the BSF on 127.0.0.1:" << ub_port_ << " via :" << ub_tap_->port() << " (shown as TCP " << kHttpPort
+        << ")";
+  os_ << "\n";
   phase_end("setup");
   return true;
-}
-
-std::string Demo::prose_function_section(const std::string& base) {
-  fs::path pki = out_ / "pkmf" / "pki";
-  return "[prose_function]\nhost = \"127.0.0.1\"\nport = " + std::to_string(https_tap_->port()) + "\nca = \"" +
-         (pki / "ca.pem").string() + "\"\ncert = \"" + (pki / (base + ".pem")).string() + "\"\nkey = \"" +
-         (pki / (base + ".key")).string() + "\"\nkeylog = \"" + (out_ / "tls-keys.log").string() + "\"\n";
 }
 
 std::string Demo::sidelink(std::uint16_t port, std::vector<std::uint16_t> peers) {

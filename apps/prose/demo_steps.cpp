@@ -9,7 +9,9 @@ namespace prose::cli::demo {
 namespace {
 
 constexpr std::array<RequirementStep, 13> kSteps{{
-    {"0", "ProSe Function: PC3 service authorisation (role, PKMF address, discovery settings); discovery keys (PC8)"},
+    {"0",
+     "ProSe Function: PC3 service authorisation (role, PKMF address, discovery settings); discovery keys (PC8); "
+     "with GBA first the Ub bootstrap with the BSF (B-TID) and Zn at the PKMF (Ks_NAF for PSK-TLS)"},
     {"1a", "Remote UE -> PKMF: Key Request (PRUK delivery, UE address, PRUK IDs held)"},
     {"1b", "PKMF -> Remote UE: Key Response (Key Type ID, PMK ID, PMK)"},
     {"1c", "PKMF -> Remote UE: MIKEY I_MESSAGE with the PRUK (IDi = Key Type ID || PRUK ID @ PKMF FQDN)"},
@@ -38,6 +40,8 @@ std::string command_name(std::uint32_t code, bool request) {
       return request ? "Disconnect-Peer-Request (DPR" : "Disconnect-Peer-Answer (DPA";
     case diameter::cmd::kMultimediaAuth:
       return request ? "Multimedia-Auth-Request (MAR" : "Multimedia-Auth-Answer (MAA";
+    case diameter::cmd::kBootstrappingInfo:
+      return request ? "Bootstrapping-Info-Request (BIR" : "Bootstrapping-Info-Answer (BIA";
     case diameter::cmd::kGbaPushInfo:
       return request ? "GBA-Push-Info-Request (GPR" : "GBA-Push-Info-Answer (GPA";
     default:
@@ -80,6 +84,7 @@ std::optional<std::size_t> step_index(std::string_view id) {
 
 std::string message_step(const std::string& from, const std::string& to, const std::string& text) {
   if (starts(text, "PC3 ") || starts(text, "PC8 Discovery Key")) return "0";
+  if (starts(text, "Ub ")) return "0";  // GBA bootstrap with the BSF: the agent's TLS identity for PC3 and PC8
   if (starts(text, "PC8 Key Request (PRUK delivery")) return "1a";
   if (starts(text, "PC8 Key Request")) return "4a";
   if (starts(text, "PC8 Key Response")) return is_relay(to) ? "4c" : "1b";
@@ -99,7 +104,7 @@ std::string message_step(const std::string& from, const std::string& to, const s
 }
 
 std::string event_step(const std::string& who, const std::string& name, const std::string& text) {
-  if (name == "authorised" || name == "psdk") return "0";
+  if (name == "authorised" || name == "psdk" || name == "gba") return "0";
   if (name == "pruk") return has(text, "GBA Push") ? "5b" : "1d";
   if (name == "discovered") return "2";
   if (name == "kd") return is_relay(who) ? "4c" : "5b";
@@ -126,11 +131,23 @@ std::string describe_diameter(const diameter::Message& m) {
       s += ", SIP-Number-Auth-Items " + std::to_string(be32(a.data));
     } else if (a.code == diameter::avp::kSipAuthDataItem) {
       s += m.is_request() ? ", SIP-Auth-Data-Item (scheme)" : ", SIP-Auth-Data-Item (RAND||AUTN, XRES, CK, IK)";
+    } else if (a.code == diameter::avp::kTransactionIdentifier) {
+      s += ", Transaction-Identifier (B-TID) " + std::string(a.data.begin(), a.data.end());
+    } else if (a.code == diameter::avp::kNafId) {
+      s += ", NAF-Id " + to_hex(a.data);
+    } else if (a.code == diameter::avp::kMeKeyMaterial) {
+      s += ", ME-Key-Material (Ks_NAF)";
     } else if (a.code == diameter::avp::kGbaPushInfo) {
       s += ", GBA-Push-Info " + std::to_string(a.data.size()) + " octets";
     }
   }
   return s + ")";
+}
+
+std::string diameter_step(const diameter::Message& m) {
+  if (m.command_code == diameter::cmd::kDeviceWatchdog || m.command_code == diameter::cmd::kDisconnectPeer) return "-";
+  if (m.command_code == diameter::cmd::kBootstrappingInfo || m.application_id == diameter::app::kZn) return "0";
+  return "4b";
 }
 
 std::vector<std::string> message_fields(const std::string& text) {

@@ -27,9 +27,12 @@ std::string message_step(const std::string& from, const std::string& to, const s
 // The step of an agent event (EVT line: who, name, text) or "-".
 std::string event_step(const std::string& who, const std::string& name, const std::string& text);
 
-// One line for a Diameter message seen between the PKMF and the HSS/BSF (step 4b): command, application and the
-// fields a reader follows (User-Name, P-TID, Result-Code, what the answer carries).
+// One line for a Diameter message seen between the PKMF and the HSS/BSF (step 4b; Zn for a B-TID: step 0): command,
+// application and the fields a reader follows (User-Name, P-TID, B-TID, Result-Code, what the answer carries).
 std::string describe_diameter(const diameter::Message& m);
+// The step of a Diameter message between the PKMF and the HSS/BSF: "0" on Zn (the keys of an agent's B-TID),
+// "-" for watchdog and disconnect, "4b" otherwise.
+std::string diameter_step(const diameter::Message& m);
 
 // The fields of a message text "Name (a, b, c)": {"a", "b", "c"} (commas inside brackets do not split);
 // empty when there are none.

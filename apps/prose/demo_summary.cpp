@@ -118,6 +118,7 @@ std::string Demo::write_chart() const {
 bool Demo::finish(bool ok) {
   hss_tap_.reset();  // no more segments
   https_tap_.reset();
+  ub_tap_.reset();
   release(INT64_MAX);
   const double elapsed = since_start();
   std::string pcap = (out_ / "demo.pcap").string();
@@ -134,6 +135,10 @@ bool Demo::finish(bool ok) {
   for (const auto& u : ues_) ue_results.push_back(ue_result(u));
 
   os_ << "== Summary\n";
+  os_ << "   TLS to the ProSe Function and the PKMF: "
+      << (gba() ? "gba (PSK-TLS with the B-TID of a Ub bootstrap; the PKMF took Ks_NAF from the BSF over Zn)"
+                : "certificate (client certificates of the test PKI)")
+      << "\n";
   for (const auto& e : events_)
     if (e.name == "authorised" || e.name == "psdk" || e.name == "discovered" || e.name == "pruk" || e.name == "kd" ||
         e.name == "ready" || e.name == "secured")
@@ -156,9 +161,9 @@ bool Demo::finish(bool ok) {
   for (const auto& [name, n] : pc5_sent_) os_ << " " << name << "=" << n;
   os_ << "\n";
   const std::string tls_log = (out_ / "tls-keys.log").string(), pc5_log = (out_ / "pc5-keys.log").string();
-  os_ << "   pcap (the whole run: PC3/PC8 over TLS on TCP 443, Diameter on TCP 3868, MIKEY on UDP 2269, PC5 "
-         "frames as UDP): "
-      << pcap << " (" << writer.frames() << " frames)\n";
+  os_ << "   pcap (the whole run: PC3/PC8 over TLS on TCP 443, Diameter on TCP 3868, "
+      << (gba() ? "Ub as HTTP on TCP 80, " : "") << "MIKEY on UDP 2269, PC5 frames as UDP): " << pcap << " ("
+      << writer.frames() << " frames)\n";
   os_ << "   TLS key log (SSLKEYLOGFILE format): " << tls_log << "\n";
   os_ << "   PC5 key log (docs/wireshark.md): " << pc5_log << "\n";
   os_ << "   Wireshark (after make wireshark): tshark -r " << pcap << " -o tls.keylog_file:" << tls_log
@@ -194,6 +199,7 @@ void Demo::print_json(bool ok, const std::string& code, const std::string& messa
   J j = J::object();
   j["ok"] = ok;
   j["error"] = ok ? J(nullptr) : J{{"code", code}, {"message", message}};
+  j["tls_mode"] = tls_name();
   j["elapsed_s"] = elapsed;
   J st = J::array();
   for (std::size_t i = 0; i < steps.size(); ++i) {

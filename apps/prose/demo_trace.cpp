@@ -65,6 +65,9 @@ void Demo::on_line(const std::string& who, const std::string& l, std::int64_t us
   const double t = seconds(us);
   if (l.rfind("MSC|", 0) == 0) {
     auto v = split(l.substr(4), 3);
+    // The agents name the BSF of their Ub exchange "BSF": it is the HSS/BSF of the Diameter lines.
+    for (std::size_t i = 0; i < 2 && v.size() == 3; ++i)
+      if (v[i] == "BSF") v[i] = "HSS/BSF";
     if (v.size() == 3) trace({t, demo::message_step(v[0], v[1], v[2]), v[0], v[1], v[2], false, ""});
   } else if (l.rfind("EVT|", 0) == 0) {
     auto v = split(l.substr(4), 2);
@@ -107,11 +110,9 @@ void Demo::on_diameter(bool from_hss, std::uint16_t client_port, ByteView chunk)
     auto m = diameter::decode(ByteView(buf.data(), **len));
     const std::string text =
         m.ok() ? "Diameter " + demo::describe_diameter(*m) : "Diameter message (" + m.error().message + ")";
-    // Watchdog and disconnect keep or end the connection: not part of step 4b.
-    const bool upkeep = m.ok() && (m->command_code == diameter::cmd::kDeviceWatchdog ||
-                                   m->command_code == diameter::cmd::kDisconnectPeer);
+    // Watchdog and disconnect keep or end the connection: outside the flow. Zn belongs to the agents' TLS (step 0).
     diameter_pending_.push_back({us, "", "",
-                                 Traced{0, upkeep ? "-" : "4b", from_hss ? "HSS/BSF" : "PKMF",
+                                 Traced{0, m.ok() ? demo::diameter_step(*m) : "4b", from_hss ? "HSS/BSF" : "PKMF",
                                         from_hss ? "PKMF" : "HSS/BSF", text, false, ""}});
     buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(**len));
   }

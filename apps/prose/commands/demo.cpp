@@ -1,6 +1,6 @@
-// prose demo [--out DIR] [--json]: the whole requirement end to end as separate processes on loopback, its trace
-// tagged with the requirement's steps, a sequence chart (demo.html) and, with --json, a summary (docs/demo.md). The
-// run itself is demo::Demo (demo_run.h).
+// prose demo [--out DIR] [--tls gba|certificate] [--json]: the whole requirement end to end as separate processes on
+// loopback, its trace tagged with the requirement's steps, a sequence chart (demo.html) and, with --json, a summary
+// (docs/demo.md). The run itself is demo::Demo (demo_run.h).
 #include <filesystem>
 #include <string>
 
@@ -14,13 +14,21 @@ void register_demo(CLI::App& app) {
   auto* cmd = app.add_subcommand("demo", "Run HSS, PKMF, a relay and two Remote UEs end to end (docs/demo.md)");
   auto* out = new std::string;
   cmd->add_option("--out", *out, "Output directory (default: a fresh temporary directory)");
+  auto* tls = new std::string("gba");
+  cmd->add_option("--tls", *tls,
+                  "How the relay and the Remote UEs authenticate to the ProSe Function and the PKMF: gba (GBA "
+                  "bootstrap with the BSF over Ub, then PSK-TLS with the B-TID) or certificate (client certificates "
+                  "of the demo's test PKI)")
+      ->check(CLI::IsMember({"gba", "certificate"}))
+      ->capture_default_str();
   bool* json = add_own_json_flag(
-      cmd, {"elapsed_s", "steps", "remote_ues", "user_data_octets", "phases", "pc5_signalling", "files"});
-  cmd->callback([out, json] {
+      cmd, {"tls_mode", "elapsed_s", "steps", "remote_ues", "user_data_octets", "phases", "pc5_signalling", "files"});
+  cmd->callback([out, tls, json] {
     std::filesystem::path dir =
         out->empty() ? std::filesystem::temp_directory_path() / ("prose-demo-" + std::to_string(random_u32()))
                      : std::filesystem::path(*out);
-    demo::Demo d(std::filesystem::absolute(dir), *json);
+    demo::Demo d(std::filesystem::absolute(dir), *json,
+                 *tls == "certificate" ? demo::TlsMode::kCertificate : demo::TlsMode::kGba);
     int rc = d.main();
     // With --json the summary on stdout says what failed; nothing else is printed.
     if (rc != 0) throw Exit(kExitFailure, *json ? "" : "demo failed");

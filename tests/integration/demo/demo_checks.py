@@ -84,6 +84,8 @@ def check_json(d):
     check_keys(s, "$")
     if s.get("ok") is not True or "error" not in s or s["error"] is not None:
         fail(f"ok/error: {s.get('ok')!r} {s.get('error')!r}")
+    if s.get("tls_mode") != "gba":
+        fail(f"tls_mode = {s.get('tls_mode')!r}: the demo runs with GBA by default")
     for k, t in [("elapsed_s", (int, float)), ("steps", list), ("remote_ues", list), ("user_data_octets", int),
                  ("phases", list), ("pc5_signalling", list), ("files", dict)]:
         if not isinstance(s.get(k), t) or isinstance(s.get(k), bool):
@@ -182,6 +184,8 @@ def check_trace(d):
     # The expected tags of the lines a reader follows.
     expect = [
         (lambda x: x["text"].startswith("PC3 Service Authorisation Request"), "0"),
+        (lambda x: x["text"].startswith("Ub "), "0"),
+        (lambda x: re.match(r"Diameter Bootstrapping-Info", x["text"]), "0"),
         (lambda x: x["text"].startswith("PC8 Key Request (PRUK delivery"), "1a"),
         (lambda x: x["text"].startswith("PC8 Key Response (Key Type ID"), "1b"),
         (lambda x: x["text"].startswith("MIKEY I_MESSAGE"), "1c"),
@@ -195,6 +199,17 @@ def check_trace(d):
         for x in lines:
             if pred(x) and x["step"] != step:
                 fail(f"tagged {x['step']}, expected {step}: {x['raw']}")
+    # GBA (the default): every agent bootstraps over Ub in the TLS handshake of its first PC3 request (the request
+    # line comes first: the handshake it starts needs the B-TID), before the ProSe Function answers.
+    for a in ["relay", "ue1", "ue2"]:
+        req = first(lines, lambda x, a=a: x["frm"] == a and x["text"].startswith("PC3 Service Authorisation Request"),
+                    f"{a}'s PC3 request")
+        ok = first(lines, lambda x, a=a: x["frm"] == "HSS/BSF" and x["to"] == a and x["text"].startswith("Ub 200 OK"),
+                   f"{a}'s Ub 200 OK")
+        rsp = first(lines, lambda x, a=a: x["to"] == a and x["text"].startswith("PC3 Service Authorisation Response"),
+                    f"{a}'s PC3 response")
+        if not req < ok < rsp:
+            fail(f"{a}: PC3 request, Ub 200 OK and PC3 response out of order (lines {req}, {ok}, {rsp})")
     # MIKEY names Key Type ID || PRUK ID; the KD freshness is in the Key Response and the DSMC.
     first(lines, lambda x: re.search(r"MIKEY I_MESSAGE \(IDi Key Type ID [0-9a-f]{8} \|\| PRUK ID [0-9a-f]{16} @ ",
                                      x["text"]), "MIKEY I_MESSAGE with Key Type ID || PRUK ID")

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # integration.demo: runs `prose demo --out DIR` and checks its output directory (docs/demo.md):
-#   demo_test.sh PROSE_BINARY
+#   demo_test.sh PROSE_BINARY [gba|certificate]
+# gba (the default, as `prose demo` runs): the agents bootstrap over Ub and use PSK-TLS; certificate: `--tls
+# certificate`, client certificates of the test PKI.
 # Passes ("DEMO TEST: passed") only when the demo itself reported every step and the artefacts are right.
 set -u
-PROSE=$(realpath "$1")
+PROSE=$(realpath "$1") TLS=${2:-gba}
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/prose-demo-test-XXXXXX")
 fail() {
   echo "FAILED: demo test: $*"
   for f in "$DIR"/*.log; do echo "---- $f"; tail -n 30 "$f"; done
   exit 1
 }
-"$PROSE" demo --out "$DIR" | tee "$DIR/demo.out"
+if [[ $TLS == gba ]]; then
+  "$PROSE" demo --out "$DIR" | tee "$DIR/demo.out"
+else
+  "$PROSE" demo --tls "$TLS" --out "$DIR" | tee "$DIR/demo.out"
+fi
 rc=${PIPESTATUS[0]}
 ((rc == 0)) || fail "prose demo exited with $rc"
 grep -q '^RESULT: every step worked' "$DIR/demo.out" || fail "demo did not report success"
@@ -34,6 +40,29 @@ for f in relay ue1 ue2; do
   grep -q '^\[prose_function\]' "$DIR/$f.toml" || fail "$f.toml has no [prose_function]"
   grep -q '^\[pkmf\]' "$DIR/$f.toml" && fail "$f.toml still names the PKMF"
 done
+# The TLS mode: with GBA every agent bootstraps over Ub (step 0 of the trace) and has no certificate in its config;
+# the PKMF runs [tls] mode = "gba" and fetches the B-TIDs' keys over Zn (BIR/BIA, step 0).
+if [[ $TLS == gba ]]; then
+  for who in relay ue1 ue2; do
+    need "\\[ 0\\] $who +-> HSS/BSF +Ub GET \\(Authorization: Digest username="
+    need "\\[ 0\\] HSS/BSF +-> $who +Ub 401 Unauthorized"
+    need "\\[ 0\\] HSS/BSF +-> $who +Ub 200 OK \\(B-TID "
+    need "\\[ 0\\] \\[$who\\] gba: bootstrapped as "
+    grep -q '^\[gba\]' "$DIR/$who.toml" || fail "$who.toml has no [gba]"
+    grep -q '^cert = ' "$DIR/$who.toml" && fail "$who.toml still has a client certificate"
+  done
+  need '\[ 0\] PKMF +-> HSS/BSF +Diameter Bootstrapping-Info-Request \(BIR, Zn'
+  need '\[ 0\] HSS/BSF +-> PKMF +Diameter Bootstrapping-Info-Answer \(BIA, Zn'
+  grep -q '^mode = "gba"' "$DIR/pkmf/pkmf.toml" || fail "the PKMF does not run [tls] mode = \"gba\""
+  need 'TLS to the ProSe Function and the PKMF: gba'
+else
+  grep -Eq ' Ub (GET|401|200)' "$DIR/demo.out" && fail "a certificate run shows Ub lines"
+  for who in relay ue1 ue2; do
+    grep -q '^cert = ' "$DIR/$who.toml" || fail "$who.toml has no client certificate"
+    grep -q '^\[gba\]' "$DIR/$who.toml" && fail "$who.toml has [gba] in a certificate run"
+  done
+  need 'TLS to the ProSe Function and the PKMF: certificate'
+fi
 # Same PSDK on all three (one per RSC at the PKMF).
 n=$(grep -Eo 'PKMF +-> (relay|ue1|ue2) +PC8 Discovery Key Response \(PSDK ID [0-9a-f]{8}' "$DIR/demo.out" |
   grep -Eo '[0-9a-f]{8}$' | sort -u | wc -l)
