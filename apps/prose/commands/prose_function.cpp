@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "prose/diameter_client/client.h"
 #include "prose/gba_naf/naf_keys.h"
+#include "prose/gba_naf/zn_fetch.h"
 #include "prose/pc3/codec.h"
 #include "prose/pc3/constants.h"
 #include "prose/pc3/examples.h"

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "prose/gba_naf/zn_fetch.h"
 #include "prose/pc8/codec.h"
 #include "prose/util/log.h"
 

@@ -55,7 +55,21 @@ TEST(NafKeys, GrantsTheUeBehindTheImpiAndCachesUntilExpiry) {
   now = 1000;              // the BSF's lifetime has ended: asked again, and the BSF's answer is expired too
   EXPECT_EQ(keys.lookup(kBtid, {net::TlsVersion::kTls13, 0}).error().code, Errc::kNotFound);
   EXPECT_EQ(zn.calls, 3);
-  EXPECT_EQ(keys.cached(), 0u);
+  EXPECT_EQ(keys.cached(), 1u);  // only the failure, remembered for negative_ttl
+}
+
+TEST(NafKeys, RemembersAFailureBrieflyInsteadOfAskingTheBsfAgain) {
+  FakeZn zn;
+  std::int64_t now = 100;
+  NafKeys keys(
+      "pkmf.prose.lab", zn.fetch(), [&now] { return now; }, 100, NafKeys::Options{.negative_ttl = 5});
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(keys.lookup("nobody@bsf.prose.lab", {net::TlsVersion::kTls13, 0}).error().code, Errc::kNotFound);
+  EXPECT_EQ(zn.calls, 1);
+  now = 105;  // negative_ttl later the BSF is asked again
+  EXPECT_EQ(keys.lookup("nobody@bsf.prose.lab", {net::TlsVersion::kTls13, 0}).error().code, Errc::kNotFound);
+  EXPECT_EQ(zn.calls, 2);
+  EXPECT_EQ(keys.fetches(), 2u);
 }
 
 TEST(NafKeys, RefusesUnknownBtidsAndImpisWithoutImsi) {
