@@ -17,6 +17,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A mutual-TLS client with the example PKI's certificate of UE 001010000000001.
+Result<std::unique_ptr<net::HttpsClient>> ue_client(const fs::path& dir, std::uint16_t port) {
+  net::HttpsClientConfig c;
+  c.port = port;
+  c.tls.ca_file = (dir / "pki" / "ca.pem").string();
+  c.tls.cert_file = (dir / "pki" / "ue-001010000000001.pem").string();
+  c.tls.key_file = (dir / "pki" / "ue-001010000000001.key").string();
+  c.tls.server_name = "pkmf.prose.test";
+  c.tls.keylog_from_env = false;
+  return net::HttpsClient::create(c);
+}
+
 TEST(PkmfHostProseFunction, ServesPc3NextToPc8WithTheBoundPort) {
   fs::path dir = fs::temp_directory_path() / ("prose-prosefn-hosted-" + std::to_string(random_u64()));
   pkmf::ExampleConfigOptions o;
@@ -42,14 +54,7 @@ TEST(PkmfHostProseFunction, ServesPc3NextToPc8WithTheBoundPort) {
   pkmf::PkmfServer& server = host.pkmf();
   ASSERT_NE(server.https_port(), 0);
 
-  net::HttpsClientConfig c;
-  c.port = server.https_port();
-  c.tls.ca_file = (dir / "pki" / "ca.pem").string();
-  c.tls.cert_file = (dir / "pki" / "ue-001010000000001.pem").string();
-  c.tls.key_file = (dir / "pki" / "ue-001010000000001.key").string();
-  c.tls.server_name = "pkmf.prose.test";
-  c.tls.keylog_from_env = false;
-  auto client = net::HttpsClient::create(c);
+  auto client = ue_client(dir, server.https_port());
   ASSERT_TRUE(client.ok());
   auto p = prosefn::fetch_service_parameters(**client, pc3::Role::kRemoteUe, {0x00abcd});
   ASSERT_TRUE(p.ok()) << p.error().to_string();
@@ -95,14 +100,7 @@ TEST(PkmfHostProseFunction, WithoutTheSectionPc3IsNotServed) {
   PkmfHost host(std::move(*cfg));
   ASSERT_TRUE(host.start().ok());
   pkmf::PkmfServer& server = host.pkmf();
-  net::HttpsClientConfig c;
-  c.port = server.https_port();
-  c.tls.ca_file = (dir / "pki" / "ca.pem").string();
-  c.tls.cert_file = (dir / "pki" / "ue-001010000000001.pem").string();
-  c.tls.key_file = (dir / "pki" / "ue-001010000000001.key").string();
-  c.tls.server_name = "pkmf.prose.test";
-  c.tls.keylog_from_env = false;
-  auto client = net::HttpsClient::create(c);
+  auto client = ue_client(dir, server.https_port());
   ASSERT_TRUE(client.ok());
   auto p = prosefn::fetch_service_parameters(**client, pc3::Role::kRemoteUe, {0x00abcd});
   ASSERT_FALSE(p.ok());
