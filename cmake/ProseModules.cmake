@@ -4,7 +4,7 @@
 #   tests/integration/<area>/     -> its own CMakeLists.txt (label "integration")
 #   bench/<m>_*.cpp               -> benchmark program bench_<m>_*, linked to prose_<m>
 #   fuzz/<m>_*.cpp                -> libFuzzer program fuzz_<m>_*, linked to prose_<m>; corpus in fuzz/corpus/<m>_*
-#   apps/prose/commands/<c>.cpp   -> defines register_<c>(CLI::App&) for the prose command
+#   apps/prose/commands/<c>.cpp   -> defines prose::cli::<c>_command::register_<c>(CLI::App&) for the prose command
 
 set(PROSE_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers)
 

@@ -17,7 +17,7 @@
 #include "prose/store/store.h"
 #include "prose/util/hex.h"
 
-namespace prose::cli {
+namespace prose::cli::admin_command {
 namespace {
 
 std::unique_ptr<store::Store> open_from(const pkmf::PkmfConfig& cfg) {
@@ -365,6 +365,6 @@ void register_admin(CLI::App& app) {
   else
     std::cout << "imported " << total << " UEs\n";
 });
-}  // namespace prose::cli
+}  // namespace prose::cli::admin_command
 
-}  // namespace prose::cli
+}  // namespace prose::cli::admin_command

@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "prose/agents/agents.h"
 
-namespace prose::cli {
+namespace prose::cli::agents_command {
 
 namespace {
 
@@ -152,4 +152,4 @@ void register_agents(CLI::App& app) {
   });
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::agents_command

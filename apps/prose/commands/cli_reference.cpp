@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-namespace prose::cli {
+namespace prose::cli::cli_reference_command {
 namespace {
 
 void emit(const CLI::App& app, const std::string& parent, std::ostream& out) {
@@ -60,4 +60,4 @@ void register_cli_reference(CLI::App& app) {
   });
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::cli_reference_command

@@ -7,7 +7,7 @@
 #include "prose/cipher/eps_algorithms.h"
 #include "prose/util/hex.h"
 
-namespace prose::cli {
+namespace prose::cli::crypto_cipher_command {
 namespace {
 
 struct CipherOpts {
@@ -116,4 +116,4 @@ void register_crypto_cipher(CLI::App& app) {
   add_eia(crypto);
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::crypto_cipher_command

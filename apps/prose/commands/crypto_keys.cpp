@@ -10,7 +10,7 @@
 #include "prose/keys/prose_keys.h"
 #include "prose/util/hex.h"
 
-namespace prose::cli {
+namespace prose::cli::crypto_keys_command {
 namespace {
 
 // Algorithm identities (4 bits) known to TS 33.401 / 33.303: 0 null, 1 SNOW 3G, 2 AES, 3 ZUC.
@@ -196,4 +196,4 @@ void register_crypto_keys(CLI::App& app) {
   add_milenage(crypto);
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::crypto_keys_command

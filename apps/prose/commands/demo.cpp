@@ -8,7 +8,7 @@
 #include "demo_run.h"
 #include "prose/util/random.h"
 
-namespace prose::cli {
+namespace prose::cli::demo_command {
 
 void register_demo(CLI::App& app) {
   auto* cmd = app.add_subcommand("demo", "Run HSS, PKMF, a relay and two Remote UEs end to end (docs/demo.md)");
@@ -35,4 +35,4 @@ void register_demo(CLI::App& app) {
   });
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::demo_command

@@ -12,7 +12,7 @@
 #include "prose/discovery/protection.h"
 #include "prose/util/hex.h"
 
-namespace prose::cli {
+namespace prose::cli::discovery_command {
 namespace {
 
 namespace d = prose::discovery;
@@ -236,4 +236,4 @@ void register_discovery(CLI::App& app) {
   add_constants(grp);
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::discovery_command

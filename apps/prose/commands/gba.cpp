@@ -9,7 +9,7 @@
 #include "prose/gba/gba.h"
 #include "prose/util/hex.h"
 
-namespace prose::cli {
+namespace prose::cli::gba_command {
 namespace {
 
 inline constexpr int kExitSyncFailure = 3;  // GPI rejected for its SQN: AUTS printed, resynchronise the HSS
@@ -136,4 +136,4 @@ void register_gba(CLI::App& app) {
   add_decode(gba);
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::gba_command

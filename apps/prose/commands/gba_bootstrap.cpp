@@ -14,7 +14,7 @@
 #include "prose/net/identity.h"
 #include "prose/util/hex.h"
 
-namespace prose::cli {
+namespace prose::cli::gba_bootstrap_command {
 namespace {
 
 struct BootstrapOpts {
@@ -87,4 +87,4 @@ void register_gba_bootstrap(CLI::App& app) {
       app, "gba", "GBA: bootstrapping over Ub (UE side), GBA Push Info creation (NAF side) and processing (UE side)"));
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::gba_bootstrap_command

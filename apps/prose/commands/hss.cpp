@@ -18,7 +18,7 @@
 #include "prose/util/hex.h"
 #include "prose/util/log.h"
 
-namespace prose::cli {
+namespace prose::cli::hss_command {
 
 namespace {
 
@@ -150,4 +150,4 @@ void register_hss(CLI::App& app) {
   });
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::hss_command

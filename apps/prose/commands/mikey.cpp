@@ -11,7 +11,7 @@
 #include "prose/mikey/payloads.h"
 #include "prose/util/hex.h"
 
-namespace prose::cli {
+namespace prose::cli::mikey_command {
 namespace {
 
 using namespace prose::mikey;
@@ -382,4 +382,4 @@ void register_mikey(CLI::App& app) {
   add_decode(group);
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::mikey_command

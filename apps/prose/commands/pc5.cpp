@@ -16,7 +16,7 @@
 #include "prose/pdcp/pdcp.h"
 #include "prose/util/hex.h"
 
-namespace prose::cli {
+namespace prose::cli::pc5_command {
 namespace {
 
 struct DecodeOpts {
@@ -344,4 +344,4 @@ void register_pc5(CLI::App& app) {
   add_example(pc5);
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::pc5_command

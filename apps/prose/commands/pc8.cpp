@@ -10,7 +10,7 @@
 #include "prose/pc8/examples.h"
 #include "prose/pc8/schema.h"
 
-namespace prose::cli {
+namespace prose::cli::pc8_command {
 namespace {
 
 struct ExampleOpts {
@@ -99,4 +99,4 @@ void register_pc8(CLI::App& app) {
   add_schema(group);
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::pc8_command

@@ -15,7 +15,7 @@
 #include "prose/net/identity.h"
 #include "prose/net/pki.h"
 
-namespace prose::cli {
+namespace prose::cli::pki_command {
 
 namespace {
 
@@ -155,4 +155,4 @@ void register_pki(CLI::App& app) {
   });
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::pki_command

@@ -8,7 +8,7 @@
 #include "prose/util/log.h"
 #include "stop_signals.h"
 
-namespace prose::cli {
+namespace prose::cli::pkmf_command {
 
 void register_pkmf(CLI::App& app) {
   auto* cmd =
@@ -63,4 +63,4 @@ void register_pkmf(CLI::App& app) {
   });
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::pkmf_command

@@ -19,7 +19,7 @@
 #include "prose/util/hex.h"
 #include "prose/util/random.h"
 
-namespace prose::cli {
+namespace prose::cli::pkmf_crash_command {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -280,4 +280,4 @@ void register_pkmf_crash(CLI::App& app) {
   cmd->callback([o] { run_crash(*o); });
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::pkmf_crash_command

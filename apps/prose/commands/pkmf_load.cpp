@@ -8,7 +8,7 @@
 #include "prose/load/pkmf_load.h"
 #include "prose/testbed/ports.h"
 
-namespace prose::cli {
+namespace prose::cli::pkmf_load_command {
 
 void register_pkmf_load(CLI::App& app) {
   auto* cmd = app.add_subcommand("pkmf-load", "Load-test a PKMF process with KD requests over TLS keep-alive");
@@ -85,4 +85,4 @@ void register_pkmf_load(CLI::App& app) {
   });
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::pkmf_load_command

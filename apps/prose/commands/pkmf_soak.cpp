@@ -17,7 +17,7 @@
 #include "prose/testbed/proc_stats.h"
 #include "prose/util/random.h"
 
-namespace prose::cli {
+namespace prose::cli::pkmf_soak_command {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -369,4 +369,4 @@ void register_pkmf_soak(CLI::App& app) {
   cmd->callback([o] { run_soak(*o); });
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::pkmf_soak_command

@@ -19,7 +19,7 @@
 #include "prose/util/log.h"
 #include "stop_signals.h"
 
-namespace prose::cli {
+namespace prose::cli::prose_function_command {
 namespace {
 
 std::string rsc_hex(std::uint32_t v) {
@@ -204,4 +204,4 @@ void register_prose_function(CLI::App& app) {
   });
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::prose_function_command

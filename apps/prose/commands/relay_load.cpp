@@ -8,7 +8,7 @@
 #include "load_output.h"
 #include "prose/load/relay_load.h"
 
-namespace prose::cli {
+namespace prose::cli::relay_load_command {
 
 void register_relay_load(CLI::App& app) {
   auto* cmd = app.add_subcommand(
@@ -106,4 +106,4 @@ void register_relay_load(CLI::App& app) {
   });
 }
 
-}  // namespace prose::cli
+}  // namespace prose::cli::relay_load_command
