@@ -1,5 +1,5 @@
 // The HTTPS server's connections on Boost.Beast: their life from accept to close, the TLS handshake and the TLS
-// shutdown. Reading requests and writing responses: server_requests.cpp.
+// shutdown. Reading requests: server_requests.cpp; writing responses: server_responses.cpp.
 #include "prose/net/server_session_internal.h"
 
 #include <boost/asio/dispatch.hpp>
