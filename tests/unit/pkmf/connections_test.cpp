@@ -142,11 +142,23 @@ TEST_F(PkmfConnections, MetricsCountFailedHandshakesRefusedConnectionsAndHttpErr
   cfg->https.handshake_timeout = std::chrono::minutes(10);
   PkmfServer server(std::move(*cfg));
   ASSERT_TRUE(server.start().ok());
+  // A client sees its handshake fail before the server has closed its side, and until then the connection counts
+  // against max_pending_per_source = 1: the next connection from 127.0.0.1 waits for that.
+  auto no_handshake_pending = [&] {
+    for (int i = 0; i < 3000; ++i) {
+      if (server.metrics().render().find("prose_pkmf_connections{state=\"handshake\"} 0\n") != std::string::npos)
+        return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  };
   for (const char* base : {"", "expired", "foreign"}) {
+    ASSERT_TRUE(no_handshake_pending()) << base;
     auto c = client(base);
     c.port = server.https_port();
     EXPECT_FALSE(net::HttpsClient::create(c).value()->post(kPc8Path, "text/plain", "x").ok()) << base;
   }
+  ASSERT_TRUE(no_handshake_pending());
   {
     auto c = client("ue-001010000000001");
     c.port = server.https_port();
