@@ -35,15 +35,15 @@ std::string yes_no(bool b) { return b ? "on" : "off"; }
 
 // Step 0: the parameters of `role` for `rsc` from the ProSe Function; retried every second while it cannot be
 // reached. kDenied (logged as EVT|failed) when it refuses.
-Result<prosefn::RelayServiceParameters> authorise(const std::string& name, const ProseFunctionClientConfig& pf,
-                                                  prosefn::Role role, std::uint32_t rsc, GbaUe* gba) {
+Result<pc3::RelayServiceParameters> authorise(const std::string& name, const ProseFunctionClientConfig& pf,
+                                              pc3::Role role, std::uint32_t rsc, GbaUe* gba) {
   PROSE_TRY(auto client, make_pf_client(pf, gba));
-  const std::string role_s(prosefn::role_name(role));
+  const std::string role_s(pc3::role_name(role));
   while (!g_stop) {
     msc(name, "ProSe Function",
         "PC3 Service Authorisation Request (role " + role_s + ", RSC " + hex24(rsc) + ") to https://" + pf.host + ":" +
             std::to_string(pf.port));
-    using Params = std::vector<prosefn::RelayServiceParameters>;
+    using Params = std::vector<pc3::RelayServiceParameters>;
     auto fetch = [&]() -> Result<Params> { return prosefn::fetch_service_parameters(*client, role, {rsc}); };
     auto r = gba != nullptr ? gba->call<Params>(fetch) : fetch();
     if (!r.ok()) {
@@ -65,7 +65,7 @@ Result<prosefn::RelayServiceParameters> authorise(const std::string& name, const
       evt("failed", m);
       return fail(refused ? Errc::kDenied : r.error().code, m);
     }
-    const prosefn::RelayServiceParameters& p = r->front();
+    const pc3::RelayServiceParameters& p = r->front();
     msc("ProSe Function", name,
         "PC3 Service Authorisation Response (authorised as " + role_s + ": PKMF https://" + p.pkmf.host + ":" +
             std::to_string(p.pkmf.port) + " " + p.pkmf.fqdn + ", Model A " + yes_no(p.model_a) + ", Model B " +
@@ -78,15 +78,14 @@ Result<prosefn::RelayServiceParameters> authorise(const std::string& name, const
   return fail(Errc::kState, "stopped");
 }
 
-void use_pf_parameters(const prosefn::RelayServiceParameters& p, PkmfClientConfig& pkmf) {
+void use_pf_parameters(const pc3::RelayServiceParameters& p, PkmfClientConfig& pkmf) {
   pkmf.host = p.pkmf.host;
   pkmf.port = p.pkmf.port;
   pkmf.server_name = p.pkmf.server_name;
   pkmf.fqdn = p.pkmf.fqdn;
 }
 
-DiscoverySecuritySettings security_settings(const prosefn::RelayServiceParameters& p,
-                                            const ProseFunctionClientConfig& pf) {
+DiscoverySecuritySettings security_settings(const pc3::RelayServiceParameters& p, const ProseFunctionClientConfig& pf) {
   DiscoverySecuritySettings s;
   s.use_dusk = p.use_dusk;
   s.use_duck = p.use_duck;

@@ -10,6 +10,7 @@
 #include "prose/agents/gba_ue.h"
 #include "prose/agents/protected_discovery.h"
 #include "prose/net/client.h"
+#include "prose/pc3/messages.h"
 #include "prose/prosefn/client.h"
 #include "prose/util/result.h"
 
@@ -20,11 +21,10 @@ Result<std::unique_ptr<net::HttpsClient>> make_pf_client(const ProseFunctionClie
 
 // Step 0: the parameters of `role` for `rsc` from the ProSe Function; retried every second while it cannot be
 // reached. kDenied (logged as EVT|failed) when it refuses.
-Result<prosefn::RelayServiceParameters> authorise(const std::string& name, const ProseFunctionClientConfig& pf,
-                                                  prosefn::Role role, std::uint32_t rsc, GbaUe* gba = nullptr);
-void use_pf_parameters(const prosefn::RelayServiceParameters& p, PkmfClientConfig& pkmf);
-DiscoverySecuritySettings security_settings(const prosefn::RelayServiceParameters& p,
-                                            const ProseFunctionClientConfig& pf);
+Result<pc3::RelayServiceParameters> authorise(const std::string& name, const ProseFunctionClientConfig& pf,
+                                              pc3::Role role, std::uint32_t rsc, GbaUe* gba = nullptr);
+void use_pf_parameters(const pc3::RelayServiceParameters& p, PkmfClientConfig& pkmf);
+DiscoverySecuritySettings security_settings(const pc3::RelayServiceParameters& p, const ProseFunctionClientConfig& pf);
 
 // Before using discovery keys: ask the PKMF when they are missing, expired or about to expire. A refusal by the
 // PKMF is returned (kDenied, logged as EVT|failed); other failures are logged and retried later.

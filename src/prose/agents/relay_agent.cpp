@@ -35,7 +35,7 @@ class RelayAgent {
       PROSE_TRY(gba_, GbaUe::create(cfg_.name, *cfg_.gba, std::make_shared<crypto::Usim>(std::move(usim))));
     }
     if (cfg_.prose_function) {
-      auto p = authorise(cfg_.name, *cfg_.prose_function, prosefn::Role::kRelay, cfg_.relay_service_code, gba_.get());
+      auto p = authorise(cfg_.name, *cfg_.prose_function, pc3::Role::kRelay, cfg_.relay_service_code, gba_.get());
       if (!p.ok()) return g_stop ? Status{} : Status(p.error());
       use_pf_parameters(*p, cfg_.pkmf);
       if (p->announce_ms != 0) cfg_.announce_ms = p->announce_ms;

@@ -51,8 +51,7 @@ class RemoteUeAgent {
       PROSE_TRY(gba_, GbaUe::create(cfg_.name, *cfg_.gba, usim_));
     }
     if (cfg_.prose_function) {
-      auto p =
-          authorise(cfg_.name, *cfg_.prose_function, prosefn::Role::kRemoteUe, cfg_.relay_service_code, gba_.get());
+      auto p = authorise(cfg_.name, *cfg_.prose_function, pc3::Role::kRemoteUe, cfg_.relay_service_code, gba_.get());
       if (!p.ok()) return g_stop ? Status{} : Status(p.error());
       use_pf_parameters(*p, cfg_.pkmf);
       if ((cfg_.discovery == "A" && !p->model_a) || (cfg_.discovery == "B" && !p->model_b)) {

@@ -19,9 +19,4 @@ namespace prose::prosefn {
 Result<std::vector<pc3::RelayServiceParameters>> fetch_service_parameters(net::HttpsClient& client, pc3::Role role,
                                                                           const std::vector<std::uint32_t>& rscs);
 
-// The PC3 names as the agents (agents/prose_function.h) spell them; to go once the agents say pc3:: themselves.
-using pc3::RelayServiceParameters;
-using pc3::Role;
-using pc3::role_name;
-
 }  // namespace prose::prosefn
