@@ -18,7 +18,7 @@ using namespace prose::link;
 
 struct Fixture {
   SecretBytes pruk = random_secret(32);
-  pc5::KdFreshness freshness{};
+  ids::KdFreshness freshness{};
   SecretBytes kd;
   std::shared_ptr<KdSessIdRegistry> ue_ids = std::make_shared<KdSessIdRegistry>();
   std::shared_ptr<KdSessIdRegistry> relay_ids = std::make_shared<KdSessIdRegistry>();
@@ -31,7 +31,7 @@ struct Fixture {
 void handshake(Fixture& f, cipher::Eea eea, cipher::Eia eia) {
   RemoteUeConfig uc;
   uc.imsi = "001010123456789";
-  uc.pruk_id = 0x1122334455667788ull;
+  uc.pruk_id = ids::PrukId{0x1122334455667788ull};
   uc.pruk = f.pruk.clone();
   uc.ids = f.ue_ids;
   uc.policy.ciphering = {eea};
@@ -62,7 +62,8 @@ BENCHMARK(BM_Handshake)->Args({2, 2})->Args({1, 1})->Args({3, 3})->Unit(benchmar
 // Baseline: the key derivations alone (UE: KD, KD-sess, PEK, PIK; relay: KD-sess, PEK, PIK).
 void BM_KeyDerivationsOnly(benchmark::State& st) {
   Fixture f;
-  pc5::Nonce n1{}, n2{};
+  ids::Nonce1 n1{};
+  ids::Nonce2 n2{};
   random_fill(n1);
   random_fill(n2);
   for (auto _ : st) {

@@ -45,7 +45,7 @@ void BM_BareCipher(benchmark::State& st) {
 void BM_PdcpUserPlane(benchmark::State& st) {
   auto& be = cipher::default_backend();
   pdcp::EntityConfig c;
-  c.kd_sess_id = 0x1234;
+  c.kd_sess_id = ids::KdSessId{0x1234};
   c.bearer = 3;
   c.eea = static_cast<cipher::Eea>(st.range(0));
   c.eia = cipher::Eia::kEia2;
@@ -66,7 +66,7 @@ void BM_PdcpUserPlane(benchmark::State& st) {
 void BM_PdcpUserPlaneAllocating(benchmark::State& st) {
   auto& be = cipher::default_backend();
   pdcp::EntityConfig c;
-  c.kd_sess_id = 0x1234;
+  c.kd_sess_id = ids::KdSessId{0x1234};
   c.bearer = 3;
   c.eea = static_cast<cipher::Eea>(st.range(0));
   auto tx = *pdcp::TxEntity::create(be, c, pek(), pik());
@@ -104,7 +104,7 @@ void BM_BareCipherAndMac(benchmark::State& st) {
 void BM_PdcpSignalling(benchmark::State& st) {
   auto& be = cipher::default_backend();
   pdcp::EntityConfig c;
-  c.kd_sess_id = 0x1234;
+  c.kd_sess_id = ids::KdSessId{0x1234};
   c.bearer = 0;
   c.eea = static_cast<cipher::Eea>(st.range(0));
   c.eia = static_cast<cipher::Eia>(st.range(0));

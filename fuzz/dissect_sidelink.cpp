@@ -39,9 +39,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto kd = static_cast<std::uint16_t>(f[7] << 8 | f[8]);
       if (kd == 0 || !seen.insert({src, dst, kd}).second) continue;
       keylog::LinkKeys k;
-      k.remote_ue_l2 = src & 0xffffff;
-      k.relay_l2 = dst & 0xffffff;
-      k.kd_sess_id = kd;
+      k.remote_ue_l2 = ids::Layer2Id{src & 0xffffff};
+      k.relay_l2 = ids::Layer2Id{dst & 0xffffff};
+      k.kd_sess_id = ids::KdSessId{kd};
       k.eea = *cfg & 0x03;
       k.eia = (*cfg >> 2 & 0x03) == 0 ? 1 : (*cfg >> 2 & 0x03);
       k.pek = SecretBytes(hex_literal("000102030405060708090a0b0c0d0e0f"));
@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (*cfg & 0x20) {
     keylog::DiscoveryKeys k;
-    k.relay_service_code = 0xabcd;
+    k.relay_service_code = ids::RelayServiceCode{0xabcd};
     k.eea = 2;
     k.duik = SecretBytes(hex_literal("1111111111111111111111111111111111111111111111111111111111111111"));
     k.dusk = SecretBytes(hex_literal("2222222222222222222222222222222222222222222222222222222222222222"));

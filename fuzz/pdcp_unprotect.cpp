@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!cfg_octet.ok()) return 0;
   const std::uint8_t c = *cfg_octet;
   pdcp::EntityConfig cfg;
-  cfg.kd_sess_id = 0x1234;
+  cfg.kd_sess_id = ids::KdSessId{0x1234};
   cfg.bearer = 0;
   cfg.direction = (c >> 6) & 1;
   cfg.eea = static_cast<cipher::Eea>(c & 3);

@@ -199,7 +199,7 @@ KdCheck check_kd(net::HttpsClient& relay, const Pruk& p) {
   KdCheck out;
   pc8::KdRequest r;
   r.transaction_id.value = random_u32();
-  r.remote_ue = pc8::PrukId{p.id};
+  r.remote_ue = ids::PrukId{p.id};
   r.relay_service_code.value = kRsc;
   auto body = pc8::Codec::encode(pc8::Request(r));
   if (!body.ok()) {

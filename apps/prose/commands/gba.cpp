@@ -61,7 +61,7 @@ void add_create(CLI::App* gba) {
     if (!o->lifetime.empty())
       lifetime = static_cast<std::uint32_t>(int_option("--lifetime", o->lifetime, 1, 0xffffffff));
     auto av = or_exit(crypto::make_auth_vector(k.view(), opc.view(), rand, sqn, amf), "");
-    auto created = or_exit(gba::create_gpi(av, o->impi, naf_id, pruk_id, lifetime), "");
+    auto created = or_exit(gba::create_gpi(av, o->impi, naf_id, ids::PrukId{pruk_id}, lifetime), "");
     Output(*o->json).value("gpi", to_hex(created.gpi));
   });
 }
@@ -96,7 +96,8 @@ void add_open(CLI::App* gba) {
       throw Exit(kExitSyncFailure, "--gpi: SQN failure, resynchronisation needed (AUTS printed)", "sync_failure");
     }
     const gba::GpiAccepted& a = *outcome.accepted;
-    out.hex_id("pruk_id", "PRUK ID", a.pruk_id, 8).num("lifetime", "Lifetime", static_cast<std::int64_t>(a.lifetime));
+    out.hex_id("pruk_id", "PRUK ID", a.pruk_id.value, 8)
+        .num("lifetime", "Lifetime", static_cast<std::int64_t>(a.lifetime));
     if (o->show_key) out.text("pruk", "PRUK", a.pruk.reveal_hex());
     out.print();
   });

@@ -275,11 +275,11 @@ void add_protect(CLI::App* pc5) {
   o->json = add_json_flag(sub, {"pdu"});
   sub->callback([o] {
     PdcpParsed p = parse_keys(*o);
-    const auto kd = static_cast<std::uint16_t>(hex_uint_option("--kd-sess-id", o->kd_sess_id, 16));
+    const ids::KdSessId kd{static_cast<std::uint16_t>(hex_uint_option("--kd-sess-id", o->kd_sess_id, 16))};
     const auto count = static_cast<std::uint32_t>(hex_uint_option("--count", o->count, 32));
     const auto sdu_type = static_cast<pdcp::SduType>(int_option("--sdu-type", o->sdu_type, 0, pdcp::kMaxSduType));
     Bytes sdu = hex_option("--in", o->in);
-    if (kd == pdcp::kUnprotectedKdSessId && (p.mode.ciphering || p.mode.integrity)) {
+    if (kd.is_unprotected() && (p.mode.ciphering || p.mode.integrity)) {
       bad_input("--kd-sess-id: 0 marks an unprotected PDU; use --enc-alg 0 and no integrity, or a non-zero ID");
     }
     Bytes pdu = or_exit(pdcp::protect_pdu(*p.backend, key_view(p), p.mode, sdu_type, kd,
@@ -306,10 +306,9 @@ void add_unprotect(CLI::App* pc5) {
       bad_input("unprotect: the PDU is unprotected (KD-sess ID 0) but keys were given");
     }
     if (!o->kd_sess_id.empty()) {
-      const auto kd = static_cast<std::uint16_t>(hex_uint_option("--kd-sess-id", o->kd_sess_id, 16));
+      const ids::KdSessId kd{static_cast<std::uint16_t>(hex_uint_option("--kd-sess-id", o->kd_sess_id, 16))};
       if (kd != h.kd_sess_id) {
-        bad_input("--kd-sess-id: the PDU carries KD-sess ID " +
-                  to_hex(Bytes{static_cast<std::uint8_t>(h.kd_sess_id >> 8), static_cast<std::uint8_t>(h.kd_sess_id)}));
+        bad_input("--kd-sess-id: the PDU carries KD-sess ID " + h.kd_sess_id.hex());
       }
     }
     std::uint32_t count = h.sn;
@@ -324,7 +323,7 @@ void add_unprotect(CLI::App* pc5) {
       Output out(true);
       out.hex("sdu", "SDU", r.sdu);
       out.num("sdu_type", "SDU type", static_cast<std::int64_t>(r.header.sdu_type));
-      out.hex_id("kd_sess_id", "KD-sess ID", r.header.kd_sess_id, 2);
+      out.hex_id("kd_sess_id", "KD-sess ID", r.header.kd_sess_id.value, 2);
       out.hex_id("count", "COUNT", r.count, 4);
       out.flag("integrity_checked", "Integrity checked", p.mode.integrity);
       out.print();

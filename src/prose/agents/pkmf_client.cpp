@@ -6,6 +6,7 @@
 #include "prose/agents/trace.h"
 #include "prose/pc8/codec.h"
 #include "prose/pc8/constants.h"
+#include "prose/util/secret_string.h"
 
 namespace prose::agents {
 
@@ -25,14 +26,19 @@ Result<std::unique_ptr<net::HttpsClient>> make_client(const PkmfClientConfig& p,
 }
 
 Result<pc8::Response> pc8_exchange(net::HttpsClient& client, const pc8::Request& req, GbaUe* gba) {
-  PROSE_TRY(std::string body, pc8::Codec::encode(req));
-  auto post = [&]() -> Result<net::HttpResponse> { return client.post("/prose/pc8", pc8::kContentType, body); };
+  // Both bodies may carry key material (a resynchronisation's AUTS; the KD, PRUK or PMK in hex in the response):
+  // each is a SecretString, wiped when this function returns, from the moment it is encoded or received.
+  PROSE_TRY(std::string encoded, pc8::Codec::encode(req));
+  const SecretString body = SecretString::adopt(encoded);
+  auto post = [&]() -> Result<net::HttpResponse> { return client.post("/prose/pc8", pc8::kContentType, body.view()); };
   PROSE_TRY(net::HttpResponse resp, gba != nullptr ? gba->call<net::HttpResponse>(post) : post());
+  const SecretString resp_body = SecretString::adopt(resp.body);
   // 503 carries a PC8 response too (temporarily-unavailable: the PKMF's store or HSS/BSF is unreachable).
   const bool pc8_body = resp.status == 503 && resp.content_type.rfind(pc8::kContentType, 0) == 0;
   if (resp.status != 200 && !pc8_body)
-    return fail(Errc::kIo, "PKMF answered HTTP " + std::to_string(resp.status) + ": " + resp.body.substr(0, 200));
-  return pc8::Codec::decode_response(resp.body);
+    return fail(Errc::kIo, "PKMF answered HTTP " + std::to_string(resp.status) + ": " +
+                               std::string(resp_body.view().substr(0, 200)));
+  return pc8::Codec::decode_response(resp_body.view());
 }
 
 Result<pc8::Response> pc8_call(net::HttpsClient& client, const pc8::Request& req, GbaUe* gba) {

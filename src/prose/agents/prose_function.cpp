@@ -7,6 +7,7 @@
 #include "prose/agents/event_loop.h"
 #include "prose/agents/pkmf_client.h"
 #include "prose/agents/trace.h"
+#include "prose/ids/ids.h"
 #include "prose/keylog/keylog.h"
 #include "prose/pc8/codec.h"
 #include "prose/pc8/constants.h"
@@ -101,7 +102,7 @@ Status fetch_discovery_keys(const std::string& name, net::HttpsClient& client, P
   const std::uint32_t rsc = pd.relay_service_code();
   pc8::DiscoveryKeyRequest r;
   r.transaction_id.value = random_u32();
-  r.relay_service_codes.push_back(pc8::RelayServiceCode{rsc});
+  r.relay_service_codes.push_back(ids::RelayServiceCode{rsc});
   std::uint8_t caps = 0;  // the cipher module implements every confidentiality algorithm of the bitmap
   for (const auto& b : pc8::kSecurityCapabilityBits) caps |= b.mask;
   r.security_capabilities = caps;
@@ -132,7 +133,7 @@ Status fetch_discovery_keys(const std::string& name, net::HttpsClient& client, P
     PROSE_TRY_STATUS(pd.install(g.psdk.view(), id, expiry, t, pkmf_cfg));
     if (keylog_on() && pd.keys() != nullptr) {
       keylog::DiscoveryKeys k;
-      k.relay_service_code = rsc;
+      k.relay_service_code = ids::RelayServiceCode{rsc};
       k.eea = static_cast<std::uint8_t>(pd.keys()->eea);
       k.duik = pd.keys()->duik.clone();
       k.dusk = pd.keys()->dusk.clone();

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "prose/ids/ids.h"
 #include "prose/keylog/keylog.h"
 #include "prose/pc5/constants.h"
 #include "prose/util/hex.h"
@@ -78,8 +79,8 @@ void keylog_line(const Result<std::string>& l) {
 void log_link_keys(std::uint32_t remote_ue_l2, std::uint32_t relay_l2, const link::SessionContext* ctx) {
   if (!g_keylog || ctx == nullptr) return;
   keylog::LinkKeys k;
-  k.remote_ue_l2 = remote_ue_l2;
-  k.relay_l2 = relay_l2;
+  k.remote_ue_l2 = ids::Layer2Id{remote_ue_l2};
+  k.relay_l2 = ids::Layer2Id{relay_l2};
   k.kd_sess_id = ctx->kd_sess_id();
   k.eea = static_cast<std::uint8_t>(ctx->algorithms().eea);
   k.eia = static_cast<std::uint8_t>(ctx->algorithms().eia);

@@ -10,6 +10,7 @@
 #include "prose/discovery/messages.h"
 #include "prose/discovery/protection.h"
 #include "prose/dissect/dissect_internal.h"
+#include "prose/ids/ids.h"
 #include "prose/link/security_context.h"
 #include "prose/pc5/codec.h"
 #include "prose/pc5/constants.h"
@@ -201,8 +202,8 @@ Result Dissector::dissect_sidelink(const FrameInput& in) {
       c.pos = dc::kOffMic;
       Node mic = c.node(Field::kDiscMic, dc::kMicSize, opened->mic, hexv(opened->mic, 8) + " (after unscrambling)");
       mic.children.push_back(generated(Field::kDiscMicOk, 0, at + dc::kOffMic, 1, "True"));
-      mic.children.push_back(generated(Field::kDiscPsdkRsc, 0, at + dc::kOffMic, opened_with->relay_service_code,
-                                       hexv(opened_with->relay_service_code, 6)));
+      mic.children.push_back(generated(Field::kDiscPsdkRsc, 0, at + dc::kOffMic, opened_with->relay_service_code.value,
+                                       hexv(opened_with->relay_service_code.value, 6)));
       c.pos = 0;
       root.children.push_back(
           c.node(Field::kDiscProtected, dc::kOffMic, 0, "scrambled with DUSK, confidential part ciphered with DUCK"));
@@ -255,16 +256,17 @@ Result Dissector::dissect_sidelink(const FrameInput& in) {
   if (reserved != 0) flag(pd.children.back(), Expert::kReservedBits, "R bits " + hexv(reserved, 2));
   if (sdu_type > pdcp::kMaxSduType) flag(pd.children.front(), Expert::kUndecodable, "reserved SDU type");
   c.pos = 1;
-  const auto kd = static_cast<std::uint16_t>(c.peek(2));
-  pd.children.push_back(c.uint(Field::kPdcpKdSessId, 2, hexv(kd, 4) + (kd == 0 ? " (unprotected)" : "")));
+  const ids::KdSessId kd{static_cast<std::uint16_t>(c.peek(2))};
+  pd.children.push_back(
+      c.uint(Field::kPdcpKdSessId, 2, hexv(kd.value, 4) + (kd.is_unprotected() ? " (unprotected)" : "")));
   const auto sn = static_cast<std::uint16_t>(c.peek(2));
   pd.children.push_back(c.uint(Field::kPdcpSn, 2));
   const bool signalling = sdu_type == static_cast<std::uint8_t>(pdcp::SduType::kPc5Signalling);
-  if (signalling && kd == pdcp::kUnprotectedKdSessId) links_.insert(std::minmax(src, dst));
+  if (signalling && kd.is_unprotected()) links_.insert(std::minmax(src, dst));
   std::optional<Bytes> plain;  // the SDU in clear, when known
   std::size_t plain_buffer = 0, plain_offset = at + pdcp::kHeaderSize;
 
-  if (kd == pdcp::kUnprotectedKdSessId) {
+  if (kd.is_unprotected()) {
     plain = Bytes(pdu.begin() + pdcp::kHeaderSize, pdu.end());
   } else {
     const bool has_mac = signalling && pdu.size() >= pdcp::kHeaderSize + pdcp::kMacISize;
@@ -274,12 +276,12 @@ Result Dissector::dissect_sidelink(const FrameInput& in) {
     for (std::size_t i = 0; i < keys_.links.size(); ++i) {
       const auto& l = keys_.links[i];
       if (l.kd_sess_id != kd) continue;
-      if (src == l.remote_ue_l2 && dst == l.relay_l2) {
+      if (src == l.remote_ue_l2.value && dst == l.relay_l2.value) {
         li = i;
         dir = 0;
         break;
       }
-      if (src == l.relay_l2 && dst == l.remote_ue_l2) {
+      if (src == l.relay_l2.value && dst == l.remote_ue_l2.value) {
         li = i;
         dir = 1;
         break;
@@ -289,11 +291,11 @@ Result Dissector::dissect_sidelink(const FrameInput& in) {
     Node mac;
     if (has_mac) mac = c.uint(Field::kPdcpMacI, pdcp::kMacISize);
     if (!li) {
-      flag(enc, Expert::kNoKeys, "no PC5_LINK line for KD-sess ID " + hexv(kd, 4) + " between these L2 IDs");
+      flag(enc, Expert::kNoKeys, "no PC5_LINK line for KD-sess ID " + hexv(kd.value, 4) + " between these L2 IDs");
       pd.children.push_back(std::move(enc));
       if (has_mac) pd.children.push_back(std::move(mac));
-      r.info = who + (signalling ? "protected PC5 signalling" : "protected user data") + " (KD-sess ID " + hexv(kd, 4) +
-               ", SN " + std::to_string(sn) + ", no key)";
+      r.info = who + (signalling ? "protected PC5 signalling" : "protected user data") + " (KD-sess ID " +
+               hexv(kd.value, 4) + ", SN " + std::to_string(sn) + ", no key)";
       r.tree.push_back(std::move(pd));
       return r;
     }
@@ -396,7 +398,7 @@ Result Dissector::dissect_sidelink(const FrameInput& in) {
             generated(Field::kPdcpMacOk, 0, mac.offset, *m.mac_ok ? 1 : 0, *m.mac_ok ? "True" : "False"));
         if (!*m.mac_ok)
           flag(mac, Expert::kMacIncorrect,
-               "MAC-I " + mac.text + " does not verify with the PIK of KD-sess ID " + hexv(kd, 4));
+               "MAC-I " + mac.text + " does not verify with the PIK of KD-sess ID " + hexv(kd.value, 4));
       }
       pd.children.push_back(std::move(mac));
     }
@@ -411,7 +413,8 @@ Result Dissector::dissect_sidelink(const FrameInput& in) {
     }
   }
 
-  const std::string sn_text = "SN " + std::to_string(sn) + (kd ? ", KD-sess ID " + hexv(kd, 4) : "");
+  const std::string sn_text =
+      "SN " + std::to_string(sn) + (!kd.is_unprotected() ? ", KD-sess ID " + hexv(kd.value, 4) : "");
   if (!plain) {
     r.info = who + (signalling ? "PC5 signalling" : "user data") + " (" + sn_text + ")";
     r.tree.push_back(std::move(pd));
@@ -423,7 +426,7 @@ Result Dissector::dissect_sidelink(const FrameInput& in) {
     r.tree.push_back(std::move(pd));
     r.tree.push_back(std::move(s));
     r.protocol = "PC5-S";
-    r.info = who + info + (kd ? "" : " (unprotected)");
+    r.info = who + info + (!kd.is_unprotected() ? "" : " (unprotected)");
     return r;
   }
   Node ud;

@@ -8,14 +8,14 @@
 
 namespace prose::gba {
 
-Result<CreatedGpi> create_gpi(const crypto::AuthVector& av, std::string_view impi, ByteView naf_id,
-                              std::uint64_t pruk_id, std::uint32_t lifetime_s, ByteView app_lbl) {
-  if (pruk_id == 0) return fail(Errc::kInvalidArgument, "PRUK ID must not be all-zero");
+Result<CreatedGpi> create_gpi(const crypto::AuthVector& av, std::string_view impi, ByteView naf_id, ids::PrukId pruk_id,
+                              std::uint32_t lifetime_s, ByteView app_lbl) {
+  if (ids::is_pruk_trigger(pruk_id)) return fail(Errc::kInvalidArgument, "PRUK ID must not be all-zero");
   if (lifetime_s == 0) return fail(Errc::kInvalidArgument, "key lifetime must not be zero");
   if (impi.empty()) return fail(Errc::kInvalidArgument, "IMPI must not be empty");
   if (av.autn.size() != crypto::kAutnSize) return fail(Errc::kInvalidArgument, "AV AUTN must be 16 octets");
   Gpi g;
-  g.p_tid = pruk_id;
+  g.p_tid = pruk_id.value;
   g.rand = av.rand;
   g.autn = av.autn;
   g.app_lbl.assign(app_lbl.begin(), app_lbl.end());
@@ -47,7 +47,9 @@ Result<GpiOutcome> process_gpi(crypto::Usim& usim, std::string_view impi, ByteVi
   PROSE_TRY(crypto::Usim::AuthResult auth, usim.authenticate(g.rand, g.autn));
   GpiOutcome out;
   if (auth.sync_failure) {
-    out.sync_failure = GpiSyncFailure{g.rand, std::move(auth.sync_failure->auts)};
+    PROSE_TRY(ids::Rand rand, ids::Rand::from_bytes(g.rand, "GPI RAND"));
+    PROSE_TRY(ids::Auts auts, ids::Auts::from_bytes(auth.sync_failure->auts, "AUTS"));
+    out.sync_failure = GpiSyncFailure{rand, auts};
     return out;
   }
   if (!auth.accepted) return fail(Errc::kInternal, "USIM returned neither keys nor AUTS");
@@ -61,7 +63,8 @@ Result<GpiOutcome> process_gpi(crypto::Usim& usim, std::string_view impi, ByteVi
     usim.set_seq_array(std::move(saved));
     return fail(Errc::kAuthFailed, "GPI MAC failure");
   }
-  out.accepted = GpiAccepted{g.p_tid, std::move(pruk).value(), g.key_lifetime, g.app_lbl, auth.accepted->sqn};
+  out.accepted =
+      GpiAccepted{ids::PrukId{g.p_tid}, std::move(pruk).value(), g.key_lifetime, g.app_lbl, auth.accepted->sqn};
   return out;
 }
 

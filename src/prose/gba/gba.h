@@ -11,6 +11,7 @@
 
 #include "prose/crypto/milenage.h"
 #include "prose/gba/gpi.h"
+#include "prose/ids/ids.h"
 #include "prose/util/bytes.h"
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
@@ -21,29 +22,29 @@ inline constexpr std::uint32_t kDefaultKeyLifetime = 86400;  // seconds; a polic
 
 struct CreatedGpi {
   Bytes gpi;               // encoded GPI (send to the UE)
-  std::uint64_t pruk_id;   // = P-TID
+  ids::PrukId pruk_id;     // = P-TID
   SecretBytes pruk;        // = Ks_(ext)_NAF (256 bit), stored by the PKMF
   std::uint32_t lifetime;  // seconds
 };
 
 // Fails (kInvalidArgument) on a zero PRUK ID, zero lifetime, AV fields of the wrong size, an empty IMPI, or a
 // NAF_Id / App_Lbl outside the GPI limits (gpi.h).
-Result<CreatedGpi> create_gpi(const crypto::AuthVector& av, std::string_view impi, ByteView naf_id,
-                              std::uint64_t pruk_id, std::uint32_t lifetime_s = kDefaultKeyLifetime,
-                              ByteView app_lbl = {});
+Result<CreatedGpi> create_gpi(const crypto::AuthVector& av, std::string_view impi, ByteView naf_id, ids::PrukId pruk_id,
+                              std::uint32_t lifetime_s = kDefaultKeyLifetime, ByteView app_lbl = {});
 
 struct GpiAccepted {
-  std::uint64_t pruk_id;  // = P-TID
-  SecretBytes pruk;       // = Ks_(ext)_NAF
+  ids::PrukId pruk_id;  // = P-TID
+  SecretBytes pruk;     // = Ks_(ext)_NAF
   std::uint32_t lifetime;
   Bytes app_lbl;
   crypto::Sqn sqn;  // the SQN the USIM accepted
 };
 struct GpiSyncFailure {
-  Bytes rand;  // 16, from the GPI
-  Bytes auts;  // 14: send RAND + AUTS back (DIRECT_SECURITY_MODE_REJECT / KEY_REQUEST) to resynchronise
+  ids::Rand rand;  // from the GPI
+  ids::Auts auts;  // send RAND + AUTS back (DIRECT_SECURITY_MODE_REJECT / KEY_REQUEST) to resynchronise
 };
-// Exactly one of the two is set.
+// Exactly one of the two is set. Also what the Remote UE's link machine gets from its injected GPI processor
+// (link::GpiProcessor; prose/link/gba_gpi_processor.h): one type from the USIM to the DSM Reject.
 struct GpiOutcome {
   std::optional<GpiAccepted> accepted;
   std::optional<GpiSyncFailure> sync_failure;

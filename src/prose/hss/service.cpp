@@ -6,6 +6,7 @@
 #include "prose/crypto/milenage.h"
 #include "prose/diameter/time.h"
 #include "prose/gba/gba.h"
+#include "prose/ids/ids.h"
 #include "prose/util/random.h"
 
 namespace prose::hss {
@@ -443,13 +444,13 @@ d::Message HssService::handle_gpr(const d::Message& req, std::string& log) {
     log += " -> " + av.error().to_string();
     return error_answer(req, d::rc::kUnableToComply, av.error().message);
   }
-  auto gpi = gba::create_gpi(*av, impi, naf->data, pruk_id, lifetime);
+  auto gpi = gba::create_gpi(*av, impi, naf->data, ids::PrukId{pruk_id}, lifetime);
   if (!gpi.ok()) {
     log += " -> " + gpi.error().to_string();
     return error_answer(req, d::rc::kInvalidAvpValue, "cannot form GPI: " + gpi.error().message, naf);
   }
-  log += " sqn=" + std::to_string(sqn) + " p-tid=" + std::to_string(gpi->pruk_id) + " key=" + gpi->pruk.fingerprint() +
-         " lifetime=" + std::to_string(gpi->lifetime) + " -> 2001";
+  log += " sqn=" + std::to_string(sqn) + " p-tid=" + std::to_string(gpi->pruk_id.value) +
+         " key=" + gpi->pruk.fingerprint() + " lifetime=" + std::to_string(gpi->lifetime) + " -> 2001";
   d::Message a = make_answer(req);
   a.avps.push_back(vendor_app(d::app::kZpn));
   a.avps.push_back(d::make_u32(d::avp::kResultCode, d::rc::kSuccess));
@@ -460,7 +461,7 @@ d::Message HssService::handle_gpr(const d::Message& req, std::string& log) {
   a.avps.push_back(d::make_avp(d::avp::kMeKeyMaterial, gpi->pruk.view(), d::kVendor3gpp));
   a.avps.push_back(d::make_u32(d::avp::kKeyExpiryTime, d::unix_to_ntp(now + gpi->lifetime), d::kVendor3gpp));
   a.avps.push_back(d::make_u32(d::avp::kBootstrapInfoCreationTime, d::unix_to_ntp(now), d::kVendor3gpp));
-  a.avps.push_back(d::make_u64(d::avp::kNafSaIdentifier, gpi->pruk_id, d::kVendor3gpp));
+  a.avps.push_back(d::make_u64(d::avp::kNafSaIdentifier, gpi->pruk_id.value, d::kVendor3gpp));
   a.avps.push_back(d::make_u32(d::avp::kGbaType, d::kGbaType3g, d::kVendor3gpp));
   a.avps.push_back(d::make_u32(d::avp::kUiccMe, d::kUiccMeGbaMe, d::kVendor3gpp));
   return a;

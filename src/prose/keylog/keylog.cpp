@@ -77,24 +77,25 @@ Status check_key(const SecretBytes& k, std::size_t size, bool optional, std::str
 }  // namespace
 
 Result<std::string> format(const LinkKeys& k) {
-  if (k.remote_ue_l2 > kMaxL2Id || k.relay_l2 > kMaxL2Id) return fail(Errc::kInvalidArgument, "L2 ID above 24 bits");
-  if (k.kd_sess_id == 0) return fail(Errc::kInvalidArgument, "KD-sess ID 0 has no keys");
+  if (k.remote_ue_l2.value > kMaxL2Id || k.relay_l2.value > kMaxL2Id)
+    return fail(Errc::kInvalidArgument, "L2 ID above 24 bits");
+  if (k.kd_sess_id.is_unprotected()) return fail(Errc::kInvalidArgument, "KD-sess ID 0 has no keys");
   if (k.eea > kMaxAlgorithm || k.eia > kMaxAlgorithm) return fail(Errc::kInvalidArgument, "algorithm above 3");
   PROSE_TRY_STATUS(check_key(k.pek, kKeySize, false, "PEK"));
   PROSE_TRY_STATUS(check_key(k.pik, kKeySize, false, "PIK"));
-  return std::string(kLinkLabel) + " " + hex_n(k.remote_ue_l2, 6) + " " + hex_n(k.relay_l2, 6) + " " +
-         hex_n(k.kd_sess_id, 4) + " " + std::to_string(k.eea) + " " + std::to_string(k.eia) + " " + k.pek.reveal_hex() +
-         " " + k.pik.reveal_hex();
+  return std::string(kLinkLabel) + " " + hex_n(k.remote_ue_l2.value, 6) + " " + hex_n(k.relay_l2.value, 6) + " " +
+         hex_n(k.kd_sess_id.value, 4) + " " + std::to_string(k.eea) + " " + std::to_string(k.eia) + " " +
+         k.pek.reveal_hex() + " " + k.pik.reveal_hex();
 }
 
 Result<std::string> format(const DiscoveryKeys& k) {
-  if (k.relay_service_code > kMaxRsc) return fail(Errc::kInvalidArgument, "Relay Service Code above 24 bits");
+  if (k.relay_service_code.value > kMaxRsc) return fail(Errc::kInvalidArgument, "Relay Service Code above 24 bits");
   if (k.eea > kMaxAlgorithm) return fail(Errc::kInvalidArgument, "algorithm above 3");
   PROSE_TRY_STATUS(check_key(k.duik, kDiscoveryKeySize, false, "DUIK"));
   PROSE_TRY_STATUS(check_key(k.dusk, kDiscoveryKeySize, true, "DUSK"));
   PROSE_TRY_STATUS(check_key(k.duck, kDiscoveryKeySize, true, "DUCK"));
   if (k.encrypted_bits_mask.size() > kMaxMaskSize) return fail(Errc::kInvalidArgument, "mask above 23 octets");
-  return std::string(kDiscoveryLabel) + " " + hex_n(k.relay_service_code, 6) + " " + std::to_string(k.eea) + " " +
+  return std::string(kDiscoveryLabel) + " " + hex_n(k.relay_service_code.value, 6) + " " + std::to_string(k.eea) + " " +
          k.duik.reveal_hex() + " " + key_or_dash(k.dusk) + " " + key_or_dash(k.duck) + " " +
          (k.encrypted_bits_mask.empty() ? std::string("-") : to_hex(k.encrypted_bits_mask));
 }
@@ -106,11 +107,11 @@ Result<Entry> parse_line(std::string_view line) {
   if (f[0] == kLinkLabel) {
     if (f.size() != 8) return fail(Errc::kMalformed, "PC5_LINK: 7 fields expected");
     LinkKeys k;
-    PROSE_TRY(k.remote_ue_l2, hex_field(f[1], 6, kMaxL2Id, "remote UE L2 ID"));
-    PROSE_TRY(k.relay_l2, hex_field(f[2], 6, kMaxL2Id, "relay L2 ID"));
+    PROSE_TRY(k.remote_ue_l2.value, hex_field(f[1], 6, kMaxL2Id, "remote UE L2 ID"));
+    PROSE_TRY(k.relay_l2.value, hex_field(f[2], 6, kMaxL2Id, "relay L2 ID"));
     PROSE_TRY(std::uint32_t id, hex_field(f[3], 4, 0xffff, "KD-sess ID"));
     if (id == 0) return fail(Errc::kMalformed, "KD-sess ID: 0 is the unprotected value");
-    k.kd_sess_id = static_cast<std::uint16_t>(id);
+    k.kd_sess_id = ids::KdSessId{static_cast<std::uint16_t>(id)};
     PROSE_TRY(k.eea, algorithm(f[4], "EEA"));
     PROSE_TRY(k.eia, algorithm(f[5], "EIA"));
     PROSE_TRY(k.pek, key(f[6], kKeySize, false, "PEK"));
@@ -120,7 +121,7 @@ Result<Entry> parse_line(std::string_view line) {
   if (f[0] == kDiscoveryLabel) {
     if (f.size() != 7) return fail(Errc::kMalformed, "PC5_DISCOVERY: 6 fields expected");
     DiscoveryKeys k;
-    PROSE_TRY(k.relay_service_code, hex_field(f[1], 6, kMaxRsc, "Relay Service Code"));
+    PROSE_TRY(k.relay_service_code.value, hex_field(f[1], 6, kMaxRsc, "Relay Service Code"));
     PROSE_TRY(k.eea, algorithm(f[2], "EEA"));
     PROSE_TRY(k.duik, key(f[3], kDiscoveryKeySize, false, "DUIK"));
     PROSE_TRY(k.dusk, key(f[4], kDiscoveryKeySize, true, "DUSK"));

@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "prose/ids/ids.h"
 #include "prose/util/bytes.h"
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
@@ -32,17 +33,17 @@ inline constexpr std::size_t kMaxMaskSize = 23;       // Encrypted_bits_mask (pr
 
 // The keys of one KD-sess of one link.
 struct LinkKeys {
-  std::uint32_t remote_ue_l2 = 0;  // 24 bit
-  std::uint32_t relay_l2 = 0;      // 24 bit
-  std::uint16_t kd_sess_id = 0;    // never 0
-  std::uint8_t eea = 0, eia = 0;   // 0..3
-  SecretBytes pek, pik;            // 16 octets each
+  ids::Layer2Id remote_ue_l2;     // 24 bit
+  ids::Layer2Id relay_l2;         // 24 bit
+  ids::KdSessId kd_sess_id;       // never the unprotected value 0
+  std::uint8_t eea = 0, eia = 0;  // 0..3
+  SecretBytes pek, pik;           // 16 octets each
 };
 
 // The PSDK-derived keys of one Relay Service Code (DUSK / DUCK empty when not used).
 struct DiscoveryKeys {
-  std::uint32_t relay_service_code = 0;  // 24 bit
-  std::uint8_t eea = 0;                  // 0..3
+  ids::RelayServiceCode relay_service_code;  // 24 bit
+  std::uint8_t eea = 0;                      // 0..3
   SecretBytes duik, dusk, duck;
   Bytes encrypted_bits_mask;  // empty: everything ciphered
 };

@@ -12,8 +12,6 @@
 
 namespace prose::link {
 
-using PrukId = std::uint64_t;  // 64-bit PRUK ID (profile.md section 2)
-
 // UE Security Capabilities IE value (pc5/messages.h): octet 1 = EEA0..EEA7 in bits 8..1, octet 2 = EIA0..EIA7.
 using SecurityCapabilities = pc5::UeSecurityCapabilities;
 

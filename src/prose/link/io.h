@@ -24,19 +24,19 @@ namespace prose::link {
 // while processing the GPI (DSM Reject #9): the PKMF resynchronises and runs GBA Push again.
 struct NeedKd {
   pc5::UserInfo long_term_id;
-  pc5::Nonce nonce_1{};
-  std::optional<std::uint32_t> relay_service_code;
-  std::optional<pc5::Rand> rand;
-  std::optional<pc5::Auts> auts;
+  ids::Nonce1 nonce_1{};
+  std::optional<ids::RelayServiceCode> relay_service_code;
+  std::optional<ids::Rand> rand;
+  std::optional<ids::Auts> auts;
   bool rekey = false;  // a Direct Rekeying Request with the Auth Flag asked for a fresh KD
 };
 // Both: the link (or a rekeyed context) is secured.
 struct LinkSecured {
-  std::uint16_t kd_sess_id = 0;
-  std::uint32_t kd_id = 0;
+  ids::KdSessId kd_sess_id;
+  ids::KdId kd_id;
   AlgorithmPair algorithms;
-  std::optional<PrukId> pruk_id;  // Remote UE: the PRUK that produced KD (the store's "used successfully" rule)
-  bool pruk_from_gpi = false;     // Remote UE: that PRUK came from the GPI of this setup
+  std::optional<ids::PrukId> pruk_id;  // Remote UE: the PRUK that produced KD (the store's "used successfully" rule)
+  bool pruk_from_gpi = false;          // Remote UE: that PRUK came from the GPI of this setup
   bool rekey = false;
 };
 // Both: user data (or another non-signalling SDU) arrived on the secured link.
@@ -46,13 +46,13 @@ struct DataReceived {
 };
 // Remote UE: the GPI in the DSMC produced a new PRUK (GBA Push). The key store applies the replacement rules.
 struct NewPruk {
-  PrukId pruk_id = 0;
+  ids::PrukId pruk_id;
   SecretBytes pruk;
 };
 // Remote UE: the relay rejected the DCR because the PRUK ID was not recognised; the machine falls back to the
 // IMSI for this relay, and the agent should remember it for later attempts.
 struct PrukIdRejected {
-  PrukId pruk_id = 0;
+  ids::PrukId pruk_id;
 };
 enum class ReleaseCause : std::uint8_t {
   kLocal,             // release() was called and the peer accepted (or T4103 ran out)

@@ -31,10 +31,10 @@ Result<std::uint8_t> KdSessIdRegistry::choose_lsb(std::uint8_t msb) {
   return fail(Errc::kState, "no free LSB of KD-sess ID for this MSB");
 }
 
-Status KdSessIdRegistry::claim(std::uint16_t id) {
-  if (id == 0) return fail(Errc::kState, "KD-sess ID 0 is reserved (unprotected)");
-  if (live_.test(id)) return fail(Errc::kState, "KD-sess ID already in use at this UE");
-  live_.set(id);
+Status KdSessIdRegistry::claim(ids::KdSessId id) {
+  if (id.is_unprotected()) return fail(Errc::kState, "KD-sess ID 0 is reserved (unprotected)");
+  if (live_.test(id.value)) return fail(Errc::kState, "KD-sess ID already in use at this UE");
+  live_.set(id.value);
   return ok_status();
 }
 

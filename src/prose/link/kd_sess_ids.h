@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "prose/ids/ids.h"
 #include "prose/util/result.h"
 
 namespace prose::link {
@@ -24,9 +25,9 @@ class KdSessIdRegistry {
   void release_msb(std::uint8_t msb) { msb_reserved_.reset(msb); }
   bool msb_reserved(std::uint8_t msb) const { return msb_reserved_.test(msb); }
   // Marks a full ID live; fails (kState) if 0 or already live.
-  Status claim(std::uint16_t id);
-  void release(std::uint16_t id) { live_.reset(id); }
-  bool live(std::uint16_t id) const { return live_.test(id); }
+  Status claim(ids::KdSessId id);
+  void release(ids::KdSessId id) { live_.reset(id.value); }
+  bool live(ids::KdSessId id) const { return live_.test(id.value); }
   std::size_t live_count() const { return live_.count(); }
 
  private:

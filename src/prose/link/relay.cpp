@@ -57,12 +57,12 @@ std::vector<StateTableRow> Relay::state_table() {
 Relay::Relay(RelayConfig cfg) : MachineBase(Role::kRelay, cfg), cfg_(std::move(cfg)) {}
 
 Relay::~Relay() {
-  if (pending_id_ != 0) ids_->release(pending_id_);
+  if (!pending_id_.is_unprotected()) ids_->release(pending_id_);
   release_context_ids();
 }
 
 Result<std::unique_ptr<Relay>> Relay::create(RelayConfig cfg) {
-  if (cfg.relay_service_code && *cfg.relay_service_code > 0xFFFFFF)
+  if (cfg.relay_service_code && cfg.relay_service_code->value > ids::RelayServiceCode::kMax)
     return fail(Errc::kInvalidArgument, "relay_service_code: 24 bits");
   const auto caps = cfg.policy.capabilities();
   if (caps.eia == 0) return fail(Errc::kInvalidArgument, "policy: no integrity algorithm other than EIA0");
@@ -70,12 +70,10 @@ Result<std::unique_ptr<Relay>> Relay::create(RelayConfig cfg) {
   return std::unique_ptr<Relay>(new Relay(std::move(cfg)));
 }
 
-std::optional<std::uint16_t> Relay::kd_sess_id() const {
-  return current_ ? std::optional<std::uint16_t>(current_->kd_sess_id()) : std::nullopt;
+std::optional<ids::KdSessId> Relay::kd_sess_id() const {
+  return current_ ? std::optional<ids::KdSessId>(current_->kd_sess_id()) : std::nullopt;
 }
-std::optional<std::uint32_t> Relay::kd_id() const {
-  return kd_ ? std::optional<std::uint32_t>(kd_->kd_id) : std::nullopt;
-}
+std::optional<ids::KdId> Relay::kd_id() const { return kd_ ? std::optional<ids::KdId>(kd_->kd_id) : std::nullopt; }
 std::optional<AlgorithmPair> Relay::algorithms() const {
   return current_ ? std::optional<AlgorithmPair>(current_->algorithms()) : std::nullopt;
 }
@@ -182,7 +180,7 @@ Status Relay::classify_and_dispatch(Step& s) {
   if (h.sdu_type != pdcp::SduType::kPc5Signalling) {
     SessionContext* ctx = nullptr;
     if (current_ && (h.kd_sess_id == current_->kd_sess_id() ||
-                     (h.kd_sess_id == 0 && current_->algorithms().eea == cipher::Eea::kEea0)))
+                     (h.kd_sess_id.is_unprotected() && current_->algorithms().eea == cipher::Eea::kEea0)))
       ctx = &*current_;
     else if (previous_ && h.kd_sess_id == previous_->kd_sess_id())
       ctx = &*previous_;
@@ -195,7 +193,7 @@ Status Relay::classify_and_dispatch(Step& s) {
     s.ctx = ctx;
     return dispatch(s, RelayInput::kRxUserData);
   }
-  if (h.kd_sess_id == 0) {
+  if (h.kd_sess_id.is_unprotected()) {
     PROSE_TRY_STATUS(decode_unprotected_signalling(s));
     return dispatch(s, input_for(*s.msg));
   }
@@ -241,12 +239,12 @@ Status Relay::on_dcr(Step& s) {
     return ok_status();
   }
   auto lsb = ids_->choose_lsb(dcr_.msb_of_kd_sess_id);
-  if (!lsb || !ids_->claim(make_kd_sess_id(dcr_.msb_of_kd_sess_id, *lsb))) {
+  if (!lsb || !ids_->claim(ids::KdSessId::from_halves(dcr_.msb_of_kd_sess_id, *lsb))) {
     reject_dcr(s, pc5::Cause::kLackOfResources, "no free KD-sess ID");
     return ok_status();
   }
   algs_ = *algs;
-  pending_id_ = make_kd_sess_id(dcr_.msb_of_kd_sess_id, *lsb);
+  pending_id_ = ids::KdSessId::from_halves(dcr_.msb_of_kd_sess_id, *lsb);
   max_inactivity_s_ = dcr_.maximum_inactivity_period;
   state_ = RelayState::kWaitKd;
   s.out.events.emplace_back(
@@ -282,13 +280,13 @@ Status Relay::on_dcr_again(Step& s) {
 
 Status Relay::send_dsmc(Step& s) {
   const bool rekey = state_ == RelayState::kRekeyWaitKd || state_ == RelayState::kEstablished;
-  const pc5::Nonce& nonce_1 = rekey ? drrq_->nonce_1 : dcr_.nonce_1;
+  const ids::Nonce1& nonce_1 = rekey ? drrq_->nonce_1 : dcr_.nonce_1;
   pc5::DirectSecurityModeCommand d;
   d.sequence_number = next_seq();
   d.ue_security_capabilities = rekey ? drrq_->ue_security_capabilities : dcr_.ue_security_capabilities;
   random_fill(d.nonce_2);
   d.chosen_algorithms = algs_.to_wire();
-  d.lsb_of_kd_sess_id = static_cast<std::uint8_t>(pending_id_ & 0xFFu);
+  d.lsb_of_kd_sess_id = pending_id_.lsb();
   ByteView kd;
   if (grant_) {
     std::uint16_t msb = 0;
@@ -339,7 +337,7 @@ Status Relay::on_dsm_complete(Step& s) {
   std::optional<KdState> new_kd;
   if (grant_) {
     if (!c.lsb_of_kd_id) return fail(Errc::kMalformed, "DSM Complete without LSB of KD ID for a new KD");
-    new_kd = KdState{std::move(grant_->kd), make_kd_id(pending_kd_id_msb_, *c.lsb_of_kd_id), std::nullopt, false};
+    new_kd = KdState{std::move(grant_->kd), ids::make_kd_id(pending_kd_id_msb_, *c.lsb_of_kd_id), std::nullopt, false};
     grant_.reset();
   }
   cancel(s, TimerId::kT4111);
@@ -351,7 +349,7 @@ Status Relay::on_dsm_complete(Step& s) {
   }
   current_ = std::move(pending_);
   pending_.reset();
-  pending_id_ = 0;
+  pending_id_ = ids::kUnprotectedKdSessId;
   trigger_sent_ = false;
   last_rx_ = s.now;
   if (rekey) {
@@ -459,7 +457,7 @@ Status Relay::on_drrq(Step& s) {
   if (!algs) return fail(Errc::kDenied, "DRRq: " + algs.error().message);
   auto lsb = ids_->choose_lsb(r.msb_of_kd_sess_id);
   if (!lsb) return fail(Errc::kState, "DRRq: no free KD-sess ID");
-  const std::uint16_t id = make_kd_sess_id(r.msb_of_kd_sess_id, *lsb);
+  const ids::KdSessId id = ids::KdSessId::from_halves(r.msb_of_kd_sess_id, *lsb);
   PROSE_TRY_STATUS(ids_->claim(id));
   drrq_ = r;
   algs_ = *algs;
@@ -474,7 +472,7 @@ Status Relay::on_drrq(Step& s) {
   auto st = send_dsmc(s);
   if (!st) {
     ids_->release(id);
-    pending_id_ = 0;
+    pending_id_ = ids::kUnprotectedKdSessId;
     return st;
   }
   state_ = RelayState::kRekeyWaitComplete;
@@ -503,8 +501,8 @@ void Relay::drop_pending() {
   pending_.reset();
   dsmc_.reset();
   grant_.reset();
-  if (pending_id_ != 0) ids_->release(pending_id_);
-  pending_id_ = 0;
+  if (!pending_id_.is_unprotected()) ids_->release(pending_id_);
+  pending_id_ = ids::kUnprotectedKdSessId;
 }
 
 Status Relay::begin_release(Step& s, pc5::ReleaseReason reason, ReleaseCause cause) {

@@ -21,7 +21,7 @@
 namespace prose::link {
 
 struct RelayConfig {
-  std::optional<std::uint32_t> relay_service_code;  // a DCR naming another RSC is rejected (#1)
+  std::optional<ids::RelayServiceCode> relay_service_code;  // a DCR naming another RSC is rejected (#1)
   AlgorithmPolicy policy;
   TimerConfig timers;
   pc5::IpAddressConfig ip_address_config = pc5::IpAddressConfig::kAddressAllocationNotSupported;
@@ -30,10 +30,13 @@ struct RelayConfig {
   cipher::Backend* backend = nullptr;
 };
 
-// The PKMF's answer to a Key Request (PC8): KD, KD freshness and, after GBA Push, the GPI.
+// The PKMF's answer to a Key Request (PC8): KD, KD freshness and, after GBA Push, the GPI. Not pc8::KdGrant on
+// purpose: that is the PC8 message model (it also carries the Remote UE's identity, which service/ keeps for the
+// relay and the link machine never reads), and link/ stays independent of the PC8 XML module. service/ converts
+// one into the other; the KD freshness is the same ids::KdFreshness on both.
 struct KdGrant {
   SecretBytes kd;
-  pc5::KdFreshness kd_freshness{};
+  ids::KdFreshness kd_freshness{};
   std::optional<Bytes> gpi;
 };
 
@@ -90,8 +93,8 @@ class Relay : private detail::MachineBase {
   Result<Output> rekey(TimePoint now);
 
   RelayState state() const { return state_; }
-  std::optional<std::uint16_t> kd_sess_id() const;
-  std::optional<std::uint32_t> kd_id() const;
+  std::optional<ids::KdSessId> kd_sess_id() const;
+  std::optional<ids::KdId> kd_id() const;
   std::optional<AlgorithmPair> algorithms() const;
   const SessionContext* current_context() const { return current_ ? &*current_ : nullptr; }
   // The Remote UE's Long Term ID from its DCR (the agent's Key Request uses it).
@@ -143,7 +146,7 @@ class Relay : private detail::MachineBase {
   pc5::DirectCommunicationRequest dcr_;
   std::optional<pc5::DirectRekeyingRequest> drrq_;
   AlgorithmPair algs_;
-  std::uint16_t pending_id_ = 0;  // claimed KD-sess ID of the context being established
+  ids::KdSessId pending_id_;      // claimed KD-sess ID of the context being established
   std::optional<KdGrant> grant_;  // the KD being established (setup or Auth Flag rekey)
   std::uint16_t pending_kd_id_msb_ = 0;
   std::optional<pc5::DirectSecurityModeCommand> dsmc_;

@@ -80,10 +80,10 @@ Result<std::unique_ptr<RemoteUe>> RemoteUe::create(RemoteUeConfig cfg) {
       !std::all_of(cfg.imsi.begin(), cfg.imsi.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return fail(Errc::kInvalidArgument, "imsi: 6 to 15 decimal digits expected");
   if (cfg.pruk_id) {
-    if (*cfg.pruk_id == 0) return fail(Errc::kInvalidArgument, "pruk_id: 0 is reserved");
+    if (ids::is_pruk_trigger(*cfg.pruk_id)) return fail(Errc::kInvalidArgument, "pruk_id: 0 is reserved");
     if (cfg.pruk.size() != keys::kPrukSize) return fail(Errc::kInvalidArgument, "pruk: 32 octets expected");
   }
-  if (cfg.relay_service_code && *cfg.relay_service_code > 0xFFFFFF)
+  if (cfg.relay_service_code && cfg.relay_service_code->value > ids::RelayServiceCode::kMax)
     return fail(Errc::kInvalidArgument, "relay_service_code: 24 bits");
   const auto caps = cfg.policy.capabilities();
   if (caps.eia == 0) return fail(Errc::kInvalidArgument, "policy: no integrity algorithm other than EIA0");
@@ -91,12 +91,10 @@ Result<std::unique_ptr<RemoteUe>> RemoteUe::create(RemoteUeConfig cfg) {
   return std::unique_ptr<RemoteUe>(new RemoteUe(std::move(cfg)));
 }
 
-std::optional<std::uint16_t> RemoteUe::kd_sess_id() const {
-  return current_ ? std::optional<std::uint16_t>(current_->kd_sess_id()) : std::nullopt;
+std::optional<ids::KdSessId> RemoteUe::kd_sess_id() const {
+  return current_ ? std::optional<ids::KdSessId>(current_->kd_sess_id()) : std::nullopt;
 }
-std::optional<std::uint32_t> RemoteUe::kd_id() const {
-  return kd_ ? std::optional<std::uint32_t>(kd_->kd_id) : std::nullopt;
-}
+std::optional<ids::KdId> RemoteUe::kd_id() const { return kd_ ? std::optional<ids::KdId>(kd_->kd_id) : std::nullopt; }
 std::optional<std::string> RemoteUe::kd_fingerprint() const {
   return kd_ ? std::optional<std::string>(kd_->kd.fingerprint()) : std::nullopt;
 }
@@ -209,7 +207,7 @@ Status RemoteUe::classify_and_dispatch(Step& s) {
     // User data: ciphered with PEK of the current (or the previous, after a rekey) context; EEA0 -> KD-sess ID 0.
     SessionContext* ctx = nullptr;
     if (current_ && (h.kd_sess_id == current_->kd_sess_id() ||
-                     (h.kd_sess_id == 0 && current_->algorithms().eea == cipher::Eea::kEea0)))
+                     (h.kd_sess_id.is_unprotected() && current_->algorithms().eea == cipher::Eea::kEea0)))
       ctx = &*current_;
     else if (previous_ && h.kd_sess_id == previous_->kd_sess_id())
       ctx = &*previous_;
@@ -221,7 +219,7 @@ Status RemoteUe::classify_and_dispatch(Step& s) {
     s.ctx = ctx;
     return dispatch(s, RemoteInput::kRxUserData);
   }
-  if (h.kd_sess_id == 0) {
+  if (h.kd_sess_id.is_unprotected()) {
     PROSE_TRY_STATUS(decode_unprotected_signalling(s));
     return dispatch(s, input_for(*s.msg));
   }
@@ -244,7 +242,7 @@ Status RemoteUe::classify_and_dispatch(Step& s) {
   }
   // A DSMC establishing a new context: its KD-sess ID carries the MSB we chose in the DCR / DRRq. It is integrity
   // protected only, so it can be decoded before the keys exist; process_new_dsmc derives them and checks the MAC-I.
-  if (msb_reserved_ && (h.kd_sess_id >> 8) == pending_msb_ &&
+  if (msb_reserved_ && h.kd_sess_id.msb() == pending_msb_ &&
       (state_ == RemoteState::kWaitDsmc || state_ == RemoteState::kRekeying)) {
     if (s.pdu.size() < pdcp::kHeaderSize + pdcp::kMacISize)
       return fail(Errc::kTruncated, "DSMC PDU shorter than header and MAC-I");
@@ -294,7 +292,7 @@ Status RemoteUe::on_start(Step& s) {
   return ok_status();
 }
 
-void RemoteUe::send_dsm_reject(Step& s, pc5::Cause cause, const std::optional<GpiResult::SyncFailure>& sync) {
+void RemoteUe::send_dsm_reject(Step& s, pc5::Cause cause, const std::optional<gba::GpiSyncFailure>& sync) {
   pc5::DirectSecurityModeReject r;
   r.sequence_number = s.msg ? pc5::sequence_number(*s.msg) : next_seq();
   r.cause = cause;
@@ -312,18 +310,18 @@ Status RemoteUe::on_dsmc(Step& s) {
 
 Status RemoteUe::process_new_dsmc(Step& s) {
   const auto& d = std::get<pc5::DirectSecurityModeCommand>(*s.msg);
-  const std::uint16_t id = s.header->kd_sess_id;
-  if ((id & 0xFFu) != d.lsb_of_kd_sess_id)
+  const ids::KdSessId id = s.header->kd_sess_id;
+  if (id.lsb() != d.lsb_of_kd_sess_id)
     return fail(Errc::kMalformed, "DSMC: LSB of KD-sess ID differs from the PDCP header");
   const bool setup = state_ == RemoteState::kWaitDsmc;
   const bool new_kd = setup || rekey_auth_flag_;
-  const pc5::Nonce& nonce_1 = setup ? dcr_.nonce_1 : drrq_->nonce_1;
+  const ids::Nonce1& nonce_1 = setup ? dcr_.nonce_1 : drrq_->nonce_1;
   const pc5::UeSecurityCapabilities& sent_caps =
       setup ? dcr_.ue_security_capabilities : drrq_->ue_security_capabilities;
 
   // 1. KD: from the (possibly new, GPI-delivered) PRUK and the KD freshness, or the current KD for a plain rekey.
   SecretBytes kd;
-  std::optional<PrukId> pruk_id;
+  std::optional<ids::PrukId> pruk_id;
   bool from_gpi = false;
   if (new_kd) {
     if (!d.kd_freshness) return fail(Errc::kMalformed, "DSMC without KD freshness where a new KD is needed");
@@ -406,7 +404,7 @@ Status RemoteUe::process_new_dsmc(Step& s) {
     std::uint16_t lsb = 0;
     while (lsb == 0) lsb = static_cast<std::uint16_t>(random_u32());
     c.lsb_of_kd_id = lsb;
-    new_kd_state = KdState{std::move(kd), make_kd_id(*d.msb_of_kd_id, lsb), pruk_id, from_gpi};
+    new_kd_state = KdState{std::move(kd), ids::make_kd_id(*d.msb_of_kd_id, lsb), pruk_id, from_gpi};
   }
   auto sent = send(s, c, &ctx);
   if (!sent) {

@@ -15,33 +15,23 @@
 #include <string>
 #include <vector>
 
+#include "prose/gba/gba.h"
 #include "prose/link/io.h"
 #include "prose/link/machine_base.h"
 
 namespace prose::link {
 
-// Result of processing a GPI (GBA Push Info) found in a DSMC: exactly one of the two is set.
-struct GpiResult {
-  struct Accepted {
-    PrukId pruk_id = 0;  // = P-TID
-    SecretBytes pruk;    // = Ks_(ext)_NAF
-  };
-  struct SyncFailure {
-    pc5::Rand rand{};
-    pc5::Auts auts{};
-  };
-  std::optional<Accepted> accepted;
-  std::optional<SyncFailure> sync_failure;
-};
+// Processing of a GPI (GBA Push Info) found in a DSMC gives the gba module's own gba::GpiOutcome: exactly one of
+// accepted (PRUK ID = P-TID, PRUK = Ks_(ext)_NAF) or sync_failure (RAND + AUTS for the DSM Reject #9).
 // Injected GPI processing (real implementation: prose/link/gba_gpi_processor.h = gba::process_gpi + a USIM).
 // An error (bad MAC, foreign NAF, malformed) makes the Remote UE answer DSM Reject #2.
-using GpiProcessor = std::function<Result<GpiResult>(ByteView gpi)>;
+using GpiProcessor = std::function<Result<gba::GpiOutcome>(ByteView gpi)>;
 
 struct RemoteUeConfig {
-  std::string imsi;                                 // 6..15 digits
-  std::optional<std::uint32_t> relay_service_code;  // sent in the DCR
+  std::string imsi;                                         // 6..15 digits
+  std::optional<ids::RelayServiceCode> relay_service_code;  // sent in the DCR
   // The PRUK this UE holds from the relay's PKMF, if any.
-  std::optional<PrukId> pruk_id;
+  std::optional<ids::PrukId> pruk_id;
   SecretBytes pruk;
   // An earlier attempt to this relay was rejected because the PRUK ID was not recognised: use the IMSI.
   bool pruk_id_rejected_before = false;
@@ -112,8 +102,8 @@ class RemoteUe : private detail::MachineBase {
   Result<Output> rekey(TimePoint now, bool auth_flag);
 
   RemoteState state() const { return state_; }
-  std::optional<std::uint16_t> kd_sess_id() const;
-  std::optional<std::uint32_t> kd_id() const;
+  std::optional<ids::KdSessId> kd_sess_id() const;
+  std::optional<ids::KdId> kd_id() const;
   // SecretBytes::fingerprint of the KD in use (the one the relay got from the PKMF when both sides agree), for logs.
   std::optional<std::string> kd_fingerprint() const;
   std::optional<AlgorithmPair> algorithms() const;
@@ -157,7 +147,7 @@ class RemoteUe : private detail::MachineBase {
   Status send_dcr(detail::Step& s);
   Status start_rekey(detail::Step& s, bool auth_flag, bool count_limit);
   Status process_new_dsmc(detail::Step& s);
-  void send_dsm_reject(detail::Step& s, pc5::Cause cause, const std::optional<GpiResult::SyncFailure>& sync = {});
+  void send_dsm_reject(detail::Step& s, pc5::Cause cause, const std::optional<gba::GpiSyncFailure>& sync = {});
   void fail_setup(detail::Step& s, pc5::Cause cause, bool from_peer, std::string detail);
   void enter_released(detail::Step& s, ReleaseCause cause, std::optional<pc5::ReleaseReason> reason) override;
   Status begin_release(detail::Step& s, pc5::ReleaseReason reason, ReleaseCause cause);
@@ -176,7 +166,7 @@ class RemoteUe : private detail::MachineBase {
   bool msb_reserved_ = false;
   // Cache of the last GPI processed in this attempt (a retransmitted DSMC must not run the USIM twice).
   Bytes gpi_bytes_;
-  std::optional<PrukId> gpi_pruk_id_;
+  std::optional<ids::PrukId> gpi_pruk_id_;
   SecretBytes gpi_pruk_;
   // The DSMC we answered last (a retransmission must be identical to it) and our answer, resent when the same
   // DSMC arrives again because the relay did not get the answer.
@@ -185,7 +175,7 @@ class RemoteUe : private detail::MachineBase {
   // The PRUK this machine derives KD from: the configured one, replaced by the GPI's PRUK once a KD derived from it
   // has been confirmed with a DSM Complete (so that a later Auth Flag rekey, for which the PKMF uses that PRUK,
   // derives the same KD).
-  std::optional<PrukId> pruk_id_;
+  std::optional<ids::PrukId> pruk_id_;
   SecretBytes pruk_;
   bool pruk_from_gpi_ = false;
   pc5::DirectCommunicationKeepalive last_keepalive_;

@@ -9,7 +9,7 @@ std::uint8_t tx_direction(Role r) { return r == Role::kRemoteUe ? 0 : 1; }
 std::uint8_t rx_direction(Role r) { return r == Role::kRemoteUe ? 1 : 0; }
 }  // namespace
 
-SessionContext::SessionContext(std::uint16_t id, AlgorithmPair algs, const pc5::Nonce& n1, const pc5::Nonce& n2,
+SessionContext::SessionContext(ids::KdSessId id, AlgorithmPair algs, const ids::Nonce1& n1, const ids::Nonce2& n2,
                                SecretBytes kd_sess, SecretBytes pek, SecretBytes pik, pdcp::TxEntity tx_sig,
                                pdcp::RxEntity rx_sig, pdcp::TxEntity tx_data, pdcp::RxEntity rx_data)
     : kd_sess_id_(id),
@@ -24,10 +24,10 @@ SessionContext::SessionContext(std::uint16_t id, AlgorithmPair algs, const pc5::
       tx_data_(std::move(tx_data)),
       rx_data_(std::move(rx_data)) {}
 
-Result<SessionContext> SessionContext::derive(cipher::Backend& be, Role role, ByteView kd, const pc5::Nonce& nonce_1,
-                                              const pc5::Nonce& nonce_2, std::uint16_t kd_sess_id, AlgorithmPair algs,
+Result<SessionContext> SessionContext::derive(cipher::Backend& be, Role role, ByteView kd, const ids::Nonce1& nonce_1,
+                                              const ids::Nonce2& nonce_2, ids::KdSessId kd_sess_id, AlgorithmPair algs,
                                               const SessionOptions& opt) {
-  if (kd_sess_id == 0) return fail(Errc::kInvalidArgument, "KD-sess ID 0 is reserved");
+  if (kd_sess_id.is_unprotected()) return fail(Errc::kInvalidArgument, "KD-sess ID 0 is reserved");
   if (algs.eia == cipher::Eia::kEia0) return fail(Errc::kDenied, "EIA0 is not allowed on a relay link");
   PROSE_TRY(SecretBytes kd_sess, keys::derive_kd_sess(kd, nonce_1, nonce_2));
   PROSE_TRY(SecretBytes pek, keys::derive_pek(kd_sess.view(), static_cast<std::uint8_t>(algs.eea)));

@@ -25,17 +25,10 @@ enum class Role : std::uint8_t { kRemoteUe, kRelay };
 // PROVISIONAL: LCID 2 -> BEARER 1 (pdcp::bearer_for_lcid), see docs/conformance/link.md.
 inline constexpr std::uint8_t kUserDataLcid = 2;
 
-inline std::uint16_t make_kd_sess_id(std::uint8_t msb, std::uint8_t lsb) {
-  return static_cast<std::uint16_t>((static_cast<unsigned>(msb) << 8) | lsb);
-}
-inline std::uint32_t make_kd_id(std::uint16_t msb, std::uint16_t lsb) {
-  return (static_cast<std::uint32_t>(msb) << 16) | lsb;
-}
-
 struct KdState {
   SecretBytes kd;
-  std::uint32_t kd_id = 0;
-  std::optional<PrukId> pruk_id;  // Remote UE: which PRUK produced this KD
+  ids::KdId kd_id;
+  std::optional<ids::PrukId> pruk_id;  // Remote UE: which PRUK produced this KD
   bool pruk_from_gpi = false;
 };
 
@@ -48,14 +41,14 @@ class SessionContext {
  public:
   // KD-sess = KDF(KD, Nonce_1, Nonce_2) (clause 6.5), PEK/PIK = A.4 for the chosen algorithms, then the PDCP
   // entities. Fails on a zero KD-sess ID, EIA0, or a key derivation error.
-  static Result<SessionContext> derive(cipher::Backend& be, Role role, ByteView kd, const pc5::Nonce& nonce_1,
-                                       const pc5::Nonce& nonce_2, std::uint16_t kd_sess_id, AlgorithmPair algs,
+  static Result<SessionContext> derive(cipher::Backend& be, Role role, ByteView kd, const ids::Nonce1& nonce_1,
+                                       const ids::Nonce2& nonce_2, ids::KdSessId kd_sess_id, AlgorithmPair algs,
                                        const SessionOptions& opt = {});
 
-  std::uint16_t kd_sess_id() const { return kd_sess_id_; }
+  ids::KdSessId kd_sess_id() const { return kd_sess_id_; }
   const AlgorithmPair& algorithms() const { return algs_; }
-  const pc5::Nonce& nonce_1() const { return nonce_1_; }
-  const pc5::Nonce& nonce_2() const { return nonce_2_; }
+  const ids::Nonce1& nonce_1() const { return nonce_1_; }
+  const ids::Nonce2& nonce_2() const { return nonce_2_; }
   // The algorithm keys (16 octets each), for the PC5 key log only (prose/keylog, written when the operator asks).
   const SecretBytes& pek() const { return pek_; }
   const SecretBytes& pik() const { return pik_; }
@@ -73,13 +66,13 @@ class SessionContext {
   std::uint64_t tx_data_count() const { return tx_data_.next_count(); }
 
  private:
-  SessionContext(std::uint16_t id, AlgorithmPair algs, const pc5::Nonce& n1, const pc5::Nonce& n2, SecretBytes kd_sess,
-                 SecretBytes pek, SecretBytes pik, pdcp::TxEntity tx_sig, pdcp::RxEntity rx_sig, pdcp::TxEntity tx_data,
-                 pdcp::RxEntity rx_data);
-  std::uint16_t kd_sess_id_;
+  SessionContext(ids::KdSessId id, AlgorithmPair algs, const ids::Nonce1& n1, const ids::Nonce2& n2,
+                 SecretBytes kd_sess, SecretBytes pek, SecretBytes pik, pdcp::TxEntity tx_sig, pdcp::RxEntity rx_sig,
+                 pdcp::TxEntity tx_data, pdcp::RxEntity rx_data);
+  ids::KdSessId kd_sess_id_;
   AlgorithmPair algs_;
-  pc5::Nonce nonce_1_;
-  pc5::Nonce nonce_2_;
+  ids::Nonce1 nonce_1_;
+  ids::Nonce2 nonce_2_;
   SecretBytes kd_sess_;
   SecretBytes pek_, pik_;
   pdcp::TxEntity tx_sig_;

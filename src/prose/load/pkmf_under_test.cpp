@@ -4,6 +4,7 @@
 #include <regex>
 #include <thread>
 
+#include "prose/ids/ids.h"
 #include "prose/load/abort.h"
 #include "prose/pc8/codec.h"
 #include "prose/util/random.h"
@@ -67,7 +68,7 @@ Result<std::unique_ptr<net::HttpsClient>> PkmfUnderTest::client(bool resume) con
 bool PkmfUnderTest::kd_request(net::HttpsClient& client, std::mt19937_64& rng) const {
   pc8::KdRequest r;
   r.transaction_id.value = static_cast<std::uint32_t>(rng());
-  r.remote_ue = pc8::PrukId{pruk_ids_[rng() % pruk_ids_.size()]};
+  r.remote_ue = ids::PrukId{pruk_ids_[rng() % pruk_ids_.size()]};
   r.relay_service_code.value = 0x00abcd;
   auto body = pc8::Codec::encode(pc8::Request(r));
   auto resp = client.post("/prose/pc8", pc8::kContentType, *body);

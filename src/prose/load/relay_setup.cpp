@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "prose/agents/frame.h"
+#include "prose/ids/ids.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/link/relay.h"
 #include "prose/load/abort.h"
@@ -174,13 +175,13 @@ void RelayLoad::baseline_handshake() {
     auto t0 = Clock::now();
     link::RemoteUeConfig uc;
     uc.imsi = "001010123456789";
-    uc.relay_service_code = kRelayRsc;
-    uc.pruk_id = 0x1122334455667788ull;
+    uc.relay_service_code = ids::RelayServiceCode{kRelayRsc};
+    uc.pruk_id = ids::PrukId{0x1122334455667788ull};
     uc.pruk = pruk.clone();
     uc.ids = ue_ids;
     uc.policy = algorithm_policy();
     link::RelayConfig rc;
-    rc.relay_service_code = kRelayRsc;
+    rc.relay_service_code = ids::RelayServiceCode{kRelayRsc};
     rc.ids = relay_ids;
     auto ue = must(link::RemoteUe::create(std::move(uc)), "baseline Remote UE");
     auto relay = must(link::Relay::create(std::move(rc)), "baseline relay");
@@ -211,7 +212,7 @@ void RelayLoad::baseline_pkmf() {
   for (std::size_t i = 0; i < n; ++i) {
     pc8::KdRequest r;
     r.transaction_id.value = random_u32();
-    r.remote_ue = pc8::PrukId{ues_[random_u32() % authorised].pruk_id};
+    r.remote_ue = ids::PrukId{ues_[random_u32() % authorised].pruk_id};
     r.relay_service_code.value = kRelayRsc;
     auto body = must(pc8::Codec::encode(pc8::Request(r)), "KD request");
     auto t0 = Clock::now();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "prose/agents/frame.h"
+#include "prose/ids/ids.h"
 #include "prose/load/abort.h"
 #include "prose/load/relay_harness.h"
 #include "prose/testbed/proc_stats.h"
@@ -116,8 +117,8 @@ void RelayLoad::start_ue(std::uint32_t i) {
   Ue& u = ues_[i];
   link::RemoteUeConfig c;
   c.imsi = u.imsi;
-  c.relay_service_code = kRelayRsc;
-  c.pruk_id = u.pruk_id;
+  c.relay_service_code = ids::RelayServiceCode{kRelayRsc};
+  c.pruk_id = ids::PrukId{u.pruk_id};
   c.pruk = u.pruk.clone();
   c.policy = algorithm_policy();
   auto m = link::RemoteUe::create(std::move(c));

@@ -72,6 +72,15 @@ Status no_optional_ies(ByteReader& r, std::string_view msg_name) {
   return decode_optional_ies(r, msg_name, {}, [](std::uint8_t, ByteReader&) { return ok_status(); });
 }
 
+// A fixed-size octet string of prose/ids/ids.h (Nonce_1, KD freshness, RAND, ...).
+template <typename T>
+Result<T> read_fixed(ByteReader& r, std::string_view field) {
+  PROSE_TRY(ByteView v, r.bytes(T::kSize, field));
+  T out;
+  std::copy(v.begin(), v.end(), out.bytes.begin());
+  return out;
+}
+
 template <std::size_t N>
 Result<std::array<std::uint8_t, N>> read_array(ByteReader& r, std::string_view field) {
   PROSE_TRY(ByteView v, r.bytes(N, field));
@@ -117,7 +126,7 @@ Result<UserInfo> decode_user_info(ByteReader& v) {
       return fail_at(Errc::kMalformed, at, "User Info: PRUK ID must be 8 octets, got " + std::to_string(v.remaining()));
     }
     PROSE_TRY(std::uint64_t id, v.u64("PRUK ID"));
-    return UserInfo::from_pruk_id(id);
+    return UserInfo::from_pruk_id(ids::PrukId{id});
   }
   if (type == static_cast<std::uint8_t>(UserInfoType::kImsi)) {
     const std::size_t vat = v.offset();
@@ -134,7 +143,7 @@ Result<UserInfo> decode_user_info(ByteReader& v) {
 Status encode_user_info(ByteWriter& w, const UserInfo& u) {
   w.u8(static_cast<std::uint8_t>(u.type));
   if (u.type == UserInfoType::kPrukId) {
-    w.u64(u.pruk_id);
+    w.u64(u.pruk_id.value);
     return ok_status();
   }
   if (u.type == UserInfoType::kImsi) {
@@ -202,7 +211,7 @@ Result<Message> decode_dcr(ByteReader& r, std::uint16_t seq) {
   PROSE_TRY(m.ip_address_config,
             read_enum<IpAddressConfig>(r, "IP Address Config", ip_address_config_name, kIpAddressConfigMask));
   PROSE_TRY(m.maximum_inactivity_period, r.u32("Maximum Inactivity Period"));
-  PROSE_TRY(m.nonce_1, read_array<kNonceSize>(r, "Nonce_1"));
+  PROSE_TRY(m.nonce_1, read_fixed<ids::Nonce1>(r, "Nonce_1"));
   PROSE_TRY(m.ue_security_capabilities, read_caps(r));
   PROSE_TRY(m.msb_of_kd_sess_id, r.u8("MSB of KD-sess ID"));
   PROSE_TRY_STATUS(decode_optional_ies(
@@ -210,11 +219,13 @@ Result<Message> decode_dcr(ByteReader& r, std::uint16_t seq) {
       [&](std::uint8_t id, ByteReader& v) -> Status {
         switch (id) {
           case iei::kKdId: {
-            PROSE_TRY(m.kd_id, v.u32("KD ID"));
+            PROSE_TRY(std::uint32_t kd_id, v.u32("KD ID"));
+            m.kd_id = ids::KdId{kd_id};
             break;
           }
           case iei::kRelayServiceCode: {
-            PROSE_TRY(m.relay_service_code, v.u24("Relay Service Code"));
+            PROSE_TRY(std::uint32_t rsc, v.u24("Relay Service Code"));
+            m.relay_service_code = ids::RelayServiceCode{rsc};
             break;
           }
           case iei::kSignature: {
@@ -241,10 +252,12 @@ Result<Bytes> encode_dcr(ByteWriter& w, const DirectCommunicationRequest& m) {
   w.u32(m.maximum_inactivity_period).bytes(m.nonce_1);
   put_caps(w, m.ue_security_capabilities);
   w.u8(m.msb_of_kd_sess_id);
-  if (m.kd_id) w.u8(iei::kKdId).u32(*m.kd_id);
+  if (m.kd_id) w.u8(iei::kKdId).u32(m.kd_id->value);
   if (m.relay_service_code) {
-    if (*m.relay_service_code > 0xFFFFFF) return fail(Errc::kInvalidArgument, "Relay Service Code exceeds 24 bits");
-    w.u8(iei::kRelayServiceCode).u24(*m.relay_service_code);
+    if (m.relay_service_code->value > ids::RelayServiceCode::kMax) {
+      return fail(Errc::kInvalidArgument, "Relay Service Code exceeds 24 bits");
+    }
+    w.u8(iei::kRelayServiceCode).u24(m.relay_service_code->value);
   }
   if (m.signature) w.u8(iei::kSignature).bytes(*m.signature);
   if (m.link_local_ipv6_address) w.u8(iei::kLinkLocalIpv6Address).bytes(*m.link_local_ipv6_address);
@@ -255,7 +268,7 @@ Result<Message> decode_dsmc(ByteReader& r, std::uint16_t seq) {
   DirectSecurityModeCommand m;
   m.sequence_number = seq;
   PROSE_TRY(m.ue_security_capabilities, read_caps(r));
-  PROSE_TRY(m.nonce_2, read_array<kNonceSize>(r, "Nonce_2"));
+  PROSE_TRY(m.nonce_2, read_fixed<ids::Nonce2>(r, "Nonce_2"));
   PROSE_TRY(m.chosen_algorithms, read_chosen(r));
   PROSE_TRY(m.lsb_of_kd_sess_id, r.u8("LSB of KD-sess ID"));
   PROSE_TRY_STATUS(decode_optional_ies(
@@ -268,7 +281,7 @@ Result<Message> decode_dsmc(ByteReader& r, std::uint16_t seq) {
             break;
           }
           case iei::kKdFreshness: {
-            PROSE_TRY(m.kd_freshness, read_array<kKdFreshnessSize>(v, "KD Freshness"));
+            PROSE_TRY(m.kd_freshness, read_fixed<ids::KdFreshness>(v, "KD Freshness"));
             break;
           }
           case iei::kGpi: {
@@ -344,7 +357,7 @@ std::string caps_str(const UeSecurityCapabilities& c) {
 }
 
 std::string user_info_str(const UserInfo& u) {
-  if (u.type == UserInfoType::kPrukId) return "PRUK ID " + u_hex(u.pruk_id, 16);
+  if (u.type == UserInfoType::kPrukId) return "PRUK ID " + u_hex(u.pruk_id.value, 16);
   return "IMSI " + u.imsi;
 }
 
@@ -532,9 +545,9 @@ Result<Message> decode(ByteView wire) {
       PROSE_TRY_STATUS(
           decode_optional_ies(r, name, {iei::kRand, iei::kAuts}, [&](std::uint8_t id, ByteReader& v) -> Status {
             if (id == iei::kRand) {
-              PROSE_TRY(m.rand, read_array<kRandSize>(v, "RAND"));
+              PROSE_TRY(m.rand, read_fixed<ids::Rand>(v, "RAND"));
             } else {
-              PROSE_TRY(m.auts, read_array<kAutsSize>(v, "AUTS"));
+              PROSE_TRY(m.auts, read_fixed<ids::Auts>(v, "AUTS"));
             }
             return ok_status();
           }));
@@ -544,14 +557,15 @@ Result<Message> decode(ByteView wire) {
       DirectRekeyingRequest m;
       m.sequence_number = seq;
       PROSE_TRY(m.ue_security_capabilities, read_caps(r));
-      PROSE_TRY(m.nonce_1, read_array<kNonceSize>(r, "Nonce_1"));
+      PROSE_TRY(m.nonce_1, read_fixed<ids::Nonce1>(r, "Nonce_1"));
       PROSE_TRY(m.msb_of_kd_sess_id, r.u8("MSB of KD-sess ID"));
       PROSE_TRY_STATUS(
           decode_optional_ies(r, name, {iei::kAuthFlag, iei::kPrukId}, [&](std::uint8_t id, ByteReader& v) -> Status {
             if (id == iei::kAuthFlag) {
               PROSE_TRY(m.auth_flag, v.u8("Auth Flag"));
             } else {
-              PROSE_TRY(m.pruk_id, v.u64("PRUK ID"));
+              PROSE_TRY(std::uint64_t pruk_id, v.u64("PRUK ID"));
+              m.pruk_id = ids::PrukId{pruk_id};
             }
             return ok_status();
           }));
@@ -620,7 +634,7 @@ Result<Bytes> encode(const Message& msg) {
           put_caps(w, m.ue_security_capabilities);
           w.bytes(m.nonce_1).u8(m.msb_of_kd_sess_id);
           if (m.auth_flag) w.u8(iei::kAuthFlag).u8(*m.auth_flag);
-          if (m.pruk_id) w.u8(iei::kPrukId).u64(*m.pruk_id);
+          if (m.pruk_id) w.u8(iei::kPrukId).u64(m.pruk_id->value);
         } else if constexpr (std::is_same_v<T, RemoteUeInfoRequest>) {
           PROSE_TRY_STATUS(put_enum(w, m.remote_ue_info_type, "Remote UE Info Type", remote_ue_info_type_name));
         } else if constexpr (std::is_same_v<T, RemoteUeInfoResponse>) {
@@ -651,8 +665,8 @@ std::vector<std::pair<std::string, std::string>> describe(const Message& msg) {
           add("Nonce_1", to_hex(m.nonce_1));
           add("UE Security Capabilities", caps_str(m.ue_security_capabilities));
           add("MSB of KD-sess ID", u_hex(m.msb_of_kd_sess_id, 2));
-          if (m.kd_id) add("KD ID", u_hex(*m.kd_id, 8));
-          if (m.relay_service_code) add("Relay Service Code", u_hex(*m.relay_service_code, 6));
+          if (m.kd_id) add("KD ID", u_hex(m.kd_id->value, 8));
+          if (m.relay_service_code) add("Relay Service Code", u_hex(m.relay_service_code->value, 6));
           if (m.signature) add("Signature", to_hex(*m.signature));
           if (m.link_local_ipv6_address) add("Link Local IPv6 Address", to_hex(*m.link_local_ipv6_address));
         } else if constexpr (std::is_same_v<T, DirectCommunicationAccept>) {
@@ -691,7 +705,7 @@ std::vector<std::pair<std::string, std::string>> describe(const Message& msg) {
           add("Nonce_1", to_hex(m.nonce_1));
           add("MSB of KD-sess ID", u_hex(m.msb_of_kd_sess_id, 2));
           if (m.auth_flag) add("Auth Flag", std::to_string(*m.auth_flag));
-          if (m.pruk_id) add("PRUK ID", u_hex(*m.pruk_id, 16));
+          if (m.pruk_id) add("PRUK ID", u_hex(m.pruk_id->value, 16));
         } else if constexpr (std::is_same_v<T, RemoteUeInfoRequest>) {
           add("Remote UE Info Type", enum_str(m.remote_ue_info_type, remote_ue_info_type_name));
         } else if constexpr (std::is_same_v<T, RemoteUeInfoResponse>) {

@@ -13,15 +13,15 @@
 #include <string>
 #include <variant>
 
+#include "prose/ids/ids.h"
 #include "prose/pc5/constants.h"
 #include "prose/util/bytes.h"
 
 namespace prose::pc5 {
 
-using Nonce = std::array<std::uint8_t, kNonceSize>;
-using KdFreshness = std::array<std::uint8_t, kKdFreshnessSize>;
-using Rand = std::array<std::uint8_t, kRandSize>;
-using Auts = std::array<std::uint8_t, kAutsSize>;
+// Identifiers, nonces, KD freshness, RAND and AUTS are the shared types of prose/ids/ids.h.
+static_assert(ids::kNonceSize == kNonceSize && ids::kKdFreshnessSize == kKdFreshnessSize);
+static_assert(ids::kRandSize == kRandSize && ids::kAutsSize == kAutsSize && ids::kPrukIdSize == kPrukIdSize);
 using Signature = std::array<std::uint8_t, kSignatureSize>;
 using Ipv6Address = std::array<std::uint8_t, kIpv6AddressSize>;
 
@@ -52,10 +52,10 @@ struct ChosenAlgorithms {
 // User Info [P]: PRUK ID (64 bit) or IMSI (6..15 decimal digits, coded as a TS 24.008 mobile identity).
 struct UserInfo {
   UserInfoType type = UserInfoType::kPrukId;
-  std::uint64_t pruk_id = 0;  // when type == kPrukId
-  std::string imsi;           // when type == kImsi: decimal digits only
-  static UserInfo from_pruk_id(std::uint64_t id) { return UserInfo{UserInfoType::kPrukId, id, {}}; }
-  static UserInfo from_imsi(std::string digits) { return UserInfo{UserInfoType::kImsi, 0, std::move(digits)}; }
+  ids::PrukId pruk_id;  // when type == kPrukId
+  std::string imsi;     // when type == kImsi: decimal digits only
+  static UserInfo from_pruk_id(ids::PrukId id) { return UserInfo{UserInfoType::kPrukId, id, {}}; }
+  static UserInfo from_imsi(std::string digits) { return UserInfo{UserInfoType::kImsi, {}, std::move(digits)}; }
   friend bool operator==(const UserInfo&, const UserInfo&) = default;
 };
 
@@ -65,13 +65,13 @@ struct DirectCommunicationRequest {
   UserInfo user_info;
   IpAddressConfig ip_address_config = IpAddressConfig::kAddressAllocationNotSupported;
   std::uint32_t maximum_inactivity_period = 0;  // seconds
-  Nonce nonce_1{};
+  ids::Nonce1 nonce_1{};
   UeSecurityCapabilities ue_security_capabilities;
   std::uint8_t msb_of_kd_sess_id = 0;
-  std::optional<std::uint32_t> kd_id;                  // IEI 0x11
-  std::optional<std::uint32_t> relay_service_code;     // IEI 0x19, 24 bits
-  std::optional<Signature> signature;                  // IEI 0x16
-  std::optional<Ipv6Address> link_local_ipv6_address;  // IEI 0x03
+  std::optional<ids::KdId> kd_id;                           // IEI 0x11
+  std::optional<ids::RelayServiceCode> relay_service_code;  // IEI 0x19, 24 bits
+  std::optional<Signature> signature;                       // IEI 0x16
+  std::optional<Ipv6Address> link_local_ipv6_address;       // IEI 0x03
   friend bool operator==(const DirectCommunicationRequest&, const DirectCommunicationRequest&) = default;
 };
 
@@ -122,15 +122,15 @@ struct DirectCommunicationReleaseAccept {
 struct DirectSecurityModeCommand {
   std::uint16_t sequence_number = 0;
   UeSecurityCapabilities ue_security_capabilities;  // replay of the DCR / DRRq value
-  Nonce nonce_2{};
+  ids::Nonce2 nonce_2{};
   ChosenAlgorithms chosen_algorithms;
   std::uint8_t lsb_of_kd_sess_id = 0;
-  std::optional<std::uint16_t> msb_of_kd_id;  // IEI 0x10
-  std::optional<KdFreshness> kd_freshness;    // IEI 0x12
-  std::optional<Bytes> gpi;                   // IEI 0x18, TLV-E, opaque GBA Push Info (1..65535 octets)
-  std::optional<UserInfo> user_info;          // IEI 0x01
-  std::optional<Signature> signature;         // IEI 0x16
-  std::optional<Bytes> encrypted_payload;     // IEI 0x17, TLV (1..255 octets)
+  std::optional<std::uint16_t> msb_of_kd_id;     // IEI 0x10
+  std::optional<ids::KdFreshness> kd_freshness;  // IEI 0x12
+  std::optional<Bytes> gpi;                      // IEI 0x18, TLV-E, opaque GBA Push Info (1..65535 octets)
+  std::optional<UserInfo> user_info;             // IEI 0x01
+  std::optional<Signature> signature;            // IEI 0x16
+  std::optional<Bytes> encrypted_payload;        // IEI 0x17, TLV (1..255 octets)
   friend bool operator==(const DirectSecurityModeCommand&, const DirectSecurityModeCommand&) = default;
 };
 
@@ -145,8 +145,8 @@ struct DirectSecurityModeComplete {
 struct DirectSecurityModeReject {
   std::uint16_t sequence_number = 0;
   Cause cause = Cause::kUnspecifiedError;
-  std::optional<Rand> rand;  // IEI 0x0A
-  std::optional<Auts> auts;  // IEI 0x09
+  std::optional<ids::Rand> rand;  // IEI 0x0A
+  std::optional<ids::Auts> auts;  // IEI 0x09
   friend bool operator==(const DirectSecurityModeReject&, const DirectSecurityModeReject&) = default;
 };
 
@@ -154,10 +154,10 @@ struct DirectSecurityModeReject {
 struct DirectRekeyingRequest {
   std::uint16_t sequence_number = 0;
   UeSecurityCapabilities ue_security_capabilities;
-  Nonce nonce_1{};
+  ids::Nonce1 nonce_1{};
   std::uint8_t msb_of_kd_sess_id = 0;
   std::optional<std::uint8_t> auth_flag;  // IEI 0x15; non-zero = fresh KD wanted
-  std::optional<std::uint64_t> pruk_id;   // IEI 0x08
+  std::optional<ids::PrukId> pruk_id;     // IEI 0x08
   friend bool operator==(const DirectRekeyingRequest&, const DirectRekeyingRequest&) = default;
 };
 

@@ -82,8 +82,8 @@ Result<Id> id_value(Node n) {
   return id;
 }
 
-Result<PrukId> pruk_id_value(Node n) {
-  PROSE_TRY(PrukId id, id_value<PrukId>(n));
+Result<ids::PrukId> pruk_id_value(Node n) {
+  PROSE_TRY(ids::PrukId id, id_value<ids::PrukId>(n));
   if (id.value == 0) return derr(DecodeErrc::kBadValue, n, tag(n) + ": the all-zero PRUK ID is reserved");
   return id;
 }
@@ -252,18 +252,18 @@ Result<KdRequest> decode_kd_request(Node node, TransactionId tid) {
     m.remote_ue = Imsi{std::move(d)};
   }
   PROSE_TRY(auto rsc, c.required(el::kRelayServiceCode));
-  PROSE_TRY(m.relay_service_code, id_value<RelayServiceCode>(rsc));
+  PROSE_TRY(m.relay_service_code, id_value<ids::RelayServiceCode>(rsc));
   if (auto n = c.first(el::kNonce1)) {
-    PROSE_TRY(auto v, fixed_value<Nonce1>(n));
+    PROSE_TRY(auto v, fixed_value<ids::Nonce1>(n));
     m.nonce_1 = v;
   }
   if (auto n = c.first(el::kResync)) {
     Children rc(n);
     Resync r;
     PROSE_TRY(auto rn, rc.required(el::kRand));
-    PROSE_TRY(r.rand, fixed_value<Rand>(rn));
+    PROSE_TRY(r.rand, fixed_value<ids::Rand>(rn));
     PROSE_TRY(auto an, rc.required(el::kAuts));
-    PROSE_TRY(r.auts, fixed_value<Auts>(an));
+    PROSE_TRY(r.auts, fixed_value<ids::Auts>(an));
     m.resync = r;
   }
   return m;
@@ -284,7 +284,7 @@ Result<DiscoveryKeyRequest> decode_discovery_request(Node node, TransactionId ti
   m.transaction_id = tid;
   auto rscs = c.all(el::kRelayServiceCode);
   for (auto n : rscs) {
-    PROSE_TRY(auto r, id_value<RelayServiceCode>(n));
+    PROSE_TRY(auto r, id_value<ids::RelayServiceCode>(n));
     m.relay_service_codes.push_back(r);
   }
   if (auto n = c.first(el::kSecurityCapabilities)) {
@@ -334,7 +334,7 @@ Result<KdResponse> decode_kd_response(Node node, TransactionId tid) {
   KdGrant g;
   PROSE_TRY(g.kd, secret_value(first, kKdSize));
   PROSE_TRY(auto fr, c.required(el::kKdFreshness));
-  PROSE_TRY(g.kd_freshness, fixed_value<KdFreshness>(fr));
+  PROSE_TRY(g.kd_freshness, fixed_value<ids::KdFreshness>(fr));
   if (auto n = c.first(el::kGpi)) {
     PROSE_TRY(auto b, hex_value(n, 1, kMaxGpiSize));
     g.gpi = std::move(b);
@@ -383,7 +383,7 @@ Result<DiscoveryKeyResult> decode_discovery_key(Node node) {
   Children c(node);
   DiscoveryKeyResult r;
   PROSE_TRY(auto rsc, c.required(el::kRelayServiceCode));
-  PROSE_TRY(r.relay_service_code, id_value<RelayServiceCode>(rsc));
+  PROSE_TRY(r.relay_service_code, id_value<ids::RelayServiceCode>(rsc));
   PROSE_TRY(auto first, c.one_of({el::kPsdk, el::kErrorCode}));
   if (std::string_view(first.name()) == el::kErrorCode) {
     PROSE_TRY(r.outcome, error_code_value(first));
@@ -541,7 +541,7 @@ struct Encoder {
     XmlOut o(kRootRequest, kNamespace);
     o.leaf(el::kTransactionId, std::to_string(m.transaction_id.value));
     o.open(el::kKdRequest);
-    if (const auto* id = std::get_if<PrukId>(&m.remote_ue)) {
+    if (const auto* id = std::get_if<ids::PrukId>(&m.remote_ue)) {
       o.leaf(el::kPrukId, id->hex());
     } else {
       o.leaf(el::kImsi, std::get<Imsi>(m.remote_ue).digits);

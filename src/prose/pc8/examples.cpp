@@ -50,7 +50,7 @@ Bytes sample_gpi() {
   // Fixed inputs inside every limit: neither step can fail.
   auto av = crypto::make_auth_vector(k, opc, rand, 0xff9bb4d0b607, amf);
   auto created = gba::create_gpi(*av, "001010123456789@ims.mnc001.mcc001.3gppnetwork.org",
-                                 keys::make_pkmf_naf_id("pkmf.example.org"), 0x0123456789abcdf0ULL);
+                                 keys::make_pkmf_naf_id("pkmf.example.org"), ids::PrukId{0x0123456789abcdf0ULL});
   return std::move(created->gpi);
 }
 
@@ -60,7 +60,7 @@ Message pruk_request() {
   PrukRequest m;
   m.transaction_id = TransactionId{1};
   m.delivery = PrukDelivery::kStart;
-  m.held_pruk_ids = {PrukId{0x0123456789abcdefULL}};
+  m.held_pruk_ids = {ids::PrukId{0x0123456789abcdefULL}};
   m.ue_address = UeAddress{"192.0.2.10", 2269};
   m.groups = {group_request()};
   return m;
@@ -70,16 +70,16 @@ Message pruk_request_stop() {
   PrukRequest m;
   m.transaction_id = TransactionId{2};
   m.delivery = PrukDelivery::kStop;
-  m.held_pruk_ids = {PrukId{0x0123456789abcdefULL}};
+  m.held_pruk_ids = {ids::PrukId{0x0123456789abcdefULL}};
   return m;
 }
 
 Message kd_request() {
   KdRequest m;
   m.transaction_id = TransactionId{3};
-  m.remote_ue = PrukId{0x0123456789abcdefULL};
-  m.relay_service_code = RelayServiceCode{0x00a1b2};
-  m.nonce_1 = fixed<Nonce1>("000102030405060708090a0b0c0d0e0f");
+  m.remote_ue = ids::PrukId{0x0123456789abcdefULL};
+  m.relay_service_code = ids::RelayServiceCode{0x00a1b2};
+  m.nonce_1 = fixed<ids::Nonce1>("000102030405060708090a0b0c0d0e0f");
   return m;
 }
 
@@ -87,8 +87,9 @@ Message kd_request_imsi_resync() {
   KdRequest m;
   m.transaction_id = TransactionId{4};
   m.remote_ue = Imsi{"001010123456789"};
-  m.relay_service_code = RelayServiceCode{0x00a1b2};
-  m.resync = Resync{fixed<Rand>("23553cbe9637a89d218ae64dae47bf35"), fixed<Auts>("0f0e0d0c0b0a0908070605040302")};
+  m.relay_service_code = ids::RelayServiceCode{0x00a1b2};
+  m.resync =
+      Resync{fixed<ids::Rand>("23553cbe9637a89d218ae64dae47bf35"), fixed<ids::Auts>("0f0e0d0c0b0a0908070605040302")};
   return m;
 }
 
@@ -103,7 +104,7 @@ Message pgk_request() {
 Message discovery_request() {
   DiscoveryKeyRequest m;
   m.transaction_id = TransactionId{6};
-  m.relay_service_codes = {RelayServiceCode{0x00a1b2}, RelayServiceCode{0x00a1b3}};
+  m.relay_service_codes = {ids::RelayServiceCode{0x00a1b2}, ids::RelayServiceCode{0x00a1b3}};
   m.security_capabilities = 0x07;
   return m;
 }
@@ -124,7 +125,7 @@ Message pruk_response_direct() {
   m.transaction_id = TransactionId{1};
   PrukGrant g;
   g.key_type_id = KeyTypeId{0x7f000001};
-  g.pruk_id = PrukId{0x0123456789abcdf0ULL};
+  g.pruk_id = ids::PrukId{0x0123456789abcdf0ULL};
   g.pruk = pattern_key(0x60);
   m.outcome = std::move(g);
   return m;
@@ -149,7 +150,7 @@ Message kd_response() {
   m.transaction_id = TransactionId{3};
   KdGrant g;
   g.kd = pattern_key(0x80);
-  g.kd_freshness = fixed<KdFreshness>("f0e1d2c3b4a5968778695a4b3c2d1e0f");
+  g.kd_freshness = fixed<ids::KdFreshness>("f0e1d2c3b4a5968778695a4b3c2d1e0f");
   g.gpi = sample_gpi();
   g.remote_ue = RemoteUeIdentity{Imsi{"001010123456789"}, Msisdn{"15551234567"}, std::string("ue-17@example.org")};
   m.outcome = std::move(g);
@@ -185,10 +186,10 @@ Message discovery_response() {
   m.transaction_id = TransactionId{6};
   std::vector<DiscoveryKeyResult> v;
   v.push_back(
-      DiscoveryKeyResult{RelayServiceCode{0x00a1b2},
+      DiscoveryKeyResult{ids::RelayServiceCode{0x00a1b2},
                          DiscoveryKeyGrant{pattern_key(0xa0), PsdkId{0x00000001}, when(2027, 6, 30),
                                            KeyCombination{true, true}, Bytes{0xff, 0xff, 0xf0}, std::uint8_t{2}}});
-  v.push_back(DiscoveryKeyResult{RelayServiceCode{0x00a1b3}, ErrorCode::kDiscoveryNotAuthorised});
+  v.push_back(DiscoveryKeyResult{ids::RelayServiceCode{0x00a1b3}, ErrorCode::kDiscoveryNotAuthorised});
   m.outcome = std::move(v);
   return m;
 }

@@ -11,72 +11,6 @@
 
 namespace prose::pc8 {
 
-// ---------------------------------------------------------------------------------------------------------------
-// Strong types.
-
-template <typename Tag, typename Int, std::size_t kOctets>
-std::string IntId<Tag, Int, kOctets>::hex() const {
-  std::array<std::uint8_t, kOctets> b{};
-  for (std::size_t i = 0; i < kOctets; ++i) {
-    b[i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(value) >> (8 * (kOctets - 1 - i)));
-  }
-  return to_hex(ByteView(b.data(), b.size()));
-}
-
-template <typename Tag, typename Int, std::size_t kOctets>
-Result<IntId<Tag, Int, kOctets>> IntId<Tag, Int, kOctets>::from_hex(std::string_view hex, std::string_view what) {
-  PROSE_TRY(Bytes b, prose::from_hex_exact(hex, kOctets, what));
-  std::uint64_t v = 0;
-  for (auto x : b) v = (v << 8) | x;
-  return IntId{static_cast<Int>(v)};
-}
-
-template <typename Tag, typename Int, std::size_t kOctets>
-Result<IntId<Tag, Int, kOctets>> IntId<Tag, Int, kOctets>::from_value(std::uint64_t v, std::string_view what) {
-  constexpr std::uint64_t kMax = kOctets >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * (kOctets % 8))) - 1;
-  if (v > kMax) {
-    return fail(Errc::kInvalidArgument,
-                std::string(what) + ": value does not fit in " + std::to_string(8 * kOctets) + " bits");
-  }
-  return IntId{static_cast<Int>(v)};
-}
-
-template struct IntId<PrukIdTag, std::uint64_t, kPrukIdSize>;
-template struct IntId<PmkIdTag, std::uint64_t, kPmkIdSize>;
-template struct IntId<PgkIdTag, std::uint64_t, kPgkIdSize>;
-template struct IntId<KeyTypeIdTag, std::uint32_t, kKeyTypeIdSize>;
-template struct IntId<GroupIdTag, std::uint32_t, kGroupIdSize>;
-template struct IntId<GroupMemberIdTag, std::uint32_t, kGroupMemberIdSize>;
-template struct IntId<RelayServiceCodeTag, std::uint32_t, kRelayServiceCodeSize>;
-template struct IntId<PsdkIdTag, std::uint32_t, kPsdkIdSize>;
-
-template <typename Tag, std::size_t kOctets>
-std::string FixedBytes<Tag, kOctets>::hex() const {
-  return to_hex(view());
-}
-
-template <typename Tag, std::size_t kOctets>
-Result<FixedBytes<Tag, kOctets>> FixedBytes<Tag, kOctets>::from_hex(std::string_view hex, std::string_view what) {
-  PROSE_TRY(Bytes b, prose::from_hex_exact(hex, kOctets, what));
-  return from_bytes(b, what);
-}
-
-template <typename Tag, std::size_t kOctets>
-Result<FixedBytes<Tag, kOctets>> FixedBytes<Tag, kOctets>::from_bytes(ByteView b, std::string_view what) {
-  if (b.size() != kOctets) {
-    return fail(Errc::kInvalidArgument, std::string(what) + ": expected " + std::to_string(kOctets) + " octets, got " +
-                                            std::to_string(b.size()));
-  }
-  FixedBytes f;
-  std::copy(b.begin(), b.end(), f.bytes.begin());
-  return f;
-}
-
-template struct FixedBytes<Nonce1Tag, kNonce1Size>;
-template struct FixedBytes<RandTag, kRandSize>;
-template struct FixedBytes<AutsTag, kAutsSize>;
-template struct FixedBytes<KdFreshnessTag, kKdFreshnessSize>;
-
 namespace {
 bool all_digits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -329,7 +263,7 @@ Status check_error_code(ErrorCode c) {
   return ok_status();
 }
 
-Status check_pruk_id(PrukId id) {
+Status check_pruk_id(ids::PrukId id) {
   if (id.value == 0) return invalid("PRUK ID: the all-zero value is reserved");
   return ok_status();
 }
@@ -398,7 +332,7 @@ struct Validator {
     return check_group_requests(m.groups, 0);
   }
   Status operator()(const KdRequest& m) const {
-    if (const auto* id = std::get_if<PrukId>(&m.remote_ue)) {
+    if (const auto* id = std::get_if<ids::PrukId>(&m.remote_ue)) {
       PROSE_TRY_STATUS(check_pruk_id(*id));
     } else {
       auto r = Imsi::parse(std::get<Imsi>(m.remote_ue).digits);
@@ -466,7 +400,7 @@ struct Validator {
   Status operator()(const DiscoveryKeyResponse& m) const {
     if (const auto* v = std::get_if<std::vector<DiscoveryKeyResult>>(&m.outcome)) {
       PROSE_TRY_STATUS(check_count(v->size(), 1, kMaxRelayServiceCodes, "discovery keys"));
-      std::vector<RelayServiceCode> rscs;
+      std::vector<ids::RelayServiceCode> rscs;
       for (const auto& e : *v) {
         rscs.push_back(e.relay_service_code);
         if (const auto* g = std::get_if<DiscoveryKeyGrant>(&e.outcome)) {

@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "prose/ids/ids.h"
 #include "prose/pc8/constants.h"
 #include "prose/pc8/error_codes.h"
 #include "prose/util/bytes.h"
@@ -27,29 +28,19 @@
 namespace prose::pc8 {
 
 // ---------------------------------------------------------------------------------------------------------------
-// Strong identifier types. Integers whose wire form is a fixed number of octets in hex (big-endian).
+// Strong identifier types. Integers whose wire form is a fixed number of octets in hex (big-endian). The identifiers
+// shared with PC5, the link and GBA (PRUK ID, Relay Service Code, Nonce_1, RAND, AUTS, KD freshness) are those of
+// prose/ids/ids.h; the ones below exist only on PC8.
 
-template <typename Tag, typename Int, std::size_t kOctets>
-struct IntId {
-  static constexpr std::size_t kSize = kOctets;
-  Int value = 0;
-  auto operator<=>(const IntId&) const = default;
-  // Lowercase hex, exactly 2*kOctets digits.
-  std::string hex() const;
-  // Case-insensitive hex of exactly kOctets octets; `what` names the value in the error.
-  static Result<IntId> from_hex(std::string_view hex, std::string_view what);
-  // Values that do not fit in kOctets octets are rejected.
-  static Result<IntId> from_value(std::uint64_t v, std::string_view what);
-};
+static_assert(ids::kPrukIdSize == kPrukIdSize && ids::kRelayServiceCodeSize == kRelayServiceCodeSize);
+static_assert(ids::kNonceSize == kNonce1Size && ids::kRandSize == kRandSize && ids::kAutsSize == kAutsSize);
+static_assert(ids::kKdFreshnessSize == kKdFreshnessSize);
 
-struct TransactionIdTag {};
-struct PrukIdTag {};
 struct PmkIdTag {};
 struct PgkIdTag {};
 struct KeyTypeIdTag {};
 struct GroupIdTag {};
 struct GroupMemberIdTag {};
-struct RelayServiceCodeTag {};
 struct PsdkIdTag {};
 
 // Transaction ID: decimal on the wire (xs:unsignedInt), chosen by the requester, echoed in the response.
@@ -58,35 +49,12 @@ struct TransactionId {
   auto operator<=>(const TransactionId&) const = default;
 };
 
-using PrukId = IntId<PrukIdTag, std::uint64_t, kPrukIdSize>;                                // 64 bit, never all-zero
-using PmkId = IntId<PmkIdTag, std::uint64_t, kPmkIdSize>;                                   // 64 bit
-using PgkId = IntId<PgkIdTag, std::uint64_t, kPgkIdSize>;                                   // 64 bit (provisional)
-using KeyTypeId = IntId<KeyTypeIdTag, std::uint32_t, kKeyTypeIdSize>;                       // 32 bit
-using GroupId = IntId<GroupIdTag, std::uint32_t, kGroupIdSize>;                             // 24 bit layer-2 group ID
-using GroupMemberId = IntId<GroupMemberIdTag, std::uint32_t, kGroupMemberIdSize>;           // 24 bit
-using RelayServiceCode = IntId<RelayServiceCodeTag, std::uint32_t, kRelayServiceCodeSize>;  // 24 bit
-using PsdkId = IntId<PsdkIdTag, std::uint32_t, kPsdkIdSize>;                                // 32 bit (provisional)
-
-// Non-secret fixed-size binary values.
-template <typename Tag, std::size_t kOctets>
-struct FixedBytes {
-  static constexpr std::size_t kSize = kOctets;
-  std::array<std::uint8_t, kOctets> bytes{};
-  auto operator<=>(const FixedBytes&) const = default;
-  ByteView view() const { return ByteView(bytes.data(), bytes.size()); }
-  std::string hex() const;
-  static Result<FixedBytes> from_hex(std::string_view hex, std::string_view what);
-  static Result<FixedBytes> from_bytes(ByteView b, std::string_view what);
-};
-
-struct Nonce1Tag {};
-struct RandTag {};
-struct AutsTag {};
-struct KdFreshnessTag {};
-using Nonce1 = FixedBytes<Nonce1Tag, kNonce1Size>;                 // 128 bit
-using Rand = FixedBytes<RandTag, kRandSize>;                       // 128 bit
-using Auts = FixedBytes<AutsTag, kAutsSize>;                       // 112 bit
-using KdFreshness = FixedBytes<KdFreshnessTag, kKdFreshnessSize>;  // 128 bit
+using PmkId = ids::IntId<PmkIdTag, std::uint64_t, kPmkIdSize>;                          // 64 bit
+using PgkId = ids::IntId<PgkIdTag, std::uint64_t, kPgkIdSize>;                          // 64 bit (provisional)
+using KeyTypeId = ids::IntId<KeyTypeIdTag, std::uint32_t, kKeyTypeIdSize>;              // 32 bit
+using GroupId = ids::IntId<GroupIdTag, std::uint32_t, kGroupIdSize>;                    // 24 bit layer-2 group ID
+using GroupMemberId = ids::IntId<GroupMemberIdTag, std::uint32_t, kGroupMemberIdSize>;  // 24 bit
+using PsdkId = ids::IntId<PsdkIdTag, std::uint32_t, kPsdkIdSize>;                       // 32 bit (provisional)
 
 // IMSI: 6 to 15 decimal digits (TS 23.003).
 struct Imsi {
@@ -157,9 +125,9 @@ enum class PrukDelivery : std::uint8_t { kStart, kStop };  // wire: "start" / "s
 struct PrukRequest {
   TransactionId transaction_id;
   PrukDelivery delivery = PrukDelivery::kStart;
-  std::vector<PrukId> held_pruk_ids;    // PRUK IDs the UE holds for this PKMF, 0..kMaxHeldIds
-  std::optional<UeAddress> ue_address;  // where MIKEY messages go; newest overrides older
-  std::vector<GroupKeyRequest> groups;  // other keys expected from this PKMF (PGKs), 0..kMaxGroups
+  std::vector<ids::PrukId> held_pruk_ids;  // PRUK IDs the UE holds for this PKMF, 0..kMaxHeldIds
+  std::optional<UeAddress> ue_address;     // where MIKEY messages go; newest overrides older
+  std::vector<GroupKeyRequest> groups;     // other keys expected from this PKMF (PGKs), 0..kMaxGroups
   bool operator==(const PrukRequest&) const = default;
   PrukRequest clone() const { return *this; }
 };
@@ -169,8 +137,8 @@ struct PrukRequest {
 struct PrukGrant {
   KeyTypeId key_type_id;
   std::optional<PmkGrant> pmk;
-  std::optional<PrukId> pruk_id;    // with `pruk`: both or neither
-  std::optional<SecretBytes> pruk;  // kPrukSize octets
+  std::optional<ids::PrukId> pruk_id;  // with `pruk`: both or neither
+  std::optional<SecretBytes> pruk;     // kPrukSize octets
   bool operator==(const PrukGrant&) const = default;
   PrukGrant clone() const;
 };
@@ -191,16 +159,16 @@ struct PrukResponse {
 // (b) Relay <-> PKMF: KD request (clause 6.X.3.3.3.2).
 
 struct Resync {
-  Rand rand;
-  Auts auts;
+  ids::Rand rand;
+  ids::Auts auts;
   bool operator==(const Resync&) const = default;
 };
 
 struct KdRequest {
   TransactionId transaction_id;
-  std::variant<PrukId, Imsi> remote_ue;  // the Long Term ID from the Direct Communication Request
-  RelayServiceCode relay_service_code;
-  std::optional<Nonce1> nonce_1;
+  std::variant<ids::PrukId, Imsi> remote_ue;  // the Long Term ID from the Direct Communication Request
+  ids::RelayServiceCode relay_service_code;
+  std::optional<ids::Nonce1> nonce_1;
   std::optional<Resync> resync;  // RAND + AUTS after a GBA Push SQN failure at the Remote UE
   bool operator==(const KdRequest&) const = default;
   KdRequest clone() const { return *this; }
@@ -216,7 +184,7 @@ struct RemoteUeIdentity {
 
 struct KdGrant {
   SecretBytes kd;  // kKdSize octets
-  KdFreshness kd_freshness;
+  ids::KdFreshness kd_freshness;
   std::optional<Bytes> gpi;  // TS 33.223 GBA Push Info, 1..kMaxGpiSize octets
   std::optional<RemoteUeIdentity> remote_ue;
   bool operator==(const KdGrant&) const = default;
@@ -260,8 +228,8 @@ struct PgkResponse {
 
 struct DiscoveryKeyRequest {
   TransactionId transaction_id;
-  std::vector<RelayServiceCode> relay_service_codes;  // 1..kMaxRelayServiceCodes, distinct
-  std::optional<std::uint8_t> security_capabilities;  // Public Safety Discovery Security Capabilities bitmap
+  std::vector<ids::RelayServiceCode> relay_service_codes;  // 1..kMaxRelayServiceCodes, distinct
+  std::optional<std::uint8_t> security_capabilities;       // Public Safety Discovery Security Capabilities bitmap
   bool operator==(const DiscoveryKeyRequest&) const = default;
   DiscoveryKeyRequest clone() const { return *this; }
 };
@@ -292,7 +260,7 @@ struct DiscoveryKeyGrant {
   }
 };
 struct DiscoveryKeyResult {
-  RelayServiceCode relay_service_code;
+  ids::RelayServiceCode relay_service_code;
   std::variant<DiscoveryKeyGrant, ErrorCode> outcome;
   bool operator==(const DiscoveryKeyResult&) const = default;
   DiscoveryKeyResult clone() const;

@@ -12,7 +12,7 @@ namespace {
 constexpr std::array<std::uint8_t, 16> kNoKey{};
 
 Status check_config(const EntityConfig& cfg, const SecretBytes& pek, const SecretBytes& pik, bool rx) {
-  if (cfg.kd_sess_id == kUnprotectedKdSessId) return fail(Errc::kInvalidArgument, "KD-sess ID must not be 0");
+  if (cfg.kd_sess_id.is_unprotected()) return fail(Errc::kInvalidArgument, "KD-sess ID must not be 0");
   if (cfg.bearer > kMaxBearer) return fail(Errc::kInvalidArgument, "BEARER must be 0..31");
   if (cfg.direction > 1) return fail(Errc::kInvalidArgument, "DIRECTION must be 0 or 1");
   if (static_cast<unsigned>(cfg.eea) > 3) return fail(Errc::kUnsupported, "unknown EEA");
@@ -52,7 +52,7 @@ Result<TxEntity> TxEntity::create(cipher::Backend& be, const EntityConfig& cfg, 
 
 Status TxEntity::protect_into(SduType sdu_type, ByteView sdu, ProtectionMode mode, Bytes& out) {
   if (exhausted()) return fail(Errc::kState, "PDCP COUNT space exhausted: rekeying required");
-  const std::uint16_t kd = effective(cfg_, mode) ? cfg_.kd_sess_id : kUnprotectedKdSessId;
+  const ids::KdSessId kd = effective(cfg_, mode) ? cfg_.kd_sess_id : kUnprotectedKdSessId;
   const PduParams p{static_cast<std::uint32_t>(next_count_), cfg_.bearer, cfg_.direction};
   PROSE_TRY_STATUS(protect_pdu_into(*be_, key_view(cfg_, pek_, pik_), mode, sdu_type, kd, p, sdu, out));
   ++next_count_;
@@ -124,11 +124,11 @@ Result<PduInfo> RxEntity::unprotect_into(ByteView pdu, ProtectionMode mode, Byte
   };
   auto h = decode_header(pdu);
   if (!h.ok()) return refuse(h.error());
-  const std::uint16_t expected = effective(cfg_, mode) ? cfg_.kd_sess_id : kUnprotectedKdSessId;
+  const ids::KdSessId expected = effective(cfg_, mode) ? cfg_.kd_sess_id : kUnprotectedKdSessId;
   if (h->kd_sess_id != expected) {
-    return refuse(make_error_at(
-        Errc::kMalformed, 1,
-        "KD-sess ID " + std::to_string(h->kd_sess_id) + " does not match the entity's " + std::to_string(expected)));
+    return refuse(make_error_at(Errc::kMalformed, 1,
+                                "KD-sess ID " + std::to_string(h->kd_sess_id.value) + " does not match the entity's " +
+                                    std::to_string(expected.value)));
   }
   const auto count = reconstruct_count(h->sn);
   if (!count) return refuse(make_error_at(Errc::kState, 3, "PDCP COUNT space exhausted: rekeying required"));

@@ -27,7 +27,7 @@ namespace prose::pdcp {
 inline constexpr std::uint32_t kDefaultReplayWindow = 1024;  // COUNTs; multiple of 64, at most 32768
 
 struct EntityConfig {
-  std::uint16_t kd_sess_id = 0;  // must be non-zero
+  ids::KdSessId kd_sess_id;  // must not be the unprotected value 0
   std::uint8_t bearer = kSignallingBearer;
   std::uint8_t direction = 0;  // DIRECTION of the PDUs this entity sends (TX) or receives (RX)
   cipher::Eea eea = cipher::Eea::kEea0;

@@ -46,7 +46,7 @@ Result<Header> decode_header(ByteView pdu) {
   Header h;
   h.sdu_type = static_cast<SduType>(type);
   h.reserved = first & kReservedBitsMask;
-  PROSE_TRY(h.kd_sess_id, r.u16("PDCP header KD-sess ID"));
+  PROSE_TRY(h.kd_sess_id.value, r.u16("PDCP header KD-sess ID"));
   PROSE_TRY(h.sn, r.u16("PDCP SN"));
   return h;
 }
@@ -54,11 +54,11 @@ Result<Header> decode_header(ByteView pdu) {
 void encode_header(ByteWriter& w, const Header& h) {
   w.u8(static_cast<std::uint8_t>((static_cast<unsigned>(h.sdu_type) << kSduTypeShift) |
                                  (h.reserved & kReservedBitsMask)));
-  w.u16(h.kd_sess_id).u16(h.sn);
+  w.u16(h.kd_sess_id.value).u16(h.sn);
 }
 
 Status protect_pdu_into(cipher::Backend& be, const KeyView& keys, ProtectionMode mode, SduType sdu_type,
-                        std::uint16_t kd_sess_id, const PduParams& p, ByteView sdu, Bytes& out) {
+                        ids::KdSessId kd_sess_id, const PduParams& p, ByteView sdu, Bytes& out) {
   PROSE_TRY_STATUS(check_params(p));
   if (static_cast<std::uint8_t>(sdu_type) > kMaxSduType) return fail(Errc::kInvalidArgument, "reserved SDU type");
   ByteWriter w = ByteWriter::reusing(std::move(out));
@@ -100,7 +100,7 @@ Status protect_pdu_into(cipher::Backend& be, const KeyView& keys, ProtectionMode
 }
 
 Result<Bytes> protect_pdu(cipher::Backend& be, const KeyView& keys, ProtectionMode mode, SduType sdu_type,
-                          std::uint16_t kd_sess_id, const PduParams& p, ByteView sdu) {
+                          ids::KdSessId kd_sess_id, const PduParams& p, ByteView sdu) {
   Bytes out;
   out.reserve(kHeaderSize + sdu.size() + kMacISize);
   PROSE_TRY_STATUS(protect_pdu_into(be, keys, mode, sdu_type, kd_sess_id, p, sdu, out));

@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "prose/cipher/eps_algorithms.h"
+#include "prose/ids/ids.h"
 #include "prose/util/byte_writer.h"
 #include "prose/util/bytes.h"
 #include "prose/util/result.h"
@@ -32,10 +33,11 @@ inline constexpr std::size_t kHeaderSize = 5;  // [V 36.323 V14.1.0 figure 6.2.1
 inline constexpr std::size_t kMacISize = 4;    // [V 36.323 6.3.4]
 inline constexpr unsigned kSnBits = 16;        // [V 36.323 6.3.2]
 inline constexpr std::uint32_t kSnMask = 0xFFFF;
-inline constexpr std::uint32_t kMaxHfn = 0xFFFF;          // HFN = 32 - 16 bits [V 36.323 6.3.5]
-inline constexpr std::uint8_t kMaxBearer = 31;            // 5-bit BEARER [V 33.401 B]
-inline constexpr std::uint8_t kSignallingBearer = 0;      // PC5 signalling uses bearer 0 [P]
-inline constexpr std::uint16_t kUnprotectedKdSessId = 0;  // [V 36.323 5.6.2]
+inline constexpr std::uint32_t kMaxHfn = 0xFFFF;      // HFN = 32 - 16 bits [V 36.323 6.3.5]
+inline constexpr std::uint8_t kMaxBearer = 31;        // 5-bit BEARER [V 33.401 B]
+inline constexpr std::uint8_t kSignallingBearer = 0;  // PC5 signalling uses bearer 0 [P]
+// KD-sess ID 0 = unprotected PDU [V 36.323 5.6.2]: ids::kUnprotectedKdSessId (prose/ids/ids.h).
+using ids::kUnprotectedKdSessId;
 // Default rekey trigger: 2^32 - 2^16, i.e. one full SN cycle before COUNT would repeat. [project choice]
 inline constexpr std::uint32_t kDefaultRekeyThreshold = 0xFFFF0000u;
 
@@ -57,7 +59,7 @@ Result<std::uint8_t> bearer_for_lcid(std::uint8_t lcid);
 struct Header {
   SduType sdu_type = SduType::kIp;
   std::uint8_t reserved = 0;  // the 5 R bits: sent as 0, ignored on receipt (36.323 6.3.6)
-  std::uint16_t kd_sess_id = 0;
+  ids::KdSessId kd_sess_id;
   std::uint16_t sn = 0;
   friend bool operator==(const Header&, const Header&) = default;
 };
@@ -66,7 +68,7 @@ struct Header {
 // accepted and reported in Header::reserved.
 Result<Header> decode_header(ByteView pdu);
 void encode_header(ByteWriter& w, const Header& h);
-inline bool is_unprotected(const Header& h) { return h.kd_sess_id == kUnprotectedKdSessId; }
+inline bool is_unprotected(const Header& h) { return h.kd_sess_id.is_unprotected(); }
 
 // What to apply to one PDU. Per PC5 message: pc5::signalling_protection(); user plane: ciphering only.
 struct ProtectionMode {
@@ -90,7 +92,7 @@ struct PduParams {
 
 // Builds header (SN = count & 0xFFFF, the given KD-sess ID) || data [|| MAC-I].
 Result<Bytes> protect_pdu(cipher::Backend& be, const KeyView& keys, ProtectionMode mode, SduType sdu_type,
-                          std::uint16_t kd_sess_id, const PduParams& p, ByteView sdu);
+                          ids::KdSessId kd_sess_id, const PduParams& p, ByteView sdu);
 
 struct UnprotectedPdu {
   Header header;
@@ -109,7 +111,7 @@ Result<UnprotectedPdu> unprotect_pdu(cipher::Backend& be, const KeyView& keys, P
 // Buffer-reusing variants for the data path: `out` / `sdu_out` keep their capacity between calls, so a steady
 // stream of PDUs costs no heap allocation. They must not alias the input. On failure the output is wiped and empty.
 Status protect_pdu_into(cipher::Backend& be, const KeyView& keys, ProtectionMode mode, SduType sdu_type,
-                        std::uint16_t kd_sess_id, const PduParams& p, ByteView sdu, Bytes& out);
+                        ids::KdSessId kd_sess_id, const PduParams& p, ByteView sdu, Bytes& out);
 Result<PduInfo> unprotect_pdu_into(cipher::Backend& be, const KeyView& keys, ProtectionMode mode, const PduParams& p,
                                    ByteView pdu, Bytes& sdu_out);
 

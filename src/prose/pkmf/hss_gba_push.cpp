@@ -3,6 +3,7 @@
 #include <ctime>
 #include <thread>
 
+#include "prose/ids/ids.h"
 #include "prose/keys/prose_keys.h"
 
 namespace prose::pkmf {
@@ -102,13 +103,13 @@ Result<gba::CreatedGpi> HssGbaPush::push(const std::string& imsi, std::uint64_t 
     PROSE_TRY_STATUS(diameter::answer_status(ans, "GPR", code));
     PROSE_TRY(auto r, diameter::HssClient::gpa_response(ans, pruk_id, now));
     if (r.pruk_id != pruk_id) return fail(Errc::kState, "BSF answered with another P-TID than requested");
-    return gba::CreatedGpi{std::move(r.gpi), r.pruk_id, std::move(r.pruk), r.lifetime};
+    return gba::CreatedGpi{std::move(r.gpi), ids::PrukId{r.pruk_id}, std::move(r.pruk), r.lifetime};
   }
   PROSE_TRY(d::Message ans, exchange(diameter::HssClient::mar_request(config_.diameter, imsi, std::nullopt)));
   diameter::AnswerCode code;
   PROSE_TRY_STATUS(diameter::answer_status(ans, "MAR", code));
   PROSE_TRY(auto av, diameter::HssClient::maa_vector(ans));
-  return gba::create_gpi(av, impi, naf_id_, pruk_id, lifetime_s);
+  return gba::create_gpi(av, impi, naf_id_, ids::PrukId{pruk_id}, lifetime_s);
 }
 
 Status HssGbaPush::resync(const std::string& imsi, ByteView rand, ByteView auts) {

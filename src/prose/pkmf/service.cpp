@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "prose/ids/ids.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/mikey/payloads.h"
 #include "prose/pkmf/mikey_delivery.h"
@@ -200,7 +201,7 @@ pc8::PrukResponse PkmfService::handle_pruk(const net::PeerIdentity& peer, const 
   if (!latest.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
   bool holds_latest =
       latest->has_value() && std::any_of(r.held_pruk_ids.begin(), r.held_pruk_ids.end(),
-                                         [&](const pc8::PrukId& id) { return id.value == (*latest)->pruk_id; });
+                                         [&](const ids::PrukId& id) { return id.value == (*latest)->pruk_id; });
   auto pmk = s.find_pmk(imsi);
   if (!pmk.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
   const bool new_pmk = !pmk->has_value() || r.held_pruk_ids.empty();
@@ -457,7 +458,7 @@ Result<store::PrukRecord> PkmfService::gba_refresh(store::Store& s, const std::s
     metrics_.gba_push(Metrics::GbaPushResult::kOk);
     gba::CreatedGpi created = std::move(*pushed);
     store::PrukRecord rec;
-    rec.pruk_id = created.pruk_id;
+    rec.pruk_id = created.pruk_id.value;
     rec.imsi = imsi;
     rec.pruk = std::move(created.pruk);
     rec.source = store::PrukSource::kGbaPush;
@@ -487,7 +488,7 @@ pc8::KdResponse PkmfService::handle_kd(const net::PeerIdentity& peer, const pc8:
   const bool by_imsi = std::holds_alternative<pc8::Imsi>(r.remote_ue);
   std::string imsi = by_imsi ? std::get<pc8::Imsi>(r.remote_ue).digits : std::string();
   std::optional<std::uint64_t> pruk_id;
-  if (!by_imsi) pruk_id = std::get<pc8::PrukId>(r.remote_ue).value;
+  if (!by_imsi) pruk_id = std::get<ids::PrukId>(r.remote_ue).value;
   auto found = s.lookup_for_kd(peer.id(), rsc, pruk_id, imsi);
   if (!found.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
   // 4a: the relay must be provisioned for this Relay Service Code.

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "prose/gba/gpi.h"
+#include "prose/ids/ids.h"
 #include "prose/service/pc8_causes.h"
 #include "prose/util/hex.h"
 #include "prose/util/random.h"
@@ -42,7 +43,7 @@ RelayActions RelayService::on_frame(link::TimePoint now, std::uint32_t src, std:
   auto it = peers_.find(src);
   if (it == peers_.end() || it->second.dead) {
     link::RelayConfig rc;
-    rc.relay_service_code = cfg_.relay_service_code;
+    rc.relay_service_code = ids::RelayServiceCode{cfg_.relay_service_code};
     rc.ids = ids_;
     auto m = link::Relay::create(std::move(rc));
     if (!m.ok()) return out;
@@ -168,8 +169,8 @@ void RelayService::handle(RelayActions& out, link::TimePoint /*now*/, std::uint3
     } else if (auto* s = std::get_if<link::LinkSecured>(&e)) {
       if (const auto* ctx = p.machine->current_context(); cfg_.export_link_keys && ctx != nullptr) {
         keylog::LinkKeys k;
-        k.remote_ue_l2 = l2;
-        k.relay_l2 = cfg_.l2_id;
+        k.remote_ue_l2 = ids::Layer2Id{l2};
+        k.relay_l2 = ids::Layer2Id{cfg_.l2_id};
         k.kd_sess_id = ctx->kd_sess_id();
         k.eea = static_cast<std::uint8_t>(ctx->algorithms().eea);
         k.eia = static_cast<std::uint8_t>(ctx->algorithms().eia);
@@ -178,7 +179,7 @@ void RelayService::handle(RelayActions& out, link::TimePoint /*now*/, std::uint3
         out.emplace_back(ExportLinkKeys{std::move(k)});
       }
       evt(out, s->rekey ? "rekeyed" : "secured",
-          ue_name(l2) + " KD-sess ID " + hex16(s->kd_sess_id) + ", KD ID " + hex32(s->kd_id));
+          ue_name(l2) + " KD-sess ID " + hex16(s->kd_sess_id.value) + ", KD ID " + hex32(s->kd_id.value));
     } else if (auto* f = std::get_if<link::SetupFailed>(&e)) {
       evt(out, "failed",
           ue_name(l2) + " setup failed: cause #" + std::to_string(static_cast<int>(f->cause)) + " " +
@@ -207,18 +208,18 @@ void RelayService::request_kd(RelayActions& out, std::uint32_t l2, Peer& p, cons
   r.transaction_id.value = random_u32();
   std::string who;
   if (n.long_term_id.type == pc5::UserInfoType::kPrukId) {
-    r.remote_ue = pc8::PrukId{n.long_term_id.pruk_id};
-    who = "PRUK ID " + to_hex_u64(n.long_term_id.pruk_id);
+    r.remote_ue = ids::PrukId{n.long_term_id.pruk_id};
+    who = "PRUK ID " + n.long_term_id.pruk_id.hex();
   } else {
     r.remote_ue = pc8::Imsi{n.long_term_id.imsi};
     who = "IMSI " + n.long_term_id.imsi;
   }
   r.relay_service_code.value = cfg_.relay_service_code;
-  if (auto nn = pc8::Nonce1::from_bytes(ByteView(n.nonce_1.data(), n.nonce_1.size()), "nonce"); nn.ok())
+  if (auto nn = ids::Nonce1::from_bytes(ByteView(n.nonce_1.data(), n.nonce_1.size()), "nonce"); nn.ok())
     r.nonce_1 = *nn;
   if (n.rand && n.auts) {
-    auto ra = pc8::Rand::from_bytes(ByteView(n.rand->data(), n.rand->size()), "rand");
-    auto au = pc8::Auts::from_bytes(ByteView(n.auts->data(), n.auts->size()), "auts");
+    auto ra = ids::Rand::from_bytes(ByteView(n.rand->data(), n.rand->size()), "rand");
+    auto au = ids::Auts::from_bytes(ByteView(n.auts->data(), n.auts->size()), "auts");
     if (ra.ok() && au.ok()) r.resync = pc8::Resync{*ra, *au};
     who += ", resynchronisation";
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "prose/ids/ids.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/link/gba_gpi_processor.h"
 #include "prose/mikey/constants.h"
@@ -49,7 +50,7 @@ pc8::Request RemoteUeService::key_request(RemoteUeActions& out, pc8::PrukDeliver
   r.delivery = delivery;
   r.ue_address = pc8::UeAddress{"127.0.0.1", mikey_port};
   if (const auto* ks = store_.keys(cfg_.pkmf_fqdn))
-    for (const auto& p : ks->pruks) r.held_pruk_ids.push_back(pc8::PrukId{p.pruk_id});
+    for (const auto& p : ks->pruks) r.held_pruk_ids.push_back(ids::PrukId{p.pruk_id});
   const bool start = delivery == pc8::PrukDelivery::kStart;
   msc(out, cfg_.name, "PKMF",
       std::string("PC8 Key Request (PRUK delivery ") + (start ? "start" : "stop") + ", UE address 127.0.0.1:" +
@@ -177,10 +178,10 @@ Result<RemoteUeActions> RemoteUeService::start_link(link::TimePoint now, std::ui
   timers_ = TimerQueue{};
   link::RemoteUeConfig mc;
   mc.imsi = cfg_.imsi;
-  mc.relay_service_code = cfg_.relay_service_code;
+  mc.relay_service_code = ids::RelayServiceCode{cfg_.relay_service_code};
   const StoredPruk* p = store_.current(cfg_.pkmf_fqdn);
   if (p && !pruk_id_rejected_) {
-    mc.pruk_id = p->pruk_id;
+    mc.pruk_id = ids::PrukId{p->pruk_id};
     mc.pruk = p->pruk.clone();
   }
   mc.pruk_id_rejected_before = pruk_id_rejected_;
@@ -211,10 +212,11 @@ RemoteUeActions RemoteUeService::on_frame(link::TimePoint now, std::uint32_t src
       if (auto* n = std::get_if<link::NewPruk>(&e)) on_new_pruk(out, *n);
     std::erase_if(o.events, [](const link::Event& e) { return std::holds_alternative<link::NewPruk>(e); });
     evt(out, "kd",
-        "KD " + ue_->kd_fingerprint().value_or("-") + " (KD ID " + hex32(ue_->kd_id().value_or(0)) +
+        "KD " + ue_->kd_fingerprint().value_or("-") + " (KD ID " + hex32(ue_->kd_id().value_or(ids::KdId{}).value) +
             ") from the DSMC of relay " + hex24(relay_l2_));
     msc(out, cfg_.name, "relay",
-        "Direct Security Mode Complete (KD-sess ID " + hex16(ue_->kd_sess_id().value_or(0)) + ")");
+        "Direct Security Mode Complete (KD-sess ID " +
+            hex16(ue_->kd_sess_id().value_or(ids::kUnprotectedKdSessId).value) + ")");
   }
   handle(out, std::move(o));
   return out;
@@ -267,8 +269,8 @@ bool RemoteUeService::try_again(int attempts_made) const {
 }
 
 void RemoteUeService::on_new_pruk(RemoteUeActions& out, link::NewPruk& n) {
-  evt(out, "pruk", "GBA Push PRUK ID " + to_hex_u64(n.pruk_id) + " PRUK " + n.pruk.fingerprint());
-  store_.add_gba_pruk(cfg_.pkmf_fqdn, n.pruk_id, std::move(n.pruk));
+  evt(out, "pruk", "GBA Push PRUK ID " + n.pruk_id.hex() + " PRUK " + n.pruk.fingerprint());
+  store_.add_gba_pruk(cfg_.pkmf_fqdn, n.pruk_id.value, std::move(n.pruk));
   out.emplace_back(SaveKeyStore{});
 }
 
@@ -282,8 +284,8 @@ void RemoteUeService::handle(RemoteUeActions& out, link::Output o) {
       ever_secured_ = true;
       if (const auto* ctx = ue_->current_context(); cfg_.export_link_keys && ctx != nullptr) {
         keylog::LinkKeys k;
-        k.remote_ue_l2 = cfg_.l2_id;
-        k.relay_l2 = relay_l2_;
+        k.remote_ue_l2 = ids::Layer2Id{cfg_.l2_id};
+        k.relay_l2 = ids::Layer2Id{relay_l2_};
         k.kd_sess_id = ctx->kd_sess_id();
         k.eea = static_cast<std::uint8_t>(ctx->algorithms().eea);
         k.eia = static_cast<std::uint8_t>(ctx->algorithms().eia);
@@ -292,13 +294,13 @@ void RemoteUeService::handle(RemoteUeActions& out, link::Output o) {
         out.emplace_back(ExportLinkKeys{std::move(k)});
       }
       if (s->pruk_id) {
-        store_.mark_used(cfg_.pkmf_fqdn, *s->pruk_id);
+        store_.mark_used(cfg_.pkmf_fqdn, s->pruk_id->value);
         out.emplace_back(SaveKeyStore{});
       }
       evt(out, s->rekey ? "rekeyed" : "ready",
           std::string(s->rekey ? "link rekeyed" : "link secured") + " with relay " + hex24(relay_l2_) +
-              ": KD-sess ID " + hex16(s->kd_sess_id) + ", KD ID " + hex32(s->kd_id) + ", KD " +
-              ue_->kd_fingerprint().value_or("-") + ", PRUK ID " + (s->pruk_id ? to_hex_u64(*s->pruk_id) : "-") +
+              ": KD-sess ID " + hex16(s->kd_sess_id.value) + ", KD ID " + hex32(s->kd_id.value) + ", KD " +
+              ue_->kd_fingerprint().value_or("-") + ", PRUK ID " + (s->pruk_id ? s->pruk_id->hex() : "-") +
               (s->pruk_from_gpi ? " (from GPI)" : "") + ", algorithms EEA" +
               std::to_string(static_cast<int>(s->algorithms.eea)) + "/EIA" +
               std::to_string(static_cast<int>(s->algorithms.eia)));
@@ -310,7 +312,7 @@ void RemoteUeService::handle(RemoteUeActions& out, link::Output o) {
       out.emplace_back(DeliverToApp{std::move(d->data)});
     } else if (auto* r = std::get_if<link::PrukIdRejected>(&e)) {
       pruk_id_rejected_ = true;
-      evt(out, "info", "relay did not recognise PRUK ID " + to_hex_u64(r->pruk_id) + ": using the IMSI");
+      evt(out, "info", "relay did not recognise PRUK ID " + r->pruk_id.hex() + ": using the IMSI");
     } else if (auto* f = std::get_if<link::SetupFailed>(&e)) {
       failed_by_peer_ = f->from_peer;
       failure_ = "link setup failed: PC5 cause #" + std::to_string(static_cast<int>(f->cause)) +

@@ -80,7 +80,7 @@ int gba_push(int argc, char** argv) {
         "a lost GPA is retransmitted and answered (" + stats_line(s3) + ")" +
             (g3.ok() ? "" : ": " + g3.error().to_string()));
   if (g3.ok()) {
-    std::cout << "P-TID " << g3->pruk_id << " key " << g3->pruk.fingerprint() << std::endl;
+    std::cout << "P-TID " << g3->pruk_id.value << " key " << g3->pruk.fingerprint() << std::endl;
     // The UE opens the GPI it would be sent and derives the same key.
     auto usim = crypto::Usim::create(k, opc);
     auto out = gba::process_gpi(*usim, impi, keys::make_pkmf_naf_id(kFqdn), g3->gpi);

@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   if (g.ok()) {
     std::cout << "GPI: " << to_hex(g->gpi) << std::endl;
     auto o = gba::process_gpi(usim, impi, naf_id, g->gpi);
-    check(o.ok() && o->accepted && o->accepted->pruk_id == pruk_id && o->accepted->pruk == g->pruk,
+    check(o.ok() && o->accepted && o->accepted->pruk_id.value == pruk_id && o->accepted->pruk == g->pruk,
           "UE opens the GPI: same PRUK ID and PRUK (" + g->pruk.fingerprint() + ")");
     // 3. Replaying the same GPI -> SQN failure -> AUTS -> resync -> the next GPI succeeds.
     auto replay = gba::process_gpi(usim, impi, naf_id, g->gpi);
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
       check(g3.ok(), "GPR after resync");
       if (g3.ok()) {
         auto o3 = gba::process_gpi(usim, impi, naf_id, g3->gpi);
-        check(o3.ok() && o3->accepted && o3->accepted->pruk == g3->pruk && o3->accepted->pruk_id == pruk_id + 2,
+        check(o3.ok() && o3->accepted && o3->accepted->pruk == g3->pruk && o3->accepted->pruk_id.value == pruk_id + 2,
               "GPI after resync accepted, same PRUK");
       }
     }

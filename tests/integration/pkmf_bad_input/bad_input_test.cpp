@@ -829,7 +829,7 @@ class World {
     if (!c.ok()) return c.error().to_string();
     pc8::KdRequest r;
     r.transaction_id.value = 77;
-    r.remote_ue = pc8::PrukId{0x1122334455667788ull};
+    r.remote_ue = ids::PrukId{0x1122334455667788ull};
     r.relay_service_code.value = 0x00abcd;
     auto resp = (*c)->post("/prose/pc8", pc8::kContentType, *pc8::Codec::encode(pc8::Request(r)));
     if (!resp.ok()) return resp.error().to_string();

@@ -41,7 +41,7 @@ KdOutcome kd_request(net::HttpsClient& relay, std::uint64_t pruk_id) {
   KdOutcome out;
   pc8::KdRequest r;
   r.transaction_id.value = random_u32();
-  r.remote_ue = pc8::PrukId{pruk_id};
+  r.remote_ue = ids::PrukId{pruk_id};
   r.relay_service_code.value = 0x00abcd;
   auto resp = relay.post("/prose/pc8", pc8::kContentType, *pc8::Codec::encode(pc8::Request(r)));
   if (!resp.ok()) {
@@ -68,7 +68,7 @@ KdOutcome kd_request(net::HttpsClient& relay, std::uint64_t pruk_id) {
 std::optional<std::pair<std::string, Bytes>> psdk_request(net::HttpsClient& relay, std::string* why) {
   pc8::DiscoveryKeyRequest r;
   r.transaction_id.value = random_u32();
-  r.relay_service_codes.push_back(pc8::RelayServiceCode{0x00abcd});
+  r.relay_service_codes.push_back(ids::RelayServiceCode{0x00abcd});
   auto resp = relay.post("/prose/pc8", pc8::kContentType, *pc8::Codec::encode(pc8::Request(r)));
   if (!resp.ok()) {
     *why = resp.error().to_string();

@@ -201,7 +201,7 @@ struct Ue {
                                                         pc8::ErrorCode* code = nullptr) {
   pc8::KdRequest r;
   r.transaction_id.value = random_u32();
-  r.remote_ue = pc8::PrukId{pruk_id};
+  r.remote_ue = ids::PrukId{pruk_id};
   r.relay_service_code.value = 0x00abcd;
   auto body = pc8::Codec::encode(pc8::Request(r));
   auto resp = relay.post("/prose/pc8", pc8::kContentType, *body);

@@ -18,7 +18,7 @@ namespace prose::dissect {
 namespace {
 
 constexpr std::uint32_t kUe = 0x00b001, kRelay = 0x00aa01;
-constexpr std::uint16_t kKd = 0x1a2b;
+constexpr ids::KdSessId kKd{0x1a2b};
 constexpr std::int64_t kNow = 1700000000;
 
 Bytes frame(std::uint32_t src, std::uint32_t dst, ByteView pdu) {
@@ -29,8 +29,8 @@ Bytes frame(std::uint32_t src, std::uint32_t dst, ByteView pdu) {
 
 keylog::LinkKeys link_keys() {
   keylog::LinkKeys k;
-  k.remote_ue_l2 = kUe;
-  k.relay_l2 = kRelay;
+  k.remote_ue_l2 = ids::Layer2Id{kUe};
+  k.relay_l2 = ids::Layer2Id{kRelay};
   k.kd_sess_id = kKd;
   k.eea = 2;
   k.eia = 2;
@@ -47,7 +47,7 @@ keylog::File with_link() {
 
 // A PC5 signalling PDU protected as the link machines do (SessionContext: bearer 0, DIRECTION by sender).
 Bytes protect(const pc5::Message& m, pdcp::ProtectionMode mode, std::uint32_t count, std::uint8_t direction,
-              std::uint16_t kd = kKd) {
+              ids::KdSessId kd = kKd) {
   auto wire = pc5::encode(m);
   EXPECT_TRUE(wire.ok());
   auto k = link_keys();
@@ -142,7 +142,7 @@ TEST(Dissect, UnprotectedDcrNeedsNoKeys) {
   m.nonce_1.fill(0x11);
   m.ue_security_capabilities.add_eea(2).add_eia(2);
   m.msb_of_kd_sess_id = 0x1a;
-  m.relay_service_code = 0xabcd;
+  m.relay_service_code = ids::RelayServiceCode{0xabcd};
   Bytes f = frame(kUe, kRelay, pdcp::encode_unprotected(pdcp::SduType::kPc5Signalling, 0, *pc5::encode(m)));
   Dissector d;
   Result r = d.dissect_sidelink({1, kNow, f});
@@ -220,14 +220,14 @@ TEST(Dissect, WithoutKeysEveryHeaderIsStillShown) {
   Bytes f = frame(kUe, kRelay, protect(dsm_complete(), link::kModeIntegrityCiphering, 0, 0));
   Result r = d.dissect_sidelink({1, kNow, f});
   EXPECT_EQ(find(r, Field::kSlSrc)->value, kUe);
-  EXPECT_EQ(find(r, Field::kPdcpKdSessId)->value, kKd);
+  EXPECT_EQ(find(r, Field::kPdcpKdSessId)->value, kKd.value);
   EXPECT_EQ(find(r, Field::kPdcpSn)->value, 0u);
   EXPECT_NE(find(r, Field::kPdcpMacI), nullptr);
   EXPECT_EQ(find(r, Field::kPc5sMsgType), nullptr);
   EXPECT_EQ(flags(r), std::vector<Expert>{Expert::kNoKeys});
   // Keys of another link (other KD-sess ID) do not apply.
   d.set_keys(with_link());
-  Bytes other = frame(kUe, kRelay, protect(dsm_complete(), link::kModeIntegrityCiphering, 0, 0, 0x0101));
+  Bytes other = frame(kUe, kRelay, protect(dsm_complete(), link::kModeIntegrityCiphering, 0, 0, ids::KdSessId{0x0101}));
   EXPECT_EQ(flags(d.dissect_sidelink({2, kNow, other})), std::vector<Expert>{Expert::kNoKeys});
 }
 
@@ -287,7 +287,7 @@ TEST(Dissect, TruncatedAndUnknownAreFlaggedNotFatal) {
 
 TEST(Dissect, ProtectedDiscoveryOpensWithTheKeyLog) {
   keylog::DiscoveryKeys lk;
-  lk.relay_service_code = 0xabcd;
+  lk.relay_service_code = ids::RelayServiceCode{0xabcd};
   lk.eea = 2;
   lk.duik = SecretBytes(hex_literal("1111111111111111111111111111111111111111111111111111111111111111"));
   lk.dusk = SecretBytes(hex_literal("2222222222222222222222222222222222222222222222222222222222222222"));
@@ -356,7 +356,7 @@ TEST(Dissect, AUnicastDiscoveryResponseWithoutKeysIsDiscoveryUntilTheLinkStarts)
   dcr.user_info = pc5::UserInfo::from_imsi("001010000000102");
   dcr.nonce_1.fill(0x11);
   dcr.ue_security_capabilities.add_eea(2).add_eia(2);
-  dcr.relay_service_code = 0xabcd;
+  dcr.relay_service_code = ids::RelayServiceCode{0xabcd};
   d.dissect_sidelink(
       {2, kNow, frame(kUe, kRelay, pdcp::encode_unprotected(pdcp::SduType::kPc5Signalling, 0, *pc5::encode(dcr)))});
   Result after = d.dissect_sidelink({3, kNow, response});

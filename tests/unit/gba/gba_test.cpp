@@ -38,7 +38,7 @@ const Subscriber kSets[] = {
 const std::string kImpi = "001010123456789@ims.mnc001.mcc001.3gppnetwork.org";
 // "pkmf.example.org" || Ua id 01 00 00 00 02 (the NAF_Id of test-vectors.md 5.2).
 const Bytes kNafId = hex_literal("706b6d662e6578616d706c652e6f72670100000002");
-constexpr std::uint64_t kPrukId = 0x0123456789abcdef;
+constexpr ids::PrukId kPrukId{0x0123456789abcdef};
 
 crypto::AuthVector make_av(const Subscriber& s, Sqn sqn, const Bytes& rand) {
   auto av = crypto::make_auth_vector(hex_literal(s.k), hex_literal(s.opc), rand, sqn, hex_literal(s.amf));
@@ -83,7 +83,7 @@ TEST_P(GbaRoundTrip, AvGpiUsimPruk) {
 
   auto decoded = decode_gpi(created->gpi);
   ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
-  EXPECT_EQ(decoded->gpi.p_tid, kPrukId);
+  EXPECT_EQ(decoded->gpi.p_tid, kPrukId.value);
   EXPECT_EQ(decoded->gpi.rand, av.rand);
   EXPECT_EQ(decoded->gpi.autn, av.autn);
   EXPECT_EQ(decoded->gpi.naf_id, kNafId);
@@ -127,7 +127,7 @@ TEST(Gba, SqnFailureAutsResyncThenSuccess) {
   ASSERT_TRUE(out.ok()) << out.error().to_string();
   ASSERT_TRUE(out->sync_failure.has_value());
   EXPECT_FALSE(out->accepted.has_value());
-  EXPECT_EQ(out->sync_failure->rand, hex_literal(s.rand));
+  EXPECT_EQ(Bytes(out->sync_failure->rand.begin(), out->sync_failure->rand.end()), hex_literal(s.rand));
   EXPECT_EQ(usim.seq_array(), before);
   // HSS side: recover SQN_MS from RAND + AUTS, continue with the next SEQ.
   auto sqn_ms =
@@ -135,12 +135,12 @@ TEST(Gba, SqnFailureAutsResyncThenSuccess) {
   ASSERT_TRUE(sqn_ms.ok());
   EXPECT_EQ(*sqn_ms, s.sqn + 5 * 32);
   Bytes rand2 = hex_literal("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf");
-  auto fresh = create_gpi(make_av(s, *sqn_ms + 32, rand2), kImpi, kNafId, kPrukId + 1);
+  auto fresh = create_gpi(make_av(s, *sqn_ms + 32, rand2), kImpi, kNafId, ids::PrukId{kPrukId.value + 1});
   ASSERT_TRUE(fresh.ok());
   auto ok = process_gpi(usim, kImpi, kNafId, fresh->gpi);
   ASSERT_TRUE(ok.ok()) << ok.error().to_string();
   ASSERT_TRUE(ok->accepted.has_value());
-  EXPECT_EQ(ok->accepted->pruk_id, kPrukId + 1);
+  EXPECT_EQ(ok->accepted->pruk_id, ids::PrukId{kPrukId.value + 1});
   EXPECT_EQ(ok->accepted->pruk.reveal_hex(), fresh->pruk.reveal_hex());
 }
 
@@ -235,14 +235,14 @@ TEST(Gba, AppLabelRoundTrip) {
 
 TEST(Gba, CreateRejectsBadArguments) {
   auto av = make_av(kSets[0], kSets[0].sqn, hex_literal(kSets[0].rand));
-  EXPECT_EQ(create_gpi(av, kImpi, kNafId, 0).error().code, Errc::kInvalidArgument);
-  EXPECT_EQ(create_gpi(av, kImpi, kNafId, 1, 0).error().code, Errc::kInvalidArgument);
-  EXPECT_EQ(create_gpi(av, "", kNafId, 1).error().code, Errc::kInvalidArgument);
-  EXPECT_EQ(create_gpi(av, kImpi, Bytes(5, 'a'), 1).error().code, Errc::kInvalidArgument);
-  EXPECT_EQ(create_gpi(av, kImpi, Bytes(261, 'a'), 1).error().code, Errc::kInvalidArgument);
-  EXPECT_EQ(create_gpi(av, kImpi, kNafId, 1, 5, Bytes(256, 'x')).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(create_gpi(av, kImpi, kNafId, ids::PrukId{0}).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(create_gpi(av, kImpi, kNafId, ids::PrukId{1}, 0).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(create_gpi(av, "", kNafId, ids::PrukId{1}).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(create_gpi(av, kImpi, Bytes(5, 'a'), ids::PrukId{1}).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(create_gpi(av, kImpi, Bytes(261, 'a'), ids::PrukId{1}).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(create_gpi(av, kImpi, kNafId, ids::PrukId{1}, 5, Bytes(256, 'x')).error().code, Errc::kInvalidArgument);
   crypto::AuthVector empty;
-  EXPECT_FALSE(create_gpi(empty, kImpi, kNafId, 1).ok());
+  EXPECT_FALSE(create_gpi(empty, kImpi, kNafId, ids::PrukId{1}).ok());
 }
 
 }  // namespace

@@ -200,7 +200,7 @@ TEST_F(HssServiceTest, GprGivesGpiTheUeOpensToTheSameKey) {
   auto out = gba::process_gpi(usim, kImpi, naf_id(), gpi);
   ASSERT_TRUE(out.ok()) << out.error().to_string();
   ASSERT_TRUE(out->accepted.has_value());
-  EXPECT_EQ(out->accepted->pruk_id, pruk_id);
+  EXPECT_EQ(out->accepted->pruk_id.value, pruk_id);
   EXPECT_EQ(out->accepted->lifetime, 3600u);
   EXPECT_EQ(out->accepted->pruk.reveal_hex(), to_hex(key));
   // Independent check of the key: HMAC-SHA-256 over the 33.220 B.3 input with Ks = CK || IK.
@@ -307,12 +307,12 @@ TEST_F(HssServiceTest, OverTcpLoopbackWithResync) {
   ASSERT_TRUE(g2.ok());
   auto o2 = *gba::process_gpi(usim, kImpi, naf_id(), g2->gpi);
   ASSERT_TRUE(o2.accepted.has_value());
-  EXPECT_EQ(o2.accepted->pruk_id, 0x2222u);
+  EXPECT_EQ(o2.accepted->pruk_id, ids::PrukId{0x2222u});
   EXPECT_EQ(o2.accepted->pruk.reveal_hex(), g2->pruk.reveal_hex());
   // Replaying the old GPI fails at the USIM (SQN), a tampered AUTS is refused by the HSS.
   auto replay = *gba::process_gpi(usim, kImpi, naf_id(), g2->gpi);
   EXPECT_TRUE(replay.sync_failure.has_value());
-  Bytes bad_auts = replay.sync_failure->auts;
+  Bytes bad_auts(replay.sync_failure->auts.begin(), replay.sync_failure->auts.end());
   bad_auts[10] ^= 0x80;
   auto rej = c.resync(kImsi, replay.sync_failure->rand, bad_auts);
   ASSERT_FALSE(rej.ok());

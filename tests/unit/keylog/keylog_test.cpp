@@ -15,9 +15,9 @@ namespace {
 
 LinkKeys link() {
   LinkKeys k;
-  k.remote_ue_l2 = 0x00b001;
-  k.relay_l2 = 0x00aa01;
-  k.kd_sess_id = 0x12ab;
+  k.remote_ue_l2 = ids::Layer2Id{0x00b001};
+  k.relay_l2 = ids::Layer2Id{0x00aa01};
+  k.kd_sess_id = ids::KdSessId{0x12ab};
   k.eea = 2;
   k.eia = 1;
   k.pek = SecretBytes(hex_literal("000102030405060708090a0b0c0d0e0f"));
@@ -27,7 +27,7 @@ LinkKeys link() {
 
 DiscoveryKeys discovery(bool with_dusk) {
   DiscoveryKeys k;
-  k.relay_service_code = 0xabcd;
+  k.relay_service_code = ids::RelayServiceCode{0xabcd};
   k.eea = 2;
   k.duik = SecretBytes(hex_literal("1111111111111111111111111111111111111111111111111111111111111111"));
   if (with_dusk) k.dusk = SecretBytes(hex_literal("2222222222222222222222222222222222222222222222222222222222222222"));
@@ -43,9 +43,9 @@ TEST(KeyLog, LinkLineRoundTrips) {
   auto e = parse_line(*line);
   ASSERT_TRUE(e.ok()) << e.error().to_string();
   const auto& k = std::get<LinkKeys>(*e);
-  EXPECT_EQ(k.remote_ue_l2, 0x00b001u);
-  EXPECT_EQ(k.relay_l2, 0x00aa01u);
-  EXPECT_EQ(k.kd_sess_id, 0x12ab);
+  EXPECT_EQ(k.remote_ue_l2, ids::Layer2Id{0x00b001u});
+  EXPECT_EQ(k.relay_l2, ids::Layer2Id{0x00aa01u});
+  EXPECT_EQ(k.kd_sess_id, ids::KdSessId{0x12ab});
   EXPECT_EQ(k.eea, 2);
   EXPECT_EQ(k.eia, 1);
   EXPECT_TRUE(k.pek == link().pek);
@@ -59,7 +59,7 @@ TEST(KeyLog, DiscoveryLineRoundTripsWithAbsentKeys) {
   auto e = parse_line(*line);
   ASSERT_TRUE(e.ok()) << e.error().to_string();
   const auto& k = std::get<DiscoveryKeys>(*e);
-  EXPECT_EQ(k.relay_service_code, 0xabcdu);
+  EXPECT_EQ(k.relay_service_code, ids::RelayServiceCode{0xabcdu});
   EXPECT_TRUE(k.dusk.empty());
   EXPECT_EQ(k.duck.size(), 32u);
   EXPECT_EQ(to_hex(k.encrypted_bits_mask), "ff00");
@@ -69,7 +69,7 @@ TEST(KeyLog, UppercaseHexAndTabsAreAccepted) {
   auto e = parse_line(
       "PC5_LINK\t00B001 00AA01 12AB 2 1 000102030405060708090A0B0C0D0E0F F0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF\r");
   ASSERT_TRUE(e.ok()) << e.error().to_string();
-  EXPECT_EQ(std::get<LinkKeys>(*e).kd_sess_id, 0x12ab);
+  EXPECT_EQ(std::get<LinkKeys>(*e).kd_sess_id, ids::KdSessId{0x12ab});
 }
 
 TEST(KeyLog, CommentsAndEmptyLinesAreNothing) {
@@ -105,13 +105,13 @@ TEST(KeyLog, BadLinesAreRefusedNamingTheField) {
 
 TEST(KeyLog, FormatRefusesWhatParseWouldRefuse) {
   LinkKeys k = link();
-  k.kd_sess_id = 0;
+  k.kd_sess_id = ids::KdSessId{0};
   EXPECT_FALSE(format(k).ok());
   k = link();
   k.pik = SecretBytes(hex_literal("00"));
   EXPECT_FALSE(format(k).ok());
   DiscoveryKeys d = discovery(true);
-  d.relay_service_code = 0x1000000;
+  d.relay_service_code = ids::RelayServiceCode{0x1000000};
   EXPECT_FALSE(format(d).ok());
 }
 

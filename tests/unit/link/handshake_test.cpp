@@ -34,14 +34,14 @@ TEST_P(EachAlgorithmPair, HandshakeAgreesAndCarriesData) {
   EXPECT_EQ(h.ue->algorithms(), (AlgorithmPair{e, i}));
   EXPECT_EQ(h.relay->algorithms(), (AlgorithmPair{e, i}));
   EXPECT_EQ(h.ue->kd_sess_id(), h.relay->kd_sess_id());
-  EXPECT_NE(*h.ue->kd_sess_id(), 0);
+  EXPECT_NE(*h.ue->kd_sess_id(), ids::kUnprotectedKdSessId);
   EXPECT_EQ(h.ue->kd_id(), h.relay->kd_id());
   // The KD the Remote UE derived is the one the PKMF gave the relay (what prose demo shows side by side).
   ASSERT_FALSE(h.pkmf.last_kd_fingerprint.empty());
   EXPECT_EQ(h.ue->kd_fingerprint(), h.pkmf.last_kd_fingerprint);
   auto* sec = Harness::last<LinkSecured>(h.ue_events);
   ASSERT_NE(sec, nullptr);
-  EXPECT_EQ(sec->pruk_id, 0x1122334455667788ull);
+  EXPECT_EQ(sec->pruk_id, ids::PrukId{0x1122334455667788ull});
   EXPECT_FALSE(sec->pruk_from_gpi);
   ASSERT_NE(Harness::last<LinkSecured>(h.relay_events), nullptr);
   EXPECT_TRUE(h.exchange_data(1500));
@@ -52,7 +52,7 @@ TEST_P(EachAlgorithmPair, HandshakeAgreesAndCarriesData) {
   EXPECT_EQ(peek_type(h.sent_to_relay[1]), std::nullopt);  // DSM Complete is ciphered
   // User data is ciphered unless EEA0 was chosen (then KD-sess ID 0 in the header).
   auto hdr = pdcp::decode_header(h.sent_to_ue.back()).value();
-  EXPECT_EQ(hdr.kd_sess_id, e == Eea::kEea0 ? 0 : *h.ue->kd_sess_id());
+  EXPECT_EQ(hdr.kd_sess_id, e == Eea::kEea0 ? ids::kUnprotectedKdSessId : *h.ue->kd_sess_id());
 }
 
 INSTANTIATE_TEST_SUITE_P(Link, EachAlgorithmPair,
@@ -67,7 +67,7 @@ TEST(Handshake, Eia0OnlyUeIsRejectedByTheRelay) {
   d.user_info = pc5::UserInfo::from_imsi(kImsi);
   d.ue_security_capabilities = pc5::UeSecurityCapabilities{}.add_eea(0).add_eia(0);
   d.msb_of_kd_sess_id = 0x42;
-  d.relay_service_code = 0x123456;
+  d.relay_service_code = ids::RelayServiceCode{0x123456};
   auto pdu = pdcp::encode_unprotected(pdcp::SduType::kPc5Signalling, 0, pc5::encode(d).value());
   auto out = h.relay->on_pdu(h.now, pdu);
   ASSERT_EQ(out.pdus.size(), 1u);
@@ -100,9 +100,9 @@ TEST(Handshake, RemoteUeRefusesEia0InDsmcAndPolicyWithoutIntegrity) {
   c.chosen_algorithms = {2, 0};
   c.lsb_of_kd_sess_id = 0x01;
   c.msb_of_kd_id = 0x0101;
-  c.kd_freshness = pc5::KdFreshness{};
+  c.kd_freshness = ids::KdFreshness{};
   ByteWriter w;
-  pdcp::encode_header(w, {pdcp::SduType::kPc5Signalling, 0, make_kd_sess_id(dcr.msb_of_kd_sess_id, 1), 0});
+  pdcp::encode_header(w, {pdcp::SduType::kPc5Signalling, 0, ids::KdSessId::from_halves(dcr.msb_of_kd_sess_id, 1), 0});
   w.bytes(pc5::encode(c).value());
   w.u32(0);
   auto out = h.ue->on_pdu(h.now, w.data());
@@ -135,14 +135,14 @@ TEST(Handshake, WithGpiFromGbaPush) {
 TEST(Handshake, UnknownPrukIdFallsBackToImsi) {
   Harness h;
   auto uc = Harness::ue_config();
-  uc.pruk_id = 0xdeadbeefcafef00dull;  // not known to the PKMF
+  uc.pruk_id = ids::PrukId{0xdeadbeefcafef00dull};  // not known to the PKMF
   uc.pruk = random_secret(32);
   h.make(std::move(uc), Harness::relay_config());
   h.from_ue(h.ue->start(h.now).value());
   h.pump();
   auto* rej = Harness::last<PrukIdRejected>(h.ue_events);
   ASSERT_NE(rej, nullptr);
-  EXPECT_EQ(rej->pruk_id, 0xdeadbeefcafef00dull);
+  EXPECT_EQ(rej->pruk_id, ids::PrukId{0xdeadbeefcafef00dull});
   EXPECT_TRUE(h.ue->using_imsi());
   // The relay that rejected is done; a new relay machine for the retried DCR (as the agent would create).
   EXPECT_EQ(h.relay->state(), RelayState::kFailed);
@@ -168,7 +168,7 @@ TEST(Handshake, PkmfDenialRejectsWithCause1) {
 TEST(Handshake, WrongRelayServiceCodeRejected) {
   Harness h;
   auto rc = Harness::relay_config();
-  rc.relay_service_code = 0x000001;
+  rc.relay_service_code = ids::RelayServiceCode{0x000001};
   h.make_with_pruk(Harness::ue_config(), std::move(rc));
   EXPECT_FALSE(h.handshake());
   auto* f = Harness::last<SetupFailed>(h.ue_events);

@@ -33,7 +33,7 @@ inline const char* kPkmfFqdn = "pkmf.example.org";
 inline std::optional<pc5::MessageType> peek_type(ByteView pdu) {
   auto h = pdcp::decode_header(pdu);
   if (!h || h->sdu_type != pdcp::SduType::kPc5Signalling) return std::nullopt;
-  if (h->kd_sess_id == 0) {
+  if (h->kd_sess_id.is_unprotected()) {
     auto m = pc5::decode(pdu.subspan(pdcp::kHeaderSize));
     if (m) return pc5::message_type(*m);
     return std::nullopt;
@@ -68,13 +68,13 @@ inline pc5::Cause cause_for_pkmf_error(Errc e) {
 
 // The PKMF stand-in: PRUKs by PRUK ID; GBA Push for IMSIs (or when refresh is forced).
 struct FakePkmf {
-  std::map<PrukId, SecretBytes> pruks;
+  std::map<ids::PrukId, SecretBytes> pruks;
   Subscriber* sub = nullptr;
   bool gba_for_imsi = true;
   bool deny = false;
   int requests = 0;
   int resyncs = 0;
-  std::optional<PrukId> last_issued;
+  std::optional<ids::PrukId> last_issued;
   std::string last_kd_fingerprint;  // of the KD last granted
 
   Bytes naf_id() const { return keys::make_naf_id(kPkmfFqdn, keys::fc::kUaProsePkmf); }
@@ -102,7 +102,7 @@ struct FakePkmf {
       Bytes rand = random_bytes(16);
       PROSE_TRY(auto av, crypto::make_auth_vector(sub->k, sub->opc, rand, sub->hss_sqn, hex_literal("8000")));
       sub->hss_sqn += 0x20;
-      const PrukId id = random_u64_nonzero();
+      const ids::PrukId id{random_u64_nonzero()};
       PROSE_TRY(auto created, gba::create_gpi(av, kImpi, naf_id(), id));
       pruks[id] = std::move(created.pruk);
       last_issued = id;
@@ -139,12 +139,12 @@ class Harness {
   static RemoteUeConfig ue_config() {
     RemoteUeConfig c;
     c.imsi = kImsi;
-    c.relay_service_code = 0x123456;
+    c.relay_service_code = ids::RelayServiceCode{0x123456};
     return c;
   }
   static RelayConfig relay_config() {
     RelayConfig c;
-    c.relay_service_code = 0x123456;
+    c.relay_service_code = ids::RelayServiceCode{0x123456};
     return c;
   }
 
@@ -156,7 +156,7 @@ class Harness {
   }
   // A UE provisioned with a PRUK that the PKMF knows.
   void make_with_pruk(RemoteUeConfig uc = ue_config(), RelayConfig rc = relay_config()) {
-    const PrukId id = 0x1122334455667788ull;
+    const ids::PrukId id{0x1122334455667788ull};
     SecretBytes pruk = random_secret(32);
     pkmf.pruks[id] = pruk.clone();
     uc.pruk_id = id;

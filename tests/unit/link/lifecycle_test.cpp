@@ -352,23 +352,23 @@ TEST(Timers, StaleOrEarlyExpiryIsIgnored) {
 
 TEST(KdSessIds, NeverZeroAndCollisionFree) {
   KdSessIdRegistry r;
-  std::set<std::uint16_t> ids;
+  std::set<ids::KdSessId> ids;
   for (int i = 0; i < 2000; ++i) {
     auto msb = r.choose_msb();
     if (!msb) break;
     auto lsb = r.choose_lsb(*msb).value();
-    const auto id = make_kd_sess_id(*msb, lsb);
-    EXPECT_NE(id, 0);
+    const auto id = ids::KdSessId::from_halves(*msb, lsb);
+    EXPECT_NE(id, ids::kUnprotectedKdSessId);
     EXPECT_TRUE(r.claim(id).ok());
     EXPECT_TRUE(ids.insert(id).second);
   }
   EXPECT_EQ(ids.size(), 256u);  // each MSB once: the initiator identifies its context by MSB alone
   EXPECT_FALSE(r.choose_msb().ok());
-  EXPECT_FALSE(r.claim(0).ok());
+  EXPECT_FALSE(r.claim(ids::kUnprotectedKdSessId).ok());
   EXPECT_FALSE(r.claim(*ids.begin()).ok());
   // Responder side: all 255 non-zero LSBs of MSB 0, then none.
   KdSessIdRegistry s;
-  for (int i = 0; i < 255; ++i) ASSERT_TRUE(s.claim(make_kd_sess_id(0, s.choose_lsb(0).value())).ok());
+  for (int i = 0; i < 255; ++i) ASSERT_TRUE(s.claim(ids::KdSessId::from_halves(0, s.choose_lsb(0).value())).ok());
   EXPECT_FALSE(s.choose_lsb(0).ok());
 }
 
@@ -389,12 +389,17 @@ TEST(Algorithms, PolicyChoosesStrongestCommonAndNeverEia0) {
 
 TEST(Context, BothRolesDeriveTheSameKeys) {
   auto kd = random_secret(32);
-  pc5::Nonce n1{}, n2{};
+  ids::Nonce1 n1{};
+  ids::Nonce2 n2{};
   random_fill(n1);
   random_fill(n2);
   AlgorithmPair algs{cipher::Eea::kEea2, cipher::Eia::kEia2};
-  auto ue = SessionContext::derive(cipher::default_backend(), Role::kRemoteUe, kd.view(), n1, n2, 0x1234, algs).value();
-  auto rl = SessionContext::derive(cipher::default_backend(), Role::kRelay, kd.view(), n1, n2, 0x1234, algs).value();
+  auto ue =
+      SessionContext::derive(cipher::default_backend(), Role::kRemoteUe, kd.view(), n1, n2, ids::KdSessId{0x1234}, algs)
+          .value();
+  auto rl =
+      SessionContext::derive(cipher::default_backend(), Role::kRelay, kd.view(), n1, n2, ids::KdSessId{0x1234}, algs)
+          .value();
   auto pdu = ue.protect_signalling(Bytes{0x04, 0, 1, 0, 0, 0, 1}, kModeIntegrityCiphering).value();
   EXPECT_EQ(rl.unprotect_signalling(pdu, kModeIntegrityCiphering).value().sdu, (Bytes{0x04, 0, 1, 0, 0, 0, 1}));
   // A PDU the UE sent cannot be reflected back to the UE (DIRECTION differs).
@@ -405,8 +410,10 @@ TEST(Context, BothRolesDeriveTheSameKeys) {
   EXPECT_TRUE(ue.pik() == keys::derive_pik(kd_sess.view(), 2).value());
   EXPECT_TRUE(rl.pek() == ue.pek());
   EXPECT_TRUE(rl.pik() == ue.pik());
-  EXPECT_FALSE(SessionContext::derive(cipher::default_backend(), Role::kRelay, kd.view(), n1, n2, 0, algs).ok());
-  EXPECT_FALSE(SessionContext::derive(cipher::default_backend(), Role::kRelay, kd.view(), n1, n2, 1,
+  EXPECT_FALSE(SessionContext::derive(cipher::default_backend(), Role::kRelay, kd.view(), n1, n2,
+                                      ids::kUnprotectedKdSessId, algs)
+                   .ok());
+  EXPECT_FALSE(SessionContext::derive(cipher::default_backend(), Role::kRelay, kd.view(), n1, n2, ids::KdSessId{1},
                                       {cipher::Eea::kEea2, cipher::Eia::kEia0})
                    .ok());
 }

@@ -461,7 +461,7 @@ TEST(GpiPruk, AuthFlagRekeyUsesThePrukFromTheGpi) {
   ASSERT_TRUE(h.handshake());
   auto* np = Harness::last<NewPruk>(h.ue_events);
   ASSERT_NE(np, nullptr);
-  const PrukId gpi_id = np->pruk_id;
+  const ids::PrukId gpi_id = np->pruk_id;
   const auto kd_id0 = *h.ue->kd_id();
   h.from_ue(h.ue->rekey(h.now, true).value());
   h.run_until([&] { return h.ue->state() == RemoteState::kEstablished && h.relay->kd_id() == h.ue->kd_id(); },

@@ -44,8 +44,8 @@ TEST(Pc5Codec, DirectCommunicationRequestWireLayout) {
   m.nonce_1 = testing::nonce(0);
   m.ue_security_capabilities = UeSecurityCapabilities{0xF0, 0x70};
   m.msb_of_kd_sess_id = 0xA5;
-  m.relay_service_code = 0x123456;
-  m.kd_id = 0xDEADBEEF;
+  m.relay_service_code = ids::RelayServiceCode{0x123456};
+  m.kd_id = ids::KdId{0xDEADBEEF};
   auto wire = encode(m);
   ASSERT_TRUE(wire.ok());
   EXPECT_EQ(to_hex(*wire),
@@ -67,7 +67,7 @@ TEST(Pc5Codec, DsmcGpiIsTlvEAndChosenAlgorithmsBits) {
   DirectSecurityModeCommand m;
   m.sequence_number = 1;
   m.ue_security_capabilities = UeSecurityCapabilities{0x60, 0x60};
-  m.nonce_2 = testing::nonce(0);
+  m.nonce_2 = testing::nonce<ids::Nonce2>(0);
   m.chosen_algorithms = ChosenAlgorithms{1, 2};
   m.lsb_of_kd_sess_id = 0x42;
   m.gpi = Bytes(260, 0xEE);
@@ -283,7 +283,7 @@ TEST(Pc5Codec, Ns3TrafficRefused) {
   // Relay Service Code LSB first: decodes, with the octets reversed.
   auto rsc = decode(hex_literal("010001" + our_ui + "04" + "00000e10" + nonce0 + "6060" + "00" + "19563412"));
   ASSERT_TRUE(rsc.ok()) << rsc.error().to_string();
-  EXPECT_EQ(std::get<DirectCommunicationRequest>(*rsc).relay_service_code, 0x563412u);
+  EXPECT_EQ(std::get<DirectCommunicationRequest>(*rsc).relay_service_code, ids::RelayServiceCode{0x563412u});
   // DSMC: Chosen Algorithms with the ciphering id shifted by 5. EEA1/EIA2 (0x22) reads as EEA2/EIA2; EEA2/EIA2
   // (0x42) and EEA3/EIA2 (0x62) read as the reserved ids 4 and 6.
   const std::string dsmc_head =
@@ -328,8 +328,8 @@ TEST(Pc5Codec, EncoderRejectsUnencodableModels) {
   DirectCommunicationRequest dcr;
   dcr.user_info = UserInfo::from_imsi("123");
   EXPECT_EQ(encode(dcr).error().code, Errc::kInvalidArgument);
-  dcr.user_info = UserInfo::from_pruk_id(1);
-  dcr.relay_service_code = 0x1000000;
+  dcr.user_info = UserInfo::from_pruk_id(ids::PrukId{1});
+  dcr.relay_service_code = ids::RelayServiceCode{0x1000000};
   EXPECT_EQ(encode(dcr).error().code, Errc::kInvalidArgument);
   DirectSecurityModeCommand dsmc;
   dsmc.chosen_algorithms = ChosenAlgorithms{4, 0};

@@ -9,7 +9,8 @@
 
 namespace prose::pc5::testing {
 
-inline Nonce nonce(std::uint8_t seed) {
+template <typename Nonce = ids::Nonce1>
+Nonce nonce(std::uint8_t seed) {
   Nonce n{};
   for (std::size_t i = 0; i < n.size(); ++i) n[i] = static_cast<std::uint8_t>(seed + i);
   return n;

@@ -281,24 +281,24 @@ TEST(Pc8Negative, ErrorsCarryLinesAndParseErrorsOffsets) {
 
 TEST(Pc8Negative, EncoderRefusesInvalidModels) {
   KdRequest zero;
-  zero.remote_ue = PrukId{0};
+  zero.remote_ue = ids::PrukId{0};
   EXPECT_FALSE(Codec::encode(Message{zero}).ok());
   KdRequest imsi;
   imsi.remote_ue = Imsi{"12ab"};
   EXPECT_FALSE(Codec::encode(Message{imsi}).ok());
   KdResponse shortkd;
-  shortkd.outcome = KdGrant{SecretBytes(31), KdFreshness{}, std::nullopt, std::nullopt};
+  shortkd.outcome = KdGrant{SecretBytes(31), ids::KdFreshness{}, std::nullopt, std::nullopt};
   EXPECT_FALSE(Codec::encode(Message{std::move(shortkd)}).ok());
   KdResponse emptygpi;
-  emptygpi.outcome = KdGrant{SecretBytes(32), KdFreshness{}, Bytes{}, std::nullopt};
+  emptygpi.outcome = KdGrant{SecretBytes(32), ids::KdFreshness{}, Bytes{}, std::nullopt};
   EXPECT_FALSE(Codec::encode(Message{std::move(emptygpi)}).ok());
   PgkRequest nogroups;
   EXPECT_FALSE(Codec::encode(Message{nogroups}).ok());
   DiscoveryKeyRequest dup;
-  dup.relay_service_codes = {RelayServiceCode{1}, RelayServiceCode{1}};
+  dup.relay_service_codes = {ids::RelayServiceCode{1}, ids::RelayServiceCode{1}};
   EXPECT_FALSE(Codec::encode(Message{dup}).ok());
   PrukResponse half;
-  half.outcome = PrukGrant{KeyTypeId{1}, std::nullopt, PrukId{5}, std::nullopt};
+  half.outcome = PrukGrant{KeyTypeId{1}, std::nullopt, ids::PrukId{5}, std::nullopt};
   EXPECT_FALSE(Codec::encode(Message{std::move(half)}).ok());
   PrukResponse badcode;
   badcode.outcome = static_cast<ErrorCode>(99);
@@ -307,7 +307,7 @@ TEST(Pc8Negative, EncoderRefusesInvalidModels) {
   badip.ue_address = UeAddress{"::::", std::nullopt};
   EXPECT_FALSE(Codec::encode(Message{badip}).ok());
   KdResponse spaces;
-  spaces.outcome = KdGrant{SecretBytes(32), KdFreshness{}, std::nullopt,
+  spaces.outcome = KdGrant{SecretBytes(32), ids::KdFreshness{}, std::nullopt,
                            RemoteUeIdentity{Imsi{"001010123456789"}, std::nullopt, std::string("a  b")}};
   EXPECT_FALSE(Codec::encode(Message{std::move(spaces)}).ok());
   DiscoveryKeyResponse early;
@@ -316,10 +316,10 @@ TEST(Pc8Negative, EncoderRefusesInvalidModels) {
 }
 
 TEST(Pc8Negative, ValueTypes) {
-  EXPECT_FALSE(RelayServiceCode::from_value(0x1000000, "rsc").ok());
-  EXPECT_EQ(RelayServiceCode::from_value(0xffffff, "rsc")->hex(), "ffffff");
-  EXPECT_EQ(PrukId::from_hex("0123456789ABCDEF", "id")->value, 0x0123456789abcdefULL);
-  EXPECT_FALSE(PrukId::from_hex("0123", "id").ok());
+  EXPECT_FALSE(ids::RelayServiceCode::from_value(0x1000000, "rsc").ok());
+  EXPECT_EQ(ids::RelayServiceCode::from_value(0xffffff, "rsc")->hex(), "ffffff");
+  EXPECT_EQ(ids::PrukId::from_hex("0123456789ABCDEF", "id")->value, 0x0123456789abcdefULL);
+  EXPECT_FALSE(ids::PrukId::from_hex("0123", "id").ok());
   EXPECT_FALSE(Imsi::parse("12345").ok());
   EXPECT_TRUE(Imsi::parse("123456").ok());
   EXPECT_FALSE(Msisdn::parse("").ok());
@@ -394,9 +394,10 @@ TEST(Pc8Negative, DiscoveryKeyConfiguration) {
   auto grant = [](std::optional<Bytes> mask, std::optional<std::uint8_t> alg) {
     DiscoveryKeyResponse m;
     std::vector<DiscoveryKeyResult> v;
-    v.push_back(DiscoveryKeyResult{
-        RelayServiceCode{1}, DiscoveryKeyGrant{SecretBytes(kPsdkSize), std::nullopt, UtcTime(std::chrono::seconds(0)),
-                                               KeyCombination{false, true}, std::move(mask), alg}});
+    v.push_back(
+        DiscoveryKeyResult{ids::RelayServiceCode{1},
+                           DiscoveryKeyGrant{SecretBytes(kPsdkSize), std::nullopt, UtcTime(std::chrono::seconds(0)),
+                                             KeyCombination{false, true}, std::move(mask), alg}});
     m.outcome = std::move(v);
     return Message{std::move(m)};
   };

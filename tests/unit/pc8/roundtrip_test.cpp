@@ -167,7 +167,7 @@ class Gen {
     if (!coin()) return std::nullopt;
     return PmkGrant{PmkId{u(0, ~0ULL)}, key(kPmkSize)};
   }
-  PrukId pruk_id() { return PrukId{u(1, ~0ULL)}; }
+  ids::PrukId pruk_id() { return ids::PrukId{u(1, ~0ULL)}; }
 
   Message make(MessageKind k) {
     TransactionId tid{static_cast<std::uint32_t>(u(0, 0xffffffff))};
@@ -176,7 +176,7 @@ class Gen {
         PrukRequest m;
         m.transaction_id = tid;
         m.delivery = coin() ? PrukDelivery::kStart : PrukDelivery::kStop;
-        std::set<PrukId> ids;
+        std::set<ids::PrukId> ids;
         for (std::size_t i = 0, n = u(0, kMaxHeldIds); i < n; ++i) ids.insert(pruk_id());
         m.held_pruk_ids.assign(ids.begin(), ids.end());
         m.ue_address = address();
@@ -191,9 +191,9 @@ class Gen {
         } else {
           m.remote_ue = Imsi{digits(6, 15)};
         }
-        m.relay_service_code = RelayServiceCode{static_cast<std::uint32_t>(u(0, 0xffffff))};
-        if (coin()) m.nonce_1 = fixed<Nonce1>();
-        if (coin()) m.resync = Resync{fixed<Rand>(), fixed<Auts>()};
+        m.relay_service_code = ids::RelayServiceCode{static_cast<std::uint32_t>(u(0, 0xffffff))};
+        if (coin()) m.nonce_1 = fixed<ids::Nonce1>();
+        if (coin()) m.resync = Resync{fixed<ids::Rand>(), fixed<ids::Auts>()};
         return m;
       }
       case MessageKind::kPgkRequest: {
@@ -206,9 +206,9 @@ class Gen {
       case MessageKind::kDiscoveryKeyRequest: {
         DiscoveryKeyRequest m;
         m.transaction_id = tid;
-        std::set<RelayServiceCode> r;
+        std::set<ids::RelayServiceCode> r;
         for (std::size_t i = 0, n = u(1, 6); i < n; ++i)
-          r.insert(RelayServiceCode{static_cast<std::uint32_t>(u(0, 0xffffff))});
+          r.insert(ids::RelayServiceCode{static_cast<std::uint32_t>(u(0, 0xffffff))});
         m.relay_service_codes.assign(r.begin(), r.end());
         if (coin()) m.security_capabilities = static_cast<std::uint8_t>(u(0, 255));
         return m;
@@ -243,7 +243,7 @@ class Gen {
         if (coin()) {
           KdGrant g;
           g.kd = key(kKdSize);
-          g.kd_freshness = fixed<KdFreshness>();
+          g.kd_freshness = fixed<ids::KdFreshness>();
           if (coin()) {
             Bytes gpi(u(1, kMaxGpiSize));
             for (auto& b : gpi) b = static_cast<std::uint8_t>(u(0, 255));
@@ -283,7 +283,7 @@ class Gen {
           for (std::size_t i = 0, n = u(1, 6); i < n; ++i) r.insert(static_cast<std::uint32_t>(u(0, 0xffffff)));
           for (auto rsc : r) {
             DiscoveryKeyResult e;
-            e.relay_service_code = RelayServiceCode{rsc};
+            e.relay_service_code = ids::RelayServiceCode{rsc};
             if (coin()) {
               std::optional<PsdkId> id;
               if (coin()) id = PsdkId{static_cast<std::uint32_t>(u(0, 0xffffffff))};
@@ -332,7 +332,7 @@ TEST(Pc8RoundTrip, LargestMessagesFitTheBodyLimit) {
   // below kMaxBodySize, so the size limit never refuses a valid message.
   PrukRequest m;
   m.transaction_id = TransactionId{4294967295u};
-  for (std::uint64_t i = 0; i < kMaxHeldIds; ++i) m.held_pruk_ids.push_back(PrukId{0xffffffffffff0000ULL + i});
+  for (std::uint64_t i = 0; i < kMaxHeldIds; ++i) m.held_pruk_ids.push_back(ids::PrukId{0xffffffffffff0000ULL + i});
   m.ue_address = UeAddress{"ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 65535};
   for (std::uint32_t gi = 0; gi < kMaxGroups; ++gi) {
     GroupKeyRequest gr;
@@ -348,7 +348,8 @@ TEST(Pc8RoundTrip, LargestMessagesFitTheBodyLimit) {
   EXPECT_TRUE(Codec::decode(*x).ok());
 
   PrukResponse r;
-  r.outcome = PrukGrant{KeyTypeId{1}, PmkGrant{PmkId{1}, SecretBytes(kPmkSize)}, PrukId{1}, SecretBytes(kPrukSize)};
+  r.outcome =
+      PrukGrant{KeyTypeId{1}, PmkGrant{PmkId{1}, SecretBytes(kPmkSize)}, ids::PrukId{1}, SecretBytes(kPrukSize)};
   for (std::uint32_t gi = 0; gi < kMaxGroups; ++gi) {
     r.groups.push_back(GroupKeyResult{
         GroupId{gi}, GroupKeyGrant{GroupMemberId{1}, 15, PgkId{1}, UtcTime{std::chrono::seconds{253402300799LL}}}});

@@ -20,7 +20,7 @@ Bytes make_seed(std::uint8_t c) {
   const SecretBytes pek(hex_literal("000102030405060708090a0b0c0d0e0f"));
   const SecretBytes pik(hex_literal("f0e0d0c0b0a090807060504030201000"));
   EntityConfig cfg;
-  cfg.kd_sess_id = 0x1234;
+  cfg.kd_sess_id = ids::KdSessId{0x1234};
   cfg.direction = (c >> 6) & 1;
   cfg.eea = static_cast<cipher::Eea>(c & 3);
   cfg.eia = static_cast<cipher::Eia>((c >> 2) & 3);

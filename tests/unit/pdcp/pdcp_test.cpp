@@ -42,7 +42,7 @@ constexpr ProtectionMode kCipherOnly{false, true};
 
 EntityConfig cfg(Eea eea, Eia eia, std::uint8_t dir = 0) {
   EntityConfig c;
-  c.kd_sess_id = 0xA55A;
+  c.kd_sess_id = ids::KdSessId{0xA55A};
   c.bearer = 3;
   c.direction = dir;
   c.eea = eea;
@@ -52,13 +52,13 @@ EntityConfig cfg(Eea eea, Eia eia, std::uint8_t dir = 0) {
 
 TEST(PdcpHeader, LayoutAndErrors) {
   ByteWriter w;
-  encode_header(w, Header{SduType::kPc5Signalling, 0, 0x1234, 0xABCD});
+  encode_header(w, Header{SduType::kPc5Signalling, 0, ids::KdSessId{0x1234}, 0xABCD});
   EXPECT_EQ(to_hex(w.data()), "401234abcd");
   auto h = decode_header(hex_literal("7f1234abcd99"));
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->sdu_type, SduType::kNonIp);
   EXPECT_EQ(h->reserved, 0x1F);
-  EXPECT_EQ(h->kd_sess_id, 0x1234);
+  EXPECT_EQ(h->kd_sess_id, ids::KdSessId{0x1234});
   EXPECT_EQ(h->sn, 0xABCD);
   auto reserved = decode_header(hex_literal("801234abcd"));
   ASSERT_FALSE(reserved.ok());
@@ -155,7 +155,7 @@ TEST(PdcpProtect, EveryAlgorithmPairMatchesRawComposition) {
         const PduParams p{0x00012345, 3, 1};
         for (std::size_t len : {0u, 1u, 17u, 1500u}) {
           Bytes sdu = pattern(len, static_cast<std::uint8_t>(e * 4 + i));
-          auto pdu = protect_pdu(*be, keys, kFull, SduType::kPc5Signalling, 0xA55A, p, sdu);
+          auto pdu = protect_pdu(*be, keys, kFull, SduType::kPc5Signalling, ids::KdSessId{0xA55A}, p, sdu);
           ASSERT_TRUE(pdu.ok()) << pdu.error().to_string();
           ASSERT_EQ(pdu->size(), kHeaderSize + len + kMacISize);
           EXPECT_EQ(to_hex(ByteView(*pdu).first(kHeaderSize)), "40a55a2345");
@@ -183,7 +183,7 @@ TEST(PdcpProtect, EveryAlgorithmPairMatchesRawComposition) {
             ASSERT_TRUE(back.ok()) << back.error().to_string();
             EXPECT_EQ(back->sdu, sdu);
             EXPECT_EQ(back->count, p.count);
-            EXPECT_EQ(back->header.kd_sess_id, 0xA55A);
+            EXPECT_EQ(back->header.kd_sess_id, ids::KdSessId{0xA55A});
           }
         }
       }
@@ -195,7 +195,7 @@ TEST(PdcpProtect, StatelessErrors) {
   auto& be = cipher::portable_backend();
   const KeyView keys{Eea::kEea2, Eia::kEia2, pek().view(), pik().view()};
   Bytes sdu = pattern(40, 1);
-  auto pdu = *protect_pdu(be, keys, kFull, SduType::kIp, 7, PduParams{5, 1, 0}, sdu);
+  auto pdu = *protect_pdu(be, keys, kFull, SduType::kIp, ids::KdSessId{7}, PduParams{5, 1, 0}, sdu);
   // SN in the header does not match the COUNT given.
   auto mism = unprotect_pdu(be, keys, kFull, PduParams{6, 1, 0}, pdu);
   ASSERT_FALSE(mism.ok());
@@ -208,12 +208,12 @@ TEST(PdcpProtect, StatelessErrors) {
   EXPECT_EQ(unprotect_pdu(be, keys, kFull, PduParams{5, 2, 0}, pdu).error().code, Errc::kAuthFailed);
   EXPECT_EQ(unprotect_pdu(be, keys, kFull, PduParams{5, 1, 1}, pdu).error().code, Errc::kAuthFailed);
   // Bad parameters and keys.
-  EXPECT_EQ(protect_pdu(be, keys, kFull, SduType::kIp, 7, PduParams{5, 32, 0}, sdu).error().code,
+  EXPECT_EQ(protect_pdu(be, keys, kFull, SduType::kIp, ids::KdSessId{7}, PduParams{5, 32, 0}, sdu).error().code,
             Errc::kInvalidArgument);
-  EXPECT_EQ(protect_pdu(be, keys, kFull, SduType::kIp, 7, PduParams{5, 1, 2}, sdu).error().code,
+  EXPECT_EQ(protect_pdu(be, keys, kFull, SduType::kIp, ids::KdSessId{7}, PduParams{5, 1, 2}, sdu).error().code,
             Errc::kInvalidArgument);
   const KeyView short_key{Eea::kEea2, Eia::kEia2, ByteView(pek().view()).first(15), pik().view()};
-  EXPECT_FALSE(protect_pdu(be, short_key, kFull, SduType::kIp, 7, PduParams{5, 1, 0}, sdu).ok());
+  EXPECT_FALSE(protect_pdu(be, short_key, kFull, SduType::kIp, ids::KdSessId{7}, PduParams{5, 1, 0}, sdu).ok());
   // Too short for the MAC-I.
   auto tiny = unprotect_pdu(be, keys, kFull, PduParams{5, 1, 0}, ByteView(pdu).first(kHeaderSize + 3));
   ASSERT_FALSE(tiny.ok());
@@ -231,7 +231,7 @@ TEST(PdcpProtect, UnprotectedPdus) {
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(d->sdu, msg);
   auto prot = *protect_pdu(cipher::portable_backend(), KeyView{Eea::kEea2, Eia::kEia2, pek().view(), pik().view()},
-                           kFull, SduType::kPc5Signalling, 9, PduParams{}, msg);
+                           kFull, SduType::kPc5Signalling, ids::KdSessId{9}, PduParams{}, msg);
   auto rej = decode_unprotected(prot);
   ASSERT_FALSE(rej.ok());
   EXPECT_EQ(rej.error().code, Errc::kMalformed);
@@ -264,7 +264,7 @@ TEST(PdcpEntity, RoundTripEveryPairAndMode) {
         ASSERT_TRUE(pdu.ok());
         auto h = *decode_header(*pdu);
         const bool eff = mode.integrity || e != 0;
-        EXPECT_EQ(h.kd_sess_id, eff ? 0xA55A : 0) << "EEA0 user plane goes with KD-sess ID 0";
+        EXPECT_EQ(h.kd_sess_id.value, eff ? 0xA55A : 0) << "EEA0 user plane goes with KD-sess ID 0";
         EXPECT_EQ(pdu->size(), kHeaderSize + sdu.size() + (mode.integrity ? kMacISize : 0));
         auto back = pr.rx.unprotect(*pdu, mode);
         ASSERT_TRUE(back.ok()) << back.error().to_string();
@@ -442,7 +442,7 @@ TEST(PdcpEntity, ReceiverRefusesCountBeyondTwoToThe32) {
 
 TEST(PdcpEntity, ConfigErrorsAndKdSessIdChecks) {
   EntityConfig c = cfg(Eea::kEea2, Eia::kEia2);
-  c.kd_sess_id = 0;
+  c.kd_sess_id = ids::KdSessId{0};
   EXPECT_EQ(TxEntity::create(cipher::default_backend(), c, pek(), pik()).error().code, Errc::kInvalidArgument);
   c = cfg(Eea::kEea2, Eia::kEia2);
   EXPECT_EQ(TxEntity::create(cipher::default_backend(), c, SecretBytes(15), pik()).error().code,
@@ -456,7 +456,7 @@ TEST(PdcpEntity, ConfigErrorsAndKdSessIdChecks) {
   // A PDU of another KD-sess is refused before any crypto.
   auto pr = make_pair(Eea::kEea2, Eia::kEia2);
   EntityConfig other = cfg(Eea::kEea2, Eia::kEia2);
-  other.kd_sess_id = 0x0101;
+  other.kd_sess_id = ids::KdSessId{0x0101};
   auto tx2 = *TxEntity::create(cipher::default_backend(), other, pek(), pik());
   auto r = pr.rx.unprotect(*tx2.protect(SduType::kIp, pattern(5, 0), kFull), kFull);
   ASSERT_FALSE(r.ok());

@@ -21,7 +21,7 @@ class DiscoveryKeysTest : public PkmfWorld {
   static pc8::DiscoveryKeyRequest request(std::vector<std::uint32_t> rscs, std::uint32_t tid = 21) {
     pc8::DiscoveryKeyRequest r;
     r.transaction_id.value = tid;
-    for (auto v : rscs) r.relay_service_codes.push_back(pc8::RelayServiceCode{v});
+    for (auto v : rscs) r.relay_service_codes.push_back(ids::RelayServiceCode{v});
     return r;
   }
   pc8::DiscoveryKeyResponse ask(const net::PeerIdentity& who, std::vector<std::uint32_t> rscs, std::int64_t now) {

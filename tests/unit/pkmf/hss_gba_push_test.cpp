@@ -98,7 +98,7 @@ TEST_F(HssGbaPushTest, TooBusyMovesToTheAlternatePeerAfterABackoffAndDisconnects
   auto r = push.push(kImsi, 0x42, 600);
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_GE(std::chrono::steady_clock::now() - start, c.retry_backoff);
-  EXPECT_EQ(r->pruk_id, 0x42u);
+  EXPECT_EQ(r->pruk_id, ids::PrukId{0x42u});
   EXPECT_EQ(push.stats().redirected, 1u);
   EXPECT_EQ(push.stats().connections, 2u);
   EXPECT_EQ(requests(busy, d::cmd::kGbaPushInfo).size(), 1u);

@@ -145,14 +145,14 @@ class PkmfWorld : public ::testing::Test {
     pc8::PrukRequest r;
     r.transaction_id.value = 7;
     r.delivery = pc8::PrukDelivery::kStart;
-    for (auto id : held) r.held_pruk_ids.push_back(pc8::PrukId{id});
+    for (auto id : held) r.held_pruk_ids.push_back(ids::PrukId{id});
     r.ue_address = pc8::UeAddress{"127.0.0.1", port};
     return r;
   }
   pc8::KdRequest kd_request_by_pruk(std::uint64_t pruk_id, std::uint32_t rsc = kRsc) {
     pc8::KdRequest r;
     r.transaction_id.value = 9;
-    r.remote_ue = pc8::PrukId{pruk_id};
+    r.remote_ue = ids::PrukId{pruk_id};
     r.relay_service_code.value = rsc;
     return r;
   }

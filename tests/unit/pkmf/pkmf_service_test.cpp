@@ -202,11 +202,11 @@ TEST_F(PkmfServiceTest, ImsiRequestRunsGbaPushAndTheUeDerivesTheSamePrukAndKd) {
   auto kd = keys::derive_kd(outcome->accepted->pruk.view(), grant->kd_freshness.view());
   EXPECT_TRUE(*kd == grant->kd);
   auto lease = stores_->acquire();
-  auto stored = (*lease)->find_pruk(outcome->accepted->pruk_id);
+  auto stored = (*lease)->find_pruk(outcome->accepted->pruk_id.value);
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_EQ((*stored)->source, store::PrukSource::kGbaPush);
   // The new PRUK ID now works on its own.
-  auto again = service_->handle(relay(), kPeerIp, kd_request_by_pruk(outcome->accepted->pruk_id), 101);
+  auto again = service_->handle(relay(), kPeerIp, kd_request_by_pruk(outcome->accepted->pruk_id.value), 101);
   auto* g2 = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(again).outcome);
   ASSERT_NE(g2, nullptr);
   EXPECT_FALSE(g2->gpi.has_value());
@@ -233,8 +233,8 @@ TEST_F(PkmfServiceTest, SqnFailureResynchronisesThroughTheRelay) {
   ASSERT_TRUE(failed->sync_failure.has_value());
 
   pc8::KdRequest retry = kd_request_by_imsi(kUe2Imsi);
-  retry.resync = pc8::Resync{*pc8::Rand::from_bytes(failed->sync_failure->rand, "RAND"),
-                             *pc8::Auts::from_bytes(failed->sync_failure->auts, "AUTS")};
+  retry.resync = pc8::Resync{*ids::Rand::from_bytes(failed->sync_failure->rand, "RAND"),
+                             *ids::Auts::from_bytes(failed->sync_failure->auts, "AUTS")};
   auto second = service_->handle(relay(), kPeerIp, retry, 101);
   auto* g2 = std::get_if<pc8::KdGrant>(&std::get<pc8::KdResponse>(second).outcome);
   ASSERT_NE(g2, nullptr);
@@ -315,7 +315,7 @@ class PkmfPolicyTest : public PkmfServiceTest {
     if (!outcome.ok() || !outcome->accepted) return {0, SecretBytes()};
     EXPECT_TRUE(*keys::derive_kd(outcome->accepted->pruk.view(), g.kd_freshness.view()) == g.kd)
         << "KD comes from the new PRUK";
-    return {outcome->accepted->pruk_id, outcome->accepted->pruk.clone()};
+    return {outcome->accepted->pruk_id.value, outcome->accepted->pruk.clone()};
   }
 };
 

@@ -63,7 +63,7 @@ TEST(PkmfHttp, AnUnreachableStoreIsHttp503WithThePc8Code) {
   PkmfService service(ServiceConfig{}, stores, metrics, nullptr, nullptr);
   pc8::KdRequest kd;
   kd.transaction_id.value = 7;
-  kd.remote_ue = pc8::PrukId{0x0102030405060708ull};
+  kd.remote_ue = ids::PrukId{0x0102030405060708ull};
   kd.relay_service_code.value = 0x00abcd;
   net::HttpRequest post;
   post.method = "POST";

@@ -54,7 +54,7 @@ struct FakePkmf {
     }
     const SecretBytes* pruk = nullptr;
     std::optional<Bytes> gpi;
-    if (const auto* id = std::get_if<pc8::PrukId>(&r->remote_ue)) {
+    if (const auto* id = std::get_if<ids::PrukId>(&r->remote_ue)) {
       auto it = pruks.find(id->value);
       if (it == pruks.end()) return error(*r, pc8::ErrorCode::kUnknownPrukId);
       pruk = &it->second;
@@ -64,7 +64,7 @@ struct FakePkmf {
       if (!av) return av.error();
       sub->hss_sqn += 0x20;
       const std::uint64_t new_id = random_u64_nonzero();
-      auto created = gba::create_gpi(*av, kImpi, naf_id(), new_id);
+      auto created = gba::create_gpi(*av, kImpi, naf_id(), ids::PrukId{new_id});
       if (!created) return created.error();
       pruks[new_id] = std::move(created->pruk);
       pruk = &pruks[new_id];

@@ -47,11 +47,11 @@ struct Bed {
   void make_ue(bool with_pruk) {
     link::RemoteUeConfig c;
     c.imsi = test::kImsi;
-    c.relay_service_code = kRsc;
+    c.relay_service_code = ids::RelayServiceCode{kRsc};
     if (with_pruk) {
       SecretBytes pruk = random_secret(32);
       pkmf.pruks[kPrukId] = pruk.clone();
-      c.pruk_id = kPrukId;
+      c.pruk_id = ids::PrukId{kPrukId};
       c.pruk = std::move(pruk);
     }
     c.gpi_processor = link::make_gba_gpi_processor(sub.usim, test::kImpi, pkmf.naf_id());
@@ -111,7 +111,7 @@ TEST(RelayService, SetupWithPrukIdThenDataBothWays) {
   ASSERT_EQ(b.ue->state(), link::RemoteState::kEstablished);
   EXPECT_EQ(b.relay.machine(kUeL2)->state(), link::RelayState::kEstablished);
   ASSERT_TRUE(b.pkmf.last);
-  EXPECT_EQ(std::get<pc8::PrukId>(b.pkmf.last->remote_ue).value, kPrukId);
+  EXPECT_EQ(std::get<ids::PrukId>(b.pkmf.last->remote_ue).value, kPrukId);
   EXPECT_EQ(b.pkmf.last->relay_service_code.value, kRsc);
   ASSERT_TRUE(b.pkmf.last->nonce_1);
   EXPECT_FALSE(b.pkmf.last->resync);
@@ -120,7 +120,7 @@ TEST(RelayService, SetupWithPrukIdThenDataBothWays) {
   EXPECT_TRUE(has_message(b.log, "PC8 Key Request (PRUK ID 1122334455667788, RSC 0x00abcd)"));
   EXPECT_TRUE(has_message(b.log, "Direct Communication Accept"));
   ASSERT_EQ(all<ExportLinkKeys>(b.log).size(), 1u);
-  EXPECT_EQ(all<ExportLinkKeys>(b.log)[0]->keys.remote_ue_l2, kUeL2);
+  EXPECT_EQ(all<ExportLinkKeys>(b.log)[0]->keys.remote_ue_l2, ids::Layer2Id{kUeL2});
 
   b.from_ue(b.ue->send_data(b.now, Bytes{1, 2, 3}).value());
   ASSERT_EQ(b.upstream.size(), 1u);
