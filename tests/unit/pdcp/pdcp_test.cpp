@@ -81,7 +81,7 @@ TEST(PdcpHeader, ReservedBitsIgnoredOnReceiptButCoveredByMacI) {
     for (std::uint8_t r : kReservedValues) {
       // Build the PDU by hand: header with R bits set, MAC-I over header || plaintext, data ciphered.
       ByteWriter w;
-      encode_header(w, Header{SduType::kPc5Signalling, r, 0xA55A, 0x0007});
+      encode_header(w, Header{SduType::kPc5Signalling, r, {0xA55A}, 0x0007});
       Bytes pdu = w.take();
       ASSERT_EQ(pdu[0], 0x40 | r);
       pdu.insert(pdu.end(), sdu.begin(), sdu.end());
