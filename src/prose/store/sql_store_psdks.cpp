@@ -5,6 +5,20 @@
 #include "prose/store/sql_store_internal.h"
 
 namespace prose::store::detail {
+namespace {
+
+// The first three columns of every PSDK query: rsc, generation, psdk_id.
+Status read_psdk_key(const SqlRow& row, PsdkRecord& r) {
+  PROSE_TRY(std::int64_t rsc, col_int(row, 0));
+  PROSE_TRY(std::int64_t gen, col_int(row, 1));
+  PROSE_TRY(std::int64_t id, col_int(row, 2));
+  r.rsc = static_cast<std::uint32_t>(rsc);
+  r.generation = from_db(gen);
+  r.psdk_id = static_cast<std::uint32_t>(id);
+  return ok_status();
+}
+
+}  // namespace
 
 Result<PsdkInsertResult> SqlStore::insert_psdk_if_absent(const PsdkRecord& rec, const AuditEntry& audit_entry) {
   if (rec.psdk_id == 0) return fail(Errc::kInvalidArgument, "PSDK ID 0 is reserved");
@@ -44,12 +58,7 @@ Result<std::vector<PsdkRecord>> SqlStore::list_psdks() {
   std::vector<PsdkRecord> out;
   for (const auto& row : rows) {
     PsdkRecord r;
-    PROSE_TRY(std::int64_t rsc, col_int(row, 0));
-    PROSE_TRY(std::int64_t gen, col_int(row, 1));
-    PROSE_TRY(std::int64_t id, col_int(row, 2));
-    r.rsc = static_cast<std::uint32_t>(rsc);
-    r.generation = from_db(gen);
-    r.psdk_id = static_cast<std::uint32_t>(id);
+    PROSE_TRY_STATUS(read_psdk_key(row, r));
     PROSE_TRY(r.created_at, col_int(row, 3));
     PROSE_TRY(r.expires_at, col_int(row, 4));
     out.push_back(std::move(r));
@@ -79,12 +88,7 @@ Result<std::optional<PsdkRecord>> SqlStore::current_psdk_locked(std::uint32_t rs
   if (rows.empty()) return std::optional<PsdkRecord>{};
   const SqlRow& row = rows[0];
   PsdkRecord r;
-  PROSE_TRY(std::int64_t rsc_v, col_int(row, 0));
-  PROSE_TRY(std::int64_t gen, col_int(row, 1));
-  PROSE_TRY(std::int64_t id, col_int(row, 2));
-  r.rsc = static_cast<std::uint32_t>(rsc_v);
-  r.generation = from_db(gen);
-  r.psdk_id = static_cast<std::uint32_t>(id);
+  PROSE_TRY_STATUS(read_psdk_key(row, r));
   PROSE_TRY(Bytes blob, col_blob(row, 3));
   PROSE_TRY(r.created_at, col_int(row, 4));
   PROSE_TRY(r.expires_at, col_int(row, 5));
