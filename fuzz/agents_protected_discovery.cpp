@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "prose/agents/protected_discovery.h"
+#include "prose/service/protected_discovery.h"
 
 namespace {
 constexpr std::int64_t kNow = 1'800'000'000;
@@ -14,8 +14,8 @@ constexpr std::uint32_t kRsc = 0xabcd;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace prose;
   static const Bytes psdk(32, 0x5a);
-  agents::ProtectedDiscovery rx(kRsc, agents::DiscoverySecuritySettings{});
-  agents::ProtectedDiscovery tx(kRsc, agents::DiscoverySecuritySettings{});
+  service::ProtectedDiscovery rx(kRsc, service::DiscoverySecuritySettings{});
+  service::ProtectedDiscovery tx(kRsc, service::DiscoverySecuritySettings{});
   if (!rx.install(psdk, 1, kNow + 3600, kNow).ok() || !tx.install(psdk, 1, kNow + 3600, kNow).ok()) std::abort();
   discovery::DiscoveryMessage m;
   m.type = discovery::MessageType::kAnnouncement;

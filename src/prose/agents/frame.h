@@ -1,17 +1,18 @@
 // PC5 emulation frames (docs/agents.md): 24-bit layer-2 source ID, 24-bit layer-2 destination ID, then the PDCP
 // PDU. Discovery (Model A announcement, Model B solicitation / response, unprotected until issue 9) is carried
-// in frames addressed to the broadcast L2 ID with a one-octet discovery type and the 24-bit Relay Service Code.
-// Header-only parts (constants, discovery_name) are also used by the Wireshark plugin's dissector (prose/dissect).
+// in frames addressed to the broadcast L2 ID (prose/discovery/plain.h). Header-only parts (constants) are also used by
+// the Wireshark plugin's dissector (prose/dissect).
 #pragma once
 #include <cstdint>
 #include <optional>
 
+#include "prose/discovery/plain.h"
 #include "prose/util/bytes.h"
 #include "prose/util/result.h"
 
 namespace prose::agents {
 
-inline constexpr std::uint32_t kBroadcastL2Id = 0xffffff;  // provisional: emulation only
+inline constexpr std::uint32_t kBroadcastL2Id = discovery::kBroadcastL2Id;  // provisional: emulation only
 inline constexpr std::uint32_t kMaxL2Id = 0xffffff;
 inline constexpr std::size_t kFrameHeaderSize = 6;
 inline constexpr std::size_t kMaxFrameSize = 9000;
@@ -37,30 +38,12 @@ Result<std::size_t> encode_frame_into(std::uint32_t src, std::uint32_t dst, Byte
 Result<Frame> decode_frame(ByteView b);
 Result<FrameView> decode_frame_view(ByteView b);
 
-enum class DiscoveryType : std::uint8_t {
-  kAnnouncement = 1,  // Model A: relay -> all
-  kSolicitation = 2,  // Model B: Remote UE -> all
-  kResponse = 3,      // Model B: relay -> soliciting UE
-};
-inline constexpr std::size_t kDiscoverySize = 4;
-
-struct Discovery {
-  DiscoveryType type = DiscoveryType::kAnnouncement;
-  std::uint32_t relay_service_code = 0;  // 24 bit
-};
-Result<Bytes> encode_discovery(const Discovery& d);
-// The PDU of a broadcast frame: exactly 4 octets, a known type.
-Result<Discovery> decode_discovery(ByteView b);
-constexpr const char* discovery_name(DiscoveryType t) {
-  switch (t) {
-    case DiscoveryType::kAnnouncement:
-      return "Discovery Announcement (Model A)";
-    case DiscoveryType::kSolicitation:
-      return "Discovery Solicitation (Model B)";
-    case DiscoveryType::kResponse:
-      return "Discovery Response (Model B)";
-  }
-  return "?";
-}
+// The unprotected discovery messages of the emulation (prose/discovery/plain.h).
+using discovery::decode_discovery;
+using discovery::Discovery;
+using discovery::discovery_name;
+using discovery::DiscoveryType;
+using discovery::encode_discovery;
+using discovery::kDiscoverySize;
 
 }  // namespace prose::agents

@@ -16,6 +16,10 @@
 
 namespace prose::agents {
 
+using service::kPsdkRetryIntervalS;
+using service::PkmfDiscoveryConfig;
+using service::ProtectedDiscovery;
+
 Result<std::unique_ptr<net::HttpsClient>> make_pf_client(const ProseFunctionClientConfig& p, GbaUe* gba) {
   PkmfClientConfig c;
   c.host = p.host;
@@ -85,13 +89,17 @@ void use_pf_parameters(const pc3::RelayServiceParameters& p, PkmfClientConfig& p
   pkmf.fqdn = p.pkmf.fqdn;
 }
 
-DiscoverySecuritySettings security_settings(const pc3::RelayServiceParameters& p, const ProseFunctionClientConfig& pf) {
-  DiscoverySecuritySettings s;
-  s.use_dusk = p.use_dusk;
-  s.use_duck = p.use_duck;
-  if (p.max_offset != 0) s.max_offset = p.max_offset;
-  s.refresh_before_s = pf.psdk_refresh_before_s;
-  return s;
+service::DiscoveryAuthorisation discovery_authorisation(const pc3::RelayServiceParameters& p,
+                                                        const ProseFunctionClientConfig& pf) {
+  service::DiscoveryAuthorisation a;
+  a.model_a = p.model_a;
+  a.model_b = p.model_b;
+  a.announce_ms = p.announce_ms;
+  a.security.use_dusk = p.use_dusk;
+  a.security.use_duck = p.use_duck;
+  if (p.max_offset != 0) a.security.max_offset = p.max_offset;
+  a.security.refresh_before_s = pf.psdk_refresh_before_s;
+  return a;
 }
 
 namespace {
@@ -129,7 +137,7 @@ Status fetch_discovery_keys(const std::string& name, net::HttpsClient& client, P
     std::optional<std::uint32_t> id;
     if (g.psdk_id) id = g.psdk_id->value;
     // The PKMF's key combination, mask and algorithm override the ProSe Function's settings (24.334 10A).
-    PROSE_TRY(PkmfDiscoveryConfig pkmf_cfg, pkmf_discovery_config(g));
+    PROSE_TRY(PkmfDiscoveryConfig pkmf_cfg, service::pkmf_discovery_config(g));
     PROSE_TRY_STATUS(pd.install(g.psdk.view(), id, expiry, t, pkmf_cfg));
     if (keylog_on() && pd.keys() != nullptr) {
       keylog::DiscoveryKeys k;
@@ -178,12 +186,6 @@ Status refresh_discovery_keys(const std::string& name, net::HttpsClient& client,
   evt("error", st.error().message + " (retrying in " + std::to_string(kPsdkRetryIntervalS) + " s)");
   pd.defer(t);
   return {};
-}
-
-void IgnoredLog::note(std::uint32_t src, const Error& e) {
-  ++count_;
-  if (count_ <= kMaxIgnoredLogged) evt("debug", "discovery PDU from L2 " + hex24(src) + " ignored: " + e.to_string());
-  if (count_ == kMaxIgnoredLogged) evt("debug", "further ignored discovery PDUs are only counted");
 }
 
 }  // namespace prose::agents

@@ -8,10 +8,11 @@
 
 #include "prose/agents/agents.h"
 #include "prose/agents/gba_ue.h"
-#include "prose/agents/protected_discovery.h"
 #include "prose/net/client.h"
 #include "prose/pc3/messages.h"
 #include "prose/prosefn/client.h"
+#include "prose/service/discovery_actions.h"
+#include "prose/service/protected_discovery.h"
 #include "prose/util/result.h"
 
 namespace prose::agents {
@@ -24,23 +25,14 @@ Result<std::unique_ptr<net::HttpsClient>> make_pf_client(const ProseFunctionClie
 Result<pc3::RelayServiceParameters> authorise(const std::string& name, const ProseFunctionClientConfig& pf,
                                               pc3::Role role, std::uint32_t rsc, GbaUe* gba = nullptr);
 void use_pf_parameters(const pc3::RelayServiceParameters& p, PkmfClientConfig& pkmf);
-DiscoverySecuritySettings security_settings(const pc3::RelayServiceParameters& p, const ProseFunctionClientConfig& pf);
+// What the parameters say about discovery (models, announcement interval, discovery security settings), for the
+// discovery services (prose/service/remote_ue_discovery.h, relay_discovery.h).
+service::DiscoveryAuthorisation discovery_authorisation(const pc3::RelayServiceParameters& p,
+                                                        const ProseFunctionClientConfig& pf);
 
 // Before using discovery keys: ask the PKMF when they are missing, expired or about to expire. A refusal by the
 // PKMF is returned (kDenied, logged as EVT|failed); other failures are logged and retried later.
-Status refresh_discovery_keys(const std::string& name, net::HttpsClient& client, ProtectedDiscovery& pd,
+Status refresh_discovery_keys(const std::string& name, net::HttpsClient& client, service::ProtectedDiscovery& pd,
                               GbaUe* gba = nullptr);
-
-// Ignored discovery PDUs (forged, replayed, undecodable, out of the window): one debug line each, at most
-// kMaxIgnoredLogged lines, then only counted.
-class IgnoredLog {
- public:
-  void note(std::uint32_t src, const Error& e);
-  std::uint64_t count() const { return count_; }
-
- private:
-  static constexpr std::uint64_t kMaxIgnoredLogged = 200;
-  std::uint64_t count_ = 0;
-};
 
 }  // namespace prose::agents

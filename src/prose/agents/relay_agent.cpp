@@ -1,6 +1,6 @@
-// The relay agent (docs/agents.md "Relay"): discovery (announcements, protected solicitations and responses) and
-// the I/O of prose/service's RelayService: the sidelink, one upstream socket per link, the PKMF workers, one epoll
-// loop. The protocol decisions (link machines, KD requests, PC8 errors to PC5 causes) are the service's.
+// The relay agent (docs/agents.md "Relay"): the I/O of prose/service's RelayDiscovery and RelayService: the
+// sidelink, one upstream socket per link, the PKMF workers, one epoll loop. The protocol decisions (announcements,
+// responses to solicitations, link machines, KD requests, PC8 errors to PC5 causes) are the services'.
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,6 +15,7 @@
 #include "prose/agents/sidelink.h"
 #include "prose/agents/trace.h"
 #include "prose/agents/udp_batch.h"
+#include "prose/service/relay_discovery.h"
 #include "prose/service/relay_service.h"
 #include "prose/util/hex.h"
 
@@ -34,15 +35,15 @@ class RelayAgent {
       PROSE_TRY(crypto::Usim usim, crypto::Usim::create(k, opc));
       PROSE_TRY(gba_, GbaUe::create(cfg_.name, *cfg_.gba, std::make_shared<crypto::Usim>(std::move(usim))));
     }
+    std::optional<service::DiscoveryAuthorisation> pf_discovery;  // with a ProSe Function: protected discovery only
     if (cfg_.prose_function) {
       auto p = authorise(cfg_.name, *cfg_.prose_function, pc3::Role::kRelay, cfg_.relay_service_code, gba_.get());
       if (!p.ok()) return g_stop ? Status{} : Status(p.error());
       use_pf_parameters(*p, cfg_.pkmf);
-      if (p->announce_ms != 0) cfg_.announce_ms = p->announce_ms;
-      model_a_ = p->model_a;
-      model_b_ = p->model_b;
-      pd_ = std::make_unique<ProtectedDiscovery>(cfg_.relay_service_code, security_settings(*p, *cfg_.prose_function));
+      pf_discovery = discovery_authorisation(*p, *cfg_.prose_function);
     }
+    disc_ = std::make_unique<service::RelayDiscovery>(
+        service::RelayDiscoveryConfig{cfg_.name, cfg_.l2_id, cfg_.relay_service_code, cfg_.announce_ms}, pf_discovery);
     PROSE_TRY(client_, make_client(cfg_.pkmf, gba_.get()));
     if (cfg_.pkmf_connections > 0) {
       GbaUe* gba = gba_.get();
@@ -60,17 +61,15 @@ class RelayAgent {
     // Work per wake-up is proportional to what happened (docs/performance/agents.md): epoll reports the sockets
     // with something to read, the service's timer queue the due timers; links that are idle cost nothing.
     std::vector<std::uint32_t> readable;
-    auto next_announce = now();
+    service::ProtectedDiscovery* pd = disc_->protection();
+    disc_->start(now());
     while (!g_stop) {
-      if (pd_) PROSE_TRY_STATUS(refresh_discovery_keys(cfg_.name, *client_, *pd_, gba_.get()));
-      if (now() >= next_announce) {
-        announce();
-        next_announce = now() + link::Millis(cfg_.announce_ms);
-      }
+      if (pd) PROSE_TRY_STATUS(refresh_discovery_keys(cfg_.name, *client_, *pd, gba_.get()));
+      run_discovery_actions(sl_, cfg_.l2_id, disc_->on_time(now(), unix_now()));
       // The loop sleeps until the next announcement, the service's next timer, the next Discovery Key Request, a
       // readable socket or a signal.
-      const auto deadline = earliest(
-          {next_announce, service_->next_deadline(), pd_ ? std::optional(at_unix(pd_->next_refresh())) : std::nullopt});
+      const auto deadline = earliest({disc_->next_deadline(), service_->next_deadline(),
+                                      pd ? std::optional(at_unix(pd->next_refresh())) : std::nullopt});
       flush_lines();
       sl_.flush();
       const auto& ready = loop_.wait(deadline);
@@ -102,7 +101,7 @@ class RelayAgent {
     sl_.flush();
     evt("stop", "relayed " + std::to_string(service_->bytes_up()) + " octets up, " +
                     std::to_string(service_->bytes_down()) + " down" +
-                    (pd_ ? ", " + std::to_string(ignored_.count()) + " discovery PDUs ignored" : ""));
+                    (pd ? ", " + std::to_string(disc_->ignored()) + " discovery PDUs ignored" : ""));
     return {};
   }
 
@@ -170,84 +169,10 @@ class RelayAgent {
     return {};
   }
 
-  // Model A: the announcement (protected with a ProSe Function: at most one per counter value, as the same message
-  // at the same counter is the same PDU, which receivers would drop as a replay).
-  void announce() {
-    if (!pd_) {
-      auto d = encode_discovery(Discovery{DiscoveryType::kAnnouncement, cfg_.relay_service_code});
-      if (first_announce_)
-        msc(cfg_.name, "*",
-            std::string(discovery_name(DiscoveryType::kAnnouncement)) + " RSC " + hex24(cfg_.relay_service_code) +
-                " (every " + std::to_string(cfg_.announce_ms) + " ms)");
-      first_announce_ = false;
-      sl_.send(cfg_.l2_id, kBroadcastL2Id, *d);
-      return;
-    }
-    if (!model_a_) return;
-    const std::int64_t t = unix_now();
-    const std::uint32_t counter = discovery::utc_counter(t);
-    if (last_announce_counter_ == counter) return;
-    auto pdu = pd_->protect(relay_message(discovery::MessageType::kAnnouncement), t);
-    if (!pdu.ok()) {
-      if (!announce_error_logged_) evt("error", "no announcement: " + pdu.error().to_string());
-      announce_error_logged_ = true;
-      return;
-    }
-    announce_error_logged_ = false;
-    last_announce_counter_ = counter;
-    if (first_announce_)
-      msc(cfg_.name, "*",
-          "Discovery Announcement (Model A, protected: MIC, DUCK, DUSK; RSC " + hex24(cfg_.relay_service_code) +
-              ", PSDK ID " + (pd_->psdk_id() ? pc8::PsdkId{*pd_->psdk_id()}.hex() : std::string("-")) +
-              ", at most once a second)");
-    first_announce_ = false;
-    sl_.send(cfg_.l2_id, kBroadcastL2Id, *pdu);
-  }
-
-  discovery::DiscoveryMessage relay_message(discovery::MessageType type) const {
-    discovery::DiscoveryMessage m;
-    m.type = type;
-    m.relay_service_code = cfg_.relay_service_code;
-    m.user_info_id = cfg_.l2_id;  // announcer / discoveree info: the relay's layer-2 ID (emulation)
-    m.l2_id = cfg_.l2_id;         // ProSe Relay UE ID
-    return m;
-  }
-
-  // Model B: a protected solicitation for our RSC gets a protected response to the soliciting UE.
-  void on_protected_discovery(const FrameView& f) {
-    const std::int64_t t = unix_now();
-    auto m = pd_->accept(f.pdu, t);
-    if (!m.ok()) {
-      ignored_.note(f.src, m.error());
-      return;
-    }
-    if (m->type != discovery::MessageType::kSolicitation || !model_b_) return;
-    msc("ue@" + hex24(f.src), cfg_.name,
-        "Discovery Solicitation (Model B, protected; MIC verified, RSC " + hex24(m->relay_service_code) + ")");
-    auto pdu = pd_->protect(relay_message(discovery::MessageType::kResponse), t);
-    if (!pdu.ok()) {
-      evt("error", "no discovery response: " + pdu.error().to_string());
-      return;
-    }
-    msc(cfg_.name, "ue@" + hex24(f.src),
-        "Discovery Response (Model B, protected: MIC, DUCK, DUSK; RSC " + hex24(cfg_.relay_service_code) + ")");
-    flush_lines();
-    sl_.send(cfg_.l2_id, f.src, *pdu);
-  }
-
+  // Discovery frames (to the broadcast L2 ID) go to the discovery service, the others to the links'.
   void on_frame(const FrameView& f) {
-    if (f.dst == kBroadcastL2Id && pd_) {
-      on_protected_discovery(f);
-      return;
-    }
-    if (f.dst == kBroadcastL2Id) {
-      auto d = decode_discovery(f.pdu);
-      if (d.ok() && d->type == DiscoveryType::kSolicitation && d->relay_service_code == cfg_.relay_service_code) {
-        auto resp = encode_discovery(Discovery{DiscoveryType::kResponse, cfg_.relay_service_code});
-        msc(cfg_.name, "ue@" + hex24(f.src),
-            std::string(discovery_name(DiscoveryType::kResponse)) + " RSC " + hex24(cfg_.relay_service_code));
-        sl_.send(cfg_.l2_id, f.src, *resp);
-      }
+    if (service::RelayDiscovery::takes(f.dst)) {
+      run_discovery_actions(sl_, cfg_.l2_id, disc_->on_frame(unix_now(), f.src, f.pdu));
       return;
     }
     run_actions(service_->on_frame(now(), f.src, f.dst, f.pdu));
@@ -263,12 +188,7 @@ class RelayAgent {
   std::map<std::uint32_t, std::unique_ptr<LoopbackUdp>> upstreams_;  // per link, by the Remote UE's L2 ID
   std::vector<FrameView> frames_;                                    // one sidelink batch
   UdpReceiveBatch upstream_in_{kMaxUdpPayload};                      // one upstream batch
-  std::unique_ptr<ProtectedDiscovery> pd_;                           // with a ProSe Function: protected discovery only
-  IgnoredLog ignored_;
-  bool model_a_ = true, model_b_ = true;  // discovery models the ProSe Function allows
-  bool first_announce_ = true;
-  bool announce_error_logged_ = false;
-  std::optional<std::uint32_t> last_announce_counter_;
+  std::unique_ptr<service::RelayDiscovery> disc_;
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
-// The Remote UE agent (docs/agents.md "Remote UE"): the I/O around prose/service's RemoteUeService (the sidelink,
-// the application and MIKEY sockets, PC8 to the PKMF, the key store file), the ProSe Function and discovery. The
-// protocol decisions (Key Request and MIKEY, key store rules, link setup, IMSI fallback, attempts) are the
-// service's.
+// The Remote UE agent (docs/agents.md "Remote UE"): the I/O around prose/service's RemoteUeDiscovery and
+// RemoteUeService (the sidelink, the application and MIKEY sockets, PC8 to the PKMF, the key store file) and the
+// ProSe Function. The protocol decisions (discovery model and its fallback, solicitations, what a discovery frame
+// means, Key Request and MIKEY, key store rules, link setup, IMSI fallback, attempts) are the services'.
 #include <unistd.h>
 
 #include <memory>
@@ -18,6 +18,7 @@
 #include "prose/agents/trace.h"
 #include "prose/mikey/constants.h"
 #include "prose/service/key_store.h"
+#include "prose/service/remote_ue_discovery.h"
 #include "prose/service/remote_ue_service.h"
 #include "prose/util/hex.h"
 
@@ -50,18 +51,20 @@ class RemoteUeAgent {
     if (cfg_.gba) {
       PROSE_TRY(gba_, GbaUe::create(cfg_.name, *cfg_.gba, usim_));
     }
+    std::optional<service::DiscoveryAuthorisation> pf_discovery;  // with a ProSe Function: protected discovery only
     if (cfg_.prose_function) {
       auto p = authorise(cfg_.name, *cfg_.prose_function, pc3::Role::kRemoteUe, cfg_.relay_service_code, gba_.get());
       if (!p.ok()) return g_stop ? Status{} : Status(p.error());
       use_pf_parameters(*p, cfg_.pkmf);
-      if ((cfg_.discovery == "A" && !p->model_a) || (cfg_.discovery == "B" && !p->model_b)) {
-        const std::string other = cfg_.discovery == "A" ? "B" : "A";
-        evt("info",
-            "the ProSe Function does not allow Model " + cfg_.discovery + " for this RSC: using Model " + other);
-        cfg_.discovery = other;
-      }
-      pd_ = std::make_unique<ProtectedDiscovery>(cfg_.relay_service_code, security_settings(*p, *cfg_.prose_function));
+      pf_discovery = discovery_authorisation(*p, *cfg_.prose_function);
     }
+    service::DiscoveryActions model_choice;  // the fallback when the ProSe Function does not allow the model
+    disc_ = std::make_unique<service::RemoteUeDiscovery>(
+        service::RemoteUeDiscoveryConfig{
+            cfg_.name, cfg_.l2_id, cfg_.relay_service_code,
+            cfg_.discovery == "B" ? service::DiscoveryModel::kB : service::DiscoveryModel::kA},
+        pf_discovery, model_choice);
+    run_discovery_actions(sl_, cfg_.l2_id, std::move(model_choice));
     service::RemoteUeServiceConfig sc;
     sc.name = cfg_.name;
     sc.imsi = cfg_.imsi;
@@ -215,91 +218,30 @@ class RemoteUeAgent {
   // When service() has work next without a socket to wake the loop: a Key Request to retry.
   std::optional<link::TimePoint> service_deadline() const { return svc_->key_request_due(); }
 
+  // Until the discovery service finds a relay (or gives up): the solicitations it sends (Model B), the frames it
+  // reads, the discovery keys it needs from the PKMF, and the work service() does meanwhile.
   Status discover() {
     PROSE_TRY_STATUS(loop_.watch(sl_.fd(), kSidelinkTag));
-    auto deadline = now() + link::Millis(30000);
-    auto next_solicit = now();
-    std::optional<std::uint32_t> last_counter;  // a protected solicitation at most once per counter value
-    while (!g_stop && now() < deadline) {
-      if (pd_) PROSE_TRY_STATUS(refresh_discovery_keys(cfg_.name, *client_, *pd_, gba_.get()));
-      if (cfg_.discovery == "B" && now() >= next_solicit) {
-        send_solicitation(last_counter);
-        next_solicit = now() + link::Millis(pd_ ? 1000 : 500);
-      }
+    disc_->start(now());
+    service::ProtectedDiscovery* pd = disc_->protection();
+    while (!g_stop && now() < disc_->give_up_at()) {
+      if (pd) PROSE_TRY_STATUS(refresh_discovery_keys(cfg_.name, *client_, *pd, gba_.get()));
+      run_discovery_actions(sl_, cfg_.l2_id, disc_->on_time(now(), unix_now()));
       // Until the next solicitation (Model B), Discovery Key Request, Key Request retry, frame, MIKEY message or
       // signal.
-      (void)loop_.wait(
-          earliest({deadline, cfg_.discovery == "B" ? std::optional(next_solicit) : std::nullopt,
-                    pd_ ? std::optional(at_unix(pd_->next_refresh())) : std::nullopt, service_deadline()}));
+      (void)loop_.wait(earliest({disc_->give_up_at(), disc_->next_deadline(),
+                                 pd ? std::optional(at_unix(pd->next_refresh())) : std::nullopt, service_deadline()}));
       PROSE_TRY_STATUS(service());
       while (auto f = sl_.recv()) {
-        if (f->dst != kBroadcastL2Id && f->dst != cfg_.l2_id) continue;
-        if (auto found = pd_ ? on_protected_discovery(*f) : on_discovery(*f)) {
-          relay_l2_ = found->first;
-          evt("discovered", "relay L2 " + hex24(relay_l2_) + " by " + found->second);
+        service::DiscoveryReceipt r = disc_->on_frame(unix_now(), f->src, f->dst, f->pdu);
+        run_discovery_actions(sl_, cfg_.l2_id, std::move(r.actions));
+        if (const service::RelayFound* found = r.found()) {
+          relay_l2_ = found->l2;
           return {};
         }
       }
     }
     return g_stop ? Status{} : fail(Errc::kTimeout, "no relay for RSC " + hex24(cfg_.relay_service_code));
-  }
-
-  void send_solicitation(std::optional<std::uint32_t>& last_counter) {
-    if (!pd_) {
-      auto d = encode_discovery(Discovery{DiscoveryType::kSolicitation, cfg_.relay_service_code});
-      msc(cfg_.name, "*",
-          std::string(discovery_name(DiscoveryType::kSolicitation)) + " RSC " + hex24(cfg_.relay_service_code));
-      sl_.send(cfg_.l2_id, kBroadcastL2Id, *d);
-      return;
-    }
-    const std::int64_t t = unix_now();
-    const std::uint32_t counter = discovery::utc_counter(t);
-    if (last_counter == counter) return;
-    discovery::DiscoveryMessage m;
-    m.type = discovery::MessageType::kSolicitation;
-    m.relay_service_code = cfg_.relay_service_code;
-    m.user_info_id = cfg_.l2_id;  // discoverer info: the UE's layer-2 ID (emulation)
-    auto pdu = pd_->protect(m, t);
-    if (!pdu.ok()) {
-      evt("error", "solicitation not sent: " + pdu.error().to_string());
-      return;
-    }
-    last_counter = counter;
-    msc(cfg_.name, "*",
-        "Discovery Solicitation (Model B, protected: MIC, DUCK, DUSK; RSC " + hex24(cfg_.relay_service_code) +
-            ", counter " + std::to_string(counter) + ")");
-    sl_.send(cfg_.l2_id, kBroadcastL2Id, *pdu);
-  }
-
-  // Unprotected discovery (no ProSe Function): the relay's L2 ID and how it was found.
-  std::optional<std::pair<std::uint32_t, std::string>> on_discovery(const Frame& f) {
-    auto d = decode_discovery(f.pdu);
-    if (!d.ok() || d->relay_service_code != cfg_.relay_service_code) return std::nullopt;
-    if (d->type == DiscoveryType::kSolicitation) return std::nullopt;
-    if (cfg_.discovery == "B" && d->type != DiscoveryType::kResponse) return std::nullopt;
-    return std::make_pair(f.src, std::string(discovery_name(d->type)));
-  }
-
-  // Protected discovery: only a PDU that verifies with the RSC's keys, inside the counter window, not replayed,
-  // whose relay UE ID is the frame's source. Anything else is logged at debug and ignored.
-  std::optional<std::pair<std::uint32_t, std::string>> on_protected_discovery(const Frame& f) {
-    auto m = pd_->accept(f.pdu, unix_now());
-    if (!m.ok()) {
-      ignored_.note(f.src, m.error());
-      return std::nullopt;
-    }
-    if (m->type == discovery::MessageType::kSolicitation) return std::nullopt;
-    if (cfg_.discovery == "B" && m->type != discovery::MessageType::kResponse) return std::nullopt;
-    if (m->l2_id != f.src) {
-      ignored_.note(f.src, Error{Errc::kMalformed, "relay UE ID " + hex24(m->l2_id) + " is not the sender's", {}});
-      return std::nullopt;
-    }
-    const bool a = m->type == discovery::MessageType::kAnnouncement;
-    msc("relay@" + hex24(f.src), cfg_.name,
-        std::string(a ? "Discovery Announcement (Model A" : "Discovery Response (Model B") +
-            ", protected; MIC verified, RSC " + hex24(m->relay_service_code) + ")");
-    return std::make_pair(f.src, std::string(a ? "protected Discovery Announcement (Model A)"
-                                               : "protected Discovery Response (Model B)"));
   }
 
   std::string replace_imsi(std::string t) const {
@@ -347,8 +289,7 @@ class RemoteUeAgent {
   std::unique_ptr<GbaUe> gba_;          // [gba]: before client_, which uses it
   std::unique_ptr<net::HttpsClient> client_;
   std::unique_ptr<service::RemoteUeService> svc_;
-  std::unique_ptr<ProtectedDiscovery> pd_;  // with a ProSe Function: protected discovery only
-  IgnoredLog ignored_;
+  std::unique_ptr<service::RemoteUeDiscovery> disc_;
   std::uint32_t relay_l2_ = 0;
   std::optional<std::uint16_t> app_peer_;
 };

@@ -183,4 +183,17 @@ void send_pdus(Sidelink& sl, std::uint32_t src, std::uint32_t dst, const link::O
     send_pdu(sl, src, dst, o.pdus[i], i < o.pdu_types.size() ? o.pdu_types[i] : std::uint8_t{0});
 }
 
+void run_discovery_actions(Sidelink& sl, std::uint32_t src, service::DiscoveryActions actions) {
+  for (auto& a : actions) {
+    if (auto* t = std::get_if<service::Transmit>(&a)) {
+      if (t->dst != kBroadcastL2Id) flush_lines();
+      sl.send(src, t->dst, t->pdu);
+    } else if (auto* m = std::get_if<service::TraceMessage>(&a)) {
+      trace(*m);
+    } else if (auto* e = std::get_if<service::TraceEvent>(&a)) {
+      trace(*e);
+    }
+  }
+}
+
 }  // namespace prose::agents

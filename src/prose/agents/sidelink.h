@@ -13,6 +13,7 @@
 #include "prose/agents/loopback_udp.h"
 #include "prose/agents/udp_batch.h"
 #include "prose/link/io.h"
+#include "prose/service/discovery_actions.h"
 
 namespace prose::agents {
 
@@ -53,5 +54,8 @@ class Sidelink {
 void send_pdu(Sidelink& sl, std::uint32_t src, std::uint32_t dst, ByteView pdu, std::uint8_t type);
 // Every PDU of a link machine's output, in order.
 void send_pdus(Sidelink& sl, std::uint32_t src, std::uint32_t dst, const link::Output& o);
+// Carries out a discovery service's actions in order (prose/service/discovery_actions.h): the trace entries, and the
+// discovery PDUs sent from `src`; the lines that led to a PDU for one UE (a Model B response) are out before it.
+void run_discovery_actions(Sidelink& sl, std::uint32_t src, service::DiscoveryActions actions);
 
 }  // namespace prose::agents

@@ -1,5 +1,5 @@
-// Protected relay discovery for one Relay Service Code as the agents use it (docs/agents.md): the PSDK from the
-// PKMF (Discovery Key Response), DUIK/DUSK/DUCK derived from it (prose/discovery, A.8), the discovery security
+// Protected relay discovery for one Relay Service Code as the discovery services use it (docs/agents.md): the PSDK from
+// the PKMF (Discovery Key Response), DUIK/DUSK/DUCK derived from it (prose/discovery, A.8), the discovery security
 // configuration from the ProSe Function (which of DUSK/DUCK are used, the counter window), when to ask the PKMF
 // again, and the send/accept of protected PDUs. Sans-I/O: times are Unix seconds passed in.
 #pragma once
@@ -14,7 +14,7 @@
 #include "prose/util/result.h"
 #include "prose/util/secret.h"
 
-namespace prose::agents {
+namespace prose::service {
 
 // A PSDK whose expiry is nearer than this is "about to expire" (default of `[discovery] psdk_refresh_before_s`).
 inline constexpr std::int64_t kDefaultPsdkRefreshBeforeS = 300;
@@ -87,4 +87,4 @@ class ProtectedDiscovery {
   std::int64_t expiry_ = 0, prev_expiry_ = 0, next_refresh_ = 0;
 };
 
-}  // namespace prose::agents
+}  // namespace prose::service

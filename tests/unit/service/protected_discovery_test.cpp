@@ -1,10 +1,10 @@
-#include "prose/agents/protected_discovery.h"
+#include "prose/service/protected_discovery.h"
 
 #include <gtest/gtest.h>
 
 #include "prose/util/random.h"
 
-namespace prose::agents {
+namespace prose::service {
 namespace {
 
 constexpr std::uint32_t kRsc = 0xabcd;
@@ -222,4 +222,4 @@ TEST(ProtectedDiscovery, PreviousPsdkAcceptedUntilItExpires) {
 }
 
 }  // namespace
-}  // namespace prose::agents
+}  // namespace prose::service

@@ -1,8 +1,8 @@
-#include "prose/agents/protected_discovery.h"
+#include "prose/service/protected_discovery.h"
 
 #include <algorithm>
 
-namespace prose::agents {
+namespace prose::service {
 
 static_assert(pc8::kMaxEncryptedBitsMaskSize == discovery::constants::kConfidentialSize,
               "the PC8 Encrypted_bits_mask covers the confidential part of a discovery message");
@@ -101,4 +101,4 @@ Result<discovery::DiscoveryMessage> ProtectedDiscovery::accept(ByteView pdu, std
   return r;
 }
 
-}  // namespace prose::agents
+}  // namespace prose::service
