@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "prose/agents/frame.h"
+#include "prose/discovery/plain.h"
 #include "prose/service/key_store.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -12,8 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto f = agents::decode_frame(in); f.ok()) {
     auto back = agents::encode_frame(*f);
     if (!back.ok() || Bytes(in.begin(), in.end()) != *back) std::abort();
-    if (auto d = agents::decode_discovery(f->pdu); d.ok()) {
-      auto e = agents::encode_discovery(*d);
+    if (auto d = discovery::decode_discovery(f->pdu); d.ok()) {
+      auto e = discovery::encode_discovery(*d);
       if (!e.ok() || *e != f->pdu) std::abort();
     }
   }

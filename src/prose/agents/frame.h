@@ -6,13 +6,11 @@
 #include <cstdint>
 #include <optional>
 
-#include "prose/discovery/plain.h"
 #include "prose/util/bytes.h"
 #include "prose/util/result.h"
 
 namespace prose::agents {
 
-inline constexpr std::uint32_t kBroadcastL2Id = discovery::kBroadcastL2Id;  // provisional: emulation only
 inline constexpr std::uint32_t kMaxL2Id = 0xffffff;
 inline constexpr std::size_t kFrameHeaderSize = 6;
 inline constexpr std::size_t kMaxFrameSize = 9000;
@@ -37,13 +35,5 @@ Result<std::size_t> encode_frame_into(std::uint32_t src, std::uint32_t dst, Byte
 // kTruncated when shorter than the header, kMalformed for an empty PDU or an oversize frame.
 Result<Frame> decode_frame(ByteView b);
 Result<FrameView> decode_frame_view(ByteView b);
-
-// The unprotected discovery messages of the emulation (prose/discovery/plain.h).
-using discovery::decode_discovery;
-using discovery::Discovery;
-using discovery::discovery_name;
-using discovery::DiscoveryType;
-using discovery::encode_discovery;
-using discovery::kDiscoverySize;
 
 }  // namespace prose::agents

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "prose/agents/trace.h"
+#include "prose/discovery/plain.h"
 #include "prose/util/random.h"
 
 namespace prose::agents {
@@ -151,7 +152,7 @@ bool Sidelink::receive(std::vector<FrameView>& out) {
     if (in_->truncated(i)) continue;
     auto f = decode_frame_view(in_->datagram(i));
     if (!f.ok()) continue;
-    if (g_capture && f->src != kBroadcastL2Id) {  // the capture's destination ports
+    if (g_capture && f->src != discovery::kBroadcastL2Id) {  // the capture's destination ports
       auto [it, added] = ports_.try_emplace(f->src, in_->from_port(i));
       if (!added) it->second = in_->from_port(i);
     }
@@ -165,7 +166,7 @@ std::optional<Frame> Sidelink::recv() {
   if (!r) return std::nullopt;
   auto f = decode_frame(r->first);
   if (!f.ok()) return std::nullopt;
-  if (f->src != kBroadcastL2Id) ports_[f->src] = r->second;
+  if (f->src != discovery::kBroadcastL2Id) ports_[f->src] = r->second;
   return std::move(*f);
 }
 
@@ -186,7 +187,7 @@ void send_pdus(Sidelink& sl, std::uint32_t src, std::uint32_t dst, const link::O
 void run_discovery_actions(Sidelink& sl, std::uint32_t src, service::DiscoveryActions actions) {
   for (auto& a : actions) {
     if (auto* t = std::get_if<service::Transmit>(&a)) {
-      if (t->dst != kBroadcastL2Id) flush_lines();
+      if (t->dst != discovery::kBroadcastL2Id) flush_lines();
       sl.send(src, t->dst, t->pdu);
     } else if (auto* m = std::get_if<service::TraceMessage>(&a)) {
       trace(*m);

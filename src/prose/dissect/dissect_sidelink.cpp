@@ -8,6 +8,7 @@
 #include "prose/cipher/eps_algorithms.h"
 #include "prose/discovery/constants.h"
 #include "prose/discovery/messages.h"
+#include "prose/discovery/plain.h"
 #include "prose/discovery/protection.h"
 #include "prose/dissect/dissect_internal.h"
 #include "prose/ids/ids.h"
@@ -55,9 +56,9 @@ bool looks_like_sidelink(ByteView d) {
   const std::uint32_t src = static_cast<std::uint32_t>(d[0] << 16 | d[1] << 8 | d[2]);
   const std::uint32_t dst = static_cast<std::uint32_t>(d[3] << 16 | d[4] << 8 | d[5]);
   ByteView pdu = d.subspan(agents::kFrameHeaderSize);
-  if (src == agents::kBroadcastL2Id || src == 0) return false;
-  if (dst == agents::kBroadcastL2Id)
-    return pdu.size() == dc::kMessageSize || (pdu.size() == agents::kDiscoverySize && pdu[0] >= 1 && pdu[0] <= 3);
+  if (src == discovery::kBroadcastL2Id || src == 0) return false;
+  if (dst == discovery::kBroadcastL2Id)
+    return pdu.size() == dc::kMessageSize || (pdu.size() == discovery::kDiscoverySize && pdu[0] >= 1 && pdu[0] <= 3);
   if (pdu.size() == dc::kMessageSize) return true;
   if (pdu.size() < pdcp::kHeaderSize || (pdu[0] >> 5) > pdcp::kMaxSduType || (pdu[0] & pdcp::kReservedBitsMask) != 0)
     return false;
@@ -140,7 +141,7 @@ Result Dissector::dissect_sidelink(const FrameInput& in) {
   sl.children.push_back(fc.uint(Field::kSlSrc, 3));
   const auto dst = static_cast<std::uint32_t>(fc.peek(3));
   sl.children.push_back(
-      fc.uint(Field::kSlDst, 3, hexv(dst, 6) + (dst == agents::kBroadcastL2Id ? " (broadcast)" : "")));
+      fc.uint(Field::kSlDst, 3, hexv(dst, 6) + (dst == discovery::kBroadcastL2Id ? " (broadcast)" : "")));
   sl.length = agents::kFrameHeaderSize;
   r.tree.push_back(std::move(sl));
   ByteView pdu = d.subspan(agents::kFrameHeaderSize);
@@ -148,7 +149,7 @@ Result Dissector::dissect_sidelink(const FrameInput& in) {
   const std::string who = hexv(src, 6) + " -> " + hexv(dst, 6) + ": ";
 
   // ---- discovery ----
-  bool discovery = dst == agents::kBroadcastL2Id || pdu.size() == agents::kDiscoverySize;
+  bool discovery = dst == discovery::kBroadcastL2Id || pdu.size() == discovery::kDiscoverySize;
   std::optional<discovery::DecodedPdu> opened;
   std::uint32_t counter = 0;
   const keylog::DiscoveryKeys* opened_with = nullptr;
@@ -180,11 +181,11 @@ Result Dissector::dissect_sidelink(const FrameInput& in) {
   if (discovery) {
     Node root = protocol_node(Proto::kDisc, 0, at, pdu.size());
     r.protocol = "ProSe Discovery";
-    if (pdu.size() == agents::kDiscoverySize) {
+    if (pdu.size() == discovery::kDiscoverySize) {
       Cursor c{pdu, 0, at};
       const auto t = static_cast<std::uint8_t>(c.peek(1));
       const bool known = t >= 1 && t <= 3;
-      const char* name = known ? agents::discovery_name(static_cast<agents::DiscoveryType>(t)) : "unknown";
+      const char* name = known ? discovery::discovery_name(static_cast<discovery::DiscoveryType>(t)) : "unknown";
       root.children.push_back(c.uint(Field::kDiscType, 1, std::to_string(t) + " (" + name + ", unprotected)"));
       root.children.push_back(c.uint(Field::kDiscRsc, 3));
       if (!known) flag(root, Expert::kUndecodable, "unknown discovery type " + std::to_string(t));

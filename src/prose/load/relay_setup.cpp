@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "prose/agents/frame.h"
+#include "prose/discovery/plain.h"
 #include "prose/ids/ids.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/link/relay.h"
@@ -156,7 +157,7 @@ void RelayLoad::start_relay() {
     }
     while (std::size_t n = sl_.recv_into(buf, sizeof buf)) {
       auto f = agents::decode_frame(ByteView(buf, n));
-      if (f.ok() && f->src == kRelayL2 && f->dst == agents::kBroadcastL2Id) {
+      if (f.ok() && f->src == kRelayL2 && f->dst == discovery::kBroadcastL2Id) {
         relay_rss_idle_ = testbed::vm_kib(relay_.pid(), "VmRSS");
         return;
       }

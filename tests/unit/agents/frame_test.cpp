@@ -16,10 +16,6 @@ TEST(Frame, RoundTripAndErrors) {
   EXPECT_FALSE(decode_frame(Bytes{1, 2, 3, 4, 5, 6}).ok());  // no PDU
   EXPECT_FALSE(decode_frame(Bytes{1, 2}).ok());
   EXPECT_FALSE(encode_frame(Frame{0x1000000, 1, Bytes{1}}).ok());
-  EXPECT_FALSE(decode_discovery(Bytes{9, 0, 0, 1}).ok());
-  auto d = decode_discovery(*encode_discovery(Discovery{DiscoveryType::kSolicitation, 0xabcd}));
-  ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d->relay_service_code, 0xabcdu);
 }
 
 TEST(Frame, EncodeIntoAndViewMatchTheCopyingForms) {
