@@ -12,7 +12,9 @@ find_package(Boost 1.81 REQUIRED)
 # Separate compilation: the libraries' non-template functions are compiled once, in src/prose/asio/compiled.cpp,
 # instead of inline in every translation unit that includes them (the Beast TUs were the slowest of the build).
 add_library(prose_asio STATIC ${PROJECT_SOURCE_DIR}/src/prose/asio/compiled.cpp)
-target_include_directories(prose_asio PUBLIC ${PROJECT_SOURCE_DIR}/src)
+prose_include_dir(asio asio_include_dir)
+prose_include_dir(util util_include_dir)  # compiled.cpp includes prose/util/asio_config.h (header only)
+target_include_directories(prose_asio PUBLIC ${asio_include_dir} ${util_include_dir})
 target_link_libraries(prose_asio PUBLIC Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 target_compile_definitions(prose_asio PUBLIC BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW
                                              BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION)

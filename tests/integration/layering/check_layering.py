@@ -7,7 +7,8 @@ further up), and the modules it may use. This check fails when
   * a file in src/prose/<m>/ includes "prose/<x>/..." and x is not m and not in m's row (an entry written
     `x (h.h)` allows only the header prose/x/h.h, and needs no link dependency);
   * the modules src/prose/<m>/CMakeLists.txt links (prose_<x> in prose_module's DEPS or a target_link_libraries of
-    prose_<m>) differ from m's row (header-only entries excepted);
+    prose_<m>) differ from m's row (header-only entries excepted), or the modules named in prose_module's HEADERS_OF
+    (include path without link) differ from the row's header-only entries;
   * a row names a module of a higher layer, or the rows have a cycle;
   * a module directory has no row, or a row no directory.
 Usage: check_layering.py SOURCE_DIR
@@ -48,14 +49,19 @@ def parse_table(doc: str):
 
 
 def cmake_deps(cmake: pathlib.Path, module: str):
+    """The modules src/prose/<m>/CMakeLists.txt links, and those it names in prose_module's HEADERS_OF."""
     text = re.sub(r"#[^\n]*", "", cmake.read_text())
-    deps = set()
+    deps, headers_of = set(), set()
     for call in re.finditer(r"(prose_module|target_link_libraries)\s*\(([^)]*)\)", text):
         args = call.group(2).split()
+        if call.group(1) == "prose_module" and "HEADERS_OF" in args:
+            at = args.index("HEADERS_OF")
+            headers_of = set(args[at + 1 :])
+            args = args[:at]
         if call.group(1) == "prose_module" or (args and args[0] == f"prose_{module}"):
             deps |= set(PROSE_DEP.findall(" ".join(args[1:])))
     deps.discard(module)
-    return deps
+    return deps, headers_of
 
 
 def main(src_root: pathlib.Path) -> int:
@@ -110,7 +116,10 @@ def main(src_root: pathlib.Path) -> int:
                                  or "nothing"))
         cmake = src_root / "src" / "prose" / m / "CMakeLists.txt"
         if cmake.exists():
-            linked = cmake_deps(cmake, m)
+            linked, headers_of = cmake_deps(cmake, m)
+            if headers_of != set(headers):
+                errors.append(f"src/prose/{m}/CMakeLists.txt: HEADERS_OF {' '.join(sorted(headers_of)) or 'nothing'}; "
+                              f"the table's header-only entries are {' '.join(sorted(headers)) or 'none'}")
             if linked != uses:
                 missing, extra = sorted(uses - linked), sorted(linked - uses)
                 errors.append(f"src/prose/{m}/CMakeLists.txt: links {' '.join(sorted(linked)) or 'no module'}; the "

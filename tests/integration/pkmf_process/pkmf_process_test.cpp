@@ -171,6 +171,69 @@ TEST_F(PkmfProcessTest, TwoPkmfsOnOnePostgresServeTheSameUesWithoutDuplicateIds)
   }
 }
 
+// Issue 18, revocation across PKMFs: a PKMF keeps no cache of authorisations or PRUKs (every KD request reads the
+// store), so a UE or relay de-authorised or removed through one PKMF's store (`prose admin` with PKMF A's
+// configuration) is refused by PKMF B on its next request. The test requires it within one second of the change
+// and prints each delay (docs/performance/pkmf.md); a cache added for speed must keep this test passing.
+TEST_F(PkmfProcessTest, PostgresRevocationThroughOnePkmfIsRefusedByTheOtherWithinOneSecond) {
+  std::string url = env("PROSE_TEST_PG_URL");
+  ASSERT_FALSE(url.empty()) << "run via ctest -R pkmf.postgres (it starts PostgreSQL)";
+  const std::uint16_t port_a = free_tcp_port();
+  std::uint16_t port_b = free_tcp_port();
+  while (port_b == port_a) port_b = free_tcp_port();
+  constexpr int kFirst = 100;  // UEs of this test only (the database is shared with the other PostgreSQL tests)
+  std::string config_a = setup_pkmf("ra", port_a, 3, url, true, {}, kFirst);
+  std::string config_b = setup_pkmf("rb", port_b, 3, url, false, dir_ / "ra" / "pki", kFirst);
+  share_kek(config_a, config_b);
+  fs::path pki = dir_ / "ra" / "pki";
+  PkmfProcess a(config_a, (dir_ / "ra" / "pkmf.log").string());
+  PkmfProcess b(config_b, (dir_ / "rb" / "pkmf.log").string());
+  a.start();
+  b.start();
+  ASSERT_TRUE(wait_ready(pki, port_a));
+  ASSERT_TRUE(wait_ready(pki, port_b));
+  std::vector<std::uint64_t> pruk_ids;
+  for (int i = 0; i < 3; ++i) {
+    Ue ue(imsi(kFirst + i), pki, port_a);
+    pruk_ids.push_back(ue.request_pruk());
+    ASSERT_NE(pruk_ids.back(), 0u) << ue.last_error;
+  }
+  auto relay_b = Ue::make_client(pki, "relay-r1", port_b);
+  for (std::uint64_t id : pruk_ids) ASSERT_TRUE(request_kd(*relay_b, id).has_value()) << "PRUK ID " << id;
+
+  // Runs the admin command on A's configuration, then asks B back to back until it refuses `pruk_id` with
+  // `expected`; returns the time from the command's exit to that answer.
+  auto revoke_and_wait = [&](const std::string& admin_args, std::uint64_t pruk_id, pc8::ErrorCode expected) {
+    auto [st, out] = run(env("PROSE_BIN") + " admin --config " + config_a + " " + admin_args);
+    EXPECT_EQ(st, 0) << out;
+    const auto changed = std::chrono::steady_clock::now();
+    const auto deadline = changed + 1s;
+    pc8::ErrorCode code{};
+    while (std::chrono::steady_clock::now() < deadline) {
+      code = pc8::ErrorCode{};
+      if (!request_kd(*relay_b, pruk_id, &code).has_value() && code == expected) break;
+    }
+    const auto delay = std::chrono::steady_clock::now() - changed;
+    EXPECT_EQ(code, expected) << admin_args << ": PKMF B did not refuse PRUK ID " << pruk_id << " within 1 s";
+    EXPECT_LT(delay, 1s) << admin_args;
+    std::cout << "revocation: admin " << admin_args << " through PKMF A's store refused by PKMF B after "
+              << std::chrono::duration<double, std::milli>(delay).count() << " ms\n";
+  };
+  // The UE loses the relay's code: its PRUK no longer yields KD for this relay.
+  revoke_and_wait("ue-add --imsi " + imsi(kFirst + 1) + " --rsc beef", pruk_ids[1],
+                  pc8::ErrorCode::kRelayNotAuthorisedForUe);
+  // The UE is removed with its PRUKs.
+  revoke_and_wait("ue-remove --imsi " + imsi(kFirst + 2), pruk_ids[2], pc8::ErrorCode::kUnknownPrukId);
+  // Nothing else changed: UE 0 still gets KD through B.
+  EXPECT_TRUE(request_kd(*relay_b, pruk_ids[0]).has_value());
+  // The relay itself is removed: it gets nothing, from either PKMF.
+  revoke_and_wait("relay-remove --id r1", pruk_ids[0], pc8::ErrorCode::kRelayNotAuthorised);
+  auto relay_a = Ue::make_client(pki, "relay-r1", port_a);
+  pc8::ErrorCode code_a{};
+  EXPECT_FALSE(request_kd(*relay_a, pruk_ids[0], &code_a).has_value());
+  EXPECT_EQ(code_a, pc8::ErrorCode::kRelayNotAuthorised);
+}
+
 // Issue 17 defect 4: a Key Request naming another host's address (here 127.0.0.2, the same port) does not make the PKMF
 // send MIKEY there: it goes to the address of the UE's TLS connection (127.0.0.1), port from the request.
 TEST_F(PkmfProcessTest, AKeyRequestCannotAimMikeyAtAnotherHost) {

@@ -234,22 +234,23 @@ class PkmfProcessTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  // Writes a config in `sub` with `n` UEs and relay r1, provisions them, and returns the config path.
+  // Writes a config in `sub` with `n` UEs (imsi(first_ue) on) and relay r1, provisions them, and returns the config
+  // path. Tests sharing one PostgreSQL database use different UEs: each test's PKMFs have their own KEK.
   std::string setup_pkmf(const std::string& sub, std::uint16_t port, int n, const std::string& store_url = "",
-                         bool init_store = true, const fs::path& shared_pki = {}) {
+                         bool init_store = true, const fs::path& shared_pki = {}, int first_ue = 0) {
     fs::path d = dir_ / sub;
     fs::create_directories(d);
     if (!shared_pki.empty()) fs::copy(shared_pki, d / "pki", fs::copy_options::recursive);
     std::string cmd = env("PROSE_BIN") + " pkmf example-config --dir " + d.string() + " --port " +
                       std::to_string(port) + " --mikey-port 0 --hss-port 0 --relay r1";
     cmd += " --ue";
-    for (int i = 0; i < n; ++i) cmd += " " + imsi(i);
+    for (int i = first_ue; i < first_ue + n; ++i) cmd += " " + imsi(i);
     if (!store_url.empty()) cmd += " --store '" + store_url + "'";  // a multi-host URL has & and ?
     auto [st, out] = run(cmd);
     EXPECT_EQ(st, 0) << out;
     std::string config = (d / "pkmf.toml").string();
     if (init_store) {
-      for (int i = 0; i < n; ++i) {
+      for (int i = first_ue; i < first_ue + n; ++i) {
         auto [s2, o2] =
             run(env("PROSE_BIN") + " admin --config " + config + " ue-add --imsi " + imsi(i) + " --rsc abcd");
         EXPECT_EQ(s2, 0) << o2;
