@@ -2,7 +2,7 @@
 // port 67 arrives from a PC5 link (Router says kToRelay); the reply is a complete IPv4/UDP packet to send back on
 // that same link. The link's layer-2 ID, not chaddr, identifies the client: the link is authenticated by PC5
 // security, chaddr is whatever the client wrote.
-//   DISCOVER -> OFFER (the link's address: allocated, or the one it has)
+//   DISCOVER -> OFFER (the link's address: allocated, or the one it has); kConflict when the pool is exhausted
 //   REQUEST  -> ACK when the requested address (option 50, else ciaddr) is the link's, else NAK; a REQUEST naming
 //               another server is ignored and releases an address only offered
 //   RELEASE  -> the link's address is freed; DECLINE too; INFORM and replies are ignored

@@ -24,6 +24,13 @@ ifreq make_ifreq(const std::string& name) {
   return ifr;
 }
 
+// struct in6_ifreq of <linux/ipv6.h> (not in the C library's headers; including both clashes on in6_addr).
+struct In6Ifreq {
+  in6_addr addr;
+  std::uint32_t prefixlen;
+  int ifindex;
+};
+
 void set_sockaddr(sockaddr* sa, ip::Ipv4Address a) {
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
@@ -62,8 +69,8 @@ TunDevice::~TunDevice() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status TunDevice::ioctl_on_socket(unsigned long request, void* ifr, std::string_view what) const {
-  int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+Status TunDevice::ioctl_on_socket(unsigned long request, void* ifr, std::string_view what, int family) const {
+  int s = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0) return fail(io_error("socket for " + std::string(what)));
   int rc = ::ioctl(s, request, ifr);
   Error e = rc < 0 ? io_error(std::string(what) + " on " + name_) : Error{};
@@ -75,24 +82,35 @@ Status TunDevice::ioctl_on_socket(unsigned long request, void* ifr, std::string_
 Status TunDevice::set_mtu(int mtu) {
   ifreq ifr = make_ifreq(name_);
   ifr.ifr_mtu = mtu;
-  return ioctl_on_socket(SIOCSIFMTU, &ifr, "SIOCSIFMTU");
+  return ioctl_on_socket(SIOCSIFMTU, &ifr, "SIOCSIFMTU", AF_INET);
 }
 
 Status TunDevice::set_ipv4(ip::Ipv4Address address, std::uint8_t prefix_length) {
   if (prefix_length > 32) return fail(Errc::kInvalidArgument, "IPv4 prefix length > 32");
   ifreq ifr = make_ifreq(name_);
   set_sockaddr(&ifr.ifr_addr, address);
-  PROSE_TRY_STATUS(ioctl_on_socket(SIOCSIFADDR, &ifr, "SIOCSIFADDR"));
+  PROSE_TRY_STATUS(ioctl_on_socket(SIOCSIFADDR, &ifr, "SIOCSIFADDR", AF_INET));
   ifreq mask = make_ifreq(name_);
   set_sockaddr(&mask.ifr_netmask, ip::Ipv4Address::from_value(ip::ipv4_mask(prefix_length)));
-  return ioctl_on_socket(SIOCSIFNETMASK, &mask, "SIOCSIFNETMASK");
+  return ioctl_on_socket(SIOCSIFNETMASK, &mask, "SIOCSIFNETMASK", AF_INET);
+}
+
+Status TunDevice::set_ipv6(const ip::Ipv6Address& address, std::uint8_t prefix_length) {
+  if (prefix_length > 128) return fail(Errc::kInvalidArgument, "IPv6 prefix length > 128");
+  ifreq ifr = make_ifreq(name_);
+  PROSE_TRY_STATUS(ioctl_on_socket(SIOCGIFINDEX, &ifr, "SIOCGIFINDEX", AF_INET));
+  In6Ifreq req{};
+  std::memcpy(&req.addr, address.octets.data(), 16);
+  req.prefixlen = prefix_length;
+  req.ifindex = ifr.ifr_ifindex;
+  return ioctl_on_socket(SIOCSIFADDR, &req, "SIOCSIFADDR (IPv6)", AF_INET6);
 }
 
 Status TunDevice::set_up() {
   ifreq ifr = make_ifreq(name_);
-  PROSE_TRY_STATUS(ioctl_on_socket(SIOCGIFFLAGS, &ifr, "SIOCGIFFLAGS"));
+  PROSE_TRY_STATUS(ioctl_on_socket(SIOCGIFFLAGS, &ifr, "SIOCGIFFLAGS", AF_INET));
   ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
-  return ioctl_on_socket(SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS");
+  return ioctl_on_socket(SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS", AF_INET);
 }
 
 Result<std::optional<Bytes>> TunDevice::read() {

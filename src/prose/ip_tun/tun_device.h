@@ -1,7 +1,9 @@
 // A Linux TUN device (Documentation/networking/tuntap.rst): layer-3 packets, no packet-information prefix
 // (IFF_TUN | IFF_NO_PI), non-blocking. Each read() is one IP packet the kernel routed into the device; each write()
 // one IP packet the kernel receives as if from the wire. Configuration by ioctl on an AF_INET datagram socket
-// (SIOCSIFMTU, SIOCSIFADDR, SIOCSIFNETMASK, SIOCSIFFLAGS): needs CAP_NET_ADMIN. The descriptor is closed with the
+// (SIOCSIFMTU, SIOCSIFADDR, SIOCSIFNETMASK, SIOCSIFFLAGS; SIOCSIFADDR with struct in6_ifreq on an AF_INET6 socket
+// for IPv6): needs CAP_NET_ADMIN. A TUN device is IFF_NOARP, so the kernel skips IPv6 duplicate address detection
+// and an IPv6 address is usable at once. The descriptor is closed with the
 // object (the kernel then deletes the non-persistent device).
 #pragma once
 
@@ -33,6 +35,7 @@ class TunDevice {
 
   Status set_mtu(int mtu);
   Status set_ipv4(ip::Ipv4Address address, std::uint8_t prefix_length);
+  Status set_ipv6(const ip::Ipv6Address& address, std::uint8_t prefix_length);
   Status set_up();
 
   // One packet, or nullopt when none is waiting (EAGAIN).
@@ -45,7 +48,7 @@ class TunDevice {
 
  private:
   TunDevice(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
-  Status ioctl_on_socket(unsigned long request, void* ifr, std::string_view what) const;
+  Status ioctl_on_socket(unsigned long request, void* ifr, std::string_view what, int family) const;
   int fd_ = -1;
   std::string name_;
 };

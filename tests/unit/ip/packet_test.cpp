@@ -149,6 +149,18 @@ TEST(IpPacket, RefusesTruncatedAndInconsistentIpv6) {
   EXPECT_FALSE(parse_ipv6(v4).ok());
 }
 
+TEST(IpPacket, Ipv6PseudoHeaderChecksum) {
+  // ICMPv6 echo request 2001:db8::1 -> 2001:db8::2, id 0x1234, sequence 1, no data. By hand: 2001+0db8+0001 +
+  // 2001+0db8+0002 + 0008 (length) + 003a (next header) + 8000+1234+0001 = 0xedec, complemented 0x1213.
+  auto src = *Ipv6Address::parse("2001:db8::1");
+  auto dst = *Ipv6Address::parse("2001:db8::2");
+  Bytes icmp = hx("8000 0000 1234 0001");
+  EXPECT_EQ(checksum_finish(checksum_add(ipv6_pseudo_header_sum(src, dst, kProtocolIcmpv6, 8), icmp)), 0x1213);
+  icmp[2] = 0x12;
+  icmp[3] = 0x13;
+  EXPECT_EQ(checksum_finish(checksum_add(ipv6_pseudo_header_sum(src, dst, kProtocolIcmpv6, 8), icmp)), 0);
+}
+
 TEST(IpPacket, UdpRoundTripAndChecksum) {
   auto src = *Ipv4Address::parse("10.45.0.2");
   auto dst = *Ipv4Address::parse("10.45.0.1");
