@@ -80,6 +80,11 @@ Result<std::optional<Message>> Server::handle(Layer2Id link, const Message& requ
   }
 }
 
+void Server::link_ended(Layer2Id link) {
+  offered_only_.erase(link);
+  (void)pool_.release(link);  // kNotFound when it had none: nothing to do
+}
+
 Result<std::optional<Bytes>> Server::handle_packet(Layer2Id link, ByteView ip_packet) {
   PROSE_TRY(Received in, from_packet(ip_packet));
   if (in.destination_port != kServerPort) {

@@ -33,6 +33,9 @@ class Server {
   // The same on a decoded message: the reply message, or nullopt.
   Result<std::optional<Message>> handle(Layer2Id link, const Message& request);
 
+  // The PC5 link ended: its address goes back to the pool (no DHCPRELEASE will come).
+  void link_ended(Layer2Id link);
+
   Ipv4Address server_id() const { return pool_.relay_address(); }
   std::uint32_t lease_seconds() const { return lease_seconds_; }
 

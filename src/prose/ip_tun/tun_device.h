@@ -2,8 +2,9 @@
 // (IFF_TUN | IFF_NO_PI), non-blocking. Each read() is one IP packet the kernel routed into the device; each write()
 // one IP packet the kernel receives as if from the wire. Configuration by ioctl on an AF_INET datagram socket
 // (SIOCSIFMTU, SIOCSIFADDR, SIOCSIFNETMASK, SIOCSIFFLAGS; SIOCSIFADDR with struct in6_ifreq on an AF_INET6 socket
-// for IPv6): needs CAP_NET_ADMIN. A TUN device is IFF_NOARP, so the kernel skips IPv6 duplicate address detection
-// and an IPv6 address is usable at once. The descriptor is closed with the
+// for IPv6): needs CAP_NET_ADMIN. A TUN device is IFF_NOARP, so the kernel does no IPv6 duplicate address detection,
+// but a new IPv6 address stays tentative (packets to it are dropped) until the kernel has processed the device's
+// carrier event, usually within milliseconds of set_up(). The descriptor is closed with the
 // object (the kernel then deletes the non-persistent device).
 #pragma once
 

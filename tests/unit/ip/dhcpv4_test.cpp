@@ -174,6 +174,18 @@ TEST(Dhcpv4, NakSendsTheClientBackToInit) {
   EXPECT_FALSE(f.client.lease().has_value());
 }
 
+TEST(Dhcpv4, AnEndedLinksAddressReturnsToThePool) {
+  Fixture f;
+  auto offer = f.server.handle_packet(kLink, *f.client.start());
+  ASSERT_TRUE(offer.ok() && offer->has_value());
+  ASSERT_TRUE(f.server.handle_packet(kLink, **f.client.handle(**offer)).ok());
+  ASSERT_TRUE(f.pool.address_of(kLink).has_value());
+  f.server.link_ended(kLink);
+  EXPECT_FALSE(f.pool.address_of(kLink).has_value());
+  f.server.link_ended(kLink);  // twice is harmless
+  EXPECT_EQ(f.pool.allocate(Layer2Id{0x42})->to_string(), "10.45.0.2");
+}
+
 TEST(Dhcpv4, ServerNaksARequestForAnotherAddress) {
   Fixture f;
   ASSERT_TRUE(f.server.handle_packet(kLink, *f.client.start()).ok());  // offers 10.45.0.2

@@ -48,17 +48,19 @@ int device_mtu(const std::string& name) {
   return rc < 0 ? -1 : ifr.ifr_mtu;
 }
 
-// Writes `request` into the device and waits up to 5 s for a packet `check_reply` accepts (returns ""). "" when one
-// came.
+// Writes `request` into the device, again every 250 ms (an IPv6 address stays tentative, and drops what is sent to
+// it, until the kernel has seen the new device's carrier), and waits up to 5 s for a packet `check_reply` accepts
+// (returns ""). "" when one came.
 std::string exchange(TunDevice& tun, const Bytes& request, const std::function<std::string(ByteView)>& check_reply) {
-  auto w = tun.write(request);
-  if (!w.ok()) return "write: " + w.error().to_string();
-  if (!*w) return "write: device queue full";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   std::string seen;
+  int sent = 0;
   while (std::chrono::steady_clock::now() < deadline) {
+    auto w = tun.write(request);
+    if (!w.ok()) return "write: " + w.error().to_string();
+    if (*w) ++sent;
     pollfd p{tun.fd(), POLLIN, 0};
-    if (::poll(&p, 1, 200) < 0 && errno != EINTR) return std::string("poll: ") + std::strerror(errno);
+    if (::poll(&p, 1, 250) < 0 && errno != EINTR) return std::string("poll: ") + std::strerror(errno);
     for (;;) {
       auto r = tun.read();
       if (!r.ok()) return "read: " + r.error().to_string();
@@ -68,7 +70,7 @@ std::string exchange(TunDevice& tun, const Bytes& request, const std::function<s
       seen += " [" + verdict + "]";
     }
   }
-  return "no echo reply within 5 s; read:" + seen;
+  return "no echo reply within 5 s to " + std::to_string(sent) + " requests; read:" + seen;
 }
 
 std::string ping_ipv4() {
