@@ -191,9 +191,9 @@ struct Encoder {
 
 }  // namespace
 
-Result<std::string> Codec::encode(const Message& m) {
+Result<SecretString> Codec::encode(const Message& m) {
   PROSE_TRY_STATUS(validate(m));
-  return std::visit(Encoder{}, m);
+  return SecretString::adopt(std::visit(Encoder{}, m));
 }
 
 Result<std::string> Codec::encode(const Request& r) {
@@ -201,9 +201,9 @@ Result<std::string> Codec::encode(const Request& r) {
   return std::visit(Encoder{}, r);
 }
 
-Result<std::string> Codec::encode(const Response& r) {
+Result<SecretString> Codec::encode(const Response& r) {
   PROSE_TRY_STATUS(std::visit([](const auto& x) { return validate(Message{x.clone()}); }, r));
-  return std::visit(Encoder{}, r);
+  return SecretString::adopt(std::visit(Encoder{}, r));
 }
 
 }  // namespace prose::pc8
