@@ -19,7 +19,7 @@ std::string document(const char* name) {
   auto m = pc8::example(name);
   if (!m) return {};
   auto x = pc8::Codec::encode(*m);
-  return x.ok() ? *x : std::string();
+  return x.ok() ? std::string(x->view()) : std::string();
 }
 
 void BM_Decode(benchmark::State& st, const char* name) {

@@ -52,13 +52,13 @@ void add_example(CLI::App* group) {
     if (o->kind.empty()) bad_input("kind: missing (one of: " + kinds_line() + ")");
     auto m = pc8::example(o->kind);
     if (!m) bad_input("kind: unknown kind '" + o->kind + "' (one of: " + kinds_line() + ")");
-    std::string xml = or_exit(pc8::Codec::encode(*m), "example", kExitFailure);
+    const SecretString xml = or_exit(pc8::Codec::encode(*m), "example", kExitFailure);  // example keys, not secret
     if (*o->json) {
       Output out(true);
       out.text("kind", "Kind", o->kind).text("message", "Message", std::string(pc8::kind_name(pc8::kind_of(*m))));
-      out.text("xml", "XML", xml).print();
+      out.text("xml", "XML", std::string(xml.view())).print();
     } else {
-      std::cout << xml;
+      std::cout << xml.view();
     }
   });
 }

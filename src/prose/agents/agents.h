@@ -48,7 +48,7 @@ struct GbaClientConfig {
   std::string bsf_url;  // "http://HOST:PORT/"
   std::string imsi;     // the relay's subscriber (a Remote UE's is [ue] imsi)
   std::string impi;
-  std::string k_hex, opc_hex;  // the USIM (a Remote UE's are [ue] k/opc)
+  SecretBytes k, opc;  // the USIM, 16 octets each, parsed at load (a Remote UE's are [ue] k/opc)
 };
 
 struct PkmfClientConfig {
@@ -78,7 +78,7 @@ struct RemoteUeAgentConfig {
   std::string imsi;
   std::uint32_t l2_id = 0;
   std::uint32_t relay_service_code = 0;
-  std::string k_hex, opc_hex;  // the emulated USIM
+  SecretBytes k, opc;  // the emulated USIM, 16 octets each, parsed at load
   std::string impi_template = "{imsi}@ims.mnc001.mcc001.3gppnetwork.org";
   std::string key_store;        // file, AES-256-GCM wrapped
   SecretBytes kek;              // 32 octets

@@ -267,6 +267,16 @@ void unknown_keys(KeyTableReader& r) {
   }
 }
 
+// A USIM key (k or opc of [ue] or [gba]): 32 hex digits into a wiped buffer, with from_hex_exact's errors
+// ("ue.k: expected 16 octets (32 hex digits), got 1"). The hex text is wiped: `hex`, and the string in the table.
+Result<SecretBytes> usim_key(toml::table& t, const std::string& section, const std::string& key, std::string& hex) {
+  auto out = SecretBytes::from_hex_exact(hex, 16, section + "." + key);
+  secure_wipe(hex.data(), hex.size());
+  hex.clear();
+  if (toml::value<std::string>* v = t[section][key].as_string()) secure_wipe(v->get().data(), v->get().size());
+  return out;
+}
+
 }  // namespace
 
 Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
@@ -277,8 +287,8 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
   c.imsi = r.str("ue", "imsi", "", true);
   c.l2_id = static_cast<std::uint32_t>(r.num("ue", "l2_id", 0, 1, kMaxL2Id - 1, true));
   c.relay_service_code = static_cast<std::uint32_t>(r.num("ue", "relay_service_code", 0, 0, 0xffffff, true));
-  c.k_hex = r.str("ue", "k", "", true);
-  c.opc_hex = r.str("ue", "opc", "", true);
+  std::string k_hex = r.str("ue", "k", "", true);
+  std::string opc_hex = r.str("ue", "opc", "", true);
   c.impi_template = r.str("ue", "impi_template", c.impi_template);
   c.key_store = r.path("ue", "key_store", true);
   std::string kek = r.str("ue", "kek", "", true);
@@ -293,12 +303,14 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
   c.mikey_accept_rfc3830_defaults = r.boolean("mikey", "accept_rfc3830_defaults", false);
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
   c.gba = read_gba(r, c.imsi, c.impi_template);
-  if (c.gba) {
-    c.gba->k_hex = c.k_hex;  // one USIM for Ub and GBA Push
-    c.gba->opc_hex = c.opc_hex;
-  }
   unknown_keys(r);
   PROSE_TRY_STATUS(r.status());
+  PROSE_TRY(c.k, usim_key(t, "ue", "k", k_hex));
+  PROSE_TRY(c.opc, usim_key(t, "ue", "opc", opc_hex));
+  if (c.gba) {
+    c.gba->k = c.k.clone();  // one USIM for Ub and GBA Push
+    c.gba->opc = c.opc.clone();
+  }
   auto k = SecretBytes::from_hex_exact(kek, 32, "ue.kek");
   if (!k.ok()) return fail(Errc::kInvalidArgument, path + ": ue.kek: must be 64 hex digits");
   c.kek = std::move(*k);
@@ -323,15 +335,15 @@ Result<RelayAgentConfig> load_relay_config(const std::string& path) {
   if (!imsi.empty() &&
       (imsi.size() < 6 || imsi.size() > 15 || imsi.find_first_not_of("0123456789") != std::string::npos))
     r.bad("gba.imsi", "must be 6 to 15 decimal digits");
-  const std::string k = r.str("gba", "k", "", with_gba);
-  const std::string opc = r.str("gba", "opc", "", with_gba);
+  std::string k = r.str("gba", "k", "", with_gba);
+  std::string opc = r.str("gba", "opc", "", with_gba);
   c.gba = read_gba(r, imsi, "{imsi}@ims.mnc001.mcc001.3gppnetwork.org");
-  if (c.gba) {
-    c.gba->k_hex = k;
-    c.gba->opc_hex = opc;
-  }
   unknown_keys(r);
   PROSE_TRY_STATUS(r.status());
+  if (c.gba) {
+    PROSE_TRY(c.gba->k, usim_key(t, "gba", "k", k));
+    PROSE_TRY(c.gba->opc, usim_key(t, "gba", "opc", opc));
+  }
   return c;
 }
 

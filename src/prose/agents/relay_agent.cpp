@@ -17,7 +17,6 @@
 #include "prose/agents/udp_batch.h"
 #include "prose/service/relay_discovery.h"
 #include "prose/service/relay_service.h"
-#include "prose/util/hex.h"
 
 namespace prose::agents {
 namespace {
@@ -30,9 +29,7 @@ class RelayAgent {
     PROSE_TRY_STATUS(sl_.open());
     evt("start", cfg_.name + " L2 " + hex24(cfg_.l2_id) + " RSC " + hex24(cfg_.relay_service_code));
     if (cfg_.gba) {
-      PROSE_TRY(Bytes k, from_hex_exact(cfg_.gba->k_hex, 16, "gba.k"));
-      PROSE_TRY(Bytes opc, from_hex_exact(cfg_.gba->opc_hex, 16, "gba.opc"));
-      PROSE_TRY(crypto::Usim usim, crypto::Usim::create(k, opc));
+      PROSE_TRY(crypto::Usim usim, crypto::Usim::create(cfg_.gba->k.view(), cfg_.gba->opc.view()));
       PROSE_TRY(gba_, GbaUe::create(cfg_.name, *cfg_.gba, std::make_shared<crypto::Usim>(std::move(usim))));
     }
     std::optional<service::DiscoveryAuthorisation> pf_discovery;  // with a ProSe Function: protected discovery only

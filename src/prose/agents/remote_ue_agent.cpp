@@ -20,7 +20,6 @@
 #include "prose/service/key_store.h"
 #include "prose/service/remote_ue_discovery.h"
 #include "prose/service/remote_ue_service.h"
-#include "prose/util/hex.h"
 
 namespace prose::agents {
 namespace {
@@ -33,8 +32,6 @@ class RemoteUeAgent {
   explicit RemoteUeAgent(RemoteUeAgentConfig c) : cfg_(std::move(c)), sl_(cfg_.sidelink) {}
 
   Status run() {
-    PROSE_TRY(k_, from_hex_exact(cfg_.k_hex, 16, "ue.k"));
-    PROSE_TRY(opc_, from_hex_exact(cfg_.opc_hex, 16, "ue.opc"));
     PROSE_TRY(KeyStore store, KeyStore::load(cfg_.key_store, cfg_.kek));
     PROSE_TRY_STATUS(sl_.open());
     PROSE_TRY_STATUS(app_.bind(cfg_.app_port));
@@ -46,7 +43,7 @@ class RemoteUeAgent {
     PROSE_TRY_STATUS(loop_.watch(mikey_->fd(), kMikeyTag));
     evt("start", cfg_.name + " IMSI " + cfg_.imsi + " L2 " + hex24(cfg_.l2_id) + " app port " +
                      std::to_string(app_.port()) + " MIKEY address 127.0.0.1:" + std::to_string(mikey_->port()));
-    PROSE_TRY(crypto::Usim usim, crypto::Usim::create(k_, opc_));
+    PROSE_TRY(crypto::Usim usim, crypto::Usim::create(cfg_.k.view(), cfg_.opc.view()));
     usim_ = std::make_shared<crypto::Usim>(std::move(usim));
     if (cfg_.gba) {
       PROSE_TRY(gba_, GbaUe::create(cfg_.name, *cfg_.gba, usim_));
@@ -70,9 +67,7 @@ class RemoteUeAgent {
     sc.imsi = cfg_.imsi;
     sc.l2_id = cfg_.l2_id;
     sc.relay_service_code = cfg_.relay_service_code;
-    sc.k = k_;
-    sc.opc = opc_;
-    sc.usim = usim_;
+    sc.usim = usim_;  // the agent's USIM (K and OPc stay in cfg_, wiped)
     sc.impi = replace_imsi(cfg_.impi_template);
     sc.pkmf_fqdn = cfg_.pkmf.fqdn;
     sc.mikey_accept_rfc3830_defaults = cfg_.mikey_accept_rfc3830_defaults;
@@ -280,7 +275,6 @@ class RemoteUeAgent {
   static constexpr std::uint64_t kMikeyTag = 1, kSidelinkTag = 2, kAppTag = 3;
 
   RemoteUeAgentConfig cfg_;
-  Bytes k_, opc_;
   EventLoop loop_;  // before the sockets: outlives them
   Sidelink sl_;
   LoopbackUdp app_;

@@ -89,16 +89,8 @@ Result<crypto::Sqn> next_sqn(crypto::Sqn current, unsigned ind_bits) {
 
 Result<std::unique_ptr<SubscriberStore>> SubscriberStore::open(const std::string& path, SqnPolicy policy) {
   if (policy.ind_bits >= 48) return fail(Errc::kInvalidArgument, "ind_bits must be below 48");
-  sqlite3* db = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return fail(Errc::kIo, "cannot open database " + path + ": " + msg);
-  }
+  PROSE_TRY(sqlite3 * db, store::open_sqlite_file(path, "database"));
   std::unique_ptr<SubscriberStore> s(new SubscriberStore(db, policy));
-  sqlite3_busy_timeout(db, 10000);
   PROSE_TRY_STATUS(s->exec("PRAGMA journal_mode=WAL"));
   PROSE_TRY_STATUS(s->exec("PRAGMA synchronous=FULL"));
   PROSE_TRY_STATUS(s->exec(kSchema));

@@ -8,7 +8,6 @@
 #include <functional>
 #include <memory>
 #include <ostream>
-#include <queue>
 #include <string>
 #include <vector>
 
@@ -19,6 +18,7 @@
 #include "prose/load/echo.h"
 #include "prose/load/pkmf_setup.h"
 #include "prose/load/relay_load.h"
+#include "prose/service/timer_queue.h"
 #include "prose/testbed/process.h"
 
 namespace prose::load {
@@ -46,12 +46,6 @@ class RelayLoad {
     std::unique_ptr<link::RemoteUe> m;
     enum class St : std::uint8_t { kIdle, kSetup, kUp, kFailed, kReleasing, kReleased } st = St::kIdle;
     Clock::time_point t_start;
-  };
-  struct TimerEntry {
-    link::TimePoint at;
-    std::uint32_t ue;
-    link::TimerId id;
-    bool operator>(const TimerEntry& o) const { return at > o.at; }
   };
 
   int run_phases();
@@ -97,7 +91,7 @@ class RelayLoad {
   agents::UdpSendBatch sl_out_{agents::kMaxFrameSize};  // the UEs' frames, sent at the start of each pump()
   agents::UdpReceiveBatch sl_in_{agents::kMaxFrameSize};
   std::vector<Ue> ues_;
-  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
+  service::TimerQueue timers_;  // the UEs' link timers, owner = the UE's index
   std::size_t in_flight_ = 0, releasing_ = 0;
   std::uint64_t setup_retx_ = 0, release_retx_ = 0, rcvbuf_errors_start_ = 0, rcvbuf_errors_end_ = 0;
   InFlight relayed_flight_;

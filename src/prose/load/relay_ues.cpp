@@ -39,8 +39,7 @@ void RelayLoad::fail(std::uint32_t i, const std::string& why) {
 void RelayLoad::handle(std::uint32_t i, link::Output o) {
   Ue& u = ues_[i];
   for (const auto& pdu : o.pdus) send_frame(u, pdu);
-  for (const auto& t : o.timers)
-    if (t.op == link::TimerCmd::Op::kArm) timers_.push(TimerEntry{t.deadline, i, t.id});
+  timers_.apply(i, o.timers);
   for (auto& e : o.events) {
     if (auto* s = std::get_if<link::LinkSecured>(&e)) {
       if (!s->rekey && u.st == Ue::St::kSetup) {
@@ -74,21 +73,19 @@ void RelayLoad::handle(std::uint32_t i, link::Output o) {
 void RelayLoad::pump(int max_wait_ms) {
   flush_frames();
   int wait = max_wait_ms;
-  if (!timers_.empty()) {
-    auto d = std::chrono::duration_cast<std::chrono::milliseconds>(timers_.top().at - link_now()).count();
+  if (auto earliest = timers_.earliest()) {
+    auto d = std::chrono::duration_cast<std::chrono::milliseconds>(*earliest - link_now()).count();
     wait = static_cast<int>(std::clamp<long long>(d, 0, max_wait_ms));
   }
   sl_.wait(wait);
   const auto now = link_now();
-  while (!timers_.empty() && timers_.top().at <= now) {
-    TimerEntry t = timers_.top();
-    timers_.pop();
-    Ue& u = ues_[t.ue];
+  for (const auto& t : timers_.take_due(now)) {
+    Ue& u = ues_[t.owner];
     if (!u.m) continue;
     link::Output o = u.m->on_timer(now, t.id);
     if (u.st == Ue::St::kSetup) setup_retx_ += o.pdus.size();
     if (u.st == Ue::St::kReleasing) release_retx_ += o.pdus.size();
-    handle(t.ue, std::move(o));
+    handle(t.owner, std::move(o));
   }
   for (bool more = true; more;) {
     const std::size_t n = sl_in_.receive(sl_);

@@ -38,6 +38,14 @@ HttpResponse make_response(int status, std::string content_type, std::string bod
   return r;
 }
 
+HttpResponse make_response(int status, std::string content_type, SecretString body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = std::move(content_type);
+  r.secret_body = std::move(body);
+  return r;
+}
+
 HttpResponse make_error_response(int status, std::string_view reason) {
   return make_response(status, "text/plain", std::string(reason) + "\n");
 }

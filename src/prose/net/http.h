@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "prose/util/secret_string.h"
+
 namespace prose::net {
 
 struct HttpRequest {
@@ -30,12 +32,20 @@ struct HttpResponse {
   int status = 200;
   std::string content_type;
   std::string body;
+  // A body that carries key material (a PC8 response with a KD, PRUK or PMK in hex) travels here instead of in
+  // `body`: the HTTPS server writes it from this buffer and wipes it once written. A server-side value only (the
+  // client fills `body`).
+  SecretString secret_body;
   std::vector<std::pair<std::string, std::string>> headers;
 
   std::string_view header(std::string_view name) const;
+  // The body, from whichever of `body` and `secret_body` holds it.
+  std::string_view body_text() const { return secret_body.empty() ? std::string_view(body) : secret_body.view(); }
 };
 
 HttpResponse make_response(int status, std::string content_type, std::string body);
+// A response whose body carries key material (secret_body): wiped after it is written, never copied on the way.
+HttpResponse make_response(int status, std::string content_type, SecretString body);
 // A short text/plain error response, e.g. 404 "not found".
 HttpResponse make_error_response(int status, std::string_view reason);
 

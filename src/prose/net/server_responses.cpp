@@ -19,7 +19,8 @@ void HttpsSession::send(HttpResponse resp, bool force_close) {
   res_->set(http::field::server, srv_.cfg.server_header);
   if (!resp.content_type.empty()) res_->set(http::field::content_type, resp.content_type);
   for (auto& [k, v] : resp.headers) res_->insert(k, v);
-  res_->body() = std::move(resp.body);
+  // A secret body moves in as it is; any other is copied in and its string wiped (one body type, one async_write).
+  res_->body() = resp.secret_body.empty() ? SecretString::adopt(resp.body) : std::move(resp.secret_body);
   res_->keep_alive(!close);
   res_->prepare_payload();
   beast::get_lowest_layer(*stream_).expires_after(srv_.cfg.write_timeout);
@@ -32,7 +33,7 @@ void HttpsSession::write(AfterWrite next) {
 }
 
 void HttpsSession::on_write(beast::error_code ec, AfterWrite next) {
-  res_.reset();
+  res_.reset();  // wipes the body just written
   if (ec || next == AfterWrite::kClose) return do_close();
   if (next == AfterWrite::kReadBody) return do_read_body();
   do_read_header();

@@ -19,6 +19,7 @@
 
 #include "prose/net/http.h"
 #include "prose/net/identity.h"
+#include "prose/net/secret_string_body.h"
 #include "prose/net/server_internal.h"
 
 namespace prose::net::detail {
@@ -75,7 +76,9 @@ class HttpsSession final : public Connection, public std::enable_shared_from_thi
   std::optional<beast::ssl_stream<beast::tcp_stream>> stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<http::response<http::string_body>> res_;  // being written
+  // Being written. Every body goes out from a SecretString, wiped when res_ is reset after the write (a PC8 response
+  // may carry a KD, PRUK or PMK in hex).
+  std::optional<http::response<SecretStringBody>> res_;
   std::optional<PeerIdentity> peer_;
   bool authenticated_ = false;
   bool aborted_ = false;

@@ -14,6 +14,7 @@
 
 #include "prose/pc8/messages.h"
 #include "prose/util/result.h"
+#include "prose/util/secret_string.h"
 #include "prose/xml/errc.h"
 
 namespace prose::pc8 {
@@ -32,10 +33,11 @@ class Codec {
   static Result<Response> decode_response(std::string_view xml);
 
   // Encodes a message (validate() first: an invalid model is an error, never an invalid document).
-  // The output of a response carrying keys contains key hex: wipe it (secure_wipe) after sending.
-  static Result<std::string> encode(const Message& m);
+  // A response (and so any message, which may be one) can carry a KD, PRUK, PMK or PSDK in hex: it comes as a
+  // SecretString, wiped when it dies; send it as net::make_response's SecretString body. A request carries no key.
+  static Result<SecretString> encode(const Message& m);
   static Result<std::string> encode(const Request& r);
-  static Result<std::string> encode(const Response& r);
+  static Result<SecretString> encode(const Response& r);
 };
 
 }  // namespace prose::pc8

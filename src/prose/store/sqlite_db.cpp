@@ -84,15 +84,7 @@ class SqliteDb final : public Db {
 }  // namespace
 
 Result<std::unique_ptr<Db>> open_sqlite(const std::string& path) {
-  sqlite3* raw = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = raw ? sqlite3_errmsg(raw) : "out of memory";
-    sqlite3_close_v2(raw);
-    return fail(Errc::kIo, "cannot open SQLite database " + path + ": " + msg);
-  }
-  sqlite3_busy_timeout(raw, 10000);
+  PROSE_TRY(sqlite3 * raw, open_sqlite_file(path, "SQLite database"));
   auto db = std::make_unique<SqliteDb>(raw);
   PROSE_TRY_STATUS(db->exec_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
   return std::unique_ptr<Db>(std::move(db));

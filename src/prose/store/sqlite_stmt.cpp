@@ -9,6 +9,19 @@
 
 namespace prose::store {
 
+Result<sqlite3*> open_sqlite_file(const std::string& path, std::string_view what) {
+  sqlite3* db = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    return fail(Errc::kIo, "cannot open " + std::string(what) + " " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db, 10000);
+  return db;
+}
+
 SqliteStmt::SqliteStmt(sqlite3* db, const char* sql) : rc_(sqlite3_prepare_v2(db, sql, -1, &st_, nullptr)) {}
 
 SqliteStmt::~SqliteStmt() { sqlite3_finalize(st_); }

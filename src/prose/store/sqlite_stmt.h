@@ -1,17 +1,24 @@
 // One prepared SQLite statement (RAII): typed binds, steps and column reads. The one statement wrapper of the
-// project: the PKMF's SQLite backend (sqlite_db.cpp, through store::Db) and the HSS subscriber store use it.
+// project, and open_sqlite_file the one way it opens a SQLite file: the PKMF's SQLite backend (sqlite_db.cpp,
+// through store::Db) and the HSS subscriber store use both.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "prose/store/db.h"
 #include "prose/util/bytes.h"
+#include "prose/util/result.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace prose::store {
+
+// Opens (creating it) the SQLite file `path` read-write, without SQLite's own mutex, with a 10 s busy timeout. On
+// failure kIo "cannot open <what> <path>: <SQLite's message>". The caller owns (and closes) the handle.
+Result<sqlite3*> open_sqlite_file(const std::string& path, std::string_view what);
 
 class SqliteStmt {
  public:

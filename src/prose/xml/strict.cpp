@@ -276,7 +276,18 @@ XmlOut::XmlOut(std::string_view root, std::string_view ns) : root_(root) {
   depth_ = 1;
 }
 
+void XmlOut::make_room(std::size_t n) {
+  if (s_.size() + n <= s_.capacity()) return;
+  std::string bigger;
+  bigger.reserve(std::max(2 * s_.capacity(), s_.size() + n));
+  bigger.append(s_);
+  s_.resize(s_.capacity());  // within capacity: the whole old buffer, wiped before it is freed
+  secure_wipe(s_.data(), s_.size());
+  s_.swap(bigger);
+}
+
 void XmlOut::open(std::string_view name) {
+  make_room(2 * static_cast<std::size_t>(depth_) + name.size() + 3);
   indent();
   s_ += "<";
   s_ += name;
@@ -286,6 +297,7 @@ void XmlOut::open(std::string_view name) {
 
 void XmlOut::close(std::string_view name) {
   --depth_;
+  make_room(2 * static_cast<std::size_t>(depth_) + name.size() + 4);
   indent();
   s_ += "</";
   s_ += name;
@@ -293,6 +305,7 @@ void XmlOut::close(std::string_view name) {
 }
 
 void XmlOut::leaf(std::string_view name, std::string_view value) {
+  make_room(2 * static_cast<std::size_t>(depth_) + 2 * name.size() + 6 + 5 * value.size());  // "&amp;" at worst
   indent();
   s_ += "<";
   s_ += name;
@@ -320,6 +333,7 @@ void XmlOut::secret(std::string_view name, const SecretBytes& key) {
 }
 
 void XmlOut::empty(std::string_view name) {
+  make_room(2 * static_cast<std::size_t>(depth_) + name.size() + 4);
   indent();
   s_ += "<";
   s_ += name;
@@ -327,6 +341,7 @@ void XmlOut::empty(std::string_view name) {
 }
 
 std::string XmlOut::finish() {
+  make_room(root_.size() + 4);
   s_ += "</";
   s_ += root_;
   s_ += ">\n";

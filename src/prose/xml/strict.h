@@ -117,6 +117,8 @@ class Children {
 };
 
 // Writer of a document with one namespaced root, two-space indentation. Leaf values are escaped (& < >).
+// The document may hold key hex (secret()): the buffer grows only through make_room, which wipes the old buffer
+// before freeing it, so no partial copy of a key is left in freed memory.
 class XmlOut {
  public:
   XmlOut(std::string_view root, std::string_view ns);
@@ -128,6 +130,8 @@ class XmlOut {
   std::string finish();
 
  private:
+  // Room for n more characters; a larger buffer replaces the old one, which is wiped.
+  void make_room(std::size_t n);
   void indent() { s_.append(static_cast<std::size_t>(2 * depth_), ' '); }
   std::string s_;
   std::string_view root_;

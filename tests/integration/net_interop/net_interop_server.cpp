@@ -176,7 +176,7 @@ int example(int argc, char** argv) {
   if (!m) return usage();
   auto xml = pc8::Codec::encode(*m);
   if (!xml.ok()) return 1;
-  std::cout << *xml;
+  std::cout << xml->view();
   return 0;
 }
 

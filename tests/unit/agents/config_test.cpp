@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 #include <tuple>
+#include <type_traits>
+#include <vector>
 
 #include "prose/agents/agents.h"
 #include "prose/util/random.h"
@@ -31,7 +33,9 @@ class AgentConfig : public ::testing::Test {
     return p;
   }
   static std::string ue() {
-    return "[ue]\nimsi = \"001010000000001\"\nl2_id = 0xb001\nrelay_service_code = 0xabcd\nk = \"00\"\nopc = \"00\"\n"
+    return "[ue]\nimsi = \"001010000000001\"\nl2_id = 0xb001\nrelay_service_code = 0xabcd\nk = \"" +
+           std::string(32, '0') + "\"\nopc = \"" + std::string(32, '0') +
+           "\"\n"
            "key_store = \"ue.keys\"\nkek = \"" +
            std::string(64, 'a') + "\"\napp_port = 4000\n[sidelink]\nport = 4001\npeers = [4002]\n";
   }
@@ -79,16 +83,18 @@ TEST_F(AgentConfig, GbaReplacesTheClientCertificate) {
   ASSERT_TRUE(c->gba.has_value());
   EXPECT_EQ(c->gba->bsf_url, "http://127.0.0.1:8080/");
   EXPECT_EQ(c->gba->impi, "001010000000001@ims.mnc001.mcc001.3gppnetwork.org");
-  EXPECT_EQ(c->gba->k_hex, "00");
+  EXPECT_EQ(c->gba->k.reveal_hex(), std::string(32, '0'));
   EXPECT_EQ(c->prose_function->naf_fqdn, "pf.lab");  // default: the server name
   EXPECT_TRUE(c->pkmf.cert_file.empty());
   // Relay: its own subscriber and USIM in [gba]; the PKMF alone, without certificate files.
   auto r = load_relay_config(write(relay() +
                                    "[pkmf]\nport = 8443\n[gba]\nbsf = \"http://127.0.0.1:8080/\"\n"
-                                   "imsi = \"001010000000901\"\nk = \"11\"\nopc = \"22\"\nimpi = \"{imsi}@lab\"\n"));
+                                   "imsi = \"001010000000901\"\nk = \"" +
+                                   std::string(32, '1') + "\"\nopc = \"" + std::string(32, '2') +
+                                   "\"\nimpi = \"{imsi}@lab\"\n"));
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_EQ(r->gba->impi, "001010000000901@lab");
-  EXPECT_EQ(r->gba->opc_hex, "22");
+  EXPECT_EQ(r->gba->opc.reveal_hex(), std::string(32, '2'));
   // Without [gba] the certificate stays required; [gba] without bsf, a relay without its IMSI: named errors.
   auto no_files = load_relay_config(write(relay() + "[pkmf]\nport = 8443\n"));
   ASSERT_FALSE(no_files.ok());
@@ -109,6 +115,51 @@ TEST_F(AgentConfig, GbaReplacesTheClientCertificate) {
   auto ue_k = load_remote_ue_config(write(ue() + "[pkmf]\nport = 8443\n[gba]\nbsf = \"http://h/\"\nk = \"11\"\n"));
   ASSERT_FALSE(ue_k.ok());
   EXPECT_NE(ue_k.error().message.find("gba.k: unknown key"), std::string::npos) << ue_k.error().message;
+}
+
+// The USIM's K and OPc are parsed at load into wiped buffers (SecretBytes) and kept only there; a bad value is refused
+// with the messages the agents gave at start before (from_hex_exact's).
+static_assert(std::is_same_v<decltype(RemoteUeAgentConfig::k), SecretBytes> &&
+              std::is_same_v<decltype(RemoteUeAgentConfig::opc), SecretBytes>);
+static_assert(std::is_same_v<decltype(GbaClientConfig::k), SecretBytes> &&
+              std::is_same_v<decltype(GbaClientConfig::opc), SecretBytes>);
+
+TEST_F(AgentConfig, UsimKeysAreParsedAtLoad) {
+  const std::string k = "465B5CE8B199B49FAA5F0A2EE238A6BC", opc = "cd63cb71954a9f4e48a5994e37a02baf";
+  auto with = [&](const std::string& key, const std::string& value) {
+    const std::string pkmf = "[pkmf]\nport = 8443\nca = \"ca.pem\"\ncert = \"u.pem\"\nkey = \"u.key\"\n";
+    return std::regex_replace(ue() + pkmf, std::regex("\n" + key + " = \"[0-9a-f]*\""),
+                              "\n" + key + " = \"" + value + "\"");
+  };
+  auto u = load_remote_ue_config(
+      write(std::regex_replace(with("k", k), std::regex("\nopc = \"[0-9a-f]*\""), "\nopc = \"" + opc + "\"")));
+  ASSERT_TRUE(u.ok()) << u.error().to_string();
+  EXPECT_EQ(u->k.reveal_hex(), "465b5ce8b199b49faa5f0a2ee238a6bc");
+  EXPECT_EQ(u->opc.reveal_hex(), opc);
+  const std::vector<std::tuple<std::string, std::string, std::string>> bad = {
+      {"k", "00", "ue.k: expected 16 octets (32 hex digits), got 1"},
+      {"k", std::string(34, '0'), "ue.k: expected 16 octets (32 hex digits), got 17"},
+      {"k", std::string(31, '0'), "ue.k: odd number of hex digits"},
+      {"k", "zz" + std::string(30, '0'), "ue.k: invalid hex character at position 0"},
+      {"opc", "", "ue.opc: expected 16 octets (32 hex digits), got 0"},
+  };
+  for (const auto& [key, value, message] : bad) {
+    auto c = load_remote_ue_config(write(with(key, value)));
+    ASSERT_FALSE(c.ok()) << key << " = " << value;
+    EXPECT_EQ(c.error().message, message);
+  }
+  const std::string gba = "[pkmf]\nport = 8443\n[gba]\nbsf = \"http://h/\"\nimsi = \"001010000000901\"\n";
+  auto relay_k = load_relay_config(write(relay() + gba + "k = \"11\"\nopc = \"" + opc + "\"\n"));
+  ASSERT_FALSE(relay_k.ok());
+  EXPECT_EQ(relay_k.error().message, "gba.k: expected 16 octets (32 hex digits), got 1");
+  auto relay_ok = load_relay_config(write(relay() + gba + "k = \"" + k + "\"\nopc = \"" + opc + "\"\n"));
+  ASSERT_TRUE(relay_ok.ok()) << relay_ok.error().to_string();
+  EXPECT_EQ(relay_ok->gba->opc.reveal_hex(), opc);
+  // Without [gba] a relay has no USIM: gba.k and gba.opc are not read.
+  auto plain =
+      load_relay_config(write(relay() + "[pkmf]\nport = 8443\nca = \"ca.pem\"\ncert = \"r.pem\"\nkey = \"r.key\"\n"));
+  ASSERT_TRUE(plain.ok()) << plain.error().to_string();
+  EXPECT_FALSE(plain->gba.has_value());
 }
 
 TEST_F(AgentConfig, ProseFunctionTakesTlsFilesFromPkmf) {
@@ -266,8 +317,8 @@ TEST_F(AgentConfig, ExampleConfigsLoad) {
   EXPECT_EQ(u->name, "ue7");
   EXPECT_EQ(u->imsi, "001010000000007");
   EXPECT_EQ(u->l2_id, 0x00ee07u);
-  EXPECT_EQ(u->k_hex, o.k_hex);
-  EXPECT_EQ(u->opc_hex, o.opc_hex);
+  EXPECT_EQ(u->k.reveal_hex(), o.k_hex);
+  EXPECT_EQ(u->opc.reveal_hex(), o.opc_hex);
   EXPECT_EQ(u->app_port, 16001);
   EXPECT_TRUE(u->provision);
   EXPECT_EQ(u->discovery, "A");
@@ -288,7 +339,7 @@ TEST_F(AgentConfig, ExampleConfigsLoad) {
   std::ofstream(dir_ / "plain.toml") << a;
   auto p = load_remote_ue_config((dir_ / "plain.toml").string());
   ASSERT_TRUE(p.ok()) << p.error().to_string();
-  EXPECT_EQ(p->k_hex.size(), 32u);
+  EXPECT_EQ(p->k.reveal_hex().size(), 32u);
   EXPECT_NE(a, b);
 }
 

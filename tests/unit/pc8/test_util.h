@@ -17,7 +17,7 @@ inline std::string example_xml(std::string_view name) {
   if (!m) return {};
   auto x = Codec::encode(*m);
   EXPECT_TRUE(x.ok()) << name << ": " << (x.ok() ? "" : x.error().to_string());
-  return x.ok() ? *x : std::string();
+  return x.ok() ? std::string(x->view()) : std::string();
 }
 
 // Replaces the first occurrence of `from` (which must exist) with `to`.
