@@ -31,11 +31,8 @@ void evt(Out& out, std::string name, std::string text) {
 }  // namespace
 
 Result<std::unique_ptr<RemoteUeService>> RemoteUeService::create(RemoteUeServiceConfig cfg, KeyStore store) {
+  if (!cfg.usim) return fail(Errc::kInvalidArgument, "Remote UE service: no USIM");
   std::shared_ptr<crypto::Usim> usim = cfg.usim;
-  if (!usim) {
-    PROSE_TRY(auto fresh, crypto::Usim::create(cfg.k, cfg.opc));
-    usim = std::make_shared<crypto::Usim>(std::move(fresh));
-  }
   return std::unique_ptr<RemoteUeService>(new RemoteUeService(std::move(cfg), std::move(store), std::move(usim)));
 }
 

@@ -29,9 +29,8 @@ struct RemoteUeServiceConfig {
   std::string imsi;
   std::uint32_t l2_id = 0;
   std::uint32_t relay_service_code = 0;
-  Bytes k, opc;  // the emulated USIM (16 octets each)
-  // The USIM to use instead of a fresh one from k/opc: the agent's, which also bootstraps over Ub (GBA), so that
-  // GBA Push and GBA bootstrapping share one SQN space. Used on the caller's thread only.
+  // The emulated USIM (required): the agent's, which also bootstraps over Ub (GBA), so that GBA Push and GBA
+  // bootstrapping share one SQN space; K and OPc stay inside it. Used on the caller's thread only.
   std::shared_ptr<crypto::Usim> usim;
   std::string impi;       // the IMPI for GBA Push
   std::string pkmf_fqdn;  // the key store's and MIKEY's name of the PKMF

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "prose/util/secret.h"
+
 namespace prose {
 namespace {
 int nibble(char c) {
@@ -32,6 +34,7 @@ Result<Bytes> from_hex(std::string_view hex, std::string_view what) {
     int hi = nibble(hex[2 * i]);
     int lo = nibble(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
+      secure_wipe(out.data(), out.size());  // what was read so far may be part of a key
       return fail(Errc::kInvalidArgument, std::string(what) + ": invalid hex character at position " +
                                               std::to_string(hi < 0 ? 2 * i : 2 * i + 1));
     }

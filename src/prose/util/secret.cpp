@@ -25,9 +25,15 @@ Result<SecretBytes> SecretBytes::from_hex(std::string_view hex, std::string_view
 }
 
 Result<SecretBytes> SecretBytes::from_hex_exact(std::string_view hex, std::size_t n, std::string_view what) {
-  auto b = prose::from_hex_exact(hex, n, what);
+  // from_hex, then the length check on the wiped holder: a key of the wrong length is wiped too.
+  auto b = prose::from_hex(hex, what);
   if (!b.ok()) return b.error();
-  return adopt(b.value());
+  SecretBytes key = adopt(b.value());
+  if (key.size() != n) {
+    return fail(Errc::kInvalidArgument, std::string(what) + ": expected " + std::to_string(n) + " octets (" +
+                                            std::to_string(2 * n) + " hex digits), got " + std::to_string(key.size()));
+  }
+  return key;
 }
 
 SecretBytes::SecretBytes(SecretBytes&& o) noexcept : buf_(std::move(o.buf_)) { o.buf_.clear(); }

@@ -49,8 +49,7 @@ struct Bed {
     c.imsi = test::kImsi;
     c.l2_id = kUeL2;
     c.relay_service_code = kRsc;
-    c.k = sub.k;
-    c.opc = sub.opc;
+    c.usim = std::make_shared<crypto::Usim>(crypto::Usim::create(sub.k, sub.opc).value());
     c.impi = test::kImpi;
     c.pkmf_fqdn = test::kPkmfFqdn;
     c.rekey_every = rekey_every;
@@ -331,6 +330,14 @@ TEST(RemoteUeService, FramesFromOthersAreIgnoredAndRekeyFollowsEveryNDatagrams) 
   b.pump();
   EXPECT_TRUE(has_event(b.log, "rekeyed"));
   EXPECT_EQ(b.ue->machine()->state(), link::RemoteState::kEstablished);
+}
+
+TEST(RemoteUeService, RefusesAConfigWithoutAUsim) {
+  RemoteUeServiceConfig c;  // K and OPc exist only inside the caller's crypto::Usim: without one, no service
+  c.imsi = test::kImsi;
+  auto made = RemoteUeService::create(std::move(c), KeyStore{});
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.error().code, Errc::kInvalidArgument);
 }
 
 }  // namespace

@@ -37,6 +37,19 @@ TEST(Hex, RejectsOddAndBadCharacters) {
   EXPECT_TRUE(from_hex_exact("001122", 3).ok());
 }
 
+TEST(SecretBytes, FromHexExactSaysTheSameAsTheByteForm) {
+  // The key form reads into a wiped holder before the length check; its messages are the byte form's.
+  auto plain = from_hex_exact("0011", 3, "ue.k");
+  auto secret = SecretBytes::from_hex_exact("0011", 3, "ue.k");
+  ASSERT_FALSE(plain.ok());
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.error().code, plain.error().code);
+  EXPECT_EQ(secret.error().message, plain.error().message);
+  EXPECT_EQ(secret.error().message, "ue.k: expected 3 octets (6 hex digits), got 2");
+  EXPECT_FALSE(SecretBytes::from_hex_exact("00zz22", 3).ok());
+  EXPECT_EQ(SecretBytes::from_hex_exact("001122", 3, "ue.k")->reveal_hex(), "001122");
+}
+
 TEST(SecretBytes, WipedOnMoveAndNotCopyable) {
   static_assert(!std::is_copy_constructible_v<SecretBytes>);
   static_assert(!std::is_copy_assignable_v<SecretBytes>);
