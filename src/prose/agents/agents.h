@@ -51,6 +51,20 @@ struct GbaClientConfig {
   SecretBytes k, opc;  // the USIM, 16 octets each, parsed at load (a Remote UE's are [ue] k/opc)
 };
 
+// `[ip]` (docs/agents.md "IP mode", docs/ip.md): set `tun` and the agent is a Layer-3 relay / a Remote UE with an IP
+// interface: the link's user data are IP packets (PDCP SDU type IP) between a TUN device and the PC5 link instead of
+// datagrams between UDP sockets. The relay serves DHCPv4 from ipv4_pool, routes uplink packets (anti-spoofing) to
+// its TUN and the TUN's packets to the link of their destination; the Remote UE takes a DHCPv4 lease over the link
+// and puts it on its TUN. Both TUN devices get MTU mtu - 9 (the PDCP header and MAC-I a protected packet gains), so
+// a packet that fills the TUN fits an `mtu`-octet PDCP PDU. netns: the network namespace (/run/netns/<name>, `ip
+// netns add`) the TUN device is made and configured in; the agent's sockets stay where the agent runs.
+struct IpAgentConfig {
+  std::string tun;                         // device name ("prose-r0"; may hold one %d)
+  std::string netns;                       // empty: the agent's own
+  std::string ipv4_pool = "10.45.0.0/24";  // relay
+  std::uint32_t mtu = 1500;
+};
+
 struct PkmfClientConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
@@ -104,6 +118,7 @@ struct RemoteUeAgentConfig {
   LogConfig log;
   std::optional<ProseFunctionClientConfig> prose_function;
   std::optional<GbaClientConfig> gba;
+  std::optional<IpAgentConfig> ip;  // [ip] tun set: IP mode
 };
 
 struct RelayAgentConfig {
@@ -122,6 +137,7 @@ struct RelayAgentConfig {
   LogConfig log;
   std::optional<ProseFunctionClientConfig> prose_function;
   std::optional<GbaClientConfig> gba;
+  std::optional<IpAgentConfig> ip;  // [ip] tun set: IP mode
 };
 
 // TOML loaders (src/prose/agents/config.cpp): kInvalidArgument naming file and key, also for a section or key that

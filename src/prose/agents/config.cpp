@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "prose/agents/agents.h"
+#include "prose/agents/config_ip.h"
 #include "prose/agents/frame.h"
 #include "prose/config/toml_reader.h"
 #include "prose/util/random.h"
@@ -80,9 +81,10 @@ constexpr ConfigKey kRemoteUeKeys[] = {
     {"gba.impi", "string", "ue.impi_template", "no"},
 };
 
-std::vector<ConfigKey> with_common(std::span<const ConfigKey> own) {
+std::vector<ConfigKey> with_common(std::span<const ConfigKey> own, std::span<const ConfigKey> ip) {
   std::vector<ConfigKey> v(own.begin(), own.end());
   v.insert(v.end(), std::begin(kCommonKeys), std::end(kCommonKeys));
+  v.insert(v.end(), ip.begin(), ip.end());
   return v;
 }
 
@@ -311,6 +313,7 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
     c.gba->k = c.k.clone();  // one USIM for Ub and GBA Push
     c.gba->opc = c.opc.clone();
   }
+  PROSE_TRY(c.ip, read_ip_section(t, path, false));
   auto k = SecretBytes::from_hex_exact(kek, 32, "ue.kek");
   if (!k.ok()) return fail(Errc::kInvalidArgument, path + ": ue.kek: must be 64 hex digits");
   c.kek = std::move(*k);
@@ -344,16 +347,17 @@ Result<RelayAgentConfig> load_relay_config(const std::string& path) {
     PROSE_TRY(c.gba->k, usim_key(t, "gba", "k", k));
     PROSE_TRY(c.gba->opc, usim_key(t, "gba", "opc", opc));
   }
+  PROSE_TRY(c.ip, read_ip_section(t, path, true));
   return c;
 }
 
 std::span<const ConfigKey> relay_config_keys() {
-  static const std::vector<ConfigKey> keys = with_common(kRelayKeys);
+  static const std::vector<ConfigKey> keys = with_common(kRelayKeys, relay_ip_keys());
   return keys;
 }
 
 std::span<const ConfigKey> remote_ue_config_keys() {
-  static const std::vector<ConfigKey> keys = with_common(kRemoteUeKeys);
+  static const std::vector<ConfigKey> keys = with_common(kRemoteUeKeys, remote_ue_ip_keys());
   return keys;
 }
 
@@ -480,7 +484,8 @@ std::string relay_example_config(const ExampleOptions& o) {
        "port = "
     << o.upstream_port << "\n\n"
     << common_sections(o, "relay-" + id, o.sidelink_port ? o.sidelink_port : 5001,
-                       o.peers.empty() ? std::vector<std::uint16_t>{5002} : o.peers, true);
+                       o.peers.empty() ? std::vector<std::uint16_t>{5002} : o.peers, true)
+    << ip_example_section(true);
   return f.str();
 }
 
@@ -540,7 +545,8 @@ std::string remote_ue_example_config(const ExampleOptions& o) {
        "# Also accept MIKEY with the RFC 3830 default algorithms (PRF MIKEY-1, HMAC-SHA-1-160).\n"
        "accept_rfc3830_defaults = false\n\n"
     << common_sections(o, "ue-" + o.imsi, o.sidelink_port ? o.sidelink_port : 5002,
-                       o.peers.empty() ? std::vector<std::uint16_t>{5001} : o.peers, false);
+                       o.peers.empty() ? std::vector<std::uint16_t>{5001} : o.peers, false)
+    << ip_example_section(false);
   return f.str();
 }
 

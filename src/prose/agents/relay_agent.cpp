@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "prose/agents/agents.h"
+#include "prose/agents/config_ip.h"
 #include "prose/agents/event_loop.h"
 #include "prose/agents/loopback_udp.h"
 #include "prose/agents/pkmf_client.h"
@@ -14,6 +15,7 @@
 #include "prose/agents/prose_function.h"
 #include "prose/agents/sidelink.h"
 #include "prose/agents/trace.h"
+#include "prose/agents/tun.h"
 #include "prose/agents/udp_batch.h"
 #include "prose/service/relay_discovery.h"
 #include "prose/service/relay_service.h"
@@ -52,6 +54,7 @@ class RelayAgent {
     service_ = std::make_unique<service::RelayService>(service::RelayServiceConfig{
         cfg_.name, cfg_.l2_id, cfg_.relay_service_code, cfg_.upstream_port, keylog_on(), cfg_.log.user_data});
     PROSE_TRY_STATUS(loop_.open());
+    if (cfg_.ip) PROSE_TRY_STATUS(open_ip());
     g_flush_each_line = false;
     PROSE_TRY_STATUS(loop_.watch(sl_.fd(), kSidelinkTag));
     if (kd_workers_) PROSE_TRY_STATUS(loop_.watch(kd_workers_->fd(), kKdTag));
@@ -71,13 +74,15 @@ class RelayAgent {
       sl_.flush();
       const auto& ready = loop_.wait(deadline);
       run_actions(service_->on_time(now()));
-      bool sidelink_readable = false, kd_done = false;
+      bool sidelink_readable = false, kd_done = false, tun_readable = false;
       readable.clear();
       for (const std::uint64_t tag : ready) {
         if (tag == kSidelinkTag)
           sidelink_readable = true;
         else if (tag == kKdTag)
           kd_done = true;
+        else if (tag == kTunTag)
+          tun_readable = true;
         else
           readable.push_back(static_cast<std::uint32_t>(tag));
       }
@@ -93,18 +98,48 @@ class RelayAgent {
         }
       }
       for (std::uint32_t l2 : readable) drain_upstream(l2);
+      if (tun_readable) PROSE_TRY_STATUS(drain_tun());
       run_actions(service_->sweep());
     }
     sl_.flush();
     evt("stop", "relayed " + std::to_string(service_->bytes_up()) + " octets up, " +
                     std::to_string(service_->bytes_down()) + " down" +
-                    (pd ? ", " + std::to_string(disc_->ignored()) + " discovery PDUs ignored" : ""));
+                    (pd ? ", " + std::to_string(disc_->ignored()) + " discovery PDUs ignored" : "") +
+                    (tun_drops_ ? ", " + std::to_string(tun_drops_) + " packets the TUN did not take" : ""));
     return {};
   }
 
  private:
-  static constexpr std::uint64_t kSidelinkTag = std::uint64_t{1} << 32;  // epoll tag; an upstream's is its L2 ID
-  static constexpr std::uint64_t kKdTag = (std::uint64_t{1} << 32) + 1;  // the PKMF workers' finished jobs
+  static constexpr std::uint64_t kSidelinkTag = std::uint64_t{1} << 32;   // epoll tag; an upstream's is its L2 ID
+  static constexpr std::uint64_t kKdTag = (std::uint64_t{1} << 32) + 1;   // the PKMF workers' finished jobs
+  static constexpr std::uint64_t kTunTag = (std::uint64_t{1} << 32) + 2;  // IP mode: the network side
+  // IP mode: packets read from the TUN per wake-up at most (the sidelink and timers get their turn).
+  static constexpr int kTunBatch = 256;
+
+  // IP mode: the service routes IP packets; the TUN device, with the relay's address of the pool, is the network
+  // side.
+  Status open_ip() {
+    PROSE_TRY(ip::Ipv4Prefix pool, ip::Ipv4Prefix::parse(cfg_.ip->ipv4_pool));
+    PROSE_TRY_STATUS(service_->enable_ip(service::RelayIpConfig{pool, 3600}));
+    PROSE_TRY(tun_, open_tun(*cfg_.ip));
+    const ip::Ipv4Address me = service_->ip()->relay_address();
+    PROSE_TRY_STATUS(set_tun_ipv4(*tun_, *cfg_.ip, me, pool.length));
+    PROSE_TRY_STATUS(loop_.watch(tun_->fd(), kTunTag));
+    evt("ip", "IP mode: TUN " + tun_->name() + (cfg_.ip->netns.empty() ? "" : " in netns " + cfg_.ip->netns) + " " +
+                  me.to_string() + "/" + std::to_string(pool.length) + ", DHCPv4 pool " + pool.to_string() + ", MTU " +
+                  std::to_string(cfg_.ip->mtu - kIpSduOverhead));
+    return {};
+  }
+
+  // IP mode: the packets the kernel routed into the TUN, each to the link of its destination.
+  Status drain_tun() {
+    for (int i = 0; i < kTunBatch; ++i) {
+      PROSE_TRY(auto packet, tun_->read());
+      if (!packet) return {};
+      run_actions(service_->on_network(now(), *packet));
+    }
+    return {};
+  }
 
   // Carries out the service's actions in order; the answers to OpenUpstream and (without workers) RequestKd are
   // carried out at once, before the next action, as the service expects.
@@ -138,6 +173,8 @@ class RelayAgent {
         }
       } else if (auto* k = std::get_if<service::ExportLinkKeys>(&a)) {
         log_link_keys(k->keys);
+      } else if (auto* n = std::get_if<service::ToNetwork>(&a)) {
+        if (auto w = tun_ ? tun_->write(n->packet) : Result<bool>(false); !w.ok() || !*w) ++tun_drops_;
       }
     }
   }
@@ -186,6 +223,8 @@ class RelayAgent {
   std::vector<FrameView> frames_;                                    // one sidelink batch
   UdpReceiveBatch upstream_in_{kMaxUdpPayload};                      // one upstream batch
   std::unique_ptr<service::RelayDiscovery> disc_;
+  std::unique_ptr<ip_tun::TunDevice> tun_;  // IP mode
+  std::uint64_t tun_drops_ = 0;             // packets the TUN did not take (queue full)
 };
 
 }  // namespace

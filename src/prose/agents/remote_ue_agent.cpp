@@ -9,6 +9,7 @@
 #include <string>
 
 #include "prose/agents/agents.h"
+#include "prose/agents/config_ip.h"
 #include "prose/agents/event_loop.h"
 #include "prose/agents/frame.h"
 #include "prose/agents/loopback_udp.h"
@@ -16,6 +17,7 @@
 #include "prose/agents/prose_function.h"
 #include "prose/agents/sidelink.h"
 #include "prose/agents/trace.h"
+#include "prose/agents/tun.h"
 #include "prose/mikey/constants.h"
 #include "prose/service/key_store.h"
 #include "prose/service/remote_ue_discovery.h"
@@ -74,6 +76,12 @@ class RemoteUeAgent {
     sc.rekey_every = cfg_.rekey_every;
     sc.rekey_auth = cfg_.rekey_auth;
     sc.export_link_keys = keylog_on();
+    sc.ip = cfg_.ip.has_value();
+    if (cfg_.ip) {
+      PROSE_TRY(tun_, open_tun(*cfg_.ip));
+      evt("ip", "IP mode: TUN " + tun_->name() + (cfg_.ip->netns.empty() ? "" : " in netns " + cfg_.ip->netns) +
+                    ", MTU " + std::to_string(cfg_.ip->mtu - kIpSduOverhead) + "; its address comes by DHCPv4");
+    }
     PROSE_TRY(svc_, service::RemoteUeService::create(std::move(sc), std::move(store)));
     PROSE_TRY(client_, make_client(cfg_.pkmf, gba_.get()));
     Status st = run_steps();
@@ -106,7 +114,16 @@ class RemoteUeAgent {
         mikey_->send_to(s->port, s->message);
         cap(mikey_->port(), mikey::kUdpPort, s->message);
       } else if (auto* d = std::get_if<service::DeliverToApp>(&a)) {
-        if (app_peer_) app_.send_to(*app_peer_, d->data);
+        if (tun_)
+          (void)tun_->write(d->data);  // a full queue drops the packet, as a router would
+        else if (app_peer_)
+          app_.send_to(*app_peer_, d->data);
+      } else if (auto* l = std::get_if<service::ApplyLease>(&a)) {
+        if (tun_) {
+          PROSE_TRY_STATUS(set_tun_ipv4(*tun_, *cfg_.ip, l->lease.address, l->lease.prefix_length));
+          evt("ip",
+              tun_->name() + " is " + l->lease.address.to_string() + "/" + std::to_string(l->lease.prefix_length));
+        }
       } else if (auto* k = std::get_if<service::ExportLinkKeys>(&a)) {
         log_link_keys(k->keys);
       }
@@ -247,6 +264,7 @@ class RemoteUeAgent {
 
   Status link_loop() {
     PROSE_TRY_STATUS(loop_.watch(app_.fd(), kAppTag));
+    if (tun_) PROSE_TRY_STATUS(loop_.watch(tun_->fd(), kTunTag));
     for (int attempt = 1;; ++attempt) {
       Status st = link_attempt();
       if (st.ok() || g_stop || !svc_->try_again(attempt)) return st;
@@ -267,12 +285,19 @@ class RemoteUeAgent {
         app_peer_ = a->second;
         PROSE_TRY_STATUS(run_actions(svc_->send_data(now(), a->first)));
       }
+      // IP mode: what the kernel routed into the TUN goes on the link (dropped by the service before the lease).
+      for (int i = 0; tun_ && i < kTunBatch; ++i) {
+        PROSE_TRY(auto packet, tun_->read());
+        if (!packet) break;
+        PROSE_TRY_STATUS(run_actions(svc_->send_data(now(), *packet)));
+      }
     }
     if (g_stop) (void)run_actions(svc_->release(now()));
     return svc_->failure().empty() ? Status{} : Status(fail(Errc::kDenied, svc_->failure()));
   }
 
-  static constexpr std::uint64_t kMikeyTag = 1, kSidelinkTag = 2, kAppTag = 3;
+  static constexpr std::uint64_t kMikeyTag = 1, kSidelinkTag = 2, kAppTag = 3, kTunTag = 4;
+  static constexpr int kTunBatch = 256;  // IP mode: packets read from the TUN per wake-up at most
 
   RemoteUeAgentConfig cfg_;
   EventLoop loop_;  // before the sockets: outlives them
@@ -286,6 +311,7 @@ class RemoteUeAgent {
   std::unique_ptr<service::RemoteUeDiscovery> disc_;
   std::uint32_t relay_l2_ = 0;
   std::optional<std::uint16_t> app_peer_;
+  std::unique_ptr<ip_tun::TunDevice> tun_;  // IP mode
 };
 
 }  // namespace

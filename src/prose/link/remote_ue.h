@@ -109,6 +109,8 @@ class RemoteUe : private detail::MachineBase {
   std::optional<AlgorithmPair> algorithms() const;
   const SessionContext* current_context() const { return current_ ? &*current_ : nullptr; }
   bool using_imsi() const { return use_imsi_; }
+  // The IP Address Config of the relay's DCA (what it serves: DHCPv4, IPv6 router); nullopt before the DCA.
+  std::optional<pc5::IpAddressConfig> relay_ip_address_config() const { return relay_ip_address_config_; }
   const TimerSet& timers() const { return timers_; }
 
   static std::vector<StateTableRow> state_table();
@@ -158,6 +160,7 @@ class RemoteUe : private detail::MachineBase {
   RemoteUeConfig cfg_;
   RemoteState state_ = RemoteState::kIdle;
   bool use_imsi_ = false;
+  std::optional<pc5::IpAddressConfig> relay_ip_address_config_;
 
   // The setup / rekey attempt in progress.
   pc5::DirectCommunicationRequest dcr_;

@@ -203,6 +203,8 @@ Status RemoteUe::on_dsmc_retransmission(Step& s) {
 }
 
 Status RemoteUe::on_dca(Step& s) {
+  if (const auto* dca = s.msg ? std::get_if<pc5::DirectCommunicationAccept>(&*s.msg) : nullptr)
+    relay_ip_address_config_ = dca->ip_address_config;
   cancel(s, TimerId::kT4100);
   state_ = RemoteState::kEstablished;
   last_rx_ = s.now;

@@ -25,6 +25,28 @@ std::string ue_name(std::uint32_t l2) { return "ue@" + hex24(l2); }
 RelayService::RelayService(RelayServiceConfig cfg)
     : cfg_(std::move(cfg)), ids_(std::make_shared<link::KdSessIdRegistry>()) {}
 
+Status RelayService::enable_ip(const RelayIpConfig& cfg) {
+  PROSE_TRY(ip_, RelayIp::create(cfg));
+  return {};
+}
+
+RelayActions RelayService::on_network(link::TimePoint now, ByteView packet) {
+  RelayActions out;
+  if (!ip_) return out;
+  ip::RouteDecision d = ip_->downlink(packet);
+  auto it = d.link ? peers_.find(d.link->value) : peers_.end();
+  if (d.action != ip::RouteAction::kToLink || it == peers_.end() || it->second.dead) {
+    evt(out, "ip-drop",
+        "downlink " + std::string(ip::drop_reason_name(d.reason)) + (d.detail.empty() ? "" : ": " + d.detail));
+    return out;
+  }
+  auto r = it->second.machine->send_data(now, packet, pdcp::SduType::kIp);
+  if (!r.ok()) return out;  // the link is not (or no longer) established
+  bytes_down_ += packet.size();
+  handle(out, now, it->first, std::move(*r));
+  return out;
+}
+
 const link::Relay* RelayService::machine(std::uint32_t l2) const {
   auto it = peers_.find(l2);
   return it == peers_.end() ? nullptr : it->second.machine.get();
@@ -45,6 +67,7 @@ RelayActions RelayService::on_frame(link::TimePoint now, std::uint32_t src, std:
     link::RelayConfig rc;
     rc.relay_service_code = ids::RelayServiceCode{cfg_.relay_service_code};
     rc.ids = ids_;
+    if (ip_) rc.ip_address_config = ip_->address_config();
     auto m = link::Relay::create(std::move(rc));
     if (!m.ok()) return out;
     Peer p;
@@ -134,6 +157,7 @@ RelayActions RelayService::sweep() {
 }
 
 void RelayService::erase_peer(RelayActions& out, Peers::iterator it) {
+  if (ip_) ip_->link_ended(it->first);
   if (it->second.upstream) out.emplace_back(CloseUpstream{it->first});
   timers_.remove(it->first);
   peers_.erase(it);
@@ -144,7 +168,21 @@ void RelayService::mark_dead(std::uint32_t l2, Peer& p) {
   p.dead = true;
 }
 
-void RelayService::handle(RelayActions& out, link::TimePoint /*now*/, std::uint32_t l2, link::Output o) {
+void RelayService::on_ip_sdu(RelayActions& out, link::TimePoint now, std::uint32_t l2, Peer& p, Bytes sdu) {
+  RelayIp::Uplink u = ip_->uplink(l2, sdu);
+  if (u.to_network) {
+    bytes_up_ += sdu.size();
+    out.emplace_back(ToNetwork{l2, std::move(sdu)});
+  } else if (u.reply) {
+    msc(out, cfg_.name, ue_name(l2), "DHCPv4 reply (" + std::to_string(u.reply->size()) + " octets, protected)");
+    auto r = p.machine->send_data(now, *u.reply, pdcp::SduType::kIp);
+    if (r.ok()) handle(out, now, l2, std::move(*r));
+  } else {
+    evt(out, "ip-drop", ue_name(l2) + ": uplink " + u.dropped);
+  }
+}
+
+void RelayService::handle(RelayActions& out, link::TimePoint now, std::uint32_t l2, link::Output o) {
   auto it = peers_.find(l2);
   if (it == peers_.end()) return;
   Peer& p = it->second;
@@ -153,13 +191,17 @@ void RelayService::handle(RelayActions& out, link::TimePoint /*now*/, std::uint3
   timers_.apply(l2, o.timers);
   for (auto& e : o.events) {
     if (auto* n = std::get_if<link::NeedKd>(&e)) {
-      if (!p.upstream) {
+      if (!p.upstream && !ip_) {  // IP mode: the network side is the relay's TUN, always there
         p.need = *n;
         out.emplace_back(OpenUpstream{l2});
         continue;
       }
       request_kd(out, l2, p, *n);
     } else if (auto* d = std::get_if<link::DataReceived>(&e)) {
+      if (ip_) {
+        on_ip_sdu(out, now, l2, p, std::move(d->data));
+        continue;
+      }
       bytes_up_ += d->data.size();
       if (cfg_.trace_user_data)
         msc(out, cfg_.name, "upstream",

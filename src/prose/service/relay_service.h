@@ -19,6 +19,7 @@
 #include "prose/keylog/keylog.h"
 #include "prose/link/relay.h"
 #include "prose/pc8/messages.h"
+#include "prose/service/relay_ip.h"
 #include "prose/service/timer_queue.h"
 #include "prose/service/trace.h"
 #include "prose/util/result.h"
@@ -57,17 +58,31 @@ struct RequestKd {
   std::uint32_t l2 = 0;
   pc8::Request pc8;
 };
+// IP mode (enable_ip): an IP packet from the Remote UE `l2` for the network side (the relay's TUN).
+struct ToNetwork {
+  std::uint32_t l2 = 0;
+  Bytes packet;
+};
 // A link (or rekeyed context) is secured: its keys for the PC5 key log.
 struct ExportLinkKeys {
   keylog::LinkKeys keys;
 };
 using RelayAction = std::variant<Transmit, TraceMessage, TraceEvent, OpenUpstream, CloseUpstream, SendUpstream,
-                                 RequestKd, ExportLinkKeys>;
+                                 RequestKd, ExportLinkKeys, ToNetwork>;
 using RelayActions = std::vector<RelayAction>;
 
 class RelayService {
  public:
   explicit RelayService(RelayServiceConfig cfg);
+
+  // IP mode (docs/ip.md): the links' user data are IP packets routed by the relay's IP plane (RelayIp) instead of
+  // datagrams to one upstream socket per link: no OpenUpstream, the DCA carries the IP Address Config, uplink
+  // packets become ToNetwork (or DHCPv4 answers, or traced drops), on_network() routes packets to the links.
+  // Before the first frame; kInvalidArgument for a pool too small.
+  Status enable_ip(const RelayIpConfig& cfg);
+  const RelayIp* ip() const { return ip_.get(); }
+  // A packet from the network side (IP mode): protected as an IP SDU to the Remote UE it is addressed to.
+  RelayActions on_network(link::TimePoint now, ByteView packet);
 
   // A PC5 frame from `src` to `dst` (frames not addressed to this relay are ignored).
   RelayActions on_frame(link::TimePoint now, std::uint32_t src, std::uint32_t dst, ByteView pdu);
@@ -100,6 +115,7 @@ class RelayService {
 
   void handle(RelayActions& out, link::TimePoint now, std::uint32_t l2, link::Output o);
   void erase_peer(RelayActions& out, Peers::iterator it);
+  void on_ip_sdu(RelayActions& out, link::TimePoint now, std::uint32_t l2, Peer& p, Bytes sdu);
   void mark_dead(std::uint32_t l2, Peer& p);
   link::Output reject(RelayActions& out, link::TimePoint now, std::uint32_t l2, Peer& p, pc5::Cause cause);
   void request_kd(RelayActions& out, std::uint32_t l2, Peer& p, const link::NeedKd& n);
@@ -116,6 +132,7 @@ class RelayService {
   std::uint64_t next_request_ = 1;
   std::map<std::uint64_t, std::uint32_t> requests_;  // PC8 requests not yet answered -> the link that asked
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
+  std::unique_ptr<RelayIp> ip_;  // IP mode
 };
 
 }  // namespace prose::service

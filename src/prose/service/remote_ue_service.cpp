@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "prose/ids/ids.h"
+#include "prose/ip/address_config.h"
+#include "prose/ip/address_pool.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/link/gba_gpi_processor.h"
 #include "prose/mikey/constants.h"
@@ -173,6 +175,10 @@ Result<RemoteUeActions> RemoteUeService::start_link(link::TimePoint now, std::ui
   failure_.clear();
   done_ = false;
   timers_ = TimerQueue{};
+  dhcp_.reset();
+  dhcp_out_.clear();
+  dhcp_retry_at_.reset();
+  no_dhcpv4_ = false;
   link::RemoteUeConfig mc;
   mc.imsi = cfg_.imsi;
   mc.relay_service_code = ids::RelayServiceCode{cfg_.relay_service_code};
@@ -216,6 +222,7 @@ RemoteUeActions RemoteUeService::on_frame(link::TimePoint now, std::uint32_t src
             hex16(ue_->kd_sess_id().value_or(ids::kUnprotectedKdSessId).value) + ")");
   }
   handle(out, std::move(o));
+  ip_step(out, now);
   return out;
 }
 
@@ -223,20 +230,92 @@ RemoteUeActions RemoteUeService::on_time(link::TimePoint now) {
   RemoteUeActions out;
   for (const auto& d : timers_.take_due(now))
     if (ue_) handle(out, ue_->on_timer(now, d.id));
+  ip_step(out, now);
   return out;
+}
+
+std::optional<link::TimePoint> RemoteUeService::next_deadline() const {
+  auto t = timers_.earliest();
+  const bool dhcp_waits = dhcp_retry_at_ && ue_ && ue_->state() == link::RemoteState::kEstablished;
+  if (dhcp_waits && (!t || *dhcp_retry_at_ < *t)) return dhcp_retry_at_;
+  return t;
+}
+
+std::optional<ip::dhcpv4::Lease> RemoteUeService::lease() const {
+  return dhcp_ && dhcp_->state() == ip::dhcpv4::Client::State::kBound ? dhcp_->lease() : std::nullopt;
+}
+
+// IP mode: start the DHCPv4 client once the link is established, send again what it has to send, and start over
+// when a DISCOVER (or REQUEST) stayed without an answer.
+void RemoteUeService::ip_step(RemoteUeActions& out, link::TimePoint now) {
+  if (!cfg_.ip || !ue_ || ue_->state() != link::RemoteState::kEstablished) return;
+  if (!dhcp_) {
+    // The relay's DCA says whether it is a DHCPv4 server (IP Address Config).
+    const auto served = ue_->relay_ip_address_config();
+    if (!served || !ip::families_of(*served).ipv4) {
+      if (!no_dhcpv4_)
+        evt(out, "error",
+            "IP mode, but relay " + hex24(relay_l2_) + " is no DHCPv4 server (IP Address Config " +
+                std::to_string(served ? static_cast<int>(*served) : -1) + "): no address");
+      no_dhcpv4_ = true;
+      return;
+    }
+    dhcp_ = std::make_unique<ip::dhcpv4::Client>(ip::link_mac(ids::Layer2Id{cfg_.l2_id}), random_u32());
+  }
+  if (dhcp_->state() != ip::dhcpv4::Client::State::kBound && (!dhcp_retry_at_ || now >= *dhcp_retry_at_)) {
+    auto d = dhcp_->start();
+    if (d.ok()) {
+      msc(out, cfg_.name, "relay", "DHCPDISCOVER (" + std::to_string(d->size()) + " octets, protected)");
+      dhcp_out_.push_back(std::move(*d));
+    }
+    dhcp_retry_at_ = now + kDhcpRetry;
+  }
+  for (auto& packet : std::exchange(dhcp_out_, {})) {
+    auto r = ue_->send_data(now, packet, pdcp::SduType::kIp);
+    if (r.ok()) handle(out, std::move(*r));
+  }
+}
+
+void RemoteUeService::on_ip_sdu(RemoteUeActions& out, Bytes sdu) {
+  if (dhcp_ && dhcp_->state() == ip::dhcpv4::Client::State::kBound) {
+    bytes_down_ += sdu.size();
+    out.emplace_back(DeliverToApp{std::move(sdu)});
+    return;
+  }
+  if (!dhcp_) return;  // before the link is established: nothing can come
+  auto r = dhcp_->handle(sdu);
+  if (!r.ok()) {
+    evt(out, "ip-drop", "DHCPv4: " + r.error().to_string());
+    return;
+  }
+  if (*r) {
+    msc(out, cfg_.name, "relay", "DHCPREQUEST (" + std::to_string((*r)->size()) + " octets, protected)");
+    dhcp_out_.push_back(std::move(**r));
+  }
+  if (dhcp_->state() == ip::dhcpv4::Client::State::kBound && dhcp_->lease()) {
+    dhcp_retry_at_.reset();
+    const ip::dhcpv4::Lease& l = *dhcp_->lease();
+    evt(out, "lease",
+        "DHCPv4 lease " + l.address.to_string() + "/" + std::to_string(l.prefix_length) + " router " +
+            (l.router ? l.router->to_string() : std::string("-")) + " from " + l.server_id.to_string() + ", " +
+            std::to_string(l.lease_seconds) + " s");
+    out.emplace_back(ApplyLease{l});
+  }
 }
 
 RemoteUeActions RemoteUeService::send_data(link::TimePoint now, ByteView datagram) {
   RemoteUeActions out;
   if (!ue_) return out;
+  if (cfg_.ip && !lease()) return out;  // no address yet: nothing the relay would route
   auto r = ue_->send_data(now, datagram);
   if (!r.ok()) {
     evt(out, "error", "data dropped: " + r.error().to_string());
     return out;
   }
   bytes_up_ += datagram.size();
-  msc(out, cfg_.name, "relay", "user data (" + std::to_string(datagram.size()) + " octets, protected)");
+  if (!cfg_.ip) msc(out, cfg_.name, "relay", "user data (" + std::to_string(datagram.size()) + " octets, protected)");
   handle(out, std::move(*r));
+  ip_step(out, now);
   // A rekey after every rekey_every datagrams; while one is still running (the relay may be fetching a fresh KD
   // while data keeps flowing) the next one waits for it.
   if (cfg_.rekey_every != 0 && ++datagrams_ >= cfg_.rekey_every && ue_->state() == link::RemoteState::kEstablished) {
@@ -304,6 +383,10 @@ void RemoteUeService::handle(RemoteUeActions& out, link::Output o) {
     } else if (auto* n = std::get_if<link::NewPruk>(&e)) {
       on_new_pruk(out, *n);
     } else if (auto* d = std::get_if<link::DataReceived>(&e)) {
+      if (cfg_.ip) {
+        on_ip_sdu(out, std::move(d->data));
+        continue;
+      }
       bytes_down_ += d->data.size();
       evt(out, "data", "received " + std::to_string(d->data.size()) + " octets from the relay");
       out.emplace_back(DeliverToApp{std::move(d->data)});

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "prose/crypto/milenage.h"
+#include "prose/ip/dhcpv4_client.h"
 #include "prose/link/remote_ue.h"
 #include "prose/mikey/delivery.h"
 #include "prose/pc8/messages.h"
@@ -38,6 +39,9 @@ struct RemoteUeServiceConfig {
   std::uint32_t rekey_every = 0;  // a Direct Rekeying Request after every N application datagrams (0: never)
   bool rekey_auth = false;
   bool export_link_keys = false;
+  // IP mode (docs/ip.md): once the link is secured the UE runs its DHCPv4 client over it (ApplyLease when bound);
+  // afterwards send_data() takes IP packets and DeliverToApp gives them, without a trace line per packet.
+  bool ip = false;
 };
 
 // The key store changed: persist it before anything else happens.
@@ -51,8 +55,12 @@ struct SendMikey {
 struct DeliverToApp {
   Bytes data;
 };
+// IP mode: the DHCPv4 client is bound; configure the UE's interface with the lease.
+struct ApplyLease {
+  ip::dhcpv4::Lease lease;
+};
 using RemoteUeAction =
-    std::variant<Transmit, TraceMessage, TraceEvent, SaveKeyStore, SendMikey, DeliverToApp, ExportLinkKeys>;
+    std::variant<Transmit, TraceMessage, TraceEvent, SaveKeyStore, SendMikey, DeliverToApp, ExportLinkKeys, ApplyLease>;
 using RemoteUeActions = std::vector<RemoteUeAction>;
 
 class RemoteUeService {
@@ -89,7 +97,11 @@ class RemoteUeService {
   RemoteUeActions send_data(link::TimePoint now, ByteView datagram);
   // Release an established link (the agent stops).
   RemoteUeActions release(link::TimePoint now);
-  std::optional<link::TimePoint> next_deadline() const { return timers_.earliest(); }
+  std::optional<link::TimePoint> next_deadline() const;
+  // IP mode: the lease the link's DHCPv4 client is bound with.
+  std::optional<ip::dhcpv4::Lease> lease() const;
+  // IP mode: a DHCPDISCOVER without an answer is sent again after this long.
+  static constexpr link::Millis kDhcpRetry{2000};
 
   // The attempt ended: setup failed or the link was released.
   bool link_done() const { return done_; }
@@ -109,6 +121,8 @@ class RemoteUeService {
   RemoteUeService(RemoteUeServiceConfig cfg, KeyStore store, std::shared_ptr<crypto::Usim> usim);
   void handle(RemoteUeActions& out, link::Output o);
   void on_new_pruk(RemoteUeActions& out, link::NewPruk& n);
+  void on_ip_sdu(RemoteUeActions& out, Bytes sdu);
+  void ip_step(RemoteUeActions& out, link::TimePoint now);
 
   RemoteUeServiceConfig cfg_;
   KeyStore store_;
@@ -130,6 +144,11 @@ class RemoteUeService {
   std::string failure_;
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
   std::uint64_t datagrams_ = 0;  // application datagrams since the last rekey started
+  // IP mode: the link's DHCPv4 client (from the link secured on), the packets it has to send, its retry time.
+  std::unique_ptr<ip::dhcpv4::Client> dhcp_;
+  std::vector<Bytes> dhcp_out_;
+  std::optional<link::TimePoint> dhcp_retry_at_;
+  bool no_dhcpv4_ = false;  // the relay's DCA said it is no DHCPv4 server (reported once)
 };
 
 }  // namespace prose::service

@@ -1,0 +1,76 @@
+#include "prose/agents/config_ip.h"
+
+#include "prose/agents/frame.h"
+#include "prose/config/toml_reader.h"
+#include "prose/ip/address.h"
+
+namespace prose::agents {
+namespace {
+
+constexpr std::int64_t kMaxMtu = static_cast<std::int64_t>(kMaxFrameSize - kFrameHeaderSize);
+
+constexpr ConfigKey kRelayIpKeys[] = {
+    {"ip.tun", "string", "", "no (set: IP mode)"},
+    {"ip.netns", "string", "", "no"},
+    {"ip.ipv4_pool", "string", "\"10.45.0.0/24\"", "no"},
+    {"ip.mtu", "integer", "1500", "no"},
+};
+constexpr ConfigKey kRemoteUeIpKeys[] = {
+    {"ip.tun", "string", "", "no (set: IP mode)"},
+    {"ip.netns", "string", "", "no"},
+    {"ip.mtu", "integer", "1500", "no"},
+};
+
+std::string must_be_string(config::TomlReader& r, const toml::table* t, const std::string& key, std::string def) {
+  const toml::node* n = t ? t->get(key) : nullptr;
+  if (n == nullptr) return def;
+  if (auto v = n->value<std::string>(); v && n->is_string()) return *v;
+  r.bad("ip." + key, "must be a string");
+  return def;
+}
+
+}  // namespace
+
+std::span<const ConfigKey> relay_ip_keys() { return kRelayIpKeys; }
+std::span<const ConfigKey> remote_ue_ip_keys() { return kRemoteUeIpKeys; }
+
+Result<std::optional<IpAgentConfig>> read_ip_section(const toml::table& root, const std::string& path, bool relay) {
+  config::TomlReader r(path);
+  const toml::table* t = r.table(root, "ip");
+  IpAgentConfig c;
+  c.tun = must_be_string(r, t, "tun", "");
+  c.netns = must_be_string(r, t, "netns", "");
+  if (relay) {
+    c.ipv4_pool = must_be_string(r, t, "ipv4_pool", c.ipv4_pool);
+    auto p = ip::Ipv4Prefix::parse(c.ipv4_pool);
+    if (!p.ok() || p->length > 30) r.bad("ip.ipv4_pool", "must be a network a.b.c.d/n with n <= 30");
+  }
+  if (t != nullptr && t->get("mtu") != nullptr && !t->get("mtu")->is_integer()) r.bad("ip.mtu", "must be an integer");
+  c.mtu = static_cast<std::uint32_t>(r.num(t, "ip", "mtu", c.mtu, 576 + kIpSduOverhead, kMaxMtu));
+  if (t != nullptr && t->contains("tun") && c.tun.empty()) r.bad("ip.tun", "must not be empty");
+  if (c.netns.find('/') != std::string::npos) r.bad("ip.netns", "must be a name, not a path");
+  if (!r.ok()) return *r.error();
+  if (c.tun.empty()) return std::optional<IpAgentConfig>();
+  return std::optional<IpAgentConfig>(std::move(c));
+}
+
+std::string ip_example_section(bool relay) {
+  std::string s =
+      "\n# IP mode (docs/ip.md): setting tun makes the link carry IP packets between a TUN device and PC5 instead of\n"
+      "# UDP datagrams. The TUN MTU is mtu - 9 (PDCP header and MAC-I). netns: the network namespace the TUN is made\n"
+      "# in (`ip netns add NAME`); the agent's sockets stay in its own. Needs CAP_NET_ADMIN.\n"
+      "[ip]\n";
+  if (relay)
+    s += "# tun = \"prose-r0\"\n"
+         "# netns = \"relay\"\n"
+         "# The Remote UEs' addresses (DHCPv4); the relay's TUN takes the first one.\n"
+         "# ipv4_pool = \"10.45.0.0/24\"\n"
+         "# mtu = 1500\n";
+  else
+    s += "# tun = \"prose-u0\"\n"
+         "# netns = \"ue\"\n"
+         "# mtu = 1500\n";
+  return s;
+}
+
+}  // namespace prose::agents

@@ -1,0 +1,207 @@
+// IP mode of the services (docs/ip.md): a Remote UE service and a relay service in IP mode joined in memory, the
+// fake PKMF behind the relay. The UE takes a DHCPv4 lease over the secured link; IP packets go up (routed with
+// anti-spoofing) and down (to the link of their destination).
+#include <gtest/gtest.h>
+
+#include "actions.h"
+#include "fake_pkmf.h"
+#include "prose/ip/address_config.h"
+#include "prose/ip/udp.h"
+#include "prose/pc5/codec.h"
+#include "prose/service/relay_service.h"
+#include "prose/service/remote_ue_service.h"
+
+namespace prose::service {
+namespace {
+
+using test::all;
+using test::FakePkmf;
+using test::has_event;
+using test::has_message;
+using test::Subscriber;
+
+constexpr std::uint32_t kRelayL2 = 0x00aa01;
+constexpr std::uint32_t kUeL2 = 0x00ee01;
+constexpr std::uint32_t kRsc = 0x00abcd;
+
+ip::Ipv4Address v4(const char* s) { return ip::Ipv4Address::parse(s).value(); }
+
+Bytes udp(const char* from, const char* to, Bytes payload) {
+  return ip::encode_ipv4_udp(v4(from), 5000, v4(to), 6000, payload).value();
+}
+
+struct IpBed {
+  link::TimePoint now{link::Millis{9'000'000}};
+  Subscriber sub;
+  FakePkmf pkmf;
+  RelayService relay{RelayServiceConfig{"relay", kRelayL2, kRsc, 7000, false}};
+  std::unique_ptr<RemoteUeService> ue;
+  RemoteUeActions log;
+  RelayActions relay_log;
+  std::vector<Bytes> to_relay, to_ue, app, network;
+  std::vector<std::uint8_t> dca_ip_config;  // the IP Address Config of every DCA the relay sent
+  int lose_data = 0;                        // user data PDUs from the relay to lose
+
+  explicit IpBed(bool relay_ip = true, bool ue_ip = true) {
+    pkmf.sub = &sub;
+    if (relay_ip) {
+      EXPECT_TRUE(relay.enable_ip(RelayIpConfig{ip::Ipv4Prefix::parse("10.45.0.0/24").value()}).ok());
+    }
+    RemoteUeServiceConfig c;
+    c.imsi = test::kImsi;
+    c.l2_id = kUeL2;
+    c.relay_service_code = kRsc;
+    c.usim = std::make_shared<crypto::Usim>(crypto::Usim::create(sub.k, sub.opc).value());
+    c.impi = test::kImpi;
+    c.pkmf_fqdn = test::kPkmfFqdn;
+    c.ip = ue_ip;
+    ue = RemoteUeService::create(std::move(c), KeyStore{}).value();
+  }
+  void run(RemoteUeActions as) {
+    for (auto& a : as) {
+      if (auto* t = std::get_if<Transmit>(&a)) to_relay.push_back(t->pdu);
+      if (auto* d = std::get_if<DeliverToApp>(&a)) app.push_back(d->data);
+      log.push_back(std::move(a));
+    }
+  }
+  void run_relay(RelayActions as) {
+    for (auto& a : as) {
+      if (auto* t = std::get_if<Transmit>(&a)) {
+        if (t->type == 0 && lose_data > 0)
+          --lose_data;  // user data (here: the DHCPv4 replies) lost on the way
+        else
+          to_ue.push_back(t->pdu);
+      } else if (auto* o = std::get_if<OpenUpstream>(&a)) {
+        run_relay(relay.upstream_opened(now, o->l2));
+      } else if (auto* r = std::get_if<RequestKd>(&a)) {
+        run_relay(relay.on_kd_response(now, r->request, pkmf.answer(r->pc8)));
+      } else if (auto* n = std::get_if<ToNetwork>(&a)) {
+        EXPECT_EQ(n->l2, kUeL2);
+        network.push_back(n->packet);
+      }
+      relay_log.push_back(std::move(a));
+    }
+  }
+  void pump() {
+    while (!to_relay.empty() || !to_ue.empty()) {
+      auto q = std::move(to_relay);
+      to_relay.clear();
+      for (auto& p : q) run_relay(relay.on_frame(now, kUeL2, kRelayL2, p));
+      auto r = std::move(to_ue);
+      to_ue.clear();
+      for (auto& p : r) run(ue->on_frame(now, kRelayL2, kUeL2, p));
+    }
+  }
+  bool connect() {
+    run(ue->start_link(now, kRelayL2).value());
+    pump();
+    return ue->machine()->state() == link::RemoteState::kEstablished;
+  }
+};
+
+TEST(IpMode, LeaseOverTheLinkThenPacketsBothWays) {
+  IpBed b;
+  ASSERT_TRUE(b.connect());
+  EXPECT_TRUE(all<OpenUpstream>(b.relay_log).empty()) << "IP mode: the network side is the TUN, no upstream socket";
+  ASSERT_TRUE(b.ue->lease().has_value());
+  EXPECT_EQ(b.ue->lease()->address, v4("10.45.0.2"));
+  EXPECT_EQ(b.ue->lease()->prefix_length, 24);
+  EXPECT_EQ(b.ue->lease()->router, v4("10.45.0.1"));
+  auto applied = all<ApplyLease>(b.log);
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_EQ(applied[0]->lease, *b.ue->lease());
+  EXPECT_TRUE(has_event(b.log, "lease"));
+  EXPECT_TRUE(has_message(b.log, "DHCPDISCOVER"));
+  EXPECT_TRUE(has_message(b.log, "DHCPREQUEST"));
+  EXPECT_TRUE(b.network.empty()) << "DHCP stays with the relay";
+  EXPECT_TRUE(b.app.empty()) << "DHCP replies are the client's";
+  EXPECT_EQ(b.relay.ip()->pool().address_of(ids::Layer2Id{kUeL2}), v4("10.45.0.2"));
+  EXPECT_EQ(b.ue->machine()->relay_ip_address_config(), pc5::IpAddressConfig::kDhcpv4Server) << "the DCA says so";
+
+  // Up: routed to the network side as it is.
+  const Bytes up = udp("10.45.0.2", "10.46.0.2", {1, 2, 3});
+  b.run(b.ue->send_data(b.now, up));
+  b.pump();
+  ASSERT_EQ(b.network.size(), 1u);
+  EXPECT_EQ(b.network[0], up);
+  // Down: to the link of the destination.
+  const Bytes down = udp("10.46.0.2", "10.45.0.2", {9, 9});
+  b.run_relay(b.relay.on_network(b.now, down));
+  b.pump();
+  ASSERT_EQ(b.app.size(), 1u);
+  EXPECT_EQ(b.app[0], down);
+  // No Remote UE has 10.45.0.9: dropped, traced.
+  b.run_relay(b.relay.on_network(b.now, udp("10.46.0.2", "10.45.0.9", {7})));
+  b.pump();
+  EXPECT_EQ(b.app.size(), 1u);
+  EXPECT_TRUE(has_event(b.relay_log, "ip-drop"));
+}
+
+TEST(IpMode, SpoofedSourceIsDroppedAndTheFlowGoesOn) {
+  IpBed b;
+  ASSERT_TRUE(b.connect());
+  b.run(b.ue->send_data(b.now, udp("10.45.0.77", "10.46.0.2", {1})));
+  b.pump();
+  EXPECT_TRUE(b.network.empty());
+  bool traced = false;
+  for (const auto* e : all<TraceEvent>(b.relay_log))
+    traced |= e->name == "ip-drop" && e->text.find("spoofed-source") != std::string::npos;
+  EXPECT_TRUE(traced);
+  b.run(b.ue->send_data(b.now, udp("10.45.0.2", "10.46.0.2", {2})));
+  b.pump();
+  EXPECT_EQ(b.network.size(), 1u);
+}
+
+// The DHCPOFFER is lost: nothing goes up without an address; the client sends its DISCOVER again after kDhcpRetry
+// and gets the lease.
+TEST(IpMode, NothingGoesUpBeforeTheLeaseAndDiscoverIsSentAgain) {
+  IpBed b;
+  b.lose_data = 1;
+  ASSERT_TRUE(b.connect());
+  ASSERT_FALSE(b.ue->lease());
+  const std::size_t sent = all<Transmit>(b.log).size();
+  b.run(b.ue->send_data(b.now, udp("10.45.0.2", "10.46.0.2", {1})));
+  EXPECT_EQ(all<Transmit>(b.log).size(), sent);
+  auto t = b.ue->next_deadline();
+  ASSERT_TRUE(t);
+  EXPECT_LE(*t, b.now + RemoteUeService::kDhcpRetry);
+  b.now = *t;
+  b.run(b.ue->on_time(b.now));
+  b.pump();
+  ASSERT_TRUE(b.ue->lease());
+  EXPECT_EQ(b.ue->lease()->address, v4("10.45.0.2"));
+  EXPECT_EQ(b.relay.ip()->pool().in_use(), 1u);
+}
+
+TEST(IpMode, TheLinksEndFreesItsAddress) {
+  IpBed b;
+  ASSERT_TRUE(b.connect());
+  ASSERT_EQ(b.relay.ip()->pool().in_use(), 1u);
+  b.run(b.ue->release(b.now));
+  b.pump();
+  b.run_relay(b.relay.sweep());
+  EXPECT_EQ(b.relay.ip()->pool().in_use(), 0u);
+}
+
+TEST(IpMode, OffByDefault) {
+  IpBed b(false, false);
+  ASSERT_TRUE(b.connect());
+  EXPECT_EQ(b.relay.ip(), nullptr);
+  EXPECT_FALSE(b.ue->lease());
+  EXPECT_TRUE(all<ApplyLease>(b.log).empty());
+  EXPECT_EQ(all<OpenUpstream>(b.relay_log).size(), 1u);
+  EXPECT_EQ(b.ue->machine()->relay_ip_address_config(), pc5::IpAddressConfig::kAddressAllocationNotSupported);
+}
+
+// A Remote UE in IP mode at a relay that is not: the DCA says it serves no DHCPv4; the UE says so and sends nothing.
+TEST(IpMode, RelayWithoutDhcpv4) {
+  IpBed b(false, true);
+  ASSERT_TRUE(b.connect());
+  EXPECT_FALSE(b.ue->lease());
+  EXPECT_FALSE(has_message(b.log, "DHCPDISCOVER"));
+  EXPECT_TRUE(has_event(b.log, "error"));
+  EXPECT_FALSE(b.ue->next_deadline() && *b.ue->next_deadline() <= b.now) << "no busy retry";
+}
+
+}  // namespace
+}  // namespace prose::service
