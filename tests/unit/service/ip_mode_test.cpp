@@ -8,6 +8,7 @@
 #include "prose/ip/address_config.h"
 #include "prose/ip/udp.h"
 #include "prose/pc5/codec.h"
+#include "prose/pdcp/pdcp.h"
 #include "prose/service/relay_service.h"
 #include "prose/service/remote_ue_service.h"
 
@@ -201,6 +202,33 @@ TEST(IpMode, RelayWithoutDhcpv4) {
   EXPECT_FALSE(has_message(b.log, "DHCPDISCOVER"));
   EXPECT_TRUE(has_event(b.log, "error"));
   EXPECT_FALSE(b.ue->next_deadline() && *b.ue->next_deadline() <= b.now) << "no busy retry";
+}
+
+}  // namespace
+}  // namespace prose::service
+
+namespace prose::service {
+namespace {
+
+// User data are ciphered, not integrity protected (TS 33.303: PIK protects signalling only), so a PDU changed on
+// the air is not caught by PDCP: an octet of the IP source address changed decrypts to a packet the relay's router
+// refuses (header checksum, source not the link's), traced as an ip-drop; the packets after it still go through.
+// (A changed payload octet is the end host's checksum's to catch.)
+TEST(IpMode, TamperedPduIsDroppedAndTheFlowGoesOn) {
+  IpBed b;
+  ASSERT_TRUE(b.connect());
+  b.run(b.ue->send_data(b.now, udp("10.45.0.2", "10.46.0.2", {1, 2, 3})));
+  ASSERT_EQ(b.to_relay.size(), 1u);
+  b.to_relay[0][pdcp::kHeaderSize + 15] ^= 0x01;  // the last octet of the IPv4 source address
+  b.pump();
+  EXPECT_TRUE(b.network.empty());
+  EXPECT_TRUE(has_event(b.relay_log, "ip-drop"));
+  const Bytes next = udp("10.45.0.2", "10.46.0.2", {4});
+  b.run(b.ue->send_data(b.now, next));
+  b.pump();
+  ASSERT_EQ(b.network.size(), 1u);
+  EXPECT_EQ(b.network[0], next);
+  EXPECT_EQ(b.relay.machine(kUeL2)->state(), link::RelayState::kEstablished);
 }
 
 }  // namespace
