@@ -1,0 +1,96 @@
+// The `[ip]` section (IP mode, docs/agents.md "IP mode"): off unless tun is set, its keys read and checked.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "prose/agents/agents.h"
+#include "prose/util/random.h"
+
+namespace prose::agents {
+namespace {
+
+namespace fs = std::filesystem;
+
+class AgentIpConfig : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("prose-agents-ip-config-" + std::to_string(random_u32()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string write(const std::string& text) {
+    std::string p = (dir_ / "c.toml").string();
+    std::ofstream(p) << text;
+    return p;
+  }
+  static std::string ue() {
+    return "[ue]\nimsi = \"001010000000001\"\nl2_id = 0xb001\nrelay_service_code = 0xabcd\nk = "
+           "\"000102030405060708090a0b0c0d0e0f\"\nopc = \"000102030405060708090a0b0c0d0e0f\"\n"
+           "key_store = \"ue.keys\"\nkek = \"" +
+           std::string(64, 'a') +
+           "\"\napp_port = 4000\n[sidelink]\nport = 4001\n[pkmf]\nport = 1\nca = \"a\"\ncert = \"b\"\nkey = \"c\"\n";
+  }
+  static std::string relay() {
+    return "[relay]\nl2_id = 0xaa01\nrelay_service_code = 0xabcd\n[upstream]\nport = 5000\n[sidelink]\nport = 5001\n"
+           "[pkmf]\nport = 1\nca = \"a\"\ncert = \"b\"\nkey = \"c\"\n";
+  }
+  template <typename T>
+  static std::string error(const Result<T>& r) {
+    return r.ok() ? std::string("loaded") : r.error().message;
+  }
+  fs::path dir_;
+};
+
+TEST_F(AgentIpConfig, OffUnlessTunIsSet) {
+  auto r = load_relay_config(write(relay()));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_FALSE(r->ip);
+  auto empty = load_relay_config(write(relay() + "[ip]\nipv4_pool = \"10.9.0.0/16\"\n"));
+  ASSERT_TRUE(empty.ok()) << empty.error().to_string();
+  EXPECT_FALSE(empty->ip);
+  auto u = load_remote_ue_config(write(ue() + "[ip]\n"));
+  ASSERT_TRUE(u.ok()) << u.error().to_string();
+  EXPECT_FALSE(u->ip);
+}
+
+TEST_F(AgentIpConfig, Keys) {
+  auto r = load_relay_config(
+      write(relay() + "[ip]\ntun = \"prose-r0\"\nnetns = \"relay\"\nipv4_pool = \"10.9.0.0/16\"\nmtu = 1400\n"));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  ASSERT_TRUE(r->ip);
+  EXPECT_EQ(r->ip->tun, "prose-r0");
+  EXPECT_EQ(r->ip->netns, "relay");
+  EXPECT_EQ(r->ip->ipv4_pool, "10.9.0.0/16");
+  EXPECT_EQ(r->ip->mtu, 1400u);
+  auto u = load_remote_ue_config(write(ue() + "[ip]\ntun = \"prose-u%d\"\n"));
+  ASSERT_TRUE(u.ok()) << u.error().to_string();
+  ASSERT_TRUE(u->ip);
+  EXPECT_EQ(u->ip->tun, "prose-u%d");
+  EXPECT_EQ(u->ip->netns, "");
+  EXPECT_EQ(u->ip->mtu, 1500u);
+}
+
+TEST_F(AgentIpConfig, ErrorsNameTheKey) {
+  EXPECT_NE(error(load_relay_config(write(relay() + "[ip]\ntun = \"t\"\nipv4_pool = \"10.9.0.1/24\"\n")))
+                .find("ip.ipv4_pool: must be a network"),
+            std::string::npos);
+  EXPECT_NE(error(load_relay_config(write(relay() + "[ip]\ntun = \"t\"\nipv4_pool = \"10.9.0.0/31\"\n")))
+                .find("ip.ipv4_pool"),
+            std::string::npos);
+  EXPECT_NE(error(load_relay_config(write(relay() + "[ip]\ntun = \"t\"\nmtu = 100\n"))).find("ip.mtu: must be between"),
+            std::string::npos);
+  EXPECT_NE(error(load_remote_ue_config(write(ue() + "[ip]\ntun = \"\"\n"))).find("ip.tun: must not be empty"),
+            std::string::npos);
+  EXPECT_NE(error(load_remote_ue_config(write(ue() + "[ip]\ntun = \"t\"\nnetns = \"/run/netns/x\"\n")))
+                .find("ip.netns: must be a name"),
+            std::string::npos);
+  EXPECT_NE(error(load_remote_ue_config(write(ue() + "[ip]\ntun = \"t\"\nipv4_pool = \"10.9.0.0/24\"\n")))
+                .find("ip.ipv4_pool: unknown key"),
+            std::string::npos)
+      << "the pool is the relay's";
+  EXPECT_NE(error(load_remote_ue_config(write("ip = 3\n" + ue()))).find("ip: must be a table"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace prose::agents
