@@ -174,7 +174,11 @@ void RelayService::on_ip_sdu(RelayActions& out, link::TimePoint now, std::uint32
     bytes_up_ += sdu.size();
     out.emplace_back(ToNetwork{l2, std::move(sdu)});
   } else if (u.reply) {
-    msc(out, cfg_.name, ue_name(l2), "DHCPv4 reply (" + std::to_string(u.reply->size()) + " octets, protected)");
+    auto m = ip::dhcpv4::from_packet(*u.reply);
+    const std::string what = m.ok() ? std::string(ip::dhcpv4::message_type_name(m->message.type)) : "DHCPv4 reply";
+    msc(out, cfg_.name, ue_name(l2),
+        what + (m.ok() ? " " + m->message.yiaddr.to_string() : "") + " (" + std::to_string(u.reply->size()) +
+            " octets, protected)");
     auto r = p.machine->send_data(now, *u.reply, pdcp::SduType::kIp);
     if (r.ok()) handle(out, now, l2, std::move(*r));
   } else {

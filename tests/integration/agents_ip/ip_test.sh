@@ -21,7 +21,7 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
   for ns in "$NS_RELAY" "$NS_UP" "$NS_UE"; do ip netns del "$ns" 2>/dev/null; done  # with their devices
-  rm -rf "$DIR"
+  if [ -n "${KEEP:-}" ]; then echo "kept $DIR"; else rm -rf "$DIR"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -89,6 +89,7 @@ grep -q "EVT|ip|IP mode: TUN prose-r0 in netns $NS_RELAY 10.45.0.1/24" relay.log
 start ue1 "$PROSE" remote-ue --config ue1.toml
 wait_for ue1.log "EVT\|ready\|" 30 || fail "link not secured"
 wait_for ue1.log "EVT\|lease\|DHCPv4 lease 10\.45\.0\.2/24 router 10\.45\.0\.1" 15 || fail "no DHCPv4 lease"
+grep -q "MSC|r1|ue@0x00ee31|DHCPACK 10.45.0.2 " relay.log || fail "no DHCPACK in the relay's trace"
 ip -n "$NS_UE" -4 addr show dev prose-u0 | grep -q "inet 10.45.0.2/24" || fail "the lease is not on prose-u0"
 ip -n "$NS_UE" route add default dev prose-u0 || fail "default route in $NS_UE"
 ip -n "$NS_UE" link show prose-u0 | grep -q "mtu 1491" || fail "prose-u0 MTU is not 1500 - 9"

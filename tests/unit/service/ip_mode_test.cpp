@@ -114,6 +114,8 @@ TEST(IpMode, LeaseOverTheLinkThenPacketsBothWays) {
   EXPECT_TRUE(has_event(b.log, "lease"));
   EXPECT_TRUE(has_message(b.log, "DHCPDISCOVER"));
   EXPECT_TRUE(has_message(b.log, "DHCPREQUEST"));
+  EXPECT_TRUE(has_message(b.relay_log, "DHCPOFFER 10.45.0.2 ("));
+  EXPECT_TRUE(has_message(b.relay_log, "DHCPACK 10.45.0.2 ("));
   EXPECT_TRUE(b.network.empty()) << "DHCP stays with the relay";
   EXPECT_TRUE(b.app.empty()) << "DHCP replies are the client's";
   EXPECT_EQ(b.relay.ip()->pool().address_of(ids::Layer2Id{kUeL2}), v4("10.45.0.2"));
