@@ -55,8 +55,8 @@ void EchoServer::start() {
         const std::size_t n = in.receive(sock_);
         more = n == in.slots();
         for (std::size_t i = 0; i < n; ++i) out.add(sock_, in.from_port(i), in.datagram(i));
+        echoed_ += n;  // before the send: a client that has its echo back finds it counted
         out.flush(sock_);
-        echoed_ += n;
       }
     }
   });
