@@ -118,20 +118,10 @@ TEST_F(PkmfProcessTest, TwoPkmfsOnOnePostgresServeTheSameUesWithoutDuplicateIds)
   std::string url = env("PROSE_TEST_PG_URL");
   ASSERT_FALSE(url.empty()) << "run via ctest -R pkmf.postgres (it starts PostgreSQL)";
   constexpr int kUes = 8;
-  const std::uint16_t port_a = free_tcp_port();
-  std::uint16_t port_b = free_tcp_port();
-  while (port_b == port_a) port_b = free_tcp_port();
-  std::string config_a = setup_pkmf("pa", port_a, kUes, url, true);
-  // The second PKMF shares the database (and, like a real deployment, the KEK and the PKI).
-  std::string config_b = setup_pkmf("pb", port_b, kUes, url, false, dir_ / "pa" / "pki");
-  share_kek(config_a, config_b);
-  fs::path pki = dir_ / "pa" / "pki";
-  PkmfProcess a(config_a, (dir_ / "pa" / "pkmf.log").string());
-  PkmfProcess b(config_b, (dir_ / "pb" / "pkmf.log").string());
-  a.start();
-  b.start();
-  ASSERT_TRUE(wait_ready(pki, port_a));
-  ASSERT_TRUE(wait_ready(pki, port_b));
+  PkmfPair pair;
+  ASSERT_NO_FATAL_FAILURE(start_pair("p", url, kUes, 0, pair));
+  const std::uint16_t port_a = pair.port_a, port_b = pair.port_b;
+  const fs::path pki = pair.pki;
 
   // Four threads, each owning two UEs, alternate between the two PKMFs, so every UE is served by both.
   std::mutex mu;
@@ -178,20 +168,12 @@ TEST_F(PkmfProcessTest, TwoPkmfsOnOnePostgresServeTheSameUesWithoutDuplicateIds)
 TEST_F(PkmfProcessTest, PostgresRevocationThroughOnePkmfIsRefusedByTheOtherWithinOneSecond) {
   std::string url = env("PROSE_TEST_PG_URL");
   ASSERT_FALSE(url.empty()) << "run via ctest -R pkmf.postgres (it starts PostgreSQL)";
-  const std::uint16_t port_a = free_tcp_port();
-  std::uint16_t port_b = free_tcp_port();
-  while (port_b == port_a) port_b = free_tcp_port();
   constexpr int kFirst = 100;  // UEs of this test only (the database is shared with the other PostgreSQL tests)
-  std::string config_a = setup_pkmf("ra", port_a, 3, url, true, {}, kFirst);
-  std::string config_b = setup_pkmf("rb", port_b, 3, url, false, dir_ / "ra" / "pki", kFirst);
-  share_kek(config_a, config_b);
-  fs::path pki = dir_ / "ra" / "pki";
-  PkmfProcess a(config_a, (dir_ / "ra" / "pkmf.log").string());
-  PkmfProcess b(config_b, (dir_ / "rb" / "pkmf.log").string());
-  a.start();
-  b.start();
-  ASSERT_TRUE(wait_ready(pki, port_a));
-  ASSERT_TRUE(wait_ready(pki, port_b));
+  PkmfPair pair;
+  ASSERT_NO_FATAL_FAILURE(start_pair("r", url, 3, kFirst, pair));
+  const std::uint16_t port_a = pair.port_a, port_b = pair.port_b;
+  const std::string config_a = pair.config_a;
+  const fs::path pki = pair.pki;
   std::vector<std::uint64_t> pruk_ids;
   for (int i = 0; i < 3; ++i) {
     Ue ue(imsi(kFirst + i), pki, port_a);

@@ -262,6 +262,31 @@ class PkmfProcessTest : public ::testing::Test {
   }
   static std::string imsi(int i) { return "0010100000" + std::to_string(10000 + i); }
 
+  // Two PKMF processes on the PostgreSQL database `url`, sharing the KEK and the PKI as a real deployment does: A
+  // (directory <tag>a) provisions `n` UEs from imsi(first_ue) and relay r1; both answer before this returns.
+  struct PkmfPair {
+    std::uint16_t port_a = 0, port_b = 0;
+    std::string config_a, config_b;
+    fs::path pki;
+    std::unique_ptr<PkmfProcess> a, b;
+  };
+  void start_pair(const std::string& tag, const std::string& url, int n, int first_ue, PkmfPair& p) {
+    p.port_a = free_tcp_port();
+    do p.port_b = free_tcp_port();
+    while (p.port_b == p.port_a);
+    const fs::path dir_a = dir_ / (tag + "a"), dir_b = dir_ / (tag + "b");
+    p.config_a = setup_pkmf(tag + "a", p.port_a, n, url, true, {}, first_ue);
+    p.config_b = setup_pkmf(tag + "b", p.port_b, n, url, false, dir_a / "pki", first_ue);
+    share_kek(p.config_a, p.config_b);
+    p.pki = dir_a / "pki";
+    p.a = std::make_unique<PkmfProcess>(p.config_a, (dir_a / "pkmf.log").string());
+    p.b = std::make_unique<PkmfProcess>(p.config_b, (dir_b / "pkmf.log").string());
+    p.a->start();
+    p.b->start();
+    ASSERT_TRUE(wait_ready(p.pki, p.port_a));
+    ASSERT_TRUE(wait_ready(p.pki, p.port_b));
+  }
+
   // Waits until the PKMF answers on `port`.
   bool wait_ready(const fs::path& pki, std::uint16_t port) {
     for (int i = 0; i < 100; ++i) {
