@@ -7,6 +7,7 @@
 
 #include "prose/agents/agents.h"
 #include "prose/agents/config_ip.h"
+#include "prose/agents/config_reader.h"
 #include "prose/agents/frame.h"
 #include "prose/config/toml_reader.h"
 #include "prose/util/random.h"
@@ -88,86 +89,11 @@ std::vector<ConfigKey> with_common(std::span<const ConfigKey> own, std::span<con
   return v;
 }
 
-bool known(std::span<const ConfigKey> keys, const std::string& name) {
-  return std::any_of(keys.begin(), keys.end(), [&](const ConfigKey& k) { return k.name == name; });
-}
-
 bool has_section(std::span<const ConfigKey> keys, const std::string& section) {
   return std::any_of(keys.begin(), keys.end(), [&](const ConfigKey& k) {
     return k.name.size() > section.size() && k.name.substr(0, section.size()) == section &&
            k.name[section.size()] == '.';
   });
-}
-
-// The agents' key table on config::TomlReader (which records the first problem as "<file>: <key>: <problem>"):
-// every key read must be in the table, and unknown_keys() refuses every section and key of the file that is not.
-// Sections are read by name (`sec`, `key`), with the agents' messages for each type.
-struct KeyTableReader {
-  config::TomlReader r;
-  const toml::table* t = nullptr;
-  std::span<const ConfigKey> keys;
-
-  void bad(const std::string& key, const std::string& what) { r.bad(key, what); }
-  const toml::node* node(const std::string& sec, const std::string& key) {
-    // A key read here but missing from the table would be refused in every file by unknown_keys(): caught by
-    // any test that loads a configuration.
-    if (!known(keys, sec + "." + key)) bad(sec + "." + key, "read but not in the key table (a bug)");
-    const toml::node* s = t->get(sec);
-    if (!s || !s->is_table()) return nullptr;
-    return s->as_table()->get(key);
-  }
-  std::string str(const std::string& sec, const std::string& key, std::string def, bool required = false) {
-    const toml::node* n = node(sec, key);
-    if (!n) {
-      if (required) bad(sec + "." + key, "required");
-      return def;
-    }
-    if (auto v = n->value<std::string>()) return *v;
-    bad(sec + "." + key, "must be a string");
-    return def;
-  }
-  std::int64_t num(const std::string& sec, const std::string& key, std::int64_t def, std::int64_t lo, std::int64_t hi,
-                   bool required = false) {
-    const toml::node* n = node(sec, key);
-    if (!n) {
-      if (required) bad(sec + "." + key, "required");
-      return def;
-    }
-    auto v = n->value<std::int64_t>();
-    if (!v) {
-      bad(sec + "." + key, "must be an integer");
-      return def;
-    }
-    if (*v < lo || *v > hi) bad(sec + "." + key, "out of range " + std::to_string(lo) + ".." + std::to_string(hi));
-    return *v;
-  }
-  double real(const std::string& sec, const std::string& key, double def) {
-    const toml::node* n = node(sec, key);
-    if (!n) return def;
-    auto v = n->value<double>();
-    if (!v || *v < 0 || *v > 1) bad(sec + "." + key, "must be a number in [0, 1]");
-    return v ? *v : def;
-  }
-  bool boolean(const std::string& sec, const std::string& key, bool def) {
-    const toml::node* n = node(sec, key);
-    if (!n) return def;
-    auto v = n->value<bool>();
-    if (!v) bad(sec + "." + key, "must be true or false");
-    return v.value_or(def);
-  }
-  // Relative to the directory of the configuration file as it was named.
-  std::string path(const std::string& sec, const std::string& key, bool required) {
-    std::string p = str(sec, key, "", required);
-    if (p.empty() || fs::path(p).is_absolute()) return p;
-    return (fs::path(r.file()).parent_path() / p).string();
-  }
-  Status status() const { return r.ok() ? Status{} : Status(*r.error()); }
-};
-
-bool has_table(KeyTableReader& r, const char* name) {
-  const toml::node* n = r.t->get(name);
-  if (n && !n->is_table()) r.bad(name, "must be a table");
-  return n && n->is_table();
 }
 
 // GBA mode: `[gba] bsf` is set (a [gba] section with its keys commented out, as in the examples, is not).
@@ -305,6 +231,7 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
   c.mikey_accept_rfc3830_defaults = r.boolean("mikey", "accept_rfc3830_defaults", false);
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
   c.gba = read_gba(r, c.imsi, c.impi_template);
+  c.ip = read_ip_section(r, false);
   unknown_keys(r);
   PROSE_TRY_STATUS(r.status());
   PROSE_TRY(c.k, usim_key(t, "ue", "k", k_hex));
@@ -313,7 +240,6 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
     c.gba->k = c.k.clone();  // one USIM for Ub and GBA Push
     c.gba->opc = c.opc.clone();
   }
-  PROSE_TRY(c.ip, read_ip_section(t, path, false));
   auto k = SecretBytes::from_hex_exact(kek, 32, "ue.kek");
   if (!k.ok()) return fail(Errc::kInvalidArgument, path + ": ue.kek: must be 64 hex digits");
   c.kek = std::move(*k);
@@ -341,13 +267,13 @@ Result<RelayAgentConfig> load_relay_config(const std::string& path) {
   std::string k = r.str("gba", "k", "", with_gba);
   std::string opc = r.str("gba", "opc", "", with_gba);
   c.gba = read_gba(r, imsi, "{imsi}@ims.mnc001.mcc001.3gppnetwork.org");
+  c.ip = read_ip_section(r, true);
   unknown_keys(r);
   PROSE_TRY_STATUS(r.status());
   if (c.gba) {
     PROSE_TRY(c.gba->k, usim_key(t, "gba", "k", k));
     PROSE_TRY(c.gba->opc, usim_key(t, "gba", "opc", opc));
   }
-  PROSE_TRY(c.ip, read_ip_section(t, path, true));
   return c;
 }
 

@@ -1,7 +1,7 @@
 #include "prose/agents/config_ip.h"
 
+#include "prose/agents/config_reader.h"
 #include "prose/agents/frame.h"
-#include "prose/config/toml_reader.h"
 #include "prose/ip/address.h"
 
 namespace prose::agents {
@@ -21,37 +21,26 @@ constexpr ConfigKey kRemoteUeIpKeys[] = {
     {"ip.mtu", "integer", "1500", "no"},
 };
 
-std::string must_be_string(config::TomlReader& r, const toml::table* t, const std::string& key, std::string def) {
-  const toml::node* n = t ? t->get(key) : nullptr;
-  if (n == nullptr) return def;
-  if (auto v = n->value<std::string>(); v && n->is_string()) return *v;
-  r.bad("ip." + key, "must be a string");
-  return def;
-}
-
 }  // namespace
 
 std::span<const ConfigKey> relay_ip_keys() { return kRelayIpKeys; }
 std::span<const ConfigKey> remote_ue_ip_keys() { return kRemoteUeIpKeys; }
 
-Result<std::optional<IpAgentConfig>> read_ip_section(const toml::table& root, const std::string& path, bool relay) {
-  config::TomlReader r(path);
-  const toml::table* t = r.table(root, "ip");
+std::optional<IpAgentConfig> read_ip_section(KeyTableReader& r, bool relay) {
+  if (!has_table(r, "ip")) return std::nullopt;
   IpAgentConfig c;
-  c.tun = must_be_string(r, t, "tun", "");
-  c.netns = must_be_string(r, t, "netns", "");
+  c.tun = r.str("ip", "tun", "");
+  c.netns = r.str("ip", "netns", "");
   if (relay) {
-    c.ipv4_pool = must_be_string(r, t, "ipv4_pool", c.ipv4_pool);
+    c.ipv4_pool = r.str("ip", "ipv4_pool", c.ipv4_pool);
     auto p = ip::Ipv4Prefix::parse(c.ipv4_pool);
     if (!p.ok() || p->length > 30) r.bad("ip.ipv4_pool", "must be a network a.b.c.d/n with n <= 30");
   }
-  if (t != nullptr && t->get("mtu") != nullptr && !t->get("mtu")->is_integer()) r.bad("ip.mtu", "must be an integer");
-  c.mtu = static_cast<std::uint32_t>(r.num(t, "ip", "mtu", c.mtu, 576 + kIpSduOverhead, kMaxMtu));
-  if (t != nullptr && t->contains("tun") && c.tun.empty()) r.bad("ip.tun", "must not be empty");
+  c.mtu = static_cast<std::uint32_t>(r.num("ip", "mtu", c.mtu, 576 + kIpSduOverhead, kMaxMtu));
+  if (r.node("ip", "tun") != nullptr && c.tun.empty()) r.bad("ip.tun", "must not be empty");
   if (c.netns.find('/') != std::string::npos) r.bad("ip.netns", "must be a name, not a path");
-  if (!r.ok()) return *r.error();
-  if (c.tun.empty()) return std::optional<IpAgentConfig>();
-  return std::optional<IpAgentConfig>(std::move(c));
+  if (c.tun.empty()) return std::nullopt;
+  return c;
 }
 
 std::string ip_example_section(bool relay) {

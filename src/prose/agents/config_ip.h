@@ -2,14 +2,11 @@
 // its loader and its part of the example configurations.
 #pragma once
 
-#include <toml++/toml.h>
-
 #include <optional>
 #include <span>
 #include <string>
 
 #include "prose/agents/agents.h"
-#include "prose/util/result.h"
 
 namespace prose::agents {
 
@@ -19,8 +16,9 @@ inline constexpr std::uint32_t kIpSduOverhead = 9;
 std::span<const ConfigKey> relay_ip_keys();
 std::span<const ConfigKey> remote_ue_ip_keys();
 
-// nullopt without `ip.tun` (every key is still checked); kInvalidArgument "<path>: ip.<key>: <problem>".
-Result<std::optional<IpAgentConfig>> read_ip_section(const toml::table& root, const std::string& path, bool relay);
+struct KeyTableReader;
+// nullopt without `ip.tun` (every key is still checked); a problem is recorded in `r` as "ip.<key>: <problem>".
+std::optional<IpAgentConfig> read_ip_section(KeyTableReader& r, bool relay);
 
 // "[ip]" with every key commented out (IP mode stays off).
 std::string ip_example_section(bool relay);

@@ -78,7 +78,7 @@ TEST_F(AgentIpConfig, ErrorsNameTheKey) {
   EXPECT_NE(error(load_relay_config(write(relay() + "[ip]\ntun = \"t\"\nipv4_pool = \"10.9.0.0/31\"\n")))
                 .find("ip.ipv4_pool"),
             std::string::npos);
-  EXPECT_NE(error(load_relay_config(write(relay() + "[ip]\ntun = \"t\"\nmtu = 100\n"))).find("ip.mtu: must be between"),
+  EXPECT_NE(error(load_relay_config(write(relay() + "[ip]\ntun = \"t\"\nmtu = 100\n"))).find("ip.mtu: out of range"),
             std::string::npos);
   EXPECT_NE(error(load_remote_ue_config(write(ue() + "[ip]\ntun = \"\"\n"))).find("ip.tun: must not be empty"),
             std::string::npos);

@@ -5,6 +5,7 @@
 
 #include "actions.h"
 #include "fake_pkmf.h"
+#include "linked_bed.h"
 #include "prose/ip/address_config.h"
 #include "prose/ip/udp.h"
 #include "prose/pc5/codec.h"
@@ -21,9 +22,9 @@ using test::has_event;
 using test::has_message;
 using test::Subscriber;
 
-constexpr std::uint32_t kRelayL2 = 0x00aa01;
-constexpr std::uint32_t kUeL2 = 0x00ee01;
-constexpr std::uint32_t kRsc = 0x00abcd;
+using test::kRelayL2;
+using test::kRsc;
+using test::kUeL2;
 
 ip::Ipv4Address v4(const char* s) { return ip::Ipv4Address::parse(s).value(); }
 
@@ -48,13 +49,7 @@ struct IpBed {
     if (relay_ip) {
       EXPECT_TRUE(relay.enable_ip(RelayIpConfig{ip::Ipv4Prefix::parse("10.45.0.0/24").value()}).ok());
     }
-    RemoteUeServiceConfig c;
-    c.imsi = test::kImsi;
-    c.l2_id = kUeL2;
-    c.relay_service_code = kRsc;
-    c.usim = std::make_shared<crypto::Usim>(crypto::Usim::create(sub.k, sub.opc).value());
-    c.impi = test::kImpi;
-    c.pkmf_fqdn = test::kPkmfFqdn;
+    RemoteUeServiceConfig c = test::ue_config(sub);
     c.ip = ue_ip;
     ue = RemoteUeService::create(std::move(c), KeyStore{}).value();
   }
@@ -83,21 +78,8 @@ struct IpBed {
       relay_log.push_back(std::move(a));
     }
   }
-  void pump() {
-    while (!to_relay.empty() || !to_ue.empty()) {
-      auto q = std::move(to_relay);
-      to_relay.clear();
-      for (auto& p : q) run_relay(relay.on_frame(now, kUeL2, kRelayL2, p));
-      auto r = std::move(to_ue);
-      to_ue.clear();
-      for (auto& p : r) run(ue->on_frame(now, kRelayL2, kUeL2, p));
-    }
-  }
-  bool connect() {
-    run(ue->start_link(now, kRelayL2).value());
-    pump();
-    return ue->machine()->state() == link::RemoteState::kEstablished;
-  }
+  void pump() { test::pump(*this); }
+  bool connect() { return test::connect(*this); }
 };
 
 TEST(IpMode, LeaseOverTheLinkThenPacketsBothWays) {

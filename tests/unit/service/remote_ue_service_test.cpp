@@ -6,6 +6,7 @@
 
 #include "actions.h"
 #include "fake_pkmf.h"
+#include "linked_bed.h"
 #include "prose/mikey/delivery.h"
 #include "prose/service/relay_service.h"
 
@@ -15,9 +16,9 @@ namespace {
 using test::FakePkmf;
 using test::Subscriber;
 
-constexpr std::uint32_t kRelayL2 = 0x00aa01;
-constexpr std::uint32_t kUeL2 = 0x00ee01;
-constexpr std::uint32_t kRsc = 0x00abcd;
+using test::kRelayL2;
+using test::kRsc;
+using test::kUeL2;
 constexpr std::uint16_t kMikeyPort = 40000;
 constexpr std::uint16_t kPkmfPort = 2269;
 constexpr std::uint64_t kPmkId = 0x0102030405060708ull;
@@ -44,14 +45,8 @@ struct Bed {
 
   explicit Bed(KeyStore store = {}, std::uint32_t rekey_every = 0) {
     pkmf.sub = &sub;
-    RemoteUeServiceConfig c;
+    RemoteUeServiceConfig c = test::ue_config(sub);
     c.name = "ue";
-    c.imsi = test::kImsi;
-    c.l2_id = kUeL2;
-    c.relay_service_code = kRsc;
-    c.usim = std::make_shared<crypto::Usim>(crypto::Usim::create(sub.k, sub.opc).value());
-    c.impi = test::kImpi;
-    c.pkmf_fqdn = test::kPkmfFqdn;
     c.rekey_every = rekey_every;
     ue = RemoteUeService::create(std::move(c), std::move(store)).value();
   }
@@ -80,21 +75,8 @@ struct Bed {
       }
     }
   }
-  void pump() {
-    while (!to_relay.empty() || !to_ue.empty()) {
-      auto q = std::move(to_relay);
-      to_relay.clear();
-      for (auto& p : q) run_relay(relay.on_frame(now, kUeL2, kRelayL2, p));
-      auto r = std::move(to_ue);
-      to_ue.clear();
-      for (auto& p : r) run(ue->on_frame(now, kRelayL2, kUeL2, p));
-    }
-  }
-  bool connect() {
-    run(ue->start_link(now, kRelayL2).value());
-    pump();
-    return ue->machine()->state() == link::RemoteState::kEstablished;
-  }
+  void pump() { test::pump(*this); }
+  bool connect() { return test::connect(*this); }
   // Fires the UE's timers until the attempt ends.
   void run_timers() {
     while (!ue->link_done()) {
