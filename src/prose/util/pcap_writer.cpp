@@ -3,24 +3,11 @@
 #include <fstream>
 
 #include "prose/util/byte_writer.h"
+#include "prose/util/inet_checksum.h"
 
 namespace prose {
-namespace {
 
-std::uint32_t sum16(ByteView b, std::uint32_t acc = 0) {
-  for (std::size_t i = 0; i + 1 < b.size(); i += 2) acc += static_cast<std::uint32_t>(b[i] << 8 | b[i + 1]);
-  if (b.size() % 2 == 1) acc += static_cast<std::uint32_t>(b.back() << 8);
-  return acc;
-}
-
-std::uint16_t fold(std::uint32_t acc) {
-  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
-  return static_cast<std::uint16_t>(~acc & 0xffff);
-}
-
-}  // namespace
-
-std::uint16_t ipv4_header_checksum(ByteView header) { return fold(sum16(header)); }
+std::uint16_t ipv4_header_checksum(ByteView header) { return internet_checksum(header); }
 
 namespace {
 constexpr std::uint8_t kProtoTcp = 6, kProtoUdp = 17;
@@ -29,7 +16,7 @@ std::uint16_t pseudo_checksum(const std::array<std::uint8_t, 4>& src, const std:
                               std::uint8_t proto, ByteView segment) {
   ByteWriter pseudo(12);
   pseudo.bytes(src).bytes(dst).u8(0).u8(proto).u16(static_cast<std::uint16_t>(segment.size()));
-  return fold(sum16(segment, sum16(pseudo.data())));
+  return checksum_finish(checksum_add(checksum_add(0, pseudo.data()), segment));
 }
 
 // Ethernet II + IPv4 header around an already built transport segment.

@@ -34,7 +34,7 @@ Bytes echo_body(std::uint8_t type) {
 }
 
 void put_checksum(Bytes& icmp, std::uint32_t pseudo_header_sum) {
-  std::uint16_t c = ip::checksum_finish(ip::checksum_add(pseudo_header_sum, icmp));
+  std::uint16_t c = checksum_finish(checksum_add(pseudo_header_sum, icmp));
   icmp[2] = static_cast<std::uint8_t>(c >> 8);
   icmp[3] = static_cast<std::uint8_t>(c);
 }
@@ -95,7 +95,7 @@ std::string ping_ipv4() {
     }
     ByteView r = pkt->payload;
     if (r.size() != icmp.size() || r[0] != 0 || r[1] != 0) return "ICMP, but no echo reply of the right size";
-    if (ip::internet_checksum(r) != 0) return "echo reply with a wrong ICMP checksum";
+    if (internet_checksum(r) != 0) return "echo reply with a wrong ICMP checksum";
     if (!std::equal(r.begin() + 4, r.end(), icmp.begin() + 4)) return "echo reply with other id/sequence/data";
     return "";
   });
@@ -125,7 +125,7 @@ std::string ping_ipv6() {
     if (r.size() != icmp.size() || r[0] != 129 || r[1] != 0) return "ICMPv6, but no echo reply of the right size";
     std::uint32_t ph =
         ip::ipv6_pseudo_header_sum(g.source, g.destination, ip::kProtocolIcmpv6, static_cast<std::uint32_t>(r.size()));
-    if (ip::checksum_finish(ip::checksum_add(ph, r)) != 0) return "echo reply with a wrong ICMPv6 checksum";
+    if (checksum_finish(checksum_add(ph, r)) != 0) return "echo reply with a wrong ICMPv6 checksum";
     if (!std::equal(r.begin() + 4, r.end(), icmp.begin() + 4)) return "echo reply with other id/sequence/data";
     return "";
   });
