@@ -63,6 +63,9 @@ struct IpAgentConfig {
   std::string netns;                       // empty: the agent's own
   std::string ipv4_pool = "10.45.0.0/24";  // relay
   std::uint32_t mtu = 1500;
+  // Remote UE: what the DHCPv4 lease's router becomes in `netns`: "add" a default route through the TUN unless the
+  // namespace has one, "replace" the one it has, "none": no route.
+  std::string default_route = "add";
 };
 
 struct PkmfClientConfig {

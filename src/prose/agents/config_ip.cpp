@@ -19,6 +19,7 @@ constexpr ConfigKey kRemoteUeIpKeys[] = {
     {"ip.tun", "string", "", "no (set: IP mode)"},
     {"ip.netns", "string", "", "no"},
     {"ip.mtu", "integer", "1500", "no"},
+    {"ip.default_route", "string", "\"add\"", "no"},
 };
 
 }  // namespace
@@ -35,6 +36,10 @@ std::optional<IpAgentConfig> read_ip_section(KeyTableReader& r, bool relay) {
     c.ipv4_pool = r.str("ip", "ipv4_pool", c.ipv4_pool);
     auto p = ip::Ipv4Prefix::parse(c.ipv4_pool);
     if (!p.ok() || p->length > 30) r.bad("ip.ipv4_pool", "must be a network a.b.c.d/n with n <= 30");
+  } else {
+    c.default_route = r.str("ip", "default_route", c.default_route);
+    if (c.default_route != "add" && c.default_route != "replace" && c.default_route != "none")
+      r.bad("ip.default_route", "must be \"add\", \"replace\" or \"none\"");
   }
   c.mtu = static_cast<std::uint32_t>(r.num("ip", "mtu", c.mtu, 576 + kIpSduOverhead, kMaxMtu));
   if (r.node("ip", "tun") != nullptr && c.tun.empty()) r.bad("ip.tun", "must not be empty");
@@ -58,7 +63,10 @@ std::string ip_example_section(bool relay) {
   else
     s += "# tun = \"prose-u0\"\n"
          "# netns = \"ue\"\n"
-         "# mtu = 1500\n";
+         "# mtu = 1500\n"
+         "# The lease's router as the default route through the TUN in netns: add (unless netns has one), replace,\n"
+         "# none.\n"
+         "# default_route = \"add\"\n";
   return s;
 }
 

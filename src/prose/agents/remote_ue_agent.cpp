@@ -123,6 +123,10 @@ class RemoteUeAgent {
           PROSE_TRY_STATUS(set_tun_ipv4(*tun_, *cfg_.ip, l->lease.address, l->lease.prefix_length));
           evt("ip",
               tun_->name() + " is " + l->lease.address.to_string() + "/" + std::to_string(l->lease.prefix_length));
+          if (l->lease.router) {
+            PROSE_TRY(std::string what, set_tun_default_route(*tun_, *cfg_.ip, *l->lease.router));
+            evt("route", what);
+          }
         }
       } else if (auto* k = std::get_if<service::ExportLinkKeys>(&a)) {
         log_link_keys(k->keys);

@@ -21,4 +21,18 @@ Status set_tun_ipv4(ip_tun::TunDevice& tun, const IpAgentConfig& c, ip::Ipv4Addr
   return in_netns(c.netns, [&] { return tun.set_ipv4(address, prefix_length); });
 }
 
+Result<std::string> set_tun_default_route(ip_tun::TunDevice& tun, const IpAgentConfig& c, ip::Ipv4Address router) {
+  const std::string where = c.netns.empty() ? "" : " in netns " + c.netns;
+  if (c.default_route == "none") return std::string("no default route (ip.default_route = \"none\")");
+  bool added = false;
+  PROSE_TRY_STATUS(in_netns(c.netns, [&]() -> Status {
+    PROSE_TRY(added, tun.add_ipv4_default_route(router, c.default_route == "replace"));
+    return {};
+  }));
+  if (!added)
+    return std::string("default route kept: the namespace" + where +
+                       " already has one (ip.default_route = \"replace\" would replace it)");
+  return "default route via " + router.to_string() + " dev " + tun.name() + where;
+}
+
 }  // namespace prose::agents

@@ -17,5 +17,7 @@ Result<std::unique_ptr<ip_tun::TunDevice>> open_tun(const IpAgentConfig& c);
 // Its IPv4 address (the connected route follows).
 Status set_tun_ipv4(ip_tun::TunDevice& tun, const IpAgentConfig& c, ip::Ipv4Address address,
                     std::uint8_t prefix_length);
+// The default route via `router` through it, as c.default_route says; what was done, for the agent's event line.
+Result<std::string> set_tun_default_route(ip_tun::TunDevice& tun, const IpAgentConfig& c, ip::Ipv4Address router);
 
 }  // namespace prose::agents

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -12,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 namespace prose::ip_tun {
 namespace {
@@ -36,6 +39,55 @@ void set_sockaddr(sockaddr* sa, ip::Ipv4Address a) {
   sin.sin_family = AF_INET;
   std::memcpy(&sin.sin_addr, a.octets.data(), 4);
   std::memcpy(sa, &sin, sizeof sin);
+}
+
+// Appends one route attribute (rtnetlink(7): struct rtattr, then the value, padded to RTA_ALIGNTO).
+void put_rtattr(std::vector<std::uint8_t>& msg, std::uint16_t type, const void* value, std::size_t size) {
+  rtattr a{};
+  a.rta_len = static_cast<std::uint16_t>(RTA_LENGTH(size));
+  a.rta_type = type;
+  const auto* ap = reinterpret_cast<const std::uint8_t*>(&a);
+  msg.insert(msg.end(), ap, ap + sizeof a);
+  const auto* vp = static_cast<const std::uint8_t*>(value);
+  msg.insert(msg.end(), vp, vp + size);
+  msg.resize(msg.size() + (RTA_SPACE(size) - RTA_LENGTH(size)));
+}
+
+// Sends one rtnetlink request with NLM_F_ACK and returns the kernel's answer: 0 or a negative errno.
+Result<int> rtnetlink_request(std::vector<std::uint8_t>& msg) {
+  auto* h = reinterpret_cast<nlmsghdr*>(msg.data());
+  h->nlmsg_len = static_cast<std::uint32_t>(msg.size());
+  h->nlmsg_seq = 1;
+  int s = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (s < 0) return fail(io_error("rtnetlink socket"));
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(s, msg.data(), msg.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+    Error e = io_error("rtnetlink send");
+    ::close(s);
+    return fail(std::move(e));
+  }
+  alignas(nlmsghdr) std::uint8_t buf[8192];
+  for (;;) {
+    ssize_t n = ::recv(s, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Error e = io_error("rtnetlink receive");
+      ::close(s);
+      return fail(std::move(e));
+    }
+    int len = static_cast<int>(n);
+    for (auto* r = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(r, len); r = NLMSG_NEXT(r, len)) {
+      if (r->nlmsg_type != NLMSG_ERROR || r->nlmsg_seq != 1) continue;
+      if (r->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
+        ::close(s);
+        return fail(Errc::kIo, "rtnetlink: short acknowledgement");
+      }
+      int error = static_cast<const nlmsgerr*>(NLMSG_DATA(r))->error;
+      ::close(s);
+      return error;
+    }
+  }
 }
 
 }  // namespace
@@ -111,6 +163,32 @@ Status TunDevice::set_up() {
   PROSE_TRY_STATUS(ioctl_on_socket(SIOCGIFFLAGS, &ifr, "SIOCGIFFLAGS", AF_INET));
   ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
   return ioctl_on_socket(SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS", AF_INET);
+}
+
+Result<bool> TunDevice::add_ipv4_default_route(ip::Ipv4Address gateway, bool replace) {
+  ifreq ifr = make_ifreq(name_);
+  PROSE_TRY_STATUS(ioctl_on_socket(SIOCGIFINDEX, &ifr, "SIOCGIFINDEX", AF_INET));
+  std::vector<std::uint8_t> msg(NLMSG_SPACE(sizeof(rtmsg)));
+  auto* h = reinterpret_cast<nlmsghdr*>(msg.data());
+  h->nlmsg_type = RTM_NEWROUTE;
+  h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
+  auto* rt = static_cast<rtmsg*>(NLMSG_DATA(h));
+  rt->rtm_family = AF_INET;
+  rt->rtm_dst_len = 0;  // 0.0.0.0/0
+  rt->rtm_table = RT_TABLE_MAIN;
+  rt->rtm_protocol = RTPROT_DHCP;
+  rt->rtm_scope = RT_SCOPE_UNIVERSE;
+  rt->rtm_type = RTN_UNICAST;
+  put_rtattr(msg, RTA_GATEWAY, gateway.octets.data(), 4);
+  const std::int32_t oif = ifr.ifr_ifindex;
+  put_rtattr(msg, RTA_OIF, &oif, sizeof oif);
+  PROSE_TRY(int error, rtnetlink_request(msg));
+  if (error == -EEXIST && !replace) return false;
+  if (error != 0) {
+    return fail(Errc::kIo,
+                "RTM_NEWROUTE default via " + gateway.to_string() + " dev " + name_ + ": " + std::strerror(-error));
+  }
+  return true;
 }
 
 Result<std::optional<Bytes>> TunDevice::read() {

@@ -2,10 +2,10 @@
 // (IFF_TUN | IFF_NO_PI), non-blocking. Each read() is one IP packet the kernel routed into the device; each write()
 // one IP packet the kernel receives as if from the wire. Configuration by ioctl on an AF_INET datagram socket
 // (SIOCSIFMTU, SIOCSIFADDR, SIOCSIFNETMASK, SIOCSIFFLAGS; SIOCSIFADDR with struct in6_ifreq on an AF_INET6 socket
-// for IPv6): needs CAP_NET_ADMIN. A TUN device is IFF_NOARP, so the kernel does no IPv6 duplicate address detection,
-// but a new IPv6 address stays tentative (packets to it are dropped) until the kernel has processed the device's
-// carrier event, usually within milliseconds of set_up(). The descriptor is closed with the
-// object (the kernel then deletes the non-persistent device).
+// for IPv6), the default route by rtnetlink (RTM_NEWROUTE, rtnetlink(7)): needs CAP_NET_ADMIN. A TUN device is
+// IFF_NOARP, so the kernel does no IPv6 duplicate address detection, but a new IPv6 address stays tentative (packets to
+// it are dropped) until the kernel has processed the device's carrier event, usually within milliseconds of set_up().
+// The descriptor is closed with the object (the kernel then deletes the non-persistent device).
 #pragma once
 
 #include <cstdint>
@@ -38,6 +38,11 @@ class TunDevice {
   Status set_ipv4(ip::Ipv4Address address, std::uint8_t prefix_length);
   Status set_ipv6(const ip::Ipv6Address& address, std::uint8_t prefix_length);
   Status set_up();
+  // The IPv4 default route of the namespace's main table through this device via `gateway` (on-link: the device
+  // must be up and have an address in gateway's network), metric 0, protocol "dhcp" (RTPROT_DHCP). When the table
+  // already has a default route of metric 0: kept and false returned without `replace`; replaced (true) with it.
+  // true: the route through this device is in place.
+  Result<bool> add_ipv4_default_route(ip::Ipv4Address gateway, bool replace);
 
   // One packet, or nullopt when none is waiting (EAGAIN).
   Result<std::optional<Bytes>> read();

@@ -96,7 +96,10 @@ wait_for ue1.log "EVT\|ready\|" 30 || fail "link not secured"
 wait_for ue1.log "EVT\|lease\|DHCPv4 lease 10\.45\.0\.2/24 router 10\.45\.0\.1" 15 || fail "no DHCPv4 lease"
 grep -q "MSC|r1|ue@0x00ee31|DHCPACK 10.45.0.2 " relay.log || fail "no DHCPACK in the relay's trace"
 ip -n "$NS_UE" -4 addr show dev prose-u0 | grep -q "inet 10.45.0.2/24" || fail "the lease is not on prose-u0"
-ip -n "$NS_UE" route add default dev prose-u0 || fail "default route in $NS_UE"
+wait_for ue1.log "EVT\|route\|default route via 10\.45\.0\.1 dev prose-u0 in netns $NS_UE" 5 ||
+  fail "no default route from the lease"
+ip -n "$NS_UE" route show default | grep -q "default via 10.45.0.1 dev prose-u0 proto dhcp" ||
+  fail "the default route in $NS_UE is not the lease's: $(ip -n "$NS_UE" route show default)"
 ip -n "$NS_UE" link show prose-u0 | grep -q "mtu 1491" || fail "prose-u0 MTU is not 1500 - 9"
 
 step "ping 10.46.0.2 (upstream) from $NS_UE"

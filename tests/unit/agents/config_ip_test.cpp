@@ -69,6 +69,12 @@ TEST_F(AgentIpConfig, Keys) {
   EXPECT_EQ(u->ip->tun, "prose-u%d");
   EXPECT_EQ(u->ip->netns, "");
   EXPECT_EQ(u->ip->mtu, 1500u);
+  EXPECT_EQ(u->ip->default_route, "add");
+  for (const char* v : {"replace", "none"}) {
+    auto d = load_remote_ue_config(write(ue() + "[ip]\ntun = \"t\"\ndefault_route = \"" + v + "\"\n"));
+    ASSERT_TRUE(d.ok()) << d.error().to_string();
+    EXPECT_EQ(d->ip->default_route, v);
+  }
 }
 
 TEST_F(AgentIpConfig, ErrorsNameTheKey) {
@@ -89,6 +95,13 @@ TEST_F(AgentIpConfig, ErrorsNameTheKey) {
                 .find("ip.ipv4_pool: unknown key"),
             std::string::npos)
       << "the pool is the relay's";
+  EXPECT_NE(error(load_remote_ue_config(write(ue() + "[ip]\ntun = \"t\"\ndefault_route = \"yes\"\n")))
+                .find("ip.default_route: must be"),
+            std::string::npos);
+  EXPECT_NE(error(load_relay_config(write(relay() + "[ip]\ntun = \"t\"\ndefault_route = \"add\"\n")))
+                .find("ip.default_route: unknown key"),
+            std::string::npos)
+      << "the route comes from the Remote UE's lease";
   EXPECT_NE(error(load_remote_ue_config(write("ip = 3\n" + ue()))).find("ip: must be a table"), std::string::npos);
 }
 

@@ -1,7 +1,8 @@
 // The TUN device against the real kernel: each test forks a child that enters a fresh network namespace
 // (unshare(CLONE_NEWNET), so the host's interfaces are untouched), makes and configures a TUN device there, writes
 // an ICMP echo request addressed to the device's own address into it and reads the kernel's echo reply back out.
-// That proves the device, its address and its up state are real. Runs only as root.
+// That proves the device, its address and its up state are real. The default route is read back from the
+// namespace's /proc/net/route. Runs only as root.
 #include "prose/ip_tun/tun_device.h"
 
 #include <gtest/gtest.h>
@@ -16,7 +17,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 
 #include "prose/ip/checksum.h"
@@ -131,6 +134,58 @@ std::string ping_ipv6() {
   });
 }
 
+// The default routes of this thread's namespace (/proc/net/route: device, destination, gateway in hex of the octets
+// in memory order, flags ...) as "dev via a.b.c.d" lines.
+std::string default_routes() {
+  std::ifstream f("/proc/net/route");
+  std::string line, out;
+  std::getline(f, line);  // the heading
+  while (std::getline(f, line)) {
+    std::istringstream in(line);
+    std::string dev, dst, gw;
+    in >> dev >> dst >> gw;
+    if (dst != "00000000") continue;
+    std::uint32_t g = static_cast<std::uint32_t>(std::stoul(gw, nullptr, 16));
+    ip::Ipv4Address a;
+    std::memcpy(a.octets.data(), &g, 4);
+    out += dev + " via " + a.to_string() + ";";
+  }
+  return out;
+}
+
+std::string default_route() {
+  auto a = TunDevice::open("prose%d");
+  auto b = TunDevice::open("prose%d");
+  if (!a.ok() || !b.ok()) return "open failed";
+  for (auto* t : {&*a, &*b}) {
+    if (auto s = t->set_up(); !s.ok()) return s.error().to_string();
+  }
+  if (auto s = a->set_ipv4(*ip::Ipv4Address::parse("10.99.0.2"), 24); !s.ok()) return s.error().to_string();
+  if (auto s = b->set_ipv4(*ip::Ipv4Address::parse("10.98.0.2"), 24); !s.ok()) return s.error().to_string();
+  if (!default_routes().empty()) return "a fresh namespace with a default route: " + default_routes();
+  auto r = a->add_ipv4_default_route(*ip::Ipv4Address::parse("10.99.0.1"), false);
+  if (!r.ok() || !*r) return "first default route not added: " + (r.ok() ? "false" : r.error().to_string());
+  const std::string want_a = a->name() + " via 10.99.0.1;";
+  if (default_routes() != want_a) return "after the first: " + default_routes();
+  // Another device, without replace: the existing route stays.
+  r = b->add_ipv4_default_route(*ip::Ipv4Address::parse("10.98.0.1"), false);
+  if (!r.ok() || *r) return "second route without replace: " + (r.ok() ? "true" : r.error().to_string());
+  if (default_routes() != want_a) return "without replace the route changed: " + default_routes();
+  // The same again (a renewed lease): also kept, false.
+  r = a->add_ipv4_default_route(*ip::Ipv4Address::parse("10.99.0.1"), false);
+  if (!r.ok() || *r) return "the same route again: " + (r.ok() ? "true" : r.error().to_string());
+  // With replace: the one route is now through b.
+  r = b->add_ipv4_default_route(*ip::Ipv4Address::parse("10.98.0.1"), true);
+  if (!r.ok() || !*r) return "with replace: " + (r.ok() ? "false" : r.error().to_string());
+  if (default_routes() != b->name() + " via 10.98.0.1;") return "after replace: " + default_routes();
+  // A gateway that is not on the device's network is refused by the kernel (ENETUNREACH), with the route named.
+  r = a->add_ipv4_default_route(*ip::Ipv4Address::parse("192.0.2.1"), true);
+  if (r.ok()) return "an off-link gateway was accepted";
+  if (r.error().message.find("default via 192.0.2.1 dev " + a->name()) == std::string::npos)
+    return "the error does not name the route: " + r.error().message;
+  return "";
+}
+
 struct ChildResult {
   int code = -1;
   std::string message;
@@ -192,6 +247,14 @@ TEST(TunDevice, KernelAnswersAnIpv6EchoRequestWrittenIntoTheDevice) {
   if (!can_run(why)) GTEST_SKIP() << why;
   if (::access("/proc/net/if_inet6", R_OK) != 0) GTEST_SKIP() << "no IPv6 in this kernel";
   ChildResult r = in_new_netns(&ping_ipv6);
+  if (r.code == kSkipped) GTEST_SKIP() << r.message;
+  EXPECT_EQ(r.code, 0) << r.message;
+}
+
+TEST(TunDevice, DefaultRouteIsAddedKeptOrReplaced) {
+  std::string why;
+  if (!can_run(why)) GTEST_SKIP() << why;
+  ChildResult r = in_new_netns(&default_route);
   if (r.code == kSkipped) GTEST_SKIP() << r.message;
   EXPECT_EQ(r.code, 0) << r.message;
 }
