@@ -17,12 +17,16 @@ namespace prose::cli::demo {
 int Demo::main() {
   t0_ = Clock::now();
   t0_us_ = now_us();
-  bool ok = setup() && phase1() && phase2() && phase3();
+  bool ok = setup() && (!ip_mode_ || ip_setup()) && phase1() && phase2() && phase3();
+  if (ok && !stop_reason().empty()) ok = step_fail(stop_reason());
   stop_all();
+  ip_teardown();  // after the agents: their TUN devices keep the namespaces alive
   return finish(ok) ? 0 : 1;
 }
 
-bool Demo::step_fail(const std::string& m) {
+bool Demo::step_fail(const std::string& what) {
+  // After SIGINT/SIGTERM (--ip) the wait that gave up says so first.
+  const std::string m = stop_reason().empty() || what == stop_reason() ? what : stop_reason() + " (" + what + ")";
   os_ << "FAILED: " << m << "\n";
   failure_ = m;
   return false;
@@ -37,7 +41,8 @@ bool Demo::phase1() {
   std::ofstream(rc) << "[relay]\nname = \"relay\"\nl2_id = 0x00aa01\nrelay_service_code = 0xabcd\n"
                        "announce_ms = 300\n[upstream]\nport = "
                     << echo_port_ << "\n"
-                    << prose_function_section("relay-r1") << sidelink(relay_port_, {ues_[0].sl_port, ues_[1].sl_port});
+                    << prose_function_section("relay-r1") << sidelink(relay_port_, {ues_[0].sl_port, ues_[1].sl_port})
+                    << ip_section(ip_ ? ip_->relay_ns() : "", true);
   start("relay", {exe_, "relay", "--config", rc.string()}, true);
   if (!wait_evt("relay", "authorised", 20)) return step_fail("relay: not authorised by the ProSe Function");
   if (!wait_evt("relay", "psdk", 20)) return step_fail("relay: no discovery keys from the PKMF");
@@ -56,7 +61,8 @@ bool Demo::phase2() {
   if (!seen_text(ues_[0].name, "discovered", "protected Discovery Announcement"))
     return step_fail(ues_[0].name + ": relay not discovered by a protected announcement");
   if (!wait_evt(ues_[0].name, "ready", 30)) return step_fail(ues_[0].name + ": link not secured");
-  if (!data_through(ues_[0])) return step_fail(ues_[0].name + ": user data did not come back");
+  if (ip_ ? !ip_data(ues_[0], true) : !data_through(ues_[0]))
+    return ip_ ? false : step_fail(ues_[0].name + ": user data did not come back");
   phase_end("2 link with PRUK ID");
   return true;
 }
@@ -71,7 +77,8 @@ bool Demo::phase3() {
     return step_fail(ues_[1].name + ": relay not discovered by a protected response");
   if (!wait_evt(ues_[1].name, "ready", 40)) return step_fail(ues_[1].name + ": link not secured");
   if (!seen(ues_[1].name, "pruk")) return step_fail(ues_[1].name + ": no PRUK from the GPI");
-  if (!data_through(ues_[1])) return step_fail(ues_[1].name + ": user data did not come back");
+  if (ip_ ? !ip_data(ues_[1], false) : !data_through(ues_[1]))
+    return ip_ ? false : step_fail(ues_[1].name + ": user data did not come back");
   phase_end("3 GBA Push");
   return true;
 }
@@ -83,7 +90,8 @@ void Demo::start_ue(const Ue& u, bool provision, const std::string& model) {
                    << u.name << ".keys\"\nkek = \"" << to_hex(random_bytes(32))
                    << "\"\nprovision = " << (provision ? "true" : "false") << "\ndiscovery = \"" << model
                    << "\"\napp_port = " << u.app_port << "\n"
-                   << prose_function_section("ue-" + u.imsi) << sidelink(u.sl_port, {relay_port_});
+                   << prose_function_section("ue-" + u.imsi) << sidelink(u.sl_port, {relay_port_})
+                   << ip_section(ip_ ? ip_->ue_ns(static_cast<std::size_t>(&u - ues_.data())) : "", false);
   start(u.name, {exe_, "remote-ue", "--config", c.string()}, true);
 }
 
@@ -126,6 +134,7 @@ bool Demo::wait_evt(const std::string& who, const std::string& name, int seconds
   auto end = Clock::now() + std::chrono::seconds(seconds);
   while (Clock::now() < end) {
     if (seen(who, name)) return true;
+    if (!stop_reason().empty()) return false;
     for (const auto& e : events_)
       if (e.who == who && e.name == "failed") return false;
     drain(100);

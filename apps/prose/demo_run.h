@@ -6,6 +6,8 @@
 //   demo_children.cpp  the agents' processes: starting, stopping, reading their lines
 //   demo_trace.cpp     the trace: the agents' lines and the Diameter messages in time order, the captures
 //   demo_summary.cpp   the summary, demo.pcap, the sequence chart (demo.html) and the --json object
+//   demo_ip.cpp        --ip: the namespaces, the veth pair and the upstream HTTP server (demo_ip.h)
+//   demo_ip_flow.cpp   --ip: the agents' [ip] sections, ping and the download through the relay
 #pragma once
 
 #include <atomic>
@@ -23,6 +25,9 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "demo_ip.h"
 #include "demo_tap.h"
 #include "prose/testbed/process.h"
 #include "prose/util/bytes.h"
@@ -50,12 +55,14 @@ enum class TlsMode {
 
 class Demo {
  public:
-  Demo(fs::path out, bool json, TlsMode tls)
-      : out_(std::move(out)), json_(json), tls_(tls), os_(json ? std::cerr : std::cout) {
+  // ip: `prose demo --ip` (root; the caller checked ip_demo_unavailable() and called catch_stop_signals()).
+  Demo(fs::path out, bool json, TlsMode tls, bool ip = false)
+      : out_(std::move(out)), json_(json), tls_(tls), ip_mode_(ip), os_(json ? std::cerr : std::cout) {
     tr_ = json ? stderr : stdout;
   }
   ~Demo() {
     stop_all();
+    ip_.reset();  // after the agents: their TUN devices keep the namespaces alive
     hss_tap_.reset();
     https_tap_.reset();
     ub_tap_.reset();
@@ -106,6 +113,19 @@ class Demo {
     std::int64_t us;  // when it was sent (sender's clock)
     Bytes frame;
   };
+  // --ip: a Remote UE's ping of the upstream host, and its download from there.
+  struct PingResult {
+    std::string ue, address;
+    int sent = 0, received = 0;
+    double min = 0, avg = 0, max = 0;  // ms
+    bool ok = false;
+  };
+  struct DownloadResult {
+    std::string ue, url, sha256;
+    std::uint64_t bytes = 0;
+    double seconds = 0;
+    bool sha256_ok = false, ok = false;
+  };
 
   // ---- the flow (demo_flow.cpp) ----
   bool step_fail(const std::string& m);
@@ -118,6 +138,21 @@ class Demo {
   bool seen_text(const std::string& who, const std::string& name, const std::string& part) const;
   bool wait_evt(const std::string& who, const std::string& name, int seconds);
   void phase_end(const std::string& name);
+
+  // ---- --ip (demo_ip_flow.cpp) ----
+  bool ip_setup();
+  void ip_teardown();
+  // The agent's [ip] section ("" without --ip).
+  std::string ip_section(const std::string& netns, bool relay) const;
+  // Waits for the Remote UE's lease and route, pings the upstream host from its namespace and, with `download`,
+  // fetches the blob with curl and checks its SHA-256.
+  bool ip_data(const Ue& u, bool download);
+  // Runs argv to its end (at most `seconds`), its output in out_/log, reading the agents' lines meanwhile; stops it
+  // early on SIGINT/SIGTERM. Its exit code (-1: killed or not started) and output.
+  std::pair<int, std::string> run_watched(std::vector<std::string> argv, const std::string& log, int seconds);
+  // "stopped by SIGTERM" once a stop signal came, else "".
+  std::string stop_reason() const;
+  std::string download_line() const;
 
   // ---- the network functions (demo_setup.cpp) ----
   bool must(const std::vector<std::string>& args, const std::string& what);
@@ -169,6 +204,8 @@ class Demo {
   std::string write_chart() const;
   // Prints the summary (and with --json the JSON summary on stdout); true when every step worked.
   bool finish(bool ok);
+  // --json's "ip" (null without --ip).
+  nlohmann::ordered_json ip_json() const;
   // `prose demo --json`: the summary on stdout (docs/cli.md, the JSON convention).
   void print_json(bool ok, const std::string& code, const std::string& message, double elapsed,
                   const std::vector<StepResult>& steps, const std::vector<UeResult>& ue_results,
@@ -177,6 +214,10 @@ class Demo {
   fs::path out_;
   bool json_ = false;
   TlsMode tls_ = TlsMode::kGba;
+  bool ip_mode_ = false;
+  std::unique_ptr<IpNet> ip_;
+  std::vector<PingResult> pings_;
+  std::optional<DownloadResult> download_;
   std::ostream& os_;  // the trace: stdout, or stderr with --json (stdout then holds only the summary)
   std::FILE* tr_ = stdout;
   std::string exe_;

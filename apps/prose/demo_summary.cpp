@@ -155,7 +155,21 @@ bool Demo::finish(bool ok) {
     os_ << " " << id << (steps[i].messages ? " ok" : " MISSING") << (i + 1 < steps.size() ? "," : "\n");
     if (!steps[i].messages) missing += (missing.empty() ? "" : ", ") + id;
   }
-  os_ << "   user data echoed through the relay: " << bytes_ << " octets\n";
+  if (ip_mode_) {
+    os_ << "   IP mode: namespaces";
+    for (const auto& n : ip_->namespaces()) os_ << " " << n;
+    os_ << " (deleted)\n";
+    for (const auto& p : pings_) {
+      char line[200];
+      std::snprintf(line, sizeof line, "   ping %s -> %s: %d/%d answered, rtt min/avg/max %.3f/%.3f/%.3f ms\n",
+                    p.ue.c_str(), IpNet::kServer, p.received, p.sent, p.min, p.avg, p.max);
+      os_ << line;
+    }
+    if (download_)
+      os_ << "   download " << download_->ue << " <- " << download_->url << ": " << download_line() << "\n";
+  } else {
+    os_ << "   user data echoed through the relay: " << bytes_ << " octets\n";
+  }
   for (const auto& [n, s] : phases_) std::fprintf(tr_, "   phase %-22s %.3f s\n", n.c_str(), s);
   os_ << "   PC5 signalling messages sent (the agents' trace):";
   for (const auto& [name, n] : pc5_sent_) os_ << " " << name << "=" << n;
@@ -190,6 +204,39 @@ bool Demo::finish(bool ok) {
   os_.flush();
   if (json_) print_json(all_ok, code, message, elapsed, steps, ue_results, pcap, writer.frames(), chart);
   return all_ok;
+}
+
+nlohmann::ordered_json Demo::ip_json() const {
+  using J = nlohmann::ordered_json;
+  if (!ip_mode_) return nullptr;
+  J pings = J::array();
+  for (const auto& p : pings_)
+    pings.push_back(J{{"remote_ue", p.ue},
+                      {"address", p.address},
+                      {"target", IpNet::kServer},
+                      {"sent", p.sent},
+                      {"received", p.received},
+                      {"rtt_min_ms", p.min},
+                      {"rtt_avg_ms", p.avg},
+                      {"rtt_max_ms", p.max},
+                      {"ok", p.ok}});
+  J download = nullptr;
+  if (download_) {
+    const auto& d = *download_;
+    download = J{{"remote_ue", d.ue},
+                 {"url", d.url},
+                 {"octets", d.bytes},
+                 {"seconds", d.seconds},
+                 {"mbit_per_s", d.seconds > 0 ? static_cast<double>(d.bytes) * 8 / d.seconds / 1e6 : 0.0},
+                 {"sha256", d.sha256},
+                 {"sha256_ok", d.sha256_ok},
+                 {"ok", d.ok}};
+  }
+  return J{{"namespaces", ip_->namespaces()},
+           {"devices", ip_->devices()},
+           {"pool", IpNet::kPool},
+           {"ping", pings},
+           {"download", download}};
 }
 
 void Demo::print_json(bool ok, const std::string& code, const std::string& message, double elapsed,
@@ -232,6 +279,7 @@ void Demo::print_json(bool ok, const std::string& code, const std::string& messa
   }
   j["remote_ues"] = ues;
   j["user_data_octets"] = bytes_;
+  j["ip"] = ip_json();
   J ph = J::array();
   for (const auto& [n, s] : phases_) ph.push_back(J{{"name", n}, {"seconds", s}});
   j["phases"] = ph;
