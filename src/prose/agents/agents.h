@@ -133,6 +133,9 @@ struct RelayAgentConfig {
   // stall the other links' data. 0: KD requests on the event loop (no threads: about 13% less relay CPU per
   // datagram, docs/performance/agents.md, but every link waits for each KD request).
   std::uint32_t pkmf_connections = 4;
+  // The ciphering algorithms (128-EEA identities) the relay chooses from, most preferred first: the first one the
+  // Remote UE supports is the link's (docs/link.md "Algorithms").
+  std::vector<std::uint8_t> ciphering = {2, 3, 1};
   std::string upstream_host = "127.0.0.1";
   std::uint16_t upstream_port = 0;
   PkmfClientConfig pkmf;

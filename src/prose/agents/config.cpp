@@ -52,6 +52,7 @@ constexpr ConfigKey kRelayKeys[] = {
     {"relay.relay_service_code", "integer", "", "yes"},
     {"relay.announce_ms", "integer", "500", "no"},
     {"relay.pkmf_connections", "integer", "4", "no"},
+    {"relay.ciphering", "array of integers", "[2, 3, 1]", "no"},
     {"upstream.host", "string", "\"127.0.0.1\"", "no"},
     {"upstream.port", "integer", "", "yes"},
     {"gba.imsi", "string", "", "with gba.bsf"},
@@ -255,6 +256,16 @@ Result<RelayAgentConfig> load_relay_config(const std::string& path) {
   c.relay_service_code = static_cast<std::uint32_t>(r.num("relay", "relay_service_code", 0, 0, 0xffffff, true));
   c.announce_ms = static_cast<std::uint32_t>(r.num("relay", "announce_ms", 500, 50, 60000));
   c.pkmf_connections = static_cast<std::uint32_t>(r.num("relay", "pkmf_connections", 4, 0, 64));
+  if (const toml::node* n = r.node("relay", "ciphering")) {
+    const toml::array* a = n->as_array();
+    c.ciphering.clear();
+    for (std::size_t i = 0; a && i < a->size(); ++i) {
+      auto v = (*a)[i].value<std::int64_t>();
+      if (v && *v >= 1 && *v <= 3) c.ciphering.push_back(static_cast<std::uint8_t>(*v));
+    }
+    if (!a || c.ciphering.empty() || c.ciphering.size() != a->size())
+      r.bad("relay.ciphering", "must be a non-empty array of EEA identities 1..3");
+  }
   c.upstream_host = r.str("upstream", "host", "127.0.0.1");
   c.upstream_port = static_cast<std::uint16_t>(r.num("upstream", "port", 0, 1, 65535, true));
   c.log.user_data = r.boolean("log", "user_data", c.log.user_data);
@@ -403,7 +414,9 @@ std::string relay_example_config(const ExampleOptions& o) {
        "# Announcement period; the ProSe Function's answer sets it when [prose_function] is given.\n"
        "# announce_ms = 500\n"
        "# PC8 connections (worker threads) for KD requests; 0 keeps the relay single-threaded.\n"
-       "pkmf_connections = 4\n\n"
+       "pkmf_connections = 4\n"
+       "# Ciphering of the links (128-EEA1/2/3), most preferred first: the first the Remote UE supports is used.\n"
+       "# ciphering = [2, 3, 1]\n\n"
        "# Where the Remote UEs' user data goes (one UDP socket per Remote UE); replies come back through the relay.\n"
        "[upstream]\n"
        "host = \"127.0.0.1\"\n"

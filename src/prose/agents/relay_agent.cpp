@@ -51,8 +51,11 @@ class RelayAgent {
                     cfg_.pkmf_connections, [this] { return make_client(cfg_.pkmf, gba_.get()); },
                     [gba](net::HttpsClient& c, const pc8::Request& r) { return pc8_exchange(c, r, gba); }));
     }
-    service_ = std::make_unique<service::RelayService>(service::RelayServiceConfig{
-        cfg_.name, cfg_.l2_id, cfg_.relay_service_code, cfg_.upstream_port, keylog_on(), cfg_.log.user_data});
+    std::vector<cipher::Eea> ciphering;
+    for (std::uint8_t id : cfg_.ciphering) ciphering.push_back(static_cast<cipher::Eea>(id));
+    service_ = std::make_unique<service::RelayService>(
+        service::RelayServiceConfig{cfg_.name, cfg_.l2_id, cfg_.relay_service_code, cfg_.upstream_port, keylog_on(),
+                                    cfg_.log.user_data, std::move(ciphering)});
     PROSE_TRY_STATUS(loop_.open());
     if (cfg_.ip) PROSE_TRY_STATUS(open_ip());
     g_flush_each_line = false;

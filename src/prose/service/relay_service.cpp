@@ -68,6 +68,7 @@ RelayActions RelayService::on_frame(link::TimePoint now, std::uint32_t src, std:
     rc.relay_service_code = ids::RelayServiceCode{cfg_.relay_service_code};
     rc.ids = ids_;
     if (ip_) rc.ip_address_config = ip_->address_config();
+    if (!cfg_.ciphering.empty()) rc.policy.ciphering = cfg_.ciphering;
     auto m = link::Relay::create(std::move(rc));
     if (!m.ok()) return out;
     Peer p;

@@ -33,6 +33,8 @@ struct RelayServiceConfig {
   std::uint16_t upstream_port = 0;  // for the trace only
   bool export_link_keys = false;    // ExportLinkKeys actions (the PC5 key log is on)
   bool trace_user_data = true;      // a TraceMessage per user datagram carried, in each direction
+  // The links' ciphering preference, most preferred first (empty: link::AlgorithmPolicy's default).
+  std::vector<cipher::Eea> ciphering;
 };
 
 // A PDU on PC5 to the Remote UE `dst`; `type` is the PC5 signalling message type it carries, 0 for user data.

@@ -228,6 +228,29 @@ TEST_F(AgentConfig, SidelinkDelayAndJitter) {
   EXPECT_NE(bad_relay.error().message.find("sidelink.jitter_ms"), std::string::npos) << bad_relay.error().message;
 }
 
+TEST_F(AgentConfig, RelayCipheringPreference) {
+  const std::string pkmf = "[pkmf]\nport = 8443\nca = \"ca.pem\"\ncert = \"u.pem\"\nkey = \"u.key\"\n";
+  auto with = [&](const std::string& line) {
+    std::string r = relay();
+    r.replace(0, 8, "[relay]\n" + line + "\n");
+    return load_relay_config(write(r + pkmf));
+  };
+  auto def = load_relay_config(write(relay() + pkmf));
+  ASSERT_TRUE(def.ok()) << def.error().to_string();
+  EXPECT_EQ(def->ciphering, (std::vector<std::uint8_t>{2, 3, 1}));
+  auto c = with("ciphering = [1, 3]");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->ciphering, (std::vector<std::uint8_t>{1, 3}));
+  for (const char* bad :
+       {"ciphering = []", "ciphering = [0]", "ciphering = [4]", "ciphering = 2", "ciphering = [\"2\"]"}) {
+    auto b = with(bad);
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(b.error().message.find("relay.ciphering: must be a non-empty array of EEA identities 1..3"),
+              std::string::npos)
+        << bad << ": " << b.error().message;
+  }
+}
+
 TEST_F(AgentConfig, LogCapture) {
   const std::string pkmf = "[pkmf]\nport = 8443\nca = \"ca.pem\"\ncert = \"r.pem\"\nkey = \"r.key\"\n";
   auto def = load_relay_config(write(relay() + pkmf));

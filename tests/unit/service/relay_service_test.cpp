@@ -153,6 +153,24 @@ TEST(RelayService, UserDataWithoutATraceLinePerDatagram) {
   EXPECT_EQ(all<TraceMessage>(b.log).size(), traced);
 }
 
+// [relay] ciphering: the relay's preference decides the link's EEA (the Remote UE offers EEA1, 2 and 3).
+TEST(RelayService, CipheringPreferenceChoosesTheLinksEea) {
+  for (cipher::Eea eea : {cipher::Eea::kEea1, cipher::Eea::kEea2, cipher::Eea::kEea3}) {
+    RelayServiceConfig c{"relay", kRelayL2, kRsc, 7000, false};
+    c.ciphering = {eea, cipher::Eea::kEea2};
+    Bed b(c);
+    b.make_ue(true);
+    b.start();
+    ASSERT_EQ(b.ue->state(), link::RemoteState::kEstablished);
+    ASSERT_TRUE(b.ue->algorithms());
+    EXPECT_EQ(b.ue->algorithms()->eea, eea);
+    EXPECT_EQ(b.relay.machine(kUeL2)->algorithms()->eea, eea);
+    b.from_ue(b.ue->send_data(b.now, Bytes{1, 2, 3}).value());
+    ASSERT_EQ(b.upstream.size(), 1u);
+    EXPECT_EQ(b.upstream[0], (Bytes{1, 2, 3}));
+  }
+}
+
 TEST(RelayService, ImsiGetsGbaPushAndTheUeLearnsItsPruk) {
   Bed b;
   b.make_ue(false);
