@@ -73,7 +73,7 @@ IpNet::IpNet(int pid, std::size_t remote_ues) {
   veth_u_ = "pv" + std::to_string(pid) + "u";
 }
 
-IpNet::~IpNet() { teardown(); }
+IpNet::~IpNet() { (void)teardown(); }
 
 std::vector<std::string> IpNet::namespaces() const {
   std::vector<std::string> v{relay_ns_, up_ns_};
@@ -123,12 +123,17 @@ std::string IpNet::setup() {
   return start_server();
 }
 
-void IpNet::teardown() {
+std::vector<std::string> IpNet::teardown() {
   server_stop_ = true;
   if (server_.joinable()) server_.join();
   if (listen_fd_ >= 0) ::close(listen_fd_), listen_fd_ = -1;
-  for (auto it = made_.rbegin(); it != made_.rend(); ++it) (void)ip({"netns", "del", *it});
+  std::vector<std::string> left;
+  for (auto it = made_.rbegin(); it != made_.rend(); ++it) {
+    (void)ip({"netns", "del", *it});
+    if (::access(("/run/netns/" + *it).c_str(), F_OK) == 0) left.push_back(*it);
+  }
   made_.clear();
+  return left;
 }
 
 std::string IpNet::start_server() {

@@ -56,7 +56,8 @@ class IpNet {
   std::string setup();
   // Stops the server, deletes the namespaces this run made (the veth pair and any TUN device left go with them).
   // Call after the agents have ended: a TUN device keeps its namespace alive while an agent holds it. Idempotent.
-  void teardown();
+  // The namespaces still there afterwards (/run/netns/NAME exists): none, normally.
+  std::vector<std::string> teardown();
 
   // The blob the server serves at /blob and its SHA-256 (hex).
   const std::string& blob_sha256() const { return blob_sha256_; }

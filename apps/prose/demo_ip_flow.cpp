@@ -16,7 +16,6 @@
 namespace prose::cli::demo {
 
 bool Demo::ip_setup() {
-  ip_ = std::make_unique<IpNet>(static_cast<int>(::getpid()), ues_.size());
   os_ << "== IP: namespaces";
   for (const auto& n : ip_->namespaces()) os_ << " " << n;
   os_ << "; veth " << ip_->devices()[0] << " (" << IpNet::kRelayUpstream << ", relay) <-> " << ip_->devices()[1] << " ("
@@ -28,8 +27,14 @@ bool Demo::ip_setup() {
 
 void Demo::ip_teardown() {
   if (!ip_) return;
-  ip_->teardown();
-  os_ << "   IP: namespaces deleted (with the veth pair and the TUN devices)\n";
+  ip_left_ = ip_->teardown();
+  if (ip_left_.empty()) {
+    os_ << "   IP: namespaces deleted (with the veth pair and the TUN devices)\n";
+  } else {
+    os_ << "   IP: namespaces NOT deleted:";
+    for (const auto& n : ip_left_) os_ << " " << n;
+    os_ << " (ip netns del NAME removes them)\n";
+  }
 }
 
 std::string Demo::ip_section(const std::string& netns, bool relay) const {

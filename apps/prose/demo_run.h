@@ -25,6 +25,8 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "demo_ip.h"
@@ -59,6 +61,8 @@ class Demo {
   Demo(fs::path out, bool json, TlsMode tls, bool ip = false)
       : out_(std::move(out)), json_(json), tls_(tls), ip_mode_(ip), os_(json ? std::cerr : std::cout) {
     tr_ = json ? stderr : stdout;
+    // Only names here (the process ID in each): the namespaces are made by ip_setup().
+    if (ip) ip_ = std::make_unique<IpNet>(static_cast<int>(::getpid()), ues_.size());
   }
   ~Demo() {
     stop_all();
@@ -216,6 +220,7 @@ class Demo {
   TlsMode tls_ = TlsMode::kGba;
   bool ip_mode_ = false;
   std::unique_ptr<IpNet> ip_;
+  std::vector<std::string> ip_left_;  // namespaces the teardown could not delete
   std::vector<PingResult> pings_;
   std::optional<DownloadResult> download_;
   std::ostream& os_;  // the trace: stdout, or stderr with --json (stdout then holds only the summary)

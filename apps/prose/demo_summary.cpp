@@ -158,7 +158,7 @@ bool Demo::finish(bool ok) {
   if (ip_mode_) {
     os_ << "   IP mode: namespaces";
     for (const auto& n : ip_->namespaces()) os_ << " " << n;
-    os_ << " (deleted)\n";
+    os_ << (ip_left_.empty() ? " (deleted)\n" : " (NOT all deleted)\n");
     for (const auto& p : pings_) {
       char line[200];
       std::snprintf(line, sizeof line, "   ping %s -> %s: %d/%d answered, rtt min/avg/max %.3f/%.3f/%.3f ms\n",
@@ -198,6 +198,9 @@ bool Demo::finish(bool ok) {
     code = "step_missing", message = "no message of step(s) " + missing + " in the trace";
   } else if (!kd_ok) {
     code = "kd_mismatch", message = "the Remote UE's KD is not the relay's";
+  } else if (!ip_left_.empty()) {
+    code = "cleanup_failed", message = "network namespaces not deleted:";
+    for (const auto& n : ip_left_) message += " " + n;
   }
   const bool all_ok = code.empty();
   os_ << (all_ok ? "RESULT: every step worked\n" : "RESULT: FAILED: " + message + "\n");
