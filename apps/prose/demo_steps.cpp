@@ -100,6 +100,7 @@ std::string message_step(const std::string& from, const std::string& to, const s
   if (starts(text, "Direct Security Mode Command")) return "5a";
   if (starts(text, "Direct Security Mode Complete")) return "5b";
   if (starts(text, "Direct Communication Accept") || has(text, "user data")) return "6";
+  if (starts(text, "DHCP")) return "6";  // --ip: the Remote UE's address over the secured link, as user data
   return "-";
 }
 
@@ -109,6 +110,7 @@ std::string event_step(const std::string& who, const std::string& name, const st
   if (name == "discovered") return "2";
   if (name == "kd") return is_relay(who) ? "4c" : "5b";
   if (name == "secured" || name == "ready" || name == "data") return "6";
+  if (name == "lease" || name == "route") return "6";  // --ip: the DHCPv4 lease and the default route from it
   return "-";
 }
 

@@ -58,6 +58,8 @@ run)
   need() { grep -Eq -- "$1" "$DIR/demo.out" || fail "the demo output has no line matching: $1"; }
   need '^RESULT: every step worked'
   need "^== IP: namespaces prose-$pid-relay prose-$pid-up prose-$pid-ue1 prose-$pid-ue2; veth pv${pid}r "
+  need "\\[ 6\\] ue1 +-> relay +DHCPDISCOVER \\([0-9]+ octets, protected\\)"
+  need "\\[ 6\\] relay +-> ue@0x00b001 +DHCPACK 10\\.45\\.0\\.2 "
   need "\\[ue1\\] lease: DHCPv4 lease 10\\.45\\.0\\.2/24 router 10\\.45\\.0\\.1"
   need "\\[ue1\\] route: default route via 10\\.45\\.0\\.1 dev prose-u0 in netns prose-$pid-ue1"
   need "\\[ue2\\] lease: DHCPv4 lease 10\\.45\\.0\\.3/24"
