@@ -316,8 +316,9 @@ RemoteUeActions RemoteUeService::send_data(link::TimePoint now, ByteView datagra
   if (!cfg_.ip) msc(out, cfg_.name, "relay", "user data (" + std::to_string(datagram.size()) + " octets, protected)");
   handle(out, std::move(*r));
   ip_step(out, now);
-  // A rekey after every rekey_every datagrams; while one is still running (the relay may be fetching a fresh KD
-  // while data keeps flowing) the next one waits for it.
+  // A rekey after every rekey_every datagrams (IP mode: IP packets) sent on one KD-sess: the count starts again
+  // when a rekey completes, so datagrams sent while one runs (the relay may be fetching a fresh KD while data keeps
+  // flowing) do not start the next one the moment it ends, ahead of the relay's Direct Rekeying Response.
   if (cfg_.rekey_every != 0 && ++datagrams_ >= cfg_.rekey_every && ue_->state() == link::RemoteState::kEstablished) {
     datagrams_ = 0;
     auto k = ue_->rekey(now, cfg_.rekey_auth);
@@ -373,6 +374,7 @@ void RemoteUeService::handle(RemoteUeActions& out, link::Output o) {
         store_.mark_used(cfg_.pkmf_fqdn, s->pruk_id->value);
         out.emplace_back(SaveKeyStore{});
       }
+      datagrams_ = 0;
       evt(out, s->rekey ? "rekeyed" : "ready",
           std::string(s->rekey ? "link rekeyed" : "link secured") + " with relay " + hex24(relay_l2_) +
               ": KD-sess ID " + hex16(s->kd_sess_id.value) + ", KD ID " + hex32(s->kd_id.value) + ", KD " +

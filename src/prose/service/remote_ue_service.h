@@ -36,7 +36,8 @@ struct RemoteUeServiceConfig {
   std::string impi;       // the IMPI for GBA Push
   std::string pkmf_fqdn;  // the key store's and MIKEY's name of the PKMF
   bool mikey_accept_rfc3830_defaults = false;
-  std::uint32_t rekey_every = 0;  // a Direct Rekeying Request after every N application datagrams (0: never)
+  // A Direct Rekeying Request after every N application datagrams (IP mode: IP packets) on one KD-sess (0: never).
+  std::uint32_t rekey_every = 0;
   bool rekey_auth = false;
   bool export_link_keys = false;
   // IP mode (docs/ip.md): once the link is secured the UE runs its DHCPv4 client over it (ApplyLease when bound);
@@ -93,7 +94,7 @@ class RemoteUeService {
   // A PC5 frame (only those from the relay to this UE are taken).
   RemoteUeActions on_frame(link::TimePoint now, std::uint32_t src, std::uint32_t dst, ByteView pdu);
   RemoteUeActions on_time(link::TimePoint now);
-  // An application datagram; a Direct Rekeying Request follows every `rekey_every` of them.
+  // An application datagram (IP mode: an IP packet); a Direct Rekeying Request follows every `rekey_every` of them.
   RemoteUeActions send_data(link::TimePoint now, ByteView datagram);
   // Release an established link (the agent stops).
   RemoteUeActions release(link::TimePoint now);
@@ -143,7 +144,7 @@ class RemoteUeService {
   bool done_ = false;
   std::string failure_;
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
-  std::uint64_t datagrams_ = 0;  // application datagrams since the last rekey started
+  std::uint64_t datagrams_ = 0;  // application datagrams since the link was (re)keyed
   // IP mode: the link's DHCPv4 client (from the link secured on), the packets it has to send, its retry time.
   std::unique_ptr<ip::dhcpv4::Client> dhcp_;
   std::vector<Bytes> dhcp_out_;

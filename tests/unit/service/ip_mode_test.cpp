@@ -44,13 +44,14 @@ struct IpBed {
   std::vector<std::uint8_t> dca_ip_config;  // the IP Address Config of every DCA the relay sent
   int lose_data = 0;                        // user data PDUs from the relay to lose
 
-  explicit IpBed(bool relay_ip = true, bool ue_ip = true) {
+  explicit IpBed(bool relay_ip = true, bool ue_ip = true, std::uint32_t rekey_every = 0) {
     pkmf.sub = &sub;
     if (relay_ip) {
       EXPECT_TRUE(relay.enable_ip(RelayIpConfig{ip::Ipv4Prefix::parse("10.45.0.0/24").value()}).ok());
     }
     RemoteUeServiceConfig c = test::ue_config(sub);
     c.ip = ue_ip;
+    c.rekey_every = rekey_every;
     ue = RemoteUeService::create(std::move(c), KeyStore{}).value();
   }
   void run(RemoteUeActions as) {
@@ -213,6 +214,50 @@ TEST(IpMode, TamperedPduIsDroppedAndTheFlowGoesOn) {
   ASSERT_EQ(b.network.size(), 1u);
   EXPECT_EQ(b.network[0], next);
   EXPECT_EQ(b.relay.machine(kUeL2)->state(), link::RelayState::kEstablished);
+}
+
+// rekey_every counts IP packets in IP mode. Packets protected with the old KD-sess and still on the air when the
+// rekey completes are taken by both sides (the previous context), and the next rekey counts from the key change:
+// packets sent while a rekey runs do not start another one the moment it ends.
+TEST(IpMode, RekeyEveryNIpPacketsWithPacketsInFlightAcrossTheKeyChange) {
+  IpBed b(true, true, 3);
+  ASSERT_TRUE(b.connect());
+  const auto packet = [](std::uint8_t i) { return udp("10.45.0.2", "10.46.0.2", {i}); };
+  for (std::uint8_t i = 1; i <= 2; ++i) b.run(b.ue->send_data(b.now, packet(i)));
+  auto third = b.ue->send_data(b.now, packet(3));
+  EXPECT_TRUE(has_message(third, "Direct Rekeying Request (Auth Flag 0)")) << "the third IP packet starts a rekey";
+  b.run(std::move(third));
+  ASSERT_EQ(b.ue->machine()->state(), link::RemoteState::kRekeying);
+  // While the rekey runs: three more packets up (held on the air), one down protected with the old KD-sess.
+  const auto send = [&](std::uint8_t i) {
+    auto out = b.ue->send_data(b.now, packet(i));
+    const bool rekey = has_message(out, "Direct Rekeying Request");
+    b.run(std::move(out));
+    return rekey;
+  };
+  for (std::uint8_t i = 4; i <= 6; ++i) EXPECT_FALSE(send(i));
+  std::vector<Bytes> up_in_flight(b.to_relay.end() - 3, b.to_relay.end());
+  b.to_relay.erase(b.to_relay.end() - 3, b.to_relay.end());
+  const Bytes down = udp("10.46.0.2", "10.45.0.2", {9});
+  b.run_relay(b.relay.on_network(b.now, down));
+  std::vector<Bytes> down_in_flight = std::exchange(b.to_ue, {});
+  ASSERT_EQ(down_in_flight.size(), 1u);
+  b.pump();
+  ASSERT_TRUE(has_event(b.log, "rekeyed"));
+  ASSERT_EQ(b.ue->machine()->state(), link::RemoteState::kEstablished);
+  // The old KD-sess's packets arrive after the key change.
+  for (auto& p : up_in_flight) b.run_relay(b.relay.on_frame(b.now, kUeL2, kRelayL2, p));
+  for (auto& p : down_in_flight) b.run(b.ue->on_frame(b.now, kRelayL2, kUeL2, p));
+  b.pump();
+  ASSERT_EQ(b.network.size(), 6u);
+  for (std::uint8_t i = 1; i <= 6; ++i) EXPECT_EQ(b.network[i - 1], packet(i));
+  ASSERT_EQ(b.app.size(), 1u);
+  EXPECT_EQ(b.app[0], down);
+  EXPECT_FALSE(has_event(b.log, "dropped"));
+  EXPECT_FALSE(has_event(b.relay_log, "dropped"));
+  // Counted from the key change: the next rekey comes with the third packet on the new KD-sess.
+  for (std::uint8_t i = 7; i <= 8; ++i) EXPECT_FALSE(send(i));
+  EXPECT_TRUE(send(9));
 }
 
 }  // namespace
