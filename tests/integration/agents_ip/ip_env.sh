@@ -103,6 +103,9 @@ ip_env_agent_configs() {  # ip_env_agent_configs RELAY_PEER UE_PEER
     --peer "$2" --app-port "$APP_PORT" --prose-function-port "$PF_PORT" >ue1.toml || fail "remote-ue example-config"
   sed -i "s|^# tun = \"prose-u0\"|tun = \"prose-u0\"|; s|^# netns = \"ue\"|netns = \"$NS_UE\"|" ue1.toml
   grep -q '^tun = "prose-r0"' relay.toml && grep -q '^tun = "prose-u0"' ue1.toml || fail "no [ip] tun in the examples"
+  # The UDP plane's ports are optional in IP mode: left out.
+  sed -i '/^\[upstream\]/,/^\[/ { /^port = /d }' relay.toml && sed -i '/^app_port = /d' ue1.toml
+  ! grep -q '^port = '"$UPSTREAM_PORT"'$' relay.toml && ! grep -q '^app_port' ue1.toml || fail "UDP ports still set"
 }
 
 ip_env_start_agents() {

@@ -71,6 +71,33 @@ TEST_F(AgentIpConfig, Keys) {
   EXPECT_EQ(u->ip->mtu, 1500u);
 }
 
+// The ports of the UDP plane carry nothing in IP mode: optional there, still required without [ip] tun.
+TEST_F(AgentIpConfig, UdpPortsOptionalInIpMode) {
+  std::string relay_text = relay(), ue_text = ue();
+  relay_text.erase(relay_text.find("[upstream]\nport = 5000\n"), 23);
+  ue_text.erase(ue_text.find("app_port = 4000\n"), 16);
+  auto r = load_relay_config(write(relay_text + "[ip]\ntun = \"prose-r0\"\n"));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_TRUE(r->ip);
+  EXPECT_EQ(r->upstream_port, 0);
+  auto u = load_remote_ue_config(write(ue_text + "[ip]\ntun = \"prose-u0\"\n"));
+  ASSERT_TRUE(u.ok()) << u.error().to_string();
+  EXPECT_TRUE(u->ip);
+  EXPECT_EQ(u->app_port, 0);
+  // Given, they are still read and checked.
+  auto given = load_remote_ue_config(write(ue() + "[ip]\ntun = \"prose-u0\"\n"));
+  ASSERT_TRUE(given.ok()) << given.error().to_string();
+  EXPECT_EQ(given->app_port, 4000);
+  EXPECT_NE(error(load_relay_config(write(relay_text + "[upstream]\nport = 70000\n[ip]\ntun = \"t\"\n")))
+                .find("upstream.port"),
+            std::string::npos);
+  // Without IP mode (no [ip], or an [ip] without tun) they are required.
+  EXPECT_NE(error(load_relay_config(write(relay_text))).find("upstream.port"), std::string::npos);
+  EXPECT_NE(error(load_relay_config(write(relay_text + "[ip]\nmtu = 1400\n"))).find("upstream.port"),
+            std::string::npos);
+  EXPECT_NE(error(load_remote_ue_config(write(ue_text))).find("ue.app_port"), std::string::npos);
+}
+
 TEST_F(AgentIpConfig, ErrorsNameTheKey) {
   EXPECT_NE(error(load_relay_config(write(relay() + "[ip]\ntun = \"t\"\nipv4_pool = \"10.9.0.1/24\"\n")))
                 .find("ip.ipv4_pool: must be a network"),
