@@ -21,4 +21,9 @@ Status set_tun_ipv4(ip_tun::TunDevice& tun, const IpAgentConfig& c, ip::Ipv4Addr
   return in_netns(c.netns, [&] { return tun.set_ipv4(address, prefix_length); });
 }
 
+Status set_tun_ipv6(ip_tun::TunDevice& tun, const IpAgentConfig& c, const ip::Ipv6Address& address,
+                    std::uint8_t prefix_length) {
+  return in_netns(c.netns, [&] { return tun.set_ipv6(address, prefix_length); });
+}
+
 }  // namespace prose::agents

@@ -17,5 +17,8 @@ Result<std::unique_ptr<ip_tun::TunDevice>> open_tun(const IpAgentConfig& c);
 // Its IPv4 address (the connected route follows).
 Status set_tun_ipv4(ip_tun::TunDevice& tun, const IpAgentConfig& c, ip::Ipv4Address address,
                     std::uint8_t prefix_length);
+// An IPv6 address (the connected route follows).
+Status set_tun_ipv6(ip_tun::TunDevice& tun, const IpAgentConfig& c, const ip::Ipv6Address& address,
+                    std::uint8_t prefix_length);
 
 }  // namespace prose::agents

@@ -6,6 +6,8 @@
 #include "prose/ids/ids.h"
 #include "prose/ip/address_config.h"
 #include "prose/ip/address_pool.h"
+#include "prose/ip/ndp.h"
+#include "prose/ip/packet.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/link/gba_gpi_processor.h"
 #include "prose/mikey/constants.h"
@@ -179,6 +181,8 @@ Result<RemoteUeActions> RemoteUeService::start_link(link::TimePoint now, std::ui
   dhcp_out_.clear();
   dhcp_retry_at_.reset();
   no_dhcpv4_ = false;
+  rs_sent_ = false;
+  ipv6_.reset();
   link::RemoteUeConfig mc;
   mc.imsi = cfg_.imsi;
   mc.relay_service_code = ids::RelayServiceCode{cfg_.relay_service_code};
@@ -249,9 +253,18 @@ std::optional<ip::dhcpv4::Lease> RemoteUeService::lease() const {
 // when a DISCOVER (or REQUEST) stayed without an answer.
 void RemoteUeService::ip_step(RemoteUeActions& out, link::TimePoint now) {
   if (!cfg_.ip || !ue_ || ue_->state() != link::RemoteState::kEstablished) return;
+  // The relay's DCA says whether it is a DHCPv4 server and an IPv6 router (IP Address Config).
+  const auto served = ue_->relay_ip_address_config();
+  if (served && ip::families_of(*served).ipv6 && !rs_sent_) {
+    // RFC 4861 6.3.7: a host solicits an advertisement when its interface comes up (the relay also sends one
+    // unsolicited after the DCA; whichever comes first configures the address).
+    rs_sent_ = true;
+    if (auto rs = ip::ndp::encode_router_solicitation(ip::ndp::link_local_for(cfg_.l2_id)); rs.ok()) {
+      msc(out, cfg_.name, "relay", "Router Solicitation (" + std::to_string(rs->size()) + " octets, protected)");
+      dhcp_out_.push_back(std::move(*rs));
+    }
+  }
   if (!dhcp_) {
-    // The relay's DCA says whether it is a DHCPv4 server (IP Address Config).
-    const auto served = ue_->relay_ip_address_config();
     if (!served || !ip::families_of(*served).ipv4) {
       if (!no_dhcpv4_)
         evt(out, "error",
@@ -276,13 +289,42 @@ void RemoteUeService::ip_step(RemoteUeActions& out, link::TimePoint now) {
   }
 }
 
+void RemoteUeService::on_router_advertisement(RemoteUeActions& out, ByteView packet) {
+  auto ra = ip::ndp::parse_router_advertisement(packet);
+  if (!ra.ok()) {
+    evt(out, "ip-drop", "Router Advertisement: " + ra.error().to_string());
+    return;
+  }
+  msc(out, "relay", cfg_.name,
+      "Router Advertisement (prefix " + (ra->prefix ? ra->prefix->prefix.to_string() : std::string("none")) +
+          (ra->mtu ? ", MTU " + std::to_string(*ra->mtu) : std::string()) + ", protected)");
+  if (!ra->prefix || !ra->prefix->autonomous || ra->prefix->valid_lifetime == 0) return;  // RFC 4862 5.5.3 a, c
+  auto a = ip::ndp::slaac_address(ra->prefix->prefix, cfg_.l2_id);
+  if (!a.ok()) {
+    evt(out, "ip-drop", "Router Advertisement: " + a.error().to_string());
+    return;
+  }
+  if (ipv6_ == *a) return;  // the same prefix again (the answer to our solicitation and the unsolicited one)
+  ipv6_ = *a;
+  evt(out, "ipv6",
+      "IPv6 address " + a->to_string() + "/64 from relay " + hex24(relay_l2_) + "'s prefix " +
+          ra->prefix->prefix.to_string());
+  out.emplace_back(ApplyIpv6{*a, 64});
+}
+
 void RemoteUeService::on_ip_sdu(RemoteUeActions& out, Bytes sdu) {
-  if (dhcp_ && dhcp_->state() == ip::dhcpv4::Client::State::kBound) {
+  if (ip::ndp::icmpv6_type(sdu) == ip::ndp::kTypeRouterAdvertisement) {
+    on_router_advertisement(out, sdu);  // the relay's, for this UE's IP layer (not handed to its TUN)
+    return;
+  }
+  const auto version = ip::ip_version(sdu);
+  const bool v6 = version.ok() && *version == 6;
+  if (v6 ? ipv6_.has_value() : dhcp_ && dhcp_->state() == ip::dhcpv4::Client::State::kBound) {
     bytes_down_ += sdu.size();
     out.emplace_back(DeliverToApp{std::move(sdu)});
     return;
   }
-  if (!dhcp_) return;  // before the link is established: nothing can come
+  if (!dhcp_ || v6) return;  // before the link is established, or IPv6 before an address: nothing to do with it
   auto r = dhcp_->handle(sdu);
   if (!r.ok()) {
     evt(out, "ip-drop", "DHCPv4: " + r.error().to_string());
@@ -306,7 +348,7 @@ void RemoteUeService::on_ip_sdu(RemoteUeActions& out, Bytes sdu) {
 RemoteUeActions RemoteUeService::send_data(link::TimePoint now, ByteView datagram) {
   RemoteUeActions out;
   if (!ue_) return out;
-  if (cfg_.ip && !lease()) return out;  // no address yet: nothing the relay would route
+  if (cfg_.ip && !lease() && !ipv6_) return out;  // no address yet: nothing the relay would route
   auto r = ue_->send_data(now, datagram);
   if (!r.ok()) {
     evt(out, "error", "data dropped: " + r.error().to_string());

@@ -60,8 +60,13 @@ struct DeliverToApp {
 struct ApplyLease {
   ip::dhcpv4::Lease lease;
 };
-using RemoteUeAction =
-    std::variant<Transmit, TraceMessage, TraceEvent, SaveKeyStore, SendMikey, DeliverToApp, ExportLinkKeys, ApplyLease>;
+// IP mode: the relay advertised a /64 (Router Advertisement); put this address on the UE's interface.
+struct ApplyIpv6 {
+  ip::Ipv6Address address;
+  std::uint8_t prefix_length = 64;
+};
+using RemoteUeAction = std::variant<Transmit, TraceMessage, TraceEvent, SaveKeyStore, SendMikey, DeliverToApp,
+                                    ExportLinkKeys, ApplyLease, ApplyIpv6>;
 using RemoteUeActions = std::vector<RemoteUeAction>;
 
 class RemoteUeService {
@@ -101,6 +106,9 @@ class RemoteUeService {
   std::optional<link::TimePoint> next_deadline() const;
   // IP mode: the lease the link's DHCPv4 client is bound with.
   std::optional<ip::dhcpv4::Lease> lease() const;
+  // IP mode: the IPv6 address formed from the relay's Router Advertisement (its /64 + the interface identifier of
+  // this UE's layer-2 ID, as the relay's Ipv6Plan has it).
+  std::optional<ip::Ipv6Address> ipv6_address() const { return ipv6_; }
   // IP mode: a DHCPDISCOVER without an answer is sent again after this long.
   static constexpr link::Millis kDhcpRetry{2000};
 
@@ -123,6 +131,7 @@ class RemoteUeService {
   void handle(RemoteUeActions& out, link::Output o);
   void on_new_pruk(RemoteUeActions& out, link::NewPruk& n);
   void on_ip_sdu(RemoteUeActions& out, Bytes sdu);
+  void on_router_advertisement(RemoteUeActions& out, ByteView packet);
   void ip_step(RemoteUeActions& out, link::TimePoint now);
 
   RemoteUeServiceConfig cfg_;
@@ -150,6 +159,8 @@ class RemoteUeService {
   std::vector<Bytes> dhcp_out_;
   std::optional<link::TimePoint> dhcp_retry_at_;
   bool no_dhcpv4_ = false;  // the relay's DCA said it is no DHCPv4 server (reported once)
+  bool rs_sent_ = false;    // the Router Solicitation of this link (the DCA said the relay is an IPv6 router)
+  std::optional<ip::Ipv6Address> ipv6_;
 };
 
 }  // namespace prose::service

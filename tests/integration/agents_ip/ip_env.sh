@@ -76,6 +76,11 @@ ip_env_namespaces() {
   ip -n "$NS_UP" addr add 10.46.0.2/24 dev "$VETH_U" && ip -n "$NS_UP" link set "$VETH_U" up || fail "upstream veth"
   ip netns exec "$NS_RELAY" sysctl -qw net.ipv4.ip_forward=1 || fail "ip_forward"
   ip -n "$NS_UP" route add 10.45.0.0/24 via 10.46.0.1 || fail "upstream route back to the pool"
+  # IPv6: the relay advertises fd00:45::/64 to its Remote UEs; fd00:46::/64 on the veth pair (no DAD: usable at once).
+  ip -n "$NS_RELAY" addr add fd00:46::1/64 dev "$VETH_R" nodad && ip -n "$NS_UP" addr add fd00:46::2/64 dev "$VETH_U" nodad ||
+    fail "IPv6 on the veth pair"
+  ip netns exec "$NS_RELAY" sysctl -qw net.ipv6.conf.all.forwarding=1 || fail "IPv6 forwarding"
+  ip -n "$NS_UP" -6 route add fd00:45::/64 via fd00:46::1 || fail "upstream route back to the relay's /64"
 }
 
 ip_env_servers() {
@@ -98,7 +103,8 @@ ip_env_agent_configs() {  # ip_env_agent_configs RELAY_PEER UE_PEER
   "$PROSE" relay example-config --id r1 --sidelink-port "$RELAY_SL" --peer "$1" --upstream-port "$UPSTREAM_PORT" \
     --prose-function-port "$PF_PORT" >relay.toml || fail "relay example-config"
   sed -i "s|^# tun = \"prose-r0\"|tun = \"prose-r0\"|; s|^# netns = \"relay\"|netns = \"$NS_RELAY\"|" relay.toml
-  sed -i "s|^# ipv4_pool = .*|ipv4_pool = \"10.45.0.0/24\"|" relay.toml
+  sed -i "s|^# ipv4_pool = .*|ipv4_pool = \"10.45.0.0/24\"|; s|^# ipv6_prefix = .*|ipv6_prefix = \"fd00:45::/64\"|" relay.toml
+  grep -q '^ipv6_prefix = "fd00:45::/64"' relay.toml || fail "no ipv6_prefix in the relay's example"
   "$PROSE" remote-ue example-config --name ue1 --imsi $IMSI --l2-id 0x00ee31 --sidelink-port "$UE_SL" \
     --peer "$2" --app-port "$APP_PORT" --prose-function-port "$PF_PORT" >ue1.toml || fail "remote-ue example-config"
   sed -i "s|^# tun = \"prose-u0\"|tun = \"prose-u0\"|; s|^# netns = \"ue\"|netns = \"$NS_UE\"|" ue1.toml
@@ -120,6 +126,9 @@ ip_env_start_agents() {
     sleep 0.1
   done
   ip -n "$NS_UE" route replace default dev prose-u0 || fail "default route in $NS_UE"
+  # IPv6: the address the UE formed from the relay's Router Advertisement (fd00:45:: + ::ff:fe00:ee31 for 0x00ee31).
+  wait_for ue1.log "EVT\|ip\|prose-u0 is fd00:45::ff:fe00:ee31/64" 10 || fail "no IPv6 address from the RA"
+  ip -n "$NS_UE" -6 route replace default dev prose-u0 || fail "IPv6 default route in $NS_UE"
 }
 
 ip_env_http_server() {  # serves $DIR/www on 10.46.0.2:8080 in the upstream namespace

@@ -35,6 +35,13 @@ ip_env_http_server
 
 rekeys() { grep -c '^EVT|rekeyed|' "$DIR/$1.log"; }
 
+step "IPv6: the relay's Router Advertisement, then ping -6 fd00:46::2 (upstream) from $NS_UE"
+grep -q "MSC|r1|ue@0x00ee31|Router Advertisement (prefix fd00:45::/64" relay.log || fail "no RA in the relay's trace"
+grep -q "EVT|ipv6|IPv6 address fd00:45::ff:fe00:ee31/64" ue1.log || fail "no IPv6 address traced by the UE"
+ip -n "$NS_UE" -6 addr show dev prose-u0 | grep -q "inet6 fd00:45::ff:fe00:ee31/64" || fail "not on prose-u0"
+ip netns exec "$NS_UE" ping -6 -c 3 -i 0.2 -W 2 fd00:46::2 >"$DIR/ping6.log" 2>&1 || fail "ping -6"
+grep -q " 0% packet loss" "$DIR/ping6.log" || fail "ping -6 lost packets"
+
 step "rekeying every 50 uplink packets during a 4 MiB TCP download"
 UE0=$(rekeys ue1) RELAY0=$(rekeys relay)
 ip_env_fetch $((4 * 1024 * 1024))

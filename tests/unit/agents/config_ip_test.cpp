@@ -63,6 +63,10 @@ TEST_F(AgentIpConfig, Keys) {
   EXPECT_EQ(r->ip->netns, "relay");
   EXPECT_EQ(r->ip->ipv4_pool, "10.9.0.0/16");
   EXPECT_EQ(r->ip->mtu, 1400u);
+  EXPECT_EQ(r->ip->ipv6_prefix, "") << "no IPv6 unless set";
+  auto v6 = load_relay_config(write(relay() + "[ip]\ntun = \"prose-r0\"\nipv6_prefix = \"fd00:45::/64\"\n"));
+  ASSERT_TRUE(v6.ok()) << v6.error().to_string();
+  EXPECT_EQ(v6->ip->ipv6_prefix, "fd00:45::/64");
   auto u = load_remote_ue_config(write(ue() + "[ip]\ntun = \"prose-u%d\"\n"));
   ASSERT_TRUE(u.ok()) << u.error().to_string();
   ASSERT_TRUE(u->ip);
@@ -99,6 +103,12 @@ TEST_F(AgentIpConfig, UdpPortsOptionalInIpMode) {
 }
 
 TEST_F(AgentIpConfig, ErrorsNameTheKey) {
+  for (const char* bad : {"fd00:45::/48", "fd00:45::1/64", "10.0.0.0/8", ""}) {
+    EXPECT_NE(error(load_relay_config(write(relay() + "[ip]\ntun = \"t\"\nipv6_prefix = \"" + bad + "\"\n")))
+                  .find("ip.ipv6_prefix: must be a /64"),
+              std::string::npos)
+        << bad;
+  }
   EXPECT_NE(error(load_relay_config(write(relay() + "[ip]\ntun = \"t\"\nipv4_pool = \"10.9.0.1/24\"\n")))
                 .find("ip.ipv4_pool: must be a network"),
             std::string::npos);

@@ -7,6 +7,7 @@
 #include "fake_pkmf.h"
 #include "linked_bed.h"
 #include "prose/ip/address_config.h"
+#include "prose/ip/packet.h"
 #include "prose/ip/udp.h"
 #include "prose/pc5/codec.h"
 #include "prose/pdcp/pdcp.h"
@@ -258,6 +259,54 @@ TEST(IpMode, RekeyEveryNIpPacketsWithPacketsInFlightAcrossTheKeyChange) {
   // Counted from the key change: the next rekey comes with the third packet on the new KD-sess.
   for (std::uint8_t i = 7; i <= 8; ++i) EXPECT_FALSE(send(i));
   EXPECT_TRUE(send(9));
+}
+
+// IPv6: the relay advertises its /64 on the link right after the DCA (and answers the UE's Router Solicitation);
+// the UE forms prefix + its interface identifier, the address the relay's plan routes to its link.
+TEST(IpMode, Ipv6PrefixAdvertisedThenPacketsBothWays) {
+  IpBed b(false);
+  RelayIpConfig rc{ip::Ipv4Prefix::parse("10.45.0.0/24").value()};
+  rc.ipv6_prefix = ip::Ipv6Prefix::parse("2001:db8:45::/64").value();
+  rc.link_mtu = 1491;
+  ASSERT_TRUE(b.relay.enable_ip(rc).ok());
+  ASSERT_TRUE(b.connect());
+  EXPECT_EQ(b.ue->machine()->relay_ip_address_config(), ip::ip_address_config_for(ip::Families{true, true}));
+  EXPECT_TRUE(has_message(b.relay_log, "Router Advertisement (prefix 2001:db8:45::/64"));
+  EXPECT_TRUE(has_message(b.log, "Router Solicitation ("));
+  EXPECT_TRUE(has_message(b.relay_log, "Router Solicitation")) << "the relay got the RS and answered it";
+  EXPECT_TRUE(has_message(b.log, "Router Advertisement (prefix 2001:db8:45::/64, MTU 1491, protected)"));
+  const ip::Ipv6Address mine = ip::Ipv6Address::parse("2001:db8:45::ff:fe00:ee01").value();
+  auto applied = all<ApplyIpv6>(b.log);
+  ASSERT_EQ(applied.size(), 1u) << "the second RA with the same prefix changes nothing";
+  EXPECT_EQ(applied[0]->address, mine);
+  EXPECT_EQ(applied[0]->prefix_length, 64);
+  EXPECT_EQ(b.ue->ipv6_address(), mine);
+  EXPECT_TRUE(b.ue->lease().has_value()) << "DHCPv4 as well";
+  EXPECT_TRUE(b.app.empty()) << "RAs are the UE's, not its TUN's";
+  EXPECT_TRUE(b.relay.ip()->ipv6()->attached(ids::Layer2Id{kUeL2}));
+
+  const auto v6packet = [](const ip::Ipv6Address& from, const ip::Ipv6Address& to) {
+    ip::Ipv6Header h;
+    h.next_header = ip::kProtocolUdp;
+    h.source = from;
+    h.destination = to;
+    return ip::encode_ipv6(h, Bytes{1, 2, 3, 4, 5, 6, 7, 8}).value();
+  };
+  const ip::Ipv6Address far = ip::Ipv6Address::parse("2001:db8:46::2").value();
+  const Bytes up = v6packet(mine, far);
+  b.run(b.ue->send_data(b.now, up));
+  b.pump();
+  ASSERT_EQ(b.network.size(), 1u);
+  EXPECT_EQ(b.network[0], up);
+  const Bytes down = v6packet(far, mine);
+  b.run_relay(b.relay.on_network(b.now, down));
+  b.pump();
+  ASSERT_EQ(b.app.size(), 1u);
+  EXPECT_EQ(b.app[0], down);
+  b.run(b.ue->send_data(b.now, v6packet(ip::Ipv6Address::parse("2001:db8:45::99").value(), far)));
+  b.pump();
+  EXPECT_EQ(b.network.size(), 1u);
+  EXPECT_TRUE(has_event(b.relay_log, "ip-drop"));
 }
 
 }  // namespace
