@@ -209,6 +209,7 @@ Result<RemoteUeActions> RemoteUeService::start_link(link::TimePoint now, std::ui
 
 RemoteUeActions RemoteUeService::on_frame(link::TimePoint now, std::uint32_t src, std::uint32_t dst, ByteView pdu) {
   RemoteUeActions out;
+  now_ = now;
   if (!ue_ || dst != cfg_.l2_id || src != relay_l2_) return out;
   auto before = ue_->state();
   link::Output o = ue_->on_pdu(now, pdu);
@@ -240,13 +241,17 @@ RemoteUeActions RemoteUeService::on_time(link::TimePoint now) {
 
 std::optional<link::TimePoint> RemoteUeService::next_deadline() const {
   auto t = timers_.earliest();
-  const bool dhcp_waits = dhcp_retry_at_ && ue_ && ue_->state() == link::RemoteState::kEstablished;
-  if (dhcp_waits && (!t || *dhcp_retry_at_ < *t)) return dhcp_retry_at_;
+  if (!ue_ || ue_->state() != link::RemoteState::kEstablished) return t;
+  const auto earlier = [&t](std::optional<link::TimePoint> u) {
+    if (u && (!t || *u < *t)) t = u;
+  };
+  if (dhcp_ && !dhcp_->has_lease()) earlier(dhcp_retry_at_);
+  if (auto renew = dhcp_ ? dhcp_->next_timer() : std::nullopt) earlier(link::TimePoint(*renew));
   return t;
 }
 
 std::optional<ip::dhcpv4::Lease> RemoteUeService::lease() const {
-  return dhcp_ && dhcp_->state() == ip::dhcpv4::Client::State::kBound ? dhcp_->lease() : std::nullopt;
+  return dhcp_ && dhcp_->has_lease() ? dhcp_->lease() : std::nullopt;
 }
 
 // IP mode: start the DHCPv4 client once the link is established, send again what it has to send, and start over
@@ -264,28 +269,43 @@ void RemoteUeService::ip_step(RemoteUeActions& out, link::TimePoint now) {
       dhcp_out_.push_back(std::move(*rs));
     }
   }
-  if (!dhcp_) {
-    if (!served || !ip::families_of(*served).ipv4) {
-      if (!no_dhcpv4_)
-        evt(out, "error",
-            "IP mode, but relay " + hex24(relay_l2_) + " is no DHCPv4 server (IP Address Config " +
-                std::to_string(served ? static_cast<int>(*served) : -1) + "): no address");
-      no_dhcpv4_ = true;
-      return;
-    }
-    dhcp_ = std::make_unique<ip::dhcpv4::Client>(ip::link_mac(ids::Layer2Id{cfg_.l2_id}), random_u32());
+  if (served && ip::families_of(*served).ipv4) {
+    dhcp_step(out, now);
+  } else if (!no_dhcpv4_) {
+    evt(out, "error",
+        "IP mode, but relay " + hex24(relay_l2_) + " is no DHCPv4 server (IP Address Config " +
+            std::to_string(served ? static_cast<int>(*served) : -1) + ")" + (ipv6_ || rs_sent_ ? "" : ": no address"));
+    no_dhcpv4_ = true;
   }
-  if (dhcp_->state() != ip::dhcpv4::Client::State::kBound && (!dhcp_retry_at_ || now >= *dhcp_retry_at_)) {
+  for (auto& packet : std::exchange(dhcp_out_, {})) {
+    auto r = ue_->send_data(now, packet, pdcp::SduType::kIp);
+    if (r.ok()) handle(out, std::move(*r));
+  }
+}
+
+// The DHCPv4 client's work due at `now`: renewal (T1, T2, retransmissions), a lease that ended, a DISCOVER (again).
+void RemoteUeService::dhcp_step(RemoteUeActions& out, link::TimePoint now) {
+  using State = ip::dhcpv4::Client::State;
+  if (!dhcp_) dhcp_ = std::make_unique<ip::dhcpv4::Client>(ip::link_mac(ids::Layer2Id{cfg_.l2_id}), random_u32());
+  if (auto due = dhcp_->next_timer(); due && now.time_since_epoch() >= *due) {
+    auto r = dhcp_->on_time(now.time_since_epoch());
+    if (!r.ok()) {
+      evt(out, "lease", r.error().message + ": asking again");
+      dhcp_retry_at_.reset();
+    } else if (*r) {
+      msc(out, cfg_.name, "relay",
+          std::string("DHCPREQUEST (") + (dhcp_->state() == State::kRebinding ? "rebinding" : "renewing") + ", " +
+              std::to_string((*r)->size()) + " octets, protected)");
+      dhcp_out_.push_back(std::move(**r));
+    }
+  }
+  if (!dhcp_->has_lease() && (!dhcp_retry_at_ || now >= *dhcp_retry_at_)) {
     auto d = dhcp_->start();
     if (d.ok()) {
       msc(out, cfg_.name, "relay", "DHCPDISCOVER (" + std::to_string(d->size()) + " octets, protected)");
       dhcp_out_.push_back(std::move(*d));
     }
     dhcp_retry_at_ = now + kDhcpRetry;
-  }
-  for (auto& packet : std::exchange(dhcp_out_, {})) {
-    auto r = ue_->send_data(now, packet, pdcp::SduType::kIp);
-    if (r.ok()) handle(out, std::move(*r));
   }
 }
 
@@ -319,13 +339,28 @@ void RemoteUeService::on_ip_sdu(RemoteUeActions& out, Bytes sdu) {
   }
   const auto version = ip::ip_version(sdu);
   const bool v6 = version.ok() && *version == 6;
-  if (v6 ? ipv6_.has_value() : dhcp_ && dhcp_->state() == ip::dhcpv4::Client::State::kBound) {
+  if (!v6 && dhcp_ && dhcp_->has_lease() && dhcp_->state() != ip::dhcpv4::Client::State::kBound) {
+    // Renewing or rebinding: the server's answer is the client's.
+    if (auto m = ip::dhcpv4::from_packet(sdu); m.ok() && m->destination_port == ip::dhcpv4::kClientPort) {
+      auto r = dhcp_->handle(sdu, now_.time_since_epoch());
+      if (!r.ok()) {
+        evt(out, "lease", "renewal refused: " + r.error().to_string() + ": asking again");
+        dhcp_retry_at_.reset();
+      } else if (dhcp_->state() == ip::dhcpv4::Client::State::kBound) {
+        evt(out, "lease",
+            "DHCPv4 lease " + dhcp_->lease()->address.to_string() + " renewed, " +
+                std::to_string(dhcp_->lease()->lease_seconds) + " s");
+      }
+      return;
+    }
+  }
+  if (v6 ? ipv6_.has_value() : dhcp_ && dhcp_->has_lease()) {
     bytes_down_ += sdu.size();
     out.emplace_back(DeliverToApp{std::move(sdu)});
     return;
   }
   if (!dhcp_ || v6) return;  // before the link is established, or IPv6 before an address: nothing to do with it
-  auto r = dhcp_->handle(sdu);
+  auto r = dhcp_->handle(sdu, now_.time_since_epoch());
   if (!r.ok()) {
     evt(out, "ip-drop", "DHCPv4: " + r.error().to_string());
     return;

@@ -133,6 +133,7 @@ class RemoteUeService {
   void on_ip_sdu(RemoteUeActions& out, Bytes sdu);
   void on_router_advertisement(RemoteUeActions& out, ByteView packet);
   void ip_step(RemoteUeActions& out, link::TimePoint now);
+  void dhcp_step(RemoteUeActions& out, link::TimePoint now);
 
   RemoteUeServiceConfig cfg_;
   KeyStore store_;
@@ -161,6 +162,7 @@ class RemoteUeService {
   bool no_dhcpv4_ = false;  // the relay's DCA said it is no DHCPv4 server (reported once)
   bool rs_sent_ = false;    // the Router Solicitation of this link (the DCA said the relay is an IPv6 router)
   std::optional<ip::Ipv6Address> ipv6_;
+  link::TimePoint now_{};  // the time of the frame being handled (a DHCPACK starts the lease's clock then)
 };
 
 }  // namespace prose::service

@@ -309,5 +309,46 @@ TEST(IpMode, Ipv6PrefixAdvertisedThenPacketsBothWays) {
   EXPECT_TRUE(has_event(b.relay_log, "ip-drop"));
 }
 
+// DHCPv4 renewal over the link on the services' clock: a 100 s lease is renewed at T1 (50 s) by a DHCPREQUEST to
+// the relay; with the relay's answers lost the UE rebinds at T2 (87.5 s) and at the lease's end starts over with a
+// DISCOVER, which gets the same address.
+TEST(IpMode, LeaseRenewedAtT1AndTakenAgainAfterItEnded) {
+  IpBed b(false);
+  ASSERT_TRUE(b.relay.enable_ip(RelayIpConfig{ip::Ipv4Prefix::parse("10.45.0.0/24").value(), 100}).ok());
+  ASSERT_TRUE(b.connect());
+  ASSERT_TRUE(b.ue->lease().has_value());
+  const link::TimePoint bound = b.now;
+  ASSERT_TRUE(b.ue->next_deadline().has_value());
+  EXPECT_LE(*b.ue->next_deadline(), bound + std::chrono::seconds(50));
+  // At `t` after the first lease: the UE's timers, the exchange that follows; whether the UE sent `message`.
+  const auto at = [&](std::chrono::milliseconds t, const char* message = "") {
+    b.now = bound + t;
+    auto out = b.ue->on_time(b.now);
+    const bool sent = has_message(out, message);
+    b.run(std::move(out));
+    b.pump();
+    return sent;
+  };
+  using std::chrono::seconds;
+  EXPECT_TRUE(at(seconds(50), "DHCPREQUEST (renewing"));
+  EXPECT_TRUE(has_event(b.log, "lease")) << "renewed";
+  ASSERT_TRUE(b.ue->lease().has_value());
+  EXPECT_EQ(b.ue->lease()->address, v4("10.45.0.2"));
+  EXPECT_EQ(all<ApplyLease>(b.log).size(), 1u) << "a renewal changes nothing on the interface";
+
+  // From now on the relay's user data (its DHCP answers) are lost.
+  b.lose_data = 1000;
+  EXPECT_TRUE(at(seconds(100), "DHCPREQUEST (renewing"));  // T1 of the renewed lease
+  EXPECT_TRUE(b.ue->lease().has_value()) << "still usable while renewing";
+  EXPECT_TRUE(at(seconds(50 + 88), "DHCPREQUEST (rebinding"));  // T2 = 87.5 s after the renewal
+  EXPECT_TRUE(at(seconds(50 + 100), "DHCPDISCOVER")) << "the lease ended: start over";
+  EXPECT_FALSE(b.ue->lease().has_value());
+  b.lose_data = 0;
+  at(seconds(50 + 100 + 2));  // the DISCOVER is sent again after kDhcpRetry, now answered
+  ASSERT_TRUE(b.ue->lease().has_value());
+  EXPECT_EQ(b.ue->lease()->address, v4("10.45.0.2"));
+  EXPECT_EQ(all<ApplyLease>(b.log).size(), 2u);
+}
+
 }  // namespace
 }  // namespace prose::service
