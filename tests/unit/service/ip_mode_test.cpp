@@ -350,5 +350,36 @@ TEST(IpMode, LeaseRenewedAtT1AndTakenAgainAfterItEnded) {
   EXPECT_EQ(all<ApplyLease>(b.log).size(), 2u);
 }
 
+// A Direct Rekeying Response (the relay's confirmation of a rekey) still on the air when the UE's next rekey has
+// started (rekey_every packets sent on the new KD-sess in less than a round trip) is taken without a drop.
+TEST(IpMode, ALateRekeyingResponseIsIgnored) {
+  IpBed b(true, true, 2);
+  ASSERT_TRUE(b.connect());
+  const auto send = [&](std::uint8_t i) { b.run(b.ue->send_data(b.now, udp("10.45.0.2", "10.46.0.2", {i}))); };
+  send(1);
+  send(2);  // the DRRq
+  // Carry frames one side at a time until the relay's Direct Rekeying Response is on its way: hold it.
+  std::vector<Bytes> held;
+  for (int round = 0; round < 10 && held.empty(); ++round) {
+    for (auto& p : std::exchange(b.to_relay, {})) b.run_relay(b.relay.on_frame(b.now, kUeL2, kRelayL2, p));
+    for (auto& p : std::exchange(b.to_ue, {})) {
+      if (b.ue->machine()->state() == link::RemoteState::kEstablished && has_event(b.log, "rekeyed"))
+        held.push_back(std::move(p));  // after the switch: the Response
+      else
+        b.run(b.ue->on_frame(b.now, kRelayL2, kUeL2, p));
+    }
+  }
+  ASSERT_FALSE(held.empty());
+  ASSERT_EQ(b.ue->machine()->state(), link::RemoteState::kEstablished);
+  send(3);
+  send(4);  // the next DRRq
+  ASSERT_EQ(b.ue->machine()->state(), link::RemoteState::kRekeying);
+  for (auto& p : held) b.run(b.ue->on_frame(b.now, kRelayL2, kUeL2, p));
+  EXPECT_FALSE(has_event(b.log, "dropped"));
+  b.pump();
+  EXPECT_EQ(b.ue->machine()->state(), link::RemoteState::kEstablished) << "the second rekey completes";
+  EXPECT_FALSE(has_event(b.log, "dropped"));
+}
+
 }  // namespace
 }  // namespace prose::service
