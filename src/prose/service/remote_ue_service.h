@@ -2,7 +2,8 @@
 // MIKEY deliveries that answer it, the key store and its rules, the PC5 link to the relay (prose/link RemoteUe)
 // with its timers, the fallback from a rejected PRUK ID to the IMSI and the policy for trying a setup again. The
 // Remote UE agent feeds it PC8 results, MIKEY datagrams, PC5 frames, application datagrams and the time, and carries
-// out the returned actions in order. Nothing in here reads a clock, opens a socket or touches a file.
+// out the returned actions in order. Nothing in here reads a clock, opens a socket or touches a file. IP mode (DHCPv4
+// client, Router Solicitation/Advertisement, the link's IP SDUs) is in remote_ue_ip.cpp.
 #pragma once
 
 #include <cstdint>
