@@ -62,6 +62,7 @@ struct IpAgentConfig {
   std::string tun;                         // device name ("prose-r0"; may hold one %d)
   std::string netns;                       // empty: the agent's own
   std::string ipv4_pool = "10.45.0.0/24";  // relay
+  std::string ipv6_prefix;                 // relay: the /64 it advertises (empty: no IPv6)
   std::uint32_t mtu = 1500;
   // Remote UE: what the DHCPv4 lease's router becomes in `netns`: "add" a default route through the TUN unless the
   // namespace has one, "replace" the one it has, "none": no route.

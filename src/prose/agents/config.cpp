@@ -54,7 +54,7 @@ constexpr ConfigKey kRelayKeys[] = {
     {"relay.pkmf_connections", "integer", "4", "no"},
     {"relay.ciphering", "array of integers", "[2, 3, 1]", "no"},
     {"upstream.host", "string", "\"127.0.0.1\"", "no"},
-    {"upstream.port", "integer", "", "yes"},
+    {"upstream.port", "integer", "", "unless ip.tun"},
     {"gba.imsi", "string", "", "with gba.bsf"},
     {"gba.impi", "string", "\"{imsi}@ims.mnc001.mcc001.3gppnetwork.org\"", "no"},
     {"gba.k", "string", "", "with gba.bsf"},
@@ -74,7 +74,7 @@ constexpr ConfigKey kRemoteUeKeys[] = {
     {"ue.kek", "string", "", "yes"},
     {"ue.provision", "boolean", "false", "no"},
     {"ue.discovery", "string", "\"A\"", "no"},
-    {"ue.app_port", "integer", "", "yes"},
+    {"ue.app_port", "integer", "", "unless ip.tun"},
     {"ue.rekey_every", "integer", "0", "no"},
     {"ue.rekey_auth", "boolean", "false", "no"},
     {"ue.mikey_port", "integer", "0", "no"},
@@ -224,7 +224,8 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
   c.provision = r.boolean("ue", "provision", false);
   c.discovery = r.str("ue", "discovery", "A");
   if (c.discovery != "A" && c.discovery != "B") r.bad("ue.discovery", "must be \"A\" or \"B\"");
-  c.app_port = static_cast<std::uint16_t>(r.num("ue", "app_port", 0, 1, 65535, true));
+  c.ip = read_ip_section(r, false);  // IP mode: the application's port is optional
+  c.app_port = static_cast<std::uint16_t>(r.num("ue", "app_port", 0, 1, 65535, !c.ip));
   c.rekey_every = static_cast<std::uint32_t>(r.num("ue", "rekey_every", 0, 0, 1000000));
   c.rekey_auth = r.boolean("ue", "rekey_auth", false);
   c.mikey_port = static_cast<std::uint16_t>(r.num("ue", "mikey_port", 0, 0, 65535));
@@ -232,7 +233,6 @@ Result<RemoteUeAgentConfig> load_remote_ue_config(const std::string& path) {
   c.mikey_accept_rfc3830_defaults = r.boolean("mikey", "accept_rfc3830_defaults", false);
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
   c.gba = read_gba(r, c.imsi, c.impi_template);
-  c.ip = read_ip_section(r, false);
   unknown_keys(r);
   PROSE_TRY_STATUS(r.status());
   PROSE_TRY(c.k, usim_key(t, "ue", "k", k_hex));
@@ -267,7 +267,8 @@ Result<RelayAgentConfig> load_relay_config(const std::string& path) {
       r.bad("relay.ciphering", "must be a non-empty array of EEA identities 1..3");
   }
   c.upstream_host = r.str("upstream", "host", "127.0.0.1");
-  c.upstream_port = static_cast<std::uint16_t>(r.num("upstream", "port", 0, 1, 65535, true));
+  c.ip = read_ip_section(r, true);  // IP mode: the network side is the TUN, the upstream port is optional
+  c.upstream_port = static_cast<std::uint16_t>(r.num("upstream", "port", 0, 1, 65535, !c.ip));
   c.log.user_data = r.boolean("log", "user_data", c.log.user_data);
   PROSE_TRY_STATUS(read_common(r, c.pkmf, c.sidelink, c.log, c.prose_function));
   const bool with_gba = gba_on(r);
@@ -278,7 +279,6 @@ Result<RelayAgentConfig> load_relay_config(const std::string& path) {
   std::string k = r.str("gba", "k", "", with_gba);
   std::string opc = r.str("gba", "opc", "", with_gba);
   c.gba = read_gba(r, imsi, "{imsi}@ims.mnc001.mcc001.3gppnetwork.org");
-  c.ip = read_ip_section(r, true);
   unknown_keys(r);
   PROSE_TRY_STATUS(r.status());
   if (c.gba) {

@@ -13,6 +13,7 @@ constexpr ConfigKey kRelayIpKeys[] = {
     {"ip.tun", "string", "", "no (set: IP mode)"},
     {"ip.netns", "string", "", "no"},
     {"ip.ipv4_pool", "string", "\"10.45.0.0/24\"", "no"},
+    {"ip.ipv6_prefix", "string", "", "no"},
     {"ip.mtu", "integer", "1500", "no"},
 };
 constexpr ConfigKey kRemoteUeIpKeys[] = {
@@ -36,6 +37,10 @@ std::optional<IpAgentConfig> read_ip_section(KeyTableReader& r, bool relay) {
     c.ipv4_pool = r.str("ip", "ipv4_pool", c.ipv4_pool);
     auto p = ip::Ipv4Prefix::parse(c.ipv4_pool);
     if (!p.ok() || p->length > 30) r.bad("ip.ipv4_pool", "must be a network a.b.c.d/n with n <= 30");
+    c.ipv6_prefix = r.str("ip", "ipv6_prefix", "");
+    if (auto q = ip::Ipv6Prefix::parse(c.ipv6_prefix);
+        r.node("ip", "ipv6_prefix") != nullptr && (!q.ok() || q->length != 64))
+      r.bad("ip.ipv6_prefix", "must be a /64 network x:x::/64");
   } else {
     c.default_route = r.str("ip", "default_route", c.default_route);
     if (c.default_route != "add" && c.default_route != "replace" && c.default_route != "none")
@@ -55,11 +60,14 @@ std::string ip_example_section(bool relay) {
       "# in (`ip netns add NAME`); the agent's sockets stay in its own. Needs CAP_NET_ADMIN.\n"
       "[ip]\n";
   if (relay)
-    s += "# tun = \"prose-r0\"\n"
-         "# netns = \"relay\"\n"
-         "# The Remote UEs' addresses (DHCPv4); the relay's TUN takes the first one.\n"
-         "# ipv4_pool = \"10.45.0.0/24\"\n"
-         "# mtu = 1500\n";
+    s +=
+        "# tun = \"prose-r0\"\n"
+        "# netns = \"relay\"\n"
+        "# The Remote UEs' addresses (DHCPv4); the relay's TUN takes the first one.\n"
+        "# ipv4_pool = \"10.45.0.0/24\"\n"
+        "# IPv6 (optional): the /64 advertised to every Remote UE (Router Advertisements); the relay's TUN takes ::1.\n"
+        "# ipv6_prefix = \"fd00:45::/64\"\n"
+        "# mtu = 1500\n";
   else
     s += "# tun = \"prose-u0\"\n"
          "# netns = \"ue\"\n"

@@ -123,7 +123,12 @@ class RelayAgent {
   // side.
   Status open_ip() {
     PROSE_TRY(ip::Ipv4Prefix pool, ip::Ipv4Prefix::parse(cfg_.ip->ipv4_pool));
-    PROSE_TRY_STATUS(service_->enable_ip(service::RelayIpConfig{pool, 3600}));
+    service::RelayIpConfig rc{pool, 3600};
+    if (!cfg_.ip->ipv6_prefix.empty()) {
+      PROSE_TRY(rc.ipv6_prefix, ip::Ipv6Prefix::parse(cfg_.ip->ipv6_prefix));
+      rc.link_mtu = cfg_.ip->mtu - kIpSduOverhead;  // the TUN's: what fits a PDCP PDU of ip.mtu once protected
+    }
+    PROSE_TRY_STATUS(service_->enable_ip(rc));
     PROSE_TRY(tun_, open_tun(*cfg_.ip));
     const ip::Ipv4Address me = service_->ip()->relay_address();
     PROSE_TRY_STATUS(set_tun_ipv4(*tun_, *cfg_.ip, me, pool.length));
@@ -131,6 +136,11 @@ class RelayAgent {
     evt("ip", "IP mode: TUN " + tun_->name() + (cfg_.ip->netns.empty() ? "" : " in netns " + cfg_.ip->netns) + " " +
                   me.to_string() + "/" + std::to_string(pool.length) + ", DHCPv4 pool " + pool.to_string() + ", MTU " +
                   std::to_string(cfg_.ip->mtu - kIpSduOverhead));
+    if (const ip::Ipv6Plan* plan = service_->ip()->ipv6()) {
+      PROSE_TRY_STATUS(set_tun_ipv6(*tun_, *cfg_.ip, plan->relay_address(), 64));
+      evt("ip", "IPv6: TUN " + tun_->name() + " " + plan->relay_address().to_string() + "/64, the prefix " +
+                    plan->prefix().to_string() + " advertised on every link (Router Advertisements)");
+    }
     return {};
   }
 

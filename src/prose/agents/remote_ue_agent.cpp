@@ -128,6 +128,11 @@ class RemoteUeAgent {
             evt("route", what);
           }
         }
+      } else if (auto* v6 = std::get_if<service::ApplyIpv6>(&a)) {
+        if (tun_) {
+          PROSE_TRY_STATUS(set_tun_ipv6(*tun_, *cfg_.ip, v6->address, v6->prefix_length));
+          evt("ip", tun_->name() + " is " + v6->address.to_string() + "/" + std::to_string(v6->prefix_length));
+        }
       } else if (auto* k = std::get_if<service::ExportLinkKeys>(&a)) {
         log_link_keys(k->keys);
       }

@@ -35,4 +35,9 @@ Result<std::string> set_tun_default_route(ip_tun::TunDevice& tun, const IpAgentC
   return "default route via " + router.to_string() + " dev " + tun.name() + where;
 }
 
+Status set_tun_ipv6(ip_tun::TunDevice& tun, const IpAgentConfig& c, const ip::Ipv6Address& address,
+                    std::uint8_t prefix_length) {
+  return in_netns(c.netns, [&] { return tun.set_ipv6(address, prefix_length); });
+}
+
 }  // namespace prose::agents

@@ -37,6 +37,14 @@ inline constexpr std::uint8_t kOptionParameterList = 55;  // 9.8
 inline constexpr std::uint8_t kOptionMessage = 56;        // 9.9
 inline constexpr std::uint8_t kOptionEnd = 255;           // 3.2
 
+// Lease renewal, RFC 2131 4.4.5: T1 = 0.5 x the lease time, T2 = 0.875 x it (as fractions in eighths: the server
+// sends no options 58/59), and a DHCPREQUEST not answered in RENEWING / REBINDING is sent again after half the time
+// left until T2 / the lease's end, but no sooner than 60 s.
+inline constexpr std::uint32_t kT1Eighths = 4;
+inline constexpr std::uint32_t kT2Eighths = 7;
+inline constexpr std::uint32_t kMinRetransmitSeconds = 60;
+inline constexpr std::uint32_t kInfiniteLease = 0xFFFFFFFFu;  // RFC 2131 3.3: never renewed
+
 // DHCP Message Type (option 53) values: RFC 2132 9.6.
 enum class MessageType : std::uint8_t {
   kDiscover = 1,

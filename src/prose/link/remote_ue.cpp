@@ -289,6 +289,7 @@ const std::vector<RemoteUe::Row>& RemoteUe::table() {
     {S::kEstablished, I::kRxRelease,                   &R::on_peer_release,        "send Release Accept -> RELEASED"},
     {S::kRekeying,    I::kRxSecurityModeCommand,       &R::on_dsmc,                "new KD-sess (new KD if Auth Flag); send DSM Complete on it; switch -> ESTABLISHED"},
     {S::kRekeying,    I::kRekeyTimer,                  &R::on_rekey_timer,         "retransmit the DRRq (bounded), then release the link"},
+    {S::kRekeying,    I::kRxRekeyingResponse,          &R::on_rekey_response,      "the previous rekey's confirmation, later than this rekey's start: nothing to do"},
     {S::kRekeying,    I::kRxUserData,                  &R::on_user_data,           "DataReceived (old context still valid)"},
     {S::kRekeying,    I::kSendData,                    &R::on_send_data,           "send on the old context"},
     {S::kRekeying,    I::kRxKeepalive,                 &R::on_keepalive,           "send Keepalive Ack"},

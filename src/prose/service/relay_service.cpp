@@ -5,6 +5,7 @@
 
 #include "prose/gba/gpi.h"
 #include "prose/ids/ids.h"
+#include "prose/ip/ndp.h"
 #include "prose/service/pc8_causes.h"
 #include "prose/util/hex.h"
 #include "prose/util/random.h"
@@ -175,6 +176,11 @@ void RelayService::on_ip_sdu(RelayActions& out, link::TimePoint now, std::uint32
     bytes_up_ += sdu.size();
     out.emplace_back(ToNetwork{l2, std::move(sdu)});
   } else if (u.reply) {
+    if (ip::ndp::icmpv6_type(*u.reply) == ip::ndp::kTypeRouterAdvertisement) {
+      msc(out, ue_name(l2), cfg_.name, "Router Solicitation");
+      send_router_advertisement(out, now, l2, p, std::move(*u.reply));
+      return;
+    }
     auto m = ip::dhcpv4::from_packet(*u.reply);
     const std::string what = m.ok() ? std::string(ip::dhcpv4::message_type_name(m->message.type)) : "DHCPv4 reply";
     msc(out, cfg_.name, ue_name(l2),
@@ -185,6 +191,15 @@ void RelayService::on_ip_sdu(RelayActions& out, link::TimePoint now, std::uint32
   } else {
     evt(out, "ip-drop", ue_name(l2) + ": uplink " + u.dropped);
   }
+}
+
+void RelayService::send_router_advertisement(RelayActions& out, link::TimePoint now, std::uint32_t l2, Peer& p,
+                                             Bytes ra) {
+  msc(out, cfg_.name, ue_name(l2),
+      "Router Advertisement (prefix " + ip_->ipv6()->prefix().to_string() + ", " + std::to_string(ra.size()) +
+          " octets, protected)");
+  auto r = p.machine->send_data(now, ra, pdcp::SduType::kIp);
+  if (r.ok()) handle(out, now, l2, std::move(*r));
 }
 
 void RelayService::handle(RelayActions& out, link::TimePoint now, std::uint32_t l2, link::Output o) {
@@ -227,6 +242,9 @@ void RelayService::handle(RelayActions& out, link::TimePoint now, std::uint32_t 
       }
       evt(out, s->rekey ? "rekeyed" : "secured",
           ue_name(l2) + " KD-sess ID " + hex16(s->kd_sess_id.value) + ", KD ID " + hex32(s->kd_id.value));
+      if (ip_ && !s->rekey) {  // IPv6: the /64 advertised on the new link, right after its DCA
+        if (auto ra = ip_->link_up(l2)) send_router_advertisement(out, now, l2, p, std::move(*ra));
+      }
     } else if (auto* f = std::get_if<link::SetupFailed>(&e)) {
       evt(out, "failed",
           ue_name(l2) + " setup failed: cause #" + std::to_string(static_cast<int>(f->cause)) + " " +

@@ -118,6 +118,7 @@ class RelayService {
   void handle(RelayActions& out, link::TimePoint now, std::uint32_t l2, link::Output o);
   void erase_peer(RelayActions& out, Peers::iterator it);
   void on_ip_sdu(RelayActions& out, link::TimePoint now, std::uint32_t l2, Peer& p, Bytes sdu);
+  void send_router_advertisement(RelayActions& out, link::TimePoint now, std::uint32_t l2, Peer& p, Bytes ra);
   void mark_dead(std::uint32_t l2, Peer& p);
   link::Output reject(RelayActions& out, link::TimePoint now, std::uint32_t l2, Peer& p, pc5::Cause cause);
   void request_kd(RelayActions& out, std::uint32_t l2, Peer& p, const link::NeedKd& n);

@@ -4,8 +4,6 @@
 #include <utility>
 
 #include "prose/ids/ids.h"
-#include "prose/ip/address_config.h"
-#include "prose/ip/address_pool.h"
 #include "prose/keys/prose_keys.h"
 #include "prose/link/gba_gpi_processor.h"
 #include "prose/mikey/constants.h"
@@ -179,6 +177,8 @@ Result<RemoteUeActions> RemoteUeService::start_link(link::TimePoint now, std::ui
   dhcp_out_.clear();
   dhcp_retry_at_.reset();
   no_dhcpv4_ = false;
+  rs_sent_ = false;
+  ipv6_.reset();
   link::RemoteUeConfig mc;
   mc.imsi = cfg_.imsi;
   mc.relay_service_code = ids::RelayServiceCode{cfg_.relay_service_code};
@@ -205,6 +205,7 @@ Result<RemoteUeActions> RemoteUeService::start_link(link::TimePoint now, std::ui
 
 RemoteUeActions RemoteUeService::on_frame(link::TimePoint now, std::uint32_t src, std::uint32_t dst, ByteView pdu) {
   RemoteUeActions out;
+  now_ = now;
   if (!ue_ || dst != cfg_.l2_id || src != relay_l2_) return out;
   auto before = ue_->state();
   link::Output o = ue_->on_pdu(now, pdu);
@@ -236,77 +237,19 @@ RemoteUeActions RemoteUeService::on_time(link::TimePoint now) {
 
 std::optional<link::TimePoint> RemoteUeService::next_deadline() const {
   auto t = timers_.earliest();
-  const bool dhcp_waits = dhcp_retry_at_ && ue_ && ue_->state() == link::RemoteState::kEstablished;
-  if (dhcp_waits && (!t || *dhcp_retry_at_ < *t)) return dhcp_retry_at_;
+  if (!ue_ || ue_->state() != link::RemoteState::kEstablished) return t;
+  const auto earlier = [&t](std::optional<link::TimePoint> u) {
+    if (u && (!t || *u < *t)) t = u;
+  };
+  if (dhcp_ && !dhcp_->has_lease()) earlier(dhcp_retry_at_);
+  if (auto renew = dhcp_ ? dhcp_->next_timer() : std::nullopt) earlier(link::TimePoint(*renew));
   return t;
-}
-
-std::optional<ip::dhcpv4::Lease> RemoteUeService::lease() const {
-  return dhcp_ && dhcp_->state() == ip::dhcpv4::Client::State::kBound ? dhcp_->lease() : std::nullopt;
-}
-
-// IP mode: start the DHCPv4 client once the link is established, send again what it has to send, and start over
-// when a DISCOVER (or REQUEST) stayed without an answer.
-void RemoteUeService::ip_step(RemoteUeActions& out, link::TimePoint now) {
-  if (!cfg_.ip || !ue_ || ue_->state() != link::RemoteState::kEstablished) return;
-  if (!dhcp_) {
-    // The relay's DCA says whether it is a DHCPv4 server (IP Address Config).
-    const auto served = ue_->relay_ip_address_config();
-    if (!served || !ip::families_of(*served).ipv4) {
-      if (!no_dhcpv4_)
-        evt(out, "error",
-            "IP mode, but relay " + hex24(relay_l2_) + " is no DHCPv4 server (IP Address Config " +
-                std::to_string(served ? static_cast<int>(*served) : -1) + "): no address");
-      no_dhcpv4_ = true;
-      return;
-    }
-    dhcp_ = std::make_unique<ip::dhcpv4::Client>(ip::link_mac(ids::Layer2Id{cfg_.l2_id}), random_u32());
-  }
-  if (dhcp_->state() != ip::dhcpv4::Client::State::kBound && (!dhcp_retry_at_ || now >= *dhcp_retry_at_)) {
-    auto d = dhcp_->start();
-    if (d.ok()) {
-      msc(out, cfg_.name, "relay", "DHCPDISCOVER (" + std::to_string(d->size()) + " octets, protected)");
-      dhcp_out_.push_back(std::move(*d));
-    }
-    dhcp_retry_at_ = now + kDhcpRetry;
-  }
-  for (auto& packet : std::exchange(dhcp_out_, {})) {
-    auto r = ue_->send_data(now, packet, pdcp::SduType::kIp);
-    if (r.ok()) handle(out, std::move(*r));
-  }
-}
-
-void RemoteUeService::on_ip_sdu(RemoteUeActions& out, Bytes sdu) {
-  if (dhcp_ && dhcp_->state() == ip::dhcpv4::Client::State::kBound) {
-    bytes_down_ += sdu.size();
-    out.emplace_back(DeliverToApp{std::move(sdu)});
-    return;
-  }
-  if (!dhcp_) return;  // before the link is established: nothing can come
-  auto r = dhcp_->handle(sdu);
-  if (!r.ok()) {
-    evt(out, "ip-drop", "DHCPv4: " + r.error().to_string());
-    return;
-  }
-  if (*r) {
-    msc(out, cfg_.name, "relay", "DHCPREQUEST (" + std::to_string((*r)->size()) + " octets, protected)");
-    dhcp_out_.push_back(std::move(**r));
-  }
-  if (dhcp_->state() == ip::dhcpv4::Client::State::kBound && dhcp_->lease()) {
-    dhcp_retry_at_.reset();
-    const ip::dhcpv4::Lease& l = *dhcp_->lease();
-    evt(out, "lease",
-        "DHCPv4 lease " + l.address.to_string() + "/" + std::to_string(l.prefix_length) + " router " +
-            (l.router ? l.router->to_string() : std::string("-")) + " from " + l.server_id.to_string() + ", " +
-            std::to_string(l.lease_seconds) + " s");
-    out.emplace_back(ApplyLease{l});
-  }
 }
 
 RemoteUeActions RemoteUeService::send_data(link::TimePoint now, ByteView datagram) {
   RemoteUeActions out;
   if (!ue_) return out;
-  if (cfg_.ip && !lease()) return out;  // no address yet: nothing the relay would route
+  if (cfg_.ip && !lease() && !ipv6_) return out;  // no address yet: nothing the relay would route
   auto r = ue_->send_data(now, datagram);
   if (!r.ok()) {
     evt(out, "error", "data dropped: " + r.error().to_string());
@@ -316,8 +259,9 @@ RemoteUeActions RemoteUeService::send_data(link::TimePoint now, ByteView datagra
   if (!cfg_.ip) msc(out, cfg_.name, "relay", "user data (" + std::to_string(datagram.size()) + " octets, protected)");
   handle(out, std::move(*r));
   ip_step(out, now);
-  // A rekey after every rekey_every datagrams; while one is still running (the relay may be fetching a fresh KD
-  // while data keeps flowing) the next one waits for it.
+  // A rekey after every rekey_every datagrams (IP mode: IP packets) sent on one KD-sess: the count starts again
+  // when a rekey completes, so datagrams sent while one runs (the relay may be fetching a fresh KD while data keeps
+  // flowing) do not start the next one the moment it ends, ahead of the relay's Direct Rekeying Response.
   if (cfg_.rekey_every != 0 && ++datagrams_ >= cfg_.rekey_every && ue_->state() == link::RemoteState::kEstablished) {
     datagrams_ = 0;
     auto k = ue_->rekey(now, cfg_.rekey_auth);
@@ -373,6 +317,7 @@ void RemoteUeService::handle(RemoteUeActions& out, link::Output o) {
         store_.mark_used(cfg_.pkmf_fqdn, s->pruk_id->value);
         out.emplace_back(SaveKeyStore{});
       }
+      datagrams_ = 0;
       evt(out, s->rekey ? "rekeyed" : "ready",
           std::string(s->rekey ? "link rekeyed" : "link secured") + " with relay " + hex24(relay_l2_) +
               ": KD-sess ID " + hex16(s->kd_sess_id.value) + ", KD ID " + hex32(s->kd_id.value) + ", KD " +

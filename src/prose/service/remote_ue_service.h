@@ -2,7 +2,8 @@
 // MIKEY deliveries that answer it, the key store and its rules, the PC5 link to the relay (prose/link RemoteUe)
 // with its timers, the fallback from a rejected PRUK ID to the IMSI and the policy for trying a setup again. The
 // Remote UE agent feeds it PC8 results, MIKEY datagrams, PC5 frames, application datagrams and the time, and carries
-// out the returned actions in order. Nothing in here reads a clock, opens a socket or touches a file.
+// out the returned actions in order. Nothing in here reads a clock, opens a socket or touches a file. IP mode (DHCPv4
+// client, Router Solicitation/Advertisement, the link's IP SDUs) is in remote_ue_ip.cpp.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +37,8 @@ struct RemoteUeServiceConfig {
   std::string impi;       // the IMPI for GBA Push
   std::string pkmf_fqdn;  // the key store's and MIKEY's name of the PKMF
   bool mikey_accept_rfc3830_defaults = false;
-  std::uint32_t rekey_every = 0;  // a Direct Rekeying Request after every N application datagrams (0: never)
+  // A Direct Rekeying Request after every N application datagrams (IP mode: IP packets) on one KD-sess (0: never).
+  std::uint32_t rekey_every = 0;
   bool rekey_auth = false;
   bool export_link_keys = false;
   // IP mode (docs/ip.md): once the link is secured the UE runs its DHCPv4 client over it (ApplyLease when bound);
@@ -59,8 +61,13 @@ struct DeliverToApp {
 struct ApplyLease {
   ip::dhcpv4::Lease lease;
 };
-using RemoteUeAction =
-    std::variant<Transmit, TraceMessage, TraceEvent, SaveKeyStore, SendMikey, DeliverToApp, ExportLinkKeys, ApplyLease>;
+// IP mode: the relay advertised a /64 (Router Advertisement); put this address on the UE's interface.
+struct ApplyIpv6 {
+  ip::Ipv6Address address;
+  std::uint8_t prefix_length = 64;
+};
+using RemoteUeAction = std::variant<Transmit, TraceMessage, TraceEvent, SaveKeyStore, SendMikey, DeliverToApp,
+                                    ExportLinkKeys, ApplyLease, ApplyIpv6>;
 using RemoteUeActions = std::vector<RemoteUeAction>;
 
 class RemoteUeService {
@@ -93,13 +100,16 @@ class RemoteUeService {
   // A PC5 frame (only those from the relay to this UE are taken).
   RemoteUeActions on_frame(link::TimePoint now, std::uint32_t src, std::uint32_t dst, ByteView pdu);
   RemoteUeActions on_time(link::TimePoint now);
-  // An application datagram; a Direct Rekeying Request follows every `rekey_every` of them.
+  // An application datagram (IP mode: an IP packet); a Direct Rekeying Request follows every `rekey_every` of them.
   RemoteUeActions send_data(link::TimePoint now, ByteView datagram);
   // Release an established link (the agent stops).
   RemoteUeActions release(link::TimePoint now);
   std::optional<link::TimePoint> next_deadline() const;
   // IP mode: the lease the link's DHCPv4 client is bound with.
   std::optional<ip::dhcpv4::Lease> lease() const;
+  // IP mode: the IPv6 address formed from the relay's Router Advertisement (its /64 + the interface identifier of
+  // this UE's layer-2 ID, as the relay's Ipv6Plan has it).
+  std::optional<ip::Ipv6Address> ipv6_address() const { return ipv6_; }
   // IP mode: a DHCPDISCOVER without an answer is sent again after this long.
   static constexpr link::Millis kDhcpRetry{2000};
 
@@ -122,7 +132,9 @@ class RemoteUeService {
   void handle(RemoteUeActions& out, link::Output o);
   void on_new_pruk(RemoteUeActions& out, link::NewPruk& n);
   void on_ip_sdu(RemoteUeActions& out, Bytes sdu);
+  void on_router_advertisement(RemoteUeActions& out, ByteView packet);
   void ip_step(RemoteUeActions& out, link::TimePoint now);
+  void dhcp_step(RemoteUeActions& out, link::TimePoint now);
 
   RemoteUeServiceConfig cfg_;
   KeyStore store_;
@@ -143,12 +155,15 @@ class RemoteUeService {
   bool done_ = false;
   std::string failure_;
   std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
-  std::uint64_t datagrams_ = 0;  // application datagrams since the last rekey started
+  std::uint64_t datagrams_ = 0;  // application datagrams since the link was (re)keyed
   // IP mode: the link's DHCPv4 client (from the link secured on), the packets it has to send, its retry time.
   std::unique_ptr<ip::dhcpv4::Client> dhcp_;
   std::vector<Bytes> dhcp_out_;
   std::optional<link::TimePoint> dhcp_retry_at_;
   bool no_dhcpv4_ = false;  // the relay's DCA said it is no DHCPv4 server (reported once)
+  bool rs_sent_ = false;    // the Router Solicitation of this link (the DCA said the relay is an IPv6 router)
+  std::optional<ip::Ipv6Address> ipv6_;
+  link::TimePoint now_{};  // the time of the frame being handled (a DHCPACK starts the lease's clock then)
 };
 
 }  // namespace prose::service

@@ -63,6 +63,10 @@ TEST_F(AgentIpConfig, Keys) {
   EXPECT_EQ(r->ip->netns, "relay");
   EXPECT_EQ(r->ip->ipv4_pool, "10.9.0.0/16");
   EXPECT_EQ(r->ip->mtu, 1400u);
+  EXPECT_EQ(r->ip->ipv6_prefix, "") << "no IPv6 unless set";
+  auto v6 = load_relay_config(write(relay() + "[ip]\ntun = \"prose-r0\"\nipv6_prefix = \"fd00:45::/64\"\n"));
+  ASSERT_TRUE(v6.ok()) << v6.error().to_string();
+  EXPECT_EQ(v6->ip->ipv6_prefix, "fd00:45::/64");
   auto u = load_remote_ue_config(write(ue() + "[ip]\ntun = \"prose-u%d\"\n"));
   ASSERT_TRUE(u.ok()) << u.error().to_string();
   ASSERT_TRUE(u->ip);
@@ -77,7 +81,40 @@ TEST_F(AgentIpConfig, Keys) {
   }
 }
 
+// The ports of the UDP plane carry nothing in IP mode: optional there, still required without [ip] tun.
+TEST_F(AgentIpConfig, UdpPortsOptionalInIpMode) {
+  std::string relay_text = relay(), ue_text = ue();
+  relay_text.erase(relay_text.find("[upstream]\nport = 5000\n"), 23);
+  ue_text.erase(ue_text.find("app_port = 4000\n"), 16);
+  auto r = load_relay_config(write(relay_text + "[ip]\ntun = \"prose-r0\"\n"));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_TRUE(r->ip);
+  EXPECT_EQ(r->upstream_port, 0);
+  auto u = load_remote_ue_config(write(ue_text + "[ip]\ntun = \"prose-u0\"\n"));
+  ASSERT_TRUE(u.ok()) << u.error().to_string();
+  EXPECT_TRUE(u->ip);
+  EXPECT_EQ(u->app_port, 0);
+  // Given, they are still read and checked.
+  auto given = load_remote_ue_config(write(ue() + "[ip]\ntun = \"prose-u0\"\n"));
+  ASSERT_TRUE(given.ok()) << given.error().to_string();
+  EXPECT_EQ(given->app_port, 4000);
+  EXPECT_NE(error(load_relay_config(write(relay_text + "[upstream]\nport = 70000\n[ip]\ntun = \"t\"\n")))
+                .find("upstream.port"),
+            std::string::npos);
+  // Without IP mode (no [ip], or an [ip] without tun) they are required.
+  EXPECT_NE(error(load_relay_config(write(relay_text))).find("upstream.port"), std::string::npos);
+  EXPECT_NE(error(load_relay_config(write(relay_text + "[ip]\nmtu = 1400\n"))).find("upstream.port"),
+            std::string::npos);
+  EXPECT_NE(error(load_remote_ue_config(write(ue_text))).find("ue.app_port"), std::string::npos);
+}
+
 TEST_F(AgentIpConfig, ErrorsNameTheKey) {
+  for (const char* bad : {"fd00:45::/48", "fd00:45::1/64", "10.0.0.0/8", ""}) {
+    EXPECT_NE(error(load_relay_config(write(relay() + "[ip]\ntun = \"t\"\nipv6_prefix = \"" + bad + "\"\n")))
+                  .find("ip.ipv6_prefix: must be a /64"),
+              std::string::npos)
+        << bad;
+  }
   EXPECT_NE(error(load_relay_config(write(relay() + "[ip]\ntun = \"t\"\nipv4_pool = \"10.9.0.1/24\"\n")))
                 .find("ip.ipv4_pool: must be a network"),
             std::string::npos);

@@ -293,5 +293,80 @@ TEST(Dhcpv4, EncodeDecodeRoundTripsEveryModelledOption) {
   EXPECT_EQ(*back, m);
 }
 
+// Renewal on the caller's clock (RFC 2131 4.4.5): a 3600 s lease bound at 1 s is renewed from T1 = 1801 s by a
+// DHCPREQUEST unicast to the server (ciaddr, no server identifier, no requested address: 4.3.2 table 5), sent again
+// after half the time left until T2 (at least 60 s); from T2 = 3151 s it is broadcast; the lease's end takes the
+// address away.
+TEST(Dhcpv4, RenewingAtT1RebindingAtT2AndTheLeasesEnd) {
+  using Ms = Client::Millis;
+  const auto s = [](std::int64_t seconds) { return Ms(seconds * 1000); };
+  Fixture f;
+  const auto bind = [&](Ms at) {
+    auto offer = f.server.handle_packet(kLink, *f.client.start());
+    auto request = f.client.handle(**offer, at);
+    auto ack = f.server.handle_packet(kLink, **request);
+    ASSERT_TRUE(f.client.handle(**ack, at).ok());
+    ASSERT_EQ(f.client.state(), Client::State::kBound);
+  };
+  bind(s(1));
+  EXPECT_EQ(f.client.next_timer(), s(1801));
+  EXPECT_FALSE(f.client.on_time(s(1801) - Ms(1)).value().has_value()) << "nothing before T1";
+  EXPECT_EQ(f.client.state(), Client::State::kBound);
+
+  auto renew = f.client.on_time(s(1801));
+  ASSERT_TRUE(renew.ok() && renew->has_value());
+  EXPECT_EQ(f.client.state(), Client::State::kRenewing);
+  EXPECT_TRUE(f.client.has_lease());
+  auto m = from_packet(**renew);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->message.type, MessageType::kRequest);
+  EXPECT_EQ(m->message.ciaddr.to_string(), "10.45.0.2");
+  EXPECT_FALSE(m->message.server_id.has_value());
+  EXPECT_FALSE(m->message.requested_ip.has_value());
+  EXPECT_EQ(m->source.to_string(), "10.45.0.2");
+  EXPECT_EQ(m->destination.to_string(), "10.45.0.1") << "unicast to the server while renewing";
+  EXPECT_EQ(f.client.next_timer(), s(1801 + 675)) << "half of the 1350 s left until T2";
+  auto again = f.client.on_time(s(1801 + 675));
+  ASSERT_TRUE(again.ok() && again->has_value()) << "sent again";
+  // The server's ACK binds the client again, its lease clock restarted at the ACK.
+  auto ack = f.server.handle_packet(kLink, **again);
+  ASSERT_TRUE(ack.ok() && ack->has_value());
+  ASSERT_TRUE(f.client.handle(**ack, s(2500)).ok());
+  EXPECT_EQ(f.client.state(), Client::State::kBound);
+  EXPECT_EQ(f.client.next_timer(), s(2500 + 1800));
+
+  // No answer until T2 (2500 + 3150): rebinding, broadcast.
+  ASSERT_TRUE(f.client.on_time(s(4300)).value().has_value());
+  auto rebind = f.client.on_time(s(2500 + 3150));
+  ASSERT_TRUE(rebind.ok() && rebind->has_value());
+  EXPECT_EQ(f.client.state(), Client::State::kRebinding);
+  EXPECT_EQ(from_packet(**rebind)->destination.to_string(), "255.255.255.255");
+  EXPECT_EQ(f.client.next_timer(), s(2500 + 3150 + 225)) << "half of the 450 s left";
+  EXPECT_EQ(*f.client.on_time(s(2500 + 3150 + 225)).value(), **rebind) << "the same request again";
+  EXPECT_EQ(f.client.next_timer(), s(2500 + 3150 + 225) + Ms(112500)) << "half of the 225 s left";
+  ASSERT_TRUE(f.client.on_time(s(2500 + 3150 + 225) + Ms(112500)).value().has_value());
+  EXPECT_EQ(f.client.next_timer(), s(2500 + 3150 + 225 + 60) + Ms(112500)) << "half of 112.5 s: no sooner than 60 s";
+  // The lease ends without an answer.
+  auto ended = f.client.on_time(s(2500 + 3600));
+  ASSERT_FALSE(ended.ok());
+  EXPECT_EQ(ended.error().code, Errc::kTimeout);
+  EXPECT_EQ(f.client.state(), Client::State::kInit);
+  EXPECT_FALSE(f.client.has_lease());
+  EXPECT_FALSE(f.client.next_timer().has_value());
+
+  // A NAK to a renewal: back to kInit, kDenied.
+  f.server.link_ended(kLink);
+  bind(s(10000));
+  auto r = f.client.on_time(s(10000 + 1800));
+  ASSERT_TRUE(r.ok() && r->has_value());
+  f.server.link_ended(kLink);  // the server forgot the link: it refuses the address
+  auto nak = f.server.handle_packet(kLink, **r);
+  ASSERT_TRUE(nak.ok() && nak->has_value());
+  auto denied = f.client.handle(**nak, s(10000 + 1801));
+  ASSERT_FALSE(denied.ok());
+  EXPECT_EQ(denied.error().code, Errc::kDenied);
+  EXPECT_FALSE(f.client.has_lease());
+}
+
 }  // namespace
 }  // namespace prose::ip::dhcpv4
