@@ -132,6 +132,10 @@ class RemoteUeAgent {
         if (tun_) {
           PROSE_TRY_STATUS(set_tun_ipv6(*tun_, *cfg_.ip, v6->address, v6->prefix_length));
           evt("ip", tun_->name() + " is " + v6->address.to_string() + "/" + std::to_string(v6->prefix_length));
+          if (v6->default_router) {
+            PROSE_TRY(std::string what, set_tun_ipv6_default_route(*tun_, *cfg_.ip));
+            evt("route", what);
+          }
         }
       } else if (auto* k = std::get_if<service::ExportLinkKeys>(&a)) {
         log_link_keys(k->keys);

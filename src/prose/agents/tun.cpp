@@ -35,6 +35,20 @@ Result<std::string> set_tun_default_route(ip_tun::TunDevice& tun, const IpAgentC
   return "default route via " + router.to_string() + " dev " + tun.name() + where;
 }
 
+Result<std::string> set_tun_ipv6_default_route(ip_tun::TunDevice& tun, const IpAgentConfig& c) {
+  const std::string where = c.netns.empty() ? "" : " in netns " + c.netns;
+  if (c.default_route == "none") return std::string("no IPv6 default route (ip.default_route = \"none\")");
+  bool added = false;
+  PROSE_TRY_STATUS(in_netns(c.netns, [&]() -> Status {
+    PROSE_TRY(added, tun.add_ipv6_default_route(c.default_route == "replace"));
+    return {};
+  }));
+  if (!added)
+    return std::string("IPv6 default route kept: the namespace" + where +
+                       " already has one (ip.default_route = \"replace\" would replace it)");
+  return "IPv6 default route dev " + tun.name() + where;
+}
+
 Status set_tun_ipv6(ip_tun::TunDevice& tun, const IpAgentConfig& c, const ip::Ipv6Address& address,
                     std::uint8_t prefix_length) {
   return in_netns(c.netns, [&] { return tun.set_ipv6(address, prefix_length); });

@@ -19,6 +19,8 @@ Status set_tun_ipv4(ip_tun::TunDevice& tun, const IpAgentConfig& c, ip::Ipv4Addr
                     std::uint8_t prefix_length);
 // The default route via `router` through it, as c.default_route says; what was done, for the agent's event line.
 Result<std::string> set_tun_default_route(ip_tun::TunDevice& tun, const IpAgentConfig& c, ip::Ipv4Address router);
+// The IPv6 default route through it (no gateway: point-to-point), as c.default_route says; what was done.
+Result<std::string> set_tun_ipv6_default_route(ip_tun::TunDevice& tun, const IpAgentConfig& c);
 // An IPv6 address (the connected route follows).
 Status set_tun_ipv6(ip_tun::TunDevice& tun, const IpAgentConfig& c, const ip::Ipv6Address& address,
                     std::uint8_t prefix_length);

@@ -165,7 +165,8 @@ Status TunDevice::set_up() {
   return ioctl_on_socket(SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS", AF_INET);
 }
 
-Result<bool> TunDevice::add_ipv4_default_route(ip::Ipv4Address gateway, bool replace) {
+Result<bool> TunDevice::add_default_route(int family, ByteView gateway, unsigned char protocol, bool replace,
+                                          const std::string& what) {
   ifreq ifr = make_ifreq(name_);
   PROSE_TRY_STATUS(ioctl_on_socket(SIOCGIFINDEX, &ifr, "SIOCGIFINDEX", AF_INET));
   std::vector<std::uint8_t> msg(NLMSG_SPACE(sizeof(rtmsg)));
@@ -173,22 +174,28 @@ Result<bool> TunDevice::add_ipv4_default_route(ip::Ipv4Address gateway, bool rep
   h->nlmsg_type = RTM_NEWROUTE;
   h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
   auto* rt = static_cast<rtmsg*>(NLMSG_DATA(h));
-  rt->rtm_family = AF_INET;
-  rt->rtm_dst_len = 0;  // 0.0.0.0/0
+  rt->rtm_family = static_cast<unsigned char>(family);
+  rt->rtm_dst_len = 0;  // 0.0.0.0/0 or ::/0
   rt->rtm_table = RT_TABLE_MAIN;
-  rt->rtm_protocol = RTPROT_DHCP;
+  rt->rtm_protocol = protocol;
   rt->rtm_scope = RT_SCOPE_UNIVERSE;
   rt->rtm_type = RTN_UNICAST;
-  put_rtattr(msg, RTA_GATEWAY, gateway.octets.data(), 4);
+  if (!gateway.empty()) put_rtattr(msg, RTA_GATEWAY, gateway.data(), gateway.size());
   const std::int32_t oif = ifr.ifr_ifindex;
   put_rtattr(msg, RTA_OIF, &oif, sizeof oif);
   PROSE_TRY(int error, rtnetlink_request(msg));
   if (error == -EEXIST && !replace) return false;
-  if (error != 0) {
-    return fail(Errc::kIo,
-                "RTM_NEWROUTE default via " + gateway.to_string() + " dev " + name_ + ": " + std::strerror(-error));
-  }
+  if (error != 0) return fail(Errc::kIo, "RTM_NEWROUTE " + what + ": " + std::strerror(-error));
   return true;
+}
+
+Result<bool> TunDevice::add_ipv4_default_route(ip::Ipv4Address gateway, bool replace) {
+  return add_default_route(AF_INET, ByteView(gateway.octets.data(), gateway.octets.size()), RTPROT_DHCP, replace,
+                           "default via " + gateway.to_string() + " dev " + name_);
+}
+
+Result<bool> TunDevice::add_ipv6_default_route(bool replace) {
+  return add_default_route(AF_INET6, ByteView(), RTPROT_RA, replace, "IPv6 default dev " + name_);
 }
 
 Result<std::optional<Bytes>> TunDevice::read() {

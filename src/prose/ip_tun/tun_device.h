@@ -43,6 +43,10 @@ class TunDevice {
   // already has a default route of metric 0: kept and false returned without `replace`; replaced (true) with it.
   // true: the route through this device is in place.
   Result<bool> add_ipv4_default_route(ip::Ipv4Address gateway, bool replace);
+  // The IPv6 default route (::/0) of the namespace's main table through this device, without a gateway (a TUN device
+  // is point-to-point: what it is given reaches the relay), the kernel's IPv6 metric (1024), protocol "ra"
+  // (RTPROT_RA). Kept or replaced as add_ipv4_default_route says.
+  Result<bool> add_ipv6_default_route(bool replace);
 
   // One packet, or nullopt when none is waiting (EAGAIN).
   Result<std::optional<Bytes>> read();
@@ -55,6 +59,8 @@ class TunDevice {
  private:
   TunDevice(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
   Status ioctl_on_socket(unsigned long request, void* ifr, std::string_view what, int family) const;
+  Result<bool> add_default_route(int family, ByteView gateway, unsigned char protocol, bool replace,
+                                 const std::string& what);
   int fd_ = -1;
   std::string name_;
 };

@@ -107,7 +107,7 @@ void RemoteUeService::on_router_advertisement(RemoteUeActions& out, ByteView pac
   evt(out, "ipv6",
       "IPv6 address " + a->to_string() + "/64 from relay " + hex24(relay_l2_) + "'s prefix " +
           ra->prefix->prefix.to_string());
-  out.emplace_back(ApplyIpv6{*a, 64});
+  out.emplace_back(ApplyIpv6{*a, 64, ra->router_lifetime != 0});
 }
 
 void RemoteUeService::on_ip_sdu(RemoteUeActions& out, Bytes sdu) {

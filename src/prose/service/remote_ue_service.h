@@ -65,6 +65,7 @@ struct ApplyLease {
 struct ApplyIpv6 {
   ip::Ipv6Address address;
   std::uint8_t prefix_length = 64;
+  bool default_router = false;  // the RA's router lifetime is not 0: the relay is a default router (RFC 4861 6.3.4)
 };
 using RemoteUeAction = std::variant<Transmit, TraceMessage, TraceEvent, SaveKeyStore, SendMikey, DeliverToApp,
                                     ExportLinkKeys, ApplyLease, ApplyIpv6>;

@@ -5,7 +5,7 @@
 #   ip_env_servers                PKI, PKMF, ProSe Function
 #   ip_env_agent_configs R_PEER U_PEER   relay.toml and ue1.toml in IP mode; the relay's frames go to port R_PEER,
 #                                 the UE's to U_PEER (their sidelink ports RELAY_SL and UE_SL, or a proxy's)
-#   ip_env_start_agents           relay, then the Remote UE; waits for the link, the lease and a default route
+#   ip_env_start_agents           relay, then the Remote UE; waits for the link, the lease and the agent's default routes
 #   ip_env_http_server; ip_env_fetch SIZE   a file of SIZE octets over HTTP from upstream to ue, checked by SHA-256
 set -u
 
@@ -121,14 +121,15 @@ ip_env_start_agents() {
   start ue1 "$PROSE" remote-ue --config ue1.toml
   wait_for ue1.log "EVT\|ready\|" 30 || fail "link not secured"
   wait_for ue1.log "EVT\|lease\|DHCPv4 lease 10\.45\.0\.2/24" 15 || fail "no DHCPv4 lease"
-  for _ in $(seq 50); do  # the agent puts the lease on prose-u0 right after tracing it
-    ip -n "$NS_UE" -4 addr show dev prose-u0 2>/dev/null | grep -q "inet 10.45.0.2/24" && break
-    sleep 0.1
-  done
-  ip -n "$NS_UE" route replace default dev prose-u0 || fail "default route in $NS_UE"
-  # IPv6: the address the UE formed from the relay's Router Advertisement (fd00:45:: + ::ff:fe00:ee31 for 0x00ee31).
+  # The agent puts the lease on prose-u0 and the lease's router as the namespace's default route.
+  wait_for ue1.log "EVT\|route\|default route via 10\.45\.0\.1 dev prose-u0 in netns $NS_UE" 10 ||
+    fail "no default route from the lease"
+  # IPv6: the address the UE formed from the relay's Router Advertisement (fd00:45:: + ::ff:fe00:ee31 for 0x00ee31),
+  # and the IPv6 default route through its TUN (the RA's router lifetime is not 0).
   wait_for ue1.log "EVT\|ip\|prose-u0 is fd00:45::ff:fe00:ee31/64" 10 || fail "no IPv6 address from the RA"
-  ip -n "$NS_UE" -6 route replace default dev prose-u0 || fail "IPv6 default route in $NS_UE"
+  wait_for ue1.log "EVT\|route\|IPv6 default route dev prose-u0 in netns $NS_UE" 10 || fail "no IPv6 default route"
+  ip -n "$NS_UE" -6 route show default | grep -q "default dev prose-u0 proto ra" ||
+    fail "the IPv6 default route in $NS_UE is not the agent's: $(ip -n "$NS_UE" -6 route show default)"
 }
 
 ip_env_http_server() {  # serves $DIR/www on 10.46.0.2:8080 in the upstream namespace

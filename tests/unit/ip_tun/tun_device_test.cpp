@@ -186,6 +186,46 @@ std::string default_route() {
   return "";
 }
 
+// The IPv6 default routes of this thread's namespace (/proc/net/ipv6_route: destination, its length, source, its
+// length, next hop, metric, refcount, use, flags, device) as "dev metric M;" entries, the loopback's left out.
+std::string ipv6_default_routes() {
+  std::ifstream f("/proc/net/ipv6_route");
+  std::string line, out;
+  while (std::getline(f, line)) {
+    std::istringstream in(line);
+    std::string dst, dst_len, src, src_len, next_hop, metric, refs, use, flags, dev;
+    in >> dst >> dst_len >> src >> src_len >> next_hop >> metric >> refs >> use >> flags >> dev;
+    if (dst != std::string(32, '0') || dst_len != "00" || dev == "lo") continue;
+    out += dev + " metric " + std::to_string(std::stoul(metric, nullptr, 16)) + ";";
+  }
+  return out;
+}
+
+std::string ipv6_default_route() {
+  auto a = TunDevice::open("prose%d");
+  auto b = TunDevice::open("prose%d");
+  if (!a.ok() || !b.ok()) return "open failed";
+  for (auto* t : {&*a, &*b}) {
+    if (auto s = t->set_up(); !s.ok()) return s.error().to_string();
+  }
+  if (!ipv6_default_routes().empty()) return "a fresh namespace with an IPv6 default route: " + ipv6_default_routes();
+  auto r = a->add_ipv6_default_route(false);
+  if (!r.ok() || !*r) return "first IPv6 default route not added: " + (r.ok() ? "false" : r.error().to_string());
+  const std::string want_a = a->name() + " metric 1024;";
+  if (ipv6_default_routes() != want_a) return "after the first: " + ipv6_default_routes();
+  // Another device, without replace: the existing route stays; the same device again (a second RA) also.
+  r = b->add_ipv6_default_route(false);
+  if (!r.ok() || *r) return "second route without replace: " + (r.ok() ? "true" : r.error().to_string());
+  r = a->add_ipv6_default_route(false);
+  if (!r.ok() || *r) return "the same route again: " + (r.ok() ? "true" : r.error().to_string());
+  if (ipv6_default_routes() != want_a) return "without replace the route changed: " + ipv6_default_routes();
+  // With replace: the one route is now through b.
+  r = b->add_ipv6_default_route(true);
+  if (!r.ok() || !*r) return "with replace: " + (r.ok() ? "false" : r.error().to_string());
+  if (ipv6_default_routes() != b->name() + " metric 1024;") return "after replace: " + ipv6_default_routes();
+  return "";
+}
+
 struct ChildResult {
   int code = -1;
   std::string message;
@@ -255,6 +295,14 @@ TEST(TunDevice, DefaultRouteIsAddedKeptOrReplaced) {
   std::string why;
   if (!can_run(why)) GTEST_SKIP() << why;
   ChildResult r = in_new_netns(&default_route);
+  if (r.code == kSkipped) GTEST_SKIP() << r.message;
+  EXPECT_EQ(r.code, 0) << r.message;
+}
+
+TEST(TunDevice, Ipv6DefaultRouteIsAddedKeptOrReplaced) {
+  std::string why;
+  if (!can_run(why)) GTEST_SKIP() << why;
+  ChildResult r = in_new_netns(&ipv6_default_route);
   if (r.code == kSkipped) GTEST_SKIP() << r.message;
   EXPECT_EQ(r.code, 0) << r.message;
 }

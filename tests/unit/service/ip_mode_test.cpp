@@ -280,6 +280,7 @@ TEST(IpMode, Ipv6PrefixAdvertisedThenPacketsBothWays) {
   ASSERT_EQ(applied.size(), 1u) << "the second RA with the same prefix changes nothing";
   EXPECT_EQ(applied[0]->address, mine);
   EXPECT_EQ(applied[0]->prefix_length, 64);
+  EXPECT_TRUE(applied[0]->default_router) << "the RA has a router lifetime: the relay is a default router";
   EXPECT_EQ(b.ue->ipv6_address(), mine);
   EXPECT_TRUE(b.ue->lease().has_value()) << "DHCPv4 as well";
   EXPECT_TRUE(b.app.empty()) << "RAs are the UE's, not its TUN's";
