@@ -107,6 +107,29 @@ ip netns exec "$NS_UE" ping -c 3 -i 0.2 -W 2 10.46.0.2 >"$DIR/ping.log" 2>&1 || 
 cat "$DIR/ping.log"
 grep -q " 0% packet loss" "$DIR/ping.log" || fail "ping lost packets"
 
+step "MTU: the largest packet goes through whole, a larger one is refused or fragmented, never cut"
+# 1463 octets of ICMP data + 8 (ICMP) + 20 (IPv4) = 1491, the TUN's MTU: through the relay and back, as it was.
+ip netns exec "$NS_UE" ping -c 1 -W 2 -M do -s 1463 10.46.0.2 >"$DIR/mtu.log" 2>&1 ||
+  fail "a 1491-octet packet (the TUN MTU) did not get through: $(cat "$DIR/mtu.log")"
+grep -q "1471 bytes from 10.46.0.2" "$DIR/mtu.log" || fail "the 1491-octet echo came back changed: $(cat "$DIR/mtu.log")"
+# One octet more with DF: the UE's kernel refuses it (it never reaches the agent).
+ip netns exec "$NS_UE" ping -c 1 -W 2 -M do -s 1464 10.46.0.2 >"$DIR/mtu.log" 2>&1 &&
+  fail "a 1492-octet packet with DF was sent through a 1491-octet TUN"
+grep -qi "message too long" "$DIR/mtu.log" || fail "no 'message too long' for 1492 octets: $(cat "$DIR/mtu.log")"
+# Downlink, from the upstream host (veth MTU 1500) with DF: the relay's kernel answers with ICMP "fragmentation
+# needed" naming the TUN's MTU (RFC 1191), so the sender learns the path MTU instead of losing the packet.
+ip netns exec "$NS_UP" ping -c 1 -W 2 -M do -s 1464 10.45.0.2 >"$DIR/mtu.log" 2>&1 &&
+  fail "a 1492-octet packet with DF went through the relay's 1491-octet TUN"
+grep -qi "frag needed.*mtu = 1491\|mtu=1491\|message too long" "$DIR/mtu.log" ||
+  fail "no fragmentation-needed answer for 1492 octets downlink: $(cat "$DIR/mtu.log")"
+# Without DF, 3000 octets are fragmented by the kernels and reassembled, both ways.
+ip netns exec "$NS_UE" ping -c 1 -W 2 -M dont -s 3000 10.46.0.2 >"$DIR/mtu.log" 2>&1 ||
+  fail "a fragmented 3028-octet ping did not get through: $(cat "$DIR/mtu.log")"
+grep -q "3008 bytes from 10.46.0.2" "$DIR/mtu.log" || fail "the fragmented echo came back changed: $(cat "$DIR/mtu.log")"
+# (The relay's kernel sends IPv6 link-scope packets on its TUN, dropped by a relay without IPv6: not ours.)
+DROPS=$(grep "ip-drop" relay.log | grep -v "IPv6 packet, but the relay offers no IPv6" || true)
+[ -z "$DROPS" ] || fail "the relay dropped packets of the MTU checks: $(echo "$DROPS" | head -3)"
+
 step "TCP: 4 MiB over HTTP from the upstream namespace"
 mkdir -p "$DIR/www" && head -c $((4 * 1024 * 1024)) /dev/urandom >"$DIR/www/blob"
 WANT=$(sha256sum "$DIR/www/blob" | cut -d' ' -f1)
