@@ -77,7 +77,11 @@ Result<int> rtnetlink_request(std::vector<std::uint8_t>& msg) {
       return fail(std::move(e));
     }
     int len = static_cast<int>(n);
+    // NLMSG_OK compares the header's unsigned length with the int `len` (netlink(3)'s own usage).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
     for (auto* r = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(r, len); r = NLMSG_NEXT(r, len)) {
+#pragma GCC diagnostic pop
       if (r->nlmsg_type != NLMSG_ERROR || r->nlmsg_seq != 1) continue;
       if (r->nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
         ::close(s);
