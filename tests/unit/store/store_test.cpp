@@ -337,6 +337,54 @@ TEST_P(StoreTest, KdLookupReadsRelayPrukAndUeAuthorisationTogether) {
   EXPECT_FALSE(unknown_imsi.ue_uses_rsc);
 }
 
+// The KD batcher's statement (issue 18): every query of a batch gets the answer lookup_for_kd gives it alone, in
+// the batch's order, PRUK IDs and IMSIs mixed, a relay ID with the characters a PostgreSQL array literal escapes.
+TEST_P(StoreTest, KdBatchLookupAnswersEachQueryAsLookupForKdDoes) {
+  const std::string imsi = "001010000000006", other = "001010000000007";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {0x10, 0x20}, 1).ok());
+  ASSERT_TRUE(store_->upsert_ue(other, {0x30}, 1).ok());
+  ASSERT_TRUE(store_->upsert_relay("relay-1", {0x10, 0x30}).ok());
+  const std::string odd_relay = "re\"lay\\,{2}";
+  ASSERT_TRUE(store_->upsert_relay(odd_relay, {0x10}).ok());
+  auto p = pruk(imsi, 0xfedcba9876543210ULL);
+  ASSERT_TRUE(store_->insert_pruk(p, false, audit_for(p)).ok());
+
+  const std::vector<KdQuery> queries = {{"relay-1", 0x10, p.pruk_id, ""},
+                                        {"relay-9", 0x10, p.pruk_id, ""},
+                                        {"relay-1", 0x20, p.pruk_id, ""},
+                                        {"relay-1", 0x30, p.pruk_id, ""},
+                                        {"relay-1", 0x10, 0x1234, ""},
+                                        {"relay-1", 0x30, std::nullopt, other},
+                                        {"relay-1", 0x30, std::nullopt, "001019999999999"},
+                                        {odd_relay, 0x10, p.pruk_id, ""},
+                                        {"relay-1", 0x10, p.pruk_id, ""}};
+  auto batch = store_->lookup_for_kd_batch(queries);
+  ASSERT_TRUE(batch.ok()) << batch.error().to_string();
+  ASSERT_EQ(batch->size(), queries.size());
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    SCOPED_TRACE(i);
+    const KdQuery& q = queries[i];
+    auto one = store_->lookup_for_kd(q.relay_id, q.rsc, q.pruk_id, q.imsi);
+    ASSERT_TRUE(one.ok());
+    const auto& got = (*batch)[i];
+    ASSERT_TRUE(got.ok()) << got.error().to_string();
+    EXPECT_EQ(got->relay_known, one->relay_known);
+    EXPECT_EQ(got->relay_serves_rsc, one->relay_serves_rsc);
+    EXPECT_EQ(got->ue_known, one->ue_known);
+    EXPECT_EQ(got->ue_uses_rsc, one->ue_uses_rsc);
+    ASSERT_EQ(got->pruk.has_value(), one->pruk.has_value());
+    if (got->pruk) {
+      EXPECT_EQ(got->pruk->pruk_id, one->pruk->pruk_id);
+      EXPECT_EQ(got->pruk->imsi, one->pruk->imsi);
+      EXPECT_EQ(got->pruk->pruk, one->pruk->pruk);
+    }
+  }
+  EXPECT_TRUE((*batch)[7]->relay_known && (*batch)[7]->relay_serves_rsc) << "the escaped relay ID";
+  auto none = store_->lookup_for_kd_batch({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
 TEST_P(StoreTest, PruksSurviveReopen) {
   const std::string imsi = "001010000000006";
   ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
