@@ -138,6 +138,7 @@ class SqlStore final : public Store {
                          const AuditEntry& audit_entry);
   Result<PendingDelivery> delivery_from_row(const SqlRow& row);
   Result<PrukRecord> pruk_from_row(const SqlRow& row);
+  Status record_pruk_uses_pg(const std::vector<std::pair<std::uint64_t, AuditEntry>>& uses);
   // A row of lookup_for_kd_batch's statement (column 0: the query's number).
   Result<KdLookup> kd_from_row(const SqlRow& row, bool by_pruk_id);
 

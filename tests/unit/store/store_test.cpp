@@ -385,6 +385,34 @@ TEST_P(StoreTest, KdBatchLookupAnswersEachQueryAsLookupForKdDoes) {
   EXPECT_TRUE(none->empty());
 }
 
+// The KD bookkeeping's group commit (on PostgreSQL two statements over arrays): a PRUK used twice counts two, a
+// PRUK deleted meanwhile is skipped, every audit entry is written as given and in order.
+TEST_P(StoreTest, RecordPrukUsesCountsEachUseAndWritesEveryAuditEntry) {
+  const std::string imsi = "001010000000006";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {0x10}, 1).ok());
+  auto a = pruk(imsi, 0xfedcba9876543210ULL), b = pruk(imsi, 0x11);
+  ASSERT_TRUE(store_->insert_pruk(a, false, audit_for(a)).ok());
+  ASSERT_TRUE(store_->insert_pruk(b, false, audit_for(b)).ok());
+  auto entry = [&](std::int64_t at, const std::string& actor) {
+    return AuditEntry{at, actor, "derive", "KD", "k", imsi};
+  };
+  std::vector<std::pair<std::uint64_t, AuditEntry>> uses = {{a.pruk_id, entry(101, "relay r1")},
+                                                            {b.pruk_id, entry(102, "re\"lay\\{,}")},
+                                                            {a.pruk_id, entry(103, "relay r2")},
+                                                            {0x999, entry(104, "relay r3")}};
+  ASSERT_TRUE(store_->record_pruk_uses(uses).ok());
+  EXPECT_EQ((*store_->find_pruk(a.pruk_id))->use_count, 2u);
+  EXPECT_EQ((*store_->find_pruk(b.pruk_id))->use_count, 1u);
+  auto log = store_->audit_log(imsi, 100);
+  ASSERT_TRUE(log.ok());
+  std::vector<std::string> actors;
+  for (const auto& e : *log)
+    if (e.key_kind == "KD") actors.push_back(std::to_string(e.at) + " " + e.actor);
+  std::sort(actors.begin(), actors.end());
+  EXPECT_EQ(actors, (std::vector<std::string>{"101 relay r1", "102 re\"lay\\{,}", "103 relay r2", "104 relay r3"}));
+  EXPECT_TRUE(store_->record_pruk_uses({}).ok());
+}
+
 TEST_P(StoreTest, PruksSurviveReopen) {
   const std::string imsi = "001010000000006";
   ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
