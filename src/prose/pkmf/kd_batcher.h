@@ -46,9 +46,12 @@ class KdBatchQueue {
   std::deque<KdDone> done_;
 };
 
+// [store] kd_batch_max and kd_lookups_in_flight (docs/pkmf.md).
 struct KdBatcherConfig {
-  std::size_t max_batch = 64;  // requests per lookup statement
-  std::size_t workers = 2;     // lookups in flight at once (store connections the batcher uses)
+  std::size_t max_batch = 256;  // requests per lookup statement
+  // Lookups in flight at once (store connections the batcher uses). One gave the most requests/s on the 2-core
+  // machine (docs/performance/pkmf.md): the requests that arrive during a lookup form the next, larger batch.
+  std::size_t workers = 1;
 };
 
 class KdBatcher {
