@@ -196,7 +196,8 @@ Result<net::CrlInfo> PkmfServer::reload_crl() {
 void PkmfServer::stop() {
   if (https_) https_->stop();
   if (metrics_http_) metrics_http_->stop();
-  if (service_) service_->stop_resuming();  // hands nothing more to the sender it stops next
+  if (service_) service_->stop_kd_batching();  // its queued requests answer through https_, destroyed below
+  if (service_) service_->stop_resuming();     // hands nothing more to the sender it stops next
   if (mikey_) mikey_->stop();
   metrics_.set_https_stats(nullptr);
   metrics_.set_state_source(nullptr);

@@ -69,7 +69,7 @@ PkmfService::PkmfService(ServiceConfig config, store::StorePool& stores, Metrics
 }
 
 PkmfService::~PkmfService() {
-  kd_batcher_.reset();  // answers the queued KD requests while the bookkeeping writer still runs
+  stop_kd_batching();  // answers the queued KD requests while the bookkeeping writer still runs
   stop_resuming();
   {
     std::lock_guard<std::mutex> lock(kd_mu_);
@@ -114,6 +114,8 @@ void PkmfService::enable_kd_batching(KdBatcherConfig config) {
     return (*lease)->lookup_for_kd_batch(queries);
   });
 }
+
+void PkmfService::stop_kd_batching() { kd_batcher_.reset(); }
 
 std::optional<KdBatcher::Stats> PkmfService::kd_batch_stats() const {
   if (!kd_batcher_) return std::nullopt;

@@ -53,6 +53,10 @@ class PkmfService {
   // is a round trip to another process; SQLite's reads are cheaper in the caller's thread).
   void enable_kd_batching(KdBatcherConfig config);
   std::optional<KdBatcher::Stats> kd_batch_stats() const;
+  // Answers the queued KD requests and stops the batcher (later KD requests take the direct path). The PKMF calls
+  // it after its HTTPS server stopped taking requests and before that server is destroyed: a queued request's
+  // callback answers through the server.
+  void stop_kd_batching();
 
   // A MIKEY verification message (R_MESSAGE) that arrived for CSB ID `csb_id`. On success the UE has the PRUK:
   // older PRUKs of that UE are deleted, and the PRUK's pending delivery with them. Returns the IMSI it verified.
