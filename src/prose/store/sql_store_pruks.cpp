@@ -306,6 +306,13 @@ Status SqlStore::record_pruk_uses_pg(const std::vector<std::pair<std::uint64_t, 
         key_id.push_back(e.key_id);
         subject.push_back(e.subject);
       }
+      // Rows locked in PRUK ID order first: two PKMFs flushing at once then wait for each other instead of
+      // deadlocking (the UPDATE's join visits rows in no particular order; the per-use statements of before
+      // deadlocked under pkmf-load --pkmfs 2).
+      PROSE_TRY(auto locked, db_->query("SELECT pruk_id FROM pruk WHERE pruk_id = ANY($1::int8[]) ORDER BY pruk_id "
+                                        "FOR UPDATE",
+                                        {pg_array(ids)}));
+      (void)locked;
       PROSE_TRY(auto updated, db_->query("UPDATE pruk SET use_count = use_count + c.n FROM "
                                          "(SELECT id, count(*) AS n FROM unnest($1::int8[]) AS u(id) GROUP BY id) c "
                                          "WHERE pruk.pruk_id = c.id",

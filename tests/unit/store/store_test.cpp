@@ -400,17 +400,58 @@ TEST_P(StoreTest, RecordPrukUsesCountsEachUseAndWritesEveryAuditEntry) {
                                                             {b.pruk_id, entry(102, "re\"lay\\{,}")},
                                                             {a.pruk_id, entry(103, "relay r2")},
                                                             {0x999, entry(104, "relay r3")}};
+  auto kd_entries = [&] {  // the KD audit entries of the UE ("at actor"), sorted; the audit log outlives a wipe
+    std::multiset<std::string> out;
+    auto log = store_->audit_log(imsi, 1000);
+    EXPECT_TRUE(log.ok());
+    if (log.ok())
+      for (const auto& e : *log)
+        if (e.key_kind == "KD") out.insert(std::to_string(e.at) + " " + e.actor);
+    return out;
+  };
+  const auto before = kd_entries();
   ASSERT_TRUE(store_->record_pruk_uses(uses).ok());
   EXPECT_EQ((*store_->find_pruk(a.pruk_id))->use_count, 2u);
   EXPECT_EQ((*store_->find_pruk(b.pruk_id))->use_count, 1u);
-  auto log = store_->audit_log(imsi, 100);
-  ASSERT_TRUE(log.ok());
-  std::vector<std::string> actors;
-  for (const auto& e : *log)
-    if (e.key_kind == "KD") actors.push_back(std::to_string(e.at) + " " + e.actor);
-  std::sort(actors.begin(), actors.end());
-  EXPECT_EQ(actors, (std::vector<std::string>{"101 relay r1", "102 re\"lay\\{,}", "103 relay r2", "104 relay r3"}));
+  auto after = kd_entries();
+  for (const auto& e : before)
+    if (auto it = after.find(e); it != after.end()) after.erase(it);
+  EXPECT_EQ(std::vector<std::string>(after.begin(), after.end()),
+            (std::vector<std::string>{"101 relay r1", "102 re\"lay\\{,}", "103 relay r2", "104 relay r3"}));
   EXPECT_TRUE(store_->record_pruk_uses({}).ok());
+}
+
+// Two PKMFs flushing their KD bookkeeping at once, the same PRUKs in opposite orders: no deadlock (PostgreSQL; the
+// rows are locked in PRUK ID order), every use counted.
+TEST_P(StoreTest, RecordPrukUsesFromTwoConnectionsAtOnceDoesNotDeadlock) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "SQLite has one writer at a time";
+  const std::string imsi = "001010000000016";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {0x10}, 1).ok());
+  std::vector<std::pair<std::uint64_t, AuditEntry>> uses;
+  for (std::uint64_t id = 1; id <= 200; ++id) {
+    auto p = pruk(imsi, id);
+    ASSERT_TRUE(store_->insert_pruk(p, false, audit_for(p)).ok());
+    uses.push_back({id, AuditEntry{1, "relay r1", "derive", "KD", "k", imsi}});
+  }
+  auto reversed = uses;
+  std::reverse(reversed.begin(), reversed.end());
+  constexpr int kRounds = 20;
+  std::atomic<int> failures{0};
+  auto flusher = [&](const std::vector<std::pair<std::uint64_t, AuditEntry>>& order) {
+    auto s = open_store(url_, kek_);
+    if (!s.ok()) {
+      ++failures;
+      return;
+    }
+    for (int i = 0; i < kRounds; ++i)
+      if (!(*s)->record_pruk_uses(order).ok()) ++failures;
+  };
+  std::thread a(flusher, std::cref(uses)), b(flusher, std::cref(reversed));
+  a.join();
+  b.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ((*store_->find_pruk(1))->use_count, 2u * kRounds);
+  EXPECT_EQ((*store_->find_pruk(200))->use_count, 2u * kRounds);
 }
 
 TEST_P(StoreTest, PruksSurviveReopen) {
