@@ -109,6 +109,7 @@ void PkmfService::flush_kd_bookkeeping() {
 
 void PkmfService::enable_kd_batching(KdBatcherConfig config) {
   kd_batcher_ = std::make_unique<KdBatcher>(config, [this](const std::vector<store::KdQuery>& queries) {
+    metrics_.kd_batch(queries.size());
     auto lease = stores_.acquire();
     if (!lease.ok()) return Result<std::vector<Result<store::KdLookup>>>(lease.error());
     return (*lease)->lookup_for_kd_batch(queries);

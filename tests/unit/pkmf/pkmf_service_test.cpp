@@ -221,6 +221,7 @@ TEST_F(PkmfServiceTest, BatchedKdRequestsGetTheSameAnswersAndCodes) {
   auto st = service_->kd_batch_stats();
   ASSERT_TRUE(st.has_value());
   EXPECT_EQ(st->requests, 5u) << "the five relay requests by PRUK ID went through the batcher";
+  EXPECT_NE(metrics_.render().find("prose_pkmf_kd_batched_requests_total 5\n"), std::string::npos);
   service_->flush_kd_bookkeeping();
   auto lease = stores_->acquire();
   EXPECT_EQ((*(*lease)->find_pruk(keys.pruk_id))->use_count, 1u) << "a batched grant is counted like any other";
