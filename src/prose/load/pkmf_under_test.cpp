@@ -101,7 +101,8 @@ void PkmfUnderTest::setup(std::ostream& err) {
   const std::string text = read_text(setup_.config_path);
   for (std::size_t i = 1; i < ports_.size(); ++i) {
     std::ofstream(dir_ / ("pkmf-" + std::to_string(i + 1) + ".toml"))
-        << with_port_and_threads(text, ports_[i], o_.server_threads, false);
+        << std::regex_replace(with_port_and_threads(text, ports_[i], o_.server_threads, false),
+                              std::regex(R"((\nmetrics_listen = "[^"]*):[0-9]+")"), "$1:0\"");  // any free port
   }
 }
 
