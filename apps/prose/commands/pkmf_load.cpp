@@ -28,9 +28,11 @@ void register_pkmf_load(CLI::App& app) {
                   "PKMF processes on the same store; client thread t talks to PKMF t % N (load mode; the report "
                   "gives each one's requests/s, RSS is the largest one's)")
       ->check(CLI::Range(1, 2));
-  cmd->add_option("--workdir", o->workdir,
-                  "Keep the work directory (configuration, KEK, PKI, PRUK IDs) here; a later run with the same --ues "
-                  "and --store reuses what it provisioned instead of provisioning again (default: a temporary one)");
+  cmd->add_option(
+      "--workdir", o->workdir,
+      "Keep the work directory (configuration, KEK, PKI, PRUK IDs) here; a later run with the same --ues "
+      "and --store reuses what it provisioned instead of provisioning again; a directory holding anything else is "
+      "refused (default: a temporary one)");
   add_json_flag(cmd, {"store",
                       "ues",
                       "provisioning_s",

@@ -31,7 +31,8 @@ struct PkmfLoadOptions {
   int pkmfs = 1;
   // Empty: a fresh temporary work directory, deleted at the end. Otherwise this directory is kept: a later run with
   // the same --ues and --store reuses its configuration (the KEK) and the PRUK IDs it provisioned instead of
-  // provisioning again (1,000,000 UEs take minutes on PostgreSQL).
+  // provisioning again (1,000,000 UEs take minutes on PostgreSQL); a non-empty directory holding anything else is
+  // refused.
   std::string workdir;
   // Hold mode.
   std::size_t idle_tcp = 0;

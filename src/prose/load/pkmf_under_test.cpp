@@ -78,7 +78,13 @@ void PkmfUnderTest::setup(std::ostream& err) {
   if (reuse()) {
     err << "reusing " << dir_.string() << ": " << pruk_ids_.size() << " UEs provisioned before\n";
   } else {
-    if (keep_dir_) fs::create_directories(dir_);
+    if (keep_dir_) {
+      std::error_code ec;
+      if (fs::exists(dir_, ec) && !fs::is_empty(dir_, ec))
+        failure("--workdir " + dir_.string() +
+                " holds something else than a provisioning for these --ues and --store; remove it or name another");
+      fs::create_directories(dir_);
+    }
     setup_ = write_pkmf_setup(dir_.string(), o_.port, o_.store, [this](std::string text) {
       return with_port_and_threads(std::move(text), o_.port, o_.server_threads, !o_.pkmf_bin.empty());
     });
