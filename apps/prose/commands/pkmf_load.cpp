@@ -24,6 +24,15 @@ void register_pkmf_load(CLI::App& app) {
   cmd->add_option("--pkmf-bin", o->pkmf_bin,
                   "prose binary to run the PKMF with, e.g. a baseline build (default: this one; the configuration "
                   "then has no [connections] section, so the defaults apply)");
+  cmd->add_option("--pkmfs", o->pkmfs,
+                  "PKMF processes on the same store; client thread t talks to PKMF t % N (load mode; the report "
+                  "gives each one's requests/s, RSS is the largest one's)")
+      ->check(CLI::Range(1, 2));
+  cmd->add_option(
+      "--workdir", o->workdir,
+      "Keep the work directory (configuration, KEK, PKI, PRUK IDs) here; a later run with the same --ues "
+      "and --store reuses what it provisioned instead of provisioning again; a directory holding anything else is "
+      "refused (default: a temporary one)");
   add_json_flag(cmd, {"store",
                       "ues",
                       "provisioning_s",
@@ -32,6 +41,9 @@ void register_pkmf_load(CLI::App& app) {
                       "requests",
                       "errors",
                       "requests_s",
+                      "pkmfs",
+                      "pkmf_1_requests_s",
+                      "pkmf_2_requests_s",
                       "p50_ms",
                       "p99_ms",
                       "max_ms",

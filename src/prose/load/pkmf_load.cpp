@@ -22,6 +22,8 @@ int run_pkmf_load(const PkmfLoadOptions& o, const std::function<void(const Repor
   pkmf.setup(err);
   pkmf.start();
   long rss_idle = testbed::vm_kib(pkmf.pid(), "VmRSS");
+  const std::size_t n_pkmfs = pkmf.count();
+  std::vector<std::atomic<std::uint64_t>> per_pkmf(n_pkmfs);
 
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> errors{0};
@@ -31,7 +33,8 @@ int run_pkmf_load(const PkmfLoadOptions& o, const std::function<void(const Repor
   auto start = Clock::now();
   for (int t = 0; t < o.threads; ++t) {
     threads.emplace_back([&, t] {
-      auto client = pkmf.client();
+      const std::size_t target = static_cast<std::size_t>(t) % n_pkmfs;
+      auto client = pkmf.client(true, target);
       if (!client.ok()) {
         ++errors;
         return;
@@ -49,6 +52,7 @@ int run_pkmf_load(const PkmfLoadOptions& o, const std::function<void(const Repor
         bool ok = pkmf.kd_request(**client, rng);
         double dt = std::chrono::duration<double>(Clock::now() - s).count();
         if (!ok) ++errors;
+        ++per_pkmf[target];
         mine.push_back(dt);
       }
       std::lock_guard<std::mutex> lock(mu);
@@ -59,7 +63,11 @@ int run_pkmf_load(const PkmfLoadOptions& o, const std::function<void(const Repor
   stop = true;
   for (auto& th : threads) th.join();
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  long rss = testbed::vm_kib(pkmf.pid(), "VmRSS"), hwm = testbed::vm_kib(pkmf.pid(), "VmHWM");
+  long rss = 0, hwm = 0;  // the largest PKMF's
+  for (std::size_t i = 0; i < n_pkmfs; ++i) {
+    rss = std::max(rss, testbed::vm_kib(pkmf.pid(i), "VmRSS"));
+    hwm = std::max(hwm, testbed::vm_kib(pkmf.pid(i), "VmHWM"));
+  }
   pkmf.stop();
 
   std::sort(latencies.begin(), latencies.end());
@@ -77,6 +85,11 @@ int run_pkmf_load(const PkmfLoadOptions& o, const std::function<void(const Repor
   out.text("p50 ms", std::to_string(pct(0.50)));
   out.text("p99 ms", std::to_string(pct(0.99)));
   out.text("max ms", std::to_string(latencies.empty() ? 0.0 : latencies.back() * 1e3));
+  if (n_pkmfs > 1) {
+    out.integer("PKMFs", static_cast<std::int64_t>(n_pkmfs));
+    for (std::size_t i = 0; i < n_pkmfs && i < 2; ++i)
+      out.text("PKMF " + std::to_string(i + 1) + " requests/s", std::to_string(per_pkmf[i].load() / elapsed));
+  }
   out.text("PKMF RSS idle MiB", mib(rss_idle));
   out.text("PKMF RSS MiB", mib(rss));
   out.text("PKMF peak RSS MiB", mib(hwm));

@@ -26,6 +26,14 @@ struct PkmfLoadOptions {
   double rate = 0;         // requests/s in all; 0 = as fast as possible
   std::uint16_t port = 0;  // 0: a free port, drawn at the start
   std::string pkmf_bin;    // empty: this program
+  // Load mode: PKMF processes sharing the store (client thread t talks to PKMF t % pkmfs); ports after the first
+  // are drawn at the start.
+  int pkmfs = 1;
+  // Empty: a fresh temporary work directory, deleted at the end. Otherwise this directory is kept: a later run with
+  // the same --ues and --store reuses its configuration (the KEK) and the PRUK IDs it provisioned instead of
+  // provisioning again (1,000,000 UEs take minutes on PostgreSQL); a non-empty directory holding anything else is
+  // refused.
+  std::string workdir;
   // Hold mode.
   std::size_t idle_tcp = 0;
   std::size_t idle_tls = 0;

@@ -123,6 +123,10 @@ Result<PkmfConfig> load_config(const std::string& path) {
   c.kek = std::move(store.kek);
   c.audit_retention_days =
       L.num(sec("store"), "store", "audit_retention_days", kDefaultAuditRetentionDays, 0, kMaxAuditRetentionDays);
+  c.kd_batch.max_batch = static_cast<std::size_t>(
+      L.num(sec("store"), "store", "kd_batch_max", static_cast<std::int64_t>(c.kd_batch.max_batch), 1, 10000));
+  c.kd_batch.workers = static_cast<std::size_t>(
+      L.num(sec("store"), "store", "kd_lookups_in_flight", static_cast<std::int64_t>(c.kd_batch.workers), 1, 64));
 
   const toml::table* mk = sec("mikey");
   c.mikey_bind = L.str(mk, "mikey", "listen", "127.0.0.1");

@@ -26,6 +26,7 @@ struct PkmfConfig {
   std::string store_url;
   SecretBytes kek;  // from [store] kek (hex) or the environment variable named by kek_env
   std::int64_t audit_retention_days = kDefaultAuditRetentionDays;  // [store]; 0 = keep forever
+  KdBatcherConfig kd_batch;  // KD lookups on a PostgreSQL store (docs/performance/pkmf.md)
   // [pkmf] metrics_listen: also serve /metrics over plain HTTP on this loopback address, to anyone who can
   // connect there. Over HTTPS /metrics is served to operator certificates only.
   std::optional<net::LoopbackEndpoint> metrics_listen;

@@ -112,6 +112,14 @@ std::string Metrics::render() const {
         static_cast<unsigned long long>(gba_push_[r].load()));
   out += "# HELP prose_pkmf_kd_derived_total KD keys derived for relays.\n# TYPE prose_pkmf_kd_derived_total counter\n";
   add("prose_pkmf_kd_derived_total %llu\n", static_cast<unsigned long long>(kd_derived_.load()));
+  out +=
+      "# HELP prose_pkmf_kd_batches_total KD lookup statements of the KD batcher (PostgreSQL store; 0 on SQLite).\n"
+      "# TYPE prose_pkmf_kd_batches_total counter\n";
+  add("prose_pkmf_kd_batches_total %llu\n", static_cast<unsigned long long>(kd_batches_.load()));
+  out +=
+      "# HELP prose_pkmf_kd_batched_requests_total KD requests read by those statements (divided by the batches: "
+      "the mean batch).\n# TYPE prose_pkmf_kd_batched_requests_total counter\n";
+  add("prose_pkmf_kd_batched_requests_total %llu\n", static_cast<unsigned long long>(kd_batched_.load()));
   out += "# HELP prose_pkmf_mikey_messages_total MIKEY datagrams, by event.\n";
   out += "# TYPE prose_pkmf_mikey_messages_total counter\n";
   add("prose_pkmf_mikey_messages_total{event=\"sent\"} %llu\n", static_cast<unsigned long long>(mikey_sent_.load()));

@@ -32,6 +32,11 @@ class Metrics {
   void http_error(int status);
   void pruk_issued(bool by_gba_push);
   void kd_derived() { kd_derived_.fetch_add(1, std::memory_order_relaxed); }
+  // One lookup statement of the KD batcher (PostgreSQL store) for `requests` KD requests.
+  void kd_batch(std::size_t requests) {
+    kd_batches_.fetch_add(1, std::memory_order_relaxed);
+    kd_batched_.fetch_add(requests, std::memory_order_relaxed);
+  }
   void mikey_sent() { mikey_sent_.fetch_add(1, std::memory_order_relaxed); }
   void mikey_retry() { mikey_retries_.fetch_add(1, std::memory_order_relaxed); }
   void mikey_verified() { mikey_verified_.fetch_add(1, std::memory_order_relaxed); }
@@ -89,6 +94,7 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(GbaPushResult::kCount)> gba_push_{};
   std::array<std::atomic<std::uint64_t>, 600> http_errors_{};
   std::atomic<std::uint64_t> pruks_mikey_{0}, pruks_gba_{0}, kd_derived_{0};
+  std::atomic<std::uint64_t> kd_batches_{0}, kd_batched_{0};
   std::atomic<std::uint64_t> mikey_sent_{0}, mikey_retries_{0}, mikey_verified_{0}, mikey_gave_up_{0},
       mikey_ignored_{0};
   std::atomic<std::uint64_t> mikey_dropped_rate_{0}, mikey_dropped_ue_{0}, mikey_address_replaced_{0},

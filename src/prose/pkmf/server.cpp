@@ -8,8 +8,11 @@
 
 namespace prose::pkmf {
 
-net::HttpResponse handle_http(PkmfService& service, Metrics& metrics, const net::PeerIdentity& peer,
-                              const net::HttpRequest& req, std::int64_t now) {
+namespace {
+
+// handle_http up to the service: the request's PC8 message, or the HTTP answer that refuses it.
+std::variant<net::HttpResponse, pc8::Request> pc8_request(Metrics& metrics, const net::PeerIdentity& peer,
+                                                          const net::HttpRequest& req) {
   if (req.target == kMetricsPath) {
     if (peer.kind() != net::PeerKind::kOperator) {
       metrics.http_error(403);
@@ -39,7 +42,11 @@ net::HttpResponse handle_http(PkmfService& service, Metrics& metrics, const net:
     log::warn("pc8: rejected a request from {}: {}", peer.to_string(), request.error().to_string());
     return net::make_error_response(400, request.error().to_string());
   }
-  pc8::Response response = service.handle(peer, req.remote_address, *request, now);
+  return std::move(*request);
+}
+
+// handle_http after the service: the service's PC8 response as HTTP.
+net::HttpResponse pc8_http_response(const net::PeerIdentity& peer, const pc8::Response& response) {
   auto xml = pc8::Codec::encode(response);
   if (!xml.ok()) {
     log::error("pc8: cannot encode a response for {}: {}", peer.to_string(), xml.error().to_string());
@@ -66,6 +73,27 @@ net::HttpResponse handle_http(PkmfService& service, Metrics& metrics, const net:
   return out;
 }
 
+}  // namespace
+
+net::HttpResponse handle_http(PkmfService& service, Metrics& metrics, const net::PeerIdentity& peer,
+                              const net::HttpRequest& req, std::int64_t now) {
+  auto request = pc8_request(metrics, peer, req);
+  if (auto* refused = std::get_if<net::HttpResponse>(&request)) return std::move(*refused);
+  return pc8_http_response(peer, service.handle(peer, req.remote_address, std::get<pc8::Request>(request), now));
+}
+
+void handle_http_async(PkmfService& service, Metrics& metrics, const net::PeerIdentity& peer,
+                       const net::HttpRequest& req, std::int64_t now, net::HttpsServer::Responder respond) {
+  auto request = pc8_request(metrics, peer, req);
+  if (auto* refused = std::get_if<net::HttpResponse>(&request)) {
+    respond(std::move(*refused));
+    return;
+  }
+  service.handle_async(
+      peer, req.remote_address, std::move(std::get<pc8::Request>(request)), now,
+      [peer, respond = std::move(respond)](pc8::Response response) { respond(pc8_http_response(peer, response)); });
+}
+
 PkmfServer::PkmfServer(PkmfConfig config) : config_(std::move(config)) {}
 
 PkmfServer::~PkmfServer() { stop(); }
@@ -74,8 +102,10 @@ void PkmfServer::add_route(HostedRoute route) { routes_.push_back(std::move(rout
 
 Status PkmfServer::start() {
   stores_ = std::make_unique<store::StorePool>(config_.store_url, config_.kek.clone());
+  bool remote_store = false;
   {
     PROSE_TRY(auto lease, stores_->acquire());  // opens and migrates the schema now, not on the first request
+    remote_store = !lease->server().empty();
     log::info("store: backend={} schema={} server={}", lease->backend_name(), lease->schema_version(),
               lease->server().empty() ? "embedded" : lease->server());
   }
@@ -83,6 +113,8 @@ Status PkmfServer::start() {
   mikey_ = std::make_unique<UdpMikeySender>(config_.service.policy, metrics_);
   service_ = std::make_unique<PkmfService>(config_.service, *stores_, metrics_, gba_.get(), mikey_.get());
   PkmfService* svc = service_.get();
+  // On a database server KD lookups wait in the batcher, not in the HTTPS I/O threads (docs/performance/pkmf.md).
+  if (remote_store) svc->enable_kd_batching(config_.kd_batch);
   PROSE_TRY(mikey_port_, mikey_->start(
                              config_.mikey_bind, config_.mikey_port,
                              [svc](ByteView m) { return svc->on_verification(m, std::time(nullptr)); },
@@ -97,7 +129,9 @@ Status PkmfServer::start() {
     log::info("tls: mode=gba naf_fqdn={} (PSK-TLS, B-TID keys from the BSF over Zn)", *config_.gba_naf_fqdn);
   }
   https_ = std::make_unique<net::HttpsServer>(
-      config_.https, [svc, metrics, routes = routes_](const net::PeerIdentity& peer, const net::HttpRequest& req) {
+      config_.https, net::HttpsServer::AsyncHandler([svc, metrics, routes = routes_](
+                                                        const net::PeerIdentity& peer, net::HttpRequest req,
+                                                        net::HttpsServer::Responder respond) {
         for (const HostedRoute& route : routes) {
           if (req.target != route.path) continue;
           const auto t0 = std::chrono::steady_clock::now();
@@ -105,10 +139,11 @@ Status PkmfServer::start() {
           metrics->request(route.exchange, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
                            resp.status == 200 ? std::nullopt : std::optional(pc8::ErrorCode::kMalformedRequest));
           if (resp.status != 200) metrics->http_error(resp.status);
-          return resp;
+          respond(std::move(resp));
+          return;
         }
-        return handle_http(*svc, *metrics, peer, req, std::time(nullptr));
-      });
+        handle_http_async(*svc, *metrics, peer, req, std::time(nullptr), std::move(respond));
+      }));
   metrics_.set_https_stats([https = https_.get()] { return https->stats(); });
   metrics_.set_state_source([svc, stores = stores_.get()] {
     Metrics::State st;
@@ -161,7 +196,8 @@ Result<net::CrlInfo> PkmfServer::reload_crl() {
 void PkmfServer::stop() {
   if (https_) https_->stop();
   if (metrics_http_) metrics_http_->stop();
-  if (service_) service_->stop_resuming();  // hands nothing more to the sender it stops next
+  if (service_) service_->stop_kd_batching();  // its queued requests answer through https_, destroyed below
+  if (service_) service_->stop_resuming();     // hands nothing more to the sender it stops next
   if (mikey_) mikey_->stop();
   metrics_.set_https_stats(nullptr);
   metrics_.set_state_source(nullptr);

@@ -27,6 +27,10 @@ using net::kMetricsPath;
 // is an operator (PeerKind::kOperator); UEs and relays are never shown it.
 net::HttpResponse handle_http(PkmfService& service, Metrics& metrics, const net::PeerIdentity& peer,
                               const net::HttpRequest& req, std::int64_t now);
+// The same, answered through `respond` (PkmfService::handle_async: a batched KD request is answered later, from the
+// batcher's thread).
+void handle_http_async(PkmfService& service, Metrics& metrics, const net::PeerIdentity& peer,
+                       const net::HttpRequest& req, std::int64_t now, net::HttpsServer::Responder respond);
 
 // A service the process hosts on the PKMF's HTTPS port next to PC8 (pkmf_host/ adds the ProSe Function's PC3 path):
 // requests whose target is `path` go to `handler`. Each is counted in the metrics as one `exchange`; an answer

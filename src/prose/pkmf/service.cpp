@@ -69,6 +69,7 @@ PkmfService::PkmfService(ServiceConfig config, store::StorePool& stores, Metrics
 }
 
 PkmfService::~PkmfService() {
+  stop_kd_batching();  // answers the queued KD requests while the bookkeeping writer still runs
   stop_resuming();
   {
     std::lock_guard<std::mutex> lock(kd_mu_);
@@ -104,6 +105,43 @@ void PkmfService::flush_kd_bookkeeping() {
     std::lock_guard<std::mutex> lock(kd_mu_);
     if (kd_queue_.size() < 1000000) kd_queue_.insert(kd_queue_.end(), batch.begin(), batch.end());
   }
+}
+
+void PkmfService::enable_kd_batching(KdBatcherConfig config) {
+  kd_batcher_ = std::make_unique<KdBatcher>(config, [this](const std::vector<store::KdQuery>& queries) {
+    metrics_.kd_batch(queries.size());
+    auto lease = stores_.acquire();
+    if (!lease.ok()) return Result<std::vector<Result<store::KdLookup>>>(lease.error());
+    return (*lease)->lookup_for_kd_batch(queries);
+  });
+}
+
+void PkmfService::stop_kd_batching() { kd_batcher_.reset(); }
+
+std::optional<KdBatcher::Stats> PkmfService::kd_batch_stats() const {
+  if (!kd_batcher_) return std::nullopt;
+  return kd_batcher_->stats();
+}
+
+void PkmfService::handle_async(const net::PeerIdentity& peer, const std::string& peer_address, pc8::Request request,
+                               std::int64_t now, std::function<void(pc8::Response)> done) {
+  auto* kd = std::get_if<pc8::KdRequest>(&request);
+  // Batched: KD requests from relays by PRUK ID without a resynchronisation (those go to the HSS/BSF first).
+  if (kd_batcher_ == nullptr || kd == nullptr || peer.kind() != net::PeerKind::kRelay || kd->resync ||
+      !std::holds_alternative<ids::PrukId>(kd->remote_ue)) {
+    done(handle(peer, peer_address, request, now));
+    return;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  store::KdQuery query{peer.id(), kd->relay_service_code.value, std::get<ids::PrukId>(kd->remote_ue).value, {}};
+  kd_batcher_->submit(std::move(query), [this, peer, r = std::move(*kd), now, started,
+                                         done = std::move(done)](Result<store::KdLookup> found) {
+    auto resp = finish_kd(peer, r, std::move(found), nullptr, now);
+    if (auto* e = std::get_if<ErrorCode>(&resp.outcome)) metrics_.error(*e);
+    metrics_.request(Exchange::kKd, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                     error_of(resp));
+    done(pc8::Response(std::move(resp)));
+  });
 }
 
 pc8::Response PkmfService::handle(const net::PeerIdentity& peer, const std::string& peer_address,
@@ -482,14 +520,20 @@ pc8::KdResponse PkmfService::handle_kd(const net::PeerIdentity& peer, const pc8:
   auto lease = stores_.acquire();
   if (!lease.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
   store::Store& s = **lease;
-  const std::uint32_t rsc = r.relay_service_code.value;
-
   // Identify the Remote UE by PRUK ID or IMSI; every read of the request in one store lookup.
   const bool by_imsi = std::holds_alternative<pc8::Imsi>(r.remote_ue);
-  std::string imsi = by_imsi ? std::get<pc8::Imsi>(r.remote_ue).digits : std::string();
   std::optional<std::uint64_t> pruk_id;
   if (!by_imsi) pruk_id = std::get<ids::PrukId>(r.remote_ue).value;
-  auto found = s.lookup_for_kd(peer.id(), rsc, pruk_id, imsi);
+  auto found = s.lookup_for_kd(peer.id(), r.relay_service_code.value, pruk_id,
+                               by_imsi ? std::get<pc8::Imsi>(r.remote_ue).digits : std::string());
+  return finish_kd(peer, r, std::move(found), &s, now);
+}
+
+pc8::KdResponse PkmfService::finish_kd(const net::PeerIdentity& peer, const pc8::KdRequest& r,
+                                       Result<store::KdLookup> found, store::Store* store, std::int64_t now) {
+  using Resp = pc8::KdResponse;
+  const bool by_imsi = std::holds_alternative<pc8::Imsi>(r.remote_ue);
+  std::string imsi = by_imsi ? std::get<pc8::Imsi>(r.remote_ue).digits : std::string();
   if (!found.ok()) return error_response<Resp>(r.transaction_id, ErrorCode::kTemporarilyUnavailable);
   // 4a: the relay must be provisioned for this Relay Service Code.
   if (!found->relay_known) return error_response<Resp>(r.transaction_id, ErrorCode::kRelayNotAuthorised);
@@ -519,7 +563,17 @@ pc8::KdResponse PkmfService::handle_kd(const net::PeerIdentity& peer, const pc8:
                         (config_.policy.pruk_max_uses > 0 && pruk->use_count >= config_.policy.pruk_max_uses));
   Bytes gpi;
   if (by_imsi || r.resync || spent) {
-    auto fresh = gba_refresh(s, imsi, peer.to_string(), now, gpi);
+    // A batched lookup came without a connection: the refresh (rare: the policy's limits) takes one.
+    std::optional<store::StorePool::Lease> own;
+    if (store == nullptr) {
+      auto lease = stores_.acquire();
+      if (lease.ok()) {
+        own.emplace(std::move(*lease));
+        store = &**own;
+      }
+    }
+    auto fresh = store != nullptr ? gba_refresh(*store, imsi, peer.to_string(), now, gpi)
+                                  : Result<store::PrukRecord>(fail(Errc::kIo, "no store connection"));
     if (fresh.ok()) {
       pruk = std::move(*fresh);
     } else if (!pruk) {

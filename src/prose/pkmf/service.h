@@ -6,7 +6,9 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,6 +19,7 @@
 #include "prose/net/identity.h"
 #include "prose/pc8/messages.h"
 #include "prose/pkmf/discovery_keys.h"
+#include "prose/pkmf/kd_batcher.h"
 #include "prose/pkmf/metrics.h"
 #include "prose/pkmf/policy.h"
 #include "prose/pkmf/providers.h"
@@ -41,6 +44,19 @@ class PkmfService {
   // when unknown): MIKEY goes there unless [mikey] destination = "as-requested". `now` in Unix seconds.
   pc8::Response handle(const net::PeerIdentity& peer, const std::string& peer_address, const pc8::Request& request,
                        std::int64_t now);
+  // The same answer, given to `done` (exactly once, possibly later on another thread). With KD batching enabled a KD
+  // request by PRUK ID (no resynchronisation) waits for its store reads in the batcher instead of in the caller's
+  // thread; everything else is answered by handle() before this returns.
+  void handle_async(const net::PeerIdentity& peer, const std::string& peer_address, pc8::Request request,
+                    std::int64_t now, std::function<void(pc8::Response)> done);
+  // Before the first request: KD lookups through a KdBatcher (the PKMF does this on PostgreSQL, where a statement
+  // is a round trip to another process; SQLite's reads are cheaper in the caller's thread).
+  void enable_kd_batching(KdBatcherConfig config);
+  std::optional<KdBatcher::Stats> kd_batch_stats() const;
+  // Answers the queued KD requests and stops the batcher (later KD requests take the direct path). The PKMF calls
+  // it after its HTTPS server stopped taking requests and before that server is destroyed: a queued request's
+  // callback answers through the server.
+  void stop_kd_batching();
 
   // A MIKEY verification message (R_MESSAGE) that arrived for CSB ID `csb_id`. On success the UE has the PRUK:
   // older PRUKs of that UE are deleted, and the PRUK's pending delivery with them. Returns the IMSI it verified.
@@ -70,6 +86,10 @@ class PkmfService {
   pc8::PrukResponse handle_pruk(const net::PeerIdentity& peer, const std::string& peer_address,
                                 const pc8::PrukRequest& r, std::int64_t now);
   pc8::KdResponse handle_kd(const net::PeerIdentity& peer, const pc8::KdRequest& r, std::int64_t now);
+  // handle_kd after its store reads (`found`); `s` is the store they came from, or null (a GBA refresh then takes
+  // a connection of its own).
+  pc8::KdResponse finish_kd(const net::PeerIdentity& peer, const pc8::KdRequest& r, Result<store::KdLookup> found,
+                            store::Store* s, std::int64_t now);
   Result<std::uint32_t> key_type_id_for(store::Store& s, const store::UeRecord& ue, const pc8::PrukRequest& r);
   Status issue_and_push_pruk(store::Store& s, const store::UeRecord& ue, std::int64_t now);
   Result<store::PrukRecord> gba_refresh(store::Store& s, const std::string& imsi, const std::string& actor,
@@ -101,6 +121,8 @@ class PkmfService {
   std::condition_variable resume_cv_;
   bool resume_stop_ = false;
   std::thread resume_thread_;
+
+  std::unique_ptr<KdBatcher> kd_batcher_;  // last: destroyed (its queue answered) before the rest
 };
 
 }  // namespace prose::pkmf

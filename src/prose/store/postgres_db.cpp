@@ -157,7 +157,11 @@ Result<std::unique_ptr<Db>> open_postgres(const std::string& conninfo) {
     return fail(Errc::kIo, "cannot connect to PostgreSQL: " + msg);
   }
   auto db = std::make_unique<PostgresDb>(conn);
-  PROSE_TRY_STATUS(db->exec_script("SET client_min_messages TO WARNING"));
+  // Our prepared statements are key lookups whose best plan does not depend on the values: plan them once per
+  // connection. By default the server plans a prepared statement again for every execution (custom plans) as long
+  // as the generic plan does not look cheaper; under pkmf-load that planning was about 30% of the server's CPU
+  // (perf, docs/performance/pkmf.md).
+  PROSE_TRY_STATUS(db->exec_script("SET client_min_messages TO WARNING; SET plan_cache_mode TO force_generic_plan"));
   return std::unique_ptr<Db>(std::move(db));
 }
 

@@ -61,6 +61,14 @@ struct KdLookup {
   bool ue_uses_rsc = false;
 };
 
+// One KD request's lookup key (Store::lookup_for_kd_batch): by PRUK ID when `pruk_id` is set, otherwise by `imsi`.
+struct KdQuery {
+  std::string relay_id;
+  std::uint32_t rsc = 0;
+  std::optional<std::uint64_t> pruk_id;
+  std::string imsi;
+};
+
 struct PmkRecord {
   std::uint64_t pmk_id = 0;
   SecretBytes pmk;

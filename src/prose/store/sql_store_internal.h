@@ -90,6 +90,7 @@ class SqlStore final : public Store {
   Result<std::optional<PrukRecord>> find_pruk(std::uint64_t pruk_id) override;
   Result<KdLookup> lookup_for_kd(const std::string& relay_id, std::uint32_t rsc, std::optional<std::uint64_t> pruk_id,
                                  const std::string& imsi) override;
+  Result<std::vector<Result<KdLookup>>> lookup_for_kd_batch(const std::vector<KdQuery>& queries) override;
   Result<std::optional<PrukRecord>> latest_pruk(const std::string& imsi) override;
   Result<std::vector<std::uint64_t>> pruk_ids(const std::string& imsi) override;
   Status record_pruk_use(std::uint64_t pruk_id) override;
@@ -137,6 +138,9 @@ class SqlStore final : public Store {
                          const AuditEntry& audit_entry);
   Result<PendingDelivery> delivery_from_row(const SqlRow& row);
   Result<PrukRecord> pruk_from_row(const SqlRow& row);
+  Status record_pruk_uses_pg(const std::vector<std::pair<std::uint64_t, AuditEntry>>& uses);
+  // A row of lookup_for_kd_batch's statement (column 0: the query's number).
+  Result<KdLookup> kd_from_row(const SqlRow& row, bool by_pruk_id);
 
   // sql_store_psdks.cpp
   Result<std::optional<PsdkRecord>> current_psdk_locked(std::uint32_t rsc);

@@ -115,6 +115,121 @@ Result<KdLookup> SqlStore::lookup_for_kd(const std::string& relay_id, std::uint3
   return out;
 }
 
+namespace {
+
+// PostgreSQL array literals (text form) for statements over arrays.
+std::string pg_array(const std::vector<std::int64_t>& v) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(v[i]);
+  }
+  return out + "}";
+}
+
+std::string pg_array(const std::vector<std::string>& v) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : v[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+// The batch lookup's parameters.
+std::string pg_text_array(const std::vector<KdQuery>& qs, bool imsi) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    if (i) out += ',';
+    if (imsi && qs[i].pruk_id) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char c : imsi ? qs[i].imsi : qs[i].relay_id) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+std::string pg_int_array(const std::vector<KdQuery>& qs, bool pruk_id) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    if (i) out += ',';
+    if (!pruk_id)
+      out += std::to_string(qs[i].rsc);
+    else if (qs[i].pruk_id)
+      out += std::to_string(as_db(*qs[i].pruk_id));
+    else
+      out += "NULL";
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+Result<KdLookup> SqlStore::kd_from_row(const SqlRow& row, bool by_pruk_id) {
+  KdLookup l;
+  PROSE_TRY(std::int64_t relay_known, col_int(row, 1));
+  PROSE_TRY(std::int64_t relay_rsc, col_int(row, 2));
+  PROSE_TRY(std::int64_t ue_known, col_int(row, 3));
+  PROSE_TRY(std::int64_t ue_rsc, col_int(row, 4));
+  l.relay_known = relay_known != 0;
+  l.relay_serves_rsc = relay_rsc != 0;
+  l.ue_known = ue_known != 0;
+  l.ue_uses_rsc = ue_rsc != 0;
+  if (by_pruk_id && l.ue_known) {
+    PROSE_TRY(PrukRecord rec, pruk_from_row(SqlRow(row.begin() + 5, row.end())));
+    l.pruk = std::move(rec);
+  }
+  return l;
+}
+
+Result<std::vector<Result<KdLookup>>> SqlStore::lookup_for_kd_batch(const std::vector<KdQuery>& queries) {
+  std::vector<Result<KdLookup>> out;
+  out.reserve(queries.size());
+  if (db_->dialect() != Dialect::kPostgres) {  // in-process: nothing to save by batching
+    for (const auto& q : queries) out.push_back(lookup_for_kd(q.relay_id, q.rsc, q.pruk_id, q.imsi));
+    return out;
+  }
+  if (queries.empty()) return out;
+  // lookup_for_kd's statement over arrays, both variants in one: a row per query, numbered by ORDINALITY.
+  PROSE_TRY(auto rows,
+            db_->query("SELECT q.i, "
+                       "CASE WHEN EXISTS (SELECT 1 FROM relay WHERE relay_id = q.relay) THEN 1 ELSE 0 END, "
+                       "CASE WHEN EXISTS (SELECT 1 FROM relay_rsc WHERE relay_id = q.relay AND rsc = q.rsc) "
+                       "THEN 1 ELSE 0 END, "
+                       "CASE WHEN q.pruk_id IS NOT NULL THEN CASE WHEN p.pruk_id IS NULL THEN 0 ELSE 1 END "
+                       "WHEN EXISTS (SELECT 1 FROM ue WHERE imsi = q.imsi) THEN 1 ELSE 0 END, "
+                       "CASE WHEN EXISTS (SELECT 1 FROM ue_rsc WHERE imsi = COALESCE(p.imsi, q.imsi) AND rsc = q.rsc) "
+                       "THEN 1 ELSE 0 END, "
+                       "p.pruk_id, p.imsi, p.pruk, p.source, p.created_at, p.use_count "
+                       "FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[]) WITH ORDINALITY "
+                       "AS q(relay, rsc, pruk_id, imsi, i) LEFT JOIN pruk p ON p.pruk_id = q.pruk_id",
+                       {pg_text_array(queries, false), pg_int_array(queries, false), pg_int_array(queries, true),
+                        pg_text_array(queries, true)}));
+  if (rows.size() != queries.size()) return fail(Errc::kInternal, "KD batch lookup returned a wrong number of rows");
+  std::vector<const SqlRow*> by_query(queries.size(), nullptr);
+  for (const SqlRow& row : rows) {
+    PROSE_TRY(std::int64_t i, col_int(row, 0));
+    if (i < 1 || static_cast<std::size_t>(i) > queries.size()) return fail(Errc::kInternal, "KD batch row number");
+    by_query[static_cast<std::size_t>(i - 1)] = &row;
+  }
+  for (std::size_t k = 0; k < queries.size(); ++k) {
+    if (by_query[k] == nullptr) return fail(Errc::kInternal, "KD batch lookup: a query without its row");
+    out.push_back(kd_from_row(*by_query[k], queries[k].pruk_id.has_value()));
+  }
+  return out;
+}
+
 Result<std::optional<PrukRecord>> SqlStore::latest_pruk(const std::string& imsi) {
   PROSE_TRY(auto rows,
             db_->query(std::string(kPrukColumns) + " WHERE imsi = $1 ORDER BY issued_seq DESC LIMIT 1", {imsi}));
@@ -161,11 +276,56 @@ Status SqlStore::bulk_insert_pruks(const std::vector<PrukRecord>& recs) {
 }
 
 Status SqlStore::record_pruk_uses(const std::vector<std::pair<std::uint64_t, AuditEntry>>& uses) {
+  if (db_->dialect() == Dialect::kPostgres) return record_pruk_uses_pg(uses);
   return in_transaction(*db_, [&]() -> Status {
     for (const auto& [id, e] : uses) {
       PROSE_TRY(auto rows, db_->query("UPDATE pruk SET use_count = use_count + 1 WHERE pruk_id = $1", {as_db(id)}));
       (void)rows;
       PROSE_TRY_STATUS(insert_audit(e));
+    }
+    return ok_status();
+  });
+}
+
+// PostgreSQL: two statements over arrays per chunk instead of two per use (the KD bookkeeping of a busy PKMF was
+// most of the server's statements).
+Status SqlStore::record_pruk_uses_pg(const std::vector<std::pair<std::uint64_t, AuditEntry>>& uses) {
+  constexpr std::size_t kChunk = 10000;
+  return in_transaction(*db_, [&]() -> Status {
+    for (std::size_t base = 0; base < uses.size(); base += kChunk) {
+      const std::size_t n = std::min(kChunk, uses.size() - base);
+      std::vector<std::int64_t> ids, at;
+      std::vector<std::string> actor, action, kind, key_id, subject;
+      for (std::size_t i = base; i < base + n; ++i) {
+        const auto& [id, e] = uses[i];
+        ids.push_back(as_db(id));
+        at.push_back(e.at);
+        actor.push_back(e.actor);
+        action.push_back(e.action);
+        kind.push_back(e.key_kind);
+        key_id.push_back(e.key_id);
+        subject.push_back(e.subject);
+      }
+      // Rows locked in PRUK ID order first: two PKMFs flushing at once then wait for each other instead of
+      // deadlocking (the UPDATE's join visits rows in no particular order; the per-use statements of before
+      // deadlocked under pkmf-load --pkmfs 2).
+      PROSE_TRY(auto locked, db_->query("SELECT pruk_id FROM pruk WHERE pruk_id = ANY($1::int8[]) ORDER BY pruk_id "
+                                        "FOR UPDATE",
+                                        {pg_array(ids)}));
+      (void)locked;
+      PROSE_TRY(auto updated, db_->query("UPDATE pruk SET use_count = use_count + c.n FROM "
+                                         "(SELECT id, count(*) AS n FROM unnest($1::int8[]) AS u(id) GROUP BY id) c "
+                                         "WHERE pruk.pruk_id = c.id",
+                                         {pg_array(ids)}));
+      (void)updated;
+      PROSE_TRY(auto inserted,
+                db_->query("INSERT INTO audit (at, actor, action, key_kind, key_id, subject) "
+                           "SELECT at, actor, action, key_kind, key_id, subject FROM "
+                           "unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) "
+                           "WITH ORDINALITY AS a(at, actor, action, key_kind, key_id, subject, i) ORDER BY i",
+                           {pg_array(at), pg_array(actor), pg_array(action), pg_array(kind), pg_array(key_id),
+                            pg_array(subject)}));
+      (void)inserted;
     }
     return ok_status();
   });

@@ -79,6 +79,10 @@ class Store {
   // The KD request's reads (issue 7 speed): by PRUK ID when `pruk_id` is set, otherwise by `imsi`.
   virtual Result<KdLookup> lookup_for_kd(const std::string& relay_id, std::uint32_t rsc,
                                          std::optional<std::uint64_t> pruk_id, const std::string& imsi) = 0;
+  // The reads of several KD requests at once (the PKMF's KD batcher), answer i for query i: on PostgreSQL one
+  // statement over arrays (one round trip, one plan execution), on SQLite lookup_for_kd in turn. The outer error:
+  // the store failed (every request of the batch fails); an inner one: that request only (its PRUK does not decrypt).
+  virtual Result<std::vector<Result<KdLookup>>> lookup_for_kd_batch(const std::vector<KdQuery>& queries) = 0;
 
   // --- Pending MIKEY deliveries (issue 17 defect 7) ---
   // insert_pruk (without replace_older) and the PRUK's pending delivery (`delivery.pruk_id` must be rec.pruk_id) in

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <future>
 #include <map>
 
 #include "pkmf_fixture.h"
@@ -186,6 +187,57 @@ TEST_F(PkmfServiceTest, EveryAuthorisationFailureHasItsCode) {
             ErrorCode::kUnknownImsi);
   EXPECT_NE(metrics_.render().find("prose_pkmf_errors_total{code=\"13\",name=\"unknown-pruk-id\"} 1"),
             std::string::npos);
+}
+
+// KD batching (issue 18 speed; the PKMF enables it on PostgreSQL, here on SQLite, where lookup_for_kd_batch reads
+// each query in turn): handle_async gives the answers and exact PC8 codes handle() gives.
+TEST_F(PkmfServiceTest, BatchedKdRequestsGetTheSameAnswersAndCodes) {
+  UeMikeyEndpoint ep;
+  UeKeys keys = provision(ep);
+  service_->enable_kd_batching(KdBatcherConfig{});
+  auto ask = [&](const net::PeerIdentity& peer, pc8::KdRequest r) {
+    std::promise<pc8::Response> p;
+    auto f = p.get_future();
+    service_->handle_async(peer, kPeerIp, pc8::Request(std::move(r)), 100,
+                           [&p](pc8::Response resp) { p.set_value(std::move(resp)); });
+    return f.get();
+  };
+  auto granted = ask(relay(), kd_request_by_pruk(keys.pruk_id));
+  auto& g = std::get<pc8::KdGrant>(std::get<pc8::KdResponse>(granted).outcome);
+  auto kd_ue = keys::derive_kd(keys.pruk.view(), g.kd_freshness.view());
+  ASSERT_TRUE(kd_ue.ok());
+  EXPECT_TRUE(*kd_ue == g.kd);
+  EXPECT_EQ(std::get<pc8::KdResponse>(granted).transaction_id.value, 9u);
+  EXPECT_EQ(error_of<pc8::KdResponse>(ask(relay(), kd_request_by_pruk(0x1234))), ErrorCode::kUnknownPrukId);
+  EXPECT_EQ(error_of<pc8::KdResponse>(ask(relay("r9"), kd_request_by_pruk(keys.pruk_id))),
+            ErrorCode::kRelayNotAuthorised);
+  EXPECT_EQ(error_of<pc8::KdResponse>(ask(relay("r2"), kd_request_by_pruk(keys.pruk_id))),
+            ErrorCode::kUnknownRelayServiceCode);
+  EXPECT_EQ(error_of<pc8::KdResponse>(ask(relay("r2"), kd_request_by_pruk(keys.pruk_id, 0x000777))),
+            ErrorCode::kRelayNotAuthorisedForUe);
+  EXPECT_EQ(error_of<pc8::KdResponse>(ask(ue(), kd_request_by_pruk(keys.pruk_id))), ErrorCode::kRelayNotAuthorised);
+  EXPECT_EQ(error_of<pc8::KdResponse>(ask(relay(), kd_request_by_imsi("001019999999999"))), ErrorCode::kUnknownImsi)
+      << "by IMSI: not batched, answered at once";
+  auto st = service_->kd_batch_stats();
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->requests, 5u) << "the five relay requests by PRUK ID went through the batcher";
+  EXPECT_NE(metrics_.render().find("prose_pkmf_kd_batched_requests_total 5\n"), std::string::npos);
+  service_->flush_kd_bookkeeping();
+  auto lease = stores_->acquire();
+  EXPECT_EQ((*(*lease)->find_pruk(keys.pruk_id))->use_count, 1u) << "a batched grant is counted like any other";
+}
+
+// The store gone (nothing listens where it was): a batched KD request gets temporarily-unavailable, as in handle().
+TEST_F(PkmfServiceTest, BatchedKdRequestWithTheStoreGoneIsTemporarilyUnavailable) {
+  store::StorePool gone("postgresql://postgres@127.0.0.1:1/prose?connect_timeout=1", kek_.clone());
+  Metrics m;
+  PkmfService svc(ServiceConfig{}, gone, m, nullptr, nullptr);
+  svc.enable_kd_batching(KdBatcherConfig{});
+  std::promise<pc8::Response> p;
+  auto f = p.get_future();
+  svc.handle_async(relay(), kPeerIp, pc8::Request(kd_request_by_pruk(0x1234)), 1,
+                   [&p](pc8::Response resp) { p.set_value(std::move(resp)); });
+  EXPECT_EQ(error_of<pc8::KdResponse>(f.get()), ErrorCode::kTemporarilyUnavailable);
 }
 
 TEST_F(PkmfServiceTest, ImsiRequestRunsGbaPushAndTheUeDerivesTheSamePrukAndKd) {

@@ -337,6 +337,123 @@ TEST_P(StoreTest, KdLookupReadsRelayPrukAndUeAuthorisationTogether) {
   EXPECT_FALSE(unknown_imsi.ue_uses_rsc);
 }
 
+// The KD batcher's statement (issue 18): every query of a batch gets the answer lookup_for_kd gives it alone, in
+// the batch's order, PRUK IDs and IMSIs mixed, a relay ID with the characters a PostgreSQL array literal escapes.
+TEST_P(StoreTest, KdBatchLookupAnswersEachQueryAsLookupForKdDoes) {
+  const std::string imsi = "001010000000006", other = "001010000000007";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {0x10, 0x20}, 1).ok());
+  ASSERT_TRUE(store_->upsert_ue(other, {0x30}, 1).ok());
+  ASSERT_TRUE(store_->upsert_relay("relay-1", {0x10, 0x30}).ok());
+  const std::string odd_relay = "re\"lay\\,{2}";
+  ASSERT_TRUE(store_->upsert_relay(odd_relay, {0x10}).ok());
+  auto p = pruk(imsi, 0xfedcba9876543210ULL);
+  ASSERT_TRUE(store_->insert_pruk(p, false, audit_for(p)).ok());
+
+  const std::vector<KdQuery> queries = {{"relay-1", 0x10, p.pruk_id, ""},
+                                        {"relay-9", 0x10, p.pruk_id, ""},
+                                        {"relay-1", 0x20, p.pruk_id, ""},
+                                        {"relay-1", 0x30, p.pruk_id, ""},
+                                        {"relay-1", 0x10, 0x1234, ""},
+                                        {"relay-1", 0x30, std::nullopt, other},
+                                        {"relay-1", 0x30, std::nullopt, "001019999999999"},
+                                        {odd_relay, 0x10, p.pruk_id, ""},
+                                        {"relay-1", 0x10, p.pruk_id, ""}};
+  auto batch = store_->lookup_for_kd_batch(queries);
+  ASSERT_TRUE(batch.ok()) << batch.error().to_string();
+  ASSERT_EQ(batch->size(), queries.size());
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    SCOPED_TRACE(i);
+    const KdQuery& q = queries[i];
+    auto one = store_->lookup_for_kd(q.relay_id, q.rsc, q.pruk_id, q.imsi);
+    ASSERT_TRUE(one.ok());
+    const auto& got = (*batch)[i];
+    ASSERT_TRUE(got.ok()) << got.error().to_string();
+    EXPECT_EQ(got->relay_known, one->relay_known);
+    EXPECT_EQ(got->relay_serves_rsc, one->relay_serves_rsc);
+    EXPECT_EQ(got->ue_known, one->ue_known);
+    EXPECT_EQ(got->ue_uses_rsc, one->ue_uses_rsc);
+    ASSERT_EQ(got->pruk.has_value(), one->pruk.has_value());
+    if (got->pruk) {
+      EXPECT_EQ(got->pruk->pruk_id, one->pruk->pruk_id);
+      EXPECT_EQ(got->pruk->imsi, one->pruk->imsi);
+      EXPECT_EQ(got->pruk->pruk, one->pruk->pruk);
+    }
+  }
+  EXPECT_TRUE((*batch)[7]->relay_known && (*batch)[7]->relay_serves_rsc) << "the escaped relay ID";
+  auto none = store_->lookup_for_kd_batch({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+// The KD bookkeeping's group commit (on PostgreSQL two statements over arrays): a PRUK used twice counts two, a
+// PRUK deleted meanwhile is skipped, every audit entry is written as given and in order.
+TEST_P(StoreTest, RecordPrukUsesCountsEachUseAndWritesEveryAuditEntry) {
+  const std::string imsi = "001010000000006";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {0x10}, 1).ok());
+  auto a = pruk(imsi, 0xfedcba9876543210ULL), b = pruk(imsi, 0x11);
+  ASSERT_TRUE(store_->insert_pruk(a, false, audit_for(a)).ok());
+  ASSERT_TRUE(store_->insert_pruk(b, false, audit_for(b)).ok());
+  auto entry = [&](std::int64_t at, const std::string& actor) {
+    return AuditEntry{at, actor, "derive", "KD", "k", imsi};
+  };
+  std::vector<std::pair<std::uint64_t, AuditEntry>> uses = {{a.pruk_id, entry(101, "relay r1")},
+                                                            {b.pruk_id, entry(102, "re\"lay\\{,}")},
+                                                            {a.pruk_id, entry(103, "relay r2")},
+                                                            {0x999, entry(104, "relay r3")}};
+  auto kd_entries = [&] {  // the KD audit entries of the UE ("at actor"), sorted; the audit log outlives a wipe
+    std::multiset<std::string> out;
+    auto log = store_->audit_log(imsi, 1000);
+    EXPECT_TRUE(log.ok());
+    if (log.ok())
+      for (const auto& e : *log)
+        if (e.key_kind == "KD") out.insert(std::to_string(e.at) + " " + e.actor);
+    return out;
+  };
+  const auto before = kd_entries();
+  ASSERT_TRUE(store_->record_pruk_uses(uses).ok());
+  EXPECT_EQ((*store_->find_pruk(a.pruk_id))->use_count, 2u);
+  EXPECT_EQ((*store_->find_pruk(b.pruk_id))->use_count, 1u);
+  auto after = kd_entries();
+  for (const auto& e : before)
+    if (auto it = after.find(e); it != after.end()) after.erase(it);
+  EXPECT_EQ(std::vector<std::string>(after.begin(), after.end()),
+            (std::vector<std::string>{"101 relay r1", "102 re\"lay\\{,}", "103 relay r2", "104 relay r3"}));
+  EXPECT_TRUE(store_->record_pruk_uses({}).ok());
+}
+
+// Two PKMFs flushing their KD bookkeeping at once, the same PRUKs in opposite orders: no deadlock (PostgreSQL; the
+// rows are locked in PRUK ID order), every use counted.
+TEST_P(StoreTest, RecordPrukUsesFromTwoConnectionsAtOnceDoesNotDeadlock) {
+  if (GetParam() != "postgres") GTEST_SKIP() << "SQLite has one writer at a time";
+  const std::string imsi = "001010000000016";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {0x10}, 1).ok());
+  std::vector<std::pair<std::uint64_t, AuditEntry>> uses;
+  for (std::uint64_t id = 1; id <= 200; ++id) {
+    auto p = pruk(imsi, id);
+    ASSERT_TRUE(store_->insert_pruk(p, false, audit_for(p)).ok());
+    uses.push_back({id, AuditEntry{1, "relay r1", "derive", "KD", "k", imsi}});
+  }
+  auto reversed = uses;
+  std::reverse(reversed.begin(), reversed.end());
+  constexpr int kRounds = 20;
+  std::atomic<int> failures{0};
+  auto flusher = [&](const std::vector<std::pair<std::uint64_t, AuditEntry>>& order) {
+    auto s = open_store(url_, kek_);
+    if (!s.ok()) {
+      ++failures;
+      return;
+    }
+    for (int i = 0; i < kRounds; ++i)
+      if (!(*s)->record_pruk_uses(order).ok()) ++failures;
+  };
+  std::thread a(flusher, std::cref(uses)), b(flusher, std::cref(reversed));
+  a.join();
+  b.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ((*store_->find_pruk(1))->use_count, 2u * kRounds);
+  EXPECT_EQ((*store_->find_pruk(200))->use_count, 2u * kRounds);
+}
+
 TEST_P(StoreTest, PruksSurviveReopen) {
   const std::string imsi = "001010000000006";
   ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
