@@ -4,7 +4,9 @@
 #   ip_env_namespaces             relay/upstream/ue namespaces, veth pair, forwarding, route back to the pool
 #   ip_env_servers                PKI, PKMF, ProSe Function
 #   ip_env_agent_configs R_PEER U_PEER   relay.toml and ue1.toml in IP mode; the relay's frames go to port R_PEER,
-#                                 the UE's to U_PEER (their sidelink ports RELAY_SL and UE_SL, or a proxy's)
+#                                 the UE's to U_PEER (their sidelink ports RELAY_SL and UE_SL, or a proxy's).
+#                                 IP_ENV_IPV4_ONLY=1: the relay offers no IPv6 (no ipv6_prefix) and the configurations
+#                                 keep the UDP plane's ports (upstream.port, ue.app_port), unused in IP mode
 #   ip_env_start_agents           relay, then the Remote UE; waits for the link, the lease and the agent's default routes
 #   ip_env_http_server; ip_env_fetch SIZE   a file of SIZE octets over HTTP from upstream to ue, checked by SHA-256
 set -u
@@ -103,12 +105,16 @@ ip_env_agent_configs() {  # ip_env_agent_configs RELAY_PEER UE_PEER
   "$PROSE" relay example-config --id r1 --sidelink-port "$RELAY_SL" --peer "$1" --upstream-port "$UPSTREAM_PORT" \
     --prose-function-port "$PF_PORT" >relay.toml || fail "relay example-config"
   sed -i "s|^# tun = \"prose-r0\"|tun = \"prose-r0\"|; s|^# netns = \"relay\"|netns = \"$NS_RELAY\"|" relay.toml
-  sed -i "s|^# ipv4_pool = .*|ipv4_pool = \"10.45.0.0/24\"|; s|^# ipv6_prefix = .*|ipv6_prefix = \"fd00:45::/64\"|" relay.toml
-  grep -q '^ipv6_prefix = "fd00:45::/64"' relay.toml || fail "no ipv6_prefix in the relay's example"
+  sed -i "s|^# ipv4_pool = .*|ipv4_pool = \"10.45.0.0/24\"|" relay.toml
+  if [ -z "${IP_ENV_IPV4_ONLY:-}" ]; then
+    sed -i "s|^# ipv6_prefix = .*|ipv6_prefix = \"fd00:45::/64\"|" relay.toml
+    grep -q '^ipv6_prefix = "fd00:45::/64"' relay.toml || fail "no ipv6_prefix in the relay's example"
+  fi
   "$PROSE" remote-ue example-config --name ue1 --imsi $IMSI --l2-id 0x00ee31 --sidelink-port "$UE_SL" \
     --peer "$2" --app-port "$APP_PORT" --prose-function-port "$PF_PORT" >ue1.toml || fail "remote-ue example-config"
   sed -i "s|^# tun = \"prose-u0\"|tun = \"prose-u0\"|; s|^# netns = \"ue\"|netns = \"$NS_UE\"|" ue1.toml
   grep -q '^tun = "prose-r0"' relay.toml && grep -q '^tun = "prose-u0"' ue1.toml || fail "no [ip] tun in the examples"
+  [ -n "${IP_ENV_IPV4_ONLY:-}" ] && return 0
   # The UDP plane's ports are optional in IP mode: left out.
   sed -i '/^\[upstream\]/,/^\[/ { /^port = /d }' relay.toml && sed -i '/^app_port = /d' ue1.toml
   ! grep -q '^port = '"$UPSTREAM_PORT"'$' relay.toml && ! grep -q '^app_port' ue1.toml || fail "UDP ports still set"
@@ -124,6 +130,7 @@ ip_env_start_agents() {
   # The agent puts the lease on prose-u0 and the lease's router as the namespace's default route.
   wait_for ue1.log "EVT\|route\|default route via 10\.45\.0\.1 dev prose-u0 in netns $NS_UE" 10 ||
     fail "no default route from the lease"
+  [ -n "${IP_ENV_IPV4_ONLY:-}" ] && return 0
   # IPv6: the address the UE formed from the relay's Router Advertisement (fd00:45:: + ::ff:fe00:ee31 for 0x00ee31),
   # and the IPv6 default route through its TUN (the RA's router lifetime is not 0).
   wait_for ue1.log "EVT\|ip\|prose-u0 is fd00:45::ff:fe00:ee31/64" 10 || fail "no IPv6 address from the RA"
