@@ -106,6 +106,7 @@ Status PkmfServer::start() {
   {
     PROSE_TRY(auto lease, stores_->acquire());  // opens and migrates the schema now, not on the first request
     remote_store = !lease->server().empty();
+    if (auto kek = lease->check_kek(); !kek.ok()) return fail(kek.error().code, "store: " + kek.error().message);
     log::info("store: backend={} schema={} server={}", lease->backend_name(), lease->schema_version(),
               lease->server().empty() ? "embedded" : lease->server());
   }

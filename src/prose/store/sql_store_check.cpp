@@ -193,4 +193,28 @@ Result<StoreCheck> SqlStore::check() {
   return out;
 }
 
+Status SqlStore::check_kek() {
+  const auto refused = [](const std::string& what) {
+    return fail(Errc::kAuthFailed, what +
+                                       " does not open under this key-encryption key: the store was written under "
+                                       "another [store] kek");
+  };
+  PROSE_TRY(auto pruks, db_->query("SELECT pruk_id, pruk FROM pruk ORDER BY pruk_id LIMIT 1"));
+  for (const auto& row : pruks) {
+    PROSE_TRY(std::int64_t id, col_int(row, 0));
+    PROSE_TRY(Bytes blob, col_blob(row, 1));
+    if (!unwrap_key(kek_, blob, pruk_label(from_db(id))).ok()) return refused("PRUK " + to_hex_u64(from_db(id)));
+  }
+  PROSE_TRY(auto pmks,
+            db_->query("SELECT imsi, pmk_id, pmk FROM ue WHERE pmk_id IS NOT NULL AND pmk IS NOT NULL ORDER BY imsi "
+                       "LIMIT 1"));
+  for (const auto& row : pmks) {
+    PROSE_TRY(std::string imsi, col_text(row, 0));
+    PROSE_TRY(std::int64_t id, col_int(row, 1));
+    PROSE_TRY(Bytes blob, col_blob(row, 2));
+    if (!unwrap_key(kek_, blob, pmk_label(imsi, from_db(id))).ok()) return refused("the PMK of UE " + imsi);
+  }
+  return ok_status();
+}
+
 }  // namespace prose::store::detail

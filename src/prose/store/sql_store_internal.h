@@ -108,6 +108,7 @@ class SqlStore final : public Store {
 
   // --- Integrity (sql_store_check.cpp) ---
   Result<StoreCheck> check() override;
+  Status check_kek() override;
 
  private:
   static constexpr const char* kUeColumns =

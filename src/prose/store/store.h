@@ -142,6 +142,10 @@ class Store {
   // Reads every row of every table. Problems found go into StoreCheck::problems; an error only when the store
   // cannot be read at all.
   virtual Result<StoreCheck> check() = 0;
+  // Whether the KEK opens the keys already stored: one PRUK (the lowest PRUK ID) and one PMK (the lowest IMSI that
+  // has one) are opened; ok for a store without keys. kAuthFailed naming the row when one does not open: the store
+  // was written under another KEK (a PKMF refuses to start then, docs/pkmf.md "Storage"). Two reads.
+  virtual Status check_kek() = 0;
 };
 
 // url: "sqlite:PATH" (or a plain path) or "postgresql://..." / "postgres://..." (libpq connection URI).

@@ -64,6 +64,40 @@ TEST_F(PkmfProcessTest, PruksIssuedBeforeARestartStillWork) {
   EXPECT_EQ(code, pc8::ErrorCode::kUnknownPrukId);
 }
 
+// A store written under another key-encryption key (a restored backup, a second PKMF configured apart) is refused
+// at start, naming the key that does not open, instead of answering every request with 503 temporarily-unavailable.
+TEST_F(PkmfProcessTest, ThePkmfRefusesToStartOnAStoreWrittenUnderAnotherKek) {
+  const std::uint16_t port = free_tcp_port();
+  std::string config = setup_pkmf("k", port, 1);
+  fs::path pki = dir_ / "k" / "pki";
+  {
+    PkmfProcess pkmf(config, (dir_ / "k" / "pkmf.log").string());
+    pkmf.start();
+    ASSERT_TRUE(wait_ready(pki, port));
+    Ue ue(imsi(0), pki, port);
+    ASSERT_NE(ue.request_pruk(), 0u) << ue.last_error;
+    pkmf.kill(SIGTERM);
+  }
+  std::ifstream in(config);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string other = "kek = \"" + std::string(64, '7') + "\"";
+  std::string changed = std::regex_replace(text, std::regex("kek = \"[0-9a-f]+\""), other);
+  ASSERT_NE(changed, text) << "no kek line in " << config;
+  std::ofstream(config) << changed;
+
+  testbed::SpawnOptions o;
+  o.argv = {env("PROSE_BIN"), "pkmf", "--config", config};
+  o.log = (dir_ / "k" / "pkmf-other-kek.log").string();
+  auto p = testbed::Process::spawn(std::move(o));
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  auto ended = p->wait(std::chrono::seconds(30));
+  ASSERT_TRUE(ended.has_value()) << "the PKMF started on a store written under another KEK";
+  EXPECT_FALSE(ended->ok()) << ended->to_string();
+  std::ifstream log(dir_ / "k" / "pkmf-other-kek.log");
+  std::string said((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(said.find("does not open under this key-encryption key"), std::string::npos) << said;
+}
+
 TEST_F(PkmfProcessTest, KillDuringABurstLosesNoAcknowledgedPrukAndDuplicatesNone) {
   const std::uint16_t port = free_tcp_port();
   constexpr int kUes = 12;

@@ -150,6 +150,36 @@ TEST_P(StoreTest, PmkIsEncryptedAtRestAndBoundToItsKek) {
   EXPECT_EQ(fail.error().code, Errc::kAuthFailed);
 }
 
+TEST_P(StoreTest, CheckKekOpensTheStoredKeysOrNamesTheOneThatDoesNot) {
+  SecretBytes other(ByteView(std::vector<std::uint8_t>(32, 0x43)));
+  {
+    auto empty = open_store(url_, other);  // no keys yet: any KEK passes
+    ASSERT_TRUE(empty.ok());
+    EXPECT_TRUE((*empty)->check_kek().ok());
+  }
+  const std::string imsi = "001010000000007";
+  ASSERT_TRUE(store_->upsert_ue(imsi, {1}, 1).ok());
+  ASSERT_TRUE(store_->set_pmk(imsi, 0x1122334455667788ull, random_secret(32)).ok());
+  EXPECT_TRUE(store_->check_kek().ok());
+  {
+    auto wrong = open_store(url_, other);
+    ASSERT_TRUE(wrong.ok());
+    auto st = (*wrong)->check_kek();
+    ASSERT_FALSE(st.ok()) << "a PMK written under another KEK";
+    EXPECT_EQ(st.error().code, Errc::kAuthFailed);
+    EXPECT_NE(st.error().message.find("PMK of UE " + imsi), std::string::npos) << st.error().message;
+  }
+  PrukRecord p = pruk(imsi, random_u64_nonzero(), 0);
+  ASSERT_TRUE(store_->insert_pruk(p, false, audit_for(p)).ok());
+  EXPECT_TRUE(store_->check_kek().ok());
+  auto wrong = open_store(url_, other);
+  ASSERT_TRUE(wrong.ok());
+  auto st = (*wrong)->check_kek();
+  ASSERT_FALSE(st.ok()) << "a PRUK written under another KEK";
+  EXPECT_EQ(st.error().code, Errc::kAuthFailed);
+  EXPECT_NE(st.error().message.find("PRUK "), std::string::npos) << st.error().message;
+}
+
 TEST_P(StoreTest, PrukIdsAreUniqueAndNeverZero) {
   ASSERT_TRUE(store_->upsert_ue("001010000000003", {1}, 1).ok());
   ASSERT_TRUE(store_->upsert_ue("001010000000004", {1}, 1).ok());
