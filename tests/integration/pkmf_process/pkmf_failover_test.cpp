@@ -121,7 +121,8 @@ double PkmfFailoverTest::failover(int run_no) {
   while (port_b == port_a) port_b = free_tcp_port();
   std::string config_a = setup_pkmf(sub + "a", port_a, n, url, true);
   std::string config_b = setup_pkmf(sub + "b", port_b, n, url, false, dir_ / (sub + "a") / "pki");
-  share_kek(config_a, config_b);
+  use_kek(config_a, kSharedDatabaseKek);
+  use_kek(config_b, kSharedDatabaseKek);
   if (HasFailure()) return -1;
   const fs::path pki = dir_ / (sub + "a") / "pki";
   PkmfProcess a(config_a, (dir_ / (sub + "a") / "pkmf.log").string());

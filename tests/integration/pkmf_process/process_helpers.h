@@ -277,7 +277,8 @@ class PkmfProcessTest : public ::testing::Test {
     const fs::path dir_a = dir_ / (tag + "a"), dir_b = dir_ / (tag + "b");
     p.config_a = setup_pkmf(tag + "a", p.port_a, n, url, true, {}, first_ue);
     p.config_b = setup_pkmf(tag + "b", p.port_b, n, url, false, dir_a / "pki", first_ue);
-    share_kek(p.config_a, p.config_b);
+    use_kek(p.config_a, kSharedDatabaseKek);
+    use_kek(p.config_b, kSharedDatabaseKek);
     p.pki = dir_a / "pki";
     p.a = std::make_unique<PkmfProcess>(p.config_a, (dir_a / "pkmf.log").string());
     p.b = std::make_unique<PkmfProcess>(p.config_b, (dir_b / "pkmf.log").string());
@@ -297,16 +298,15 @@ class PkmfProcessTest : public ::testing::Test {
     return false;
   }
 
-  // The second PKMF of a shared database takes the first one's KEK (a real deployment shares the KEK and the PKI).
-  static void share_kek(const std::string& from_config, const std::string& to_config) {
-    std::string a, b;
-    std::ifstream fa(from_config), fb(to_config);
-    a.assign(std::istreambuf_iterator<char>(fa), {});
-    b.assign(std::istreambuf_iterator<char>(fb), {});
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(a, m, std::regex("kek = \"([0-9a-f]+)\""))) << from_config;
-    b = std::regex_replace(b, std::regex("kek = \"[0-9a-f]+\""), "kek = \"" + m[1].str() + "\"");
-    std::ofstream(to_config) << b;
+  // Every PKMF on the tests' PostgreSQL cluster uses one KEK, as the PKMFs of one deployment do: the tests of one
+  // ctest run share the cluster, and a PKMF refuses to start on keys written under another KEK.
+  static constexpr const char* kSharedDatabaseKek = "5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b";
+  static void use_kek(const std::string& config, const std::string& kek_hex) {
+    std::ifstream in(config);
+    std::string text(std::istreambuf_iterator<char>(in), {});
+    std::string changed = std::regex_replace(text, std::regex("kek = \"[0-9a-f]+\""), "kek = \"" + kek_hex + "\"");
+    ASSERT_NE(changed.find("kek = \"" + kek_hex + "\""), std::string::npos) << "no kek line in " << config;
+    std::ofstream(config) << changed;
   }
 
   fs::path dir_;
