@@ -43,6 +43,8 @@ std::vector<ProvisionedUe> provision_ues(const pkmf::PkmfConfig& config, std::si
                                          const std::function<std::uint32_t(std::size_t)>& rsc_of, bool keep_pruks,
                                          const std::function<void(std::size_t)>& progress) {
   auto store = must(store::open_store(config.store_url, config.kek), "store");
+  // A database that holds keys of an earlier run (another KEK) would make the PKMF refuse to start.
+  must(store->check_kek(), "store (an empty database, or --workdir of the run that provisioned it)");
   must(store->upsert_relay("r1", {relay_rsc}), "relay");
   std::vector<ProvisionedUe> ues(n);
   constexpr std::size_t kBatch = 50000;
