@@ -92,6 +92,9 @@ void PkmfService::kd_writer() {
 }
 
 void PkmfService::flush_kd_bookkeeping() {
+  // One flush at a time, so a flush returns only once everything queued before it is in the store (or queued again
+  // after a failed write), also when the background writer had taken part of it a moment earlier.
+  std::lock_guard<std::mutex> flushing(kd_flush_mu_);
   std::vector<std::pair<std::uint64_t, store::AuditEntry>> batch;
   {
     std::lock_guard<std::mutex> lock(kd_mu_);

@@ -109,6 +109,7 @@ class PkmfService {
   };
   void kd_writer();
   std::mutex kd_mu_;
+  std::mutex kd_flush_mu_;  // one flush at a time (held across the store write; taken before kd_mu_)
   std::condition_variable kd_cv_;
   std::vector<std::pair<std::uint64_t, store::AuditEntry>> kd_queue_;
   bool kd_stop_ = false;
