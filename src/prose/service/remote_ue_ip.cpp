@@ -14,18 +14,7 @@
 #include "prose/util/random.h"
 
 namespace prose::service {
-namespace {
-
-template <typename Out>
-void msc(Out& out, std::string from, std::string to, std::string text) {
-  out.emplace_back(TraceMessage{std::move(from), std::move(to), std::move(text)});
-}
-template <typename Out>
-void evt(Out& out, std::string name, std::string text) {
-  out.emplace_back(TraceEvent{std::move(name), std::move(text)});
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::optional<ip::dhcpv4::Lease> RemoteUeService::lease() const {
   return dhcp_ && dhcp_->has_lease() ? dhcp_->lease() : std::nullopt;

@@ -19,15 +19,6 @@ Bytes be_bytes(std::uint64_t v, int n) {
   return b;
 }
 
-template <typename Out>
-void msc(Out& out, std::string from, std::string to, std::string text) {
-  out.emplace_back(TraceMessage{std::move(from), std::move(to), std::move(text)});
-}
-template <typename Out>
-void evt(Out& out, std::string name, std::string text) {
-  out.emplace_back(TraceEvent{std::move(name), std::move(text)});
-}
-
 }  // namespace
 
 Result<std::unique_ptr<RemoteUeService>> RemoteUeService::create(RemoteUeServiceConfig cfg, KeyStore store) {

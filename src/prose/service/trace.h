@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace prose::service {
 
@@ -17,6 +18,16 @@ struct TraceEvent {
   std::string name, text;
   bool operator==(const TraceEvent&) const = default;
 };
+
+// Appends a message or an event to a service's list of actions (the Remote UE service and its IP mode).
+template <typename Out>
+void msc(Out& out, std::string from, std::string to, std::string text) {
+  out.emplace_back(TraceMessage{std::move(from), std::move(to), std::move(text)});
+}
+template <typename Out>
+void evt(Out& out, std::string name, std::string text) {
+  out.emplace_back(TraceEvent{std::move(name), std::move(text)});
+}
 
 // "0x00aa01" (L2 IDs, Relay Service Codes), "0x1234" (KD-sess ID), "0x12345678" (KD ID), as on the wire.
 std::string hex24(std::uint32_t v);
